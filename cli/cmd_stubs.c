@@ -1,0 +1,37 @@
+/*
+ * cmd_stubs.c - the commands of DESIGN.md that this version does not have
+ * yet. Each says so and exits 2, so scripts fail loudly instead of silently
+ * doing nothing. A command moves out of here into its own cmd_<name>.c when
+ * it is built.
+ */
+#include "cli/cli.h"
+
+int cmd_fix(int argc, char **argv)
+{
+	return cli_not_built("fix", argc, argv);
+}
+
+int cmd_tasks(int argc, char **argv)
+{
+	return cli_not_built("tasks", argc, argv);
+}
+
+int cmd_ask(int argc, char **argv)
+{
+	return cli_not_built("ask", argc, argv);
+}
+
+int cmd_test(int argc, char **argv)
+{
+	return cli_not_built("test", argc, argv);
+}
+
+int cmd_context(int argc, char **argv)
+{
+	return cli_not_built("context", argc, argv);
+}
+
+int cmd_review(int argc, char **argv)
+{
+	return cli_not_built("review", argc, argv);
+}

@@ -1,0 +1,54 @@
+/*
+ * cmd_version.c - `tend version`: tend's version and the versions of the
+ * libraries it was linked with, as reported by the libraries at run time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <git2.h>
+#include <jansson.h>
+#include <pcre2.h>
+#include <tree_sitter/api.h>
+#include <yaml.h>
+#include <zlib.h>
+
+#include "cli/cli.h"
+
+int cmd_version(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	const struct cli_option opts[] = {
+		OPT_FLAG('h', "help", &c.help, "show this help"),
+		OPT_END()
+	};
+	char **rest;
+	int nrest, major, minor, rev, rc;
+	char pcre[64];
+	curl_version_info_data *cv;
+
+	if ((rc = cli_parse_options(argc, argv, opts, &rest, &nrest)))
+		return rc;
+	free(rest);
+	if (c.help) {
+		cli_print_help(stdout, "tend version",
+			       "Print the version of tend and of the libraries "
+			       "it runs with.", opts);
+		return CLI_EXIT_OK;
+	}
+	cv = curl_version_info(CURLVERSION_NOW);
+	git_libgit2_version(&major, &minor, &rev);
+	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+	printf("tend %s\n", TEND_VERSION);
+	printf("libcurl %s (%s)\n", cv->version,
+	       cv->ssl_version ? cv->ssl_version : "no TLS");
+	printf("libgit2 %d.%d.%d\n", major, minor, rev);
+	printf("jansson %s\n", jansson_version_str());
+	printf("pcre2 %s\n", pcre);
+	printf("tree-sitter abi %d (min %d)\n", TREE_SITTER_LANGUAGE_VERSION,
+	       TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION);
+	printf("libyaml %s\n", yaml_get_version_string());
+	printf("zlib %s\n", zlibVersion());
+	return CLI_EXIT_OK;
+}

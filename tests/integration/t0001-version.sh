@@ -1,0 +1,11 @@
+#!/bin/sh
+# Integration tests need at least one: the binary runs and says its version.
+. "$TEND_TESTS/integration/lib.sh"
+expect_rc 0 "$TEND_BIN" version
+contains "$out" "tend 0."
+contains "$out" "libgit2 1."
+expect_rc 2 "$TEND_BIN" fix
+contains "$err" "not built yet"
+expect_rc 2 "$TEND_BIN" nosuch
+expect_rc 0 "$TEND_BIN" --help
+contains "$out" "review"
