@@ -81,18 +81,23 @@ char *xstrdup_or_null(const char *s)
 
 char *xasprintf(const char *fmt, ...)
 {
+	char small[256];
 	va_list ap, cp;
 	int n;
 	char *p;
 
+	/* Most strings fit the stack buffer: format once, copy once. */
 	va_start(ap, fmt);
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		abort();
 	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof(small))
+		memcpy(p, small, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return p;
 }
