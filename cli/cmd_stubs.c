@@ -21,11 +21,6 @@ int cmd_ask(int argc, char **argv)
 	return cli_not_built("ask", argc, argv);
 }
 
-int cmd_test(int argc, char **argv)
-{
-	return cli_not_built("test", argc, argv);
-}
-
 int cmd_context(int argc, char **argv)
 {
 	return cli_not_built("context", argc, argv);
