@@ -57,6 +57,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 .PHONY: all test unit integration asan fuzz bench demo install clean deps
 all: tend
 
+# Tree-sitter grammars: fetched, verified and compiled; sets GRAMMAR_OBJS.
+# After `all` so that none of its targets becomes the default goal.
+include mk/grammars.mk
+
 # ./tend is a copy of the release build so the README's commands are short.
 tend: $(BUILD)/tend
 	cp $< $@
@@ -64,7 +68,7 @@ tend: $(BUILD)/tend
 $(BUILD)/tend: $(MAIN_OBJ) $(BUILD)/libtend.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/libtend.a: $(LIB_OBJ)
+$(BUILD)/libtend.a: $(LIB_OBJ) $(GRAMMAR_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 

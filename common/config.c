@@ -87,7 +87,11 @@ static const char *const config_path_instr_keys[] = {
 	"path", "instructions", NULL
 };
 static const char *const config_checks_keys[] = {
-	"rules", "disable", "linters", NULL
+	"rules", "disable", "linters", "queries", NULL
+};
+static const char *const config_query_keys[] = {
+	"id", "language", "query", "query_file", "capture", "message",
+	"severity", NULL
 };
 static const char *const config_rule_keys[] = {
 	"id", "pattern", "message", "severity", "languages", "paths", NULL
@@ -193,6 +197,16 @@ static void config_free_rule(struct config_rule *r)
 	config_free_strv(r->paths, r->nr_paths);
 }
 
+static void config_free_query(struct config_query *q)
+{
+	free(q->id);
+	free(q->language);
+	free(q->query);
+	free(q->query_file);
+	free(q->capture);
+	free(q->message);
+}
+
 static void config_free_linter(struct config_linter *l)
 {
 	free(l->name);
@@ -230,6 +244,9 @@ void config_release(struct tend_config *cfg)
 		free(cfg->review.paths[i].instructions);
 	}
 	free(cfg->review.paths);
+	for (i = 0; i < cfg->checks.nr_queries; i++)
+		config_free_query(&cfg->checks.queries[i]);
+	free(cfg->checks.queries);
 	for (i = 0; i < cfg->checks.nr_rules; i++)
 		config_free_rule(&cfg->checks.rules[i]);
 	free(cfg->checks.rules);
@@ -1251,6 +1268,83 @@ out:
 	return error;
 }
 
+static int config_queries(struct config_ctx *ctx, struct tend_config *cfg,
+			  const struct config_node *list)
+{
+	struct config_name *ids = NULL;
+	size_t i, alloc = 0;
+	int error = 0;
+
+	if ((error = config_maplist(ctx, list, "checks.queries")) < 0)
+		return error;
+	for (i = 0; i < cfg->checks.nr_queries; i++)
+		config_free_query(&cfg->checks.queries[i]);
+	free(cfg->checks.queries);
+	cfg->checks.queries = NULL;
+	cfg->checks.nr_queries = 0;
+	ids = xcalloc(list->nr + 1, sizeof(*ids));
+	for (i = 0; i < list->nr; i++) {
+		const struct config_node *e = list->kids[i];
+		struct config_query *q;
+		size_t sev = CONFIG_SEVERITY_WARNING - 1;
+
+		if ((error = config_check_map(ctx, e, "checks.queries",
+					      config_query_keys)) < 0)
+			goto out;
+		ALLOC_GROW(cfg->checks.queries, cfg->checks.nr_queries, alloc);
+		q = &cfg->checks.queries[cfg->checks.nr_queries++];
+		memset(q, 0, sizeof(*q));
+		q->line = e->line;
+		q->col = e->col;
+		if ((error = config_str(ctx, config_get(e, "id"),
+					"checks.queries.id", &q->id)) < 0 ||
+		    (error = config_nonempty(ctx, config_get(e, "language"),
+					     "checks.queries.language",
+					     &q->language)) < 0 ||
+		    (error = config_nonempty(ctx, config_get(e, "query"),
+					     "checks.queries.query",
+					     &q->query)) < 0 ||
+		    (error = config_nonempty(ctx, config_get(e, "query_file"),
+					     "checks.queries.query_file",
+					     &q->query_file)) < 0 ||
+		    (error = config_nonempty(ctx, config_get(e, "capture"),
+					     "checks.queries.capture",
+					     &q->capture)) < 0 ||
+		    (error = config_str(ctx, config_get(e, "message"),
+					"checks.queries.message",
+					&q->message)) < 0 ||
+		    (error = config_enum(ctx, config_get(e, "severity"),
+					 "checks.queries.severity",
+					 config_severities, &sev)) < 0)
+			goto out;
+		q->severity = (int)sev + 1;
+		if (!q->id || !q->language) {
+			error = config_missing(ctx, e, "checks.queries",
+					       !q->id ? "id" : "language");
+			goto out;
+		}
+		if (!config_is_name(q->id)) {
+			error = config_bad_value(ctx, config_get(e, "id"),
+				"checks.queries.id",
+				"letters, digits, '.', '_' and '-'");
+			goto out;
+		}
+		if (!q->query == !q->query_file) {
+			error = config_error(ctx, e, "an entry in "
+					     "'checks.queries' needs exactly one "
+					     "of 'query' and 'query_file'");
+			goto out;
+		}
+		ids[i].s = q->id;
+		ids[i].node = config_get(e, "id");
+		ids[i].idx = i;
+	}
+	error = config_check_unique(ctx, ids, list->nr, "query id");
+out:
+	free(ids);
+	return error;
+}
+
 static int config_linters(struct config_ctx *ctx, struct tend_config *cfg,
 			  const struct config_node *list)
 {
@@ -1328,6 +1422,9 @@ static int config_checks(struct config_ctx *ctx, struct tend_config *cfg,
 		return error;
 	if ((n = config_get_set(sec, "linters")) &&
 	    (error = config_linters(ctx, cfg, n)) < 0)
+		return error;
+	if ((n = config_get_set(sec, "queries")) &&
+	    (error = config_queries(ctx, cfg, n)) < 0)
 		return error;
 	return 0;
 }

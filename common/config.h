@@ -57,6 +57,22 @@ struct config_rule {
 	unsigned pattern_col;
 };
 
+/*
+ * A user's structural rule: a tree-sitter query over one language. Exactly
+ * one of `query` (inline source) and `query_file` (a path relative to the
+ * repository root, read by the caller) is set.
+ */
+struct config_query {
+	char *id;		/* required, unique among queries */
+	char *language;		/* required: a language id, or "tsx" */
+	char *query;
+	char *query_file;
+	char *capture;		/* which capture is reported; NULL: the first */
+	char *message;		/* NULL when not given */
+	int severity;		/* 1 note, 2 warning, 3 error; default 2 */
+	unsigned line, col;
+};
+
 struct config_linter {
 	char *name;		/* required, unique */
 	char *run;		/* required: the command line */
@@ -122,6 +138,8 @@ struct tend_config {
 		size_t nr_disable;
 		struct config_linter *linters;
 		size_t nr_linters;
+		struct config_query *queries;
+		size_t nr_queries;
 	} checks;
 	struct {
 		struct config_provider *providers;

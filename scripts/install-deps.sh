@@ -21,6 +21,9 @@ need_cmd() { # command -> debian package
 need_cmd cc gcc
 need_cmd make make
 need_cmd pkg-config pkg-config
+# npm fetches the pinned tree-sitter grammars (scripts/fetch-grammars.sh);
+# not needed once their tarballs are in build/grammars/cache/.
+ls build/grammars/cache/*.tgz >/dev/null 2>&1 || need_cmd npm npm
 if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg libcurl libcurl4-openssl-dev
 	need_pkg jansson libjansson-dev

@@ -1064,3 +1064,48 @@ void test_config__discover_refuses_a_directory(void)
 	CHECK(strstr(err.ptr, "not a regular file") != NULL);
 	buf_release(&err);
 }
+
+void test_config__structural_queries(void)
+{
+	static const char yml[] =
+		"checks:\n"
+		"  queries:\n"
+		"    - id: no-goto\n"
+		"      language: c\n"
+		"      query: '(goto_statement) @g'\n"
+		"      severity: error\n"
+		"      message: \"no goto\"\n"
+		"    - id: from-file\n"
+		"      language: python\n"
+		"      query_file: checks/x.scm\n";
+	static const char both[] =
+		"checks:\n"
+		"  queries:\n"
+		"    - id: q\n"
+		"      language: c\n"
+		"      query: '(x) @x'\n"
+		"      query_file: a.scm\n";
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+
+	config_init(&cfg);
+	REQUIRE(config_parse(&cfg, yml, sizeof(yml) - 1, ".tend.yml", &err) == 0);
+	REQUIRE(cfg.checks.nr_queries == 2);
+	CHECK_STR(cfg.checks.queries[0].id, "no-goto");
+	CHECK_STR(cfg.checks.queries[0].query, "(goto_statement) @g");
+	CHECK_INT(cfg.checks.queries[0].severity, 3);
+	CHECK_INT(cfg.checks.queries[0].line, 3);
+	CHECK_STR(cfg.checks.queries[1].query_file, "checks/x.scm");
+	CHECK(cfg.checks.queries[1].query == NULL);
+	CHECK_INT(cfg.checks.queries[1].severity, 2);
+	config_release(&cfg);
+
+	config_init(&cfg);
+	CHECK(config_parse(&cfg, both, sizeof(both) - 1, ".tend.yml", &err) ==
+	      TEND_EINVALID);
+	CHECK(strstr(err.ptr, ".tend.yml:3:7:") != NULL);
+	CHECK(strstr(err.ptr, "exactly one of 'query' and 'query_file'") != NULL);
+	CHECK(cfg.checks.nr_queries == 0);
+	config_release(&cfg);
+	buf_release(&err);
+}

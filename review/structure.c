@@ -1,0 +1,1787 @@
+/*
+ * structure.c - structural checks on tree-sitter parse trees: compile query
+ * rules, evaluate their predicates, turn captured nodes into findings, and
+ * find the syntax errors a change introduces (see structure.h for the
+ * semantics).
+ *
+ * What this file is not for: the grammars (review/grammars.c), the rules
+ * themselves (review/pack_structure.c), or which files and lines get
+ * checked (actions/).
+ *
+ * Each scan parses the file once and creates its own parser, query cursor
+ * and PCRE2 match data, so the rule set itself is never written while
+ * scanning. A rule's matches are collected, sorted and deduplicated before
+ * they become findings, so a node that several patterns (or nested
+ * matches) reach is reported once. Trees are walked with a TSTreeCursor,
+ * never by recursion: a pathological file nests deeply.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+#include <tree_sitter/api.h>
+
+#include "common/error.h"
+#include "common/glob.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "review/grammars.h"
+#include "review/lang.h"
+#include "review/structure.h"
+
+#define REVIEW_STRUCTURE_SNIPPET_MAX 1024
+/* Bounds the in-progress matches of one query cursor. */
+#define REVIEW_STRUCTURE_MATCH_LIMIT 4096
+/* Errors collected per tree; a file of garbage has thousands. */
+#define REVIEW_STRUCTURE_MAX_ERRORS 256
+/* Leaf tokens that make up an ERROR node's signature. */
+#define REVIEW_STRUCTURE_SIG_LEAVES 6
+/* ts_builtin_sym_error in tree_sitter/parser.h, which api.h lacks. */
+#define REVIEW_STRUCTURE_SYM_ERROR ((TSSymbol)-1)
+
+enum review_structure_pred_kind {
+	REVIEW_PRED_EQ,
+	REVIEW_PRED_NOT_EQ,
+	REVIEW_PRED_MATCH,
+	REVIEW_PRED_NOT_MATCH,
+	REVIEW_PRED_ANY_OF
+};
+
+/* One text predicate of one pattern. */
+struct review_structure_pred {
+	uint32_t pattern;
+	enum review_structure_pred_kind kind;
+	uint32_t capture;	/* the capture tested */
+	int64_t other;		/* #eq? @a @b: b's capture id; else -1 */
+	char **values;		/* literals (one, or #any-of?'s list) */
+	size_t nr_values;
+	pcre2_code *re;		/* #match?, #not-match? */
+};
+
+/* A rule's query compiled against one grammar. */
+struct review_structure_compiled {
+	const char *grammar;	/* static, from review/grammars.c */
+	TSQuery *query;
+	int64_t capture;	/* capture id to report; -1: first visible */
+	unsigned char *hidden;	/* per capture id: name starts with '_' */
+	struct review_structure_pred *preds;
+	size_t nr_preds, alloc_preds;
+};
+
+struct review_query {
+	struct review_query_spec spec;	/* deep copy, owned */
+	struct review_structure_compiled compiled[2];
+	size_t nr_compiled;
+	unsigned disabled : 1;
+};
+
+/*
+ * The enabled rules of one grammar as a single query, so that a scan walks
+ * the tree once rather than once per rule (each walk costs about as much
+ * as the parse). Rebuilt whenever a rule is added or disabled; `ok` is 0
+ * when the combined query did not compile, and the rules then run one by
+ * one.
+ */
+struct review_structure_group {
+	const char *grammar;
+	struct review_structure_compiled c;	/* c.capture unused */
+	size_t *pattern_rule;		/* pattern -> index in items */
+	int64_t *pattern_capture;	/* pattern -> capture to report */
+	int ok;
+};
+
+static const struct review_query_pack *const review_structure_packs[] = {
+	&review_pack_structure,
+	NULL
+};
+
+const struct review_query_pack *const *review_structure_builtin_packs(void)
+{
+	return review_structure_packs;
+}
+
+void review_structure_init(struct review_structure *s)
+{
+	s->items = NULL;
+	s->nr = 0;
+	s->alloc = 0;
+	s->groups = NULL;
+	s->nr_groups = 0;
+	s->alloc_groups = 0;
+	s->max_bytes = REVIEW_STRUCTURE_MAX_BYTES;
+	s->timeout_us = REVIEW_STRUCTURE_TIMEOUT_US;
+	s->syntax_check = 1;
+}
+
+static char **review_structure_strv_dup(const char *const *v)
+{
+	char **copy;
+	size_t i, n = 0;
+
+	if (!v || !v[0])
+		return NULL;
+	while (v[n])
+		n++;
+	copy = xcalloc(n + 1, sizeof(*copy));
+	for (i = 0; i < n; i++)
+		copy[i] = xstrdup(v[i]);
+	return copy;
+}
+
+static void review_structure_strv_free(const char *const *v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free((char *)v[i]);
+	free((void *)v);
+}
+
+static void review_structure_compiled_release(
+	struct review_structure_compiled *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nr_preds; i++) {
+		struct review_structure_pred *p = &c->preds[i];
+
+		for (j = 0; j < p->nr_values; j++)
+			free(p->values[j]);
+		free(p->values);
+		pcre2_code_free(p->re);
+	}
+	free(c->preds);
+	free(c->hidden);
+	if (c->query)
+		ts_query_delete(c->query);
+	memset(c, 0, sizeof(*c));
+}
+
+static void review_query_release(struct review_query *q)
+{
+	struct review_query_spec *s = &q->spec;
+	size_t i;
+
+	free((char *)s->id);
+	free((char *)s->pack);
+	free((char *)s->language);
+	free((char *)s->query);
+	free((char *)s->message);
+	free((char *)s->capture);
+	review_structure_strv_free(s->examples_true);
+	review_structure_strv_free(s->examples_false);
+	for (i = 0; i < q->nr_compiled; i++)
+		review_structure_compiled_release(&q->compiled[i]);
+	memset(q, 0, sizeof(*q));
+}
+
+static void review_structure_group_release(struct review_structure_group *g)
+{
+	review_structure_compiled_release(&g->c);
+	free(g->pattern_rule);
+	free(g->pattern_capture);
+	memset(g, 0, sizeof(*g));
+}
+
+void review_structure_release(struct review_structure *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		review_query_release(&s->items[i]);
+	free(s->items);
+	for (i = 0; i < s->nr_groups; i++)
+		review_structure_group_release(&s->groups[i]);
+	free(s->groups);
+	review_structure_init(s);
+}
+
+static int review_structure_find(const struct review_structure *s,
+				 const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (!strcmp(s->items[i].spec.id, id))
+			return (int)i;
+	return -1;
+}
+
+/* Compiling. */
+
+/* Line and column (1-based, bytes) of `off` in `src`. */
+static void review_structure_src_pos(const char *src, size_t off,
+				     unsigned *line, unsigned *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && src[i]; i++) {
+		if (src[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+/* The word (node type, field or capture name) starting at `off`. */
+static void review_structure_word_at(struct buf *out, const char *src,
+				     size_t off)
+{
+	size_t n = strlen(src), e;
+
+	if (off > n)
+		off = n;
+	if (src[off] == '@' || src[off] == '"')
+		off++;
+	for (e = off; e < n && e - off < 64; e++) {
+		char c = src[e];
+
+		if (!(c == '_' || c == '-' || c == '.' ||
+		      (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z')))
+			break;
+	}
+	buf_add(out, src + off, e - off);
+}
+
+static int review_structure_query_error(const char *id, const char *src,
+					uint32_t off, TSQueryError kind,
+					struct buf *err)
+{
+	struct buf what = BUF_INIT, word = BUF_INIT;
+	unsigned line, col;
+	size_t n = strlen(src);
+	int rc;
+
+	review_structure_src_pos(src, off, &line, &col);
+	review_structure_word_at(&word, src, off);
+	switch (kind) {
+	case TSQueryErrorNodeType:
+		buf_printf(&what, "unknown node type '%s'", word.ptr);
+		break;
+	case TSQueryErrorField:
+		buf_printf(&what, "unknown field '%s'", word.ptr);
+		break;
+	case TSQueryErrorCapture:
+		buf_printf(&what, "unknown capture '@%s'", word.ptr);
+		break;
+	case TSQueryErrorStructure:
+		buf_puts(&what, "impossible pattern: no node of the grammar "
+				"can have this structure");
+		break;
+	case TSQueryErrorLanguage:
+		buf_puts(&what, "grammar version not supported");
+		break;
+	default:
+		if (off >= n)
+			buf_puts(&what, "syntax error at the end of the query");
+		else
+			buf_printf(&what, "syntax error near '%.*s'",
+				   (int)(n - off > 16 ? 16 : n - off),
+				   src + off);
+		break;
+	}
+	rc = error_set(err, TEND_EINVALID,
+		       "query '%s': invalid query at offset %u (line %u, "
+		       "column %u): %s",
+		       id, (unsigned)off, line, col, what.ptr);
+	buf_release(&what);
+	buf_release(&word);
+	return rc;
+}
+
+static pcre2_code *review_structure_regex(const char *src, size_t len,
+					  struct buf *msg, size_t *erroff)
+{
+	PCRE2_UCHAR text[256];
+	PCRE2_SIZE off;
+	pcre2_code *code;
+	int errcode;
+
+	code = pcre2_compile((PCRE2_SPTR)src, len,
+			     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode,
+			     &off, NULL);
+	if (!code) {
+		pcre2_get_error_message(errcode, text, sizeof(text));
+		buf_puts(msg, (char *)text);
+		*erroff = off;
+		return NULL;
+	}
+	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	return code;
+}
+
+
+static void review_structure_pred_release(struct review_structure_pred *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_values; i++)
+		free(p->values[i]);
+	free(p->values);
+	pcre2_code_free(p->re);
+}
+
+/*
+ * Parse one predicate, steps[start..end) (without its Done step), of
+ * pattern `pattern` into `out`. Returns 0, 1 for a directive to ignore,
+ * or TEND_EINVALID with a message.
+ */
+static int review_structure_pred_parse(struct review_structure_pred *out,
+				       const TSQuery *query, const char *id,
+				       uint32_t pattern,
+				       const TSQueryPredicateStep *steps,
+				       uint32_t start, uint32_t end,
+				       struct buf *err)
+{
+	struct review_structure_pred p;
+	struct buf msg = BUF_INIT;
+	uint32_t where = ts_query_start_byte_for_pattern(query, pattern);
+	uint32_t nargs = end - start - 1, a, len;
+	const char *name;
+	size_t off = 0;
+	int rc = TEND_EINVALID;
+
+	memset(&p, 0, sizeof(p));
+	p.pattern = pattern;
+	p.other = -1;
+	if (start == end || steps[start].type != TSQueryPredicateStepTypeString)
+		return error_set(err, TEND_EINVALID,
+				 "query '%s': malformed predicate in the "
+				 "pattern at offset %u",
+				 id, (unsigned)where);
+	name = ts_query_string_value_for_id(query, steps[start].value_id, &len);
+	if (!strcmp(name, "eq?"))
+		p.kind = REVIEW_PRED_EQ;
+	else if (!strcmp(name, "not-eq?"))
+		p.kind = REVIEW_PRED_NOT_EQ;
+	else if (!strcmp(name, "match?"))
+		p.kind = REVIEW_PRED_MATCH;
+	else if (!strcmp(name, "not-match?"))
+		p.kind = REVIEW_PRED_NOT_MATCH;
+	else if (!strcmp(name, "any-of?"))
+		p.kind = REVIEW_PRED_ANY_OF;
+	else if ((len && name[len - 1] == '!') || !strcmp(name, "is?") ||
+		 !strcmp(name, "is-not?"))
+		return 1;
+	else
+		return error_set(err, TEND_EINVALID,
+				 "query '%s': unknown predicate '#%s' in the "
+				 "pattern at offset %u (known: #eq?, "
+				 "#not-eq?, #match?, #not-match?, #any-of?)",
+				 id, name, (unsigned)where);
+
+	if (nargs < 2 || (p.kind != REVIEW_PRED_ANY_OF && nargs != 2) ||
+	    steps[start + 1].type != TSQueryPredicateStepTypeCapture) {
+		error_set(err, TEND_EINVALID,
+			  "query '%s': #%s wants a capture, then %s, in the "
+			  "pattern at offset %u",
+			  id, name,
+			  p.kind == REVIEW_PRED_ANY_OF ? "one or more strings"
+						       : "a string or capture",
+			  (unsigned)where);
+		goto out;
+	}
+	p.capture = steps[start + 1].value_id;
+	if (steps[start + 2].type == TSQueryPredicateStepTypeCapture) {
+		if (p.kind != REVIEW_PRED_EQ && p.kind != REVIEW_PRED_NOT_EQ) {
+			error_set(err, TEND_EINVALID,
+				  "query '%s': #%s wants a string, not a "
+				  "capture, in the pattern at offset %u",
+				  id, name, (unsigned)where);
+			goto out;
+		}
+		p.other = steps[start + 2].value_id;
+	} else {
+		p.values = xcalloc(nargs - 1, sizeof(*p.values));
+		for (a = 0; a < nargs - 1; a++) {
+			const TSQueryPredicateStep *st = &steps[start + 2 + a];
+			const char *v;
+
+			if (st->type != TSQueryPredicateStepTypeString) {
+				error_set(err, TEND_EINVALID,
+					  "query '%s': #%s wants strings after "
+					  "its capture in the pattern at "
+					  "offset %u",
+					  id, name, (unsigned)where);
+				goto out;
+			}
+			v = ts_query_string_value_for_id(query, st->value_id,
+							 &len);
+			p.values[p.nr_values++] = xstrndup(v, len);
+		}
+	}
+	if (p.kind == REVIEW_PRED_MATCH || p.kind == REVIEW_PRED_NOT_MATCH) {
+		p.re = review_structure_regex(p.values[0], strlen(p.values[0]),
+					      &msg, &off);
+		if (!p.re) {
+			error_set(err, TEND_EINVALID,
+				  "query '%s': invalid regex in #%s at offset "
+				  "%zu: %s (in the pattern at offset %u)",
+				  id, name, off, msg.ptr, (unsigned)where);
+			goto out;
+		}
+	}
+	*out = p;
+	memset(&p, 0, sizeof(p));
+	rc = 0;
+out:
+	review_structure_pred_release(&p);
+	buf_release(&msg);
+	return rc;
+}
+
+/* Mark the captures whose names start with '_' in c->hidden. */
+static void review_structure_hidden(struct review_structure_compiled *c)
+{
+	uint32_t i, n, nr = ts_query_capture_count(c->query);
+
+	free(c->hidden);
+	c->hidden = xcalloc(nr ? nr : 1, 1);
+	for (i = 0; i < nr; i++) {
+		const char *name;
+
+		name = ts_query_capture_name_for_id(c->query, i, &n);
+
+		c->hidden[i] = n && name[0] == '_';
+	}
+}
+
+/* The id of the capture called `name`, or -1. */
+static int64_t review_structure_capture_id(const TSQuery *query,
+					   const char *name)
+{
+	uint32_t i, n, nr = ts_query_capture_count(query);
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(ts_query_capture_name_for_id(query, i, &n), name))
+			return i;
+	return -1;
+}
+
+/* Parse the predicates of every pattern of c->query into c->preds. */
+static int review_structure_preds(struct review_structure_compiled *c,
+				  const char *id, struct buf *err)
+{
+	uint32_t i, n = ts_query_pattern_count(c->query);
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const TSQueryPredicateStep *steps;
+		uint32_t nr, at = 0;
+
+		steps = ts_query_predicates_for_pattern(c->query, i, &nr);
+		while (at < nr) {
+			struct review_structure_pred p;
+			uint32_t end = at;
+
+			while (end < nr &&
+			       steps[end].type != TSQueryPredicateStepTypeDone)
+				end++;
+			rc = review_structure_pred_parse(&p, c->query, id, i,
+							 steps, at, end, err);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				ALLOC_GROW(c->preds, c->nr_preds,
+					   c->alloc_preds);
+				c->preds[c->nr_preds++] = p;
+			}
+			at = end + 1;
+		}
+	}
+	return 0;
+}
+
+/* Compile `spec`'s query against `grammar` into `out`. */
+static int review_structure_compile(struct review_structure_compiled *out,
+				    const struct review_query_spec *spec,
+				    const char *grammar, struct buf *err)
+{
+	struct review_structure_compiled c;
+	TSQueryError kind = TSQueryErrorNone;
+	uint32_t off = 0;
+	int rc = TEND_EINVALID;
+
+	memset(&c, 0, sizeof(c));
+	c.grammar = grammar;
+	c.capture = -1;
+	c.query = ts_query_new(review_grammars_get(grammar), spec->query,
+			       (uint32_t)strlen(spec->query), &off, &kind);
+	if (!c.query)
+		return review_structure_query_error(spec->id, spec->query, off,
+						    kind, err);
+	if (!ts_query_capture_count(c.query)) {
+		error_set(err, TEND_EINVALID,
+			  "query '%s': the query has no capture to report; "
+			  "name the node to flag with one, such as @match",
+			  spec->id);
+		goto out;
+	}
+	review_structure_hidden(&c);
+	if (spec->capture &&
+	    (c.capture = review_structure_capture_id(c.query,
+						     spec->capture)) < 0) {
+		error_set(err, TEND_EINVALID,
+			  "query '%s': no capture '@%s' in the query",
+			  spec->id, spec->capture);
+		goto out;
+	}
+	if ((rc = review_structure_preds(&c, spec->id, err)) < 0)
+		goto out;
+	*out = c;
+	memset(&c, 0, sizeof(c));
+	rc = 0;
+out:
+	review_structure_compiled_release(&c);
+	return rc;
+}
+
+/* The rule's query compiled for `grammar`, or NULL. */
+static const struct review_structure_compiled *review_structure_for(
+	const struct review_query *q, const char *grammar)
+{
+	size_t i;
+
+	for (i = 0; i < q->nr_compiled; i++)
+		if (!strcmp(q->compiled[i].grammar, grammar))
+			return &q->compiled[i];
+	return NULL;
+}
+
+static struct review_structure_group *review_structure_group_find(
+	const struct review_structure *s, const char *grammar)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_groups; i++)
+		if (!strcmp(s->groups[i].grammar, grammar))
+			return &s->groups[i];
+	return NULL;
+}
+
+/*
+ * Rebuild the combined query of `grammar` from its enabled rules: their
+ * sources one after the other, each pattern mapped back to its rule by
+ * where it starts.
+ */
+static void review_structure_regroup(struct review_structure *s,
+				     const char *grammar)
+{
+	struct review_structure_group *g;
+	struct buf src = BUF_INIT, err = BUF_INIT;
+	size_t *starts = NULL, *rules = NULL, n = 0, i, k;
+	TSQueryError kind = TSQueryErrorNone;
+	uint32_t off = 0, p, nr_patterns;
+
+	if (!(g = review_structure_group_find(s, grammar))) {
+		ALLOC_GROW(s->groups, s->nr_groups, s->alloc_groups);
+		g = &s->groups[s->nr_groups++];
+		memset(g, 0, sizeof(*g));
+	}
+	review_structure_group_release(g);
+	g->grammar = grammar;
+	for (i = 0; i < s->nr; i++) {
+		const struct review_query *q = &s->items[i];
+
+		if (q->disabled || !review_structure_for(q, grammar))
+			continue;
+		starts = xrealloc(starts, (n + 1) * sizeof(*starts));
+		rules = xrealloc(rules, (n + 1) * sizeof(*rules));
+		starts[n] = src.len;
+		rules[n++] = i;
+		buf_puts(&src, q->spec.query);
+		buf_putc(&src, '\n');
+	}
+	if (!n)
+		goto out;
+	g->c.grammar = grammar;
+	g->c.capture = -1;
+	g->c.query = ts_query_new(review_grammars_get(grammar), src.ptr,
+				  (uint32_t)src.len, &off, &kind);
+	if (!g->c.query) {
+		log_debug("structural rules of '%s' do not combine (error %d "
+			  "at %u); running them one by one",
+			  grammar, (int)kind, (unsigned)off);
+		goto out;
+	}
+	review_structure_hidden(&g->c);
+	nr_patterns = ts_query_pattern_count(g->c.query);
+	g->pattern_rule = xcalloc(nr_patterns ? nr_patterns : 1,
+				  sizeof(*g->pattern_rule));
+	g->pattern_capture = xcalloc(nr_patterns ? nr_patterns : 1,
+				     sizeof(*g->pattern_capture));
+	for (p = 0; p < nr_patterns; p++) {
+		uint32_t at = ts_query_start_byte_for_pattern(g->c.query, p);
+		const struct review_query_spec *spec;
+
+		for (k = 0; k + 1 < n && starts[k + 1] <= at; k++)
+			;
+		g->pattern_rule[p] = rules[k];
+		spec = &s->items[rules[k]].spec;
+		g->pattern_capture[p] =
+			spec->capture ? review_structure_capture_id(
+						g->c.query, spec->capture)
+				      : -1;
+	}
+	if (review_structure_preds(&g->c, grammar, &err) < 0) {
+		log_debug("structural rules of '%s' do not combine: %s",
+			  grammar, err.ptr);
+		goto out;
+	}
+	g->ok = 1;
+out:
+	free(starts);
+	free(rules);
+	buf_release(&src);
+	buf_release(&err);
+}
+
+int review_structure_add(struct review_structure *s,
+			 const struct review_query_spec *spec, struct buf *err)
+{
+	struct review_query q;
+	const char *grammar, *second = NULL;
+	size_t i;
+	int rc;
+
+	if (!spec->id || !*spec->id)
+		return error_set(err, TEND_EINVALID, "query without an id");
+	if (!spec->query || !*spec->query)
+		return error_set(err, TEND_EINVALID,
+				 "query '%s': missing query", spec->id);
+	if (!spec->language || !*spec->language)
+		return error_set(err, TEND_EINVALID,
+				 "query '%s': missing language", spec->id);
+	if (review_structure_find(s, spec->id) >= 0)
+		return error_set(err, TEND_EINVALID,
+				 "query '%s': duplicate id", spec->id);
+	if ((unsigned)spec->severity > REVIEW_SEV_ERROR)
+		return error_set(err, TEND_EINVALID,
+				 "query '%s': invalid severity %d", spec->id,
+				 (int)spec->severity);
+	if (!strcmp(spec->language, "tsx")) {
+		grammar = "tsx";
+	} else if (!(grammar = review_grammars_for_file(spec->language,
+							 NULL))) {
+		if (!review_lang_known(spec->language))
+			return error_set(err, TEND_EINVALID,
+					 "query '%s': unknown language '%s'",
+					 spec->id, spec->language);
+		return error_set(err, TEND_EINVALID,
+				 "query '%s': no tree-sitter grammar for "
+				 "language '%s'",
+				 spec->id, spec->language);
+	}
+	if (!strcmp(grammar, "typescript"))
+		second = "tsx";
+
+	memset(&q, 0, sizeof(q));
+	if ((rc = review_structure_compile(&q.compiled[0], spec, grammar,
+					   err)) < 0)
+		return rc;
+	q.nr_compiled = 1;
+	if (second) {
+		struct buf ignored = BUF_INIT;
+
+		if (review_structure_compile(&q.compiled[1], spec, second,
+					     &ignored) == 0)
+			q.nr_compiled = 2;
+		else
+			log_debug("%s; not running it on .tsx files",
+				  ignored.ptr);
+		buf_release(&ignored);
+	}
+	q.spec.id = xstrdup(spec->id);
+	q.spec.pack = xstrdup_or_null(spec->pack);
+	q.spec.language = xstrdup(spec->language);
+	q.spec.query = xstrdup(spec->query);
+	q.spec.message = xstrdup(spec->message ? spec->message : spec->id);
+	q.spec.severity = spec->severity ? spec->severity : REVIEW_SEV_WARNING;
+	q.spec.capture = xstrdup_or_null(spec->capture);
+	q.spec.examples_true = (const char *const *)review_structure_strv_dup(
+		spec->examples_true);
+	q.spec.examples_false = (const char *const *)review_structure_strv_dup(
+		spec->examples_false);
+	ALLOC_GROW(s->items, s->nr, s->alloc);
+	s->items[s->nr++] = q;
+	for (i = 0; i < q.nr_compiled; i++)
+		review_structure_regroup(s, q.compiled[i].grammar);
+	return 0;
+}
+
+int review_structure_add_builtin(struct review_structure *s, const char *pack,
+				 struct buf *err)
+{
+	const struct review_query_pack *const *p;
+	int found = 0, rc;
+
+	for (p = review_structure_packs; *p; p++) {
+		size_t i;
+
+		if (pack && strcmp(pack, (*p)->name))
+			continue;
+		found = 1;
+		for (i = 0; i < (*p)->nr_rules; i++) {
+			struct review_query_spec spec = (*p)->rules[i];
+
+			if (!spec.pack)
+				spec.pack = (*p)->name;
+			if ((rc = review_structure_add(s, &spec, err)) < 0)
+				return rc;
+		}
+	}
+	if (!found)
+		return error_set(err, TEND_ENOTFOUND,
+				 "no structural rule pack '%s'", pack);
+	return 0;
+}
+
+size_t review_structure_disable(struct review_structure *s,
+				const char *id_or_pack)
+{
+	size_t i, n = 0;
+
+	if (!id_or_pack || !*id_or_pack)
+		return 0;
+	for (i = 0; i < s->nr; i++) {
+		struct review_query *q = &s->items[i];
+
+		if (!strcmp(q->spec.id, id_or_pack) ||
+		    (q->spec.pack && !strcmp(q->spec.pack, id_or_pack)) ||
+		    glob_match(id_or_pack, q->spec.id)) {
+			q->disabled = 1;
+			n++;
+		}
+	}
+	for (i = 0; n && i < s->nr_groups; i++)
+		review_structure_regroup(s, s->groups[i].grammar);
+	if (s->syntax_check &&
+	    (!strcmp(id_or_pack, REVIEW_STRUCTURE_SYNTAX_ID) ||
+	     !strcmp(id_or_pack, "structure") ||
+	     glob_match(id_or_pack, REVIEW_STRUCTURE_SYNTAX_ID))) {
+		s->syntax_check = 0;
+		n++;
+	}
+	return n;
+}
+
+size_t review_structure_count(const struct review_structure *s)
+{
+	return s->nr;
+}
+
+size_t review_structure_count_enabled(const struct review_structure *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nr; i++)
+		n += !s->items[i].disabled;
+	return n;
+}
+
+const struct review_query_spec *review_structure_get(
+	const struct review_structure *s, size_t i)
+{
+	return i < s->nr ? &s->items[i].spec : NULL;
+}
+
+static int review_structure_wants_grammar(const struct review_structure *s,
+					  const char *grammar)
+{
+	size_t i;
+
+	if (s->syntax_check)
+		return 1;
+	for (i = 0; i < s->nr; i++)
+		if (!s->items[i].disabled &&
+		    review_structure_for(&s->items[i], grammar))
+			return 1;
+	return 0;
+}
+
+static int review_structure_is_c_header(const char *grammar, const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	return !strcmp(grammar, "c") && n > 2 && !strcmp(path + n - 2, ".h");
+}
+
+int review_structure_wants(const struct review_structure *s,
+			   const char *lang, const char *path)
+{
+	const char *grammar = review_grammars_for_file(lang, path);
+
+	if (!grammar)
+		return 0;
+	return review_structure_wants_grammar(s, grammar) ||
+	       (review_structure_is_c_header(grammar, path) &&
+		review_structure_wants_grammar(s, "cpp"));
+}
+
+/* Scanning. */
+
+/* A node a rule or the syntax check points at. */
+struct review_structure_hit {
+	uint32_t start_byte, end_byte;
+	TSPoint start, end;
+	size_t rule;		/* index of the rule in the set */
+};
+
+struct review_structure_ctx {
+	const char *path;
+	const char *text;
+	size_t len;
+	pcre2_match_data *md;
+	TSQueryCursor *cursor;
+	struct review_structure_hit *hits;
+	size_t nr_hits, alloc_hits;
+	struct buf snippet;
+	struct review_findings *out;
+	int macros;		/* skip syntax errors on macro-like lines */
+	int has_error;		/* the tree being queried has errors */
+};
+
+static struct review_structure_hit review_structure_hit_of(TSNode node)
+{
+	struct review_structure_hit h;
+
+	h.rule = 0;
+	h.start_byte = ts_node_start_byte(node);
+	h.end_byte = ts_node_end_byte(node);
+	h.start = ts_node_start_point(node);
+	h.end = ts_node_end_point(node);
+	return h;
+}
+
+/* Characters (UTF-8 lead bytes) in text[from, to), plus one. */
+static uint32_t review_structure_col(const char *text, size_t from, size_t to)
+{
+	uint32_t col = 1;
+
+	for (; from < to; from++)
+		if (((unsigned char)text[from] & 0xc0) != 0x80)
+			col++;
+	return col;
+}
+
+/* The line holding byte `off`, without its line end, capped, as snippet. */
+static void review_structure_snippet(struct review_structure_ctx *ctx,
+				     size_t off)
+{
+	size_t s = off, e, cut;
+
+	if (s > ctx->len)
+		s = ctx->len;
+	while (s > 0 && ctx->text[s - 1] != '\n')
+		s--;
+	e = s;
+	while (e < ctx->len && ctx->text[e] != '\n')
+		e++;
+	if (e > s && ctx->text[e - 1] == '\r')
+		e--;
+	buf_reset(&ctx->snippet);
+	if (e - s > REVIEW_STRUCTURE_SNIPPET_MAX) {
+		cut = s + REVIEW_STRUCTURE_SNIPPET_MAX;
+		/* do not cut a UTF-8 sequence in half */
+		while (cut > s &&
+		       ((unsigned char)ctx->text[cut] & 0xc0) == 0x80)
+			cut--;
+		e = cut;
+	}
+	buf_add(&ctx->snippet, ctx->text + s, e - s);
+}
+
+/*
+ * Append a finding for `h`. When `line` is non-zero the finding is put on
+ * that line without columns instead (a syntax error reported at the
+ * changed line inside a larger ERROR node).
+ */
+static void review_structure_report(struct review_structure_ctx *ctx,
+				    const struct review_structure_hit *h,
+				    uint32_t line, const char *rule_id,
+				    const char *message,
+				    enum review_severity severity)
+{
+	struct review_finding f;
+	size_t start = h->start_byte, end = h->end_byte, ls;
+
+	if (start > ctx->len)
+		start = ctx->len;
+	if (end > ctx->len)
+		end = ctx->len;
+	if (end < start)
+		end = start;
+	memset(&f, 0, sizeof(f));
+	f.path = (char *)ctx->path;
+	if (line) {
+		size_t off = 0;
+		uint32_t l = 1;
+
+		/* find the line's start for the snippet */
+		while (l < line && off < ctx->len) {
+			const char *nl = memchr(ctx->text + off, '\n',
+						ctx->len - off);
+
+			if (!nl)
+				break;
+			off = (size_t)(nl - ctx->text) + 1;
+			l++;
+		}
+		f.line = f.end_line = line;
+		review_structure_snippet(ctx, off);
+	} else {
+		f.line = h->start.row + 1;
+		ls = start >= h->start.column ? start - h->start.column : 0;
+		f.col = review_structure_col(ctx->text, ls, start);
+		if (h->end.row > h->start.row && h->end.column == 0 &&
+		    end > start) {
+			/* a node that ends with its line's '\n' */
+			size_t le = end - 1;
+
+			f.end_line = h->end.row;
+			ls = le;
+			while (ls > 0 && ctx->text[ls - 1] != '\n')
+				ls--;
+			if (le > ls && ctx->text[le - 1] == '\r')
+				le--;
+			f.end_col = review_structure_col(ctx->text, ls, le);
+		} else {
+			f.end_line = h->end.row + 1;
+			ls = end >= h->end.column ? end - h->end.column : 0;
+			f.end_col = review_structure_col(ctx->text, ls, end);
+		}
+		if (f.end_line < f.line)
+			f.end_line = f.line;
+		review_structure_snippet(ctx, start);
+	}
+	f.severity = severity;
+	f.rule_id = (char *)rule_id;
+	f.message = (char *)message;
+	f.source = (char *)"structure";
+	f.snippet = ctx->snippet.ptr;
+	review_findings_add(ctx->out, &f);
+}
+
+static int review_structure_hit_cmp(const void *a, const void *b)
+{
+	const struct review_structure_hit *x = a, *y = b;
+
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	if (x->start_byte != y->start_byte)
+		return x->start_byte < y->start_byte ? -1 : 1;
+	if (x->end_byte != y->end_byte)
+		return x->end_byte < y->end_byte ? -1 : 1;
+	return 0;
+}
+
+/* The first node of capture `id` in the match, if any. */
+static int review_structure_capture(const TSQueryMatch *m, uint32_t id,
+				    TSNode *out)
+{
+	uint16_t i;
+
+	for (i = 0; i < m->capture_count; i++)
+		if (m->captures[i].index == id) {
+			*out = m->captures[i].node;
+			return 1;
+		}
+	return 0;
+}
+
+static int review_structure_node_eq(const struct review_structure_ctx *ctx,
+				    TSNode node, const char *s, size_t n)
+{
+	uint32_t a = ts_node_start_byte(node), b = ts_node_end_byte(node);
+
+	return b >= a && b <= ctx->len && b - a == n &&
+	       !memcmp(ctx->text + a, s, n);
+}
+
+/* Does one captured node satisfy the predicate? */
+static int review_structure_pred_node(const struct review_structure_ctx *ctx,
+				      const struct review_structure_pred *p,
+				      const TSQueryMatch *m, TSNode node)
+{
+	uint32_t a = ts_node_start_byte(node), b = ts_node_end_byte(node);
+	TSNode other;
+	size_t i;
+	int rc;
+
+	if (b > ctx->len || b < a)
+		return 0;
+	switch (p->kind) {
+	case REVIEW_PRED_EQ:
+	case REVIEW_PRED_NOT_EQ:
+		if (p->other >= 0) {
+			uint32_t oa, ob;
+
+			if (!review_structure_capture(m, (uint32_t)p->other,
+						      &other))
+				return 1;
+			oa = ts_node_start_byte(other);
+			ob = ts_node_end_byte(other);
+			if (ob > ctx->len || ob < oa)
+				return 0;
+			rc = review_structure_node_eq(ctx, node, ctx->text + oa,
+						      ob - oa);
+		} else {
+			rc = review_structure_node_eq(ctx, node, p->values[0],
+						      strlen(p->values[0]));
+		}
+		return p->kind == REVIEW_PRED_EQ ? rc : !rc;
+	case REVIEW_PRED_MATCH:
+	case REVIEW_PRED_NOT_MATCH:
+		rc = pcre2_match(p->re, (PCRE2_SPTR)(ctx->text + a), b - a, 0,
+				 0, ctx->md, NULL) >= 0;
+		return p->kind == REVIEW_PRED_MATCH ? rc : !rc;
+	case REVIEW_PRED_ANY_OF:
+		for (i = 0; i < p->nr_values; i++)
+			if (review_structure_node_eq(ctx, node, p->values[i],
+						     strlen(p->values[i])))
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Do the match's captures satisfy every predicate of its pattern? A
+ * capture that occurs several times (a quantified one) must satisfy it
+ * with every node; one that did not match at all satisfies it.
+ */
+static int review_structure_preds_ok(const struct review_structure_ctx *ctx,
+				     const struct review_structure_compiled *c,
+				     const TSQueryMatch *m)
+{
+	size_t i;
+	uint16_t k;
+
+	for (i = 0; i < c->nr_preds; i++) {
+		const struct review_structure_pred *p = &c->preds[i];
+
+		if (p->pattern != m->pattern_index)
+			continue;
+		for (k = 0; k < m->capture_count; k++)
+			if (m->captures[k].index == p->capture &&
+			    !review_structure_pred_node(ctx, p, m,
+							m->captures[k].node))
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * Is the node inside an ERROR node? What the parser made of text it could
+ * not parse is a guess, and rules do not report on guesses.
+ */
+static int review_structure_in_error(TSNode node)
+{
+	for (; !ts_node_is_null(node); node = ts_node_parent(node))
+		if (ts_node_symbol(node) == REVIEW_STRUCTURE_SYM_ERROR)
+			return 1;
+	return 0;
+}
+
+/*
+ * Run compiled query `c` over the tree and report what it finds. For a
+ * group's combined query, `pattern_rule` and `pattern_capture` map each
+ * pattern to its rule and the capture to report; for one rule's own query
+ * they are NULL, and every match belongs to rule `rule`.
+ */
+static void review_structure_run(struct review_structure_ctx *ctx,
+				 const struct review_structure *s,
+				 const struct review_structure_compiled *c,
+				 const size_t *pattern_rule,
+				 const int64_t *pattern_capture, size_t rule,
+				 TSNode root)
+{
+	TSQueryMatch m;
+	size_t i;
+
+	ctx->nr_hits = 0;
+	ts_query_cursor_exec(ctx->cursor, c->query, root);
+	while (ts_query_cursor_next_match(ctx->cursor, &m)) {
+		struct review_structure_hit h;
+		int64_t capture = c->capture;
+		TSNode node;
+		int found = 0;
+		uint16_t k;
+
+		if (!m.capture_count || !review_structure_preds_ok(ctx, c, &m))
+			continue;
+		if (pattern_capture)
+			capture = pattern_capture[m.pattern_index];
+		if (capture >= 0) {
+			found = review_structure_capture(&m, (uint32_t)capture,
+							 &node);
+		} else {
+			for (k = 0; k < m.capture_count && !found; k++)
+				if (!c->hidden[m.captures[k].index]) {
+					node = m.captures[k].node;
+					found = 1;
+				}
+			if (!found) {
+				node = m.captures[0].node;
+				found = 1;
+			}
+		}
+		if (!found ||
+		    (ctx->has_error && review_structure_in_error(node)))
+			continue;
+		h = review_structure_hit_of(node);
+		h.rule = pattern_rule ? pattern_rule[m.pattern_index] : rule;
+		ALLOC_GROW(ctx->hits, ctx->nr_hits, ctx->alloc_hits);
+		ctx->hits[ctx->nr_hits++] = h;
+	}
+	if (!ctx->nr_hits)
+		return;
+	qsort(ctx->hits, ctx->nr_hits, sizeof(*ctx->hits),
+	      review_structure_hit_cmp);
+	for (i = 0; i < ctx->nr_hits; i++) {
+		const struct review_query_spec *spec;
+
+		if (i && !review_structure_hit_cmp(&ctx->hits[i - 1],
+						   &ctx->hits[i]))
+			continue;
+		spec = &s->items[ctx->hits[i].rule].spec;
+		review_structure_report(ctx, &ctx->hits[i], 0, spec->id,
+					spec->message, spec->severity);
+	}
+}
+
+/* Syntax errors. */
+
+struct review_structure_err {
+	struct review_structure_hit at;
+	int missing;
+	int named;		/* the missing node is a named one */
+	const char *type;	/* its type; static, owned by the grammar */
+	char *sig;		/* shape, for matching against the base */
+};
+
+struct review_structure_errs {
+	struct review_structure_err *items;
+	size_t nr, alloc;
+};
+
+static void review_structure_errs_release(struct review_structure_errs *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nr; i++)
+		free(e->items[i].sig);
+	free(e->items);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * Move the cursor to the next node in document order that is not inside
+ * the current one; 0 when the cursor's subtree is done.
+ */
+static int review_structure_cursor_skip(TSTreeCursor *c)
+{
+	while (!ts_tree_cursor_goto_next_sibling(c))
+		if (!ts_tree_cursor_goto_parent(c))
+			return 0;
+	return 1;
+}
+
+/*
+ * The shape of an ERROR node: the types of its first few leaf tokens
+ * ("identifier ( identifier ) {"), which stay the same when an unusual
+ * macro is used again with other arguments.
+ */
+static char *review_structure_error_sig(TSNode node)
+{
+	TSTreeCursor c = ts_tree_cursor_new(node);
+	struct buf sig = BUF_INIT;
+	int leaves = 0;
+
+	buf_puts(&sig, "error:");
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+
+		if (!ts_node_child_count(n)) {
+			buf_putc(&sig, ' ');
+			buf_puts(&sig, ts_node_type(n));
+			if (++leaves == REVIEW_STRUCTURE_SIG_LEAVES)
+				break;
+		} else if (ts_tree_cursor_goto_first_child(&c)) {
+			continue;
+		}
+		if (!review_structure_cursor_skip(&c))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return buf_detach(&sig, NULL);
+}
+
+/*
+ * Collect the outermost ERROR nodes and the MISSING nodes of a tree,
+ * descending only into subtrees that hold an error.
+ */
+static void review_structure_collect(struct review_structure_errs *out,
+				     TSNode root)
+{
+	TSTreeCursor c;
+
+	if (!ts_node_has_error(root))
+		return;
+	c = ts_tree_cursor_new(root);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		struct review_structure_err e;
+
+		if (ts_node_is_missing(n) ||
+		    ts_node_symbol(n) == REVIEW_STRUCTURE_SYM_ERROR) {
+			memset(&e, 0, sizeof(e));
+			e.at = review_structure_hit_of(n);
+			e.missing = ts_node_is_missing(n);
+			e.named = ts_node_is_named(n);
+			e.type = ts_node_type(n);
+			e.sig = e.missing ? xasprintf("missing: %s",
+						      ts_node_type(n))
+					  : review_structure_error_sig(n);
+			ALLOC_GROW(out->items, out->nr, out->alloc);
+			out->items[out->nr++] = e;
+			if (out->nr >= REVIEW_STRUCTURE_MAX_ERRORS)
+				break;
+		} else if (ts_node_has_error(n) &&
+			   ts_tree_cursor_goto_first_child(&c)) {
+			continue;
+		}
+		if (!review_structure_cursor_skip(&c))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+}
+
+/* How many errors the tree has, counting up to the collection cap. */
+static size_t review_structure_count_errors(TSTree *tree)
+{
+	struct review_structure_errs errs = { 0 };
+	size_t n;
+
+	review_structure_collect(&errs, ts_tree_root_node(tree));
+	n = errs.nr;
+	review_structure_errs_release(&errs);
+	return n;
+}
+
+static int review_structure_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is new-side line `line` a changed one? */
+static int review_structure_changed(const uint32_t *lines, size_t nr,
+				    uint32_t line)
+{
+	size_t lo = 0, hi = nr;
+
+	if (!lines)
+		return 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (lines[mid] == line)
+			return 1;
+		if (lines[mid] < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The first changed line in [first, last], or 0. */
+static uint32_t review_structure_first_changed(const uint32_t *lines,
+					       size_t nr, uint32_t first,
+					       uint32_t last)
+{
+	size_t lo = 0, hi = nr;
+
+	if (!lines)
+		return first;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (lines[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nr && lines[lo] <= last ? lines[lo] : 0;
+}
+
+/* "syntax error: missing ';'", "syntax error near 'else'". */
+static char *review_structure_error_message(
+	const struct review_structure_ctx *ctx,
+	const struct review_structure_err *e)
+{
+	size_t a = e->at.start_byte, b = e->at.end_byte, n;
+
+	if (e->missing)
+		return e->named ? xasprintf("syntax error: missing %s", e->type)
+				: xasprintf("syntax error: missing '%s'",
+					    e->type);
+	if (b > ctx->len)
+		b = ctx->len;
+	while (a < b && (ctx->text[a] == ' ' || ctx->text[a] == '\t' ||
+			 ctx->text[a] == '\n' || ctx->text[a] == '\r'))
+		a++;
+	for (n = 0; a + n < b && n < 40; n++)
+		if (ctx->text[a + n] == '\n' || ctx->text[a + n] == '\r')
+			break;
+	while (n > 0 && n < b - a &&
+	       ((unsigned char)ctx->text[a + n] & 0xc0) == 0x80)
+		n--;
+	if (!n)
+		return xstrdup("syntax error");
+	return xasprintf("syntax error near '%.*s%s'", (int)n, ctx->text + a,
+			 n < b - a && ctx->text[a + n] != '\n' &&
+					 ctx->text[a + n] != '\r'
+				 ? "..."
+				 : "");
+}
+
+/*
+ * C and C++ grammars parse the text before the preprocessor has run, so
+ * macros they cannot expand (`__BEGIN_DECLS`, `FOR_EACH(x) {`, `int
+ * API f(void)`) look like syntax errors. For them the check runs only on
+ * a base that parsed cleanly, and skips errors on macro-like lines.
+ */
+static int review_structure_preprocessed(const char *grammar)
+{
+	return !strcmp(grammar, "c") || !strcmp(grammar, "cpp");
+}
+
+static int review_structure_ident_char(char c)
+{
+	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Does the line holding the start of `h` look like macro use: does it name
+ * an identifier of two or more capitals, digits and underscores (NULL,
+ * EOF, TRUE and FALSE excepted), or is it `name(...) {`, a loop macro?
+ */
+static int review_structure_macro_line(const struct review_structure_ctx *ctx,
+				       const struct review_structure_hit *h)
+{
+	static const char *const plain[] = { "NULL", "EOF", "TRUE", "FALSE",
+					     NULL };
+	static const char *const keywords[] = { "if", "for", "while",
+						"switch", "catch", "return",
+						"sizeof", NULL };
+	const char *t = ctx->text;
+	size_t s = h->start_byte, e, i, j, k;
+
+	if (s > ctx->len)
+		s = ctx->len;
+	while (s > 0 && t[s - 1] != '\n')
+		s--;
+	for (e = s; e < ctx->len && t[e] != '\n'; e++)
+		;
+	while (e > s && (t[e - 1] == '\r' || t[e - 1] == ' ' ||
+			 t[e - 1] == '\t'))
+		e--;
+	for (i = s; i < e; i = j) {
+		int upper = 0, lower = 0;
+
+		if (!review_structure_ident_char(t[i])) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < e && review_structure_ident_char(t[j]); j++) {
+			lower |= t[j] >= 'a' && t[j] <= 'z';
+			upper |= t[j] >= 'A' && t[j] <= 'Z';
+		}
+		if (!upper || lower || j - i < 2 ||
+		    (t[i] >= '0' && t[i] <= '9'))
+			continue;
+		for (k = 0; plain[k]; k++)
+			if (strlen(plain[k]) == j - i &&
+			    !memcmp(plain[k], t + i, j - i))
+				break;
+		if (!plain[k])
+			return 1;
+	}
+	/* `name(...) {` */
+	for (i = s; i < e && (t[i] == ' ' || t[i] == '\t'); i++)
+		;
+	for (j = i; j < e && review_structure_ident_char(t[j]); j++)
+		;
+	if (j == i || e == s || t[e - 1] != '{')
+		return 0;
+	for (k = 0; keywords[k]; k++)
+		if (strlen(keywords[k]) == j - i &&
+		    !memcmp(keywords[k], t + i, j - i))
+			return 0;
+	while (j < e && (t[j] == ' ' || t[j] == '\t'))
+		j++;
+	return j < e && t[j] == '(';
+}
+
+/*
+ * Tree-sitter puts a MISSING node where the parser noticed the gap, after
+ * any white space, often at the start of the next line or at the very end
+ * of the file; the token is missing right after the previous one, so move
+ * the node back there.
+ */
+static void review_structure_missing_pos(const struct review_structure_ctx *ctx,
+					 struct review_structure_hit *h)
+{
+	size_t off = h->start_byte;
+
+	if (off > ctx->len)
+		return;
+	while (off > 0 && (ctx->text[off - 1] == ' ' ||
+			   ctx->text[off - 1] == '\t' ||
+			   ctx->text[off - 1] == '\r' ||
+			   ctx->text[off - 1] == '\n')) {
+		off--;
+		if (ctx->text[off] == '\n' && h->start.row > 0)
+			h->start.row--;
+	}
+	if (off == h->start_byte)
+		return;
+	h->start_byte = h->end_byte = (uint32_t)off;
+	while (off > 0 && ctx->text[off - 1] != '\n')
+		off--;
+	h->start.column = h->start_byte - (uint32_t)off;
+	h->end = h->start;
+}
+
+static void review_structure_syntax_away(struct review_structure_ctx *ctx,
+					 const struct review_structure_err *e,
+					 const uint32_t *changed,
+					 size_t nr_changed)
+{
+	uint32_t at = e->at.start.row + 1, line = 0;
+	size_t i;
+	char *msg, *full;
+
+	for (i = 0; i < nr_changed && changed[i] <= at; i++)
+		line = changed[i];
+	if (!line)
+		return;
+	msg = review_structure_error_message(ctx, e);
+	full = xasprintf("%s (detected at line %u)", msg, (unsigned)at);
+	review_structure_report(ctx, &e->at, line, REVIEW_STRUCTURE_SYNTAX_ID,
+				full, REVIEW_SEV_ERROR);
+	free(full);
+	free(msg);
+}
+
+/*
+ * Report the errors of the new tree that touch changed lines and whose
+ * shape the old tree (NULL for an added file) does not have.
+ */
+static void review_structure_syntax(struct review_structure_ctx *ctx,
+				    TSTree *new_tree, TSTree *old_tree,
+				    const uint32_t *changed, size_t nr_changed)
+{
+	struct review_structure_errs new_errs = { 0 }, old_errs = { 0 };
+	struct review_structure_err *away = NULL;
+	char **old_sigs = NULL;
+	uint32_t last_line = 0;
+	size_t i, reported = 0;
+
+	review_structure_collect(&new_errs, ts_tree_root_node(new_tree));
+	if (!new_errs.nr)
+		goto out;
+	if (old_tree) {
+		review_structure_collect(&old_errs,
+					 ts_tree_root_node(old_tree));
+		old_sigs = xcalloc(old_errs.nr + 1, sizeof(*old_sigs));
+		for (i = 0; i < old_errs.nr; i++)
+			old_sigs[i] = old_errs.items[i].sig;
+		qsort(old_sigs, old_errs.nr, sizeof(*old_sigs),
+		      review_structure_strcmp);
+	}
+	for (i = 0; i < new_errs.nr && reported < REVIEW_STRUCTURE_MAX_SYNTAX;
+	     i++) {
+		struct review_structure_err *e = &new_errs.items[i];
+		uint32_t first, last, line = 0;
+		char *msg;
+
+		if (e->missing)
+			review_structure_missing_pos(ctx, &e->at);
+		if (ctx->macros && review_structure_macro_line(ctx, &e->at))
+			continue;
+		first = e->at.start.row + 1;
+		last = e->at.end.row + 1;
+
+		if (old_errs.nr &&
+		    bsearch(&e->sig, old_sigs, old_errs.nr, sizeof(*old_sigs),
+			    review_structure_strcmp))
+			continue;
+		if (e->at.end.column == 0 && last > first)
+			last--;
+		if (!review_structure_changed(changed, nr_changed, first)) {
+			line = review_structure_first_changed(changed,
+							      nr_changed,
+							      first, last);
+			if (!line) {
+				if (!away)
+					away = e;
+				continue;
+			}
+		}
+		if ((line ? line : first) == last_line)
+			continue;
+		last_line = line ? line : first;
+		msg = review_structure_error_message(ctx, e);
+		review_structure_report(ctx, &e->at, line,
+					REVIEW_STRUCTURE_SYNTAX_ID, msg,
+					REVIEW_SEV_ERROR);
+		free(msg);
+		reported++;
+	}
+	/*
+	 * An error away from every changed line, in a file whose base parsed
+	 * cleanly, is still the change's doing: an unclosed brace shows up
+	 * as a MISSING '}' at the end of the file. Report it once, on the
+	 * nearest changed line above it.
+	 */
+	if (!reported && away && old_tree && !old_errs.nr && changed &&
+	    nr_changed)
+		review_structure_syntax_away(ctx, away, changed, nr_changed);
+out:
+	free(old_sigs);
+	review_structure_errs_release(&new_errs);
+	review_structure_errs_release(&old_errs);
+}
+
+/* Parse `text` with `grammar`; NULL when the parse timed out. */
+static TSTree *review_structure_parse(TSParser *parser, const char *grammar,
+				      const char *text, size_t len)
+{
+	TSTree *tree;
+
+	ts_parser_reset(parser);
+	if (!ts_parser_set_language(parser, review_grammars_get(grammar)))
+		return NULL;
+	tree = ts_parser_parse_string(parser, NULL, text ? text : "",
+				      (uint32_t)len);
+	if (!tree)
+		ts_parser_reset(parser);
+	return tree;
+}
+
+/*
+ * Run the rules of `grammar` (or only rule `only`, when not NULL) over
+ * `tree`.
+ */
+static void review_structure_run_all(struct review_structure_ctx *ctx,
+				     const struct review_structure *s,
+				     const struct review_query *only,
+				     const char *grammar, TSTree *tree)
+{
+	const struct review_structure_group *g =
+		only ? NULL : review_structure_group_find(s, grammar);
+	TSNode root = ts_tree_root_node(tree);
+	size_t i;
+
+	ctx->has_error = ts_node_has_error(root);
+	if (!ctx->cursor) {
+		ctx->cursor = ts_query_cursor_new();
+		ts_query_cursor_set_match_limit(ctx->cursor,
+						REVIEW_STRUCTURE_MATCH_LIMIT);
+	}
+	if (!ctx->md && !(ctx->md = pcre2_match_data_create(1, NULL)))
+		abort();
+	if (g && g->ok) {
+		review_structure_run(ctx, s, &g->c, g->pattern_rule,
+				     g->pattern_capture, 0, root);
+		return;
+	}
+	for (i = 0; i < s->nr; i++) {
+		const struct review_query *q = &s->items[i];
+		const struct review_structure_compiled *c;
+
+		if (only ? q != only : q->disabled)
+			continue;
+		if ((c = review_structure_for(q, grammar)))
+			review_structure_run(ctx, s, c, NULL, NULL, i, root);
+	}
+}
+
+static void review_structure_ctx_release(struct review_structure_ctx *ctx)
+{
+	if (ctx->cursor)
+		ts_query_cursor_delete(ctx->cursor);
+	pcre2_match_data_free(ctx->md);
+	free(ctx->hits);
+	buf_release(&ctx->snippet);
+}
+
+int review_structure_scan(const struct review_structure *s, const char *path,
+			  const char *lang, const char *new_text,
+			  size_t new_len, const char *old_text,
+			  size_t old_len, const uint32_t *changed_lines,
+			  size_t nr_changed, struct review_findings *out)
+{
+	struct review_structure_ctx ctx;
+	const char *grammar = review_grammars_for_file(lang, path);
+	TSParser *parser = NULL;
+	TSTree *tree = NULL, *old_tree = NULL;
+	size_t cap = s->max_bytes && s->max_bytes < UINT32_MAX ? s->max_bytes
+							       : UINT32_MAX;
+	int rc = 0, preproc;
+
+	if (!grammar)
+		return TEND_ENOTFOUND;
+	if (!review_structure_wants(s, lang, path))
+		return 0;
+	if (new_len > cap)
+		return TEND_ETOOBIG;
+	memset(&ctx, 0, sizeof(ctx));
+	buf_init(&ctx.snippet, 0);
+	ctx.path = path;
+	ctx.text = new_text ? new_text : "";
+	ctx.len = new_text ? new_len : 0;
+	ctx.out = out;
+
+	parser = ts_parser_new();
+	ts_parser_set_timeout_micros(parser, s->timeout_us);
+	if (!(tree = review_structure_parse(parser, grammar, ctx.text,
+					    ctx.len))) {
+		log_warn("structural checks skipped '%s': parsing took longer "
+			 "than %llu ms", path ? path : "",
+			 (unsigned long long)(s->timeout_us / 1000));
+		rc = TEND_ETIMEOUT;
+		goto out;
+	}
+	/* a C header that is really C++ */
+	if (review_structure_is_c_header(grammar, path) &&
+	    ts_node_has_error(ts_tree_root_node(tree))) {
+		TSTree *cpp = review_structure_parse(parser, "cpp", ctx.text,
+						     ctx.len);
+
+		if (cpp && review_structure_count_errors(cpp) <
+				   review_structure_count_errors(tree)) {
+			ts_tree_delete(tree);
+			tree = cpp;
+			grammar = "cpp";
+		} else if (cpp) {
+			ts_tree_delete(cpp);
+		}
+	}
+	review_structure_run_all(&ctx, s, NULL, grammar, tree);
+
+	if (!s->syntax_check || !ts_node_has_error(ts_tree_root_node(tree)))
+		goto out;
+	preproc = review_structure_preprocessed(grammar);
+	if (preproc && !old_text)
+		goto out;
+	if (old_text) {
+		if (old_len > cap)
+			goto out;
+		if (!(old_tree = review_structure_parse(parser, grammar,
+							old_text, old_len)))
+			goto out;
+		if (preproc && ts_node_has_error(ts_tree_root_node(old_tree)))
+			goto out;
+	}
+	ctx.macros = preproc;
+	review_structure_syntax(&ctx, tree, old_tree, changed_lines,
+				changed_lines ? nr_changed : 0);
+out:
+	if (old_tree)
+		ts_tree_delete(old_tree);
+	if (tree)
+		ts_tree_delete(tree);
+	if (parser)
+		ts_parser_delete(parser);
+	review_structure_ctx_release(&ctx);
+	return rc;
+}
+
+/* Self-test of the examples. */
+
+/*
+ * How many findings does rule `q` make on `example`? -1 when the example
+ * does not parse cleanly.
+ */
+static long review_structure_try(const struct review_structure *s,
+				 const struct review_query *q,
+				 const char *example)
+{
+	struct review_structure_ctx ctx;
+	struct review_findings found;
+	const char *grammar = q->compiled[0].grammar;
+	TSParser *parser = ts_parser_new();
+	TSTree *tree;
+	long n = -1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	buf_init(&ctx.snippet, 0);
+	review_findings_init(&found);
+	ctx.path = "example";
+	ctx.text = example;
+	ctx.len = strlen(example);
+	ctx.out = &found;
+	ts_parser_set_timeout_micros(parser, s->timeout_us);
+	tree = review_structure_parse(parser, grammar, example, ctx.len);
+	if (tree && !ts_node_has_error(ts_tree_root_node(tree))) {
+		review_structure_run_all(&ctx, s, q, grammar, tree);
+		n = (long)found.nr;
+	}
+	if (tree)
+		ts_tree_delete(tree);
+	ts_parser_delete(parser);
+	review_structure_ctx_release(&ctx);
+	review_findings_release(&found);
+	return n;
+}
+
+int review_structure_selftest(const struct review_structure *s,
+			      struct buf *err)
+{
+	struct buf msg = BUF_INIT;
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < s->nr; i++) {
+		const struct review_query *q = &s->items[i];
+		const struct review_query_spec *spec = &q->spec;
+		long n;
+
+		for (j = 0; spec->examples_true && spec->examples_true[j];
+		     j++) {
+			n = review_structure_try(s, q, spec->examples_true[j]);
+			if (n > 0)
+				continue;
+			buf_printf(&msg, "%squery '%s': example '%s' %s",
+				   msg.len ? "\n" : "", spec->id,
+				   spec->examples_true[j],
+				   n < 0 ? "has a syntax error"
+					 : "should match");
+		}
+		for (j = 0; spec->examples_false && spec->examples_false[j];
+		     j++) {
+			n = review_structure_try(s, q, spec->examples_false[j]);
+			if (n == 0)
+				continue;
+			buf_printf(&msg, "%squery '%s': example '%s' %s",
+				   msg.len ? "\n" : "", spec->id,
+				   spec->examples_false[j],
+				   n < 0 ? "has a syntax error"
+					 : "should not match");
+		}
+	}
+	if (msg.len)
+		rc = error_set(err, TEND_ERROR, "%s", msg.ptr);
+	buf_release(&msg);
+	return rc;
+}
