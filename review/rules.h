@@ -22,14 +22,48 @@
  *   - a rule applies when its `languages` list is empty or holds the file's
  *     language id, and its `paths` list is empty or a glob in it matches
  *     the path (common/glob.h);
- *   - when a rule has `keywords`, the block is searched for them first
- *     (literal, case-sensitive) and the regex runs only if one occurs; a
- *     rule's keywords must therefore occur in every text it can match;
- *   - the regex runs over the whole block; each match's start gives the
- *     line; a match on a line that the rule's `exclude_line` pattern
- *     matches is dropped; a rule reports at most one finding per line
- *     (its first match there) and the search resumes at the start of the
- *     next line after the match; a match that crosses lines sets end_line;
+ *   - keyword prefilter: the keywords of every rule in the set are
+ *     compiled into one index (a table of the lowercased first two bytes
+ *     of each keyword, then a compare), and a scan makes ONE pass over
+ *     the block that records, for each applicable rule, the lines on
+ *     which one of its keywords occurs (literally; case-insensitively for
+ *     ASCII when the rule sets `keywords_icase`). A rule none of whose
+ *     keywords occurs is skipped. Otherwise its regex runs over the whole
+ *     block, so a rule's keywords must occur somewhere in every text it
+ *     can match; or, when the rule sets `keywords_local`, only from the
+ *     start of each line holding a keyword, and a match must START on
+ *     that line (PCRE2's offset limit), though it may run on past it: the
+ *     keywords of such a rule must occur on the first line of every text
+ *     it can match. Local keywords are what keep a hundred rules over
+ *     tens of megabytes fast. A rule without keywords runs over the whole
+ *     block;
+ *   - each match's start gives the line; a match on a line that the
+ *     rule's `exclude_line` pattern matches is dropped; a rule reports at
+ *     most one finding per line (its first accepted match there) and the
+ *     search resumes at the start of the next line after the match; a
+ *     match that crosses lines sets end_line;
+ *   - the "value" of a match is its capture group `secret_group` (the
+ *     whole match when 0 or when the group did not take part). A match
+ *     whose value has less Shannon entropy than `min_entropy`, or that an
+ *     `allow` pattern matches, is not accepted, and the search goes on
+ *     after it on the same line;
+ *   - secret rules (`secret`): the value is a credential. Besides the
+ *     above, a value that looks like a placeholder is not accepted (see
+ *     review_rules_placeholder()); nor is one that overlaps a value an
+ *     earlier secret rule already reported in the same scan, so one
+ *     secret gives one finding and the specific rules, listed first, win
+ *     over generic ones. Secret rules run before the other rules of a
+ *     scan, and every accepted secret is masked in the snippet of EVERY
+ *     finding of that scan, not only its own, and so is every other
+ *     occurrence of the same text and every further match of the rule on
+ *     the rest of the finding's line (which gets no finding of its own,
+ *     one per line, but is a secret all the same): the secret becomes its
+ *     first review_rules_mask_keep() characters (at most 4, and at most
+ *     a quarter of it) followed by "****". Messages are the rule's and
+ *     never hold matched text. No whole secret leaves this module;
+ *   - `skip_paths`: a rule does not apply to a path that one of these
+ *     globs matches; a built-in pack may add globs to all its rules (the
+ *     `secrets` pack skips lockfiles, whose hashes look like secrets);
  *   - columns are 1-based and count UTF-8 characters; `\K` moves the
  *     reported start, which lets a pattern look at a line's beginning and
  *     still point at the interesting part;
@@ -37,9 +71,11 @@
  *     that block with a warning in the log; other rules go on.
  *
  * Ownership: review_rules_add() copies the spec deeply; nothing the caller
- * passes is kept. A struct review_rules owns its rules and compiled code;
- * review_rules_release() frees them. Scanning only reads the rule set, so
- * one set may be scanned from several threads at once.
+ * passes is kept. A struct review_rules owns its rules, compiled code and
+ * keyword index (updated by each add); review_rules_release() frees them.
+ * Scanning only reads the rule set (each scan copies the match context to
+ * set its own offset limits), so one set may be scanned from several
+ * threads at once.
  */
 #ifndef REVIEW_RULES_H
 #define REVIEW_RULES_H
@@ -85,6 +121,36 @@ struct review_rule_spec {
 	const char *const *examples_false;
 	/* The path the examples are scanned under; NULL: "example". */
 	const char *example_path;
+	/* Keywords match ASCII case-insensitively ("API_KEY" for "api_key"). */
+	int keywords_icase;
+	/*
+	 * Every match starts on a line that holds a keyword, so the regex
+	 * runs only from those lines (see the scanning semantics).
+	 */
+	int keywords_local;
+	/* Globs of paths the rule never applies to (lockfiles, fixtures). */
+	const char *const *skip_paths;
+	/*
+	 * The capture group that holds the value (the secret) of a match;
+	 * 0: the whole match. It must exist in `pattern`.
+	 */
+	int secret_group;
+	/*
+	 * Least Shannon entropy, in bits per byte, of the value for a match
+	 * to count; 0: no threshold. Random base62 text of 20+ characters
+	 * scores 4 and more; words and identifiers score 2.5 to 3.5.
+	 */
+	double min_entropy;
+	/*
+	 * PCRE2 patterns: a match whose value one of them matches is dropped
+	 * (rule-specific placeholders, well-known documentation values).
+	 */
+	const char *const *allow;
+	/*
+	 * The value is a credential: mask it in every output, drop
+	 * placeholders, one finding per secret (see the scanning semantics).
+	 */
+	int secret;
 };
 
 /* A built-in pack: a table of specs in a review/pack_NAME.c file. */
@@ -93,20 +159,27 @@ struct review_rule_pack {
 	const char *summary;	/* one line for `tend rules` */
 	const struct review_rule_spec *rules;
 	size_t nr_rules;
+	/* Globs added to the `skip_paths` of every rule of the pack. */
+	const char *const *skip_paths;
 };
 
 /* The built-in packs; each is defined in its own review/pack_NAME.c. */
 extern const struct review_rule_pack review_pack_hygiene;
+extern const struct review_rule_pack review_pack_secrets;
+extern const struct review_rule_pack review_pack_risky;
 
 /* All built-in packs, NULL-terminated, in the order they are loaded. */
 const struct review_rule_pack *const *review_rules_builtin_packs(void);
 
 struct review_rule;	/* a compiled rule, private to rules.c */
 
+struct review_rules_index;	/* the keyword index, private to rules.c */
+
 struct review_rules {
 	struct review_rule *items;
 	size_t nr, alloc;
 	void *match_ctx;	/* pcre2_match_context *, shared and read-only */
+	struct review_rules_index *index;	/* keywords of all rules */
 };
 
 void review_rules_init(struct review_rules *rs);
@@ -176,9 +249,41 @@ void review_rules_scan_filename(const struct review_rules *rs,
 
 /*
  * Check every rule's examples (enabled or not): each true example must
- * produce a finding of that rule, each false example none. Returns 0, or
- * TEND_ERROR with one line per failure in `err`.
+ * produce a finding of that rule, each false example none; for a secret
+ * rule, no snippet of a true example's findings may hold the whole secret
+ * of any accepted match. Returns 0, or TEND_ERROR with one line per
+ * failure in `err` (which names the rule and quotes the example; the
+ * examples are fakes, so this is the one message that may show them).
  */
 int review_rules_selftest(const struct review_rules *rs, struct buf *err);
+
+/*
+ * Does `s` (the value of a secret rule's match) look like a placeholder
+ * rather than a credential? True when it holds, case-insensitively, one of
+ * "example", "xxxx", "changeme", "change_me", "dummy", "placeholder",
+ * "sample", "fake", "redacted", "your_", "your-", "test", "replace",
+ * "insert", "todo", "<", ">", "${", "{{", "$(", "%s", "*****", "...."
+ * (in a value longer than 100 bytes, such as a private key's body, only
+ * the words of six letters or more: the short ones occur there by
+ * chance); when one byte makes up 60% or more of it; or a run of 6
+ * consecutive ascending or descending characters ("123456", "abcdef").
+ */
+int review_rules_placeholder(const char *s, size_t len);
+
+/* Shannon entropy of the bytes of `s`, in bits per byte (0 when empty). */
+double review_rules_entropy(const char *s, size_t len);
+
+/*
+ * How many leading bytes of a secret of `len` bytes a masked output
+ * shows: min(4, len / 4), so never more than a quarter of it.
+ */
+size_t review_rules_mask_keep(size_t len);
+
+/*
+ * Append the masked form of a secret to `out`: its first
+ * review_rules_mask_keep() bytes (fewer, to end on a UTF-8 boundary) and
+ * "****".
+ */
+void review_rules_mask(struct buf *out, const char *s, size_t len);
 
 #endif
