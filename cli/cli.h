@@ -33,6 +33,7 @@ int cmd_tasks(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_context(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 enum cli_opt_type {
@@ -113,6 +114,15 @@ int cli_exit_for(int error);
  */
 int cli_write_output(const char *path, const char *data, size_t len,
 		     struct buf *err);
+
+/*
+ * Where to look for .tend.yml, given the work tree's top directory
+ * `workdir` (libgit2's, with a trailing '/'; NULL when there is no
+ * repository): "." when that is the current directory, so messages read
+ * ".tend.yml:3:3: ...", else the top without its trailing slash. The
+ * caller frees the result.
+ */
+char *cli_config_root(const char *workdir);
 
 /* For commands that are not built yet: say so, exit 2. */
 int cli_not_built(const char *name, int argc, char **argv);

@@ -25,8 +25,3 @@ int cmd_context(int argc, char **argv)
 {
 	return cli_not_built("context", argc, argv);
 }
-
-int cmd_review(int argc, char **argv)
-{
-	return cli_not_built("review", argc, argv);
-}

@@ -12,6 +12,7 @@ static const struct cli_command cli_commands[] = {
 	{ "tasks", cmd_tasks, "carry out labelled issues end to end (scheduled)" },
 	{ "ask", cmd_ask, "answer a question about a pull request or the repository" },
 	{ "test", cmd_test, "run the project's tests in the sandbox and report failures" },
+	{ "rules", cmd_rules, "list every active check and what it matches" },
 	{ "context", cmd_context, "print what tend detected: forge, repository, PR, SHAs" },
 	{ "version", cmd_version, "print the version of tend and its libraries" },
 	{ NULL, NULL, NULL }

@@ -272,6 +272,22 @@ out:
 	return rc;
 }
 
+char *cli_config_root(const char *workdir)
+{
+	char cwd[4096];
+	size_t n;
+
+	if (!workdir)
+		return xstrdup(".");
+	n = strlen(workdir);
+	if (n > 1 && workdir[n - 1] == '/')
+		n--;
+	if (getcwd(cwd, sizeof(cwd)) && strlen(cwd) == n &&
+	    !strncmp(cwd, workdir, n))
+		return xstrdup(".");
+	return xstrndup(workdir, n);
+}
+
 int cli_not_built(const char *name, int argc, char **argv)
 {
 	int i;

@@ -482,7 +482,8 @@ static void sandbox_bwrap_args(struct sandbox_vec *a, const char *bwrap,
 	if (worktree) {
 		char *git = xasprintf("%s/.git", worktree);
 
-		sandbox_vec_push3(a, "--bind", worktree, worktree);
+		sandbox_vec_push3(a, o->readonly_worktree ? "--ro-bind" :
+				  "--bind", worktree, worktree);
 		/*
 		 * A directory or a gitdir file alike: read-only, so hooks,
 		 * config and objects cannot be written and a gitdir pointer

@@ -65,6 +65,7 @@ struct sandbox_opts {
 	/* NAME=VALUE entries added to sandbox_base_env; never secrets. */
 	const char *const *env;
 	int network;		/* share the host network (setup phase) */
+	int readonly_worktree;	/* bind the work tree read-only (linters) */
 	int unsandboxed;	/* sandbox.mode none: no isolation at all */
 	int separate_stderr;	/* capture stderr apart from stdout */
 	long timeout_s;		/* 0: SANDBOX_DEFAULT_TIMEOUT */

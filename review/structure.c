@@ -785,6 +785,11 @@ size_t review_structure_count_enabled(const struct review_structure *s)
 	return n;
 }
 
+int review_structure_enabled(const struct review_structure *s, size_t i)
+{
+	return i < s->nr && !s->items[i].disabled;
+}
+
 const struct review_query_spec *review_structure_get(
 	const struct review_structure *s, size_t i)
 {

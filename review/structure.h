@@ -149,6 +149,8 @@ size_t review_structure_disable(struct review_structure *s,
 
 size_t review_structure_count(const struct review_structure *s);
 size_t review_structure_count_enabled(const struct review_structure *s);
+/* Is rule i enabled (not turned off by review_structure_disable)? */
+int review_structure_enabled(const struct review_structure *s, size_t i);
 /* The spec of rule i, borrowed from the set; NULL past the end. */
 const struct review_query_spec *review_structure_get(
 	const struct review_structure *s, size_t i);

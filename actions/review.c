@@ -1,0 +1,343 @@
+/*
+ * review.c - the review job: from two revisions to a filtered list of
+ * findings about the change.
+ *
+ * Each step is a function of the layer that owns it; this file only wires
+ * them together and keeps the time. It does not print.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "actions/linters.h"
+#include "actions/review.h"
+#include "actions/rules.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "forge/git.h"
+#include "review/diff_git.h"
+#include "review/rules.h"
+#include "review/structure.h"
+
+static long actions_review_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int actions_review_generated_attr(const char *path, void *data)
+{
+	return forge_git_attr_bool(data, path, "linguist-generated") == 1;
+}
+
+/*
+ * Scan the new side of each hunk: context and added lines, in order, with
+ * their line numbers. Hunks are scanned one at a time so that a pattern
+ * cannot match across the gap between two hunks.
+ */
+static void actions_review_scan_hunks(const struct review_rules *rules,
+				      const struct review_file_entry *e,
+				      struct buf *text, uint32_t **nos,
+				      size_t *nos_alloc,
+				      struct review_findings *out)
+{
+	const struct review_diff_file *f = e->file;
+	size_t h, i;
+
+	for (h = 0; h < f->nr_hunks; h++) {
+		const struct review_hunk *hk = &f->hunks[h];
+		size_t n = 0;
+
+		buf_reset(text);
+		for (i = hk->first_line; i < hk->first_line + hk->nr_lines; i++) {
+			const struct review_line *l = &f->lines[i];
+
+			if (l->origin == '-')
+				continue;
+			if (n)
+				buf_putc(text, '\n');
+			buf_add(text, review_line_text(f, l), l->len);
+			*nos = xgrow(*nos, nos_alloc, n + 1, sizeof(**nos));
+			(*nos)[n++] = l->new_no;
+		}
+		if (n)
+			review_rules_scan(rules, f->path, e->lang, text->ptr,
+					  text->len, *nos, n, out);
+	}
+}
+
+/* Scan the whole head version of a file (filters `file` and `nofilter`). */
+static int actions_review_scan_blob(const struct review_rules *rules,
+				    const struct review_file_entry *e,
+				    git_repository *repo, const git_oid *head,
+				    size_t max, struct buf *text,
+				    struct review_findings *out)
+{
+	struct buf err = BUF_INIT;
+	size_t i, lines = 1;
+	int rc;
+
+	rc = forge_git_read_blob(text, repo, head, e->file->path, max, &err);
+	if (rc < 0) {
+		log_warn("cannot read '%s' at head: %s", e->file->path, err.ptr);
+		buf_release(&err);
+		return rc;
+	}
+	for (i = 0; i < text->len; i++)
+		lines += text->ptr[i] == '\n';
+	if (text->len && text->ptr[text->len - 1] == '\n')
+		lines--;
+	review_rules_scan(rules, e->file->path, e->lang, text->ptr, text->len,
+			  NULL, lines, out);
+	return 0;
+}
+
+/*
+ * Structural checks need whole files: the head version for the queries, and
+ * the base version only to tell a syntax error the change introduced from
+ * one that was already there (structure.c parses it only then). The new
+ * side's '+' lines tell the syntax check where the change is.
+ */
+static void actions_review_scan_structure(const struct review_structure *st,
+					  const struct review_file_entry *e,
+					  git_repository *repo,
+					  const git_oid *base,
+					  const git_oid *head, size_t max,
+					  struct buf *text, struct buf *old,
+					  uint32_t **nos, size_t *nos_alloc,
+					  struct review_findings *out)
+{
+	const struct review_diff_file *f = e->file;
+	struct buf err = BUF_INIT;
+	size_t i, n = 0;
+	int have_old = 0, rc;
+
+	if (!review_structure_wants(st, e->lang, f->path))
+		return;
+	if (forge_git_read_blob(text, repo, head, f->path, max, &err) < 0) {
+		log_warn("structural checks skipped '%s': %s", f->path, err.ptr);
+		goto out;
+	}
+	if (f->status != REVIEW_FILE_ADDED && f->old_path &&
+	    forge_git_read_blob(old, repo, base, f->old_path, max, &err) == 0)
+		have_old = 1;
+	for (i = 0; i < f->nr_lines; i++)
+		if (f->lines[i].origin == '+') {
+			*nos = xgrow(*nos, nos_alloc, n + 1, sizeof(**nos));
+			(*nos)[n++] = f->lines[i].new_no;
+		}
+	rc = review_structure_scan(st, f->path, e->lang, text->ptr, text->len,
+				   have_old ? old->ptr : NULL,
+				   have_old ? old->len : 0, n ? *nos : NULL, n,
+				   out);
+	if (rc == TEND_ETOOBIG)
+		log_warn("structural checks skipped '%s': over the size limit",
+			 f->path);
+out:
+	buf_release(&err);
+}
+
+/* SARIF and `tend rules` describe every rule that ran, queries included. */
+static void actions_review_describe_queries(struct review_result *r,
+					    const struct review_structure *st)
+{
+	struct review_rule_info info;
+	size_t i;
+
+	for (i = 0; i < review_structure_count(st); i++) {
+		const struct review_query_spec *q = review_structure_get(st, i);
+
+		memset(&info, 0, sizeof(info));
+		info.id = (char *)q->id;
+		info.pack = (char *)(q->pack ? q->pack : "structure");
+		info.message = (char *)(q->message ? q->message : q->id);
+		info.pattern = (char *)q->query;
+		info.languages = (char *)q->language;
+		info.severity = q->severity ? q->severity : REVIEW_SEV_WARNING;
+		info.query_rule = 1;
+		review_result_add_rule(r, &info);
+	}
+	if (st->syntax_check) {
+		memset(&info, 0, sizeof(info));
+		info.id = (char *)REVIEW_STRUCTURE_SYNTAX_ID;
+		info.pack = (char *)"structure";
+		info.message = (char *)"syntax error introduced by the change: "
+			"the file no longer parses where it was edited";
+		info.severity = REVIEW_SEV_ERROR;
+		info.query_rule = 1;
+		review_result_add_rule(r, &info);
+	}
+}
+
+struct actions_review_fp_ctx {
+	const struct review_result *r;
+};
+
+static const char *actions_review_line_text(const struct review_finding *f,
+					    size_t *len, void *data)
+{
+	struct actions_review_fp_ctx *ctx = data;
+	const struct review_diff_file *df;
+	const struct review_line *l;
+
+	if (f->line && (df = review_diff_find_file(&ctx->r->diff, f->path)) &&
+	    (l = review_diff_find_line(df, REVIEW_SIDE_RIGHT, f->line, NULL))) {
+		*len = l->len;
+		return review_line_text(df, l);
+	}
+	if (f->snippet) {
+		const char *nl = strchr(f->snippet, '\n');
+
+		*len = nl ? (size_t)(nl - f->snippet) : strlen(f->snippet);
+		return f->snippet;
+	}
+	return NULL;
+}
+
+int actions_review_local(struct review_result *out,
+			 const struct actions_review_opts *opts,
+			 struct buf *err)
+{
+	git_repository *repo = NULL;
+	git_oid base, head, mb;
+	struct review_rules rules;
+	struct review_structure structure;
+	struct review_findings raw;
+	struct review_diff_git_opts dopts = REVIEW_DIFF_GIT_OPTS_INIT;
+	struct review_filter_opts fopts = { 0 };
+	const struct tend_config *cfg = opts->cfg;
+	struct buf text = BUF_INIT, old = BUF_INIT;
+	uint32_t *nos = NULL;
+	size_t nos_alloc = 0, i;
+	char *base_rev = NULL;
+	long start = actions_review_now_ms();
+	struct actions_review_fp_ctx fctx;
+	int rc;
+
+	review_rules_init(&rules);
+	review_structure_init(&structure);
+	review_findings_init(&raw);
+
+	if ((rc = forge_git_open(&repo, opts->repo_path, err)) < 0)
+		goto out;
+	out->head_rev = xstrdup(opts->head ? opts->head : "HEAD");
+	if ((rc = forge_git_resolve(&head, repo, out->head_rev, err)) < 0) {
+		if (!opts->head)
+			rc = error_set(err, TEND_EINVALID,
+				       "HEAD does not name a commit yet; "
+				       "commit something to review");
+		goto out;
+	}
+	if (opts->base)
+		base_rev = xstrdup(opts->base);
+	else if ((rc = forge_git_default_base(&base_rev, repo, err)) < 0) {
+		rc = TEND_EINVALID;
+		goto out;
+	}
+	out->base_rev = xstrdup(base_rev);
+	if ((rc = forge_git_resolve(&base, repo, base_rev, err)) < 0)
+		goto out;
+	if ((rc = forge_git_merge_base(&mb, repo, &base, &head, err)) < 0) {
+		rc = error_wrap(err, TEND_EINVALID, "cannot review '%s' against '%s'",
+				out->head_rev, base_rev);
+		goto out;
+	}
+	git_oid_tostr(out->base_oid, sizeof(out->base_oid), &mb);
+	git_oid_tostr(out->head_oid, sizeof(out->head_oid), &head);
+	log_debug("reviewing %s..%s (merge-base of '%s' and '%s')",
+		  out->base_oid, out->head_oid, base_rev, out->head_rev);
+
+	if ((rc = actions_rules_load(&rules, &structure, cfg,
+				     forge_git_workdir(repo), err)) < 0)
+		goto out;
+	out->rules_active = review_rules_count_enabled(&rules) +
+			    review_structure_count_enabled(&structure);
+	review_result_set_rules(out, &rules);
+	actions_review_describe_queries(out, &structure);
+
+	if ((rc = review_diff_git(&out->diff, repo, &mb, &head, &dopts, err)) < 0)
+		goto out;
+
+	if (cfg) {
+		fopts.ignore = (const char *const *)cfg->review.ignore;
+		fopts.nr_ignore = cfg->review.nr_ignore;
+		fopts.max_file_bytes = cfg->review.max_file_bytes > 0 ?
+			(size_t)cfg->review.max_file_bytes : 0;
+	} else {
+		fopts.max_file_bytes = 1024 * 1024;
+	}
+	fopts.generated_attr = actions_review_generated_attr;
+	fopts.data = repo;
+
+	out->nr_files = out->diff.nr_files;
+	out->files = xcalloc(out->nr_files ? out->nr_files : 1,
+			     sizeof(*out->files));
+	for (i = 0; i < out->diff.nr_files; i++) {
+		struct review_file_entry *e = &out->files[i];
+		const struct review_diff_file *f = &out->diff.files[i];
+
+		review_filter_classify(e, f, &fopts);
+		if (f->status != REVIEW_FILE_DELETED &&
+		    f->status != REVIEW_FILE_MODIFIED &&
+		    e->skip != REVIEW_SKIP_IGNORED)
+			review_rules_scan_filename(&rules, f->path, &raw);
+		if (e->skip != REVIEW_SKIP_NONE)
+			continue;
+		if (opts->filter == REVIEW_FILTER_FILE ||
+		    opts->filter == REVIEW_FILTER_NOFILTER)
+			actions_review_scan_blob(&rules, e, repo, &head,
+						 fopts.max_file_bytes, &text,
+						 &raw);
+		else
+			actions_review_scan_hunks(&rules, e, &text, &nos,
+						  &nos_alloc, &raw);
+		actions_review_scan_structure(&structure, e, repo, &mb, &head,
+					      fopts.max_file_bytes ?
+					      4 * fopts.max_file_bytes : 0,
+					      &text, &old, &nos, &nos_alloc,
+					      &raw);
+	}
+
+	/* External linters, before the diff filter like every check. */
+	if (cfg && cfg->checks.nr_linters) {
+		struct actions_linters_opts lopts = { 0 };
+
+		lopts.unsandboxed = cfg->sandbox.mode == CONFIG_SANDBOX_NONE;
+		lopts.memory_mb = cfg->sandbox.memory_mb;
+		actions_linters_run(out, &raw, cfg->checks.linters,
+				    cfg->checks.nr_linters,
+				    forge_git_workdir(repo), &lopts);
+	}
+
+	out->filter = opts->filter;
+	out->fail_level = opts->fail_level;
+	for (i = 0; i < raw.nr; i++) {
+		const struct review_finding *f = &raw.items[i];
+		const struct review_diff_file *df =
+			review_diff_find_file(&out->diff, f->path);
+
+		if (review_filter_keep(df, opts->filter, f))
+			review_findings_add(&out->findings, f);
+		else
+			out->filtered_out++;
+	}
+	fctx.r = out;
+	review_findings_sort(&out->findings);
+	review_findings_fingerprint(&out->findings, actions_review_line_text,
+				    &fctx);
+	rc = 0;
+out:
+	out->elapsed_ms = actions_review_now_ms() - start;
+	free(nos);
+	free(base_rev);
+	buf_release(&text);
+	buf_release(&old);
+	review_findings_release(&raw);
+	review_structure_release(&structure);
+	review_rules_release(&rules);
+	git_repository_free(repo);
+	return rc;
+}

@@ -1,0 +1,35 @@
+/*
+ * review.h - the `tend review` job.
+ *
+ * Joins the layers: the repository (forge/git), the change set
+ * (review/diff_git), the file filter, the checks and the diff filter, into
+ * one struct review_result that cli/ formats and prints. Publishing to a
+ * forge and the reviewer agent join here in later versions.
+ */
+#ifndef ACTIONS_REVIEW_H
+#define ACTIONS_REVIEW_H
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "review/report.h"
+
+struct actions_review_opts {
+	const char *repo_path;		/* where to look for the repository */
+	const char *base;		/* NULL: the default branch */
+	const char *head;		/* NULL: HEAD */
+	const struct tend_config *cfg;	/* borrowed; settings and user rules */
+	enum review_filter_mode filter;
+	enum review_severity fail_level;
+};
+
+/*
+ * Review `head` against its merge-base with `base`, locally: no forge, no
+ * network. Fills `out` (initialised by the caller). Returns 0, or a
+ * negative code with the message in `err`: TEND_EINVALID for bad input
+ * (not a repository, unknown revision, a user rule that does not compile).
+ */
+int actions_review_local(struct review_result *out,
+			 const struct actions_review_opts *opts,
+			 struct buf *err);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * rules.h - the rule set a review runs, built from the configuration:
+ * every built-in pack, then the user's `checks.rules`, then
+ * `checks.disable` applied. `tend review` and `tend rules` build it the
+ * same way, so what `tend rules` lists is what a review runs.
+ */
+#ifndef ACTIONS_RULES_H
+#define ACTIONS_RULES_H
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "review/rules.h"
+#include "review/structure.h"
+
+/*
+ * Fill `rules` and `structure` (both initialised by the caller;
+ * `structure` may be NULL to skip structural rules) from `cfg` (may be
+ * NULL: the built-in packs only). `root` is the repository's top
+ * directory, against which checks.queries[].query_file is read; such a
+ * path must stay inside it. A user rule or query that does not compile
+ * fails with TEND_EINVALID and a message that starts with "CONFIG:LINE: ".
+ * A checks.disable entry that matches nothing in either set is a warning
+ * in the log.
+ */
+int actions_rules_load(struct review_rules *rules,
+		       struct review_structure *structure,
+		       const struct tend_config *cfg, const char *root,
+		       struct buf *err);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * cmd_review.c - `tend review`: options, configuration, and the report.
+ *
+ * Precedence of settings, lowest first: built-in defaults, the config file,
+ * TEND_* environment variables, command-line options.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actions/review.h"
+#include "cli/cli.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "forge/git.h"
+
+static const char cmd_review_usage[] =
+	"tend review [--local] [--base REV] [--head REV] [options]";
+
+static const char cmd_review_description[] =
+	"Review a change and report findings. With --local (the default outside\n"
+	"CI), review HEAD against its merge-base with the default branch\n"
+	"(origin/HEAD, else main, else master) with no forge and no network.\n"
+	"\n"
+	"Exit status: 0 nothing at or above the fail level, 1 findings at or\n"
+	"above it, 2 usage or configuration error, 3 an outside service failed.";
+
+static int cmd_review_in_ci(void)
+{
+	const char *gh = getenv("GITHUB_ACTIONS"), *gl = getenv("GITLAB_CI");
+
+	return (gh && !strcmp(gh, "true")) || (gl && !strcmp(gl, "true"));
+}
+
+static int cmd_review_use_color(const char *output, enum review_format fmt)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (fmt != REVIEW_FORMAT_TEXT || (output && strcmp(output, "-")))
+		return 0;
+	if (no && *no)
+		return 0;
+	if (term && !strcmp(term, "dumb"))
+		return 0;
+	return isatty(1);
+}
+
+int cmd_review(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	const char *base = NULL, *head = NULL, *dir = NULL, *agent = NULL;
+	long pr = 0, mr = 0;
+	int local = 0;
+	const struct cli_option opts[] = {
+		OPT_FLAG(0, "local", &local, "review the local branch; no forge, no network"),
+		OPT_STRING(0, "base", &base, "REV", "review against the merge-base with REV"),
+		OPT_STRING(0, "head", &head, "REV", "the revision to review (default HEAD)"),
+		OPT_INT(0, "pr", &pr, "N", "review GitHub pull request N"),
+		OPT_INT(0, "mr", &mr, "N", "review GitLab merge request N"),
+		OPT_STRING(0, "agent", &agent, "NAME", "run this agent instead of the reviewer"),
+		OPT_STRING('C', NULL, &dir, "DIR", "run as if tend was started in DIR"),
+		CLI_COMMON_OPTIONS(&c),
+		OPT_END()
+	};
+	struct tend_config cfg;
+	struct review_result result;
+	struct actions_review_opts ropts = { 0 };
+	struct buf err = BUF_INIT, report = BUF_INIT;
+	enum review_format fmt = REVIEW_FORMAT_TEXT;
+	git_repository *repo = NULL;
+	const char *fail_name, *filter_name, *format_name;
+	char **rest = NULL, *root = NULL;
+	int nrest, rc, exit_code = CLI_EXIT_USAGE;
+
+	config_init(&cfg);
+	review_result_init(&result);
+	if ((rc = cli_parse_options(argc, argv, opts, &rest, &nrest)))
+		return rc;
+	if (c.help) {
+		cli_print_help(stdout, cmd_review_usage, cmd_review_description,
+			       opts);
+		exit_code = CLI_EXIT_OK;
+		goto out;
+	}
+	cli_setup_logging(&c);
+	if (nrest) {
+		cli_error("unexpected argument '%s'\nusage: %s", rest[0],
+			  cmd_review_usage);
+		goto out;
+	}
+	if (pr || mr || (!local && cmd_review_in_ci())) {
+		cli_error("reviewing pull/merge requests on a forge is not built "
+			  "yet in this version; use 'tend review --local'");
+		goto out;
+	}
+	if (agent) {
+		cli_error("agents are not built yet in this version; "
+			  "drop --agent");
+		goto out;
+	}
+	if (dir && chdir(dir) < 0) {
+		cli_error("cannot change to directory '%s'", dir);
+		goto out;
+	}
+
+	/* The config lives at the top of the work tree. */
+	if ((rc = forge_git_open(&repo, ".", &err)) < 0) {
+		cli_error("%s", err.ptr);
+		goto out;
+	}
+	root = cli_config_root(forge_git_workdir(repo));
+	if ((rc = config_load(&cfg, root, c.config, &err)) < 0) {
+		cli_error("%s", err.ptr);
+		goto out;
+	}
+	if (cfg.path)
+		log_debug("config from '%s'", cfg.path);
+
+	format_name = c.format ? c.format : "text";
+	if (review_format_parse(&fmt, format_name) < 0) {
+		cli_error("unknown --format '%s'; use text, json, markdown, "
+			  "sarif, codequality, rdjson or github", format_name);
+		goto out;
+	}
+	fail_name = c.fail_level ? c.fail_level : cfg.review.fail_level;
+	if (review_severity_parse(&ropts.fail_level, fail_name) < 0) {
+		cli_error("unknown fail level '%s'; use none, note, warning or "
+			  "error", fail_name);
+		goto out;
+	}
+	filter_name = c.filter ? c.filter : cfg.review.filter;
+	if (review_filter_mode_parse(&ropts.filter, filter_name) < 0) {
+		cli_error("unknown filter '%s'; use added, diff_context, file or "
+			  "nofilter", filter_name);
+		goto out;
+	}
+
+	ropts.repo_path = ".";
+	ropts.base = base;
+	ropts.head = head;
+	ropts.cfg = &cfg;
+	if ((rc = actions_review_local(&result, &ropts, &err)) < 0) {
+		cli_error("%s", err.ptr);
+		exit_code = cli_exit_for(rc);
+		goto out;
+	}
+	review_report_write(&report, &result, fmt,
+			    cmd_review_use_color(c.output, fmt));
+	if ((rc = cli_write_output(c.output, report.ptr, report.len, &err)) < 0) {
+		cli_error("%s", err.ptr);
+		goto out;
+	}
+	exit_code = CLI_EXIT_OK;
+	/*
+	 * A check that could not run (a linter that crashed) counts as an
+	 * error: a review that did not look is never green.
+	 */
+	if (ropts.fail_level != REVIEW_SEV_NONE &&
+	    review_result_max(&result) >= ropts.fail_level)
+		exit_code = CLI_EXIT_FINDINGS;
+out:
+	free(root);
+	git_repository_free(repo);
+	buf_release(&report);
+	buf_release(&err);
+	review_result_release(&result);
+	config_release(&cfg);
+	free(rest);
+	return exit_code;
+}
