@@ -5,9 +5,11 @@
  * Each step is a function of the layer that owns it; this file only wires
  * them together and keeps the time. It does not print.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "actions/linters.h"
 #include "actions/review.h"
@@ -69,6 +71,80 @@ static void actions_review_scan_hunks(const struct review_rules *rules,
 	}
 }
 
+/*
+ * The regex scan of hunks is independent per file and only reads the rule
+ * set, so it is spread over the machine's cores; each worker collects its
+ * own findings, merged afterwards (the pipeline sorts them, so the result
+ * does not depend on which worker found what).
+ */
+struct actions_review_pool {
+	const struct review_rules *rules;
+	const struct review_file_entry *files;
+	const size_t *todo;	/* indexes into files */
+	size_t nr_todo;
+	size_t next;		/* taken atomically */
+};
+
+struct actions_review_worker {
+	struct actions_review_pool *pool;
+	struct review_findings found;
+	pthread_t thread;
+};
+
+static void *actions_review_work(void *arg)
+{
+	struct actions_review_worker *w = arg;
+	struct actions_review_pool *pool = w->pool;
+	struct buf text = BUF_INIT;
+	uint32_t *nos = NULL;
+	size_t nos_alloc = 0, i;
+
+	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) <
+	       pool->nr_todo)
+		actions_review_scan_hunks(pool->rules,
+					  &pool->files[pool->todo[i]], &text,
+					  &nos, &nos_alloc, &w->found);
+	free(nos);
+	buf_release(&text);
+	return NULL;
+}
+
+static void actions_review_scan_all_hunks(const struct review_rules *rules,
+					  const struct review_file_entry *files,
+					  const size_t *todo, size_t nr_todo,
+					  struct review_findings *out)
+{
+	struct actions_review_pool pool = { rules, files, todo, nr_todo, 0 };
+	struct actions_review_worker *w;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n, i, j;
+
+	n = cpus > 1 ? (size_t)cpus : 1;
+	if (n > 8)
+		n = 8;
+	if (n > nr_todo)
+		n = nr_todo ? nr_todo : 1;
+	w = xcalloc(n, sizeof(*w));
+	for (i = 0; i < n; i++) {
+		w[i].pool = &pool;
+		review_findings_init(&w[i].found);
+	}
+	/* Worker 0 is this thread; a worker that cannot start is not needed. */
+	for (i = 1; i < n; i++)
+		if (pthread_create(&w[i].thread, NULL, actions_review_work,
+				   &w[i]))
+			w[i].pool = NULL;
+	actions_review_work(&w[0]);
+	for (i = 0; i < n; i++) {
+		if (i && w[i].pool)
+			pthread_join(w[i].thread, NULL);
+		for (j = 0; j < w[i].found.nr; j++)
+			review_findings_add(out, &w[i].found.items[j]);
+		review_findings_release(&w[i].found);
+	}
+	free(w);
+}
+
 /* Scan the whole head version of a file (filters `file` and `nofilter`). */
 static int actions_review_scan_blob(const struct review_rules *rules,
 				    const struct review_file_entry *e,
@@ -101,13 +177,14 @@ static int actions_review_scan_blob(const struct review_rules *rules,
  * one that was already there (structure.c parses it only then). The new
  * side's '+' lines tell the syntax check where the change is.
  */
-static void actions_review_scan_structure(const struct review_structure *st,
+static int actions_review_scan_structure(struct review_structure *st,
 					  const struct review_file_entry *e,
 					  git_repository *repo,
 					  const git_oid *base,
 					  const git_oid *head, size_t max,
 					  struct buf *text, struct buf *old,
 					  uint32_t **nos, size_t *nos_alloc,
+					  size_t *budget,
 					  struct review_findings *out)
 {
 	const struct review_diff_file *f = e->file;
@@ -116,11 +193,22 @@ static void actions_review_scan_structure(const struct review_structure *st,
 	int have_old = 0, rc;
 
 	if (!review_structure_wants(st, e->lang, f->path))
-		return;
+		return 0;
 	if (forge_git_read_blob(text, repo, head, f->path, max, &err) < 0) {
 		log_warn("structural checks skipped '%s': %s", f->path, err.ptr);
 		goto out;
 	}
+	/*
+	 * The budget keeps the cost of whole-file parsing bounded on huge
+	 * changes. It counts bytes, not seconds, so a re-run on the same
+	 * change checks the same files and finds the same things.
+	 */
+	if (text->len > *budget) {
+		*budget = 0;
+		buf_release(&err);
+		return 1;
+	}
+	*budget -= text->len;
 	if (f->status != REVIEW_FILE_ADDED && f->old_path &&
 	    forge_git_read_blob(old, repo, base, f->old_path, max, &err) == 0)
 		have_old = 1;
@@ -138,6 +226,7 @@ static void actions_review_scan_structure(const struct review_structure *st,
 			 f->path);
 out:
 	buf_release(&err);
+	return 0;
 }
 
 /* SARIF and `tend rules` describe every rule that ran, queries included. */
@@ -211,7 +300,7 @@ int actions_review_local(struct review_result *out,
 	const struct tend_config *cfg = opts->cfg;
 	struct buf text = BUF_INIT, old = BUF_INIT;
 	uint32_t *nos = NULL;
-	size_t nos_alloc = 0, i;
+	size_t nos_alloc = 0, i, parse_budget, *todo = NULL, nr_todo = 0;
 	char *base_rev = NULL;
 	long start = actions_review_now_ms();
 	struct actions_review_fp_ctx fctx;
@@ -269,12 +358,15 @@ int actions_review_local(struct review_result *out,
 	} else {
 		fopts.max_file_bytes = 1024 * 1024;
 	}
+	out->structure_budget_mb = cfg ? cfg->checks.structure_max_mb : 16;
+	parse_budget = (size_t)out->structure_budget_mb << 20;
 	fopts.generated_attr = actions_review_generated_attr;
 	fopts.data = repo;
 
 	out->nr_files = out->diff.nr_files;
 	out->files = xcalloc(out->nr_files ? out->nr_files : 1,
 			     sizeof(*out->files));
+	todo = xcalloc(out->nr_files ? out->nr_files : 1, sizeof(*todo));
 	for (i = 0; i < out->diff.nr_files; i++) {
 		struct review_file_entry *e = &out->files[i];
 		const struct review_diff_file *f = &out->diff.files[i];
@@ -292,14 +384,14 @@ int actions_review_local(struct review_result *out,
 						 fopts.max_file_bytes, &text,
 						 &raw);
 		else
-			actions_review_scan_hunks(&rules, e, &text, &nos,
-						  &nos_alloc, &raw);
-		actions_review_scan_structure(&structure, e, repo, &mb, &head,
-					      fopts.max_file_bytes ?
-					      4 * fopts.max_file_bytes : 0,
-					      &text, &old, &nos, &nos_alloc,
-					      &raw);
+			todo[nr_todo++] = i;
+		out->structure_skipped += actions_review_scan_structure(
+			&structure, e, repo, &mb, &head,
+			fopts.max_file_bytes ? 4 * fopts.max_file_bytes : 0,
+			&text, &old, &nos, &nos_alloc, &parse_budget, &raw);
 	}
+
+	actions_review_scan_all_hunks(&rules, out->files, todo, nr_todo, &raw);
 
 	/* External linters, before the diff filter like every check. */
 	if (cfg && cfg->checks.nr_linters) {
@@ -332,6 +424,7 @@ int actions_review_local(struct review_result *out,
 out:
 	out->elapsed_ms = actions_review_now_ms() - start;
 	free(nos);
+	free(todo);
 	free(base_rev);
 	buf_release(&text);
 	buf_release(&old);

@@ -87,7 +87,7 @@ static const char *const config_path_instr_keys[] = {
 	"path", "instructions", NULL
 };
 static const char *const config_checks_keys[] = {
-	"rules", "disable", "linters", "queries", NULL
+	"rules", "disable", "linters", "queries", "structure_max_mb", NULL
 };
 static const char *const config_query_keys[] = {
 	"id", "language", "query", "query_file", "capture", "message",
@@ -180,6 +180,7 @@ void config_init(struct tend_config *cfg)
 	cfg->review.fail_level = config_default_fail_level;
 	cfg->review.max_comments = 25;
 	cfg->review.max_file_bytes = 1048576;
+	cfg->checks.structure_max_mb = 16;
 	cfg->sandbox.timeout = 600;
 	cfg->sandbox.memory_mb = 4096;
 	cfg->sandbox.mode = CONFIG_SANDBOX_BWRAP;
@@ -1426,6 +1427,10 @@ static int config_checks(struct config_ctx *ctx, struct tend_config *cfg,
 	if ((n = config_get_set(sec, "queries")) &&
 	    (error = config_queries(ctx, cfg, n)) < 0)
 		return error;
+	if ((error = config_long(ctx, config_get(sec, "structure_max_mb"),
+				 "checks.structure_max_mb", 0,
+				 &cfg->checks.structure_max_mb)) < 0)
+		return error;
 	return 0;
 }
 
@@ -2100,6 +2105,9 @@ int config_apply_env(struct tend_config *cfg, struct buf *err)
 				     &cfg->review.max_comments, err)) < 0 ||
 	    (error = config_env_long("TEND_REVIEW_MAX_FILE_BYTES", 1,
 				     &cfg->review.max_file_bytes,
+				     err)) < 0 ||
+	    (error = config_env_long("TEND_CHECKS_STRUCTURE_MAX_MB", 0,
+				     &cfg->checks.structure_max_mb,
 				     err)) < 0 ||
 	    (error = config_env_str("TEND_REVIEW_INSTRUCTIONS",
 				    &cfg->review.instructions)) < 0 ||

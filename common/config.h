@@ -140,6 +140,8 @@ struct tend_config {
 		size_t nr_linters;
 		struct config_query *queries;
 		size_t nr_queries;
+		/* head source parsed for structural checks per review, MiB */
+		long structure_max_mb;	/* default 16 */
 	} checks;
 	struct {
 		struct config_provider *providers;

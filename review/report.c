@@ -333,6 +333,12 @@ static void review_report_text(struct buf *out, const struct review_result *r,
 		   "filter %s)\n", bold, review_result_reviewed(r), r->nr_files,
 		   r->nr_files == 1 ? "" : "s", reset, r->base_oid,
 		   r->head_oid, review_filter_mode_name(r->filter));
+	if (r->structure_skipped)
+		buf_printf(out, "structural checks skipped for %zu file%s: the "
+			   "%ld MB parse budget (checks.structure_max_mb) was "
+			   "spent\n", r->structure_skipped,
+			   r->structure_skipped == 1 ? "" : "s",
+			   r->structure_budget_mb);
 	if (skipped) {
 		buf_printf(out, "skipped:\n");
 		for (i = 0; i < r->nr_files; i++) {
@@ -493,6 +499,8 @@ static void review_report_json(struct buf *out, const struct review_result *r)
 			    json_integer((json_int_t)counts[REVIEW_SEV_NOTE]));
 	json_object_set_new(summary, "filtered_out",
 			    json_integer((json_int_t)r->filtered_out));
+	json_object_set_new(summary, "structure_skipped",
+			    json_integer((json_int_t)r->structure_skipped));
 	json_object_set_new(summary, "rules",
 			    json_integer((json_int_t)r->rules_active));
 	json_object_set_new(summary, "tool_errors",
@@ -1142,6 +1150,13 @@ static void review_report_markdown(struct buf *out,
 			   "%s left out.", r->filtered_out,
 			   r->filtered_out == 1 ? "" : "s",
 			   r->filtered_out == 1 ? "was" : "were");
+	if (r->structure_skipped)
+		buf_printf(&head, " Structural checks were skipped for %zu "
+			   "file%s: the %ld MB parse budget "
+			   "(`checks.structure_max_mb`) was spent.",
+			   r->structure_skipped,
+			   r->structure_skipped == 1 ? "" : "s",
+			   r->structure_budget_mb);
 	buf_puts(&head, "\n");
 
 	/* Files: what was not looked at is always said. */

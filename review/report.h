@@ -85,6 +85,12 @@ struct review_result {
 	size_t nr_files;
 	struct review_findings findings;	/* after the diff filter */
 	size_t filtered_out;	/* findings the diff filter dropped */
+	/*
+	 * Reviewed files whose structural checks did not run because the
+	 * review's parse budget (checks.structure_max_mb) was spent.
+	 */
+	size_t structure_skipped;
+	long structure_budget_mb;
 	size_t rules_active;
 	enum review_filter_mode filter;
 	enum review_severity fail_level;

@@ -73,7 +73,10 @@ struct review_query {
 	struct review_query_spec spec;	/* deep copy, owned */
 	struct review_structure_compiled compiled[2];
 	size_t nr_compiled;
+	const char *grammars[2];	/* what the rule runs on */
+	size_t nr_grammars;
 	unsigned disabled : 1;
+	unsigned lazy : 1;		/* not compiled until first needed */
 };
 
 /*
@@ -89,6 +92,7 @@ struct review_structure_group {
 	size_t *pattern_rule;		/* pattern -> index in items */
 	int64_t *pattern_capture;	/* pattern -> capture to report */
 	int ok;
+	int stale;	/* rules were added or disabled since it was built */
 };
 
 static const struct review_query_pack *const review_structure_packs[] = {
@@ -112,6 +116,7 @@ void review_structure_init(struct review_structure *s)
 	s->max_bytes = REVIEW_STRUCTURE_MAX_BYTES;
 	s->timeout_us = REVIEW_STRUCTURE_TIMEOUT_US;
 	s->syntax_check = 1;
+	s->defer_compile = 0;
 }
 
 static char **review_structure_strv_dup(const char *const *v)
@@ -554,6 +559,18 @@ static const struct review_structure_compiled *review_structure_for(
 	return NULL;
 }
 
+/* Does rule `q` run on `grammar` (compiled yet or not)? */
+static int review_structure_covers(const struct review_query *q,
+				   const char *grammar)
+{
+	size_t i;
+
+	for (i = 0; i < q->nr_grammars; i++)
+		if (!strcmp(q->grammars[i], grammar))
+			return 1;
+	return 0;
+}
+
 static struct review_structure_group *review_structure_group_find(
 	const struct review_structure *s, const char *grammar)
 {
@@ -586,6 +603,7 @@ static void review_structure_regroup(struct review_structure *s,
 	}
 	review_structure_group_release(g);
 	g->grammar = grammar;
+	g->stale = 0;
 	for (i = 0; i < s->nr; i++) {
 		const struct review_query *q = &s->items[i];
 
@@ -682,10 +700,24 @@ int review_structure_add(struct review_structure *s,
 		second = "tsx";
 
 	memset(&q, 0, sizeof(q));
-	if ((rc = review_structure_compile(&q.compiled[0], spec, grammar,
-					   err)) < 0)
-		return rc;
-	q.nr_compiled = 1;
+	q.grammars[q.nr_grammars++] = grammar;
+	if (second)
+		q.grammars[q.nr_grammars++] = second;
+	/*
+	 * Compiling a query is most of what loading costs, so built-in rules,
+	 * which the self-test keeps valid, wait until a file of their
+	 * language is scanned; a user's rule is compiled now, so a mistake in
+	 * it is reported before the review starts.
+	 */
+	if (s->defer_compile) {
+		q.lazy = 1;
+		second = NULL;
+	} else {
+		if ((rc = review_structure_compile(&q.compiled[0], spec,
+						   grammar, err)) < 0)
+			return rc;
+		q.nr_compiled = 1;
+	}
 	if (second) {
 		struct buf ignored = BUF_INIT;
 
@@ -710,9 +742,45 @@ int review_structure_add(struct review_structure *s,
 		spec->examples_false);
 	ALLOC_GROW(s->items, s->nr, s->alloc);
 	s->items[s->nr++] = q;
-	for (i = 0; i < q.nr_compiled; i++)
-		review_structure_regroup(s, q.compiled[i].grammar);
+	for (i = 0; i < s->nr_groups; i++)
+		s->groups[i].stale = 1;
 	return 0;
+}
+
+/*
+ * Make `grammar` ready to scan: compile its rules that waited (a built-in
+ * rule that does not compile against this grammar is dropped with a
+ * warning) and rebuild its combined query if rules changed.
+ */
+static void review_structure_prepare(struct review_structure *s,
+				     const char *grammar)
+{
+	struct review_structure_group *g;
+	size_t i, j;
+
+	for (i = 0; i < s->nr; i++) {
+		struct review_query *q = &s->items[i];
+
+		if (!q->lazy || !review_structure_covers(q, grammar) ||
+		    review_structure_for(q, grammar))
+			continue;
+		for (j = 0; j < q->nr_grammars; j++) {
+			struct buf err = BUF_INIT;
+
+			if (strcmp(q->grammars[j], grammar))
+				continue;
+			if (review_structure_compile(
+				    &q->compiled[q->nr_compiled], &q->spec,
+				    grammar, &err) == 0)
+				q->nr_compiled++;
+			else
+				log_warn("structural rule skipped: %s", err.ptr);
+			buf_release(&err);
+		}
+	}
+	g = review_structure_group_find(s, grammar);
+	if (!g || g->stale)
+		review_structure_regroup(s, grammar);
 }
 
 int review_structure_add_builtin(struct review_structure *s, const char *pack,
@@ -732,7 +800,10 @@ int review_structure_add_builtin(struct review_structure *s, const char *pack,
 
 			if (!spec.pack)
 				spec.pack = (*p)->name;
-			if ((rc = review_structure_add(s, &spec, err)) < 0)
+			s->defer_compile = 1;
+			rc = review_structure_add(s, &spec, err);
+			s->defer_compile = 0;
+			if (rc < 0)
 				return rc;
 		}
 	}
@@ -760,7 +831,7 @@ size_t review_structure_disable(struct review_structure *s,
 		}
 	}
 	for (i = 0; n && i < s->nr_groups; i++)
-		review_structure_regroup(s, s->groups[i].grammar);
+		s->groups[i].stale = 1;
 	if (s->syntax_check &&
 	    (!strcmp(id_or_pack, REVIEW_STRUCTURE_SYNTAX_ID) ||
 	     !strcmp(id_or_pack, "structure") ||
@@ -805,7 +876,7 @@ static int review_structure_wants_grammar(const struct review_structure *s,
 		return 1;
 	for (i = 0; i < s->nr; i++)
 		if (!s->items[i].disabled &&
-		    review_structure_for(&s->items[i], grammar))
+		    review_structure_covers(&s->items[i], grammar))
 			return 1;
 	return 0;
 }
@@ -1630,7 +1701,7 @@ static void review_structure_ctx_release(struct review_structure_ctx *ctx)
 	buf_release(&ctx->snippet);
 }
 
-int review_structure_scan(const struct review_structure *s, const char *path,
+int review_structure_scan(struct review_structure *s, const char *path,
 			  const char *lang, const char *new_text,
 			  size_t new_len, const char *old_text,
 			  size_t old_len, const uint32_t *changed_lines,
@@ -1648,6 +1719,9 @@ int review_structure_scan(const struct review_structure *s, const char *path,
 		return TEND_ENOTFOUND;
 	if (!review_structure_wants(s, lang, path))
 		return 0;
+	review_structure_prepare(s, grammar);
+	if (review_structure_is_c_header(grammar, path))
+		review_structure_prepare(s, "cpp");
 	if (new_len > cap)
 		return TEND_ETOOBIG;
 	memset(&ctx, 0, sizeof(ctx));
@@ -1724,7 +1798,7 @@ static long review_structure_try(const struct review_structure *s,
 {
 	struct review_structure_ctx ctx;
 	struct review_findings found;
-	const char *grammar = q->compiled[0].grammar;
+	const char *grammar = q->grammars[0];
 	TSParser *parser = ts_parser_new();
 	TSTree *tree;
 	long n = -1;
@@ -1750,12 +1824,15 @@ static long review_structure_try(const struct review_structure *s,
 	return n;
 }
 
-int review_structure_selftest(const struct review_structure *s,
-			      struct buf *err)
+int review_structure_selftest(struct review_structure *s, struct buf *err)
 {
 	struct buf msg = BUF_INIT;
 	size_t i, j;
 	int rc = 0;
+
+	for (i = 0; i < s->nr; i++)
+		for (j = 0; j < s->items[i].nr_grammars; j++)
+			review_structure_prepare(s, s->items[i].grammars[j]);
 
 	for (i = 0; i < s->nr; i++) {
 		const struct review_query *q = &s->items[i];

@@ -49,9 +49,9 @@
  *
  * Ownership: review_structure_add() copies the spec deeply. A struct
  * review_structure owns its rules and compiled queries;
- * review_structure_release() frees them. Scanning only reads the set (each
- * scan has its own parser and cursors), so one set may be scanned from
- * several threads at once.
+ * review_structure_release() frees them. Built-in rules are compiled
+ * lazily, per grammar, by the first scan of a file in that grammar, so a
+ * scan may change the set: do not scan one set from several threads.
  */
 #ifndef REVIEW_STRUCTURE_H
 #define REVIEW_STRUCTURE_H
@@ -110,6 +110,7 @@ struct review_structure {
 	size_t max_bytes;	/* larger files are skipped */
 	uint64_t timeout_us;	/* per parse; 0: no limit */
 	int syntax_check;	/* report structure/syntax-error */
+	int defer_compile;	/* private: add without compiling (built-ins) */
 };
 
 /* Defaults: REVIEW_STRUCTURE_MAX_BYTES, _TIMEOUT_US, syntax check on. */
@@ -177,7 +178,7 @@ int review_structure_wants(const struct review_structure *s,
  * worth saying in the summary). A base version that is too big or times
  * out only turns the syntax check off for the file.
  */
-int review_structure_scan(const struct review_structure *s, const char *path,
+int review_structure_scan(struct review_structure *s, const char *path,
 			  const char *lang, const char *new_text,
 			  size_t new_len, const char *old_text,
 			  size_t old_len, const uint32_t *changed_lines,
@@ -187,7 +188,6 @@ int review_structure_scan(const struct review_structure *s, const char *path,
  * Check every rule's examples (enabled or not); 0, or TEND_ERROR with one
  * line per failure in `err`.
  */
-int review_structure_selftest(const struct review_structure *s,
-			      struct buf *err);
+int review_structure_selftest(struct review_structure *s, struct buf *err);
 
 #endif

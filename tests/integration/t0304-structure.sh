@@ -120,6 +120,16 @@ d = json.load(open(sys.argv[1]))
 assert not [f for f in d["findings"] if f["source"] == "structure"], d["findings"]
 ' ../off.json || fail "disable structure"
 
+# The parse budget: spent, the remaining files go unchecked and the report
+# says how many; nothing is silently dropped.
+printf '' > .tend.yml
+TEND_CHECKS_STRUCTURE_MAX_MB=0 "$TEND_BIN" review --local --base main > budget.txt
+contains "$(cat budget.txt)" "structural checks skipped for 3 files"
+not_contains "$(cat budget.txt)" "structure/"
+TEND_CHECKS_STRUCTURE_MAX_MB=0 "$TEND_BIN" review --local --base main --format json > budget.json
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["summary"]["structure_skipped"] == 3' budget.json ||
+	fail "structure_skipped in json"
+
 # A linter cannot change the work tree it reads.
 cat > .tend.yml <<'YML'
 checks:

@@ -22,7 +22,7 @@ static int add_query(struct review_structure *s, const char *id,
 }
 
 /* Scan `text` as a whole added file; returns the scan's result. */
-static int scan(const struct review_structure *s, const char *path,
+static int scan(struct review_structure *s, const char *path,
 		const char *lang, const char *text,
 		struct review_findings *out)
 {
