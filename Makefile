@@ -22,7 +22,7 @@ PKGS := libcurl jansson libgit2 tree-sitter libpcre2-8 zlib yaml-0.1
 # pkg-config is asked for flags. Skipped for `make clean`.
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 ifndef TEND_DEPS_CHECKED
-DEPS_KIND := $(if $(filter fuzz,$(MAKECMDGOALS)),fuzz,$(if $(filter test asan bench demo,$(MAKECMDGOALS)),test,build))
+DEPS_KIND := $(if $(filter fuzz,$(MAKECMDGOALS)),fuzz,$(if $(filter bench,$(MAKECMDGOALS)),bench,$(if $(filter test asan demo,$(MAKECMDGOALS)),test,build)))
 DEPS_STATUS := $(shell sh scripts/install-deps.sh $(DEPS_KIND) >&2; echo $$?)
 ifneq ($(DEPS_STATUS),0)
 $(error missing dependencies (see the message above))

@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-deps.sh - make sure what tend needs from Debian is on the machine.
 #
-#   scripts/install-deps.sh [build|test|fuzz|all]
+#   scripts/install-deps.sh [build|test|fuzz|bench|all]
 #
 # Checks the build libraries through pkg-config and the tools with
 # `command -v`. When something is missing and we run as root with apt-get
@@ -37,11 +37,17 @@ else
 	missing="$missing libtree-sitter-dev libpcre2-dev zlib1g-dev libyaml-dev"
 fi
 case $what in
-test|fuzz|all)
+test|fuzz|bench|all)
 	need_cmd git git
 	need_cmd python3 python3
 	need_cmd bwrap bubblewrap
 	need_cmd curl curl
+	;;
+esac
+case $what in
+bench|all)
+	need_cmd rg ripgrep
+	need_cmd ctags universal-ctags
 	;;
 esac
 case $what in

@@ -7,12 +7,13 @@
 # tend runs the real command, `tend review --local --no-llm --filter added`,
 # on a repository whose one commit adds MEGABYTES of code (files of about
 # 100 KiB, with made-up secrets sprinkled in), the hygiene and risky packs
-# disabled in .tend.yml; its time is the whole review: opening the repo,
-# the libgit2 diff, parsing it, the scan, the JSON report. ripgrep runs the
-# pack's 110 patterns (read from review/pack_secrets.c) with PCRE2, the
-# engine tend uses, in multi-line mode since a few patterns span lines,
-# over the same added text in one file. For scale, the third line is
-# ripgrep looking for the pack's keywords alone, as fixed strings: a
+# and the structural checks disabled in .tend.yml; its time is the whole
+# review: opening the repo, the libgit2 diff, parsing it, the scan, the
+# JSON report. ripgrep runs the pack's 110 patterns (read from
+# review/pack_secrets.c) with PCRE2, the engine tend uses, in multi-line
+# mode since a few patterns span lines, over the same added text in one
+# file. For scale, the third line is ripgrep looking for the pack's
+# keywords alone, as fixed strings: a
 # floor that no regex scan can beat.
 #
 # Target (static-checks issue): tend's time at most 1.5x ripgrep's.
