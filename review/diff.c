@@ -408,8 +408,13 @@ static int review_diff_parse_hunk_header(struct review_hunk *h,
 	p += 3;
 	if (p < e && *p == ' ')
 		p++;
+	/*
+	 * The section is display text. git trims trailing white space after
+	 * cutting it to 80 bytes and libgit2 does not, so trim it here and
+	 * both producers agree.
+	 */
 	q = e;
-	if (q > p && q[-1] == '\r')
+	while (q > p && (q[-1] == '\r' || q[-1] == ' ' || q[-1] == '\t'))
 		q--;
 	h->section = q > p ? xstrndup(p, (size_t)(q - p)) : NULL;
 	return 0;

@@ -974,3 +974,20 @@ void test_diff__add_patch(void)
 	review_diff_release(&d);
 	buf_release(&err);
 }
+
+void test_diff__section_trailing_space_trimmed(void)
+{
+	/* libgit2 leaves a space where git trims it after the 80-byte cut */
+	static const char a[] =
+		"diff --git a/f b/f\n--- a/f\n+++ b/f\n"
+		"@@ -1 +1 @@ int main(void) \t \n-x\n+y\n";
+	struct review_diff d;
+	struct buf err = BUF_INIT;
+
+	review_diff_init(&d);
+	REQUIRE(review_diff_parse(&d, a, sizeof(a) - 1, "t", &err) == 0);
+	REQUIRE(d.nr_files == 1 && d.files[0].nr_hunks == 1);
+	CHECK_STR(d.files[0].hunks[0].section, "int main(void)");
+	review_diff_release(&d);
+	buf_release(&err);
+}
