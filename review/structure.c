@@ -1439,6 +1439,17 @@ static int review_structure_preprocessed(const char *grammar)
 	return !strcmp(grammar, "c") || !strcmp(grammar, "cpp");
 }
 
+/*
+ * Grammars whose parse errors are not trusted as syntax errors: bash's
+ * grammar rejects valid scripts (a here-document followed by '&', for one),
+ * and a check teams gate merges on must not cry wolf. Query rules still run
+ * on these languages.
+ */
+static int review_structure_syntax_untrusted(const char *grammar)
+{
+	return !strcmp(grammar, "bash");
+}
+
 static int review_structure_ident_char(char c)
 {
 	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -1758,7 +1769,8 @@ int review_structure_scan(struct review_structure *s, const char *path,
 	}
 	review_structure_run_all(&ctx, s, NULL, grammar, tree);
 
-	if (!s->syntax_check || !ts_node_has_error(ts_tree_root_node(tree)))
+	if (!s->syntax_check || review_structure_syntax_untrusted(grammar) ||
+	    !ts_node_has_error(ts_tree_root_node(tree)))
 		goto out;
 	preproc = review_structure_preprocessed(grammar);
 	if (preproc && !old_text)

@@ -590,3 +590,26 @@ void test_structure__disable(void)
 	review_structure_release(&s);
 	buf_release(&err);
 }
+
+void test_structure__bash_syntax_errors_not_trusted(void)
+{
+	/* valid bash that tree-sitter-bash 0.23 cannot parse */
+	static const char script[] =
+		"#!/bin/sh\npython3 - \"$a\" <<'EOF' &\nprint(1)\nEOF\nwait\n";
+	struct review_structure s;
+	struct review_findings out;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	review_structure_init(&s);
+	review_findings_init(&out);
+	REQUIRE(review_structure_add_builtin(&s, NULL, &err) == 0);
+	CHECK(review_structure_scan(&s, "t.sh", "bash", script,
+				    sizeof(script) - 1, NULL, 0, NULL, 0,
+				    &out) == 0);
+	for (i = 0; i < out.nr; i++)
+		CHECK(strcmp(out.items[i].rule_id, "structure/syntax-error"));
+	review_findings_release(&out);
+	review_structure_release(&s);
+	buf_release(&err);
+}
