@@ -196,7 +196,8 @@ static int actions_review_scan_structure(struct review_structure *st,
 		return 0;
 	if (forge_git_read_blob(text, repo, head, f->path, max, &err) < 0) {
 		log_warn("structural checks skipped '%s': %s", f->path, err.ptr);
-		goto out;
+		buf_release(&err);
+		return 1;
 	}
 	/*
 	 * The budget keeps the cost of whole-file parsing bounded on huge
@@ -221,11 +222,13 @@ static int actions_review_scan_structure(struct review_structure *st,
 				   have_old ? old->ptr : NULL,
 				   have_old ? old->len : 0, n ? *nos : NULL, n,
 				   out);
-	if (rc == TEND_ETOOBIG)
-		log_warn("structural checks skipped '%s': over the size limit",
-			 f->path);
-out:
 	buf_release(&err);
+	if (rc == TEND_ETOOBIG || rc == TEND_ETIMEOUT) {
+		log_warn("structural checks skipped '%s': %s", f->path,
+			 rc == TEND_ETOOBIG ? "over the size limit" :
+			 "parsing took too long");
+		return 1;
+	}
 	return 0;
 }
 
@@ -259,6 +262,71 @@ static void actions_review_describe_queries(struct review_result *r,
 		info.query_rule = 1;
 		review_result_add_rule(r, &info);
 	}
+}
+
+/* Is `id` a rule that recognises secrets (and so masks what it finds)? */
+static int actions_review_is_secret_rule(const struct review_rules *rules,
+					 const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < review_rules_count(rules); i++) {
+		const struct review_rule_spec *sp = review_rules_get(rules, i);
+
+		if (!strcmp(sp->id, id))
+			return sp->secret;
+	}
+	return 0;
+}
+
+/*
+ * Mask secrets in text that did not come from the rule scan: a structural
+ * finding quotes the code (its snippet, and a syntax error's message), a
+ * linter says what it likes. Each line is run through the rule set; where a
+ * secret rule fires, its finding carries the line with every secret of it
+ * masked, and that line replaces the original.
+ */
+static void actions_review_mask(const struct review_rules *rules,
+				const char *path, const char *lang, char **text)
+{
+	struct buf out = BUF_INIT;
+	struct review_findings found;
+	const char *p, *nl;
+	int changed = 0;
+
+	if (!*text)
+		return;
+	for (p = *text; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		size_t len, k;
+		const char *line;
+
+		nl = strchr(p, '\n');
+		len = nl ? (size_t)(nl - p) : strlen(p);
+		line = NULL;
+		review_findings_init(&found);
+		review_rules_scan(rules, path, lang, p, len, NULL, 1, &found);
+		for (k = 0; k < found.nr && !line; k++)
+			if (found.items[k].snippet &&
+			    actions_review_is_secret_rule(rules,
+							  found.items[k].rule_id))
+				line = found.items[k].snippet;
+		if (line) {
+			buf_puts(&out, line);
+			changed = 1;
+		} else {
+			buf_add(&out, p, len);
+		}
+		if (nl)
+			buf_putc(&out, '\n');
+		review_findings_release(&found);
+		if (!nl)
+			break;
+	}
+	if (changed) {
+		free(*text);
+		*text = buf_detach(&out, NULL);
+	}
+	buf_release(&out);
 }
 
 struct actions_review_fp_ctx {
@@ -378,12 +446,15 @@ int actions_review_local(struct review_result *out,
 			review_rules_scan_filename(&rules, f->path, &raw);
 		if (e->skip != REVIEW_SKIP_NONE)
 			continue;
-		if (opts->filter == REVIEW_FILTER_FILE ||
-		    opts->filter == REVIEW_FILTER_NOFILTER)
-			actions_review_scan_blob(&rules, e, repo, &head,
-						 fopts.max_file_bytes, &text,
-						 &raw);
-		else
+		/*
+		 * A file too large to read whole is still checked where it
+		 * changed: the hunks.
+		 */
+		if ((opts->filter != REVIEW_FILTER_FILE &&
+		     opts->filter != REVIEW_FILTER_NOFILTER) ||
+		    actions_review_scan_blob(&rules, e, repo, &head,
+					     fopts.max_file_bytes, &text,
+					     &raw) < 0)
 			todo[nr_todo++] = i;
 		out->structure_skipped += actions_review_scan_structure(
 			&structure, e, repo, &mb, &head,
@@ -407,14 +478,29 @@ int actions_review_local(struct review_result *out,
 	out->filter = opts->filter;
 	out->fail_level = opts->fail_level;
 	for (i = 0; i < raw.nr; i++) {
-		const struct review_finding *f = &raw.items[i];
+		struct review_finding *f = &raw.items[i];
 		const struct review_diff_file *df =
 			review_diff_find_file(&out->diff, f->path);
+		const struct review_file_entry *e =
+			df ? &out->files[df - out->diff.files] : NULL;
 
-		if (review_filter_keep(df, opts->filter, f))
-			review_findings_add(&out->findings, f);
-		else
+		/*
+		 * A file the review skipped (ignored, generated, ...) gets no
+		 * line findings from any check, a linter's included; a
+		 * whole-file finding (a secret-bearing name) still counts.
+		 */
+		if (!review_filter_keep(df, opts->filter, f) ||
+		    (e && e->skip != REVIEW_SKIP_NONE && f->line)) {
 			out->filtered_out++;
+			continue;
+		}
+		if (!f->source || strcmp(f->source, "rules")) {
+			actions_review_mask(&rules, f->path,
+					    e ? e->lang : NULL, &f->snippet);
+			actions_review_mask(&rules, f->path,
+					    e ? e->lang : NULL, &f->message);
+		}
+		review_findings_add(&out->findings, f);
 	}
 	fctx.r = out;
 	review_findings_sort(&out->findings);

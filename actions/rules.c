@@ -55,7 +55,28 @@ static int actions_rules_read_query(char **out, const char *root,
 				 "query_file '%s' must be a path inside the "
 				 "repository", rel);
 	path = xasprintf("%s/%s", root ? root : ".", rel);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	/*
+	 * A link in a directory part of the path could still lead out:
+	 * resolve it and check that it stays under the repository.
+	 */
+	{
+		char *top = realpath(root ? root : ".", NULL);
+		char *real = realpath(path, NULL);
+		size_t n = top ? strlen(top) : 0;
+
+		if (!top || !real || strncmp(real, top, n) ||
+		    (real[n] != '/' && strcmp(top, "/"))) {
+			rc = error_set(err, TEND_EINVALID, "query_file '%s' must "
+				       "be a file inside the repository", rel);
+			free(top);
+			free(real);
+			goto out;
+		}
+		free(top);
+		free(real);
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		       O_NONBLOCK)) < 0 ||
 	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    !(f = fdopen(fd, "rb"))) {
 		rc = error_set(err, TEND_EINVALID, "cannot read query_file "

@@ -77,8 +77,8 @@ static size_t cmd_rules_structural(struct cmd_rules_entry **out,
 				   const struct review_structure *st)
 {
 	size_t i, n = review_structure_count(st);
-	struct cmd_rules_entry *e = xcalloc(n + 1, sizeof(*e));
-	const char *(*l)[2] = xcalloc(n + 1, sizeof(*l));
+	struct cmd_rules_entry *e = xcalloc(n + 2, sizeof(*e));
+	const char *(*l)[2] = xcalloc(n + 2, sizeof(*l));
 
 	for (i = 0; i < n; i++) {
 		const struct review_query_spec *q = review_structure_get(st, i);
@@ -93,9 +93,16 @@ static size_t cmd_rules_structural(struct cmd_rules_entry **out,
 		e[i].pattern = q->query;
 		e[i].message = q->message ? q->message : q->id;
 	}
+	/* The syntax check is a rule too, and checks.disable can turn it off. */
+	e[n].id = REVIEW_STRUCTURE_SYNTAX_ID;
+	e[n].pack = "structure";
+	e[n].kind = "query";
+	e[n].severity = REVIEW_SEV_ERROR;
+	e[n].enabled = st->syntax_check;
+	e[n].message = "syntax error introduced by the change";
 	*out = e;
 	*langs = l;
-	return n;
+	return n + 1;
 }
 
 static void cmd_rules_list_text(struct buf *b, const char *label,

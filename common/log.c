@@ -88,6 +88,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	struct buf line = BUF_INIT;
 	va_list ap;
+	size_t start, i;
 
 	if (level > log_level)
 		return;
@@ -102,9 +103,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		buf_printf(&line, "%s.%03ld ", when, ts.tv_nsec / 1000000);
 	}
 	buf_printf(&line, "tend: %s", log_level_name(level));
+	start = line.len;
 	va_start(ap, fmt);
 	buf_vprintf(&line, fmt, ap);
 	va_end(ap);
+	/*
+	 * One message, one line: text from a repository (a command from its
+	 * config, say) must not begin a line of its own, where CI would read
+	 * "::error ..." or "::add-mask::" as a workflow command.
+	 */
+	for (i = start; i < line.len; i++)
+		if (line.ptr[i] == '\n' || line.ptr[i] == '\r')
+			line.ptr[i] = ' ';
 	buf_putc(&line, '\n');
 	log_write(&line);
 	buf_release(&line);

@@ -13,6 +13,7 @@
  * /proc/1/environ from inside.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -404,12 +405,60 @@ static int sandbox_worktree(char **out, const char *worktree,
 			goto out;
 		}
 	}
+	{
+		char *git = xasprintf("%s/.git", real);
+
+		/*
+		 * bwrap follows a symbolic link when it binds .git, so a link
+		 * planted by an earlier sandboxed command would mount what it
+		 * points to (a host directory) into the next sandbox.
+		 */
+		if (!lstat(git, &st) && !S_ISDIR(st.st_mode) &&
+		    !S_ISREG(st.st_mode)) {
+			rc = error_set(err, TEND_EINVALID,
+				       "refusing to sandbox '%s': its '.git' is "
+				       "a symbolic link or a special file",
+				       real);
+			free(git);
+			goto out;
+		}
+		free(git);
+	}
 	*out = real;
 	real = NULL;
 out:
 	free(real);
 	free(home_real);
 	return rc;
+}
+
+static long sandbox_memory_mb(const struct sandbox_opts *o);
+
+/* Bind /dev/null over GIT/config and each GIT/modules/NAME/config. */
+static void sandbox_mask_git_configs(struct sandbox_vec *a, const char *git)
+{
+	char *path = xasprintf("%s/config", git), *modules;
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+
+	if (!lstat(path, &st) && S_ISREG(st.st_mode))
+		sandbox_vec_push3(a, "--ro-bind", "/dev/null", path);
+	free(path);
+	modules = xasprintf("%s/modules", git);
+	if ((d = opendir(modules))) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			path = xasprintf("%s/%s/config", modules, de->d_name);
+			if (!lstat(path, &st) && S_ISREG(st.st_mode))
+				sandbox_vec_push3(a, "--ro-bind", "/dev/null",
+						  path);
+			free(path);
+		}
+		closedir(d);
+	}
+	free(modules);
 }
 
 static void sandbox_bwrap_args(struct sandbox_vec *a, const char *bwrap,
@@ -419,7 +468,7 @@ static void sandbox_bwrap_args(struct sandbox_vec *a, const char *bwrap,
 {
 	char num[32], size[32];
 	const char *const *p;
-	long mem = o->memory_mb > 0 ? o->memory_mb : SANDBOX_DEFAULT_MEMORY_MB;
+	long mem = sandbox_memory_mb(o);
 	struct stat st;
 
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)mem << 20);
@@ -457,7 +506,12 @@ static void sandbox_bwrap_args(struct sandbox_vec *a, const char *bwrap,
 			sandbox_vec_push3(a, "--ro-bind", *p, *p);
 		}
 	}
-	sandbox_vec_push3(a, "--ro-bind-try", "/opt", "/opt");
+	/*
+	 * Not all of /opt: a self-hosted runner may keep its credentials
+	 * there. The hosted tool cache is what tests may need.
+	 */
+	sandbox_vec_push3(a, "--ro-bind-try", "/opt/hostedtoolcache",
+			  "/opt/hostedtoolcache");
 	sandbox_vec_push2(a, "--proc", "/proc");
 	sandbox_vec_push2(a, "--dev", "/dev");
 	sandbox_vec_push2(a, "--size", size);
@@ -492,6 +546,13 @@ static void sandbox_bwrap_args(struct sandbox_vec *a, const char *bwrap,
 		 */
 		if (!lstat(git, &st))
 			sandbox_vec_push3(a, "--ro-bind", git, git);
+		/*
+		 * A CI checkout keeps its token in the repository's config (an
+		 * http extraheader, or a URL with credentials). git works with
+		 * an empty config, so the sandbox sees /dev/null there.
+		 */
+		if (!lstat(git, &st) && S_ISDIR(st.st_mode))
+			sandbox_mask_git_configs(a, git);
 		free(git);
 		sandbox_vec_push2(a, "--chdir", worktree);
 	} else {
@@ -547,15 +608,31 @@ static int sandbox_env(struct sandbox_vec *env, const struct sandbox_opts *o,
 	return 0;
 }
 
+/*
+ * The limits as given, within bounds: the values come from a config a
+ * contributor may write, and an overflow must not turn "large" into "none".
+ */
+#define SANDBOX_MAX_TIMEOUT (7L * 24 * 3600)
+#define SANDBOX_MAX_MEMORY_MB (1L << 20)
+
+static long sandbox_memory_mb(const struct sandbox_opts *o)
+{
+	long mem = o->memory_mb > 0 ? o->memory_mb : SANDBOX_DEFAULT_MEMORY_MB;
+
+	return mem > SANDBOX_MAX_MEMORY_MB ? SANDBOX_MAX_MEMORY_MB : mem;
+}
+
 static void sandbox_limits(struct proc_opts *po, const struct sandbox_opts *o)
 {
 	long timeout = o->timeout_s > 0 ? o->timeout_s :
 		SANDBOX_DEFAULT_TIMEOUT;
-	long mem = o->memory_mb > 0 ? o->memory_mb : SANDBOX_DEFAULT_MEMORY_MB;
+	long mem = sandbox_memory_mb(o);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (ncpu < 1)
 		ncpu = 1;
+	if (timeout > SANDBOX_MAX_TIMEOUT)
+		timeout = SANDBOX_MAX_TIMEOUT;
 	po->timeout_ms = timeout * 1000;
 	po->kill_grace_ms = o->kill_grace_ms;
 	/*
@@ -854,20 +931,45 @@ int sandbox_probe(struct buf *err)
 int sandbox_run(struct proc_result *out, const struct sandbox_opts *o,
 		struct buf *err)
 {
-	char *worktree = NULL;
-	int rc;
+	char *worktree = NULL, *git = NULL;
+	int rc, had_git = 0;
 
 	if (!o->argv || !o->argv[0])
 		return error_set(err, TEND_ERROR, "no command to run");
 	if (o->worktree &&
 	    (rc = sandbox_worktree(&worktree, o->worktree, err)) < 0)
 		return rc;
+	if (worktree) {
+		struct stat st;
+
+		git = xasprintf("%s/.git", worktree);
+		had_git = lstat(git, &st) == 0;
+	}
 	if (o->unsandboxed) {
 		rc = sandbox_run_unsandboxed(out, o, worktree, err);
 	} else if ((rc = sandbox_probe(err)) == 0) {
 		rc = sandbox_run_bwrap(out, o, sandbox_probe_bwrap, worktree,
 				       err);
 	}
+	/*
+	 * A .git the command created (a link to a host directory, or hooks
+	 * that host git would run) must not outlive it: removed without
+	 * following links.
+	 */
+	if (git && !had_git) {
+		struct stat st;
+
+		if (!lstat(git, &st)) {
+			log_warn("the sandboxed command created '%s'; removed",
+				 git);
+			if (S_ISDIR(st.st_mode))
+				nftw(git, sandbox_rm_one, 16,
+				     FTW_DEPTH | FTW_PHYS);
+			else
+				unlink(git);
+		}
+	}
+	free(git);
 	free(worktree);
 	return rc;
 }

@@ -334,9 +334,10 @@ static void review_report_text(struct buf *out, const struct review_result *r,
 		   r->nr_files == 1 ? "" : "s", reset, r->base_oid,
 		   r->head_oid, review_filter_mode_name(r->filter));
 	if (r->structure_skipped)
-		buf_printf(out, "structural checks skipped for %zu file%s: the "
-			   "%ld MB parse budget (checks.structure_max_mb) was "
-			   "spent\n", r->structure_skipped,
+		buf_printf(out, "structural checks skipped for %zu file%s: too "
+			   "large to parse, or the %ld MB parse budget "
+			   "(checks.structure_max_mb) was spent\n",
+			   r->structure_skipped,
 			   r->structure_skipped == 1 ? "" : "s",
 			   r->structure_budget_mb);
 	if (skipped) {
@@ -756,7 +757,7 @@ static void review_report_sarif(struct buf *out, const struct review_result *r)
 	json_object_set_new(driver, "rules", rules);
 	json_object_set_new(run, "tool", json_pack("{s:o}", "driver", driver));
 	json_object_set_new(run, "results", results);
-	json_object_set_new(run, "columnKind", json_string("utf16CodeUnits"));
+	json_object_set_new(run, "columnKind", json_string("unicodeCodePoints"));
 
 	/* tend itself ran to the end; the checks that failed say so here. */
 	json_object_set_new(inv, "executionSuccessful", json_true());
@@ -1152,8 +1153,8 @@ static void review_report_markdown(struct buf *out,
 			   r->filtered_out == 1 ? "was" : "were");
 	if (r->structure_skipped)
 		buf_printf(&head, " Structural checks were skipped for %zu "
-			   "file%s: the %ld MB parse budget "
-			   "(`checks.structure_max_mb`) was spent.",
+			   "file%s: too large to parse, or the %ld MB parse "
+			   "budget (`checks.structure_max_mb`) was spent.",
 			   r->structure_skipped,
 			   r->structure_skipped == 1 ? "" : "s",
 			   r->structure_budget_mb);
