@@ -354,58 +354,31 @@ static const char *actions_review_line_text(const struct review_finding *f,
 	return NULL;
 }
 
-int actions_review_local(struct review_result *out,
-			 const struct actions_review_opts *opts,
-			 struct buf *err)
+/*
+ * The checks, on a change set already in out->diff: the file filter, the
+ * rule packs, structural checks, linters, the diff filter and the
+ * fingerprints. `base` is the merge-base the diff starts from, `head` the
+ * commit whose files are read whole.
+ */
+int actions_review_checks(struct review_result *out, git_repository *repo,
+			  const git_oid *mb, const git_oid *head,
+			  const struct actions_review_opts *opts,
+			  struct buf *err)
 {
-	git_repository *repo = NULL;
-	git_oid base, head, mb;
 	struct review_rules rules;
 	struct review_structure structure;
 	struct review_findings raw;
-	struct review_diff_git_opts dopts = REVIEW_DIFF_GIT_OPTS_INIT;
 	struct review_filter_opts fopts = { 0 };
 	const struct tend_config *cfg = opts->cfg;
 	struct buf text = BUF_INIT, old = BUF_INIT;
 	uint32_t *nos = NULL;
 	size_t nos_alloc = 0, i, parse_budget, *todo = NULL, nr_todo = 0;
-	char *base_rev = NULL;
-	long start = actions_review_now_ms();
 	struct actions_review_fp_ctx fctx;
 	int rc;
 
 	review_rules_init(&rules);
 	review_structure_init(&structure);
 	review_findings_init(&raw);
-
-	if ((rc = forge_git_open(&repo, opts->repo_path, err)) < 0)
-		goto out;
-	out->head_rev = xstrdup(opts->head ? opts->head : "HEAD");
-	if ((rc = forge_git_resolve(&head, repo, out->head_rev, err)) < 0) {
-		if (!opts->head)
-			rc = error_set(err, TEND_EINVALID,
-				       "HEAD does not name a commit yet; "
-				       "commit something to review");
-		goto out;
-	}
-	if (opts->base)
-		base_rev = xstrdup(opts->base);
-	else if ((rc = forge_git_default_base(&base_rev, repo, err)) < 0) {
-		rc = TEND_EINVALID;
-		goto out;
-	}
-	out->base_rev = xstrdup(base_rev);
-	if ((rc = forge_git_resolve(&base, repo, base_rev, err)) < 0)
-		goto out;
-	if ((rc = forge_git_merge_base(&mb, repo, &base, &head, err)) < 0) {
-		rc = error_wrap(err, TEND_EINVALID, "cannot review '%s' against '%s'",
-				out->head_rev, base_rev);
-		goto out;
-	}
-	git_oid_tostr(out->base_oid, sizeof(out->base_oid), &mb);
-	git_oid_tostr(out->head_oid, sizeof(out->head_oid), &head);
-	log_debug("reviewing %s..%s (merge-base of '%s' and '%s')",
-		  out->base_oid, out->head_oid, base_rev, out->head_rev);
 
 	if ((rc = actions_rules_load(&rules, &structure, cfg,
 				     forge_git_workdir(repo), err)) < 0)
@@ -414,10 +387,6 @@ int actions_review_local(struct review_result *out,
 			    review_structure_count_enabled(&structure);
 	review_result_set_rules(out, &rules);
 	actions_review_describe_queries(out, &structure);
-
-	if ((rc = review_diff_git(&out->diff, repo, &mb, &head, &dopts, err)) < 0)
-		goto out;
-
 	if (cfg) {
 		fopts.ignore = (const char *const *)cfg->review.ignore;
 		fopts.nr_ignore = cfg->review.nr_ignore;
@@ -452,12 +421,12 @@ int actions_review_local(struct review_result *out,
 		 */
 		if ((opts->filter != REVIEW_FILTER_FILE &&
 		     opts->filter != REVIEW_FILTER_NOFILTER) ||
-		    actions_review_scan_blob(&rules, e, repo, &head,
+		    actions_review_scan_blob(&rules, e, repo, head,
 					     fopts.max_file_bytes, &text,
 					     &raw) < 0)
 			todo[nr_todo++] = i;
 		out->structure_skipped += actions_review_scan_structure(
-			&structure, e, repo, &mb, &head,
+			&structure, e, repo, mb, head,
 			fopts.max_file_bytes ? 4 * fopts.max_file_bytes : 0,
 			&text, &old, &nos, &nos_alloc, &parse_budget, &raw);
 	}
@@ -508,15 +477,62 @@ int actions_review_local(struct review_result *out,
 				    &fctx);
 	rc = 0;
 out:
-	out->elapsed_ms = actions_review_now_ms() - start;
 	free(nos);
 	free(todo);
-	free(base_rev);
 	buf_release(&text);
 	buf_release(&old);
 	review_findings_release(&raw);
 	review_structure_release(&structure);
 	review_rules_release(&rules);
+	return rc;
+}
+
+int actions_review_local(struct review_result *out,
+			 const struct actions_review_opts *opts,
+			 struct buf *err)
+{
+	git_repository *repo = NULL;
+	git_oid base, head, mb;
+	struct review_diff_git_opts dopts = REVIEW_DIFF_GIT_OPTS_INIT;
+	char *base_rev = NULL;
+	long start = actions_review_now_ms();
+	int rc;
+
+	if ((rc = forge_git_open(&repo, opts->repo_path, err)) < 0)
+		goto out;
+	out->head_rev = xstrdup(opts->head ? opts->head : "HEAD");
+	if ((rc = forge_git_resolve(&head, repo, out->head_rev, err)) < 0) {
+		if (!opts->head)
+			rc = error_set(err, TEND_EINVALID,
+				       "HEAD does not name a commit yet; "
+				       "commit something to review");
+		goto out;
+	}
+	if (opts->base)
+		base_rev = xstrdup(opts->base);
+	else if ((rc = forge_git_default_base(&base_rev, repo, err)) < 0) {
+		rc = TEND_EINVALID;
+		goto out;
+	}
+	out->base_rev = xstrdup(base_rev);
+	if ((rc = forge_git_resolve(&base, repo, base_rev, err)) < 0)
+		goto out;
+	if ((rc = forge_git_merge_base(&mb, repo, &base, &head, err)) < 0) {
+		rc = error_wrap(err, TEND_EINVALID, "cannot review '%s' against '%s'",
+				out->head_rev, base_rev);
+		goto out;
+	}
+	git_oid_tostr(out->base_oid, sizeof(out->base_oid), &mb);
+	git_oid_tostr(out->head_oid, sizeof(out->head_oid), &head);
+	log_debug("reviewing %s..%s (merge-base of '%s' and '%s')",
+		  out->base_oid, out->head_oid, base_rev, out->head_rev);
+
+	if ((rc = review_diff_git(&out->diff, repo, &mb, &head, &dopts, err)) < 0)
+		goto out;
+	rc = actions_review_checks(out, repo, &mb, &head, opts, err);
+out:
+	out->elapsed_ms = actions_review_now_ms() - start;
+	free(base_rev);
 	git_repository_free(repo);
 	return rc;
 }

@@ -9,6 +9,8 @@
 #ifndef ACTIONS_REVIEW_H
 #define ACTIONS_REVIEW_H
 
+#include <git2.h>
+
 #include "common/buf.h"
 #include "common/config.h"
 #include "review/report.h"
@@ -31,5 +33,16 @@ struct actions_review_opts {
 int actions_review_local(struct review_result *out,
 			 const struct actions_review_opts *opts,
 			 struct buf *err);
+
+/*
+ * The checks alone, on a change set the caller put in out->diff (from
+ * libgit2 or from a forge): the file filter, rule packs, structural checks
+ * (reading whole files at `head`, and at `mb` for the syntax comparison),
+ * linters, the diff filter and fingerprints. Does not set elapsed_ms.
+ */
+int actions_review_checks(struct review_result *out, git_repository *repo,
+			  const git_oid *mb, const git_oid *head,
+			  const struct actions_review_opts *opts,
+			  struct buf *err);
 
 #endif

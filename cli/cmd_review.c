@@ -4,24 +4,34 @@
  * Precedence of settings, lowest first: built-in defaults, the config file,
  * TEND_* environment variables, command-line options.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "actions/ci.h"
 #include "actions/review.h"
+#include "actions/review_pr.h"
 #include "cli/cli.h"
 #include "common/config.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "forge/context.h"
 #include "forge/git.h"
 
 static const char cmd_review_usage[] =
-	"tend review [--local] [--base REV] [--head REV] [options]";
+	"tend review [--local [--base REV] [--head REV] | --pr N | --mr N] "
+	"[options]";
 
 static const char cmd_review_description[] =
 	"Review a change and report findings. With --local (the default outside\n"
 	"CI), review HEAD against its merge-base with the default branch\n"
 	"(origin/HEAD, else main, else master) with no forge and no network.\n"
+	"\n"
+	"In GitHub Actions or GitLab CI, or with --pr/--mr N, review the pull or\n"
+	"merge request and publish one review with inline comments, one summary\n"
+	"comment (edited in place on later runs) and a status. --dry-run prints\n"
+	"what would be posted and writes nothing.\n"
 	"\n"
 	"Exit status: 0 nothing at or above the fail level, 1 findings at or\n"
 	"above it, 2 usage or configuration error, 3 an outside service failed.";
@@ -46,10 +56,103 @@ static int cmd_review_use_color(const char *output, enum review_format fmt)
 	return isatty(1);
 }
 
+/*
+ * A pull/merge request: review, publish, and tell the job what happened
+ * (report on stdout or --output, step summary, outputs). When the token
+ * could not write, the summary and annotations are the review.
+ */
+static int cmd_review_pr(const struct cli_common *c,
+			 const struct forge_context *ctx,
+			 const struct actions_review_opts *ropts,
+			 enum review_format fmt)
+{
+	struct actions_pr_opts popts = { 0 };
+	struct actions_pr_outcome oc;
+	struct review_result result;
+	struct buf err = BUF_INIT, report = BUF_INIT, e2 = BUF_INIT;
+	char count[32];
+	int rc, exit_code = CLI_EXIT_USAGE;
+
+	review_result_init(&result);
+	actions_pr_outcome_init(&oc);
+	popts.review = *ropts;
+	popts.ctx = ctx;
+	popts.dry_run = c->dry_run;
+	popts.explicit_config = c->config != NULL;
+	popts.explicit_fail_level = c->fail_level != NULL;
+	popts.explicit_filter = c->filter != NULL;
+	rc = actions_review_pr(&result, &popts, &oc, &err);
+	log_debug("forge requests: %lu reads, %lu writes", oc.stats.reads,
+		  oc.stats.writes);
+	if (rc < 0) {
+		cli_error("%s", err.ptr);
+		exit_code = rc == TEND_EINVALID || rc == TEND_ENOTFOUND ?
+			CLI_EXIT_USAGE : CLI_EXIT_SERVICE;
+		goto out;
+	}
+
+	if (c->dry_run && !c->output) {
+		review_plan_describe(&report, &oc.plan, &result);
+	} else {
+		review_report_write(&report, &result, fmt,
+				    cmd_review_use_color(c->output, fmt));
+	}
+	if (c->dry_run && c->output) {
+		struct buf plan = BUF_INIT;
+
+		review_plan_describe(&plan, &oc.plan, &result);
+		fputs(plan.ptr, stdout);
+		buf_release(&plan);
+	}
+	if ((rc = cli_write_output(c->output, report.ptr, report.len,
+				   &err)) < 0) {
+		cli_error("%s", err.ptr);
+		goto out;
+	}
+	/* Read-only: the job's own annotations carry the findings. */
+	if (oc.readonly && ctx->kind == FORGE_GITHUB && ctx->ci) {
+		buf_reset(&report);
+		review_report_write(&report, &result, REVIEW_FORMAT_GITHUB, 0);
+		fputs(report.ptr, stdout);
+	}
+	if (ctx->ci && !c->dry_run && oc.plan.summary) {
+		if (actions_ci_step_summary(ctx->step_summary, oc.plan.summary,
+					    &e2) < 0)
+			log_warn("%s", e2.ptr);
+		snprintf(count, sizeof(count), "%zu", result.findings.nr);
+		if (actions_ci_output(ctx->output_file, "findings", count,
+				      &e2) < 0 ||
+		    actions_ci_output(ctx->output_file, "summary-url",
+				      oc.summary_url, &e2) < 0)
+			log_warn("%s", e2.ptr);
+	}
+	if (oc.readonly)
+		log_info("not published: the token cannot write; the review "
+			 "is in the job summary");
+	else if (oc.published)
+		log_info("published: %zu new inline comment%s, %zu already "
+			 "there, summary %s", oc.plan.nr_inlines,
+			 oc.plan.nr_inlines == 1 ? "" : "s", oc.plan.nr_posted,
+			 oc.summary_url ? oc.summary_url : "unchanged");
+	exit_code = CLI_EXIT_OK;
+	/* The review's own level: a fork's PR uses the base's settings. */
+	if (result.fail_level != REVIEW_SEV_NONE &&
+	    review_result_max(&result) >= result.fail_level)
+		exit_code = CLI_EXIT_FINDINGS;
+out:
+	buf_release(&err);
+	buf_release(&e2);
+	buf_release(&report);
+	actions_pr_outcome_release(&oc);
+	review_result_release(&result);
+	return exit_code;
+}
+
 int cmd_review(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *base = NULL, *head = NULL, *dir = NULL, *agent = NULL;
+	const char *base = NULL, *head = NULL, *dir = NULL, *agent = NULL,
+		   *repo_name = NULL;
 	long pr = 0, mr = 0;
 	int local = 0;
 	const struct cli_option opts[] = {
@@ -58,6 +161,7 @@ int cmd_review(int argc, char **argv)
 		OPT_STRING(0, "head", &head, "REV", "the revision to review (default HEAD)"),
 		OPT_INT(0, "pr", &pr, "N", "review GitHub pull request N"),
 		OPT_INT(0, "mr", &mr, "N", "review GitLab merge request N"),
+		OPT_STRING(0, "repo", &repo_name, "OWNER/NAME", "the repository of --pr/--mr (default: from CI or origin)"),
 		OPT_STRING(0, "agent", &agent, "NAME", "run this agent instead of the reviewer"),
 		OPT_STRING('C', NULL, &dir, "DIR", "run as if tend was started in DIR"),
 		CLI_COMMON_OPTIONS(&c),
@@ -89,9 +193,18 @@ int cmd_review(int argc, char **argv)
 			  cmd_review_usage);
 		goto out;
 	}
-	if (pr || mr || (!local && cmd_review_in_ci())) {
-		cli_error("reviewing pull/merge requests on a forge is not built "
-			  "yet in this version; use 'tend review --local'");
+	if ((pr || mr) && (local || base || head)) {
+		cli_error("--pr/--mr review a pull/merge request; --local, "
+			  "--base and --head review a local branch: use one "
+			  "or the other");
+		goto out;
+	}
+	if (pr && mr) {
+		cli_error("give --pr (GitHub) or --mr (GitLab), not both");
+		goto out;
+	}
+	if (pr < 0 || mr < 0) {
+		cli_error("--pr/--mr take a positive number");
 		goto out;
 	}
 	if (agent) {
@@ -140,6 +253,33 @@ int cmd_review(int argc, char **argv)
 	ropts.base = base;
 	ropts.head = head;
 	ropts.cfg = &cfg;
+	if (pr || mr || (!local && !base && !head && cmd_review_in_ci())) {
+		struct forge_context_opts copts = { 0 };
+		struct forge_context ctx;
+		char *remote = forge_context_remote_url(".");
+
+		forge_context_init(&ctx);
+		copts.kind = pr ? FORGE_GITHUB : mr ? FORGE_GITLAB : FORGE_NONE;
+		copts.number = pr ? pr : mr;
+		copts.repo = repo_name;
+		copts.remote_url = remote;
+		rc = forge_context_detect(&ctx, &copts, &err);
+		free(remote);
+		if (rc < 0) {
+			cli_error("%s", err.ptr);
+			forge_context_release(&ctx);
+			goto out;
+		}
+		if (ctx.number > 0 || pr || mr) {
+			exit_code = cmd_review_pr(&c, &ctx, &ropts, fmt);
+			forge_context_release(&ctx);
+			goto out;
+		}
+		log_info("no pull/merge request in this run (event '%s'); "
+			 "reviewing the local branch",
+			 ctx.event ? ctx.event : "none");
+		forge_context_release(&ctx);
+	}
 	if ((rc = actions_review_local(&result, &ropts, &err)) < 0) {
 		cli_error("%s", err.ptr);
 		exit_code = cli_exit_for(rc);

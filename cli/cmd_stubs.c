@@ -20,8 +20,3 @@ int cmd_ask(int argc, char **argv)
 {
 	return cli_not_built("ask", argc, argv);
 }
-
-int cmd_context(int argc, char **argv)
-{
-	return cli_not_built("context", argc, argv);
-}

@@ -1210,3 +1210,28 @@ struct review_diff_file *review_diff_find_file(const struct review_diff *diff,
 			return &diff->files[i];
 	return NULL;
 }
+
+void review_diff_render_hunks(struct buf *out, const struct review_diff_file *f)
+{
+	size_t h, i;
+
+	for (h = 0; h < f->nr_hunks; h++) {
+		const struct review_hunk *hk = &f->hunks[h];
+
+		buf_printf(out, "@@ -%u,%u +%u,%u @@", hk->old_start,
+			   hk->old_count, hk->new_start, hk->new_count);
+		if (hk->section)
+			buf_printf(out, " %s", hk->section);
+		buf_putc(out, '\n');
+		for (i = hk->first_line; i < hk->first_line + hk->nr_lines;
+		     i++) {
+			const struct review_line *l = &f->lines[i];
+
+			buf_putc(out, l->origin);
+			buf_add(out, review_line_text(f, l), l->len);
+			buf_putc(out, '\n');
+			if (l->no_eol)
+				buf_puts(out, "\\ No newline at end of file\n");
+		}
+	}
+}

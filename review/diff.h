@@ -162,4 +162,11 @@ const char *review_file_status_name(enum review_file_status status);
 int review_diff_unquote_path(char **out, size_t *used, const char *s,
 			     size_t len);
 
+/*
+ * Append the hunks of `f` as patch text from the first "@@" (what
+ * review_diff_add_patch() reads), so a file can move from one diff into
+ * another.
+ */
+void review_diff_render_hunks(struct buf *out, const struct review_diff_file *f);
+
 #endif

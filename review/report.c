@@ -238,7 +238,7 @@ static void review_report_hash(char out[33], const char *s, size_t n)
 }
 
 /* The finding's message, or its rule id when the message is empty. */
-static const char *review_report_message(const struct review_finding *f)
+const char *review_report_message(const struct review_finding *f)
 {
 	if (f->message && *f->message)
 		return f->message;
@@ -1070,7 +1070,7 @@ static void review_report_github(struct buf *out,
  * breaks, no @-mentions (a zero-width space follows every '@'), cut at
  * `max` bytes on a character boundary.
  */
-static void review_report_md_text(struct buf *out, const char *s, size_t max)
+void review_report_md_text(struct buf *out, const char *s, size_t max)
 {
 	size_t n = strlen(s), i;
 	int cut = 0;

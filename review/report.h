@@ -171,4 +171,14 @@ const char *review_format_name(enum review_format fmt);
 void review_report_write(struct buf *out, const struct review_result *r,
 			 enum review_format fmt, int color);
 
+/*
+ * Append untrusted text to markdown: one line, no HTML, no markup, no
+ * table breaks, no @-mentions, cut at `max` bytes on a character boundary
+ * (with an ellipsis).
+ */
+void review_report_md_text(struct buf *out, const char *s, size_t max);
+
+/* A finding's message, or its rule id when it has none. */
+const char *review_report_message(const struct review_finding *f);
+
 #endif

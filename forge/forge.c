@@ -1,0 +1,407 @@
+/*
+ * forge.c - the forge interface: opening an adapter, dispatch, and the
+ * request helper the adapters share (auth, counting, error mapping).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "forge/backend.h"
+
+void forge_pr_init(struct forge_pr *pr)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->changed_files = -1;
+	pr->nr_review_comments = -1;
+	pr->nr_comments = -1;
+}
+
+void forge_pr_release(struct forge_pr *pr)
+{
+	free(pr->title);
+	free(pr->body);
+	free(pr->author);
+	free(pr->url);
+	free(pr->head_sha);
+	free(pr->base_sha);
+	free(pr->start_sha);
+	free(pr->head_ref);
+	free(pr->base_ref);
+	free(pr->head_repo);
+	free(pr->state);
+	forge_pr_init(pr);
+}
+
+void forge_files_init(struct forge_files *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void forge_files_release(struct forge_files *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++) {
+		free(list->items[i].path);
+		free(list->items[i].old_path);
+		free(list->items[i].patch);
+	}
+	free(list->items);
+	forge_files_init(list);
+}
+
+struct forge_file *forge_files_push(struct forge_files *list)
+{
+	struct forge_file *f;
+
+	ALLOC_GROW(list->items, list->nr + 1, list->alloc);
+	f = &list->items[list->nr++];
+	memset(f, 0, sizeof(*f));
+	f->additions = f->deletions = -1;
+	return f;
+}
+
+void forge_notes_init(struct forge_notes *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void forge_notes_release(struct forge_notes *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++) {
+		struct forge_note *n = &list->items[i];
+
+		free(n->id);
+		free(n->thread);
+		free(n->author);
+		free(n->body);
+		free(n->path);
+	}
+	free(list->items);
+	forge_notes_init(list);
+}
+
+struct forge_note *forge_notes_push(struct forge_notes *list)
+{
+	struct forge_note *n;
+
+	ALLOC_GROW(list->items, list->nr + 1, list->alloc);
+	n = &list->items[list->nr++];
+	memset(n, 0, sizeof(*n));
+	n->side = FORGE_SIDE_RIGHT;
+	return n;
+}
+
+int forge_open(struct forge **out, const struct forge_context *ctx,
+	       struct buf *err)
+{
+	struct forge *f;
+	struct http_client_opts hopts = { 0 };
+	const char *headers[4];
+	struct buf b = BUF_INIT;
+	size_t n = 0;
+
+	*out = NULL;
+	if (ctx->kind != FORGE_GITHUB && ctx->kind != FORGE_GITLAB)
+		return error_set(err, TEND_EINVALID,
+				 "no forge detected: run inside GitHub Actions "
+				 "or GitLab CI, or give --pr/--mr with --repo");
+	if (!ctx->api_url || !*ctx->api_url)
+		return error_set(err, TEND_EINVALID,
+				 "no API URL for %s", forge_kind_name(ctx->kind));
+	if (!ctx->repo && !ctx->project_id)
+		return error_set(err, TEND_EINVALID,
+				 "no repository: set %s or give --repo",
+				 ctx->kind == FORGE_GITHUB ? "GITHUB_REPOSITORY"
+							   : "CI_PROJECT_PATH");
+
+	f = xcalloc(1, sizeof(*f));
+	f->kind = ctx->kind;
+	f->ops = ctx->kind == FORGE_GITHUB ? &forge_github_ops
+					   : &forge_gitlab_ops;
+	f->api_url = xstrdup(ctx->api_url);
+	while (*f->api_url && f->api_url[strlen(f->api_url) - 1] == '/')
+		f->api_url[strlen(f->api_url) - 1] = '\0';
+	f->repo = xstrdup(ctx->repo ? ctx->repo : ctx->project_id);
+	if (ctx->kind == FORGE_GITLAB) {
+		if (ctx->project_id && *ctx->project_id) {
+			f->project = xstrdup(ctx->project_id);
+		} else {
+			forge_url_escape(&b, ctx->repo);
+			f->project = buf_detach(&b, NULL);
+		}
+	}
+	if (ctx->token && *ctx->token) {
+		if (ctx->kind == FORGE_GITHUB)
+			f->auth_header = xasprintf("Authorization: Bearer %s",
+						   ctx->token);
+		else if (ctx->token_job)
+			f->auth_header = xasprintf("JOB-TOKEN: %s", ctx->token);
+		else
+			f->auth_header = xasprintf("PRIVATE-TOKEN: %s",
+						   ctx->token);
+	}
+	if (ctx->kind == FORGE_GITHUB) {
+		headers[n++] = "Accept: application/vnd.github+json";
+		headers[n++] = "X-GitHub-Api-Version: 2022-11-28";
+	} else {
+		headers[n++] = "Accept: application/json";
+	}
+	if (f->auth_header)
+		headers[n++] = f->auth_header;
+	headers[n] = NULL;
+	hopts.headers = headers;
+	hopts.ca_file = ctx->ca_file;
+	f->http = http_client_new(&hopts);
+	buf_release(&b);
+	*out = f;
+	return 0;
+}
+
+void forge_free(struct forge *f)
+{
+	if (!f)
+		return;
+	http_client_free(f->http);
+	free(f->api_url);
+	free(f->repo);
+	free(f->project);
+	free(f->auth_header);
+	free(f);
+}
+
+enum forge_kind forge_kind(const struct forge *f)
+{
+	return f->kind;
+}
+
+void forge_get_stats(const struct forge *f, struct forge_stats *out)
+{
+	*out = f->stats;
+}
+
+void forge_set_sleep(struct forge *f, void (*sleep_ms)(long ms, void *data),
+		     void *data)
+{
+	http_client_set_sleep(f->http, sleep_ms, data);
+}
+
+int forge_get_pr(struct forge *f, long number, struct forge_pr *out,
+		 struct buf *err)
+{
+	return f->ops->get_pr(f, number, out, err);
+}
+
+int forge_list_files(struct forge *f, const struct forge_pr *pr,
+		     struct forge_files *out, struct buf *err)
+{
+	return f->ops->list_files(f, pr, out, err);
+}
+
+int forge_list_notes(struct forge *f, const struct forge_pr *pr,
+		     struct forge_notes *out, struct buf *err)
+{
+	return f->ops->list_notes(f, pr, out, err);
+}
+
+int forge_post_review(struct forge *f, const struct forge_pr *pr,
+		      const struct forge_inline *comments, size_t nr,
+		      const char *body, const char *marker, struct buf *err)
+{
+	return f->ops->post_review(f, pr, comments, nr, body, marker, err);
+}
+
+int forge_put_summary(struct forge *f, const struct forge_pr *pr,
+		      const char *id, const char *body, const char *marker,
+		      char **url_out, struct buf *err)
+{
+	if (url_out)
+		*url_out = NULL;
+	return f->ops->put_summary(f, pr, id, body, marker, url_out, err);
+}
+
+int forge_set_status(struct forge *f, const struct forge_pr *pr,
+		     const struct forge_status *st, struct buf *err)
+{
+	return f->ops->set_status(f, pr, st, err);
+}
+
+int forge_resolve_thread(struct forge *f, const struct forge_pr *pr,
+			 const char *thread, struct buf *err)
+{
+	if (!f->ops->resolve_thread)
+		return TEND_ENOTFOUND;
+	return f->ops->resolve_thread(f, pr, thread, err);
+}
+
+const char *forge_state_name(enum forge_state st)
+{
+	switch (st) {
+	case FORGE_STATE_SUCCESS:
+		return "success";
+	case FORGE_STATE_FAILURE:
+		return "failure";
+	case FORGE_STATE_NEUTRAL:
+		return "neutral";
+	case FORGE_STATE_ERROR:
+		break;
+	}
+	return "error";
+}
+
+/* The forge's own words about a failed request, when it gave any. */
+static void forge_error_detail(struct buf *out, const json_t *json,
+			       const struct http_response *raw)
+{
+	const json_t *m = json ? json_object_get(json, "message") : NULL;
+	const json_t *e = json ? json_object_get(json, "errors") : NULL;
+	const json_t *g = json ? json_object_get(json, "error") : NULL;
+	struct buf dump = BUF_INIT;
+
+	if (m && json_is_string(m))
+		buf_printf(out, ": %s", json_string_value(m));
+	else if (m)
+		jsonutil_dump(&dump, m, 0);
+	if (g && json_is_string(g))
+		buf_printf(out, ": %s", json_string_value(g));
+	if (e && !json_is_null(e))
+		jsonutil_dump(&dump, e, 0);
+	if (dump.len) {
+		if (dump.len > 1000)
+			buf_truncate(&dump, 1000);
+		buf_printf(out, " (%s)", dump.ptr);
+	}
+	if (!json && raw && raw->body.len) {
+		size_t n = raw->body.len > 200 ? 200 : raw->body.len;
+
+		buf_puts(out, ": ");
+		jsonutil_sanitize(out, raw->body.ptr, n);
+	}
+	buf_release(&dump);
+}
+
+int forge_request(struct forge *f, const char *method, const char *path,
+		  json_t *body, json_t **json_out, struct http_response *raw,
+		  struct buf *err)
+{
+	struct http_response own;
+	struct http_response *r = raw ? raw : &own;
+	struct buf url = BUF_INIT, detail = BUF_INIT, e = BUF_INIT;
+	json_t *json = NULL;
+	long status = 0;
+	int rc, write = strcmp(method, "GET") && strcmp(method, "HEAD");
+
+	if (json_out)
+		*json_out = NULL;
+	if (!raw)
+		http_response_init(&own);
+	if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8))
+		buf_puts(&url, path);
+	else
+		buf_printf(&url, "%s%s", f->api_url, path);
+	if (write)
+		f->stats.writes++;
+	else
+		f->stats.reads++;
+	rc = http_send_json(f->http, method, url.ptr, NULL, body, &status,
+			    &json, r, &e);
+	if (rc < 0) {
+		if (rc == TEND_EAUTH) {
+			forge_error_detail(&detail, json, r);
+			rc = error_set(err, TEND_EAUTH,
+				       "%s %s: the token was refused (401)%s; "
+				       "check %s", method, path, detail.ptr,
+				       f->kind == FORGE_GITHUB ?
+				       "GITHUB_TOKEN" : "GITLAB_TOKEN");
+		} else {
+			rc = error_set(err, rc, "%s %s: %s", method, path,
+				       e.ptr);
+		}
+		goto out;
+	}
+	if (status >= 200 && status < 300) {
+		if (json_out) {
+			*json_out = json;
+			json = NULL;
+		}
+		rc = 0;
+		goto out;
+	}
+	forge_error_detail(&detail, json, r);
+	if (status == 403 && write) {
+		rc = error_set(err, FORGE_EREADONLY,
+			       "%s %s: the token may not write here (403)%s",
+			       method, path, detail.ptr);
+	} else if (status == 403) {
+		rc = error_set(err, TEND_EAUTH,
+			       "%s %s: access denied (403)%s", method, path,
+			       detail.ptr);
+	} else if (status == 404) {
+		rc = error_set(err, TEND_ENOTFOUND, "%s %s: not found (404)%s",
+			       method, path, detail.ptr);
+	} else {
+		rc = error_set(err, status >= 500 ? TEND_ERROR : TEND_EINVALID,
+			       "%s %s: HTTP %ld%s", method, path, status,
+			       detail.ptr);
+	}
+out:
+	json_decref(json);
+	if (!raw)
+		http_response_release(&own);
+	buf_release(&url);
+	buf_release(&detail);
+	buf_release(&e);
+	return rc;
+}
+
+char *forge_json_strdup(const json_t *obj, const char *key)
+{
+	const json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	return v && json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+long forge_json_long(const json_t *obj, const char *key, long def)
+{
+	const json_t *v = obj ? json_object_get(obj, key) : NULL;
+	char *end;
+	long n;
+
+	if (v && json_is_integer(v))
+		return (long)json_integer_value(v);
+	if (v && json_is_string(v)) {
+		n = strtol(json_string_value(v), &end, 10);
+		if (end != json_string_value(v) && !*end)
+			return n;
+	}
+	return def;
+}
+
+void forge_url_escape(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~') {
+			buf_putc(out, c);
+		} else {
+			buf_putc(out, '%');
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		}
+	}
+}
+
+int forge_has_marker(const char *text, const char *marker)
+{
+	return text && marker && *marker && strstr(text, marker) != NULL;
+}

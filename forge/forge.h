@@ -1,0 +1,268 @@
+/*
+ * forge.h - one interface to the code-hosting services: GitHub (REST v3,
+ * github.com and GitHub Enterprise with a path prefix) and GitLab (REST
+ * v4, gitlab.com and self-managed, custom CA).
+ *
+ * The adapters are transport: they read the pull/merge request, its files
+ * and its existing comments into plain structs, and write what the caller
+ * already decided (a review with inline comments, a summary, a status).
+ * Deciding what to post - anchoring, dedupe, limits, bodies and markers -
+ * is review/publish.c's job. The adapters do not know the change-set model
+ * (forge sits below review), so files come back as per-file patch text.
+ *
+ * Requests go through common/http (retries, rate limits, caps). Every
+ * request is counted, reads and writes apart, so benchmarks and logs can
+ * say what a run cost.
+ *
+ * A write that may have reached the server before its connection failed
+ * (`maybe_sent`) is not repeated blindly: the adapter re-reads the remote
+ * state and looks for the write's `marker` (a hidden string the caller
+ * put in the body). Found: the write landed and counts as done. Not
+ * found: it is sent again once.
+ *
+ * Errors: 0; TEND_EAUTH (401: bad token); FORGE_EREADONLY (403 on a write: the token cannot write, a fork PR's
+ * GITHUB_TOKEN) so callers can degrade to the step summary;
+ * TEND_ENOTFOUND (404); TEND_ERATELIMIT, TEND_ETIMEOUT, TEND_ERROR (the
+ * service failed after retries; exit 3); TEND_EINVALID (an answer that is
+ * not what the API documents, or a 422 - a bug in tend, reported with the
+ * forge's message).
+ */
+#ifndef FORGE_FORGE_H
+#define FORGE_FORGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "forge/context.h"
+
+/* A write the token is not allowed to make (HTTP 403 on a write). */
+#define FORGE_EREADONLY (-20)
+
+/* GitHub's pulls/N/files stops here; later files are not listed. */
+#define FORGE_GITHUB_MAX_FILES 3000
+/* Longest comment body either forge accepts, with a margin. */
+#define FORGE_MAX_BODY 65000
+/* Check-run annotations per request (GitHub's limit). */
+#define FORGE_MAX_ANNOTATIONS 50
+
+struct forge;
+
+struct forge_pr {
+	long number;
+	char *title;
+	char *body;
+	char *author;
+	char *url;		/* the PR/MR's web page */
+	char *head_sha;
+	char *base_sha;		/* GitHub base.sha; GitLab diff_refs.base_sha
+				   (the merge-base) */
+	char *start_sha;	/* GitLab diff_refs.start_sha; NULL on GitHub */
+	char *head_ref, *base_ref;
+	char *head_repo;	/* "owner/name" of the head */
+	int fork;		/* head in another repository */
+	int draft;
+	char *state;		/* "open", "closed", "merged", "opened" ... */
+	long changed_files;	/* as the forge counts them; -1 unknown */
+	long nr_review_comments; /* GitHub's counts, -1 unknown: a list */
+	long nr_comments;	 /* known to be empty is not read */
+};
+
+void forge_pr_init(struct forge_pr *pr);
+void forge_pr_release(struct forge_pr *pr);
+
+enum forge_file_status {
+	FORGE_FILE_MODIFIED = 0,
+	FORGE_FILE_ADDED,
+	FORGE_FILE_DELETED,
+	FORGE_FILE_RENAMED,
+	FORGE_FILE_COPIED
+};
+
+/* One changed file as the forge lists it. */
+struct forge_file {
+	char *path;		/* new path (old path for a deletion) */
+	char *old_path;		/* renames and copies; else NULL */
+	enum forge_file_status status;
+	unsigned old_mode, new_mode;	/* 0 when the forge does not say */
+	char *patch;		/* hunks from the first "@@", or NULL */
+	unsigned binary : 1;	/* no patch because the file is binary */
+	unsigned too_large : 1;	/* no patch: the forge left it out (GitHub's
+				   omitted patch, GitLab too_large/collapsed) */
+	long additions, deletions;	/* -1 when unknown */
+};
+
+struct forge_files {
+	struct forge_file *items;
+	size_t nr, alloc;
+	/*
+	 * The forge listed fewer files than the PR changes (GitHub's 3000
+	 * cap): the caller must diff the rest itself.
+	 */
+	unsigned truncated : 1;
+};
+
+void forge_files_init(struct forge_files *list);
+void forge_files_release(struct forge_files *list);
+
+enum forge_side {
+	FORGE_SIDE_LEFT = 0,	/* old side: a removed line */
+	FORGE_SIDE_RIGHT = 1	/* new side: added or unchanged */
+};
+
+/* A comment or note already on the PR/MR. */
+struct forge_note {
+	char *id;		/* comment/note id, as text */
+	char *thread;		/* GitLab discussion id; GitHub: the id of the
+				   thread's first comment */
+	char *author;
+	int author_is_bot;	/* GitHub user.type "Bot", GitLab bot user */
+	char *body;
+	char *path;		/* inline notes; NULL for general ones */
+	uint32_t line;		/* 0 when not on a line (or outdated) */
+	enum forge_side side;
+	int inline_note;	/* on a line of the diff */
+	int outdated;		/* GitHub: no longer on the current diff */
+	int resolvable;
+	int resolved;
+	int reply;		/* answers an earlier note in its thread */
+	size_t replies;		/* later notes in the same thread */
+};
+
+struct forge_notes {
+	struct forge_note *items;
+	size_t nr, alloc;
+};
+
+void forge_notes_init(struct forge_notes *list);
+void forge_notes_release(struct forge_notes *list);
+
+/* An inline comment to post, already anchored by the caller. */
+struct forge_inline {
+	const char *path;	/* new path; old path for a removed line of a
+				   deleted file */
+	const char *old_path;	/* NULL when the same as path */
+	enum forge_side side;
+	uint32_t start_line;	/* first line on `side`; == line for one */
+	uint32_t line;		/* last line on `side` */
+	/*
+	 * Both sides' numbers of the first and last line, 0 where the line
+	 * has none: GitLab positions need them (added: new only; removed:
+	 * old only; unchanged: both).
+	 */
+	uint32_t start_old, start_new;
+	uint32_t end_old, end_new;
+	const char *body;
+};
+
+enum forge_state {
+	FORGE_STATE_SUCCESS = 0,
+	FORGE_STATE_FAILURE,	/* findings at or above the fail level */
+	FORGE_STATE_NEUTRAL,	/* skipped, partial or rate limited: not green */
+	FORGE_STATE_ERROR	/* tend itself failed */
+};
+
+enum forge_level {
+	FORGE_LEVEL_NOTICE = 0,
+	FORGE_LEVEL_WARNING,
+	FORGE_LEVEL_FAILURE
+};
+
+struct forge_annotation {
+	const char *path;
+	uint32_t start_line, end_line;	/* >= 1 */
+	enum forge_level level;
+	const char *title;
+	const char *message;
+};
+
+struct forge_status {
+	enum forge_state state;
+	const char *name;	/* "tend review" */
+	const char *title;	/* one line, cut to 140 characters */
+	const char *summary;	/* markdown for a check run; may be NULL */
+	const char *target_url;	/* may be NULL */
+	const struct forge_annotation *annotations;	/* GitHub check run */
+	size_t nr_annotations;
+};
+
+/* Requests sent, for logs and benchmarks. */
+struct forge_stats {
+	unsigned long reads;	/* GET */
+	unsigned long writes;	/* POST, PATCH, PUT, DELETE */
+};
+
+/*
+ * Open an adapter for `ctx` (kind, api_url, repo/project, token, CA file);
+ * the context is copied. TEND_EINVALID when the context lacks what the
+ * forge needs (no repository, no API URL).
+ */
+int forge_open(struct forge **out, const struct forge_context *ctx,
+	       struct buf *err);
+void forge_free(struct forge *f);
+
+enum forge_kind forge_kind(const struct forge *f);
+void forge_get_stats(const struct forge *f, struct forge_stats *out);
+
+/* Replace the HTTP client's sleep (tests). */
+void forge_set_sleep(struct forge *f, void (*sleep_ms)(long ms, void *data),
+		     void *data);
+
+/* Read PR/MR `number`. */
+int forge_get_pr(struct forge *f, long number, struct forge_pr *out,
+		 struct buf *err);
+
+/* List the changed files with their patches, every page. */
+int forge_list_files(struct forge *f, const struct forge_pr *pr,
+		     struct forge_files *out, struct buf *err);
+
+/*
+ * List the existing comments: GitHub's review comments and issue comments
+ * (each list skipped when the PR's count says it is empty), GitLab's
+ * discussions (system notes left out). Thread fields (thread, reply,
+ * replies) are filled in.
+ */
+int forge_list_notes(struct forge *f, const struct forge_pr *pr,
+		     struct forge_notes *out, struct buf *err);
+
+/*
+ * Publish inline comments at once: one GitHub review (event COMMENT, on
+ * pr->head_sha) whose body is `body`; on GitLab one draft note per comment
+ * (positions from pr's base/start/head SHAs), then one bulk publish, and
+ * `body` as a note when not NULL. `marker` is a string in `body` (or in
+ * the first comment's body when `body` is NULL) that identifies this
+ * write for the re-read after a timeout.
+ */
+int forge_post_review(struct forge *f, const struct forge_pr *pr,
+		      const struct forge_inline *comments, size_t nr,
+		      const char *body, const char *marker, struct buf *err);
+
+/*
+ * Create the summary comment (`id` NULL) or edit comment `id` in place.
+ * `*url_out` (may be NULL) receives its web URL (caller frees). `marker`
+ * as for forge_post_review().
+ */
+int forge_put_summary(struct forge *f, const struct forge_pr *pr,
+		      const char *id, const char *body, const char *marker,
+		      char **url_out, struct buf *err);
+
+/*
+ * Report the outcome on pr->head_sha: a GitHub check run (annotations
+ * sent FORGE_MAX_ANNOTATIONS at a time), falling back to a commit status
+ * when the token may not write checks; a GitLab commit status.
+ */
+int forge_set_status(struct forge *f, const struct forge_pr *pr,
+		     const struct forge_status *st, struct buf *err);
+
+/*
+ * Resolve the discussion `thread` (GitLab). GitHub's REST API cannot
+ * resolve review threads: returns TEND_ENOTFOUND there, and the caller
+ * marks the comment fixed in the summary instead.
+ */
+int forge_resolve_thread(struct forge *f, const struct forge_pr *pr,
+			 const char *thread, struct buf *err);
+
+/* "success", "failure", "neutral", "error". */
+const char *forge_state_name(enum forge_state st);
+
+#endif

@@ -1,0 +1,669 @@
+/*
+ * github.c - the GitHub REST v3 adapter (github.com and GitHub Enterprise,
+ * whose API lives under a path prefix such as https://ghe.example/api/v3:
+ * every path here is appended to the context's API URL, so the prefix is
+ * kept).
+ *
+ * Reads: the PR, its files (100 per page, following the Link header, at
+ * most 3000 files as GitHub lists), its review comments and its issue
+ * comments (each list only when the PR's count says it is not empty).
+ * Writes: one review with every inline comment, the summary as an issue
+ * comment, and a check run (annotations 50 per request) or, when the
+ * token may not write checks, a commit status.
+ *
+ * A pagination link is followed only when it points under the API URL:
+ * the token is never sent to another host or path.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "forge/backend.h"
+
+/* More pages than this is a server bug, not a PR. */
+#define FORGE_GITHUB_MAX_PAGES 2000
+
+static char *forge_github_id(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v && json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (v && json_is_string(v))
+		return xstrdup(json_string_value(v));
+	return NULL;
+}
+
+/*
+ * GET every page of the list at `path` and call `each` on every element.
+ * Stops at the first error.
+ */
+static int forge_github_each(struct forge *f, const char *path,
+			     int (*each)(struct forge *f, const json_t *item,
+					 void *data, struct buf *err),
+			     void *data, struct buf *err)
+{
+	struct http_response raw;
+	char *next = xstrdup(path);
+	json_t *json;
+	size_t i, pages = 0;
+	int rc = 0;
+
+	while (next) {
+		const char *link;
+		char *url = next;
+
+		next = NULL;
+		if (++pages > FORGE_GITHUB_MAX_PAGES) {
+			rc = error_set(err, TEND_EINVALID,
+				       "GET %s: more than %d pages", path,
+				       FORGE_GITHUB_MAX_PAGES);
+			free(url);
+			break;
+		}
+		http_response_init(&raw);
+		rc = forge_request(f, "GET", url, NULL, &json, &raw, err);
+		if (rc < 0) {
+			http_response_release(&raw);
+			free(url);
+			break;
+		}
+		if (!json_is_array(json)) {
+			rc = error_set(err, TEND_EINVALID,
+				       "GET %s: expected a JSON array", path);
+			json_decref(json);
+			http_response_release(&raw);
+			free(url);
+			break;
+		}
+		for (i = 0; i < json_array_size(json) && !rc; i++)
+			rc = each(f, json_array_get(json, i), data, err);
+		json_decref(json);
+		link = http_response_header(&raw, "link");
+		next = link ? http_link_next(link) : NULL;
+		if (next && strncmp(next, f->api_url, strlen(f->api_url))) {
+			log_warn("GET %s: ignoring a next-page link outside "
+				 "the API URL", path);
+			free(next);
+			next = NULL;
+		}
+		http_response_release(&raw);
+		free(url);
+		if (rc)
+			break;
+	}
+	free(next);
+	return rc;
+}
+
+static int forge_github_get_pr(struct forge *f, long number,
+			       struct forge_pr *out, struct buf *err)
+{
+	char *path = xasprintf("/repos/%s/pulls/%ld", f->repo, number);
+	json_t *json = NULL;
+	const json_t *head, *base, *user, *hrepo, *brepo;
+	char *hname, *bname;
+	int rc;
+
+	forge_pr_release(out);
+	rc = forge_request(f, "GET", path, NULL, &json, NULL, err);
+	if (rc < 0) {
+		if (rc == TEND_ENOTFOUND)
+			error_wrap(err, rc, "no pull request %ld in %s",
+				   number, f->repo);
+		goto out;
+	}
+	head = json_object_get(json, "head");
+	base = json_object_get(json, "base");
+	if (!json_is_object(json) || !json_is_object(head) ||
+	    !json_is_object(base) ||
+	    !json_is_string(json_object_get(head, "sha"))) {
+		rc = error_set(err, TEND_EINVALID,
+			       "GET %s: not a pull request (no head.sha)", path);
+		goto out;
+	}
+	out->number = forge_json_long(json, "number", number);
+	out->title = forge_json_strdup(json, "title");
+	out->body = forge_json_strdup(json, "body");
+	user = json_object_get(json, "user");
+	out->author = forge_json_strdup(user, "login");
+	out->url = forge_json_strdup(json, "html_url");
+	out->head_sha = forge_json_strdup(head, "sha");
+	out->base_sha = forge_json_strdup(base, "sha");
+	out->head_ref = forge_json_strdup(head, "ref");
+	out->base_ref = forge_json_strdup(base, "ref");
+	hrepo = json_object_get(head, "repo");
+	brepo = json_object_get(base, "repo");
+	hname = forge_json_strdup(hrepo, "full_name");
+	bname = forge_json_strdup(brepo, "full_name");
+	out->head_repo = hname;
+	/* A deleted fork has head.repo null: still not this repository. */
+	out->fork = !hname || (bname && strcmp(hname, bname));
+	free(bname);
+	out->draft = json_is_true(json_object_get(json, "draft"));
+	out->state = forge_json_strdup(json, "state");
+	out->changed_files = forge_json_long(json, "changed_files", -1);
+	out->nr_review_comments = forge_json_long(json, "review_comments", -1);
+	out->nr_comments = forge_json_long(json, "comments", -1);
+	rc = 0;
+out:
+	json_decref(json);
+	free(path);
+	return rc;
+}
+
+static int forge_github_file(struct forge *f, const json_t *item, void *data,
+			     struct buf *err)
+{
+	struct forge_files *out = data;
+	struct forge_file *ff;
+	const char *status;
+	long changes;
+
+	(void)f;
+	if (!json_is_object(item) ||
+	    !json_is_string(json_object_get(item, "filename")))
+		return error_set(err, TEND_EINVALID,
+				 "pull request files: an entry has no filename");
+	status = json_string_value(json_object_get(item, "status"));
+	ff = forge_files_push(out);
+	ff->path = forge_json_strdup(item, "filename");
+	ff->patch = forge_json_strdup(item, "patch");
+	ff->additions = forge_json_long(item, "additions", -1);
+	ff->deletions = forge_json_long(item, "deletions", -1);
+	changes = forge_json_long(item, "changes", -1);
+	if (!status || !strcmp(status, "modified") ||
+	    !strcmp(status, "changed") || !strcmp(status, "unchanged")) {
+		ff->status = FORGE_FILE_MODIFIED;
+	} else if (!strcmp(status, "added")) {
+		ff->status = FORGE_FILE_ADDED;
+	} else if (!strcmp(status, "removed")) {
+		ff->status = FORGE_FILE_DELETED;
+	} else if (!strcmp(status, "renamed") || !strcmp(status, "copied")) {
+		ff->status = !strcmp(status, "renamed") ? FORGE_FILE_RENAMED
+							: FORGE_FILE_COPIED;
+		ff->old_path = forge_json_strdup(item, "previous_filename");
+	} else {
+		ff->status = FORGE_FILE_MODIFIED;
+	}
+	/*
+	 * GitHub leaves `patch` out for binary files and for diffs too
+	 * large to show; only the second has lines counted.
+	 */
+	if (!ff->patch && changes > 0)
+		ff->too_large = 1;
+	return 0;
+}
+
+static int forge_github_list_files(struct forge *f, const struct forge_pr *pr,
+				   struct forge_files *out, struct buf *err)
+{
+	char *path = xasprintf("/repos/%s/pulls/%ld/files?per_page=100",
+			       f->repo, pr->number);
+	int rc;
+
+	rc = forge_github_each(f, path, forge_github_file, out, err);
+	free(path);
+	if (rc < 0)
+		return rc;
+	if (out->nr >= FORGE_GITHUB_MAX_FILES ||
+	    (pr->changed_files >= 0 && (long)out->nr < pr->changed_files))
+		out->truncated = 1;
+	return 0;
+}
+
+static int forge_github_review_comment(struct forge *f, const json_t *item,
+				       void *data, struct buf *err)
+{
+	struct forge_notes *out = data;
+	struct forge_note *n;
+	const json_t *user, *line, *side;
+
+	(void)f;
+	if (!json_is_object(item) || !json_object_get(item, "id"))
+		return error_set(err, TEND_EINVALID,
+				 "review comments: an entry has no id");
+	n = forge_notes_push(out);
+	n->id = forge_github_id(item, "id");
+	n->thread = forge_github_id(item, "in_reply_to_id");
+	n->reply = n->thread != NULL;
+	if (!n->thread)
+		n->thread = xstrdup(n->id);
+	user = json_object_get(item, "user");
+	n->author = forge_json_strdup(user, "login");
+	n->author_is_bot = json_is_string(json_object_get(user, "type")) &&
+		!strcmp(json_string_value(json_object_get(user, "type")),
+			"Bot");
+	n->body = forge_json_strdup(item, "body");
+	n->path = forge_json_strdup(item, "path");
+	n->inline_note = 1;
+	line = json_object_get(item, "line");
+	if (json_is_integer(line) && json_integer_value(line) > 0)
+		n->line = (uint32_t)json_integer_value(line);
+	n->outdated = !n->line;
+	side = json_object_get(item, "side");
+	n->side = json_is_string(side) &&
+		!strcmp(json_string_value(side), "LEFT") ?
+		FORGE_SIDE_LEFT : FORGE_SIDE_RIGHT;
+	return 0;
+}
+
+static int forge_github_issue_comment(struct forge *f, const json_t *item,
+				      void *data, struct buf *err)
+{
+	struct forge_notes *out = data;
+	struct forge_note *n;
+	const json_t *user;
+
+	(void)f;
+	if (!json_is_object(item) || !json_object_get(item, "id"))
+		return error_set(err, TEND_EINVALID,
+				 "issue comments: an entry has no id");
+	n = forge_notes_push(out);
+	n->id = forge_github_id(item, "id");
+	n->thread = xstrdup(n->id);
+	user = json_object_get(item, "user");
+	n->author = forge_json_strdup(user, "login");
+	n->author_is_bot = json_is_string(json_object_get(user, "type")) &&
+		!strcmp(json_string_value(json_object_get(user, "type")),
+			"Bot");
+	n->body = forge_json_strdup(item, "body");
+	return 0;
+}
+
+static int forge_github_list_notes(struct forge *f, const struct forge_pr *pr,
+				   struct forge_notes *out, struct buf *err)
+{
+	char *path;
+	size_t i, j;
+	int rc = 0;
+
+	if (pr->nr_review_comments != 0) {
+		path = xasprintf("/repos/%s/pulls/%ld/comments?per_page=100",
+				 f->repo, pr->number);
+		rc = forge_github_each(f, path, forge_github_review_comment,
+				       out, err);
+		free(path);
+		if (rc < 0)
+			return rc;
+	}
+	if (pr->nr_comments != 0) {
+		path = xasprintf("/repos/%s/issues/%ld/comments?per_page=100",
+				 f->repo, pr->number);
+		rc = forge_github_each(f, path, forge_github_issue_comment,
+				       out, err);
+		free(path);
+		if (rc < 0)
+			return rc;
+	}
+	/* Count the replies of each thread on its first comment. */
+	for (i = 0; i < out->nr; i++) {
+		struct forge_note *n = &out->items[i];
+
+		if (n->reply || !n->inline_note)
+			continue;
+		for (j = 0; j < out->nr; j++)
+			if (out->items[j].reply &&
+			    !strcmp(out->items[j].thread, n->id))
+				n->replies++;
+	}
+	return 0;
+}
+
+/* Is there an element of the list at `path` whose body has `marker`? */
+struct forge_github_find {
+	const char *marker;
+	const char *field;
+	char *id;
+	char *url;
+};
+
+static int forge_github_find_one(struct forge *f, const json_t *item,
+				 void *data, struct buf *err)
+{
+	struct forge_github_find *fd = data;
+	const json_t *v = json_object_get(item, fd->field);
+
+	(void)f;
+	(void)err;
+	if (!fd->id && json_is_string(v) &&
+	    forge_has_marker(json_string_value(v), fd->marker)) {
+		fd->id = forge_github_id(item, "id");
+		fd->url = forge_json_strdup(item, "html_url");
+	}
+	return 0;
+}
+
+static int forge_github_find(struct forge *f, const char *path,
+			     const char *field, const char *marker,
+			     char **id_out, char **url_out, struct buf *err)
+{
+	struct forge_github_find fd = { marker, field, NULL, NULL };
+	int rc;
+
+	rc = forge_github_each(f, path, forge_github_find_one, &fd, err);
+	if (rc < 0 || !fd.id) {
+		free(fd.id);
+		free(fd.url);
+		return rc < 0 ? rc : 0;
+	}
+	if (id_out)
+		*id_out = fd.id;
+	else
+		free(fd.id);
+	if (url_out)
+		*url_out = fd.url;
+	else
+		free(fd.url);
+	return 1;
+}
+
+/*
+ * POST a write that must not happen twice. When the answer was lost after
+ * the request may have arrived, look for `marker` with `find_path` (a list
+ * whose `field` holds the body) before sending it once more.
+ */
+static int forge_github_post_once(struct forge *f, const char *path,
+				  json_t *body, const char *find_path,
+				  const char *field, const char *marker,
+				  json_t **json_out, char **url_found,
+				  struct buf *err)
+{
+	struct http_response raw;
+	int rc, attempt, found;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		http_response_init(&raw);
+		rc = forge_request(f, "POST", path, body, json_out, &raw, err);
+		if (rc == 0 || !raw.maybe_sent || !marker) {
+			http_response_release(&raw);
+			return rc;
+		}
+		http_response_release(&raw);
+		log_warn("POST %s: no answer (%s); checking whether it "
+			 "arrived", path, err->ptr);
+		found = forge_github_find(f, find_path, field, marker, NULL,
+					  url_found, err);
+		if (found < 0)
+			return found;
+		if (found) {
+			log_info("POST %s had arrived; not sending it again",
+				 path);
+			buf_reset(err);
+			return 0;
+		}
+	}
+	return rc;
+}
+
+static json_t *forge_github_comment_json(const struct forge_inline *c)
+{
+	const char *side = c->side == FORGE_SIDE_LEFT ? "LEFT" : "RIGHT";
+	json_t *o = json_object();
+
+	json_object_set_new(o, "path", json_string(c->path));
+	json_object_set_new(o, "body", jsonutil_string(c->body));
+	json_object_set_new(o, "line", json_integer(c->line));
+	json_object_set_new(o, "side", json_string(side));
+	if (c->start_line && c->start_line < c->line) {
+		json_object_set_new(o, "start_line",
+				    json_integer(c->start_line));
+		json_object_set_new(o, "start_side", json_string(side));
+	}
+	return o;
+}
+
+static int forge_github_post_review(struct forge *f, const struct forge_pr *pr,
+				    const struct forge_inline *comments,
+				    size_t nr, const char *body,
+				    const char *marker, struct buf *err)
+{
+	char *path, *find;
+	json_t *req, *arr, *json = NULL;
+	size_t i;
+	int rc;
+
+	if (!nr && !body)
+		return 0;
+	req = json_object();
+	json_object_set_new(req, "commit_id", json_string(pr->head_sha));
+	/* GitHub requires a body for a COMMENT review. */
+	json_object_set_new(req, "body",
+			    jsonutil_string(body ? body : marker ? marker : ""));
+	json_object_set_new(req, "event", json_string("COMMENT"));
+	arr = json_array();
+	for (i = 0; i < nr; i++)
+		json_array_append_new(arr, forge_github_comment_json(&comments[i]));
+	json_object_set_new(req, "comments", arr);
+	path = xasprintf("/repos/%s/pulls/%ld/reviews", f->repo, pr->number);
+	find = xasprintf("/repos/%s/pulls/%ld/reviews?per_page=100", f->repo,
+			 pr->number);
+	rc = forge_github_post_once(f, path, req, find, "body", marker, &json,
+				    NULL, err);
+	json_decref(json);
+	json_decref(req);
+	free(path);
+	free(find);
+	return rc;
+}
+
+static int forge_github_put_summary(struct forge *f, const struct forge_pr *pr,
+				    const char *id, const char *body,
+				    const char *marker, char **url_out,
+				    struct buf *err)
+{
+	json_t *req = json_object(), *json = NULL;
+	char *path, *find = NULL, *found = NULL;
+	int rc;
+
+	json_object_set_new(req, "body", jsonutil_string(body));
+	if (id) {
+		/* Editing is idempotent: sending it twice does no harm. */
+		path = xasprintf("/repos/%s/issues/comments/%s", f->repo, id);
+		rc = forge_request(f, "PATCH", path, req, &json, NULL, err);
+		if (rc < 0 && rc != TEND_ENOTFOUND && rc != TEND_EINVALID &&
+		    rc != TEND_EAUTH && rc != FORGE_EREADONLY) {
+			buf_reset(err);
+			rc = forge_request(f, "PATCH", path, req, &json, NULL,
+					   err);
+		}
+	} else {
+		path = xasprintf("/repos/%s/issues/%ld/comments", f->repo,
+				 pr->number);
+		find = xasprintf("/repos/%s/issues/%ld/comments?per_page=100",
+				 f->repo, pr->number);
+		rc = forge_github_post_once(f, path, req, find, "body", marker,
+					    &json, &found, err);
+	}
+	if (rc == 0 && url_out) {
+		if (json) {
+			*url_out = forge_json_strdup(json, "html_url");
+		} else {
+			*url_out = found;
+			found = NULL;
+		}
+	}
+	free(found);
+	json_decref(json);
+	json_decref(req);
+	free(path);
+	free(find);
+	return rc;
+}
+
+static const char *forge_github_conclusion(enum forge_state st)
+{
+	switch (st) {
+	case FORGE_STATE_SUCCESS:
+		return "success";
+	case FORGE_STATE_FAILURE:
+		return "failure";
+	case FORGE_STATE_NEUTRAL:
+		return "neutral";
+	case FORGE_STATE_ERROR:
+		break;
+	}
+	return "failure";
+}
+
+static json_t *forge_github_output(const struct forge_status *st, size_t from,
+				   size_t *next)
+{
+	json_t *out = json_object(), *arr = json_array();
+	size_t i;
+	static const char *const levels[] = { "notice", "warning", "failure" };
+
+	json_object_set_new(out, "title",
+			    jsonutil_string(st->title ? st->title : "tend"));
+	json_object_set_new(out, "summary",
+			    jsonutil_string(st->summary ? st->summary :
+					    st->title ? st->title : "tend"));
+	for (i = from; i < st->nr_annotations &&
+	     i < from + FORGE_MAX_ANNOTATIONS; i++) {
+		const struct forge_annotation *a = &st->annotations[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "path", json_string(a->path));
+		json_object_set_new(o, "start_line",
+				    json_integer(a->start_line ? a->start_line
+							       : 1));
+		json_object_set_new(o, "end_line",
+				    json_integer(a->end_line >= a->start_line &&
+						 a->end_line ? a->end_line :
+						 a->start_line ? a->start_line
+							       : 1));
+		json_object_set_new(o, "annotation_level",
+				    json_string(levels[a->level]));
+		json_object_set_new(o, "message", jsonutil_string(a->message));
+		if (a->title)
+			json_object_set_new(o, "title",
+					    jsonutil_string(a->title));
+		json_array_append_new(arr, o);
+	}
+	*next = i;
+	json_object_set_new(out, "annotations", arr);
+	return out;
+}
+
+static int forge_github_commit_status(struct forge *f,
+				      const struct forge_pr *pr,
+				      const struct forge_status *st,
+				      struct buf *err)
+{
+	json_t *req = json_object();
+	char *path, desc[141];
+	const char *state;
+	int rc;
+
+	switch (st->state) {
+	case FORGE_STATE_SUCCESS:
+		state = "success";
+		break;
+	case FORGE_STATE_FAILURE:
+		state = "failure";
+		break;
+	default:
+		/* Partial or failed reviews are never green. */
+		state = "error";
+		break;
+	}
+	snprintf(desc, sizeof(desc), "%s", st->title ? st->title : "");
+	json_object_set_new(req, "state", json_string(state));
+	json_object_set_new(req, "description", jsonutil_string(desc));
+	json_object_set_new(req, "context",
+			    json_string(st->name ? st->name : "tend"));
+	if (st->target_url)
+		json_object_set_new(req, "target_url",
+				    json_string(st->target_url));
+	path = xasprintf("/repos/%s/statuses/%s", f->repo, pr->head_sha);
+	/* A status replaces the last one of its context: safe to repeat. */
+	rc = forge_request(f, "POST", path, req, NULL, NULL, err);
+	if (rc < 0 && rc != FORGE_EREADONLY && rc != TEND_EINVALID &&
+	    rc != TEND_EAUTH && rc != TEND_ENOTFOUND) {
+		buf_reset(err);
+		rc = forge_request(f, "POST", path, req, NULL, NULL, err);
+	}
+	json_decref(req);
+	free(path);
+	return rc;
+}
+
+static int forge_github_set_status(struct forge *f, const struct forge_pr *pr,
+				   const struct forge_status *st,
+				   struct buf *err)
+{
+	json_t *req, *json = NULL;
+	char *path = NULL, *id = NULL;
+	size_t next = 0;
+	int rc;
+
+	if (f->checks_denied)
+		return forge_github_commit_status(f, pr, st, err);
+	req = json_object();
+	json_object_set_new(req, "name",
+			    json_string(st->name ? st->name : "tend"));
+	json_object_set_new(req, "head_sha", json_string(pr->head_sha));
+	json_object_set_new(req, "status", json_string("completed"));
+	json_object_set_new(req, "conclusion",
+			    json_string(forge_github_conclusion(st->state)));
+	if (st->target_url)
+		json_object_set_new(req, "details_url",
+				    json_string(st->target_url));
+	json_object_set_new(req, "output", forge_github_output(st, 0, &next));
+	path = xasprintf("/repos/%s/check-runs", f->repo);
+	/*
+	 * A second check run with the same name on the same commit replaces
+	 * the first in GitHub's UI, so a lost answer is sent once more.
+	 */
+	rc = forge_request(f, "POST", path, req, &json, NULL, err);
+	if (rc < 0 && rc != FORGE_EREADONLY && rc != TEND_EINVALID &&
+	    rc != TEND_EAUTH && rc != TEND_ENOTFOUND) {
+		buf_reset(err);
+		rc = forge_request(f, "POST", path, req, &json, NULL, err);
+	}
+	json_decref(req);
+	free(path);
+	path = NULL;
+	if (rc == FORGE_EREADONLY || rc == TEND_ENOTFOUND) {
+		log_info("cannot create a check run (%s); setting a commit "
+			 "status instead", err->ptr);
+		buf_reset(err);
+		f->checks_denied = 1;
+		json_decref(json);
+		return forge_github_commit_status(f, pr, st, err);
+	}
+	if (rc < 0)
+		goto out;
+	id = json ? forge_github_id(json, "id") : NULL;
+	while (id && next < st->nr_annotations) {
+		size_t from = next;
+
+		req = json_object();
+		json_object_set_new(req, "output",
+				    forge_github_output(st, from, &next));
+		free(path);
+		path = xasprintf("/repos/%s/check-runs/%s", f->repo, id);
+		rc = forge_request(f, "PATCH", path, req, NULL, NULL, err);
+		json_decref(req);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	json_decref(json);
+	free(path);
+	free(id);
+	return rc;
+}
+
+const struct forge_ops forge_github_ops = {
+	forge_github_get_pr,
+	forge_github_list_files,
+	forge_github_list_notes,
+	forge_github_post_review,
+	forge_github_put_summary,
+	forge_github_set_status,
+	NULL,
+};

@@ -1,0 +1,1726 @@
+/*
+ * gitlab.c - the GitLab REST v4 adapter (gitlab.com and self-managed; the
+ * API URL ends in /api/v4 and every path here is appended to it).
+ *
+ * Reads: the merge request, its diffs (100 per page, following
+ * x-next-page), its discussions. Writes: inline comments as draft notes
+ * published together, general notes (the summary), commit statuses,
+ * resolving discussions. The project is f->project: the numeric id or
+ * the URL-encoded path, as forge.c set it.
+ *
+ * Inline comments. GitLab places a diff note by a position: the merge
+ * request's diff_refs (base, start and head SHAs), both paths, and the
+ * line as GitLab names it - an added line by new_line alone, a removed one
+ * by old_line alone, an unchanged one by both; anything else is refused.
+ * A multi-line comment adds line_range {start, end}, each end a line code
+ * (sha1(path) "_" old "_" new, with GitLab's running line counters, so an
+ * added line carries the old-side number it was inserted at) and a type
+ * ("new", "old", null for unchanged). The counters of added and removed
+ * lines are not in struct forge_inline, so a range reads the file's diff
+ * once to find them. Only line_code and type are sent in a range end:
+ * GitLab's position schema rejects old_line/new_line there on several
+ * versions ("must be a valid json schema").
+ *
+ * A review is posted as one draft note per comment and then published at
+ * once (bulk_publish), so readers get one notification and a failure
+ * leaves nothing half-visible: when a draft is refused, the drafts this
+ * call made are deleted and the error returned. Drafts belong to the
+ * token's user; when that user already has drafts of their own pending
+ * (a person's token with a review in progress), ours are published one
+ * by one instead, so theirs stay private. A draft identical to one we are
+ * about to make (left by a run that died before publishing) is reused.
+ *
+ * Retries of writes. A POST that may have reached GitLab (no answer, or a
+ * 5xx) is not sent again blindly: the draft list is re-read for the same
+ * draft, the draft list again for a bulk publish (our drafts gone: it
+ * landed), the notes for the marker of a note, the statuses for a status.
+ * Found: done. Not found: sent once more.
+ *
+ * Statuses. GitLab's commit statuses are pending, running, success,
+ * failed, canceled (and skipped on recent versions). tend maps success to
+ * "success", failure and error to "failed", and neutral (skipped, partial
+ * or rate limited: not green, not a failure of the change) to "canceled",
+ * which every GitLab version accepts and which never shows as passed.
+ * GitLab has no annotations; Code Quality artifacts carry them instead.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "forge/backend.h"
+#include "forge/gitlab.h"
+
+/* More pages than this is a server bug, not a merge request. */
+#define FORGE_GITLAB_MAX_PAGES 2000
+/* GitLab's limit on a commit status description, in characters. */
+#define FORGE_GITLAB_MAX_DESCRIPTION 255
+
+/* ------------------------------------------------------------------ */
+/* SHA-1 (FIPS 180-4), for line codes.                                 */
+
+struct forge_gitlab_sha1 {
+	uint32_t h[5];
+	uint64_t bytes;
+	unsigned char block[64];
+	size_t used;
+};
+
+static uint32_t forge_gitlab_rol(uint32_t x, unsigned k)
+{
+	return (x << k) | (x >> (32 - k));
+}
+
+static void forge_gitlab_sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80], a, b, c, d, e, f, k, t;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	for (i = 16; i < 80; i++)
+		w[i] = forge_gitlab_rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^
+					w[i - 16], 1);
+	a = h[0];
+	b = h[1];
+	c = h[2];
+	d = h[3];
+	e = h[4];
+	for (i = 0; i < 80; i++) {
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5a827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ed9eba1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8f1bbcdc;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xca62c1d6;
+		}
+		t = forge_gitlab_rol(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = forge_gitlab_rol(b, 30);
+		b = a;
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+static void forge_gitlab_sha1_add(struct forge_gitlab_sha1 *s,
+				  const unsigned char *p, size_t n)
+{
+	s->bytes += n;
+	while (n) {
+		size_t take = 64 - s->used;
+
+		if (take > n)
+			take = n;
+		memcpy(s->block + s->used, p, take);
+		s->used += take;
+		p += take;
+		n -= take;
+		if (s->used == 64) {
+			forge_gitlab_sha1_block(s->h, s->block);
+			s->used = 0;
+		}
+	}
+}
+
+void forge_gitlab_sha1_hex(char out[41], const void *data, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct forge_gitlab_sha1 s = {
+		{ 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 },
+		0, { 0 }, 0
+	};
+	unsigned char pad[72] = { 0x80 };
+	uint64_t bits;
+	size_t npad, i;
+
+	forge_gitlab_sha1_add(&s, data, len);
+	bits = s.bytes * 8;
+	npad = (s.used < 56 ? 56 : 120) - s.used;
+	for (i = 0; i < 8; i++)
+		pad[npad + i] = (unsigned char)(bits >> (56 - 8 * i));
+	forge_gitlab_sha1_add(&s, pad, npad + 8);
+	for (i = 0; i < 20; i++) {
+		unsigned char byte = (unsigned char)(s.h[i / 4] >>
+						     (24 - 8 * (i % 4)));
+
+		out[2 * i] = hex[byte >> 4];
+		out[2 * i + 1] = hex[byte & 15];
+	}
+	out[40] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Small JSON readers.                                                  */
+
+/* An id member (integer or string) as text, or NULL. Caller frees. */
+static char *forge_gitlab_id(const json_t *obj, const char *key)
+{
+	const json_t *v = json_is_object(obj) ? json_object_get(obj, key)
+					      : NULL;
+
+	if (v && json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (v && json_is_string(v) && *json_string_value(v))
+		return xstrdup(json_string_value(v));
+	return NULL;
+}
+
+/* A line number member: 1..UINT32_MAX, else 0. */
+static uint32_t forge_gitlab_line_member(const json_t *obj, const char *key)
+{
+	const json_t *v = json_is_object(obj) ? json_object_get(obj, key)
+					      : NULL;
+	json_int_t n;
+
+	if (!v || !json_is_integer(v))
+		return 0;
+	n = json_integer_value(v);
+	return n > 0 && n <= (json_int_t)UINT32_MAX ? (uint32_t)n : 0;
+}
+
+static int forge_gitlab_true(const json_t *obj, const char *key)
+{
+	return json_is_object(obj) && json_is_true(json_object_get(obj, key));
+}
+
+/* "100644" -> 0100644; "0", missing or not octal -> 0. */
+static unsigned forge_gitlab_mode(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *s;
+	char *end;
+	unsigned long m;
+
+	if (!v || !json_is_string(v))
+		return 0;
+	s = json_string_value(v);
+	if (*s < '0' || *s > '7')
+		return 0;
+	m = strtoul(s, &end, 8);
+	return *end || m > 0177777 ? 0 : (unsigned)m;
+}
+
+/* GitLab's bots: user.bot, or a name ending in -bot/_bot, or a project or
+ * group access token's user ("project_7_bot_1a2b..."). */
+static int forge_gitlab_is_bot(const json_t *user)
+{
+	const json_t *v = json_object_get(user, "username");
+	const char *name, *p;
+	size_t n;
+
+	if (forge_gitlab_true(user, "bot"))
+		return 1;
+	if (!v || !json_is_string(v))
+		return 0;
+	name = json_string_value(v);
+	n = strlen(name);
+	if (n >= 4 && (!strcmp(name + n - 4, "-bot") ||
+		       !strcmp(name + n - 4, "_bot")))
+		return 1;
+	if (!strncmp(name, "project_", 8))
+		p = name + 8;
+	else if (!strncmp(name, "group_", 6))
+		p = name + 6;
+	else
+		return 0;
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return !strncmp(p, "_bot", 4);
+}
+
+static json_t *forge_gitlab_load(const char *text, size_t len,
+				 const char *what, struct buf *err)
+{
+	json_error_t jerr;
+	json_t *json = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+
+	if (!json)
+		error_set(err, TEND_EINVALID, "%s: not JSON (%s at line %d)",
+			  what, jerr.text, jerr.line);
+	return json;
+}
+
+/* ------------------------------------------------------------------ */
+/* Merge requests.                                                      */
+
+/*
+ * changes_count is a string: "12", or "1000+" when the diff went past
+ * GitLab's limits and not every file is listed. -1 when unknown or
+ * capped; *capped says which.
+ */
+static long forge_gitlab_changes_count(const json_t *mr, int *capped)
+{
+	const json_t *v = json_object_get(mr, "changes_count");
+	const char *s;
+	char *end;
+	long n;
+
+	*capped = 0;
+	if (v && json_is_integer(v))
+		return json_integer_value(v) >= 0 ?
+		       (long)json_integer_value(v) : -1;
+	if (!v || !json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	if (*s < '0' || *s > '9')
+		return -1;
+	n = strtol(s, &end, 10);
+	if (*end == '+' && !end[1]) {
+		*capped = 1;
+		return -1;
+	}
+	return *end || n < 0 || n == LONG_MAX ? -1 : n;
+}
+
+static int forge_gitlab_read_mr(struct forge_pr *out, const json_t *json,
+				const char *where, struct buf *err)
+{
+	const json_t *refs, *author, *src, *dst, *refs_txt;
+	int capped;
+
+	forge_pr_release(out);
+	if (!json_is_object(json))
+		return error_set(err, TEND_EINVALID,
+				 "%s: not a merge request (not a JSON object)",
+				 where);
+	refs = json_object_get(json, "diff_refs");
+	if (!json_is_object(refs))
+		refs = NULL;
+	out->head_sha = forge_json_strdup(refs, "head_sha");
+	if (!out->head_sha)
+		out->head_sha = forge_json_strdup(json, "sha");
+	if (!out->head_sha || !*out->head_sha)
+		return error_set(err, TEND_EINVALID,
+				 "%s: not a merge request (neither "
+				 "diff_refs.head_sha nor sha)", where);
+	out->base_sha = forge_json_strdup(refs, "base_sha");
+	out->start_sha = forge_json_strdup(refs, "start_sha");
+	out->number = forge_json_long(json, "iid", 0);
+	out->title = forge_json_strdup(json, "title");
+	out->body = forge_json_strdup(json, "description");
+	author = json_object_get(json, "author");
+	if (json_is_object(author))
+		out->author = forge_json_strdup(author, "username");
+	out->url = forge_json_strdup(json, "web_url");
+	out->head_ref = forge_json_strdup(json, "source_branch");
+	out->base_ref = forge_json_strdup(json, "target_branch");
+	src = json_object_get(json, "source_project_id");
+	dst = json_object_get(json, "target_project_id");
+	out->fork = json_is_integer(src) && json_is_integer(dst) &&
+		    json_integer_value(src) != json_integer_value(dst);
+	/* "group/proj!12": the target project's path. */
+	refs_txt = json_object_get(json, "references");
+	if (!out->fork && json_is_object(refs_txt)) {
+		const json_t *full = json_object_get(refs_txt, "full");
+		const char *bang;
+
+		if (json_is_string(full) &&
+		    (bang = strrchr(json_string_value(full), '!')) &&
+		    bang != json_string_value(full))
+			out->head_repo = xstrndup(json_string_value(full),
+						  (size_t)(bang -
+						  json_string_value(full)));
+	}
+	out->draft = forge_gitlab_true(json, "draft") ||
+		     forge_gitlab_true(json, "work_in_progress");
+	out->state = forge_json_strdup(json, "state");
+	out->changed_files = forge_gitlab_changes_count(json, &capped);
+	if (capped)
+		log_debug("%s: changes_count is '%s': GitLab lists only part "
+			  "of the diff", where,
+			  json_string_value(json_object_get(json,
+							    "changes_count")));
+	out->nr_comments = -1;
+	out->nr_review_comments = -1;
+	return 0;
+}
+
+int forge_gitlab_parse_pr(struct forge_pr *out, const char *text, size_t len,
+			  struct buf *err)
+{
+	json_t *json = forge_gitlab_load(text, len, "merge request", err);
+	int rc;
+
+	if (!json) {
+		forge_pr_release(out);
+		return TEND_EINVALID;
+	}
+	rc = forge_gitlab_read_mr(out, json, "merge request", err);
+	json_decref(json);
+	return rc;
+}
+
+static char *forge_gitlab_mr_path(struct forge *f, long iid,
+				  const char *suffix)
+{
+	return xasprintf("/projects/%s/merge_requests/%ld%s", f->project, iid,
+			 suffix);
+}
+
+static int forge_gitlab_get_mr(struct forge *f, long number, json_t **out,
+			       struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, number, "");
+	int rc = forge_request(f, "GET", path, NULL, out, NULL, err);
+
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no merge request !%ld in project '%s'",
+			   number, f->repo);
+	free(path);
+	return rc;
+}
+
+static int forge_gitlab_get_pr(struct forge *f, long number,
+			       struct forge_pr *out, struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, number, "");
+	char *where = xasprintf("GET %s", path);
+	json_t *json = NULL, *proj = NULL;
+	const json_t *src;
+	int rc;
+
+	forge_pr_release(out);
+	rc = forge_gitlab_get_mr(f, number, &json, err);
+	if (rc < 0)
+		goto out;
+	rc = forge_gitlab_read_mr(out, json, where, err);
+	if (rc < 0)
+		goto out;
+	if (!out->number)
+		out->number = number;
+	if (!out->head_repo && !out->fork)
+		out->head_repo = xstrdup(f->repo);
+	src = json_object_get(json, "source_project_id");
+	if (out->fork && json_is_integer(src)) {
+		/* The fork's path; a private fork may hide it from us. */
+		char *ppath = xasprintf("/projects/%lld",
+					(long long)json_integer_value(src));
+		struct buf ignore = BUF_INIT;
+
+		if (!forge_request(f, "GET", ppath, NULL, &proj, NULL,
+				   &ignore))
+			out->head_repo = forge_json_strdup(
+				proj, "path_with_namespace");
+		else
+			log_debug("cannot read the source project of !%ld: %s",
+				  number, ignore.ptr);
+		buf_release(&ignore);
+		free(ppath);
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		forge_pr_release(out);
+	json_decref(json);
+	json_decref(proj);
+	free(where);
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pagination.                                                          */
+
+/* Is `url` under the API URL? The token goes nowhere else. */
+static int forge_gitlab_under_api(const struct forge *f, const char *url)
+{
+	size_t n = strlen(f->api_url);
+
+	return !strncmp(url, f->api_url, n) &&
+	       (url[n] == '/' || url[n] == '?');
+}
+
+typedef int (*forge_gitlab_each_fn)(const json_t *item, size_t index,
+				    void *data, struct buf *err);
+
+/*
+ * GET every page of the list at `path` (which has a query already) and
+ * call `each` on every element; `each` returns <0 to fail, >0 to stop.
+ * Pages come from x-next-page; when a server leaves that header out, a
+ * Link rel="next" under the API URL is followed instead.
+ */
+static int forge_gitlab_each_status(struct forge *f, const char *path,
+				    forge_gitlab_each_fn each, void *data,
+				    long *status_out, struct buf *err)
+{
+	struct http_response raw;
+	json_t *json = NULL;
+	char *url = NULL;
+	long page = 1, next;
+	size_t i, index = 0, pages = 0;
+	int rc = 0;
+
+	url = xasprintf("%s%cpage=1", path, strchr(path, '?') ? '&' : '?');
+	while (url) {
+		const char *link;
+
+		if (++pages > FORGE_GITLAB_MAX_PAGES) {
+			rc = error_set(err, TEND_EINVALID,
+				       "GET %s: more than %d pages", path,
+				       FORGE_GITLAB_MAX_PAGES);
+			break;
+		}
+		http_response_init(&raw);
+		rc = forge_request(f, "GET", url, NULL, &json, &raw, err);
+		if (status_out)
+			*status_out = raw.status;
+		if (rc < 0) {
+			http_response_release(&raw);
+			break;
+		}
+		if (!json_is_array(json)) {
+			rc = error_set(err, TEND_EINVALID,
+				       "GET %s: expected a JSON array", url);
+			http_response_release(&raw);
+			break;
+		}
+		for (i = 0; i < json_array_size(json) && !rc; i++)
+			rc = each(json_array_get(json, i), index++, data, err);
+		json_decref(json);
+		json = NULL;
+		free(url);
+		url = NULL;
+		if (rc) {
+			http_response_release(&raw);
+			break;
+		}
+		next = http_gitlab_next_page(&raw);
+		link = http_response_header(&raw, "link");
+		if (next > page) {
+			url = xasprintf("%s%cpage=%ld", path,
+					strchr(path, '?') ? '&' : '?', next);
+			page = next;
+		} else if (next) {
+			rc = error_set(err, TEND_EINVALID,
+				       "GET %s: x-next-page %ld after page %ld",
+				       path, next, page);
+		} else if (!http_response_header(&raw, "x-next-page") && link &&
+			   (url = http_link_next(link)) &&
+			   !forge_gitlab_under_api(f, url)) {
+			log_warn("GET %s: ignoring a next-page link outside "
+				 "the API URL", path);
+			free(url);
+			url = NULL;
+		}
+		http_response_release(&raw);
+	}
+	json_decref(json);
+	free(url);
+	return rc < 0 ? rc : 0;
+}
+
+static int forge_gitlab_each(struct forge *f, const char *path,
+			     forge_gitlab_each_fn each, void *data,
+			     struct buf *err)
+{
+	return forge_gitlab_each_status(f, path, each, data, NULL, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files.                                                               */
+
+/* Where the hunks start: the first line beginning "@@", or NULL. */
+static const char *forge_gitlab_hunks(const char *diff)
+{
+	const char *p = diff;
+
+	while (p && *p) {
+		if (p[0] == '@' && p[1] == '@')
+			return p;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static int forge_gitlab_is_binary(const char *diff)
+{
+	const char *p = diff;
+
+	while (p && *p) {
+		if (!strncmp(p, "Binary files ", 13) ||
+		    !strncmp(p, "GIT binary patch", 16))
+			return 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+static void forge_gitlab_count_lines(struct forge_file *ff)
+{
+	const char *p = ff->patch;
+
+	ff->additions = ff->deletions = 0;
+	while (p && *p) {
+		if (*p == '+')
+			ff->additions++;
+		else if (*p == '-')
+			ff->deletions++;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+}
+
+static int forge_gitlab_file(const json_t *item, size_t index, void *data,
+			     struct buf *err)
+{
+	struct forge_files *out = data;
+	struct forge_file *ff;
+	const json_t *diff;
+	const char *text, *hunks;
+	char *new_path, *old_path;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "merge request diffs: entry %zu is not an "
+				 "object", index + 1);
+	new_path = forge_json_strdup(item, "new_path");
+	old_path = forge_json_strdup(item, "old_path");
+	if ((!new_path || !*new_path) && (!old_path || !*old_path)) {
+		free(new_path);
+		free(old_path);
+		return error_set(err, TEND_EINVALID,
+				 "merge request diffs: entry %zu has no "
+				 "new_path", index + 1);
+	}
+	if (!new_path || !*new_path) {
+		free(new_path);
+		new_path = xstrdup(old_path);
+	}
+	ff = forge_files_push(out);
+	ff->path = new_path;
+	ff->old_mode = forge_gitlab_mode(item, "a_mode");
+	ff->new_mode = forge_gitlab_mode(item, "b_mode");
+	if (forge_gitlab_true(item, "renamed_file") && old_path &&
+	    *old_path && strcmp(old_path, new_path)) {
+		ff->status = FORGE_FILE_RENAMED;
+		ff->old_path = old_path;
+		old_path = NULL;
+	} else if (forge_gitlab_true(item, "new_file")) {
+		ff->status = FORGE_FILE_ADDED;
+	} else if (forge_gitlab_true(item, "deleted_file")) {
+		ff->status = FORGE_FILE_DELETED;
+		if (old_path && *old_path) {
+			free(ff->path);
+			ff->path = old_path;
+			old_path = NULL;
+		}
+	} else {
+		ff->status = FORGE_FILE_MODIFIED;
+	}
+	free(old_path);
+
+	diff = json_object_get(item, "diff");
+	text = json_is_string(diff) ? json_string_value(diff) : "";
+	if (forge_gitlab_true(item, "too_large") ||
+	    forge_gitlab_true(item, "collapsed")) {
+		ff->too_large = 1;
+		return 0;
+	}
+	hunks = forge_gitlab_hunks(text);
+	if (hunks) {
+		ff->patch = xstrdup(hunks);
+		forge_gitlab_count_lines(ff);
+	} else if (forge_gitlab_is_binary(text)) {
+		ff->binary = 1;
+	} else if (ff->status == FORGE_FILE_MODIFIED &&
+		   ff->old_mode == ff->new_mode) {
+		/*
+		 * A changed file with neither hunks nor a mode change: GitLab
+		 * left its diff out without saying so.
+		 */
+		ff->too_large = 1;
+	} else {
+		/* An empty file added or removed, a pure rename, a mode
+		 * change: nothing to show. */
+		ff->additions = ff->deletions = 0;
+	}
+	return 0;
+}
+
+int forge_gitlab_parse_files(struct forge_files *out, const char *text,
+			     size_t len, struct buf *err)
+{
+	json_t *json = forge_gitlab_load(text, len, "merge request diffs", err);
+	size_t i;
+	int rc = 0;
+
+	if (!json)
+		return TEND_EINVALID;
+	if (!json_is_array(json))
+		rc = error_set(err, TEND_EINVALID,
+			       "merge request diffs: expected a JSON array");
+	for (i = 0; !rc && i < json_array_size(json); i++)
+		rc = forge_gitlab_file(json_array_get(json, i), i, out, err);
+	json_decref(json);
+	return rc;
+}
+
+/* Is the diff capped by GitLab's limits ("1000+" files)? One more read. */
+static int forge_gitlab_capped(struct forge *f, long number)
+{
+	struct buf ignore = BUF_INIT;
+	json_t *json = NULL;
+	int capped = 0;
+
+	if (!forge_gitlab_get_mr(f, number, &json, &ignore) &&
+	    json_is_object(json))
+		forge_gitlab_changes_count(json, &capped);
+	buf_release(&ignore);
+	json_decref(json);
+	return capped;
+}
+
+static int forge_gitlab_list_files(struct forge *f, const struct forge_pr *pr,
+				   struct forge_files *out, struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, pr->number, "/diffs?per_page=100");
+	int rc;
+
+	rc = forge_gitlab_each(f, path, forge_gitlab_file, out, err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no merge request !%ld in project '%s'",
+			   pr->number, f->repo);
+	/* changed_files is -1 when changes_count said "N+" (or nothing). */
+	if (!rc && pr->changed_files < 0 && out->nr &&
+	    forge_gitlab_capped(f, pr->number)) {
+		log_warn("merge request !%ld: GitLab lists %zu changed files "
+			 "and leaves the rest out (its diff limits)",
+			 pr->number, out->nr);
+		out->truncated = 1;
+	}
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Discussions.                                                         */
+
+static int forge_gitlab_discussion(const json_t *item, size_t index,
+				   void *data, struct buf *err)
+{
+	struct forge_notes *out = data;
+	const json_t *notes, *note, *id;
+	size_t i, nonsys = 0, k = 0;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "discussions: entry %zu is not an object",
+				 index + 1);
+	id = json_object_get(item, "id");
+	notes = json_object_get(item, "notes");
+	if (!json_is_string(id) || !*json_string_value(id) ||
+	    !json_is_array(notes))
+		return error_set(err, TEND_EINVALID,
+				 "discussions: entry %zu has no id or no notes",
+				 index + 1);
+	json_array_foreach(notes, i, note) {
+		if (!json_is_object(note))
+			return error_set(err, TEND_EINVALID,
+					 "discussion '%s': note %zu is not an "
+					 "object", json_string_value(id),
+					 i + 1);
+		if (!forge_gitlab_true(note, "system"))
+			nonsys++;
+	}
+	json_array_foreach(notes, i, note) {
+		const json_t *author, *pos;
+		struct forge_note *n;
+		char *nid;
+
+		if (forge_gitlab_true(note, "system"))
+			continue;
+		nid = forge_gitlab_id(note, "id");
+		if (!nid)
+			return error_set(err, TEND_EINVALID,
+					 "discussion '%s': note %zu has no id",
+					 json_string_value(id), i + 1);
+		n = forge_notes_push(out);
+		n->id = nid;
+		n->thread = xstrdup(json_string_value(id));
+		author = json_object_get(note, "author");
+		if (json_is_object(author)) {
+			n->author = forge_json_strdup(author, "username");
+			n->author_is_bot = forge_gitlab_is_bot(author);
+		}
+		n->body = forge_json_strdup(note, "body");
+		if (!n->body)
+			n->body = xstrdup("");
+		n->resolvable = forge_gitlab_true(note, "resolvable");
+		n->resolved = forge_gitlab_true(note, "resolved");
+		n->reply = k > 0;
+		n->replies = nonsys - k - 1;
+		k++;
+		pos = json_object_get(note, "position");
+		if (!json_is_object(pos))
+			continue;
+		if (json_is_string(json_object_get(pos, "position_type")) &&
+		    strcmp(json_string_value(json_object_get(pos,
+				"position_type")), "text")) {
+			/* An image or file note: on the file, not a line. */
+			n->path = forge_json_strdup(pos, "new_path");
+			continue;
+		}
+		if ((n->line = forge_gitlab_line_member(pos, "new_line"))) {
+			n->side = FORGE_SIDE_RIGHT;
+			n->path = forge_json_strdup(pos, "new_path");
+		} else if ((n->line = forge_gitlab_line_member(pos,
+							       "old_line"))) {
+			n->side = FORGE_SIDE_LEFT;
+			n->path = forge_json_strdup(pos, "old_path");
+		} else {
+			n->path = forge_json_strdup(pos, "new_path");
+		}
+		if (!n->path)
+			n->line = 0;
+		n->inline_note = n->line > 0;
+	}
+	return 0;
+}
+
+int forge_gitlab_parse_discussions(struct forge_notes *out, const char *text,
+				   size_t len, struct buf *err)
+{
+	json_t *json = forge_gitlab_load(text, len, "discussions", err);
+	size_t i;
+	int rc = 0;
+
+	if (!json)
+		return TEND_EINVALID;
+	if (!json_is_array(json))
+		rc = error_set(err, TEND_EINVALID,
+			       "discussions: expected a JSON array");
+	for (i = 0; !rc && i < json_array_size(json); i++)
+		rc = forge_gitlab_discussion(json_array_get(json, i), i, out,
+					     err);
+	json_decref(json);
+	return rc;
+}
+
+static int forge_gitlab_list_notes(struct forge *f, const struct forge_pr *pr,
+				   struct forge_notes *out, struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, pr->number,
+					  "/discussions?per_page=100");
+	int rc = forge_gitlab_each(f, path, forge_gitlab_discussion, out, err);
+
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no merge request !%ld in project '%s'",
+			   pr->number, f->repo);
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lines of a diff, as GitLab counts them.                              */
+
+/* "@@ -a[,b] +c[,d] @@": 0 and the starts, or -1. */
+static int forge_gitlab_hunk_header(const char *p, uint32_t *old_start,
+				    uint32_t *new_start)
+{
+	unsigned long a, c;
+	char *end;
+
+	if (strncmp(p, "@@ -", 4))
+		return -1;
+	p += 4;
+	if (*p < '0' || *p > '9')
+		return -1;
+	a = strtoul(p, &end, 10);
+	p = end;
+	if (*p == ',') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		strtoul(p, &end, 10);
+		p = end;
+	}
+	if (strncmp(p, " +", 2))
+		return -1;
+	p += 2;
+	if (*p < '0' || *p > '9')
+		return -1;
+	c = strtoul(p, &end, 10);
+	if (a > UINT32_MAX - 1 || c > UINT32_MAX - 1)
+		return -1;
+	*old_start = (uint32_t)a;
+	*new_start = (uint32_t)c;
+	return 0;
+}
+
+int forge_gitlab_patch_line(struct forge_gitlab_line *out, const char *patch,
+			    enum forge_side side, uint32_t line)
+{
+	const char *p = patch;
+	uint32_t old_pos = 0, new_pos = 0;
+	size_t index = 0;
+	unsigned hunk = 0;
+	int in_hunk = 0, seen = 0;
+
+	while (p && *p) {
+		char c = *p;
+
+		if (c == '@' && p[1] == '@') {
+			in_hunk = !forge_gitlab_hunk_header(p, &old_pos,
+							    &new_pos);
+			if (in_hunk && seen++)
+				hunk++;
+		} else if (in_hunk && (c == '+' || c == '-' || c == ' ')) {
+			int hit = side == FORGE_SIDE_RIGHT ?
+				  c != '-' && new_pos == line :
+				  c != '+' && old_pos == line;
+
+			if (hit && line) {
+				out->type = c;
+				out->old_pos = old_pos;
+				out->new_pos = new_pos;
+				out->hunk = hunk;
+				out->index = index;
+				return 0;
+			}
+			if (c != '-' && new_pos < UINT32_MAX)
+				new_pos++;
+			if (c != '+' && old_pos < UINT32_MAX)
+				old_pos++;
+			index++;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return TEND_ENOTFOUND;
+}
+
+char *forge_gitlab_line_code(const char *path,
+			     const struct forge_gitlab_line *line)
+{
+	char hex[41];
+
+	forge_gitlab_sha1_hex(hex, path, strlen(path));
+	return xasprintf("%s_%lu_%lu", hex, (unsigned long)line->old_pos,
+			 (unsigned long)line->new_pos);
+}
+
+/* ------------------------------------------------------------------ */
+/* Drafts and notes.                                                    */
+
+/* How an outcome of a write is to be read. */
+static int forge_gitlab_uncertain(int rc, const struct http_response *raw)
+{
+	return rc < 0 && (raw->maybe_sent || raw->status >= 500 ||
+			  (raw->status == 0 && rc == TEND_ETIMEOUT));
+}
+
+/*
+ * POST `body` (may be NULL) to `path`. When the POST may have landed
+ * without our knowing (no answer, or a 5xx), `landed` re-reads the remote
+ * state: 1 it did land (done), 0 it did not (sent once more), <0 the
+ * re-read failed. Without `landed` a doubtful POST is not sent again.
+ * `*json_out` (may be NULL) gets the answer; it stays NULL when `landed`
+ * found the write. `err` is left alone on success.
+ */
+static int forge_gitlab_post(struct forge *f, const char *path, json_t *body,
+			     json_t **json_out,
+			     int (*landed)(void *data, struct buf *err),
+			     void *data, struct buf *err)
+{
+	struct http_response raw;
+	struct buf e = BUF_INIT;
+	int rc = 0, attempt, found;
+
+	if (json_out)
+		*json_out = NULL;
+	for (attempt = 0; attempt < 2; attempt++) {
+		http_response_init(&raw);
+		buf_reset(&e);
+		rc = forge_request(f, "POST", path, body, json_out, &raw, &e);
+		if (!rc || !forge_gitlab_uncertain(rc, &raw) || attempt ||
+		    !landed) {
+			http_response_release(&raw);
+			break;
+		}
+		http_response_release(&raw);
+		log_warn("%s; re-reading before sending it again", e.ptr);
+		found = landed(data, &e);
+		if (found < 0) {
+			rc = error_wrap(&e, TEND_ERROR,
+					"after a failed POST %s", path);
+			break;
+		}
+		if (found) {
+			rc = 0;
+			break;
+		}
+	}
+	if (rc < 0)
+		error_set(err, rc, "%s", e.ptr);
+	buf_release(&e);
+	return rc;
+}
+
+/*
+ * One review being posted: a draft body per comment, the draft id each
+ * got (made or reused), the drafts that were there before, and the merge
+ * request's files, read once when a range comment needs line counters.
+ */
+struct forge_gitlab_review {
+	struct forge *f;
+	const struct forge_pr *pr;
+	struct forge_files files;
+	int files_read;
+	json_t **drafts;	/* the bodies to POST, one per comment */
+	char **ids;		/* the draft made (or reused) for each */
+	size_t nr;
+	json_t *existing;	/* the drafts found before we began */
+	unsigned char *claimed;	/* existing[i] is one of ours */
+};
+
+static const struct forge_file *
+forge_gitlab_review_file(struct forge_gitlab_review *rv,
+			 const struct forge_inline *c, struct buf *err)
+{
+	size_t i;
+	int rc;
+
+	if (!rv->files_read) {
+		rc = forge_gitlab_list_files(rv->f, rv->pr, &rv->files, err);
+		if (rc < 0)
+			return NULL;
+		rv->files_read = 1;
+	}
+	for (i = 0; i < rv->files.nr; i++)
+		if (!strcmp(rv->files.items[i].path, c->path))
+			return &rv->files.items[i];
+	error_set(err, TEND_EINVALID,
+		  "comment on '%s': not a file of merge request !%ld",
+		  c->path, rv->pr->number);
+	return NULL;
+}
+
+static json_t *forge_gitlab_range_end(const char *path,
+				      const struct forge_gitlab_line *ln)
+{
+	json_t *end = json_object();
+	char *code = forge_gitlab_line_code(path, ln);
+
+	json_object_set_new(end, "line_code", json_string(code));
+	json_object_set_new(end, "type",
+			    ln->type == '+' ? json_string("new") :
+			    ln->type == '-' ? json_string("old") : json_null());
+	free(code);
+	return end;
+}
+
+/*
+ * The position of comment `c`: the end line by GitLab's rule (added: new
+ * only; removed: old only; unchanged: both) and, for a range, line_range
+ * from the diff.
+ */
+static int forge_gitlab_position(struct forge_gitlab_review *rv,
+				 const struct forge_inline *c, json_t *pos,
+				 struct buf *err)
+{
+	const struct forge_pr *pr = rv->pr;
+	struct forge_gitlab_line first, last;
+	const struct forge_file *ff = NULL;
+	uint32_t end_old = c->end_old, end_new = c->end_new;
+	int range = c->start_line && c->start_line != c->line;
+
+	json_object_set_new(pos, "position_type", json_string("text"));
+	json_object_set_new(pos, "base_sha", jsonutil_string(pr->base_sha));
+	json_object_set_new(pos, "start_sha", jsonutil_string(pr->start_sha));
+	json_object_set_new(pos, "head_sha", jsonutil_string(pr->head_sha));
+	json_object_set_new(pos, "old_path",
+			    jsonutil_string(c->old_path ? c->old_path
+							: c->path));
+	json_object_set_new(pos, "new_path", jsonutil_string(c->path));
+	if (range) {
+		if (c->start_line > c->line)
+			return error_set(err, TEND_EINVALID,
+					 "comment on '%s': lines %lu-%lu are "
+					 "not in order", c->path,
+					 (unsigned long)c->start_line,
+					 (unsigned long)c->line);
+		ff = forge_gitlab_review_file(rv, c, err);
+		if (!ff)
+			return TEND_EINVALID;
+		if (!ff->patch ||
+		    forge_gitlab_patch_line(&first, ff->patch, c->side,
+					    c->start_line) ||
+		    forge_gitlab_patch_line(&last, ff->patch, c->side,
+					    c->line))
+			return error_set(err, TEND_EINVALID,
+					 "comment on '%s' lines %lu-%lu: not "
+					 "lines of the merge request's diff",
+					 c->path, (unsigned long)c->start_line,
+					 (unsigned long)c->line);
+		if (first.hunk != last.hunk)
+			return error_set(err, TEND_EINVALID,
+					 "comment on '%s' lines %lu-%lu: the "
+					 "range spans two hunks", c->path,
+					 (unsigned long)c->start_line,
+					 (unsigned long)c->line);
+		end_old = last.type == '+' ? 0 : last.old_pos;
+		end_new = last.type == '-' ? 0 : last.new_pos;
+	} else if (!end_old && !end_new) {
+		/* The caller did not say: a line of its side. */
+		if (c->side == FORGE_SIDE_RIGHT)
+			end_new = c->line;
+		else
+			end_old = c->line;
+	}
+	if (end_old)
+		json_object_set_new(pos, "old_line", json_integer(end_old));
+	if (end_new)
+		json_object_set_new(pos, "new_line", json_integer(end_new));
+	if (range) {
+		json_t *lr = json_object();
+
+		json_object_set_new(lr, "start",
+				    forge_gitlab_range_end(ff->path, &first));
+		json_object_set_new(lr, "end",
+				    forge_gitlab_range_end(ff->path, &last));
+		json_object_set_new(pos, "line_range", lr);
+	}
+	return 0;
+}
+
+/* Same note, same file, same line: a draft we made. */
+static int forge_gitlab_same_draft(const json_t *have, const json_t *want)
+{
+	const json_t *hp = json_object_get(have, "position");
+	const json_t *wp = json_object_get(want, "position");
+	static const char *const keys[] = { "new_path", "old_line",
+					    "new_line" };
+	size_t i;
+
+	if (!json_is_string(json_object_get(have, "note")) ||
+	    !json_equal(json_object_get(have, "note"),
+			json_object_get(want, "note")))
+		return 0;
+	if (!json_is_object(hp))
+		return 0;
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		const json_t *a = json_object_get(hp, keys[i]);
+		const json_t *b = json_object_get(wp, keys[i]);
+
+		if (json_is_null(a))
+			a = NULL;
+		if ((a || b) && (!a || !b || !json_equal(a, b)))
+			return 0;
+	}
+	return 1;
+}
+
+static int forge_gitlab_collect(const json_t *item, size_t index, void *data,
+				struct buf *err)
+{
+	(void)index;
+	(void)err;
+	json_array_append(data, (json_t *)item);
+	return 0;
+}
+
+/*
+ * Every draft note of ours (the token's user) on the merge request. A 403
+ * here is a token that may not review (a job token): FORGE_EREADONLY, so
+ * the caller degrades as for a refused write.
+ */
+static int forge_gitlab_list_drafts(struct forge *f, long number,
+				    json_t **out, struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, number,
+					  "/draft_notes?per_page=100");
+	json_t *list = json_array();
+	long status = 0;
+	int rc = forge_gitlab_each_status(f, path, forge_gitlab_collect, list,
+					  &status, err);
+
+	free(path);
+	if (rc < 0) {
+		if (status == 403)
+			rc = error_wrap(err, FORGE_EREADONLY,
+					"cannot use draft notes");
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+/* An unclaimed draft in `list` that is `want`, by index, or -1. */
+static long forge_gitlab_find_draft(const json_t *list,
+				    const unsigned char *claimed,
+				    const json_t *want)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++)
+		if ((!claimed || !claimed[i]) &&
+		    forge_gitlab_same_draft(json_array_get(list, i), want))
+			return (long)i;
+	return -1;
+}
+
+/*
+ * After a POST of draft `i` that may have landed: a draft like it in the
+ * list that no other comment of ours has taken. Its id, or NULL.
+ */
+static char *forge_gitlab_landed(struct forge_gitlab_review *rv, size_t i,
+				 const json_t *list)
+{
+	const json_t *d;
+	size_t k, j;
+
+	json_array_foreach(list, k, d) {
+		char *id;
+		int taken = 0;
+
+		if (!forge_gitlab_same_draft(d, rv->drafts[i]))
+			continue;
+		id = forge_gitlab_id(d, "id");
+		for (j = 0; id && j < rv->nr && !taken; j++)
+			taken = rv->ids[j] && !strcmp(rv->ids[j], id);
+		if (id && !taken)
+			return id;
+		free(id);
+	}
+	return NULL;
+}
+
+struct forge_gitlab_draft_check {
+	struct forge_gitlab_review *rv;
+	size_t i;
+};
+
+static int forge_gitlab_draft_landed(void *data, struct buf *err)
+{
+	struct forge_gitlab_draft_check *dc = data;
+	json_t *list = NULL;
+	int rc;
+
+	rc = forge_gitlab_list_drafts(dc->rv->f, dc->rv->pr->number, &list,
+				      err);
+	if (rc < 0)
+		return rc;
+	dc->rv->ids[dc->i] = forge_gitlab_landed(dc->rv, dc->i, list);
+	json_decref(list);
+	return dc->rv->ids[dc->i] != NULL;
+}
+
+static int forge_gitlab_post_draft(struct forge_gitlab_review *rv, size_t i,
+				   struct buf *err)
+{
+	struct forge_gitlab_draft_check dc = { rv, i };
+	char *path = forge_gitlab_mr_path(rv->f, rv->pr->number,
+					  "/draft_notes");
+	json_t *json = NULL;
+	int rc;
+
+	rc = forge_gitlab_post(rv->f, path, rv->drafts[i], &json,
+			       forge_gitlab_draft_landed, &dc, err);
+	if (!rc && !rv->ids[i]) {
+		rv->ids[i] = forge_gitlab_id(json, "id");
+		if (!rv->ids[i])
+			rc = error_set(err, TEND_EINVALID,
+				       "POST %s: the answer names no draft id",
+				       path);
+	}
+	json_decref(json);
+	free(path);
+	return rc;
+}
+
+/* Delete the drafts made so far, so nothing half-published is left. */
+static void forge_gitlab_drop_drafts(struct forge_gitlab_review *rv)
+{
+	struct buf e = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < rv->nr; i++) {
+		char *suffix, *path;
+
+		if (!rv->ids[i])
+			continue;
+		suffix = xasprintf("/draft_notes/%s", rv->ids[i]);
+		path = forge_gitlab_mr_path(rv->f, rv->pr->number, suffix);
+		buf_reset(&e);
+		if (forge_request(rv->f, "DELETE", path, NULL, NULL, NULL,
+				  &e) < 0 && !strstr(e.ptr, "(404)"))
+			log_warn("cannot delete draft note %s: %s", rv->ids[i],
+				 e.ptr);
+		free(suffix);
+		free(path);
+	}
+	buf_release(&e);
+}
+
+/* Are any of our drafts still drafts? 1 yes, 0 no, <0 error. */
+static int forge_gitlab_drafts_left(struct forge_gitlab_review *rv,
+				    struct buf *err)
+{
+	json_t *list = NULL, *d;
+	size_t i, j;
+	int left = 0, rc;
+
+	rc = forge_gitlab_list_drafts(rv->f, rv->pr->number, &list, err);
+	if (rc < 0)
+		return rc;
+	json_array_foreach(list, i, d) {
+		char *id = forge_gitlab_id(d, "id");
+
+		for (j = 0; id && j < rv->nr && !left; j++)
+			left = rv->ids[j] && !strcmp(rv->ids[j], id);
+		free(id);
+	}
+	json_decref(list);
+	return left;
+}
+
+static int forge_gitlab_published(void *data, struct buf *err)
+{
+	int left = forge_gitlab_drafts_left(data, err);
+
+	return left < 0 ? left : !left;
+}
+
+static int forge_gitlab_publish(struct forge_gitlab_review *rv, int one_by_one,
+				struct buf *err)
+{
+	char *path = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (one_by_one) {
+		/* PUT is idempotent: common/http retries it by itself. */
+		for (i = 0; i < rv->nr && !rc; i++) {
+			char *suffix = xasprintf("/draft_notes/%s/publish",
+						 rv->ids[i]);
+
+			path = forge_gitlab_mr_path(rv->f, rv->pr->number,
+						    suffix);
+			rc = forge_request(rv->f, "PUT", path, NULL, NULL, NULL,
+					   err);
+			free(suffix);
+			free(path);
+		}
+		return rc;
+	}
+	path = forge_gitlab_mr_path(rv->f, rv->pr->number,
+				    "/draft_notes/bulk_publish");
+	rc = forge_gitlab_post(rv->f, path, NULL, NULL, forge_gitlab_published,
+			       rv, err);
+	free(path);
+	return rc;
+}
+
+struct forge_gitlab_marker_search {
+	const char *marker;
+	char *id;
+};
+
+static int forge_gitlab_marker_note(const json_t *item, size_t index,
+				    void *data, struct buf *err)
+{
+	struct forge_gitlab_marker_search *s = data;
+	const json_t *body = json_object_get(item, "body");
+
+	(void)index;
+	(void)err;
+	if (json_is_object(item) && !forge_gitlab_true(item, "system") &&
+	    json_is_string(body) &&
+	    forge_has_marker(json_string_value(body), s->marker)) {
+		s->id = forge_gitlab_id(item, "id");
+		return s->id ? 1 : 0;
+	}
+	return 0;
+}
+
+struct forge_gitlab_note_check {
+	struct forge *f;
+	const char *search;
+	struct forge_gitlab_marker_search s;
+};
+
+static int forge_gitlab_note_landed(void *data, struct buf *err)
+{
+	struct forge_gitlab_note_check *nc = data;
+	int rc = forge_gitlab_each(nc->f, nc->search, forge_gitlab_marker_note,
+				   &nc->s, err);
+
+	return rc < 0 ? rc : nc->s.id != NULL;
+}
+
+/*
+ * POST a general note with `body`; `*id_out` gets its id (caller frees).
+ * A POST that may have landed is looked for by `marker` before it is sent
+ * again; without a marker it is not sent again.
+ */
+static int forge_gitlab_post_note(struct forge *f, long number,
+				  const char *body, const char *marker,
+				  char **id_out, struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, number, "/notes");
+	char *search = forge_gitlab_mr_path(f, number,
+					    "/notes?sort=desc&order_by="
+					    "created_at&per_page=100");
+	struct forge_gitlab_note_check nc = { f, search, { marker, NULL } };
+	json_t *req = json_object(), *json = NULL;
+	int rc;
+
+	*id_out = NULL;
+	json_object_set_new(req, "body", jsonutil_string(body));
+	rc = forge_gitlab_post(f, path, req, &json,
+			       marker && *marker ? forge_gitlab_note_landed
+						 : NULL, &nc, err);
+	if (!rc) {
+		*id_out = nc.s.id ? nc.s.id : forge_gitlab_id(json, "id");
+		nc.s.id = NULL;
+		if (!*id_out)
+			rc = error_set(err, TEND_EINVALID,
+				       "POST %s: the answer names no note id",
+				       path);
+	}
+	free(nc.s.id);
+	json_decref(req);
+	json_decref(json);
+	free(path);
+	free(search);
+	return rc;
+}
+
+static void forge_gitlab_review_release(struct forge_gitlab_review *rv)
+{
+	size_t i;
+
+	for (i = 0; i < rv->nr; i++) {
+		json_decref(rv->drafts[i]);
+		free(rv->ids[i]);
+	}
+	free(rv->drafts);
+	free(rv->ids);
+	free(rv->claimed);
+	json_decref(rv->existing);
+	forge_files_release(&rv->files);
+}
+
+static int forge_gitlab_post_review(struct forge *f, const struct forge_pr *pr,
+				    const struct forge_inline *comments,
+				    size_t nr, const char *body,
+				    const char *marker, struct buf *err)
+{
+	struct forge_gitlab_review rv;
+	size_t i, foreign = 0;
+	char *note_id = NULL;
+	int rc = 0;
+
+	memset(&rv, 0, sizeof(rv));
+	rv.f = f;
+	rv.pr = pr;
+	forge_files_init(&rv.files);
+	if (!nr)
+		goto summary;
+	if (!pr->base_sha || !pr->start_sha || !pr->head_sha) {
+		rc = error_set(err, TEND_EINVALID,
+			       "merge request !%ld has no diff_refs yet: "
+			       "cannot place comments", pr->number);
+		goto out;
+	}
+	rv.nr = nr;
+	rv.drafts = xcalloc(nr, sizeof(*rv.drafts));
+	rv.ids = xcalloc(nr, sizeof(*rv.ids));
+	/* Build every position before anything is written. */
+	for (i = 0; i < nr; i++) {
+		const struct forge_inline *c = &comments[i];
+		json_t *pos;
+
+		if (!c->path || !*c->path || !c->line || !c->body) {
+			rc = error_set(err, TEND_EINVALID,
+				       "comment %zu has no path, line or body",
+				       i + 1);
+			goto out;
+		}
+		rv.drafts[i] = json_object();
+		json_object_set_new(rv.drafts[i], "note",
+				    jsonutil_string(c->body));
+		pos = json_object();
+		json_object_set_new(rv.drafts[i], "position", pos);
+		rc = forge_gitlab_position(&rv, c, pos, err);
+		if (rc < 0)
+			goto out;
+	}
+	rc = forge_gitlab_list_drafts(f, pr->number, &rv.existing, err);
+	if (rc < 0)
+		goto out;
+	rv.claimed = xcalloc(json_array_size(rv.existing) + 1, 1);
+	for (i = 0; i < nr; i++) {
+		long k = forge_gitlab_find_draft(rv.existing, rv.claimed,
+						 rv.drafts[i]);
+
+		if (k < 0)
+			continue;
+		rv.claimed[k] = 1;
+		rv.ids[i] = forge_gitlab_id(json_array_get(rv.existing,
+							   (size_t)k), "id");
+	}
+	for (i = 0; i < json_array_size(rv.existing); i++)
+		foreign += !rv.claimed[i];
+	if (foreign)
+		log_info("merge request !%ld: %zu draft notes of this user "
+			 "are pending; publishing tend's one by one",
+			 pr->number, foreign);
+	for (i = 0; i < nr; i++) {
+		if (rv.ids[i])
+			continue;
+		rc = forge_gitlab_post_draft(&rv, i, err);
+		if (rc < 0) {
+			error_wrap(err, rc, "comment %zu on '%s'", i + 1,
+				   comments[i].path);
+			forge_gitlab_drop_drafts(&rv);
+			goto out;
+		}
+	}
+	rc = forge_gitlab_publish(&rv, foreign > 0, err);
+	if (rc < 0) {
+		forge_gitlab_drop_drafts(&rv);
+		goto out;
+	}
+summary:
+	if (body) {
+		rc = forge_gitlab_post_note(f, pr->number, body, marker,
+					    &note_id, err);
+		free(note_id);
+	}
+out:
+	forge_gitlab_review_release(&rv);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Summary, status, threads.                                            */
+
+static int forge_gitlab_put_summary(struct forge *f, const struct forge_pr *pr,
+				    const char *id, const char *body,
+				    const char *marker, char **url_out,
+				    struct buf *err)
+{
+	char *note_id = NULL, *path = NULL, *suffix;
+	struct forge_pr fresh;
+	json_t *req = NULL;
+	int rc;
+
+	forge_pr_init(&fresh);
+	if (!body)
+		return error_set(err, TEND_EINVALID, "summary has no body");
+	if (!id) {
+		rc = forge_gitlab_post_note(f, pr->number, body, marker,
+					    &note_id, err);
+		if (rc < 0)
+			goto out;
+	} else {
+		suffix = xasprintf("/notes/%s", id);
+		path = forge_gitlab_mr_path(f, pr->number, suffix);
+		free(suffix);
+		req = json_object();
+		json_object_set_new(req, "body", jsonutil_string(body));
+		rc = forge_request(f, "PUT", path, req, NULL, NULL, err);
+		if (rc < 0)
+			goto out;
+		note_id = xstrdup(id);
+	}
+	if (url_out) {
+		const char *web = pr->url;
+		struct buf ignore = BUF_INIT;
+
+		/* The note is posted: a URL we cannot learn is no failure. */
+		if (!web && !forge_gitlab_get_pr(f, pr->number, &fresh,
+						 &ignore))
+			web = fresh.url;
+		if (!web)
+			log_debug("no web URL for merge request !%ld: %s",
+				  pr->number, ignore.ptr);
+		buf_release(&ignore);
+		*url_out = web ? xasprintf("%s#note_%s", web, note_id) : NULL;
+	}
+	rc = 0;
+out:
+	forge_pr_release(&fresh);
+	json_decref(req);
+	free(path);
+	free(note_id);
+	return rc;
+}
+
+static const char *forge_gitlab_state(enum forge_state st)
+{
+	switch (st) {
+	case FORGE_STATE_SUCCESS:
+		return "success";
+	case FORGE_STATE_NEUTRAL:
+		return "canceled";
+	case FORGE_STATE_FAILURE:
+	case FORGE_STATE_ERROR:
+		break;
+	}
+	return "failed";
+}
+
+/* `s` cut to `max` characters (UTF-8 code points), "…" marking a cut. */
+static json_t *forge_gitlab_cut(const char *s, size_t max)
+{
+	size_t i, chars = 0, cut = 0;
+	struct buf b = BUF_INIT;
+	json_t *out;
+
+	for (i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue;
+		if (chars == max - 1)
+			cut = i;
+		if (++chars > max)
+			break;
+	}
+	if (!s[i])
+		return jsonutil_string(s);
+	buf_add(&b, s, cut);
+	buf_puts(&b, "\xe2\x80\xa6");
+	out = jsonutil_string(b.ptr);
+	buf_release(&b);
+	return out;
+}
+
+struct forge_gitlab_status_search {
+	struct forge *f;
+	const char *search;
+	const char *name;
+	const char *state;
+	int found;
+};
+
+static int forge_gitlab_status_seen(const json_t *item, size_t index,
+				    void *data, struct buf *err)
+{
+	struct forge_gitlab_status_search *s = data;
+	const json_t *name = json_object_get(item, "name");
+	const json_t *state = json_object_get(item, "status");
+
+	(void)err;
+	if (index > 0 || !json_is_string(name) || !json_is_string(state))
+		return 1;
+	s->found = !strcmp(json_string_value(name), s->name) &&
+		   !strcmp(json_string_value(state), s->state);
+	return 1;
+}
+
+/*
+ * The latest status of our name already says what we were setting: the
+ * lost POST landed, or an earlier one said the same; either way, done.
+ */
+static int forge_gitlab_status_landed(void *data, struct buf *err)
+{
+	struct forge_gitlab_status_search *s = data;
+	int rc;
+
+	s->found = 0;
+	rc = forge_gitlab_each(s->f, s->search, forge_gitlab_status_seen, s,
+			       err);
+	return rc < 0 ? rc : s->found;
+}
+
+static int forge_gitlab_set_status(struct forge *f, const struct forge_pr *pr,
+				   const struct forge_status *st,
+				   struct buf *err)
+{
+	struct forge_gitlab_status_search s;
+	const char *state = forge_gitlab_state(st->state);
+	const char *name = st->name ? st->name : "tend";
+	char *path = NULL, *search = NULL;
+	struct buf q = BUF_INIT;
+	json_t *req;
+	int rc;
+
+	if (!pr->head_sha || !*pr->head_sha)
+		return error_set(err, TEND_EINVALID,
+				 "merge request !%ld has no head commit to set "
+				 "a status on", pr->number);
+	req = json_object();
+	json_object_set_new(req, "state", json_string(state));
+	json_object_set_new(req, "name", jsonutil_string(name));
+	json_object_set_new(req, "description",
+			    forge_gitlab_cut(st->title ? st->title : "",
+					     FORGE_GITLAB_MAX_DESCRIPTION));
+	if (st->target_url && *st->target_url)
+		json_object_set_new(req, "target_url",
+				    jsonutil_string(st->target_url));
+	path = xasprintf("/projects/%s/statuses/%s", f->project, pr->head_sha);
+	forge_url_escape(&q, name);
+	search = xasprintf("/projects/%s/repository/commits/%s/statuses?"
+			   "name=%s&per_page=1", f->project, pr->head_sha,
+			   q.ptr);
+	s.f = f;
+	s.search = search;
+	s.name = name;
+	s.state = state;
+	s.found = 0;
+	rc = forge_gitlab_post(f, path, req, NULL, forge_gitlab_status_landed,
+			       &s, err);
+	json_decref(req);
+	buf_release(&q);
+	free(path);
+	free(search);
+	return rc;
+}
+
+static int forge_gitlab_resolve_thread(struct forge *f,
+				       const struct forge_pr *pr,
+				       const char *thread, struct buf *err)
+{
+	struct buf b = BUF_INIT;
+	char *path;
+	int rc;
+
+	if (!thread || !*thread)
+		return error_set(err, TEND_EINVALID,
+				 "no discussion to resolve");
+	buf_printf(&b, "/projects/%s/merge_requests/%ld/discussions/",
+		   f->project, pr->number);
+	forge_url_escape(&b, thread);
+	buf_puts(&b, "?resolved=true");
+	path = buf_detach(&b, NULL);
+	rc = forge_request(f, "PUT", path, NULL, NULL, NULL, err);
+	free(path);
+	return rc;
+}
+
+const struct forge_ops forge_gitlab_ops = {
+	.get_pr = forge_gitlab_get_pr,
+	.list_files = forge_gitlab_list_files,
+	.list_notes = forge_gitlab_list_notes,
+	.post_review = forge_gitlab_post_review,
+	.put_summary = forge_gitlab_put_summary,
+	.set_status = forge_gitlab_set_status,
+	.resolve_thread = forge_gitlab_resolve_thread,
+};

@@ -1,0 +1,75 @@
+/*
+ * gitlab.h - the pure parts of the GitLab adapter (forge/gitlab.c), open
+ * for unit tests and fuzz targets: reading GitLab's JSON answers into the
+ * forge structs, finding a line in a merge request diff with GitLab's line
+ * counters, and the SHA-1 that GitLab's line codes are made of.
+ *
+ * Everything else in the adapter is reached through forge.h; callers
+ * outside forge/ and tests have no use for this header.
+ *
+ * Parsers take the answer's text, never crash on any input, and fail with
+ * TEND_EINVALID and a message that says what is wrong where; on failure
+ * the output holds whatever was read before the fault (release it as
+ * usual).
+ */
+#ifndef FORGE_GITLAB_H
+#define FORGE_GITLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "forge/forge.h"
+
+/* SHA-1 of `len` bytes as 40 lower-case hex digits and a NUL. */
+void forge_gitlab_sha1_hex(char out[41], const void *data, size_t len);
+
+/*
+ * Read a merge request (GET /projects/:id/merge_requests/:iid) into `out`
+ * (released first). TEND_EINVALID when it is not an object or names no
+ * head commit (diff_refs.head_sha or sha).
+ */
+int forge_gitlab_parse_pr(struct forge_pr *out, const char *text, size_t len,
+			  struct buf *err);
+
+/*
+ * Append the entries of one page of GET .../merge_requests/:iid/diffs to
+ * `out`. TEND_EINVALID when the page is not an array of file objects.
+ */
+int forge_gitlab_parse_files(struct forge_files *out, const char *text,
+			     size_t len, struct buf *err);
+
+/*
+ * Append the notes of one page of GET .../merge_requests/:iid/discussions
+ * to `out`, system notes left out, thread fields filled in.
+ */
+int forge_gitlab_parse_discussions(struct forge_notes *out, const char *text,
+				   size_t len, struct buf *err);
+
+/* One line of a diff as GitLab counts it. */
+struct forge_gitlab_line {
+	char type;		/* '+' added, '-' removed, ' ' unchanged */
+	uint32_t old_pos;	/* GitLab's running counters: a removed line */
+	uint32_t new_pos;	/* keeps the new-side number it sits before,
+				   an added line the old-side one */
+	unsigned hunk;		/* 0 for the first hunk */
+	size_t index;		/* 0 for the first line of the diff */
+};
+
+/*
+ * Find line `line` of side `side` in `patch` (hunks from the first "@@"):
+ * an added or unchanged line by its new number (FORGE_SIDE_RIGHT), a
+ * removed or unchanged line by its old number (FORGE_SIDE_LEFT). 0 and
+ * `*out` filled, or TEND_ENOTFOUND.
+ */
+int forge_gitlab_patch_line(struct forge_gitlab_line *out, const char *patch,
+			    enum forge_side side, uint32_t line);
+
+/*
+ * GitLab's line code of a diff line: sha1(path) "_" old_pos "_" new_pos.
+ * The caller frees the result.
+ */
+char *forge_gitlab_line_code(const char *path,
+			     const struct forge_gitlab_line *line);
+
+#endif

@@ -1,0 +1,1266 @@
+#!/usr/bin/env python3
+"""fakegitlab.py - a strict fake of GitLab's REST API v4 for tests.
+
+It serves one project and its merge requests from a real git repository, so
+every diff it hands out comes from git itself, and it is strict where
+GitLab is strict: authentication, write permissions, pagination, and the
+positions of diff notes. Everything written (notes, discussions, draft
+notes, commit statuses) lives in memory.
+
+Usage:
+    fakegitlab.py --repo DIR --project 7:group/proj
+                  --mr IID:BASE_BRANCH:HEAD_BRANCH [--mr ...]
+                  --token PRIVATE [--job-token JOB]
+                  [--port-file F] [--log requests.json] [--faults F]
+                  [--too-large PATH ...] [--collapsed PATH ...]
+                  [--max-files N] [--timeout 120] [--watch-parent]
+
+It binds 127.0.0.1 on an ephemeral port and prints the port on stdout (one
+line, flushed); with --port-file the port is written there too. The API
+lives under /api/v4.
+
+Merge requests are recomputed from the repository on every request:
+start_sha is the tip of BASE_BRANCH, head_sha the tip of HEAD_BRANCH and
+base_sha their merge-base, so a test that commits to HEAD_BRANCH sees a new
+head_sha and shifted lines at once. The files are `git diff -M base head`
+in GitLab's shape (old_path, new_path, a_mode, b_mode, new_file,
+renamed_file, deleted_file, diff from the first "@@", too_large, collapsed,
+generated_file). --too-large / --collapsed PATH give that file GitLab's
+"diff left out" shape; --max-files N caps the listed files like GitLab's
+diff limits (changes_count becomes "N+").
+
+Authentication, as GitLab: PRIVATE-TOKEN: <token>, JOB-TOKEN: <job>, or
+Authorization: Bearer <either>. Anything else is 401 {"message":"401
+Unauthorized"}. The job token may read; its writes (notes, drafts,
+discussions, statuses) get 403 {"message":"403 Forbidden"}. The private
+token belongs to the user "tend-bot" (a bot).
+
+Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
+    GET  /projects/:id
+    GET  /projects/:id/merge_requests/:iid
+    GET  /projects/:id/merge_requests/:iid/diffs              paginated
+    GET  /projects/:id/merge_requests/:iid/discussions        paginated
+    POST /projects/:id/merge_requests/:iid/discussions
+    GET  /projects/:id/merge_requests/:iid/discussions/:did
+    PUT  /projects/:id/merge_requests/:iid/discussions/:did   resolved=true
+    POST /projects/:id/merge_requests/:iid/discussions/:did/notes
+    GET  /projects/:id/merge_requests/:iid/notes              paginated
+    POST /projects/:id/merge_requests/:iid/notes
+    GET|PUT|DELETE /projects/:id/merge_requests/:iid/notes/:nid
+    GET  /projects/:id/merge_requests/:iid/draft_notes        paginated
+    POST /projects/:id/merge_requests/:iid/draft_notes
+    GET|PUT|DELETE /projects/:id/merge_requests/:iid/draft_notes/:dnid
+    PUT  /projects/:id/merge_requests/:iid/draft_notes/:dnid/publish
+    POST /projects/:id/merge_requests/:iid/draft_notes/bulk_publish  (204)
+    POST /projects/:id/statuses/:sha
+    GET  /projects/:id/repository/commits/:sha/statuses
+
+Pagination as GitLab: page (default 1), per_page (default 20, at most 100),
+answered with x-page, x-per-page, x-next-page, x-prev-page, x-total,
+x-total-pages and a Link header (rel next, prev, first, last).
+
+Diff positions (draft notes and new discussions) are checked the way
+GitLab finds the line of a position: base_sha, start_sha and head_sha must
+be the merge request's current diff_refs, old_path/new_path must name a
+changed file, and (old_line, new_line) must be exactly one line of the
+diff: an added line has new_line only, a removed line old_line only, an
+unchanged line both. Otherwise the answer is 400 {"message":"400 Bad
+request - Note {:line_code=>[\"can't be blank\", \"must be a valid line
+code\"]}"}. A multi-line position's line_range has start and end, each
+with only line_code and type (GitLab's schema rejects other keys:
+{"message":{"position":["must be a valid json schema"]}}); a line code is
+sha1(path) + "_" + old + "_" + new with GitLab's running line counters,
+type is "new" (added), "old" (removed) or null (unchanged), both ends must
+sit in one hunk in order, and the end must be the position's own line.
+
+Test hooks (never authenticated):
+    GET  /__log                    the request log
+    GET  /__state                  discussions, draft notes, statuses
+    POST /__control/reply          {"discussion_id", "body", "author"}
+    POST /__control/note           {"body", "author", "system"}: a new
+                                   general note (system notes included)
+    POST /__control/mr             {"iid", "set": {...}}: override fields
+                                   of the merge request JSON
+    POST /__control/faults         {"faults": [...]}, appended to the faults
+    POST /__control/config         {"too_large": [...], "collapsed": [...],
+                                   "max_files": N}: replace those options
+    POST /__control/reset          forget what was written (notes, drafts,
+                                   statuses), faults, the log, overrides and
+                                   /__control/config: a fresh server for
+                                   the next test, over the same repository
+    any  /__shutdown               stop
+
+The request log is the one tests/lib/fakehttp.py keeps: a JSON array,
+rewritten atomically before each answer, of {seq, conn, client_port,
+method, path, headers, header_list, body}; test hooks are logged too.
+
+Faults (--faults FILE, a JSON list; also POST /__control/faults): each
+{"method": "POST", "path": "regex", "times": 1, ...} matches requests by
+method and by re.search on the path (query included); times 0 is forever.
+Then one of:
+    "status": 500, "headers": {...}, "body": ...   answer this instead
+    "action": "store_then_drop"   process the request (its effect is
+                                  stored), then close without answering
+    "action": "drop"              close without processing or answering
+    "action": "delay", "ms": N    wait, then process normally
+A 429 with "headers": {"Retry-After": "1"} is a rate limit.
+
+The server stops after --timeout seconds (default 120) and, with
+--watch-parent, as soon as its parent is gone.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler
+
+API = "/api/v4"
+BOT = {"id": 1, "username": "tend-bot", "name": "tend", "state": "active",
+       "bot": True}
+MR_AUTHOR = {"id": 3, "username": "alice", "name": "Alice",
+             "state": "active", "bot": False}
+VALID_STATES = ("pending", "running", "success", "failed", "canceled",
+                "skipped")
+LINE_CODE_ERROR = ("400 Bad request - Note {:line_code=>[\"can't be blank\", "
+                   "\"must be a valid line code\"]}")
+SCHEMA_ERROR = {"position": ["must be a valid json schema"]}
+
+
+class ApiError(Exception):
+    def __init__(self, status, body, headers=None):
+        super().__init__(str(body))
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def bad_request(message):
+    return ApiError(400, {"message": message})
+
+
+def not_found(what="Not found"):
+    return ApiError(404, {"message": "404 %s" % what})
+
+
+def now_iso():
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
+        ".%03dZ" % (int(t * 1000) % 1000)
+
+
+def user_for(name):
+    if name in (None, "tend-bot"):
+        return dict(BOT)
+    uid = 100 + (int(hashlib.sha1(name.encode()).hexdigest()[:6], 16) % 1000)
+    return {"id": uid, "username": name, "name": name.title(),
+            "state": "active",
+            "bot": name.endswith("-bot") or name.endswith("_bot")}
+
+
+# --- git ------------------------------------------------------------------
+
+class Git:
+    def __init__(self, repo):
+        self.repo = repo
+        self.cache = {}
+
+    def run(self, *args, check=True):
+        env = dict(os.environ)
+        env["GIT_CONFIG_NOSYSTEM"] = "1"
+        env["LC_ALL"] = "C"
+        p = subprocess.run(["git", "-C", self.repo, "-c", "core.quotepath=off",
+                            "-c", "diff.noprefix=false",
+                            "-c", "diff.mnemonicprefix=false",
+                            "-c", "color.ui=false"] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env)
+        if check and p.returncode != 0:
+            raise RuntimeError("git %s: %s" % (" ".join(args),
+                               p.stderr.decode("utf-8", "replace")))
+        return p
+
+    def rev(self, ref):
+        p = self.run("rev-parse", "--verify", "-q", ref + "^{commit}",
+                     check=False)
+        if p.returncode != 0:
+            return None
+        return p.stdout.decode().strip()
+
+    def merge_base(self, a, b):
+        p = self.run("merge-base", a, b, check=False)
+        return p.stdout.decode().strip() if p.returncode == 0 else a
+
+    def commit_message(self, sha):
+        p = self.run("log", "-1", "--format=%s%x00%b", sha)
+        subject, _, body = p.stdout.decode("utf-8", "replace").partition("\0")
+        return subject.strip(), body.strip()
+
+    def diff_files(self, base, head):
+        """The changed files between two commits, in GitLab's shape, with
+        each file's parsed diff lines; cached by the pair of SHAs."""
+        key = (base, head)
+        if key in self.cache:
+            return self.cache[key]
+        raw = self.run("diff", "--raw", "-z", "-M", "--no-abbrev",
+                       base, head).stdout
+        entries = []
+        fields = raw.split(b"\0")
+        i = 0
+        while i < len(fields) - 1:
+            meta = fields[i].decode()
+            if not meta.startswith(":"):
+                i += 1
+                continue
+            parts = meta[1:].split()
+            old_mode, new_mode, status = parts[0], parts[1], parts[4]
+            if status[0] in "RC":
+                old_path = fields[i + 1].decode("utf-8", "surrogateescape")
+                new_path = fields[i + 2].decode("utf-8", "surrogateescape")
+                i += 3
+            else:
+                old_path = new_path = fields[i + 1].decode(
+                    "utf-8", "surrogateescape")
+                i += 2
+            entries.append((status[0], old_mode, new_mode, old_path,
+                            new_path))
+        patch = self.run("diff", "-M", "-U3", "--no-color", "--no-ext-diff",
+                         "--src-prefix=a/", "--dst-prefix=b/",
+                         base, head).stdout
+        chunks = split_patch(patch)
+        if len(chunks) != len(entries):
+            chunks = []
+            for e in entries:
+                paths = [e[3]] if e[3] == e[4] else [e[3], e[4]]
+                chunks.append(self.run(
+                    "diff", "-M", "-U3", "--no-color", "--no-ext-diff",
+                    "--src-prefix=a/", "--dst-prefix=b/", base, head,
+                    "--", *paths).stdout)
+        files = []
+        for e, chunk in zip(entries, chunks):
+            files.append(make_file(e, chunk))
+        self.cache[key] = files
+        return files
+
+
+def split_patch(patch):
+    starts = [m.start() for m in re.finditer(rb"(?m)^diff --git ", patch)]
+    return [patch[s:e] for s, e in zip(starts, starts[1:] + [len(patch)])]
+
+
+def gitlab_mode(mode):
+    return "0" if int(mode, 8) == 0 else mode
+
+
+def make_file(entry, chunk):
+    status, old_mode, new_mode, old_path, new_path = entry
+    text = chunk.decode("utf-8", "replace")
+    lines = text.split("\n")
+    diff = ""
+    for n, line in enumerate(lines):
+        if line.startswith("@@") or line.startswith("Binary files "):
+            diff = "\n".join(lines[n:])
+            break
+    return {
+        "old_path": old_path,
+        "new_path": new_path,
+        "a_mode": gitlab_mode(old_mode),
+        "b_mode": gitlab_mode(new_mode),
+        "new_file": status == "A",
+        "renamed_file": status == "R",
+        "deleted_file": status == "D",
+        "diff": diff,
+        "too_large": False,
+        "collapsed": False,
+        "generated_file": False,
+        "_lines": parse_diff_lines(diff),
+    }
+
+
+def parse_diff_lines(diff):
+    """GitLab's reading of a diff: each line with its type ("new", "old",
+    None for unchanged), its running counters (old_pos, new_pos) that line
+    codes are made of, and its hunk number."""
+    out = []
+    hunk = -1
+    old = new = 0
+    for line in diff.split("\n"):
+        m = re.match(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@", line)
+        if m:
+            hunk += 1
+            old, new = int(m.group(1)), int(m.group(2))
+            continue
+        if hunk < 0 or line.startswith("\\") or line == "":
+            continue
+        if line[0] == "+":
+            out.append({"type": "new", "old_pos": old, "new_pos": new,
+                        "hunk": hunk})
+            new += 1
+        elif line[0] == "-":
+            out.append({"type": "old", "old_pos": old, "new_pos": new,
+                        "hunk": hunk})
+            old += 1
+        elif line[0] == " ":
+            out.append({"type": None, "old_pos": old, "new_pos": new,
+                        "hunk": hunk})
+            old += 1
+            new += 1
+    for i, ln in enumerate(out):
+        ln["index"] = i
+        ln["old_line"] = None if ln["type"] == "new" else ln["old_pos"]
+        ln["new_line"] = None if ln["type"] == "old" else ln["new_pos"]
+    return out
+
+
+def line_code(path, ln):
+    return "%s_%d_%d" % (hashlib.sha1(path.encode("utf-8",
+                         "surrogateescape")).hexdigest(),
+                         ln["old_pos"], ln["new_pos"])
+
+
+# --- state ----------------------------------------------------------------
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.RLock()
+        self.git = Git(args.repo)
+        pid, _, path = args.project.partition(":")
+        self.project_id = int(pid)
+        self.project_path = path
+        self.token = args.token
+        self.job_token = args.job_token
+        self.args = args
+        self.too_large = set(args.too_large or [])
+        self.collapsed = set(args.collapsed or [])
+        self.max_files = args.max_files
+        self.mrs = {}
+        for spec in args.mr:
+            iid, base, head = spec.split(":", 2)
+            self.mrs[int(iid)] = {"iid": int(iid), "base": base,
+                                  "head": head, "overrides": {}}
+        self.discussions = {}    # iid -> [discussion]
+        self.drafts = {}         # iid -> [draft]
+        self.statuses = []
+        self.next_note = 1000
+        self.next_draft = 1
+        self.next_status = 1
+        self.next_disc = 0
+        self.faults = []
+        self.log = []
+        self.log_path = args.log
+        self.next_conn = 0
+        self.port = 0
+
+    def reset(self):
+        """Forget everything written and configured since the start."""
+        self.too_large = set(self.args.too_large or [])
+        self.collapsed = set(self.args.collapsed or [])
+        self.max_files = self.args.max_files
+        for m in self.mrs.values():
+            m["overrides"] = {}
+        self.discussions = {}
+        self.drafts = {}
+        self.statuses = []
+        self.faults = []
+        self.log = []
+        self.write_log_locked()
+
+    def base_url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def web_url(self):
+        return "%s/%s" % (self.base_url(), self.project_path)
+
+    # request log, as fakehttp.py keeps it
+    def new_conn(self):
+        with self.lock:
+            self.next_conn += 1
+            return self.next_conn
+
+    def record(self, entry):
+        with self.lock:
+            entry["seq"] = len(self.log) + 1
+            self.log.append(entry)
+            self.write_log_locked()
+
+    def write_log_locked(self):
+        if not self.log_path:
+            return
+        tmp = self.log_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.log, f, indent=1)
+        os.replace(tmp, self.log_path)
+
+    def add_faults(self, faults):
+        with self.lock:
+            for fault in faults:
+                fault = dict(fault)
+                fault["_used"] = 0
+                self.faults.append(fault)
+
+    def match_fault(self, method, path):
+        with self.lock:
+            for fault in self.faults:
+                times = fault.get("times", 1)
+                if times and fault["_used"] >= times:
+                    continue
+                if fault.get("method", method) != method:
+                    continue
+                if not re.search(fault.get("path", ""), path):
+                    continue
+                fault["_used"] += 1
+                return fault
+        return None
+
+    def new_id(self):
+        self.next_note += 1
+        return self.next_note
+
+    def new_discussion_id(self):
+        self.next_disc += 1
+        return hashlib.sha1(b"discussion %d" % self.next_disc).hexdigest()
+
+    # merge requests
+    def mr(self, iid):
+        m = self.mrs.get(iid)
+        if not m:
+            raise not_found("Not found")
+        return m
+
+    def diff_refs(self, m):
+        start = self.git.rev("refs/heads/" + m["base"])
+        head = self.git.rev("refs/heads/" + m["head"])
+        if not start or not head:
+            raise ApiError(500, {"message": "500 Internal Server Error"})
+        return {"base_sha": self.git.merge_base(start, head),
+                "start_sha": start, "head_sha": head}
+
+    def files(self, m):
+        refs = self.diff_refs(m)
+        files = self.git.diff_files(refs["base_sha"], refs["head_sha"])
+        out = []
+        for f in files:
+            f = dict(f)
+            if f["new_path"] in self.too_large:
+                f["too_large"] = True
+                f["diff"] = ""
+                f["_lines"] = []
+            elif f["new_path"] in self.collapsed:
+                f["collapsed"] = True
+                f["diff"] = ""
+                f["_lines"] = []
+            out.append(f)
+        total = len(out)
+        if self.max_files and total > self.max_files:
+            out = out[:self.max_files]
+        return refs, out, total
+
+    def mr_json(self, m):
+        refs, files, total = self.files(m)
+        subject, body = self.git.commit_message(refs["head_sha"])
+        if self.max_files and total > self.max_files:
+            count = "%d+" % self.max_files
+        else:
+            count = str(total)
+        iid = m["iid"]
+        j = {
+            "id": 5000 + iid,
+            "iid": iid,
+            "project_id": self.project_id,
+            "title": subject,
+            "description": body,
+            "state": "opened",
+            "created_at": "2024-01-01T00:00:00.000Z",
+            "updated_at": now_iso(),
+            "target_branch": m["base"],
+            "source_branch": m["head"],
+            "author": dict(MR_AUTHOR),
+            "source_project_id": self.project_id,
+            "target_project_id": self.project_id,
+            "draft": False,
+            "work_in_progress": False,
+            "merge_status": "can_be_merged",
+            "detailed_merge_status": "mergeable",
+            "sha": refs["head_sha"],
+            "diff_refs": refs,
+            "changes_count": count,
+            "user_notes_count": sum(
+                1 for d in self.discussions.get(iid, [])
+                for n in d["notes"] if not n["system"]),
+            "references": {"short": "!%d" % iid,
+                           "full": "%s!%d" % (self.project_path, iid)},
+            "web_url": "%s/-/merge_requests/%d" % (self.web_url(), iid),
+        }
+        j.update(m["overrides"])
+        return j
+
+    # positions
+    def check_position(self, m, pos):
+        """Validate a diff position; returns (file, line) or raises."""
+        if pos is None:
+            return None, None
+        if not isinstance(pos, dict):
+            raise ApiError(400, {"message": SCHEMA_ERROR})
+        if pos.get("position_type") != "text":
+            raise ApiError(400, {"message": SCHEMA_ERROR}) \
+                if pos.get("position_type") not in ("image", "file") \
+                else bad_request("only text positions are supported here")
+        for key in ("base_sha", "start_sha", "head_sha", "old_path",
+                    "new_path"):
+            if not isinstance(pos.get(key), str) or not pos.get(key):
+                raise bad_request("400 Bad request - Note {:position=>"
+                                  "[\"is incomplete\"]}")
+        for key in ("old_line", "new_line"):
+            v = pos.get(key)
+            if v is not None and (not isinstance(v, int) or
+                                  isinstance(v, bool) or v <= 0):
+                raise ApiError(400, {"message": SCHEMA_ERROR})
+        refs, files, _ = self.files(m)
+        if any(pos[k] != refs[k] for k in refs):
+            raise bad_request(LINE_CODE_ERROR)
+        f = None
+        for cand in files:
+            if cand["new_path"] == pos["new_path"] and \
+                    cand["old_path"] == pos["old_path"]:
+                f = cand
+                break
+        if f is None:
+            raise bad_request(LINE_CODE_ERROR)
+        old_line, new_line = pos.get("old_line"), pos.get("new_line")
+        if old_line is None and new_line is None:
+            raise bad_request("400 Bad request - Note {:position=>"
+                              "[\"is incomplete\"]}")
+        line = None
+        for ln in f["_lines"]:
+            if ln["old_line"] == old_line and ln["new_line"] == new_line:
+                line = ln
+                break
+        if line is None:
+            raise bad_request(LINE_CODE_ERROR)
+        lr = pos.get("line_range")
+        if lr is not None:
+            self.check_line_range(f, line, lr)
+        return f, line
+
+    def check_line_range(self, f, end_line, lr):
+        if not isinstance(lr, dict) or set(lr) - {"start", "end"}:
+            raise ApiError(400, {"message": SCHEMA_ERROR})
+        ends = []
+        for key in ("start", "end"):
+            e = lr.get(key)
+            if not isinstance(e, dict) or set(e) - {"line_code", "type"} \
+                    or not isinstance(e.get("line_code"), str) \
+                    or e.get("type") not in ("new", "old", None):
+                raise ApiError(400, {"message": SCHEMA_ERROR})
+            found = None
+            for ln in f["_lines"]:
+                if line_code(f["new_path"], ln) == e["line_code"]:
+                    found = ln
+                    break
+            if found is None or found["type"] != e.get("type"):
+                raise bad_request(LINE_CODE_ERROR)
+            ends.append(found)
+        start, end = ends
+        if end["index"] != end_line["index"]:
+            raise bad_request("400 Bad request - Note {:position=>"
+                              "[\"line_range end is not the position's "
+                              "line\"]}")
+        if start["hunk"] != end["hunk"] or start["index"] > end["index"]:
+            raise bad_request("400 Bad request - Note {:position=>"
+                              "[\"line_range is not one range of one "
+                              "hunk\"]}")
+
+    # discussions and notes
+    def make_note(self, iid, body, author, system=False, position=None,
+                  f=None, line=None, resolvable=False):
+        n = {
+            "id": self.new_id(),
+            "type": "DiffNote" if position else
+                    ("DiscussionNote" if resolvable else None),
+            "body": body,
+            "attachment": None,
+            "author": user_for(author),
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+            "system": bool(system),
+            "noteable_id": 5000 + iid,
+            "noteable_type": "MergeRequest",
+            "noteable_iid": iid,
+            "resolvable": bool(resolvable),
+            "internal": False,
+            "confidential": False,
+        }
+        if resolvable:
+            n["resolved"] = False
+            n["resolved_by"] = None
+            n["resolved_at"] = None
+        if position:
+            p = {k: position.get(k) for k in (
+                "base_sha", "start_sha", "head_sha", "old_path", "new_path",
+                "position_type", "old_line", "new_line")}
+            p["line_range"] = position.get("line_range")
+            n["position"] = p
+            if f is not None and line is not None:
+                n["line_code"] = line_code(f["new_path"], line)
+        return n
+
+    def add_discussion(self, iid, note, individual):
+        d = {"id": self.new_discussion_id(), "individual_note": individual,
+             "notes": [note]}
+        self.discussions.setdefault(iid, []).append(d)
+        return d
+
+    def find_discussion(self, iid, did):
+        for d in self.discussions.get(iid, []):
+            if d["id"] == did:
+                return d
+        raise not_found("Not found")
+
+    def all_notes(self, iid):
+        return [n for d in self.discussions.get(iid, []) for n in d["notes"]]
+
+    def find_note(self, iid, nid):
+        for d in self.discussions.get(iid, []):
+            for n in d["notes"]:
+                if n["id"] == nid:
+                    return d, n
+        raise not_found("Not found")
+
+    def snapshot(self):
+        return {
+            "discussions": {str(k): v for k, v in self.discussions.items()},
+            "drafts": {str(k): [public_draft(d) for d in v]
+                       for k, v in self.drafts.items()},
+            "statuses": self.statuses,
+        }
+
+
+def public_draft(d):
+    return {k: v for k, v in d.items() if not k.startswith("_")}
+
+
+# --- HTTP -----------------------------------------------------------------
+
+def parse_int(value, name):
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, {"error": "%s is invalid" % name})
+    return n
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fakegitlab/1"
+
+    def setup(self):
+        super().setup()
+        self.conn_id = self.server.state.new_conn()
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except (ConnectionError, socket.timeout, OSError):
+            self.close_connection = True
+
+    def __getattr__(self, name):
+        if name.startswith("do_"):
+            return self.dispatch
+        raise AttributeError(name)
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                line = self.rfile.readline()
+                size = int(line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length", "0") or "0")
+        return self.rfile.read(n) if n > 0 else b""
+
+    def dispatch(self):
+        state = self.server.state
+        raw_path, _, query = self.path.partition("?")
+        fault = None
+        if not raw_path.startswith("/__"):
+            fault = state.match_fault(self.command, self.path)
+        action = fault.get("action") if fault else None
+        body = b"" if action == "drop" else self.read_body()
+        state.record({
+            "conn": self.conn_id,
+            "client_port": self.client_address[1],
+            "method": self.command,
+            "path": self.path,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "header_list": [[k, v] for k, v in self.headers.items()],
+            "body": body.decode("utf-8", "replace"),
+        })
+        if action == "drop":
+            self.hang_up()
+            return
+        if action == "delay":
+            time.sleep(fault.get("ms", 0) / 1000.0)
+        elif fault and action is None:
+            self.respond(int(fault.get("status", 500)),
+                         fault.get("body", {"message": "%s fault" %
+                                            fault.get("status", 500)}),
+                         fault.get("headers", {}))
+            return
+        try:
+            status, out, headers = self.route(raw_path, query, body)
+        except ApiError as e:
+            status, out, headers = e.status, e.body, e.headers
+        except Exception as e:  # a bug here must not hang the client
+            status, out, headers = 500, {"message": "500 %s" % e}, {}
+        if action == "store_then_drop":
+            self.hang_up()
+            return
+        self.respond(status, out, headers)
+
+    def hang_up(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def respond(self, status, out, headers):
+        if out is None:
+            data = b""
+        elif isinstance(out, (bytes, bytearray)):
+            data = bytes(out)
+        elif isinstance(out, str):
+            data = out.encode("utf-8")
+        else:
+            data = json.dumps(out).encode("utf-8")
+        self.send_response(status)
+        names = {k.lower() for k in headers}
+        if out is not None and "content-type" not in names and \
+                not isinstance(out, (bytes, bytearray, str)):
+            self.send_header("Content-Type", "application/json")
+        for k, v in headers.items():
+            self.send_header(k, str(v))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.wfile.flush()
+
+    # --- routing ---
+
+    def params(self, query, body):
+        params = {k: v[-1] for k, v in
+                  urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+        if body:
+            ctype = self.headers.get("Content-Type", "")
+            if "json" in ctype:
+                try:
+                    j = json.loads(body.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    raise bad_request("400 Bad request - JSON body could "
+                                      "not be parsed")
+                if not isinstance(j, dict):
+                    raise bad_request("400 Bad request - the body is not "
+                                      "a JSON object")
+                params.update(j)
+            else:
+                params.update({k: v[-1] for k, v in urllib.parse.parse_qs(
+                    body.decode("utf-8", "replace")).items()})
+        return params
+
+    def auth(self):
+        """'write', 'read' (job token) or raises 401."""
+        state = self.server.state
+        h = {k.lower(): v for k, v in self.headers.items()}
+        tokens = []
+        if "private-token" in h:
+            tokens.append(h["private-token"])
+        if "job-token" in h:
+            tokens.append(h["job-token"])
+        a = h.get("authorization", "")
+        if a.lower().startswith("bearer "):
+            tokens.append(a[7:].strip())
+        for t in tokens:
+            if t and t == state.token:
+                return "write"
+            if t and state.job_token and t == state.job_token:
+                return "read"
+        raise ApiError(401, {"message": "401 Unauthorized"})
+
+    def route(self, raw_path, query, body):
+        state = self.server.state
+        if raw_path == "/__shutdown":
+            threading.Thread(target=self.server.shutdown).start()
+            self.close_connection = True
+            return 200, "bye\n", {}
+        if raw_path == "/__log":
+            with state.lock:
+                return 200, list(state.log), {}
+        if raw_path.startswith("/__"):
+            with state.lock:
+                return self.control(raw_path, self.params("", body))
+        if not raw_path.startswith(API + "/"):
+            raise not_found("Not Found")
+        segs = [urllib.parse.unquote(s) for s in
+                raw_path[len(API) + 1:].split("/")]
+        access = self.auth()
+        params = self.params(query, body)
+        with state.lock:
+            return self.api(segs, params, query, access)
+
+    def control(self, path, p):
+        state = self.server.state
+        if path == "/__state":
+            return 200, state.snapshot(), {}
+        if path == "/__control/faults":
+            faults = p.get("faults", [])
+            state.add_faults(faults)
+            return 200, {"faults": len(state.faults)}, {}
+        if path == "/__control/reply":
+            for iid in state.discussions:
+                for d in state.discussions[iid]:
+                    if d["id"] == p.get("discussion_id"):
+                        resolvable = d["notes"][0]["resolvable"]
+                        n = state.make_note(iid, p.get("body", ""),
+                                            p.get("author", "human"),
+                                            resolvable=resolvable)
+                        if resolvable:
+                            n["resolved"] = d["notes"][0].get("resolved")
+                        d["notes"].append(n)
+                        return 201, n, {}
+            raise not_found("Discussion Not Found")
+        if path == "/__control/note":
+            iid = int(p.get("iid", next(iter(state.mrs))))
+            n = state.make_note(iid, p.get("body", ""),
+                                p.get("author", "human"),
+                                system=p.get("system", False))
+            d = state.add_discussion(iid, n, True)
+            return 201, d, {}
+        if path == "/__control/reset":
+            state.reset()
+            return 200, {}, {}
+        if path == "/__control/config":
+            if "too_large" in p:
+                state.too_large = set(p["too_large"])
+            if "collapsed" in p:
+                state.collapsed = set(p["collapsed"])
+            if "max_files" in p:
+                state.max_files = int(p["max_files"])
+            return 200, {}, {}
+        if path == "/__control/mr":
+            m = state.mr(int(p["iid"]))
+            m["overrides"].update(p.get("set", {}))
+            return 200, state.mr_json(m), {}
+        raise not_found("Not Found")
+
+    def api(self, segs, p, query, access):
+        state = self.server.state
+        method = self.command
+        if len(segs) < 2 or segs[0] != "projects":
+            raise not_found("Not Found")
+        if segs[1] not in (str(state.project_id), state.project_path):
+            raise not_found("Project Not Found")
+        rest = segs[2:]
+        writes = method in ("POST", "PUT", "DELETE", "PATCH")
+        if writes and access != "write":
+            raise ApiError(403, {"message": "403 Forbidden"})
+        if not rest:
+            if method != "GET":
+                raise not_found("Not Found")
+            return 200, {"id": state.project_id,
+                         "path_with_namespace": state.project_path,
+                         "web_url": state.web_url()}, {}
+        if rest[0] == "statuses" and len(rest) == 2 and method == "POST":
+            return self.post_status(rest[1], p)
+        if rest[:2] == ["repository", "commits"] and len(rest) == 4 and \
+                rest[3] == "statuses" and method == "GET":
+            sha = state.git.rev(rest[2])
+            if not sha:
+                raise not_found("Commit Not Found")
+            items = [s for s in reversed(state.statuses)
+                     if s["sha"] == sha and
+                     p.get("name", s["name"]) == s["name"] and
+                     p.get("ref", s["ref"]) == s["ref"]]
+            if p.get("all") not in (True, "true", "1"):
+                seen, latest = set(), []
+                for s in items:
+                    if s["name"] not in seen:
+                        seen.add(s["name"])
+                        latest.append(s)
+                items = latest
+            return self.paginate(items, p, query)
+        if rest[0] != "merge_requests" or len(rest) < 2:
+            raise not_found("Not Found")
+        iid = parse_int(rest[1], "merge_request_iid")
+        m = state.mr(iid)
+        rest = rest[2:]
+        if not rest:
+            if method != "GET":
+                raise not_found("Not Found")
+            return 200, state.mr_json(m), {}
+        what = rest[0]
+        if what == "diffs" and len(rest) == 1 and method == "GET":
+            _, files, _ = state.files(m)
+            items = [{k: v for k, v in f.items() if not k.startswith("_")}
+                     for f in files]
+            return self.paginate(items, p, query)
+        if what == "discussions":
+            return self.discussions(m, rest[1:], p, query)
+        if what == "notes":
+            return self.notes(m, rest[1:], p, query)
+        if what == "draft_notes":
+            return self.draft_notes(m, rest[1:], p, query)
+        raise not_found("Not Found")
+
+    def paginate(self, items, p, query):
+        page = parse_int(p.get("page", "1") or "1", "page")
+        per_page = parse_int(p.get("per_page", "20") or "20", "per_page")
+        if page < 1:
+            page = 1
+        if per_page < 1:
+            per_page = 20
+        per_page = min(per_page, 100)
+        total = len(items)
+        pages = max(1, (total + per_page - 1) // per_page)
+        chunk = items[(page - 1) * per_page: page * per_page]
+        q = {k: v[-1] for k, v in
+             urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+        base = self.server.state.base_url() + self.path.partition("?")[0]
+
+        def link(n):
+            q2 = dict(q)
+            q2["page"] = str(n)
+            q2["per_page"] = str(per_page)
+            return "%s?%s" % (base, urllib.parse.urlencode(q2))
+        links = []
+        if page > 1:
+            links.append('<%s>; rel="prev"' % link(page - 1))
+        if page < pages:
+            links.append('<%s>; rel="next"' % link(page + 1))
+        links.append('<%s>; rel="first"' % link(1))
+        links.append('<%s>; rel="last"' % link(pages))
+        headers = {
+            "x-page": str(page),
+            "x-per-page": str(per_page),
+            "x-next-page": str(page + 1) if page < pages else "",
+            "x-prev-page": str(page - 1) if page > 1 else "",
+            "x-total": str(total),
+            "x-total-pages": str(pages),
+            "Link": ", ".join(links),
+        }
+        return 200, chunk, headers
+
+    def discussions(self, m, rest, p, query):
+        state = self.server.state
+        iid = m["iid"]
+        method = self.command
+        if not rest:
+            if method == "GET":
+                return self.paginate(state.discussions.get(iid, []), p,
+                                     query)
+            if method == "POST":
+                body = p.get("body")
+                if not isinstance(body, str) or not body:
+                    raise ApiError(400, {"error": "body is missing"})
+                pos = p.get("position")
+                f, line = state.check_position(m, pos)
+                n = state.make_note(iid, body, "tend-bot", position=pos,
+                                    f=f, line=line, resolvable=True)
+                return 201, state.add_discussion(iid, n, False), {}
+            raise not_found("Not Found")
+        d = state.find_discussion(iid, rest[0])
+        if len(rest) == 1:
+            if method == "GET":
+                return 200, d, {}
+            if method == "PUT":
+                resolved = p.get("resolved")
+                if resolved in (True, "true", "1", 1):
+                    resolved = True
+                elif resolved in (False, "false", "0", 0):
+                    resolved = False
+                else:
+                    raise ApiError(400, {"error": "resolved is missing"})
+                if not d["notes"][0].get("resolvable"):
+                    raise bad_request("400 Bad request - Discussion is not "
+                                      "resolvable")
+                for n in d["notes"]:
+                    if n.get("resolvable"):
+                        n["resolved"] = resolved
+                        n["resolved_by"] = dict(BOT) if resolved else None
+                        n["resolved_at"] = now_iso() if resolved else None
+                return 200, d, {}
+            raise not_found("Not Found")
+        if rest[1:] == ["notes"] and method == "POST":
+            body = p.get("body")
+            if not isinstance(body, str) or not body:
+                raise ApiError(400, {"error": "body is missing"})
+            first = d["notes"][0]
+            n = state.make_note(iid, body, "tend-bot",
+                                resolvable=first.get("resolvable", False))
+            if n["resolvable"]:
+                n["resolved"] = first.get("resolved", False)
+            d["notes"].append(n)
+            return 201, n, {}
+        raise not_found("Not Found")
+
+    def notes(self, m, rest, p, query):
+        state = self.server.state
+        iid = m["iid"]
+        method = self.command
+        if not rest:
+            if method == "GET":
+                notes = state.all_notes(iid)
+                notes.sort(key=lambda n: n["id"],
+                           reverse=p.get("sort", "desc") != "asc")
+                return self.paginate(notes, p, query)
+            if method == "POST":
+                body = p.get("body")
+                if not isinstance(body, str) or not body:
+                    raise ApiError(400, {"error": "body is missing"})
+                if len(body) > 1000000:
+                    raise bad_request({"note": ["is too long (maximum is "
+                                                "1000000 characters)"]})
+                n = state.make_note(iid, body, "tend-bot")
+                state.add_discussion(iid, n, True)
+                return 201, n, {}
+            raise not_found("Not Found")
+        nid = parse_int(rest[0], "note_id")
+        d, n = state.find_note(iid, nid)
+        if len(rest) != 1:
+            raise not_found("Not Found")
+        if method == "GET":
+            return 200, n, {}
+        if method == "PUT":
+            if n["author"]["username"] != BOT["username"]:
+                raise ApiError(403, {"message": "403 Forbidden"})
+            body = p.get("body")
+            if not isinstance(body, str) or not body:
+                raise ApiError(400, {"error": "body is missing"})
+            n["body"] = body
+            n["updated_at"] = now_iso()
+            return 200, n, {}
+        if method == "DELETE":
+            if n["author"]["username"] != BOT["username"]:
+                raise ApiError(403, {"message": "403 Forbidden"})
+            d["notes"].remove(n)
+            if not d["notes"]:
+                state.discussions[iid].remove(d)
+            return 204, None, {}
+        raise not_found("Not Found")
+
+    def draft_notes(self, m, rest, p, query):
+        state = self.server.state
+        iid = m["iid"]
+        method = self.command
+        drafts = state.drafts.setdefault(iid, [])
+        if not rest:
+            if method == "GET":
+                return self.paginate([public_draft(d) for d in drafts], p,
+                                     query)
+            if method == "POST":
+                note = p.get("note")
+                if not isinstance(note, str) or not note:
+                    raise ApiError(400, {"error": "note is missing"})
+                pos = p.get("position")
+                reply_to = p.get("in_reply_to_discussion_id")
+                if reply_to is not None:
+                    state.find_discussion(iid, reply_to)
+                f, line = state.check_position(m, pos)
+                state.next_draft += 1
+                d = {
+                    "id": state.next_draft,
+                    "author_id": BOT["id"],
+                    "merge_request_id": 5000 + iid,
+                    "resolve_discussion": bool(p.get("resolve_discussion")),
+                    "discussion_id": reply_to,
+                    "note": note,
+                    "commit_id": p.get("commit_id"),
+                    "line_code": line_code(f["new_path"], line)
+                    if line else None,
+                    "position": None,
+                    "_file": f,
+                    "_line": line,
+                }
+                if pos is not None:
+                    d["position"] = {k: pos.get(k) for k in (
+                        "base_sha", "start_sha", "head_sha", "old_path",
+                        "new_path", "position_type", "old_line",
+                        "new_line")}
+                    d["position"]["line_range"] = pos.get("line_range")
+                drafts.append(d)
+                return 201, public_draft(d), {}
+            raise not_found("Not Found")
+        if rest == ["bulk_publish"] and method == "POST":
+            for d in list(drafts):
+                self.publish(m, d)
+            drafts.clear()
+            if isinstance(p.get("note"), str) and p["note"]:
+                n = state.make_note(iid, p["note"], "tend-bot")
+                state.add_discussion(iid, n, True)
+            return 204, None, {}
+        dnid = parse_int(rest[0], "draft_note_id")
+        found = [d for d in drafts if d["id"] == dnid]
+        if not found:
+            raise not_found("Not found")
+        d = found[0]
+        if len(rest) == 2 and rest[1] == "publish" and method == "PUT":
+            self.publish(m, d)
+            drafts.remove(d)
+            return 204, None, {}
+        if len(rest) != 1:
+            raise not_found("Not Found")
+        if method == "GET":
+            return 200, public_draft(d), {}
+        if method == "DELETE":
+            drafts.remove(d)
+            return 204, None, {}
+        if method == "PUT":
+            if isinstance(p.get("note"), str) and p["note"]:
+                d["note"] = p["note"]
+            return 200, public_draft(d), {}
+        raise not_found("Not Found")
+
+    def publish(self, m, d):
+        state = self.server.state
+        iid = m["iid"]
+        if d["discussion_id"]:
+            disc = state.find_discussion(iid, d["discussion_id"])
+            first = disc["notes"][0]
+            n = state.make_note(iid, d["note"], "tend-bot",
+                                resolvable=first.get("resolvable", False))
+            if n["resolvable"]:
+                n["resolved"] = bool(d["resolve_discussion"]) or \
+                    first.get("resolved", False)
+            disc["notes"].append(n)
+            return
+        n = state.make_note(iid, d["note"], "tend-bot",
+                            position=d["position"], f=d["_file"],
+                            line=d["_line"], resolvable=True)
+        state.add_discussion(iid, n, False)
+
+    def post_status(self, sha_arg, p):
+        state = self.server.state
+        sha = state.git.rev(sha_arg)
+        if not sha or not re.fullmatch(r"[0-9a-f]{7,40}", sha_arg):
+            raise not_found("Commit Not Found")
+        st = p.get("state")
+        if st is None:
+            raise ApiError(400, {"error": "state is missing"})
+        if st not in VALID_STATES:
+            raise ApiError(400, {"error": "state does not have a valid "
+                                          "value"})
+        name = p.get("name") or p.get("context") or "default"
+        desc = p.get("description")
+        if desc is not None and (not isinstance(desc, str) or
+                                 len(desc) > 255):
+            raise bad_request({"description": ["is too long (maximum is "
+                                               "255 characters)"]})
+        url = p.get("target_url")
+        if url is not None and (not isinstance(url, str) or
+                                not re.match(r"https?://", url)):
+            raise bad_request({"target_url": ["is blocked: Only allowed "
+                                              "schemes are http, https"]})
+        ref = p.get("ref")
+        live = [s for s in state.statuses if s["sha"] == sha and
+                s["name"] == name and (ref is None or s["ref"] == ref) and
+                s["status"] in ("pending", "running")]
+        if live:
+            s = live[-1]
+            if s["status"] == st:
+                verb = "enqueue" if st == "pending" else "run"
+                raise bad_request("Cannot transition status via :%s from "
+                                  ":%s (Reason(s): Status cannot "
+                                  "transition via \"%s\")" % (verb, st,
+                                                              verb))
+        else:
+            state.next_status += 1
+            s = {"id": state.next_status, "sha": sha, "ref": ref,
+                 "name": name, "allow_failure": False, "coverage": None,
+                 "author": dict(BOT), "created_at": now_iso(),
+                 "started_at": None, "finished_at": None}
+            state.statuses.append(s)
+        s["status"] = st
+        s["description"] = desc
+        s["target_url"] = url
+        if st not in ("pending", "running"):
+            s["finished_at"] = now_iso()
+        return 201, s, {}
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    ap = argparse.ArgumentParser(description="strict fake GitLab API v4")
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--project", required=True, help="ID:group/path")
+    ap.add_argument("--mr", action="append", required=True,
+                    help="IID:BASE_BRANCH:HEAD_BRANCH")
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--job-token", default=None)
+    ap.add_argument("--port-file", default=None)
+    ap.add_argument("--log", default=None)
+    ap.add_argument("--faults", default=None)
+    ap.add_argument("--too-large", action="append", default=[])
+    ap.add_argument("--collapsed", action="append", default=[])
+    ap.add_argument("--max-files", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--watch-parent", action="store_true")
+    args = ap.parse_args()
+
+    state = State(args)
+    if args.faults:
+        with open(args.faults, encoding="utf-8") as f:
+            state.add_faults(json.load(f))
+    server = Server(("127.0.0.1", 0), Handler)
+    server.state = state
+    state.port = server.server_address[1]
+    with state.lock:
+        state.write_log_locked()
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % state.port)
+        os.replace(tmp, args.port_file)
+    sys.stdout.write("%d\n" % state.port)
+    sys.stdout.flush()
+
+    parent = os.getppid()
+
+    def watchdog():
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline:
+            if args.watch_parent and os.getppid() != parent:
+                break
+            time.sleep(0.2)
+        server.shutdown()
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    try:
+        server.serve_forever(poll_interval=0.05)
+    except KeyboardInterrupt:
+        pass
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

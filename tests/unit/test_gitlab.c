@@ -1,0 +1,1482 @@
+/*
+ * test_gitlab.c - the GitLab adapter (forge/gitlab.c) against
+ * tests/lib/fakegitlab.py on 127.0.0.1, serving a real git repository made
+ * in the test's temp directory, and the adapter's pure parsers on their
+ * own.
+ *
+ * Each server test builds its repository, starts its own fake, talks to it
+ * through the forge interface, then checks what the fake stored (GET
+ * /__state) and what it was sent (its request log). Waits go to a sleep
+ * hook, so nothing here really sleeps.
+ *
+ * The standard repository: on main, src/a.c has lines "line 1".."line
+ * 30"; the merge request's branch "feature" changes line 5, inserts two
+ * lines after line 10 and changes line 25 of it, deletes gone.txt, renames
+ * old.txt to moved.txt with one line changed, adds new.txt and a binary
+ * bin.dat, grows big.txt (served as too large) and makes mode.sh
+ * executable. In src/a.c that makes two hunks:
+ *   @@ -2,12 +2,14 @@  old 5 removed, new 5 added, new 11-12 added
+ *   @@ -22,7 +24,7 @@  old 25 removed, new 27 added
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/http.h"
+#include "common/log.h"
+#include "forge/backend.h"
+#include "forge/forge.h"
+#include "forge/gitlab.h"
+#include "tests/unit/test.h"
+
+#define GL_TOKEN "glpat-unit-secret"
+#define GL_JOB "job-unit-secret"
+
+/*
+ * One repository and one fake serve every test here: starting Python and
+ * building the repository cost more than the tests themselves. Each test
+ * begins with POST /__control/reset (nothing written, no faults, an empty
+ * log) and with "feature2" back at "feature"; tests that commit use
+ * merge request 2 (main:feature2). Merge request 3 (main:many) adds 250
+ * files. The server stops when this process does (--watch-parent).
+ */
+struct gl_server {
+	pid_t pid;
+	char dir[512];
+	char repo[600];
+	char base[64];
+	char api[96];
+	char log_path[700];
+};
+
+static struct gl_server gl_srv;
+
+struct gl {
+	char repo[600];
+	char base[64];
+	char api[96];
+	char log_path[700];
+	enum log_level level;
+	struct forge *f;
+	long sleeps[32];
+	int nr_sleeps;
+};
+
+static void gl_sleep(long ms, void *data)
+{
+	struct gl *g = data;
+
+	if (g->nr_sleeps < 32)
+		g->sleeps[g->nr_sleeps++] = ms;
+}
+
+/* The repository of the top comment, in gl_srv.repo. */
+static int gl_make_repo(void)
+{
+	return test_sh(
+		"set -e; cd '%s'; git init -q repo; cd repo; "
+		"git checkout -q -b main; git config user.name t; "
+		"git config user.email t@t; git config commit.gpgsign false; "
+		"mkdir src; i=1; "
+		"while [ $i -le 30 ]; do echo \"line $i\"; i=$((i+1)); done "
+		"> src/a.c; echo gone > gone.txt; i=1; "
+		"while [ $i -le 10 ]; do echo \"keep $i\"; i=$((i+1)); done "
+		"> old.txt; echo small > big.txt; echo 'echo hi' > mode.sh; "
+		"git add -A; git commit -qm base; git checkout -qb feature; "
+		"awk '{ if ($0 == \"line 5\") print \"LINE 5\"; "
+		"else if ($0 == \"line 25\") print \"LINE 25\"; else print; "
+		"if ($0 == \"line 10\") { print \"new A\"; "
+		"print \"new B\" } }' src/a.c > src/a.tmp; "
+		"mv src/a.tmp src/a.c; git rm -q gone.txt; "
+		"git mv old.txt moved.txt; sed 's/^keep 3$/kept 3/' moved.txt "
+		"> m.tmp; mv m.tmp moved.txt; echo new > new.txt; "
+		"printf '\\000\\001\\002' > bin.dat; echo bigger >> big.txt; "
+		"chmod +x mode.sh; git add -A; "
+		"git commit -qm 'Add the feature' -m 'The description.'; "
+		"git branch feature2; git checkout -q -b many main; i=1; "
+		"while [ $i -le 250 ]; do echo $i > f$i.txt; i=$((i+1)); done; "
+		"git add -A; git commit -qm many",
+		gl_srv.dir);
+}
+
+/* Start the shared fake; 0 on success. */
+static int gl_start(void)
+{
+	const char *argv[40];
+	char server[1100], line[32];
+	struct pollfd pfd;
+	size_t got = 0, n = 0;
+	int fds[2];
+	char *end;
+	long port;
+
+	setenv("no_proxy", "127.0.0.1,localhost", 1);
+	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+	snprintf(gl_srv.log_path, sizeof(gl_srv.log_path), "%s/log.json",
+		 gl_srv.dir);
+	snprintf(server, sizeof(server), "%s",
+		 test_fixture("lib/fakegitlab.py"));
+	argv[n++] = "python3";
+	argv[n++] = "-I";
+	argv[n++] = "-S";
+	argv[n++] = server;
+	argv[n++] = "--repo";
+	argv[n++] = gl_srv.repo;
+	argv[n++] = "--project";
+	argv[n++] = "7:group/proj";
+	argv[n++] = "--mr";
+	argv[n++] = "1:main:feature";
+	argv[n++] = "--mr";
+	argv[n++] = "2:main:feature2";
+	argv[n++] = "--mr";
+	argv[n++] = "3:main:many";
+	argv[n++] = "--token";
+	argv[n++] = GL_TOKEN;
+	argv[n++] = "--job-token";
+	argv[n++] = GL_JOB;
+	argv[n++] = "--log";
+	argv[n++] = gl_srv.log_path;
+	argv[n++] = "--timeout";
+	argv[n++] = "600";
+	argv[n++] = "--watch-parent";
+	argv[n] = NULL;
+	if (pipe(fds) < 0)
+		return -1;
+	gl_srv.pid = fork();
+	if (gl_srv.pid < 0)
+		return -1;
+	if (!gl_srv.pid) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execvp("python3", (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	while (got < sizeof(line) - 1 && !memchr(line, '\n', got)) {
+		ssize_t r;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		r = read(fds[0], line + got, sizeof(line) - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fds[0]);
+	line[got] = '\0';
+	port = strtol(line, &end, 10);
+	if (port <= 0 || port > 65535 || *end != '\n') {
+		kill(gl_srv.pid, SIGKILL);
+		waitpid(gl_srv.pid, NULL, 0);
+		gl_srv.pid = 0;
+		return -1;
+	}
+	snprintf(gl_srv.base, sizeof(gl_srv.base), "http://127.0.0.1:%ld",
+		 port);
+	snprintf(gl_srv.api, sizeof(gl_srv.api), "%s/api/v4", gl_srv.base);
+	return 0;
+}
+
+/* Open the adapter: by path (project_id NULL) or by id; job token or not. */
+static int gl_open(struct gl *g, const char *project_id, int job)
+{
+	struct forge_context ctx;
+	struct buf err = BUF_INIT;
+	int rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.kind = FORGE_GITLAB;
+	ctx.api_url = g->api;
+	ctx.repo = (char *)"group/proj";
+	ctx.project_id = (char *)project_id;
+	ctx.token = (char *)(job ? GL_JOB : GL_TOKEN);
+	ctx.token_job = job;
+	rc = forge_open(&g->f, &ctx, &err);
+	if (rc < 0)
+		printf("  forge_open: %s\n", err.ptr);
+	else
+		forge_set_sleep(g->f, gl_sleep, g);
+	buf_release(&err);
+	return rc;
+}
+
+static json_t *gl_call(struct gl *g, const char *method, const char *path,
+		       const char *body, long *status_out);
+
+/* The shared fake, reset, and an adapter on it. */
+static int gl_setup(struct gl *g)
+{
+	long status = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (gl_srv.pid > 0 && waitpid(gl_srv.pid, NULL, WNOHANG) != 0)
+		gl_srv.pid = 0;
+	if (!gl_srv.pid) {
+		snprintf(gl_srv.dir, sizeof(gl_srv.dir), "%s", test_tmpdir());
+		snprintf(gl_srv.repo, sizeof(gl_srv.repo), "%s/repo",
+			 gl_srv.dir);
+		if (gl_make_repo() || gl_start())
+			return -1;
+	}
+	memcpy(g->repo, gl_srv.repo, sizeof(g->repo));
+	memcpy(g->base, gl_srv.base, sizeof(g->base));
+	memcpy(g->api, gl_srv.api, sizeof(g->api));
+	memcpy(g->log_path, gl_srv.log_path, sizeof(g->log_path));
+	if (test_sh("git -C '%s' branch -f feature2 feature", g->repo))
+		return -1;
+	json_decref(gl_call(g, "POST", "/__control/reset", "{}", &status));
+	if (status != 200)
+		return -1;
+	/* The adapter's "may have reached GitLab" warnings are expected. */
+	g->level = log_get_level();
+	log_set_level(LOG_ERROR);
+	return gl_open(g, NULL, 0);
+}
+
+static void gl_stop(struct gl *g)
+{
+	forge_free(g->f);
+	g->f = NULL;
+	log_set_level(g->level);
+}
+
+/* A request to the fake outside the adapter (test hooks); JSON or NULL. */
+static json_t *gl_call(struct gl *g, const char *method, const char *path,
+		       const char *body, long *status_out)
+{
+	static const char *const headers[] = {
+		"PRIVATE-TOKEN: " GL_TOKEN, NULL
+	};
+	struct http_client_opts o = { 0 };
+	struct http_client *c;
+	json_t *req = NULL, *reply = NULL;
+	json_error_t jerr;
+	char url[512];
+	long status = 0;
+
+	o.max_retries = -1;
+	o.headers = headers;
+	c = http_client_new(&o);
+	if (body)
+		req = json_loads(body, 0, &jerr);
+	snprintf(url, sizeof(url), "%s%s", g->base, path);
+	http_send_json(c, method, url, NULL, req, &status, &reply, NULL, NULL);
+	if (status_out)
+		*status_out = status;
+	json_decref(req);
+	http_client_free(c);
+	return reply;
+}
+
+static json_t *gl_state(struct gl *g)
+{
+	return gl_call(g, "GET", "/__state", NULL, NULL);
+}
+
+static void gl_faults(struct gl *g, const char *faults)
+{
+	char body[4096];
+
+	snprintf(body, sizeof(body), "{\"faults\":%s}", faults);
+	json_decref(gl_call(g, "POST", "/__control/faults", body, NULL));
+}
+
+/* Requests in the log whose method is `method` and path matches `sub`. */
+static size_t gl_count(struct gl *g, const char *method, const char *sub)
+{
+	json_error_t jerr;
+	json_t *log = json_load_file(g->log_path, 0, &jerr), *e;
+	size_t i, n = 0;
+
+	json_array_foreach(log, i, e) {
+		const char *m = json_string_value(json_object_get(e, "method"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (m && p && !strcmp(m, method) && strstr(p, sub))
+			n++;
+	}
+	json_decref(log);
+	return n;
+}
+
+/* The first line `git ARGS` prints in g->repo, at most 40 characters. */
+static void gl_git(struct gl *g, const char *args, char out[41])
+{
+	char path[800];
+	FILE *fp;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/out.txt", test_tmpdir());
+	if (test_sh("git -C '%s' %s > '%s'", g->repo, args, path))
+		return;
+	fp = fopen(path, "r");
+	if (!fp)
+		return;
+	if (!fgets(out, 41, fp))
+		out[0] = '\0';
+	fclose(fp);
+}
+
+/* A commit on feature2 (merge request 2) that shifts no line of src/a.c. */
+static int gl_push(struct gl *g)
+{
+	return test_sh("cd '%s' && git checkout -q feature2 && "
+		       "echo more >> new.txt && git commit -qam more && "
+		       "git checkout -q many", g->repo);
+}
+
+static json_t *gl_discussions(json_t *state)
+{
+	return json_object_get(json_object_get(state, "discussions"), "1");
+}
+
+static size_t gl_nr_drafts(json_t *state)
+{
+	return json_array_size(json_object_get(json_object_get(state,
+							       "drafts"),
+					       "1"));
+}
+
+static const struct forge_file *gl_file(const struct forge_files *fl,
+					const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < fl->nr; i++)
+		if (!strcmp(fl->items[i].path, path))
+			return &fl->items[i];
+	return NULL;
+}
+
+static struct forge_inline gl_comment(const char *path, enum forge_side side,
+				      uint32_t start, uint32_t line,
+				      uint32_t old_no, uint32_t new_no,
+				      const char *body)
+{
+	struct forge_inline c;
+
+	memset(&c, 0, sizeof(c));
+	c.path = path;
+	c.side = side;
+	c.start_line = start;
+	c.line = line;
+	c.start_old = c.end_old = old_no;
+	c.start_new = c.end_new = new_no;
+	c.body = body;
+	return c;
+}
+
+/* ------------------------------------------------------------------ */
+
+void test_gitlab__sha1(void)
+{
+	char hex[41], *code;
+	struct buf big = BUF_INIT;
+	struct forge_gitlab_line ln = { '+', 0, 4, 0, 0 };
+	int i;
+
+	forge_gitlab_sha1_hex(hex, "", 0);
+	CHECK_STR(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	forge_gitlab_sha1_hex(hex, "abc", 3);
+	CHECK_STR(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	forge_gitlab_sha1_hex(hex, "abcdbcdecdefdefgefghfghighijhijkijkljklm"
+			      "klmnlmnomnopnopq", 56);
+	CHECK_STR(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+	for (i = 0; i < 1000000; i++)
+		buf_putc(&big, 'a');
+	REQUIRE(big.len == 1000000);
+	forge_gitlab_sha1_hex(hex, big.ptr, big.len);
+	CHECK_STR(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	buf_release(&big);
+	/* GitLab's example: an added line 4 of a new file "b.txt"... */
+	code = forge_gitlab_line_code("b.txt", &ln);
+	forge_gitlab_sha1_hex(hex, "b.txt", 5);
+	CHECK(!strncmp(code, hex, 40));
+	CHECK_STR(code + 40, "_0_4");
+	free(code);
+}
+
+void test_gitlab__patch_line(void)
+{
+	static const char patch[] =
+		"@@ -2,5 +2,6 @@ int main\n"
+		" two\n"
+		"-three\n"
+		"+THREE\n"
+		"+three and a half\n"
+		" four\n"
+		" five\n"
+		"@@ -40 +41,0 @@\n"
+		"-forty\n"
+		"\\ No newline at end of file\n";
+	struct forge_gitlab_line ln;
+
+	CHECK_INT(forge_gitlab_patch_line(&ln, patch, FORGE_SIDE_RIGHT, 2), 0);
+	CHECK_INT(ln.type, ' ');
+	CHECK_INT(ln.old_pos, 2);
+	CHECK_INT(ln.new_pos, 2);
+	/* A removed line keeps the new-side number it sits before. */
+	CHECK_INT(forge_gitlab_patch_line(&ln, patch, FORGE_SIDE_LEFT, 3), 0);
+	CHECK_INT(ln.type, '-');
+	CHECK_INT(ln.old_pos, 3);
+	CHECK_INT(ln.new_pos, 3);
+	/* Added lines keep the old-side number they were inserted at. */
+	CHECK_INT(forge_gitlab_patch_line(&ln, patch, FORGE_SIDE_RIGHT, 4), 0);
+	CHECK_INT(ln.type, '+');
+	CHECK_INT(ln.old_pos, 4);
+	CHECK_INT(ln.new_pos, 4);
+	CHECK_INT(ln.index, 3);
+	CHECK_INT(forge_gitlab_patch_line(&ln, patch, FORGE_SIDE_RIGHT, 6), 0);
+	CHECK_INT(ln.type, ' ');
+	CHECK_INT(ln.old_pos, 5);
+	CHECK_INT(ln.hunk, 0);
+	CHECK_INT(forge_gitlab_patch_line(&ln, patch, FORGE_SIDE_LEFT, 40), 0);
+	CHECK_INT(ln.type, '-');
+	CHECK_INT(ln.new_pos, 41);
+	CHECK_INT(ln.hunk, 1);
+	CHECK_INT(forge_gitlab_patch_line(&ln, patch, FORGE_SIDE_RIGHT, 9),
+		  TEND_ENOTFOUND);
+	CHECK_INT(forge_gitlab_patch_line(&ln, patch, FORGE_SIDE_LEFT, 4), 0);
+	CHECK_INT(ln.type, ' ');
+	CHECK_INT(ln.new_pos, 5);
+	CHECK_INT(forge_gitlab_patch_line(&ln, "", FORGE_SIDE_LEFT, 1),
+		  TEND_ENOTFOUND);
+	CHECK_INT(forge_gitlab_patch_line(&ln, "@@ -x +1 @@\n+a\n",
+					  FORGE_SIDE_RIGHT, 1), TEND_ENOTFOUND);
+}
+
+void test_gitlab__parse_shapes(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	struct forge_files fl;
+	struct forge_notes nl;
+	const char *text;
+	static const char *const bad_pr[] = {
+		"", "[]", "null", "42", "{\"iid\":1}",
+		"{\"sha\":5,\"diff_refs\":[]}",
+		"{\"diff_refs\":{\"head_sha\":null},\"sha\":\"\"}",
+	};
+	static const char *const bad_files[] = {
+		"{}", "[1]", "[{}]", "[{\"new_path\":7}]", "[null]", "[[]]",
+		"nope",
+	};
+	static const char *const bad_discussions[] = {
+		"{}", "[1]", "[{\"id\":5,\"notes\":[]}]",
+		"[{\"id\":\"d\",\"notes\":{}}]",
+		"[{\"id\":\"d\",\"notes\":[7]}]",
+		"[{\"id\":\"d\",\"notes\":[{\"body\":\"x\"}]}]",
+	};
+	size_t i;
+
+	forge_pr_init(&pr);
+	for (i = 0; i < sizeof(bad_pr) / sizeof(*bad_pr); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_pr(&pr, bad_pr[i],
+						strlen(bad_pr[i]), &err),
+			  TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	/* Wrong types are left out, not trusted. */
+	text = "{\"iid\":\"3\",\"title\":7,\"sha\":\"abc\",\"draft\":\"yes\","
+	       "\"author\":[],\"changes_count\":\"1000+\","
+	       "\"source_project_id\":1,\"target_project_id\":\"2\","
+	       "\"references\":{\"full\":\"!3\"}}";
+	CHECK_INT(forge_gitlab_parse_pr(&pr, text, strlen(text), &err), 0);
+	CHECK_INT(pr.number, 3);
+	CHECK(pr.title == NULL);
+	CHECK_STR(pr.head_sha, "abc");
+	CHECK(pr.base_sha == NULL);
+	CHECK_INT(pr.draft, 0);
+	CHECK_INT(pr.fork, 0);
+	CHECK(pr.head_repo == NULL);
+	CHECK_INT(pr.changed_files, -1);
+	text = "{\"work_in_progress\":true,\"diff_refs\":{\"head_sha\":\"h\","
+	       "\"base_sha\":\"b\",\"start_sha\":\"s\"},\"sha\":\"old\","
+	       "\"changes_count\":\"12\",\"references\":"
+	       "{\"full\":\"a/b!3\"}}";
+	CHECK_INT(forge_gitlab_parse_pr(&pr, text, strlen(text), &err), 0);
+	CHECK_STR(pr.head_sha, "h");
+	CHECK_STR(pr.base_sha, "b");
+	CHECK_STR(pr.start_sha, "s");
+	CHECK_INT(pr.draft, 1);
+	CHECK_INT(pr.changed_files, 12);
+	CHECK_STR(pr.head_repo, "a/b");
+	forge_pr_release(&pr);
+
+	forge_files_init(&fl);
+	for (i = 0; i < sizeof(bad_files) / sizeof(*bad_files); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_files(&fl, bad_files[i],
+						   strlen(bad_files[i]), &err),
+			  TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	forge_files_release(&fl);
+	text = "[{\"new_path\":\"a\",\"old_path\":\"a\",\"diff\":"
+	       "\"--- a/a\\n+++ b/a\\n@@ -1 +1 @@\\n-x\\n+y\\n\","
+	       "\"a_mode\":\"100644\",\"b_mode\":\"10x\"},"
+	       "{\"new_path\":\"b\",\"diff\":\"\",\"a_mode\":\"100644\","
+	       "\"b_mode\":\"100644\"},"
+	       "{\"new_path\":\"c\",\"diff\":\"Binary files a/c and b/c "
+	       "differ\\n\",\"new_file\":true},"
+	       "{\"new_path\":\"d\",\"old_path\":\"d\",\"deleted_file\":true,"
+	       "\"diff\":\"\"},"
+	       "{\"new_path\":\"e\",\"old_path\":\"f\",\"renamed_file\":true,"
+	       "\"diff\":\"@@ -1 +1 @@\\n-a\\n+b\\n\",\"collapsed\":true}]";
+	CHECK_INT(forge_gitlab_parse_files(&fl, text, strlen(text), &err), 0);
+	REQUIRE(fl.nr == 5);
+	CHECK_STR(fl.items[0].patch, "@@ -1 +1 @@\n-x\n+y\n");
+	CHECK_INT(fl.items[0].old_mode, 0100644);
+	CHECK_INT(fl.items[0].new_mode, 0);
+	CHECK_INT(fl.items[0].additions, 1);
+	CHECK_INT(fl.items[0].deletions, 1);
+	CHECK_INT(fl.items[1].too_large, 1);
+	CHECK(fl.items[1].patch == NULL);
+	CHECK_INT(fl.items[2].binary, 1);
+	CHECK_INT(fl.items[2].status, FORGE_FILE_ADDED);
+	CHECK_INT(fl.items[3].status, FORGE_FILE_DELETED);
+	CHECK_INT(fl.items[3].too_large, 0);
+	CHECK_INT(fl.items[4].status, FORGE_FILE_RENAMED);
+	CHECK_STR(fl.items[4].old_path, "f");
+	CHECK_INT(fl.items[4].too_large, 1);
+	CHECK(fl.items[4].patch == NULL);
+	forge_files_release(&fl);
+
+	forge_notes_init(&nl);
+	for (i = 0; i < sizeof(bad_discussions) / sizeof(*bad_discussions);
+	     i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_discussions(&nl,
+			bad_discussions[i], strlen(bad_discussions[i]), &err),
+			  TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	forge_notes_release(&nl);
+	text = "[{\"id\":\"d1\",\"notes\":[{\"id\":1,\"system\":true},"
+	       "{\"id\":2,\"body\":\"x\",\"author\":{\"username\":"
+	       "\"project_7_bot_3f2a\"},\"position\":{\"position_type\":"
+	       "\"text\",\"old_path\":\"o\",\"new_path\":\"n\",\"old_line\":4,"
+	       "\"new_line\":null}},{\"id\":\"3\",\"author\":{\"username\":"
+	       "\"bob\",\"bot\":\"no\"},\"position\":{\"new_line\":-2}}]}]";
+	CHECK_INT(forge_gitlab_parse_discussions(&nl, text, strlen(text), &err),
+		  0);
+	REQUIRE(nl.nr == 2);
+	CHECK_STR(nl.items[0].id, "2");
+	CHECK_STR(nl.items[0].thread, "d1");
+	CHECK_INT(nl.items[0].author_is_bot, 1);
+	CHECK_STR(nl.items[0].path, "o");
+	CHECK_INT(nl.items[0].line, 4);
+	CHECK_INT(nl.items[0].side, FORGE_SIDE_LEFT);
+	CHECK_INT(nl.items[0].inline_note, 1);
+	CHECK_INT(nl.items[0].reply, 0);
+	CHECK_INT(nl.items[0].replies, 1);
+	CHECK_STR(nl.items[1].id, "3");
+	CHECK_INT(nl.items[1].author_is_bot, 0);
+	CHECK_INT(nl.items[1].inline_note, 0);
+	CHECK_INT(nl.items[1].line, 0);
+	CHECK_INT(nl.items[1].reply, 1);
+	CHECK_STR(nl.items[1].body, "");
+	forge_notes_release(&nl);
+	buf_release(&err);
+}
+
+void test_gitlab__get_pr(void)
+{
+	struct buf err = BUF_INIT;
+	char head[41], start[41], base[41];
+	struct forge_pr pr;
+	struct gl g;
+	json_t *j;
+
+	REQUIRE(gl_setup(&g) == 0);
+	gl_git(&g, "rev-parse feature", head);
+	gl_git(&g, "rev-parse main", start);
+	gl_git(&g, "merge-base main feature", base);
+	forge_pr_init(&pr);
+	CHECK_INT(forge_get_pr(g.f, 1, &pr, &err), 0);
+	CHECK_INT(pr.number, 1);
+	CHECK_STR(pr.title, "Add the feature");
+	CHECK_STR(pr.body, "The description.");
+	CHECK_STR(pr.author, "alice");
+	CHECK_STR(pr.head_sha, head);
+	CHECK_STR(pr.start_sha, start);
+	CHECK_STR(pr.base_sha, base);
+	CHECK_STR(pr.head_ref, "feature");
+	CHECK_STR(pr.base_ref, "main");
+	CHECK_STR(pr.head_repo, "group/proj");
+	CHECK_STR(pr.state, "opened");
+	CHECK_INT(pr.fork, 0);
+	CHECK_INT(pr.draft, 0);
+	CHECK_INT(pr.changed_files, 7);
+	CHECK_INT(pr.nr_comments, -1);
+	CHECK(pr.url && strstr(pr.url, "/group/proj/-/merge_requests/1"));
+	/* The project by path, URL-encoded as one segment. */
+	CHECK_INT(gl_count(&g, "GET", "/api/v4/projects/group%2Fproj/"
+			   "merge_requests/1"), 1);
+
+	/* A new commit on the branch of !2: a new head, the same base. */
+	CHECK_INT(forge_get_pr(g.f, 2, &pr, &err), 0);
+	CHECK_STR(pr.head_sha, head);
+	REQUIRE(gl_push(&g) == 0);
+	CHECK_INT(forge_get_pr(g.f, 2, &pr, &err), 0);
+	CHECK(strcmp(pr.head_sha, head) != 0);
+	CHECK_STR(pr.base_sha, base);
+	CHECK_STR(pr.head_ref, "feature2");
+
+	/* A draft from a fork. */
+	j = gl_call(&g, "POST", "/__control/mr", "{\"iid\":1,\"set\":"
+		    "{\"draft\":true,\"source_project_id\":8}}", NULL);
+	json_decref(j);
+	CHECK_INT(forge_get_pr(g.f, 1, &pr, &err), 0);
+	CHECK_INT(pr.draft, 1);
+	CHECK_INT(pr.fork, 1);
+	CHECK(pr.head_repo == NULL);
+
+	buf_reset(&err);
+	CHECK_INT(forge_get_pr(g.f, 9, &pr, &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "no merge request !9") != NULL);
+	CHECK(pr.head_sha == NULL);
+
+	/* The numeric id works as well; a wrong token is an auth error. */
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, "7", 0) == 0);
+	CHECK_INT(forge_get_pr(g.f, 1, &pr, &err), 0);
+	CHECK_INT(gl_count(&g, "GET", "/api/v4/projects/7/merge_requests/1"),
+		  1);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__bad_token(void)
+{
+	struct forge_context ctx;
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_free(g.f);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.kind = FORGE_GITLAB;
+	ctx.api_url = g.api;
+	ctx.repo = (char *)"group/proj";
+	ctx.token = (char *)"wrong";
+	REQUIRE(forge_open(&g.f, &ctx, &err) == 0);
+	forge_pr_init(&pr);
+	CHECK_INT(forge_get_pr(g.f, 1, &pr, &err), TEND_EAUTH);
+	CHECK(strstr(err.ptr, "wrong") == NULL);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__list_files(void)
+{
+	struct buf err = BUF_INIT;
+	const struct forge_file *ff;
+	struct forge_files fl;
+	struct forge_pr pr;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	json_decref(gl_call(&g, "POST", "/__control/config",
+			    "{\"too_large\":[\"big.txt\"]}", NULL));
+	forge_pr_init(&pr);
+	forge_files_init(&fl);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	CHECK_INT(forge_list_files(g.f, &pr, &fl, &err), 0);
+	CHECK_INT(fl.nr, 7);
+	CHECK_INT(fl.truncated, 0);
+
+	ff = gl_file(&fl, "src/a.c");
+	REQUIRE(ff != NULL);
+	CHECK_INT(ff->status, FORGE_FILE_MODIFIED);
+	CHECK(ff->patch && !strncmp(ff->patch, "@@ -2,12 +2,14 @@", 17));
+	CHECK(ff->patch && strstr(ff->patch, "\n@@ -22,7 +24,7 @@"));
+	CHECK_INT(ff->additions, 4);
+	CHECK_INT(ff->deletions, 2);
+	CHECK_INT(ff->old_mode, 0100644);
+	CHECK_INT(ff->new_mode, 0100644);
+
+	ff = gl_file(&fl, "gone.txt");
+	REQUIRE(ff != NULL);
+	CHECK_INT(ff->status, FORGE_FILE_DELETED);
+	CHECK_INT(ff->new_mode, 0);
+	CHECK(ff->patch && !strcmp(ff->patch, "@@ -1 +0,0 @@\n-gone\n"));
+
+	ff = gl_file(&fl, "moved.txt");
+	REQUIRE(ff != NULL);
+	CHECK_INT(ff->status, FORGE_FILE_RENAMED);
+	CHECK_STR(ff->old_path, "old.txt");
+	CHECK(ff->patch && strstr(ff->patch, "+kept 3\n"));
+
+	ff = gl_file(&fl, "new.txt");
+	REQUIRE(ff != NULL);
+	CHECK_INT(ff->status, FORGE_FILE_ADDED);
+	CHECK_INT(ff->old_mode, 0);
+
+	ff = gl_file(&fl, "bin.dat");
+	REQUIRE(ff != NULL);
+	CHECK_INT(ff->binary, 1);
+	CHECK(ff->patch == NULL);
+
+	ff = gl_file(&fl, "big.txt");
+	REQUIRE(ff != NULL);
+	CHECK_INT(ff->too_large, 1);
+	CHECK(ff->patch == NULL);
+
+	ff = gl_file(&fl, "mode.sh");
+	REQUIRE(ff != NULL);
+	CHECK_INT(ff->old_mode, 0100644);
+	CHECK_INT(ff->new_mode, 0100755);
+	CHECK_INT(ff->too_large, 0);
+	CHECK(ff->patch == NULL);
+	CHECK_INT(gl_count(&g, "GET", "/diffs?per_page=100&page=1"), 1);
+
+	forge_files_release(&fl);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__pagination_and_cap(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_files fl;
+	struct forge_pr pr;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, "7", 0) == 0);
+	forge_pr_init(&pr);
+	forge_files_init(&fl);
+	REQUIRE(forge_get_pr(g.f, 3, &pr, &err) == 0);
+	CHECK_INT(pr.changed_files, 250);
+	CHECK_INT(forge_list_files(g.f, &pr, &fl, &err), 0);
+	CHECK_INT(fl.nr, 250);
+	CHECK_INT(fl.truncated, 0);
+	CHECK_INT(gl_count(&g, "GET", "/diffs?per_page=100&page=1"), 1);
+	CHECK_INT(gl_count(&g, "GET", "/diffs?per_page=100&page=2"), 1);
+	CHECK_INT(gl_count(&g, "GET", "/diffs?per_page=100&page=3"), 1);
+	CHECK_INT(gl_count(&g, "GET", "/diffs?per_page=100&page=4"), 0);
+	forge_files_release(&fl);
+
+	/* GitLab's diff limits: "240+" and only 240 files listed. */
+	json_decref(gl_call(&g, "POST", "/__control/config",
+			    "{\"max_files\":240}", NULL));
+	REQUIRE(forge_get_pr(g.f, 3, &pr, &err) == 0);
+	CHECK_INT(pr.changed_files, -1);
+	CHECK_INT(forge_list_files(g.f, &pr, &fl, &err), 0);
+	CHECK_INT(fl.nr, 240);
+	CHECK_INT(fl.truncated, 1);
+	forge_files_release(&fl);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/* The four kinds of position, two ranges, a deleted and a renamed file. */
+void test_gitlab__post_review_positions(void)
+{
+	struct forge_inline c[7];
+	struct buf err = BUF_INIT;
+	char sha[41], want[64];
+	struct forge_pr pr;
+	struct gl g;
+	json_t *state, *ds, *d, *pos, *lr;
+	size_t i;
+	int seen = 0;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11,
+			  "added line <!-- tend:1 -->");
+	c[1] = gl_comment("src/a.c", FORGE_SIDE_LEFT, 5, 5, 5, 0,
+			  "removed line");
+	c[2] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 8, 8, 8, 8,
+			  "unchanged line");
+	c[3] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 9, 12, 0, 0,
+			  "range of new lines");
+	c[4] = gl_comment("src/a.c", FORGE_SIDE_LEFT, 24, 25, 0, 0,
+			  "range of old lines");
+	c[5] = gl_comment("gone.txt", FORGE_SIDE_LEFT, 1, 1, 1, 0,
+			  "deleted file");
+	c[6] = gl_comment("moved.txt", FORGE_SIDE_RIGHT, 3, 3, 0, 3,
+			  "renamed file");
+	c[6].old_path = "old.txt";
+	CHECK_INT(forge_post_review(g.f, &pr, c, 7,
+				    "the summary <!-- tend:s -->",
+				    "<!-- tend:s -->", &err), 0);
+	if (err.len)
+		printf("  %s\n", err.ptr);
+	state = gl_state(&g);
+	ds = gl_discussions(state);
+	CHECK_INT(json_array_size(ds), 8);
+	CHECK_INT(gl_nr_drafts(state), 0);
+	CHECK_INT(gl_count(&g, "POST", "/draft_notes/bulk_publish"), 1);
+	CHECK_INT(gl_count(&g, "PUT", "/publish"), 0);
+	forge_gitlab_sha1_hex(sha, "src/a.c", 7);
+	json_array_foreach(ds, i, d) {
+		json_t *n = json_array_get(json_object_get(d, "notes"), 0);
+		const char *body = json_string_value(json_object_get(n,
+								     "body"));
+
+		pos = json_object_get(n, "position");
+		if (!strcmp(body, "added line <!-- tend:1 -->")) {
+			CHECK(json_is_null(json_object_get(pos, "old_line")));
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"new_line")), 11);
+			CHECK_STR(json_string_value(json_object_get(pos,
+					"head_sha")), pr.head_sha);
+			seen |= 1;
+		} else if (!strcmp(body, "removed line")) {
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"old_line")), 5);
+			CHECK(json_is_null(json_object_get(pos, "new_line")));
+			seen |= 2;
+		} else if (!strcmp(body, "unchanged line")) {
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"old_line")), 8);
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"new_line")), 8);
+			seen |= 4;
+		} else if (!strcmp(body, "range of new lines")) {
+			lr = json_object_get(pos, "line_range");
+			snprintf(want, sizeof(want), "%s_9_9", sha);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "start"), "line_code")),
+				  want);
+			CHECK(json_is_null(json_object_get(
+				json_object_get(lr, "start"), "type")));
+			snprintf(want, sizeof(want), "%s_11_12", sha);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "end"), "line_code")),
+				  want);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "end"), "type")), "new");
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"new_line")), 12);
+			seen |= 8;
+		} else if (!strcmp(body, "range of old lines")) {
+			lr = json_object_get(pos, "line_range");
+			snprintf(want, sizeof(want), "%s_24_26", sha);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "start"), "line_code")),
+				  want);
+			snprintf(want, sizeof(want), "%s_25_27", sha);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "end"), "line_code")),
+				  want);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "end"), "type")), "old");
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"old_line")), 25);
+			CHECK(json_is_null(json_object_get(pos, "new_line")));
+			seen |= 16;
+		} else if (!strcmp(body, "deleted file")) {
+			CHECK_STR(json_string_value(json_object_get(pos,
+					"old_path")), "gone.txt");
+			seen |= 32;
+		} else if (!strcmp(body, "renamed file")) {
+			CHECK_STR(json_string_value(json_object_get(pos,
+					"old_path")), "old.txt");
+			CHECK_STR(json_string_value(json_object_get(pos,
+					"new_path")), "moved.txt");
+			seen |= 64;
+		} else if (!strcmp(body, "the summary <!-- tend:s -->")) {
+			CHECK(json_object_get(n, "position") == NULL);
+			seen |= 128;
+		}
+	}
+	CHECK_INT(seen, 255);
+	/* Ranges read the diff once, for both. */
+	CHECK_INT(gl_count(&g, "GET", "/diffs?"), 1);
+	json_decref(state);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__bad_position_rejected(void)
+{
+	struct forge_inline c[2];
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	struct gl g;
+	json_t *state, *reply;
+	long status;
+	char body[2048];
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	/* Line 18 is not in the diff: GitLab finds no line code. */
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11, "fine");
+	c[1] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 18, 18, 16, 18,
+			  "outside the diff");
+	CHECK_INT(forge_post_review(g.f, &pr, c, 2, NULL, NULL, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "line_code") != NULL);
+	CHECK(strstr(err.ptr, "comment 2 on 'src/a.c'") != NULL);
+	/* The first draft was made, then deleted: nothing half-published. */
+	CHECK_INT(gl_count(&g, "DELETE", "/draft_notes/"), 1);
+	state = gl_state(&g);
+	CHECK_INT(gl_nr_drafts(state), 0);
+	CHECK_INT(json_array_size(gl_discussions(state)), 0);
+	json_decref(state);
+
+	/* An added line given an old_line too. */
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 11, 11, "x");
+	buf_reset(&err);
+	CHECK_INT(forge_post_review(g.f, &pr, c, 1, NULL, NULL, &err),
+		  TEND_EINVALID);
+	/* An unchanged line missing its old side. */
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 8, 8, 0, 8, "x");
+	CHECK_INT(forge_post_review(g.f, &pr, c, 1, NULL, NULL, &err),
+		  TEND_EINVALID);
+	/* A range over two hunks is refused before anything is sent. */
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 12, 27, 0, 0, "x");
+	buf_reset(&err);
+	CHECK_INT(forge_post_review(g.f, &pr, c, 1, NULL, NULL, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "two hunks") != NULL);
+
+	/* The fake on its own: a range across hunks, stale SHAs, schema. */
+	{
+		char sha[41];
+
+		forge_gitlab_sha1_hex(sha, "src/a.c", 7);
+		snprintf(body, sizeof(body),
+			 "{\"note\":\"x\",\"position\":{\"position_type\":"
+			 "\"text\",\"base_sha\":\"%s\",\"start_sha\":\"%s\","
+			 "\"head_sha\":\"%s\",\"old_path\":\"src/a.c\","
+			 "\"new_path\":\"src/a.c\",\"new_line\":27,"
+			 "\"line_range\":{\"start\":{\"line_code\":"
+			 "\"%s_11_12\",\"type\":\"new\"},\"end\":{"
+			 "\"line_code\":\"%s_26_27\",\"type\":\"new\"}}}}",
+			 pr.base_sha, pr.start_sha, pr.head_sha, sha, sha);
+		reply = gl_call(&g, "POST", "/api/v4/projects/7/"
+				"merge_requests/1/draft_notes", body, &status);
+		CHECK_INT(status, 400);
+		json_decref(reply);
+		snprintf(body, sizeof(body),
+			 "{\"note\":\"x\",\"position\":{\"position_type\":"
+			 "\"text\",\"base_sha\":\"%s\",\"start_sha\":\"%s\","
+			 "\"head_sha\":\"%s\",\"old_path\":\"src/a.c\","
+			 "\"new_path\":\"src/a.c\",\"new_line\":12,"
+			 "\"line_range\":{\"start\":{\"line_code\":"
+			 "\"%s_11_11\",\"type\":\"new\",\"new_line\":11},"
+			 "\"end\":{\"line_code\":\"%s_11_12\",\"type\":"
+			 "\"new\"}}}}",
+			 pr.base_sha, pr.start_sha, pr.head_sha, sha, sha);
+		reply = gl_call(&g, "POST", "/api/v4/projects/7/"
+				"merge_requests/1/draft_notes", body, &status);
+		CHECK_INT(status, 400);
+		CHECK(json_is_object(json_object_get(reply, "message")));
+		json_decref(reply);
+	}
+
+	/* A push after the MR was read: the old diff_refs are refused. */
+	REQUIRE(forge_get_pr(g.f, 2, &pr, &err) == 0);
+	REQUIRE(gl_push(&g) == 0);
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11, "x");
+	CHECK_INT(forge_post_review(g.f, &pr, c, 1, NULL, NULL, &err),
+		  TEND_EINVALID);
+	state = gl_state(&g);
+	CHECK_INT(gl_nr_drafts(state), 0);
+	CHECK_INT(json_array_size(gl_discussions(state)), 0);
+	json_decref(state);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__job_token_readonly(void)
+{
+	struct forge_status st = { FORGE_STATE_SUCCESS, "tend", "ok", NULL,
+				   NULL, NULL, 0 };
+	struct forge_inline c;
+	struct buf err = BUF_INIT;
+	struct forge_files fl;
+	struct forge_pr pr;
+	char *url = NULL;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, "7", 1) == 0);
+	forge_pr_init(&pr);
+	forge_files_init(&fl);
+	CHECK_INT(forge_get_pr(g.f, 1, &pr, &err), 0);
+	CHECK_INT(forge_list_files(g.f, &pr, &fl, &err), 0);
+	c = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11, "x");
+	CHECK_INT(forge_post_review(g.f, &pr, &c, 1, NULL, NULL, &err),
+		  FORGE_EREADONLY);
+	CHECK_INT(forge_put_summary(g.f, &pr, NULL, "s", "s", &url, &err),
+		  FORGE_EREADONLY);
+	CHECK(url == NULL);
+	CHECK_INT(forge_set_status(g.f, &pr, &st, &err), FORGE_EREADONLY);
+	CHECK_INT(gl_count(&g, "GET", "/merge_requests/1"), 3);
+	/* A GitLab whose job token may not even read drafts: still
+	 * "read-only", not "bad token". */
+	gl_faults(&g, "[{\"method\":\"GET\",\"path\":\"/draft_notes\","
+		  "\"status\":403,\"body\":{\"message\":\"403 Forbidden\"}}]");
+	buf_reset(&err);
+	CHECK_INT(forge_post_review(g.f, &pr, &c, 1, NULL, NULL, &err),
+		  FORGE_EREADONLY);
+	CHECK(strstr(err.ptr, "draft notes") != NULL);
+	CHECK_INT(gl_count(&g, "POST", "/statuses/"), 1);
+	forge_files_release(&fl);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__store_then_drop_no_duplicates(void)
+{
+	struct forge_inline c[2];
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	struct gl g;
+	json_t *state;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	/* The first draft is stored, then the connection drops. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/draft_notes$\","
+		  "\"action\":\"store_then_drop\"}]");
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11, "one");
+	c[1] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 12, 12, 0, 12, "two");
+	CHECK_INT(forge_post_review(g.f, &pr, c, 2, NULL, NULL, &err), 0);
+	if (err.len)
+		printf("  %s\n", err.ptr);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(gl_discussions(state)), 2);
+	CHECK_INT(gl_nr_drafts(state), 0);
+	json_decref(state);
+	/* Two drafts and the publish. */
+	CHECK_INT(gl_count(&g, "POST", "/draft_notes"), 3);
+
+	/* The publish is stored, then dropped: not published twice. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/bulk_publish$\","
+		  "\"action\":\"store_then_drop\"}]");
+	c[0].body = "three";
+	CHECK_INT(forge_post_review(g.f, &pr, c, 1, NULL, NULL, &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(gl_discussions(state)), 3);
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "POST", "/bulk_publish"), 2);
+
+	/* A dropped draft that was never stored is sent again, once. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/draft_notes$\","
+		  "\"action\":\"drop\"}]");
+	c[0].body = "four";
+	CHECK_INT(forge_post_review(g.f, &pr, c, 1, NULL, NULL, &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(gl_discussions(state)), 4);
+	json_decref(state);
+
+	/* The summary note: found by its marker. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/notes$\","
+		  "\"action\":\"store_then_drop\"}]");
+	CHECK_INT(forge_post_review(g.f, &pr, NULL, 0, "sum <!-- m1 -->",
+				    "<!-- m1 -->", &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(gl_discussions(state)), 5);
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "POST", "/merge_requests/1/notes"), 1);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__drafts_left_and_foreign(void)
+{
+	struct forge_inline c[2];
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	struct gl g;
+	json_t *state, *reply;
+	char body[1024];
+	long status;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	/* A run died after its first draft: the same draft is reused. */
+	snprintf(body, sizeof(body),
+		 "{\"note\":\"one\",\"position\":{\"position_type\":\"text\","
+		 "\"base_sha\":\"%s\",\"start_sha\":\"%s\",\"head_sha\":\"%s\","
+		 "\"old_path\":\"src/a.c\",\"new_path\":\"src/a.c\","
+		 "\"new_line\":11}}", pr.base_sha, pr.start_sha, pr.head_sha);
+	reply = gl_call(&g, "POST", "/api/v4/projects/7/merge_requests/1/"
+			"draft_notes", body, &status);
+	CHECK_INT(status, 201);
+	json_decref(reply);
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11, "one");
+	c[1] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 12, 12, 0, 12, "two");
+	CHECK_INT(forge_post_review(g.f, &pr, c, 2, NULL, NULL, &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(gl_discussions(state)), 2);
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "POST", "/draft_notes"), 3);
+
+	/* Someone's own pending draft stays pending; ours go one by one. */
+	reply = gl_call(&g, "POST", "/api/v4/projects/7/merge_requests/1/"
+			"draft_notes", "{\"note\":\"my private thought\"}",
+			&status);
+	CHECK_INT(status, 201);
+	json_decref(reply);
+	c[0].body = "three";
+	c[1].body = "four";
+	CHECK_INT(forge_post_review(g.f, &pr, c, 2, NULL, NULL, &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(gl_discussions(state)), 4);
+	CHECK_INT(gl_nr_drafts(state), 1);
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "PUT", "/publish"), 2);
+	CHECK_INT(gl_count(&g, "POST", "/bulk_publish"), 1);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__list_notes_and_resolve(void)
+{
+	struct forge_inline c[2];
+	struct buf err = BUF_INIT;
+	struct forge_notes nl;
+	struct forge_pr pr;
+	struct gl g;
+	char body[256];
+	const char *thread = NULL;
+	size_t i;
+	int checked = 0;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	forge_notes_init(&nl);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11, "one");
+	c[1] = gl_comment("src/a.c", FORGE_SIDE_LEFT, 5, 5, 5, 0, "two");
+	REQUIRE(forge_post_review(g.f, &pr, c, 2, "summary", "summary",
+				  &err) == 0);
+	json_decref(gl_call(&g, "POST", "/__control/note",
+			    "{\"body\":\"changed the title\",\"system\":true}",
+			    NULL));
+	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), 0);
+	CHECK_INT(nl.nr, 3);
+	for (i = 0; i < nl.nr; i++)
+		if (!strcmp(nl.items[i].body, "one"))
+			thread = nl.items[i].thread;
+	REQUIRE(thread != NULL);
+	snprintf(body, sizeof(body), "{\"discussion_id\":\"%s\",\"body\":"
+		 "\"I disagree\",\"author\":\"human\"}", thread);
+	json_decref(gl_call(&g, "POST", "/__control/reply", body, NULL));
+	snprintf(body, sizeof(body), "%s", thread);
+	CHECK_INT(forge_resolve_thread(g.f, &pr, body, &err), 0);
+	forge_notes_release(&nl);
+	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), 0);
+	CHECK_INT(nl.nr, 4);
+	for (i = 0; i < nl.nr; i++) {
+		struct forge_note *n = &nl.items[i];
+
+		CHECK(n->id && n->thread && n->author);
+		if (!strcmp(n->body, "one")) {
+			CHECK_STR(n->thread, body);
+			CHECK_STR(n->author, "tend-bot");
+			CHECK_INT(n->author_is_bot, 1);
+			CHECK_INT(n->inline_note, 1);
+			CHECK_STR(n->path, "src/a.c");
+			CHECK_INT(n->line, 11);
+			CHECK_INT(n->side, FORGE_SIDE_RIGHT);
+			CHECK_INT(n->resolvable, 1);
+			CHECK_INT(n->resolved, 1);
+			CHECK_INT(n->reply, 0);
+			CHECK_INT(n->replies, 1);
+			checked |= 1;
+		} else if (!strcmp(n->body, "I disagree")) {
+			CHECK_STR(n->thread, body);
+			CHECK_STR(n->author, "human");
+			CHECK_INT(n->author_is_bot, 0);
+			CHECK_INT(n->reply, 1);
+			CHECK_INT(n->replies, 0);
+			CHECK_INT(n->inline_note, 0);
+			checked |= 2;
+		} else if (!strcmp(n->body, "two")) {
+			CHECK_INT(n->line, 5);
+			CHECK_INT(n->side, FORGE_SIDE_LEFT);
+			CHECK_INT(n->resolved, 0);
+			checked |= 4;
+		} else if (!strcmp(n->body, "summary")) {
+			CHECK_INT(n->inline_note, 0);
+			CHECK(n->path == NULL);
+			CHECK_INT(n->resolvable, 0);
+			checked |= 8;
+		}
+	}
+	CHECK_INT(checked, 15);
+	CHECK_INT(forge_resolve_thread(g.f, &pr, "0123abcd", &err),
+		  TEND_ENOTFOUND);
+	forge_notes_release(&nl);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__put_summary(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	char *url = NULL, *id;
+	struct gl g;
+	json_t *state, *n;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	CHECK_INT(forge_put_summary(g.f, &pr, NULL, "first <!-- s -->",
+				    "<!-- s -->", &url, &err), 0);
+	REQUIRE(url != NULL);
+	CHECK(!strncmp(url, pr.url, strlen(pr.url)));
+	id = strstr(url, "#note_");
+	REQUIRE(id != NULL);
+	id += 6;
+	CHECK_INT(forge_put_summary(g.f, &pr, id, "second <!-- s -->",
+				    "<!-- s -->", NULL, &err), 0);
+	state = gl_state(&g);
+	REQUIRE(json_array_size(gl_discussions(state)) == 1);
+	n = json_array_get(json_object_get(json_array_get(
+		gl_discussions(state), 0), "notes"), 0);
+	CHECK_STR(json_string_value(json_object_get(n, "body")),
+		  "second <!-- s -->");
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "PUT", "/notes/"), 1);
+	free(url);
+	url = NULL;
+	/* Without the MR's URL at hand, it is read. */
+	free(pr.url);
+	pr.url = NULL;
+	CHECK_INT(forge_put_summary(g.f, &pr, "999999", "x", NULL, &url, &err),
+		  TEND_ENOTFOUND);
+	CHECK_INT(forge_put_summary(g.f, &pr, NULL, "third", "third", &url,
+				    &err), 0);
+	CHECK(url && strstr(url, "/-/merge_requests/1#note_"));
+	free(url);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__set_status(void)
+{
+	struct forge_status st = { FORGE_STATE_SUCCESS, "tend review",
+				   "all good", NULL, "https://ci.example/1",
+				   NULL, 0 };
+	struct buf err = BUF_INIT, title = BUF_INIT;
+	struct forge_pr pr;
+	struct gl g;
+	json_t *state, *ss, *s;
+	const char *desc;
+	size_t i, chars = 0;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	CHECK_INT(forge_set_status(g.f, &pr, &st, &err), 0);
+	st.state = FORGE_STATE_NEUTRAL;
+	CHECK_INT(forge_set_status(g.f, &pr, &st, &err), 0);
+	st.state = FORGE_STATE_FAILURE;
+	st.target_url = NULL;
+	for (i = 0; i < 150; i++)
+		buf_puts(&title, "\xc3\xa9x");
+	st.title = title.ptr;
+	CHECK_INT(forge_set_status(g.f, &pr, &st, &err), 0);
+	st.state = FORGE_STATE_ERROR;
+	st.title = "broke";
+	CHECK_INT(forge_set_status(g.f, &pr, &st, &err), 0);
+	state = gl_state(&g);
+	ss = json_object_get(state, "statuses");
+	REQUIRE(json_array_size(ss) == 4);
+	s = json_array_get(ss, 0);
+	CHECK_STR(json_string_value(json_object_get(s, "status")), "success");
+	CHECK_STR(json_string_value(json_object_get(s, "name")), "tend review");
+	CHECK_STR(json_string_value(json_object_get(s, "sha")), pr.head_sha);
+	CHECK_STR(json_string_value(json_object_get(s, "target_url")),
+		  "https://ci.example/1");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(ss, 1),
+						    "status")), "canceled");
+	s = json_array_get(ss, 2);
+	CHECK_STR(json_string_value(json_object_get(s, "status")), "failed");
+	desc = json_string_value(json_object_get(s, "description"));
+	REQUIRE(desc != NULL);
+	for (i = 0; desc[i]; i++)
+		chars += ((unsigned char)desc[i] & 0xc0) != 0x80;
+	CHECK_INT(chars, 255);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(ss, 3),
+						    "status")), "failed");
+	json_decref(state);
+
+	/* A status POST stored, then dropped: seen on re-read, not re-sent. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/statuses/\","
+		  "\"action\":\"store_then_drop\"}]");
+	st.state = FORGE_STATE_SUCCESS;
+	CHECK_INT(forge_set_status(g.f, &pr, &st, &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(state, "statuses")), 5);
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "POST", "/statuses/"), 5);
+	buf_release(&title);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__retries(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_files fl;
+	struct forge_pr pr;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	forge_files_init(&fl);
+	gl_faults(&g, "[{\"method\":\"GET\",\"path\":\"/merge_requests/1$\","
+		  "\"status\":500},"
+		  "{\"method\":\"GET\",\"path\":\"/diffs\",\"status\":429,"
+		  "\"headers\":{\"Retry-After\":\"7\"},\"body\":"
+		  "{\"message\":\"429 Too Many Requests\"}}]");
+	CHECK_INT(forge_get_pr(g.f, 1, &pr, &err), 0);
+	CHECK_INT(gl_count(&g, "GET", "/merge_requests/1"), 2);
+	CHECK_INT(g.nr_sleeps, 1);
+	CHECK_INT(forge_list_files(g.f, &pr, &fl, &err), 0);
+	CHECK_INT(fl.nr, 7);
+	CHECK_INT(g.nr_sleeps, 2);
+	CHECK_INT(g.sleeps[1], 7000);
+	CHECK_INT(gl_count(&g, "GET", "/diffs"), 2);
+	forge_files_release(&fl);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__malformed_answers(void)
+{
+	static const char *const faults[] = {
+		"[{\"path\":\"/merge_requests/1$\",\"status\":200,"
+		"\"body\":\"<html>not json\"}]",
+		"[{\"path\":\"/merge_requests/1$\",\"status\":200,"
+		"\"body\":[1,2]}]",
+		"[{\"path\":\"/merge_requests/1$\",\"status\":200,"
+		"\"body\":{\"iid\":1,\"diff_refs\":7}}]",
+		"[{\"path\":\"/diffs\",\"status\":200,\"body\":{\"a\":1}}]",
+		"[{\"path\":\"/diffs\",\"status\":200,\"body\":[{\"x\":1}]}]",
+		"[{\"path\":\"/diffs\",\"status\":200,\"body\":[],"
+		"\"headers\":{\"x-next-page\":\"1\"}}]",
+		"[{\"path\":\"/discussions\",\"status\":200,"
+		"\"body\":[{\"id\":\"d\",\"notes\":\"no\"}]}]",
+		"[{\"path\":\"/discussions\",\"status\":200,"
+		"\"body\":[],\"headers\":{\"x-next-page\":\"1\"}}]",
+		"[{\"path\":\"/notes$\",\"method\":\"POST\",\"status\":201,"
+		"\"body\":{\"id\":null}}]",
+		"[{\"path\":\"/draft_notes$\",\"method\":\"POST\","
+		"\"status\":201,\"body\":\"[\"}]",
+	};
+	struct buf err = BUF_INIT;
+	struct forge_files fl;
+	struct forge_notes nl;
+	struct forge_inline c;
+	struct forge_pr pr, good;
+	char *url = NULL;
+	struct gl g;
+	size_t i;
+	int rc;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	forge_pr_init(&good);
+	REQUIRE(forge_get_pr(g.f, 1, &good, &err) == 0);
+	c = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 11, 0, 11, "x");
+	for (i = 0; i < sizeof(faults) / sizeof(*faults); i++) {
+		forge_files_init(&fl);
+		forge_notes_init(&nl);
+		gl_faults(&g, faults[i]);
+		buf_reset(&err);
+		if (strstr(faults[i], "/merge_requests/1$"))
+			rc = forge_get_pr(g.f, 1, &pr, &err);
+		else if (strstr(faults[i], "/diffs"))
+			rc = forge_list_files(g.f, &good, &fl, &err);
+		else if (strstr(faults[i], "/discussions"))
+			rc = forge_list_notes(g.f, &good, &nl, &err);
+		else if (strstr(faults[i], "/notes$"))
+			rc = forge_put_summary(g.f, &good, NULL, "b", "b", &url,
+					       &err);
+		else
+			rc = forge_post_review(g.f, &good, &c, 1, NULL, NULL,
+					       &err);
+		if (rc != TEND_EINVALID)
+			printf("  fault %zu: rc %d (%s)\n", i, rc, err.ptr);
+		CHECK_INT(rc, TEND_EINVALID);
+		CHECK(err.len > 0);
+		forge_files_release(&fl);
+		forge_notes_release(&nl);
+	}
+	CHECK(url == NULL);
+	forge_pr_release(&pr);
+	forge_pr_release(&good);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/* A server that pages by Link alone; a link elsewhere is not followed. */
+void test_gitlab__link_pagination(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_notes nl;
+	struct forge_pr pr;
+	struct gl g;
+	char faults[1024];
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	forge_notes_init(&nl);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	REQUIRE(forge_put_summary(g.f, &pr, NULL, "hello", "hello", NULL,
+				  &err) == 0);
+	snprintf(faults, sizeof(faults),
+		 "[{\"path\":\"/discussions\\\\?per_page=100&page=1$\","
+		 "\"status\":200,\"body\":[],\"headers\":{\"Link\":"
+		 "\"<%s/projects/7/merge_requests/1/discussions?"
+		 "per_page=100&page=2>; rel=\\\"next\\\"\"}},"
+		 "{\"path\":\"/discussions\\\\?per_page=100&page=2$\","
+		 "\"status\":200,\"body\":[{\"id\":\"d9\",\"notes\":"
+		 "[{\"id\":9,\"body\":\"paged\"}]}],\"headers\":{\"Link\":"
+		 "\"<http://elsewhere.example/x?page=3>; rel=\\\"next\\\"\"}}]",
+		 g.api);
+	gl_faults(&g, faults);
+	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), 0);
+	REQUIRE(nl.nr == 1);
+	CHECK_STR(nl.items[0].body, "paged");
+	CHECK_INT(gl_count(&g, "GET", "/discussions"), 2);
+	forge_notes_release(&nl);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
