@@ -14,7 +14,7 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 FUZZ_TIME ?= 30
 BUILD ?= build/release
-VERSION := 0.1.0
+VERSION := 0.2.0
 
 PKGS := libcurl jansson libgit2 tree-sitter libpcre2-8 zlib yaml-0.1
 
