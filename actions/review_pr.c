@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "actions/review_pr.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/xalloc.h"
 #include "forge/git.h"
 #include "review/diff_git.h"
@@ -174,15 +176,129 @@ static int actions_pr_build_diff(struct review_diff *out,
 	return 0;
 }
 
+static void actions_pr_base64(struct buf *out, const char *s)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(s), i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16 |
+			     (unsigned char)s[i + 1] << 8 |
+			     (unsigned char)s[i + 2];
+
+		buf_putc(out, tab[v >> 18]);
+		buf_putc(out, tab[(v >> 12) & 63]);
+		buf_putc(out, tab[(v >> 6) & 63]);
+		buf_putc(out, tab[v & 63]);
+	}
+	if (n - i == 1) {
+		unsigned v = (unsigned char)s[i] << 16;
+
+		buf_putc(out, tab[v >> 18]);
+		buf_putc(out, tab[(v >> 12) & 63]);
+		buf_puts(out, "==");
+	} else if (n - i == 2) {
+		unsigned v = (unsigned char)s[i] << 16 |
+			     (unsigned char)s[i + 1] << 8;
+
+		buf_putc(out, tab[v >> 18]);
+		buf_putc(out, tab[(v >> 12) & 63]);
+		buf_putc(out, tab[(v >> 6) & 63]);
+		buf_putc(out, '=');
+	}
+}
+
+/* The host of an http(s) URL, into `out`; 0, or -1 when it has none. */
+static int actions_pr_host(char *out, size_t size, const char *url)
+{
+	const char *p = strstr(url, "://"), *e, *at;
+	size_t n;
+
+	if (!p)
+		return -1;
+	p += 3;
+	e = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(e - p));
+	if (at)
+		p = at + 1;
+	n = (size_t)(e - p);
+	if (!n || n >= size)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
 /*
- * Resolve the PR's head and base in the checkout; the merge-base is what
- * the forge diffs from (GitLab names it: diff_refs.base_sha).
+ * The checkout lacks the PR's commits (a shallow or single-branch clone):
+ * fetch the PR's head ref and its base branch from origin. The token goes
+ * along only to an https origin on the forge's own host.
  */
-static int actions_pr_commits(git_repository *repo, const struct forge_pr *pr,
+static int actions_pr_fetch(git_repository *repo,
+			    const struct forge_context *ctx,
+			    const struct forge_pr *pr, struct buf *err)
+{
+	char *url = forge_context_remote_url(git_repository_workdir(repo));
+	char host[256], fhost[256], *specs[2];
+	struct buf auth = BUF_INIT, cred = BUF_INIT;
+	size_t n = 0;
+	int rc;
+
+	if (!url)
+		return error_set(err, TEND_EINVALID, "no origin remote to "
+				 "fetch the pull request from");
+	if (ctx->kind == FORGE_GITLAB)
+		specs[n++] = xasprintf("+refs/merge-requests/%ld/head:"
+				       "refs/tend/head", pr->number);
+	else
+		specs[n++] = xasprintf("+refs/pull/%ld/head:refs/tend/head",
+				       pr->number);
+	if (pr->base_ref)
+		specs[n++] = xasprintf("+refs/heads/%s:refs/tend/base",
+				       pr->base_ref);
+	if (ctx->token && !strncmp(url, "https://", 8) && ctx->server_url &&
+	    !actions_pr_host(host, sizeof(host), url) &&
+	    !actions_pr_host(fhost, sizeof(fhost), ctx->server_url) &&
+	    !strcasecmp(host, fhost)) {
+		buf_printf(&cred, "%s:%s", ctx->kind == FORGE_GITHUB ?
+			   "x-access-token" : ctx->token_job ?
+			   "gitlab-ci-token" : "oauth2", ctx->token);
+		buf_puts(&auth, "Authorization: Basic ");
+		actions_pr_base64(&auth, cred.ptr);
+		redact_add(auth.ptr + strlen("Authorization: Basic "));
+	}
+	log_info("fetching the pull request's commits from origin");
+	rc = forge_git_fetch(repo, url, (const char *const *)specs, n,
+			     auth.len ? auth.ptr : NULL, err);
+	while (n)
+		free(specs[--n]);
+	buf_release(&auth);
+	buf_release(&cred);
+	free(url);
+	return rc;
+}
+
+/*
+ * Resolve the PR's head and base in the checkout, fetching them when they
+ * are missing; the merge-base is what the forge diffs from (GitLab names
+ * it: diff_refs.base_sha).
+ */
+static int actions_pr_commits(git_repository *repo,
+			      const struct forge_context *ctx,
+			      const struct forge_pr *pr,
 			      git_oid *head, git_oid *mb, struct buf *err)
 {
 	git_oid base;
+	struct buf e = BUF_INIT;
 
+	if ((forge_git_resolve(head, repo, pr->head_sha, err) < 0 ||
+	     !pr->base_sha || forge_git_resolve(&base, repo, pr->base_sha,
+						err) < 0) &&
+	    actions_pr_fetch(repo, ctx, pr, &e) < 0)
+		log_warn("%s", e.ptr);
+	buf_release(&e);
+	buf_reset(err);
 	if (forge_git_resolve(head, repo, pr->head_sha, err) < 0) {
 		buf_reset(err);
 		return error_set(err, TEND_EINVALID,
@@ -337,7 +453,7 @@ int actions_review_pr(struct review_result *out,
 
 	if ((rc = forge_git_open(&repo, opts->review.repo_path, err)) < 0)
 		goto out;
-	if ((rc = actions_pr_commits(repo, &oc->pr, &head, &mb, err)) < 0)
+	if ((rc = actions_pr_commits(repo, ctx, &oc->pr, &head, &mb, err)) < 0)
 		goto out;
 	out->base_rev = xstrdup(oc->pr.base_ref ? oc->pr.base_ref : "base");
 	out->head_rev = xstrdup(oc->pr.head_ref ? oc->pr.head_ref : "head");

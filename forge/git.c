@@ -210,3 +210,33 @@ char *forge_git_head_branch(git_repository *repo)
 	git_reference_free(head);
 	return name;
 }
+
+int forge_git_fetch(git_repository *repo, const char *url,
+		    const char *const *refspecs, size_t nr,
+		    const char *auth_header, struct buf *err)
+{
+	git_remote *remote = NULL;
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	git_strarray specs = { (char **)refspecs, nr };
+	char *headers[1];
+	int rc;
+
+	forge_git_init_once();
+	if (git_remote_create_anonymous(&remote, repo, url) < 0)
+		return error_set(err, TEND_EINVALID,
+				 "cannot fetch from the origin remote: %s",
+				 forge_git_errmsg());
+	if (auth_header) {
+		headers[0] = (char *)auth_header;
+		fo.custom_headers.strings = headers;
+		fo.custom_headers.count = 1;
+	}
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	rc = git_remote_fetch(remote, &specs, &fo, NULL);
+	if (rc < 0)
+		rc = error_set(err, TEND_ERROR, "fetch from the origin remote "
+			       "failed: %s", forge_git_errmsg());
+	git_remote_free(remote);
+	return rc < 0 ? rc : 0;
+}

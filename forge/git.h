@@ -65,4 +65,15 @@ int forge_git_attr_bool(git_repository *repo, const char *path,
 /* The short name of the branch HEAD points to, or NULL when detached. */
 char *forge_git_head_branch(git_repository *repo);
 
+/*
+ * Fetch `refspecs` from the repository at `url` (an anonymous remote, so
+ * nothing is written to the config), with no tags and no FETCH_HEAD. An
+ * `auth_header` ("Authorization: Basic ...") is sent with every request;
+ * the caller decides whether the URL may see it. TEND_EINVALID for a URL
+ * libgit2 cannot use, TEND_ERROR when the fetch fails.
+ */
+int forge_git_fetch(git_repository *repo, const char *url,
+		    const char *const *refspecs, size_t nr,
+		    const char *auth_header, struct buf *err);
+
 #endif

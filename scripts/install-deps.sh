@@ -40,6 +40,8 @@ case $what in
 test|fuzz|bench|all)
 	need_cmd git git
 	need_cmd python3 python3
+	# t0402 reads action.yml and the GitLab template with PyYAML.
+	python3 -c 'import yaml' >/dev/null 2>&1 || missing="$missing python3-yaml"
 	need_cmd bwrap bubblewrap
 	need_cmd curl curl
 	;;
