@@ -40,6 +40,15 @@ git checkout -q -b forkcfg
 printf 'review:\n  fail_level: none\nchecks:\n  disable: [hygiene]\n' >.tend.yml
 git add -A && git commit -qm "quiet, please"
 forkhead=$(git rev-parse HEAD)
+# A branch with 120 findings, for check-run annotations in batches.
+git checkout -q -b many feature
+i=1
+while [ $i -le 120 ]; do
+	printf 'console.log(%d);\n' $i
+	i=$((i + 1))
+done >many.js
+git add -A && git commit -qm many
+manyhead=$(git rev-parse HEAD)
 git checkout -q feature
 head=$(git rev-parse HEAD)
 base=$(git rev-parse main)
@@ -51,7 +60,7 @@ start_server() {
 	shift
 	python3 "$lib/fakegithub.py" --repo repo --owner o --name r \
 		--pr 1:main:feature --pr 2:main:feature:fork \
-		--pr 3:main:forkcfg:fork --token "$tok" \
+		--pr 3:main:forkcfg:fork --pr 4:main:many --token "$tok" \
 		--readonly-token "$ro" --no-checks-token "$nochecks" \
 		--port-file port --log "$log" --timeout 300 --watch-parent \
 		"$@" >/dev/null 2>server.err &
@@ -192,6 +201,25 @@ contains "$err" "using the base branch's configuration"
 	fail "the fork's config switched the checks off"
 contains "$(py 's["check_runs"][0]["conclusion"]')" failure
 stop_server
+(cd repo && git checkout -q feature) || fail "checkout feature"
+head=$save
+event 1 o/r
+
+# ---- 124 findings, 2 inline: 122 annotations, sent 50 at a time ----
+printf 'review:\n  max_comments: 2\n' >repo/.tend.yml
+(cd repo && git checkout -q many) || fail "checkout many"
+save=$head
+head=$manyhead
+event 4 o/r
+start_server annotations
+run_tend 1
+[ "$(py 'len(s["check_runs"][0]["annotations"])')" = 122 ] ||
+	fail "want 122 annotations"
+[ "$(count POST '/check-runs$')" = 1 ] || fail "one check run"
+[ "$(count PATCH '/check-runs/')" = 2 ] || fail "two more batches"
+[ "$(refused)" = 0 ] || fail "a request was refused"
+stop_server
+rm repo/.tend.yml
 (cd repo && git checkout -q feature) || fail "checkout feature"
 head=$save
 event 1 o/r
