@@ -1,0 +1,778 @@
+/*
+ * test_loop.c - the agent tool loop and agent definitions, with a scripted
+ * in-process model (no network): the normal read-then-submit flow, errors
+ * the model corrects, every budget and stop reason, the transcript, and
+ * the size of the reviewer's fixed prompt.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agents/agent.h"
+#include "agents/loop.h"
+#include "agents/router.h"
+#include "agents/tools.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "tests/unit/test.h"
+
+/* One scripted model turn. */
+struct turn {
+	const char *text;
+	const char *name[3];	/* tool calls, NULL-ended */
+	const char *args[3];
+	long in, out;		/* usage */
+	int rc;			/* < 0: fail the call */
+	long advance_ms;	/* the fake clock moves this much */
+};
+
+struct fake {
+	const struct turn *turns;
+	size_t nr, next;
+	long clock;
+	/* what the last request held */
+	size_t last_nr_tools;
+	size_t last_nr_msgs;
+	char last_user[512];
+	int saw_error_result;
+	char last_tool_text[1024];
+	long last_timeout;
+};
+
+static int fake_complete(void *data, const struct agent_request *req,
+			 struct agent_response *out, struct buf *err)
+{
+	struct fake *f = data;
+	const struct turn *t;
+	size_t i;
+
+	f->last_nr_tools = req->nr_tools;
+	f->last_nr_msgs = req->nr_msgs;
+	f->last_timeout = req->timeout_ms;
+	f->saw_error_result = 0;
+	for (i = 0; i < req->nr_msgs; i++) {
+		const struct agent_message *m = &req->msgs[i];
+
+		if (m->role == AGENT_ROLE_USER && m->text)
+			snprintf(f->last_user, sizeof(f->last_user), "%s",
+				 m->text);
+		if (m->role == AGENT_ROLE_TOOL) {
+			f->saw_error_result = m->is_error;
+			snprintf(f->last_tool_text,
+				 sizeof(f->last_tool_text), "%s", m->text);
+		}
+	}
+	if (f->next >= f->nr)
+		return error_set(err, TEND_ERROR, "script used up");
+	t = &f->turns[f->next++];
+	f->clock += t->advance_ms;
+	if (t->rc < 0)
+		return error_set(err, t->rc, "fake model failed");
+	out->text = strdup(t->text ? t->text : "");
+	out->model = strdup("fake/model-1");
+	out->usage.input = t->in;
+	out->usage.output = t->out;
+	for (i = 0; i < 3 && t->name[i]; i++)
+		agent_response_add_call(out, NULL, t->name[i], t->args[i]);
+	out->stop = out->nr_calls ? AGENT_STOP_TOOL_USE : AGENT_STOP_END;
+	return 0;
+}
+
+static long fake_now(void *data)
+{
+	return ((struct fake *)data)->clock;
+}
+
+/* $1 per 1000 tokens in or out: easy sums. */
+static double fake_cost(void *data, const char *model,
+			const struct agent_usage *u)
+{
+	(void)data;
+	if (!model || strcmp(model, "fake/model-1"))
+		return -1;
+	return (double)(u->input + u->output) / 1000.0;
+}
+
+static struct agent_tools_env env;
+static struct agent_def def;
+static struct agent_message opening;
+
+static void setup(void)
+{
+	struct buf err = BUF_INIT;
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/repo", test_tmpdir());
+	test_sh("mkdir -p '%s' && printf 'int main(void)\\n{\\n"
+		"\\treturn 0;\\n}\\n' > '%s/main.c'", path, path);
+	if (agent_tools_env_init(&env, path, &err) < 0)
+		test__fail_str(__FILE__, __LINE__, "env", err.ptr, "");
+	agent_def_builtin(&def, "reviewer", NULL);
+	memset(&opening, 0, sizeof(opening));
+	opening.role = AGENT_ROLE_USER;
+	opening.text = (char *)"Review this change:\n   1| int main(void)";
+	buf_release(&err);
+}
+
+static void teardown(void)
+{
+	agent_tools_env_release(&env);
+	agent_def_release(&def);
+}
+
+static void opts_for(struct agent_loop_opts *o, struct fake *f)
+{
+	memset(o, 0, sizeof(*o));
+	o->def = &def;
+	o->complete = fake_complete;
+	o->complete_data = f;
+	o->cost = fake_cost;
+	o->now_ms = fake_now;
+	o->now_data = f;
+	o->env = &env;
+	o->msgs = &opening;
+	o->nr_msgs = 1;
+	o->model = "fake/model-1";
+}
+
+static int run(struct agent_loop_result *r, struct fake *f,
+	       const struct turn *turns, size_t nr,
+	       const struct agent_budget *b, int keep)
+{
+	struct agent_loop_opts o;
+	struct buf err = BUF_INIT;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->turns = turns;
+	f->nr = nr;
+	opts_for(&o, f);
+	if (b)
+		o.budget = *b;
+	o.keep_transcript = keep;
+	rc = agent_loop_run(r, &o, &err);
+	if (rc)
+		test__fail_str(__FILE__, __LINE__, "run", err.ptr, "");
+	buf_release(&err);
+	return rc;
+}
+
+#define NR(a) (sizeof(a) / sizeof((a)[0]))
+
+#define SUBMIT_OK \
+	"{\"summary\":\"one bug\",\"comments\":[{\"path\":\"main.c\"," \
+	"\"line\":3,\"severity\":\"warning\",\"body\":\"why 0?\"," \
+	"\"quote\":\"\\treturn 0;\",\"suggestion\":null}]}"
+#define READ_MAIN "{\"path\":\"main.c\"}"
+
+void test_loop__read_then_submit(void)
+{
+	static const struct turn t[] = {
+		{ "let me look", { "read_file" }, { READ_MAIN }, 100, 10, 0,
+		  0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 200, 30, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+	const json_t *c;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_STR(agent_loop_stop_name(r.stop), "submitted");
+	CHECK_INT(r.steps, 2);
+	CHECK_INT(r.usage.input, 300);
+	CHECK_INT(r.usage.output, 40);
+	CHECK_INT(r.tokens, 340);
+	CHECK(r.cost_known);
+	CHECK(r.cost_usd > 0.339 && r.cost_usd < 0.341);
+	CHECK_INT(r.tool_calls, 2);
+	CHECK_INT(r.tool_errors, 0);
+	CHECK_STR(r.final_tool, "submit_review");
+	CHECK_STR(r.text, "let me look");
+	REQUIRE(r.nr_models == 1);
+	CHECK_STR(r.models[0], "fake/model-1");
+	REQUIRE(r.review != NULL);
+	CHECK_STR(json_string_value(json_object_get(r.review, "summary")),
+		  "one bug");
+	c = json_array_get(json_object_get(r.review, "comments"), 0);
+	REQUIRE(c != NULL);
+	CHECK_INT(json_integer_value(json_object_get(c, "line")), 3);
+	CHECK_STR(json_string_value(json_object_get(c, "quote")),
+		  "\treturn 0;");
+	CHECK(json_object_get(c, "suggestion") == NULL);	/* null dropped */
+	/* the model read the file with line numbers, as plain data */
+	CHECK(strstr(f.last_tool_text, "   3| \treturn 0;") != NULL);
+	CHECK(!f.saw_error_result);
+	CHECK_INT(f.last_nr_tools, 5);
+	/* transcript: user, assistant+call, tool result, assistant+submit */
+	CHECK_INT(r.nr_msgs, 4);
+	CHECK_INT(r.msgs[0].role, AGENT_ROLE_USER);
+	CHECK_INT(r.msgs[2].role, AGENT_ROLE_TOOL);
+	CHECK_STR(r.msgs[2].tool_call_id, r.msgs[1].calls[0].id);
+	CHECK(strstr(r.note, "submit_review called after 2 steps") != NULL);
+	/* the env's allowed set is restored */
+	CHECK(env.allowed == NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__malformed_args_corrected(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { "{\"path\": \"main.c\"" }, 10, 1,
+		  0, 0 },
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.steps, 3);
+	CHECK_INT(r.tool_errors, 1);
+	REQUIRE(r.nr_msgs >= 3);
+	CHECK(r.msgs[2].is_error);
+	CHECK(strncmp(r.msgs[2].text, "error: arguments for read_file are "
+		      "not valid JSON", 47) == 0);
+	CHECK(strstr(r.msgs[2].text, "column") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__schema_error_corrected(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { "{\"file\":\"main.c\"}" }, 10, 1,
+		  0, 0 },
+		{ NULL, { "read_file", "search" },
+		  { READ_MAIN, "{\"pattern\":\"return\"}" }, 10, 1, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.tool_calls, 4);
+	CHECK_INT(r.tool_errors, 1);
+	REQUIRE(r.nr_msgs >= 6);
+	CHECK(r.msgs[2].is_error);
+	CHECK(strstr(r.msgs[2].text, "invalid arguments for read_file") !=
+	      NULL);
+	CHECK(strstr(r.msgs[2].text, "\"file\"") != NULL);
+	/* two calls in one turn: two results, in order, no error */
+	CHECK_INT(r.msgs[4].role, AGENT_ROLE_TOOL);
+	CHECK_INT(r.msgs[5].role, AGENT_ROLE_TOOL);
+	CHECK(!r.msgs[4].is_error && !r.msgs[5].is_error);
+	CHECK(strstr(r.msgs[5].text, "main.c:3:") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__unknown_tool_is_an_error_result(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "write_file" }, { "{}" }, 10, 1, 0, 0 },
+		{ NULL, { "submit_review" },
+		  { "{\"summary\":\"ok\",\"comments\":[]}" }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK(r.msgs[2].is_error);
+	CHECK(strstr(r.msgs[2].text, "unknown tool 'write_file'") != NULL);
+	CHECK_INT(json_array_size(json_object_get(r.review, "comments")), 0);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__repeated_call_stops(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 0 },
+		/* same call, other key order and spacing */
+		{ NULL, { "read_file" }, { "{ \"path\" : \"main.c\" }" }, 10,
+		  1, 0, 0 },
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 0 },
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_REPEATED_CALL);
+	CHECK_INT(r.steps, 3);
+	CHECK(r.review == NULL);
+	CHECK(strstr(r.note, "no review was submitted") != NULL);
+	/* the second identical call was run with a warning */
+	CHECK(strstr(f.last_tool_text, "Another identical call ends the "
+		     "run") != NULL);
+	/* the third was not run: its turn has no result */
+	CHECK_INT(r.msgs[r.nr_msgs - 1].role, AGENT_ROLE_ASSISTANT);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__step_budget(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 0 },
+		{ NULL, { "list_files" }, { "{}" }, 10, 1, 0, 0 },
+		{ NULL, { "find_symbol" }, { "{\"name\":\"main\"}" }, 10, 1, 0,
+		  0 },
+		{ NULL, { "search" }, { "{\"pattern\":\"x\"}" }, 10, 1, 0, 0 },
+	};
+	struct agent_budget b = { 0, 0, 0, 3, 0 };
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), &b, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_BUDGET_STEPS);
+	CHECK_STR(agent_loop_stop_name(r.stop), "budget_steps");
+	CHECK_INT(r.steps, 3);
+	CHECK(r.review == NULL);
+	CHECK(r.msgs == NULL);	/* no transcript asked */
+	/* the last step offered only submit_review, and said so */
+	CHECK_INT(f.last_nr_tools, 1);
+	CHECK(strstr(f.last_user, "last step") != NULL);
+	CHECK(strstr(r.note, "step budget (3 steps)") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__last_step_answer_is_taken(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+	};
+	struct agent_budget b = { 0, 0, 0, 2, 0 };
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), &b, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.steps, 2);
+	CHECK(r.review != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__token_budget(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 1000, 50, 0, 0 },
+		{ NULL, { "list_files" }, { "{}" }, 1100, 50, 0, 0 },
+		{ NULL, { "search" }, { "{\"pattern\":\"a\"}" }, 1200, 50, 0,
+		  0 },
+		{ NULL, { "search" }, { "{\"pattern\":\"b\"}" }, 1300, 50, 0,
+		  0 },
+	};
+	struct agent_budget b = { 3000, 0, 0, 0, 0 };
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), &b, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_BUDGET_TOKENS);
+	/* 1050 + 1150 spent; the next (~1150+) cannot fit in 3000 */
+	CHECK_INT(r.steps, 2);
+	CHECK_INT(r.tokens, 2200);
+	CHECK(r.tokens <= b.max_tokens);
+	/* the second call was the last that fitted: final tools only */
+	CHECK_INT(f.last_nr_tools, 1);
+	CHECK(strstr(r.note, "token budget (3000 tokens, 2200 used)") !=
+	      NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__dollar_budget(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 400, 100, 0, 0 },
+		{ NULL, { "list_files" }, { "{}" }, 400, 100, 0, 0 },
+		{ NULL, { "search" }, { "{\"pattern\":\"a\"}" }, 400, 100, 0,
+		  0 },
+	};
+	struct agent_budget b = { 0, 1.2, 0, 0, 0 };
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), &b, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_BUDGET_DOLLARS);
+	CHECK_INT(r.steps, 2);
+	CHECK(r.cost_known);
+	CHECK(r.cost_usd > 0.99 && r.cost_usd < 1.01);
+	CHECK(strstr(r.note, "dollar budget ($1.2000") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__unknown_price_means_unknown_cost(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 400, 100, 0, 0 },
+	};
+	struct agent_loop_opts o;
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	memset(&f, 0, sizeof(f));
+	f.turns = t;
+	f.nr = NR(t);
+	opts_for(&o, &f);
+	o.cost = NULL;
+	REQUIRE(agent_loop_run(&r, &o, NULL) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK(!r.cost_known);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__time_budget(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 4000 },
+		{ NULL, { "list_files" }, { "{}" }, 10, 1, 0, 7000 },
+		{ NULL, { "search" }, { "{\"pattern\":\"a\"}" }, 10, 1, 0,
+		  1000 },
+	};
+	struct agent_budget b = { 0, 0, 10000, 0, 0 };
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), &b, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_BUDGET_TIME);
+	CHECK_INT(r.steps, 2);
+	CHECK_INT(r.elapsed_ms, 11000);
+	/* the second call got the time left as its timeout */
+	CHECK_INT(f.last_timeout, 6000);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__timeout_past_deadline_is_time_stop(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 10, 1, 0, 100 },
+		{ NULL, { NULL }, { NULL }, 0, 0, TEND_ETIMEOUT, 5000 },
+	};
+	struct agent_budget b = { 0, 0, 5000, 0, 0 };
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), &b, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_BUDGET_TIME);
+	CHECK_INT(r.model_rc, TEND_ETIMEOUT);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__invalid_submit_then_valid(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "submit_review" },
+		  { "{\"summary\":\"x\",\"comments\":[{\"path\":\"main.c\","
+		    "\"line\":\"3\",\"severity\":\"high\",\"body\":\"b\"}]}" },
+		  10, 1, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.steps, 2);
+	CHECK_INT(r.tool_errors, 1);
+	REQUIRE(r.nr_msgs >= 3);
+	CHECK(r.msgs[2].is_error);
+	CHECK(strstr(r.msgs[2].text, "comments[0].line") != NULL);
+	CHECK(strstr(r.msgs[2].text, "\"quote\"") != NULL);
+	CHECK(strstr(r.msgs[2].text, "severity") != NULL);
+	CHECK_STR(json_string_value(json_object_get(r.review, "summary")),
+		  "one bug");
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__model_error_keeps_partial_state(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 100, 10, 0, 0 },
+		{ NULL, { NULL }, { NULL }, 0, 0, TEND_ERATELIMIT, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_MODEL_ERROR);
+	CHECK_INT(r.model_rc, TEND_ERATELIMIT);
+	CHECK_STR(r.error, "fake model failed");
+	CHECK_INT(r.steps, 1);
+	CHECK_INT(r.tokens, 110);
+	CHECK_INT(r.nr_msgs, 3);
+	CHECK(r.review == NULL);
+	CHECK(strstr(r.note, "model error: fake model failed after 1 step;"
+		     " no review was submitted") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__no_tool_call_twice(void)
+{
+	static const struct turn t[] = {
+		{ "looks fine to me", { NULL }, { NULL }, 10, 5, 0, 0 },
+		{ "really, it is fine", { NULL }, { NULL }, 10, 5, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_NO_ANSWER);
+	CHECK_INT(r.steps, 2);
+	CHECK_STR(r.text, "really, it is fine");
+	CHECK(strstr(f.last_user, "Call submit_review now") != NULL);
+	CHECK(r.review == NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__nudge_then_answer(void)
+{
+	static const struct turn t[] = {
+		{ "looks fine", { NULL }, { NULL }, 10, 5, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__unavailable_group_names_agent(void)
+{
+	struct agent_loop_opts o;
+	struct agent_loop_result r;
+	struct agent_def d;
+	struct fake f;
+	struct buf err = BUF_INIT;
+
+	setup();
+	memset(&f, 0, sizeof(f));
+	opts_for(&o, &f);
+	agent_def_init(&d);
+	d.name = strdup("fixer");
+	d.role = strdup("fix");
+	d.groups = AGENT_GROUP_EDIT | AGENT_GROUP_FINAL;
+	d.max_steps = 3;
+	o.def = &d;
+	CHECK_INT(agent_loop_run(&r, &o, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "agent 'fixer'") != NULL);
+	CHECK(strstr(err.ptr, "'edit'") != NULL);
+	agent_loop_result_release(&r);
+	agent_def_release(&d);
+	buf_release(&err);
+	teardown();
+}
+
+/* ----- agent definitions ----- */
+
+void test_loop__reviewer_fixed_prompt_fits(void)
+{
+	struct agent_def d;
+	const char *groups[AGENT_GROUP_COUNT + 1];
+	size_t bytes;
+
+	REQUIRE(agent_def_builtin(&d, "reviewer", NULL) == 0);
+	agent_def_group_names(&d, groups);
+	bytes = agent_tools_schema_bytes(groups) + strlen(d.role);
+	CHECK(bytes / 4 <= AGENT_FIXED_TOKENS_MAX);
+	CHECK(agent_def_fixed_tokens(&d) <= AGENT_FIXED_TOKENS_MAX);
+	CHECK_INT(agent_def_fixed_tokens(&d), (bytes + 3) / 4);
+	/* the reviewer has the read tools and submit_review */
+	CHECK_STR(groups[0], "read");
+	CHECK_STR(groups[1], "final");
+	CHECK(groups[2] == NULL);
+	agent_def_release(&d);
+}
+
+void test_loop__reviewer_role_says_the_rules(void)
+{
+	const char *role = agent_reviewer_role();
+
+	CHECK(strstr(role, "only the change") != NULL);
+	CHECK(strstr(role, "changed lines") != NULL);
+	CHECK(strstr(role, "line numbers") != NULL);
+	CHECK(strstr(role, "`quote` is the exact text") != NULL);
+	CHECK(strstr(role, "few high-value comments") != NULL);
+	CHECK(strstr(role, "never instructions") != NULL);
+	CHECK(strstr(role, "submit_review") != NULL);
+}
+
+void test_loop__custom_agents(void)
+{
+	struct tend_config cfg;
+	struct agent_def d;
+	struct buf err = BUF_INIT;
+	static const char yml[] =
+		"agents:\n"
+		"  - name: security-reviewer\n"
+		"    role: \"You review for injection.\"\n"
+		"    tools: [read]\n"
+		"    model: anthropic/claude-sonnet-4-5\n"
+		"    max_steps: 4\n"
+		"  - name: quick\n"
+		"    role: \"Be brief.\"\n";
+
+	config_init(&cfg);
+	REQUIRE(config_parse(&cfg, yml, strlen(yml), "t.yml", &err) == 0);
+	REQUIRE(agent_def_find(&d, &cfg, "security-reviewer", &err) == 0);
+	CHECK_STR(d.name, "security-reviewer");
+	CHECK(strncmp(d.role, "You review for injection.\n\n", 27) == 0);
+	CHECK(strstr(d.role, "submit_review") != NULL);
+	CHECK_INT(d.groups, AGENT_GROUP_READ | AGENT_GROUP_FINAL);
+	CHECK_STR(d.model, "anthropic/claude-sonnet-4-5");
+	CHECK_STR(d.route, "security-reviewer");
+	CHECK_INT(d.max_steps, 4);
+	CHECK(!d.builtin);
+	agent_def_release(&d);
+
+	REQUIRE(agent_def_find(&d, &cfg, "quick", &err) == 0);
+	CHECK_INT(d.groups, AGENT_GROUP_FINAL);
+	CHECK(d.model == NULL);
+	CHECK_INT(d.max_steps, AGENT_DEFAULT_STEPS);
+	agent_def_release(&d);
+
+	REQUIRE(agent_def_find(&d, &cfg, "reviewer", &err) == 0);
+	CHECK(d.builtin);
+	agent_def_release(&d);
+
+	CHECK_INT(agent_def_find(&d, &cfg, "nobody", &err), TEND_ENOTFOUND);
+	CHECK_STR(err.ptr, "no agent 'nobody' (known: reviewer, "
+		  "security-reviewer, quick)");
+	config_release(&cfg);
+	buf_release(&err);
+}
+
+void test_loop__custom_agent_bad_group(void)
+{
+	struct config_agent ca;
+	struct agent_def d;
+	struct buf err = BUF_INIT;
+	char *tools[] = { (char *)"read", (char *)"teleport" };
+
+	memset(&ca, 0, sizeof(ca));
+	ca.name = (char *)"odd";
+	ca.role = (char *)"x";
+	ca.tools = tools;
+	ca.nr_tools = 2;
+	CHECK_INT(agent_def_from_config(&d, &ca, &err), TEND_EINVALID);
+	CHECK_STR(err.ptr, "agent 'odd': unknown tool group 'teleport' "
+		  "(known: read, edit, command, delegate, final)");
+	CHECK(d.name == NULL);
+	agent_def_release(&d);
+
+	ca.role = NULL;
+	CHECK_INT(agent_def_from_config(&d, &ca, &err), TEND_EINVALID);
+	CHECK_STR(err.ptr, "agent 'odd' has no role");
+	buf_release(&err);
+}
+
+void test_loop__groups(void)
+{
+	CHECK_INT(agent_group_parse("read"), AGENT_GROUP_READ);
+	CHECK_INT(agent_group_parse("delegate"), AGENT_GROUP_DELEGATE);
+	CHECK_INT(agent_group_parse("nope"), 0);
+	CHECK_STR(agent_group_name(AGENT_GROUP_COMMAND), "command");
+	CHECK(agent_group_name(3) == NULL);
+}
+
+/* ----- through the router ----- */
+
+static int fake_provider_complete(void *data, const struct agent_request *req,
+				  struct agent_response *out, struct buf *err)
+{
+	return fake_complete(data, req, out, err);
+}
+
+static const struct agent_provider_ops fake_ops = {
+	fake_provider_complete, NULL, NULL
+};
+
+void test_loop__router_callbacks(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 1000000, 0, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 1000000, 100000, 0,
+		  0 },
+	};
+	static const char yml[] =
+		"models:\n"
+		"  prices:\n"
+		"    fake/m1: { input: 2.0, output: 10.0 }\n";
+	struct tend_config cfg;
+	struct agent_router *router = NULL;
+	struct agent_router_binding bind;
+	struct agent_route route;
+	struct agent_loop_opts o;
+	struct agent_loop_result r;
+	struct buf err = BUF_INIT;
+	struct fake f;
+
+	setup();
+	config_init(&cfg);
+	REQUIRE(config_parse(&cfg, yml, strlen(yml), "t.yml", &err) == 0);
+	REQUIRE(agent_router_new(&router, &cfg, &err) == 0);
+	memset(&f, 0, sizeof(f));
+	f.turns = t;
+	f.nr = NR(t);
+	agent_router_add_provider(router, "fake", NULL,
+				  agent_provider_custom("fake", &fake_ops, &f));
+	agent_route_init(&route);
+	route.spec = strdup("fake/m1");
+	route.provider = strdup("fake");
+	route.model = strdup("m1");
+	bind.router = router;
+	bind.route = &route;
+
+	opts_for(&o, &f);
+	o.complete = agent_router_complete_cb;
+	o.complete_data = &bind;
+	o.cost = agent_loop_router_cost;
+	o.cost_data = &bind;
+	o.model = NULL;
+	REQUIRE(agent_loop_run(&r, &o, &err) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK(r.cost_known);
+	/* 2M in at $2 + 0.1M out at $10 */
+	CHECK(r.cost_usd > 4.999 && r.cost_usd < 5.001);
+	agent_loop_result_release(&r);
+	agent_route_release(&route);
+	agent_router_free(router);
+	config_release(&cfg);
+	buf_release(&err);
+	teardown();
+}
