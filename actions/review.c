@@ -13,12 +13,14 @@
 
 #include "actions/linters.h"
 #include "actions/review.h"
+#include "actions/review_agent.h"
 #include "actions/rules.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "forge/git.h"
 #include "review/diff_git.h"
+#include "review/lang.h"
 #include "review/rules.h"
 #include "review/structure.h"
 
@@ -287,7 +289,8 @@ static int actions_review_is_secret_rule(const struct review_rules *rules,
  * masked, and that line replaces the original.
  */
 static void actions_review_mask(const struct review_rules *rules,
-				const char *path, const char *lang, char **text)
+				const char *path, const char *lang,
+				char **text)
 {
 	struct buf out = BUF_INIT;
 	struct review_findings found;
@@ -327,6 +330,20 @@ static void actions_review_mask(const struct review_rules *rules,
 		*text = buf_detach(&out, NULL);
 	}
 	buf_release(&out);
+}
+
+void actions_review_mask_buf(const struct review_rules *rules,
+			     struct buf *text, const char *path)
+{
+	char *s;
+
+	if (!text->len)
+		return;
+	s = xstrndup(text->ptr, text->len);
+	actions_review_mask(rules, path ? path : "", path ?
+			    review_lang_detect(path, NULL, 0) : NULL, &s);
+	buf_sets(text, s);
+	free(s);
 }
 
 struct actions_review_fp_ctx {
@@ -487,6 +504,41 @@ out:
 	return rc;
 }
 
+int actions_review_run_agents(struct review_result *r, git_repository *repo,
+			      const git_oid *head,
+			      const struct actions_agent_opts *agents,
+			      const char *title, const char *body,
+			      struct buf *err)
+{
+	struct actions_agent_outcome oc;
+	struct actions_agent_opts o;
+	int rc;
+
+	if (!agents)
+		return 0;
+	o = *agents;
+	o.title = title;
+	o.body = body;
+	actions_agent_outcome_init(&oc);
+	rc = actions_review_agents(r, repo, head, &o, &oc, err);
+	if (rc == 0 && oc.summary_md) {
+		r->agents_md = oc.summary_md;
+		oc.summary_md = NULL;
+	}
+	actions_agent_outcome_release(&oc);
+	return rc;
+}
+
+void actions_review_fingerprint(struct review_result *r)
+{
+	struct actions_review_fp_ctx fctx;
+
+	fctx.r = r;
+	review_findings_sort(&r->findings);
+	review_findings_fingerprint(&r->findings, actions_review_line_text,
+				    &fctx);
+}
+
 int actions_review_local(struct review_result *out,
 			 const struct actions_review_opts *opts,
 			 struct buf *err)
@@ -529,7 +581,10 @@ int actions_review_local(struct review_result *out,
 
 	if ((rc = review_diff_git(&out->diff, repo, &mb, &head, &dopts, err)) < 0)
 		goto out;
-	rc = actions_review_checks(out, repo, &mb, &head, opts, err);
+	if ((rc = actions_review_checks(out, repo, &mb, &head, opts, err)) < 0)
+		goto out;
+	rc = actions_review_run_agents(out, repo, &head, opts->agents, NULL,
+				       NULL, err);
 out:
 	out->elapsed_ms = actions_review_now_ms() - start;
 	free(base_rev);

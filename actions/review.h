@@ -14,6 +14,9 @@
 #include "common/buf.h"
 #include "common/config.h"
 #include "review/report.h"
+#include "review/rules.h"
+
+struct actions_agent_opts;
 
 struct actions_review_opts {
 	const char *repo_path;		/* where to look for the repository */
@@ -22,6 +25,8 @@ struct actions_review_opts {
 	const struct tend_config *cfg;	/* borrowed; settings and user rules */
 	enum review_filter_mode filter;
 	enum review_severity fail_level;
+	/* Run the agents after the checks (NULL: --no-llm). */
+	const struct actions_agent_opts *agents;
 };
 
 /*
@@ -44,5 +49,26 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 			  const git_oid *mb, const git_oid *head,
 			  const struct actions_review_opts *opts,
 			  struct buf *err);
+
+/* Sort the findings and give each its fingerprint (again). */
+void actions_review_fingerprint(struct review_result *r);
+
+/*
+ * Mask secrets in `text` (any text about `path`, or NULL) the way findings
+ * are masked: a line where a secret rule fires is replaced by its masked
+ * form.
+ */
+void actions_review_mask_buf(const struct review_rules *rules,
+			     struct buf *text, const char *path);
+
+/*
+ * Run `agents` (NULL: none) over the checked result, with the PR's title
+ * and body (untrusted, may be NULL); see actions/review_agent.h.
+ */
+int actions_review_run_agents(struct review_result *r, git_repository *repo,
+			      const git_oid *head,
+			      const struct actions_agent_opts *agents,
+			      const char *title, const char *body,
+			      struct buf *err);
 
 #endif

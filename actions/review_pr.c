@@ -505,6 +505,10 @@ int actions_review_pr(struct review_result *out,
 	if ((rc = actions_review_checks(out, repo, &mb, &head, &ropts,
 					err)) < 0)
 		goto out;
+	if ((rc = actions_review_run_agents(out, repo, &head, ropts.agents,
+					    oc->pr.title, oc->pr.body,
+					    err)) < 0)
+		goto out;
 	if ((rc = forge_list_notes(forge, &oc->pr, &notes, err)) < 0)
 		goto out;
 	out->elapsed_ms = actions_pr_now_ms() - start;

@@ -11,6 +11,7 @@
 
 #include "actions/ci.h"
 #include "actions/review.h"
+#include "actions/review_agent.h"
 #include "actions/review_pr.h"
 #include "cli/cli.h"
 #include "common/config.h"
@@ -152,7 +153,8 @@ int cmd_review(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
 	const char *base = NULL, *head = NULL, *dir = NULL, *agent = NULL,
-		   *repo_name = NULL;
+		   *repo_name = NULL, *record = NULL, *replay = NULL;
+	struct actions_agent_opts aopts = { 0 };
 	long pr = 0, mr = 0;
 	int local = 0;
 	const struct cli_option opts[] = {
@@ -162,7 +164,9 @@ int cmd_review(int argc, char **argv)
 		OPT_INT(0, "pr", &pr, "N", "review GitHub pull request N"),
 		OPT_INT(0, "mr", &mr, "N", "review GitLab merge request N"),
 		OPT_STRING(0, "repo", &repo_name, "OWNER/NAME", "the repository of --pr/--mr (default: from CI or origin)"),
-		OPT_STRING(0, "agent", &agent, "NAME", "run this agent instead of the reviewer"),
+		OPT_STRING(0, "agent", &agent, "NAME[,NAME]", "run these agents instead of the reviewer (\"reviewer,NAME\": beside it)"),
+		OPT_STRING(0, "record", &record, "DIR", "save every model exchange in DIR"),
+		OPT_STRING(0, "replay", &replay, "DIR", "answer model calls from DIR, offline"),
 		OPT_STRING('C', NULL, &dir, "DIR", "run as if tend was started in DIR"),
 		CLI_COMMON_OPTIONS(&c),
 		OPT_END()
@@ -207,9 +211,17 @@ int cmd_review(int argc, char **argv)
 		cli_error("--pr/--mr take a positive number");
 		goto out;
 	}
-	if (agent) {
-		cli_error("agents are not built yet in this version; "
-			  "drop --agent");
+	if (!record && getenv("TEND_RECORD") && *getenv("TEND_RECORD"))
+		record = getenv("TEND_RECORD");
+	if (!replay && getenv("TEND_REPLAY") && *getenv("TEND_REPLAY"))
+		replay = getenv("TEND_REPLAY");
+	if (record && replay) {
+		cli_error("--record and --replay exclude each other");
+		goto out;
+	}
+	if (c.no_llm && (agent || record || replay)) {
+		cli_error("--no-llm runs no model: drop --agent, --record and "
+			  "--replay, or --no-llm");
 		goto out;
 	}
 	if (dir && chdir(dir) < 0) {
@@ -253,6 +265,30 @@ int cmd_review(int argc, char **argv)
 	ropts.base = base;
 	ropts.head = head;
 	ropts.cfg = &cfg;
+	if (!c.no_llm) {
+		aopts.cfg = &cfg;
+		aopts.agents = agent;
+		aopts.record_dir = record;
+		aopts.replay_dir = replay;
+		/* Per agent run; a paying maintainer sets the ceiling. */
+		aopts.max_usd = 1.0;
+		if (getenv("TEND_REVIEW_BUDGET_USD") &&
+		    *getenv("TEND_REVIEW_BUDGET_USD")) {
+			char *end;
+			double v = strtod(getenv("TEND_REVIEW_BUDGET_USD"),
+					  &end);
+
+			if (*end || v <= 0) {
+				cli_error("TEND_REVIEW_BUDGET_USD must be a "
+					  "positive number of dollars");
+				goto out;
+			}
+			aopts.max_usd = v;
+		}
+		aopts.max_tokens = 400000;
+		aopts.max_ms = 600000;
+		ropts.agents = &aopts;
+	}
 	if (pr || mr || (!local && !base && !head && cmd_review_in_ci())) {
 		struct forge_context_opts copts = { 0 };
 		struct forge_context ctx;

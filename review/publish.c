@@ -257,6 +257,17 @@ static int review_publish_has_fp(const char *const *fps, size_t n,
 	return 0;
 }
 
+/*
+ * A model's comment is not re-found word for word on the next run (models
+ * vary), so its absence says nothing: only static findings are "gone".
+ */
+static int review_publish_is_agent(const char *body)
+{
+	const char *p = body ? strstr(body, REVIEW_MARK_FP) : NULL;
+
+	return p && (p = strstr(p, " rule=")) && !strncmp(p + 6, "agent/", 6);
+}
+
 static void review_publish_loc(struct buf *b, const char *path, uint32_t line,
 			       uint32_t end)
 {
@@ -419,6 +430,8 @@ static void review_publish_summary(struct review_plan *plan,
 	buf_puts(&rest, "\n</details>\n");
 	if (opts->extra)
 		buf_printf(&rest, "\n%s\n", opts->extra);
+	else if (r->agents_md)
+		buf_printf(&rest, "\n%s\n", r->agents_md);
 
 	/* The table of what is not inline gets what is left of the limit. */
 	budget = REVIEW_MARKDOWN_MAX - 600;
@@ -567,7 +580,7 @@ void review_publish_plan(struct review_plan *plan,
 				      strlen(REVIEW_MARK_FP);
 		if (review_publish_has_fp(current, r->findings.nr, fp)) {
 			live++;
-		} else {
+		} else if (!review_publish_is_agent(n->body)) {
 			struct review_gone *g;
 
 			plan->gone = xrealloc(plan->gone, (plan->nr_gone + 1) *

@@ -52,6 +52,7 @@ void review_result_release(struct review_result *r)
 {
 	size_t i;
 
+	free(r->agents_md);
 	for (i = 0; i < r->nr_files; i++)
 		free(r->files[i].detail);
 	free(r->files);
@@ -1245,6 +1246,8 @@ static void review_report_markdown(struct buf *out,
 	buf_add(out, table.ptr, table.len);
 	buf_add(out, files.ptr, files.len);
 	buf_add(out, tools.ptr, tools.len);
+	if (r->agents_md)
+		buf_printf(out, "\n%s", r->agents_md);
 	buf_release(&head);
 	buf_release(&table);
 	buf_release(&files);

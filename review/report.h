@@ -99,6 +99,11 @@ struct review_result {
 	size_t nr_tool_errors, alloc_tool_errors;
 	struct review_rule_info *rules;	/* every enabled rule */
 	size_t nr_rules, alloc_rules;
+	/*
+	 * What the agents did (models, tokens, cost, what they saw), as a
+	 * markdown section for summaries; owned, NULL when none ran.
+	 */
+	char *agents_md;
 };
 
 void review_result_init(struct review_result *r);
