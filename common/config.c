@@ -73,7 +73,7 @@ static const char *const config_sandbox_modes[] = {
 /* Names a route may use besides custom agents. */
 static const char *const config_builtin_agents[] = {
 	"orchestrator", "architect", "code", "debug", "ask", "reviewer",
-	"default", NULL
+	"default", "fast", "strong", NULL
 };
 
 static const char *const config_top_keys[] = {
@@ -1571,8 +1571,9 @@ static int config_route_agent(struct config_ctx *ctx,
 				    ctx->scratch[0].ptr, hint);
 	return config_error(ctx, key, "unknown agent '%s' in 'models.routes' "
 			    "(built-in agents: orchestrator, architect, code, "
-			    "debug, ask, reviewer; or 'default', or the name "
-			    "of an agent under 'agents')",
+			    "debug, ask, reviewer; or 'default', 'fast' and "
+			    "'strong' (the models 'auto' picks from), or the "
+			    "name of an agent under 'agents')",
 			    ctx->scratch[0].ptr);
 }
 
@@ -1604,8 +1605,13 @@ static int config_routes(struct config_ctx *ctx, struct tend_config *cfg,
 		buf_printf(&path, "models.routes.%s", key->str);
 		if ((error = config_text(ctx, val, path.ptr, &model)) < 0)
 			goto out;
-		if (!config_is_model(model, 1)) {
-			error = config_bad_value(ctx, val, path.ptr,
+		/* "auto" chooses between fast and strong: not for them. */
+		int tier = !strcmp(key->str, "fast") ||
+			   !strcmp(key->str, "strong");
+
+		if (!config_is_model(model, !tier)) {
+			error = config_bad_value(ctx, val, path.ptr, tier ?
+				"\"provider/model\"" :
 				"\"provider/model\" or \"auto\"");
 			goto out;
 		}

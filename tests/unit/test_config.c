@@ -1109,3 +1109,23 @@ void test_config__structural_queries(void)
 	config_release(&cfg);
 	buf_release(&err);
 }
+
+/* `auto` picks between the fast and strong routes, which name models. */
+void test_config__fast_and_strong_routes(void)
+{
+	struct tend_config cfg;
+
+	CHECK(parses(&cfg, "models:\n  routes:\n    fast: openai/gpt-4.1-mini\n"
+		     "    strong: anthropic/claude-sonnet-4-5\n"
+		     "    default: auto\n"));
+	CHECK_INT(cfg.models.nr_routes, 3);
+	if (cfg.models.nr_routes == 3) {
+		CHECK_STR(cfg.models.routes[0].agent, "fast");
+		CHECK_STR(cfg.models.routes[1].model,
+			  "anthropic/claude-sonnet-4-5");
+	}
+	config_release(&cfg);
+	CHECK(fails_with("models:\n  routes:\n    strong: auto\n",
+			 ".tend.yml:3:13: 'models.routes.strong' must be "
+			 "\"provider/model\""));
+}
