@@ -484,6 +484,24 @@ static int actions_agent_run_one(struct review_result *r,
 	oc->kept += counts.kept;
 	oc->dropped += counts.dropped;
 
+	/*
+	 * A model that could not be reached leaves the review incomplete:
+	 * a tool error, so it is never green. A budget stop is the user's
+	 * own limit: said, not failed.
+	 */
+	if (res.stop == AGENT_LOOP_MODEL_ERROR) {
+		const char *why = res.error ? res.error :
+				  res.note ? res.note : "model error";
+
+		review_result_add_tool_error(r, def->name, why);
+		oc->failed++;
+		buf_printf(md, "- **%s** (%s) could not run: ", def->name,
+			   route.spec);
+		review_report_md_text(md, why, 300);
+		buf_puts(md, "\n");
+		rc = 0;
+		goto out;
+	}
 	buf_printf(md, "- **%s** (%s): ", def->name, route.spec);
 	if (res.stop == AGENT_LOOP_SUBMITTED)
 		buf_printf(md, "%zu comment%s, %zu kept", counts.total,

@@ -112,3 +112,37 @@ contains "$md" "Model review"
 contains "$md" "5 comments, 1 kept"
 contains "$md" "4 model comments dropped"
 contains "$md" "The model saw"
+
+# On a GitHub PR (the strict fake GitHub): only the valid model comment is
+# posted inline, beside the static finding, and the summary accounts for
+# the dropped ones.
+tok=ghs_testtoken0123456789abcdefABCDEF0123
+rm -f port model.json
+start_model
+mport=$port
+rm -f port
+python3 "$lib/fakegithub.py" --repo r --owner o --name r --pr 1:main:feat \
+	--token "$tok" --port-file port --log gh.json --timeout 120 \
+	--watch-parent >/dev/null 2>gh.err &
+gh=$!
+trap 'kill $model $gh 2>/dev/null' EXIT
+i=0
+while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+gport=$(cat port)
+(cd r && expect_rc 1 env OPENAI_API_KEY="$key" \
+	OPENAI_BASE_URL="http://127.0.0.1:$mport/v1" \
+	GITHUB_API_URL="http://127.0.0.1:$gport" GITHUB_TOKEN="$tok" \
+	"$TEND_BIN" review --pr 1 --repo o/r
+cp stderr.txt ..) || exit 1
+curl -s "http://127.0.0.1:$gport/__state" >state.json
+python3 - <<'EOP' || { cat stderr.txt >&2; fail "wrong comments on the PR"; }
+import json
+s = json.load(open("state.json"))
+agent = [(c["path"], c["line"]) for c in s["review_comments"]
+         if "rule=agent/" in c["body"]]
+assert agent == [("a.c", 8)], agent
+assert any("rule=secrets/" in c["body"] for c in s["review_comments"]), \
+    "the static secret finding is missing"
+summary = s["issue_comments"][0]["body"]
+assert "Model review" in summary and "4 model comments dropped" in summary, summary
+EOP
