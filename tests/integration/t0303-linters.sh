@@ -66,7 +66,7 @@ checks:
 YML
 
 GITHUB_TOKEN=canary-token-1 OPENAI_API_KEY=canary-key-2 \
-	expect_rc 1 "$TEND_BIN" review --local --format json
+	expect_rc 1 "$TEND_BIN" review --local --no-llm --format json
 printf '%s' "$out" >../out.json
 not_contains "$out" "LEAK"
 python3 - ../out.json <<'PY' || fail "json report"
