@@ -62,8 +62,8 @@ git add -A && git commit -qm "feature: null check, debug output, config"
 echo "\$ cd $dir"
 echo "\$ git log --oneline main..feature"
 git log --oneline main..feature
-echo "\$ tend review --local"
-"$tend" review --local
+echo "\$ tend review --local --no-llm"
+"$tend" review --local --no-llm
 rc=$?
 echo
 echo "(exit status $rc: 1 means findings at or above the fail level, 'error' by default)"
