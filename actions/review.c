@@ -24,7 +24,7 @@
 #include "review/rules.h"
 #include "review/structure.h"
 
-static long actions_review_now_ms(void)
+long actions_review_now_ms(void)
 {
 	struct timespec ts;
 

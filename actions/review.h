@@ -71,4 +71,7 @@ int actions_review_run_agents(struct review_result *r, git_repository *repo,
 			      const char *title, const char *body,
 			      struct buf *err);
 
+/* Monotonic milliseconds, for the jobs' timings. */
+long actions_review_now_ms(void);
+
 #endif

@@ -40,14 +40,6 @@ void actions_pr_outcome_release(struct actions_pr_outcome *oc)
 	memset(oc, 0, sizeof(*oc));
 }
 
-static long actions_pr_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void actions_pr_unseen(struct actions_pr_outcome *oc, const char *path,
 			      const char *reason, int recovered)
 {
@@ -426,7 +418,7 @@ int actions_review_pr(struct review_result *out,
 	struct tend_config base_cfg;
 	git_repository *repo = NULL;
 	git_oid head, mb;
-	long start = actions_pr_now_ms();
+	long start = actions_review_now_ms();
 	char run_id[64];
 	int rc, have_local = 0;
 
@@ -511,7 +503,7 @@ int actions_review_pr(struct review_result *out,
 		goto out;
 	if ((rc = forge_list_notes(forge, &oc->pr, &notes, err)) < 0)
 		goto out;
-	out->elapsed_ms = actions_pr_now_ms() - start;
+	out->elapsed_ms = actions_review_now_ms() - start;
 
 	snprintf(run_id, sizeof(run_id), "%.12s-%lx-%x", oc->pr.head_sha,
 		 (unsigned long)time(NULL), (unsigned)getpid());
@@ -557,7 +549,7 @@ out:
 	if (forge)
 		forge_get_stats(forge, &oc->stats);
 	if (!out->elapsed_ms)
-		out->elapsed_ms = actions_pr_now_ms() - start;
+		out->elapsed_ms = actions_review_now_ms() - start;
 	/* The plan points into the notes: the outcome keeps them. */
 	oc->notes = notes;
 	forge_files_release(&files);

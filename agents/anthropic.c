@@ -20,7 +20,6 @@
  * Thinking blocks are not kept: tend does not ask for extended thinking.
  * This file does not send anything: agents/provider.c does.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,22 +347,6 @@ int agent_anthropic_error(long status, const char *body, size_t len,
 
 /* ----- shared reply pieces ----- */
 
-static int agent_anthropic_bad(struct buf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int agent_anthropic_bad(struct buf *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		buf_reset(err);
-		va_start(ap, fmt);
-		buf_vprintf(err, fmt, ap);
-		va_end(ap);
-	}
-	return TEND_EINVALID;
-}
-
 static long agent_anthropic_count(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
@@ -448,11 +431,11 @@ static int agent_anthropic_parse_json(const char *body, size_t len,
 
 	root = json_loadb(body, len, 0, &jerr);
 	if (!root)
-		return agent_anthropic_bad(err, "not JSON at line %d column "
+		return error_set(err, TEND_EINVALID, "not JSON at line %d column "
 					   "%d: %s", jerr.line, jerr.column,
 					   jerr.text);
 	if (!json_is_object(root)) {
-		error = agent_anthropic_bad(err, "the reply is not a JSON "
+		error = error_set(err, TEND_EINVALID, "the reply is not a JSON "
 					    "object");
 		goto out;
 	}
@@ -464,12 +447,12 @@ static int agent_anthropic_parse_json(const char *body, size_t len,
 	}
 	content = json_object_get(root, "content");
 	if (!json_is_array(content)) {
-		error = agent_anthropic_bad(err, "'content' is missing or not "
+		error = error_set(err, TEND_EINVALID, "'content' is missing or not "
 					    "an array");
 		goto out;
 	}
 	if (json_array_size(content) > AGENT_MAX_CALLS) {
-		error = agent_anthropic_bad(err, "more than %d content blocks",
+		error = error_set(err, TEND_EINVALID, "more than %d content blocks",
 					    AGENT_MAX_CALLS);
 		goto out;
 	}
@@ -477,7 +460,7 @@ static int agent_anthropic_parse_json(const char *body, size_t len,
 		const char *bt = agent_anthropic_str(block, "type");
 
 		if (!bt) {
-			error = agent_anthropic_bad(err, "content[%zu].type is "
+			error = error_set(err, TEND_EINVALID, "content[%zu].type is "
 						    "missing", i);
 			goto out;
 		}
@@ -485,7 +468,7 @@ static int agent_anthropic_parse_json(const char *body, size_t len,
 			json_t *t = json_object_get(block, "text");
 
 			if (!json_is_string(t)) {
-				error = agent_anthropic_bad(err, "content[%zu]"
+				error = error_set(err, TEND_EINVALID, "content[%zu]"
 							    ".text is not a "
 							    "string", i);
 				goto out;
@@ -496,7 +479,7 @@ static int agent_anthropic_parse_json(const char *body, size_t len,
 			const char *name = agent_anthropic_str(block, "name");
 
 			if (!name || !*name) {
-				error = agent_anthropic_bad(err, "content[%zu]"
+				error = error_set(err, TEND_EINVALID, "content[%zu]"
 							    ".name is "
 							    "missing", i);
 				goto out;
@@ -578,7 +561,7 @@ static int agent_anthropic_index(struct agent_anthropic_stream *s,
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) >= 1000000)
-		return agent_anthropic_bad(s->err, "event %zu: 'index' is "
+		return error_set(s->err, TEND_EINVALID, "event %zu: 'index' is "
 					   "missing or not a small number",
 					   seq);
 	*out = (long)json_integer_value(v);
@@ -598,7 +581,7 @@ static int agent_anthropic_block_start(struct agent_anthropic_stream *s,
 	if ((error = agent_anthropic_index(s, root, seq, &index)) < 0)
 		return error;
 	if (!bt)
-		return agent_anthropic_bad(s->err, "event %zu: "
+		return error_set(s->err, TEND_EINVALID, "event %zu: "
 					   "content_block.type is missing",
 					   seq);
 	kind = !strcmp(bt, "text") ? AGENT_ANTHROPIC_TEXT :
@@ -606,7 +589,7 @@ static int agent_anthropic_block_start(struct agent_anthropic_stream *s,
 		AGENT_ANTHROPIC_OTHER;
 	b = agent_anthropic_block(s, index, kind);
 	if (!b)
-		return agent_anthropic_bad(s->err, "event %zu: more than %d "
+		return error_set(s->err, TEND_EINVALID, "event %zu: more than %d "
 					   "content blocks", seq,
 					   AGENT_MAX_CALLS);
 	b->kind = kind;
@@ -619,7 +602,7 @@ static int agent_anthropic_block_start(struct agent_anthropic_stream *s,
 		const char *name = agent_anthropic_str(cb, "name");
 
 		if (!name || !*name)
-			return agent_anthropic_bad(s->err, "event %zu: "
+			return error_set(s->err, TEND_EINVALID, "event %zu: "
 						   "content_block.name is "
 						   "missing", seq);
 		free(b->id);
@@ -646,7 +629,7 @@ static int agent_anthropic_block_delta(struct agent_anthropic_stream *s,
 	if ((error = agent_anthropic_index(s, root, seq, &index)) < 0)
 		return error;
 	if (!dt)
-		return agent_anthropic_bad(s->err, "event %zu: delta.type is "
+		return error_set(s->err, TEND_EINVALID, "event %zu: delta.type is "
 					   "missing", seq);
 	if (!strcmp(dt, "text_delta")) {
 		piece = json_object_get(delta, "text");
@@ -659,15 +642,15 @@ static int agent_anthropic_block_delta(struct agent_anthropic_stream *s,
 		return 0;
 	}
 	if (!b)
-		return agent_anthropic_bad(s->err, "event %zu: more than %d "
+		return error_set(s->err, TEND_EINVALID, "event %zu: more than %d "
 					   "content blocks", seq,
 					   AGENT_MAX_CALLS);
 	if (!json_is_string(piece))
-		return agent_anthropic_bad(s->err, "event %zu: the %s has no "
+		return error_set(s->err, TEND_EINVALID, "event %zu: the %s has no "
 					   "text", seq, dt);
 	if (!strcmp(dt, "text_delta") ? b->kind != AGENT_ANTHROPIC_TEXT :
 	    b->kind != AGENT_ANTHROPIC_TOOL)
-		return agent_anthropic_bad(s->err, "event %zu: %s for content "
+		return error_set(s->err, TEND_EINVALID, "event %zu: %s for content "
 					   "block %ld of another type", seq,
 					   dt, index);
 	buf_add(&b->text, json_string_value(piece), json_string_length(piece));
@@ -687,7 +670,7 @@ static int agent_anthropic_event(const struct sse_event *ev, void *data)
 	root = json_loadb(ev->data, ev->data_len, 0, &jerr);
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return agent_anthropic_bad(s->err, "event %zu (%s): not a JSON "
+		return error_set(s->err, TEND_EINVALID, "event %zu (%s): not a JSON "
 					   "object (line %d column %d: %s)",
 					   ev->seq, ev->type, jerr.line,
 					   jerr.column,
@@ -699,7 +682,7 @@ static int agent_anthropic_event(const struct sse_event *ev, void *data)
 	if (!strcmp(type, "message_start")) {
 		msg = json_object_get(root, "message");
 		if (!json_is_object(msg)) {
-			error = agent_anthropic_bad(s->err, "event %zu: "
+			error = error_set(s->err, TEND_EINVALID, "event %zu: "
 						    "message_start without a "
 						    "message", ev->seq);
 			goto out;
@@ -769,8 +752,8 @@ static int agent_anthropic_parse_sse(const char *body, size_t len,
 			buf_add(&text, b->text.ptr, b->text.len);
 		} else if (b->kind == AGENT_ANTHROPIC_TOOL) {
 			if (!b->name) {
-				error = agent_anthropic_bad(
-					err, "content block %ld: input "
+				error = error_set(
+					err, TEND_EINVALID, "content block %ld: input "
 					"without a tool_use start", b->index);
 				goto out;
 			}

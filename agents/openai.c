@@ -19,7 +19,6 @@
  *
  * This file does not send anything: agents/provider.c does.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,22 +313,6 @@ int agent_openai_error(long status, const char *body, size_t len,
 
 /* ----- shared reply pieces ----- */
 
-static int agent_openai_bad(struct buf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int agent_openai_bad(struct buf *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		buf_reset(err);
-		va_start(ap, fmt);
-		buf_vprintf(err, fmt, ap);
-		va_end(ap);
-	}
-	return TEND_EINVALID;
-}
-
 static long agent_openai_count(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
@@ -437,11 +420,11 @@ static int agent_openai_parse_json(const char *body, size_t len,
 
 	root = json_loadb(body, len, 0, &jerr);
 	if (!root)
-		return agent_openai_bad(err, "not JSON at line %d column %d: "
+		return error_set(err, TEND_EINVALID, "not JSON at line %d column %d: "
 					"%s", jerr.line, jerr.column,
 					jerr.text);
 	if (!json_is_object(root)) {
-		error = agent_openai_bad(err, "the reply is not a JSON object");
+		error = error_set(err, TEND_EINVALID, "the reply is not a JSON object");
 		goto out;
 	}
 	e = json_object_get(root, "error");
@@ -451,18 +434,18 @@ static int agent_openai_parse_json(const char *body, size_t len,
 	}
 	choices = json_object_get(root, "choices");
 	if (!json_is_array(choices) || !json_array_size(choices)) {
-		error = agent_openai_bad(err, "'choices' is missing or empty");
+		error = error_set(err, TEND_EINVALID, "'choices' is missing or empty");
 		goto out;
 	}
 	c0 = json_array_get(choices, 0);
 	msg = json_object_get(c0, "message");
 	if (!json_is_object(msg)) {
-		error = agent_openai_bad(err, "choices[0].message is missing "
+		error = error_set(err, TEND_EINVALID, "choices[0].message is missing "
 					 "or not an object");
 		goto out;
 	}
 	if (agent_openai_content(json_object_get(msg, "content"), &text) < 0) {
-		error = agent_openai_bad(err, "choices[0].message.content is "
+		error = error_set(err, TEND_EINVALID, "choices[0].message.content is "
 					 "not a string");
 		goto out;
 	}
@@ -471,12 +454,12 @@ static int agent_openai_parse_json(const char *body, size_t len,
 		buf_puts(&text, s);
 	calls = json_object_get(msg, "tool_calls");
 	if (calls && !json_is_null(calls) && !json_is_array(calls)) {
-		error = agent_openai_bad(err, "choices[0].message.tool_calls "
+		error = error_set(err, TEND_EINVALID, "choices[0].message.tool_calls "
 					 "is not an array");
 		goto out;
 	}
 	if (json_array_size(calls) > AGENT_MAX_CALLS) {
-		error = agent_openai_bad(err, "more than %d tool calls",
+		error = error_set(err, TEND_EINVALID, "more than %d tool calls",
 					 AGENT_MAX_CALLS);
 		goto out;
 	}
@@ -485,7 +468,7 @@ static int agent_openai_parse_json(const char *body, size_t len,
 		const char *name = agent_openai_str(fn, "name");
 
 		if (!json_is_object(fn) || !name || !*name) {
-			error = agent_openai_bad(err, "choices[0].message."
+			error = error_set(err, TEND_EINVALID, "choices[0].message."
 						 "tool_calls[%zu].function."
 						 "name is missing", i);
 			goto out;
@@ -493,7 +476,7 @@ static int agent_openai_parse_json(const char *body, size_t len,
 		buf_reset(&args);
 		if (agent_openai_args_text(json_object_get(fn, "arguments"),
 					   &args) < 0) {
-			error = agent_openai_bad(err, "choices[0].message."
+			error = error_set(err, TEND_EINVALID, "choices[0].message."
 						 "tool_calls[%zu].function."
 						 "arguments is not a string",
 						 i);
@@ -561,7 +544,7 @@ static int agent_openai_delta_calls(struct agent_openai_stream *s,
 	if (!calls || json_is_null(calls))
 		return 0;
 	if (!json_is_array(calls))
-		return agent_openai_bad(s->err, "event %zu: delta.tool_calls "
+		return error_set(s->err, TEND_EINVALID, "event %zu: delta.tool_calls "
 					"is not an array", seq);
 	json_array_foreach(calls, i, call) {
 		json_t *idx = json_object_get(call, "index");
@@ -572,14 +555,14 @@ static int agent_openai_delta_calls(struct agent_openai_stream *s,
 		long index;
 
 		if (!json_is_object(call))
-			return agent_openai_bad(s->err, "event %zu: "
+			return error_set(s->err, TEND_EINVALID, "event %zu: "
 						"delta.tool_calls[%zu] is not "
 						"an object", seq, i);
 		if (json_is_integer(idx) && json_integer_value(idx) >= 0 &&
 		    json_integer_value(idx) < 1000000) {
 			index = (long)json_integer_value(idx);
 		} else if (idx && !json_is_null(idx)) {
-			return agent_openai_bad(s->err, "event %zu: delta."
+			return error_set(s->err, TEND_EINVALID, "event %zu: delta."
 						"tool_calls[%zu].index is not "
 						"a small number", seq, i);
 		} else if (id || !s->nr_parts) {
@@ -590,7 +573,7 @@ static int agent_openai_delta_calls(struct agent_openai_stream *s,
 		}
 		p = agent_openai_part(s, index);
 		if (!p)
-			return agent_openai_bad(s->err, "event %zu: more than "
+			return error_set(s->err, TEND_EINVALID, "event %zu: more than "
 						"%d tool calls", seq,
 						AGENT_MAX_CALLS);
 		if (id && *id && !p->id.len)
@@ -598,12 +581,12 @@ static int agent_openai_delta_calls(struct agent_openai_stream *s,
 		if (name && *name && !p->name.len)
 			buf_puts(&p->name, name);
 		if (fn && !json_is_null(fn) && !json_is_object(fn))
-			return agent_openai_bad(s->err, "event %zu: delta."
+			return error_set(s->err, TEND_EINVALID, "event %zu: delta."
 						"tool_calls[%zu].function is "
 						"not an object", seq, i);
 		if (agent_openai_args_text(json_object_get(fn, "arguments"),
 					   &p->args) < 0)
-			return agent_openai_bad(s->err, "event %zu: delta."
+			return error_set(s->err, TEND_EINVALID, "event %zu: delta."
 						"tool_calls[%zu].function."
 						"arguments is not a string",
 						seq, i);
@@ -629,25 +612,25 @@ static int agent_openai_chunk(struct agent_openai_stream *s, json_t *root,
 	if (!choices || json_is_null(choices))
 		return 0;
 	if (!json_is_array(choices))
-		return agent_openai_bad(s->err, "event %zu: 'choices' is not "
+		return error_set(s->err, TEND_EINVALID, "event %zu: 'choices' is not "
 					"an array", seq);
 	json_array_foreach(choices, i, choice) {
 		json_t *idx = json_object_get(choice, "index");
 
 		if (!json_is_object(choice))
-			return agent_openai_bad(s->err, "event %zu: "
+			return error_set(s->err, TEND_EINVALID, "event %zu: "
 						"choices[%zu] is not an "
 						"object", seq, i);
 		if (json_is_integer(idx) && json_integer_value(idx) != 0)
 			continue;
 		delta = json_object_get(choice, "delta");
 		if (delta && !json_is_null(delta) && !json_is_object(delta))
-			return agent_openai_bad(s->err, "event %zu: "
+			return error_set(s->err, TEND_EINVALID, "event %zu: "
 						"choices[%zu].delta is not an "
 						"object", seq, i);
 		if (agent_openai_content(json_object_get(delta, "content"),
 					 &s->text) < 0)
-			return agent_openai_bad(s->err, "event %zu: "
+			return error_set(s->err, TEND_EINVALID, "event %zu: "
 						"choices[%zu].delta.content "
 						"is not a string", seq, i);
 		refusal = agent_openai_str(delta, "refusal");
@@ -688,7 +671,7 @@ static int agent_openai_event(const struct sse_event *ev, void *data)
 	root = json_loadb(ev->data, ev->data_len, 0, &jerr);
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return agent_openai_bad(s->err, "event %zu: not a JSON object "
+		return error_set(s->err, TEND_EINVALID, "event %zu: not a JSON object "
 					"(line %d column %d: %s)", ev->seq,
 					jerr.line, jerr.column,
 					root ? "wrong type" : jerr.text);
@@ -735,7 +718,7 @@ static int agent_openai_parse_sse(const char *body, size_t len,
 		struct agent_openai_part *p = &s.parts[i];
 
 		if (!p->name.len) {
-			error = agent_openai_bad(err, "tool call %zu of the "
+			error = error_set(err, TEND_EINVALID, "tool call %zu of the "
 						 "stream has no name", i);
 			goto out;
 		}

@@ -68,6 +68,9 @@ int forge_request(struct forge *f, const char *method, const char *path,
 /* Copy a JSON string member, or NULL when absent or not a string. */
 char *forge_json_strdup(const json_t *obj, const char *key);
 
+/* An id member (an integer or a non-empty string) as text, or NULL. */
+char *forge_json_id(const json_t *obj, const char *key);
+
 /* A JSON integer member (or a numeric string), `def` when absent. */
 long forge_json_long(const json_t *obj, const char *key, long def);
 

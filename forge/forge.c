@@ -366,6 +366,18 @@ char *forge_json_strdup(const json_t *obj, const char *key)
 	return v && json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 }
 
+char *forge_json_id(const json_t *obj, const char *key)
+{
+	const json_t *v = json_is_object(obj) ? json_object_get(obj, key)
+					      : NULL;
+
+	if (v && json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (v && json_is_string(v) && *json_string_value(v))
+		return xstrdup(json_string_value(v));
+	return NULL;
+}
+
 long forge_json_long(const json_t *obj, const char *key, long def)
 {
 	const json_t *v = obj ? json_object_get(obj, key) : NULL;

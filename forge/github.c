@@ -26,17 +26,6 @@
 /* More pages than this is a server bug, not a PR. */
 #define FORGE_GITHUB_MAX_PAGES 2000
 
-static char *forge_github_id(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (v && json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (v && json_is_string(v))
-		return xstrdup(json_string_value(v));
-	return NULL;
-}
-
 /*
  * GET every page of the list at `path` and call `each` on every element.
  * Stops at the first error.
@@ -227,8 +216,8 @@ static int forge_github_review_comment(struct forge *f, const json_t *item,
 		return error_set(err, TEND_EINVALID,
 				 "review comments: an entry has no id");
 	n = forge_notes_push(out);
-	n->id = forge_github_id(item, "id");
-	n->thread = forge_github_id(item, "in_reply_to_id");
+	n->id = forge_json_id(item, "id");
+	n->thread = forge_json_id(item, "in_reply_to_id");
 	n->reply = n->thread != NULL;
 	if (!n->thread)
 		n->thread = xstrdup(n->id);
@@ -263,7 +252,7 @@ static int forge_github_issue_comment(struct forge *f, const json_t *item,
 		return error_set(err, TEND_EINVALID,
 				 "issue comments: an entry has no id");
 	n = forge_notes_push(out);
-	n->id = forge_github_id(item, "id");
+	n->id = forge_json_id(item, "id");
 	n->thread = xstrdup(n->id);
 	user = json_object_get(item, "user");
 	n->author = forge_json_strdup(user, "login");
@@ -331,7 +320,7 @@ static int forge_github_find_one(struct forge *f, const json_t *item,
 	(void)err;
 	if (!fd->id && json_is_string(v) &&
 	    forge_has_marker(json_string_value(v), fd->marker)) {
-		fd->id = forge_github_id(item, "id");
+		fd->id = forge_json_id(item, "id");
 		fd->url = forge_json_strdup(item, "html_url");
 	}
 	return 0;
@@ -637,7 +626,7 @@ static int forge_github_set_status(struct forge *f, const struct forge_pr *pr,
 	}
 	if (rc < 0)
 		goto out;
-	id = json ? forge_github_id(json, "id") : NULL;
+	id = json ? forge_json_id(json, "id") : NULL;
 	while (id && next < st->nr_annotations) {
 		size_t from = next;
 

@@ -170,18 +170,6 @@ void forge_gitlab_sha1_hex(char out[41], const void *data, size_t len)
 /* Small JSON readers.                                                  */
 
 /* An id member (integer or string) as text, or NULL. Caller frees. */
-static char *forge_gitlab_id(const json_t *obj, const char *key)
-{
-	const json_t *v = json_is_object(obj) ? json_object_get(obj, key)
-					      : NULL;
-
-	if (v && json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (v && json_is_string(v) && *json_string_value(v))
-		return xstrdup(json_string_value(v));
-	return NULL;
-}
-
 /* A line number member: 1..UINT32_MAX, else 0. */
 static uint32_t forge_gitlab_line_member(const json_t *obj, const char *key)
 {
@@ -753,7 +741,7 @@ static int forge_gitlab_discussion(const json_t *item, size_t index,
 
 		if (forge_gitlab_true(note, "system"))
 			continue;
-		nid = forge_gitlab_id(note, "id");
+		nid = forge_json_id(note, "id");
 		if (!nid)
 			return error_set(err, TEND_EINVALID,
 					 "discussion '%s': note %zu has no id",
@@ -1201,7 +1189,7 @@ static char *forge_gitlab_landed(struct forge_gitlab_review *rv, size_t i,
 
 		if (!forge_gitlab_same_draft(d, rv->drafts[i]))
 			continue;
-		id = forge_gitlab_id(d, "id");
+		id = forge_json_id(d, "id");
 		for (j = 0; id && j < rv->nr && !taken; j++)
 			taken = rv->ids[j] && !strcmp(rv->ids[j], id);
 		if (id && !taken)
@@ -1243,7 +1231,7 @@ static int forge_gitlab_post_draft(struct forge_gitlab_review *rv, size_t i,
 	rc = forge_gitlab_post(rv->f, path, rv->drafts[i], &json,
 			       forge_gitlab_draft_landed, &dc, err);
 	if (!rc && !rv->ids[i]) {
-		rv->ids[i] = forge_gitlab_id(json, "id");
+		rv->ids[i] = forge_json_id(json, "id");
 		if (!rv->ids[i])
 			rc = error_set(err, TEND_EINVALID,
 				       "POST %s: the answer names no draft id",
@@ -1290,7 +1278,7 @@ static int forge_gitlab_drafts_left(struct forge_gitlab_review *rv,
 	if (rc < 0)
 		return rc;
 	json_array_foreach(list, i, d) {
-		char *id = forge_gitlab_id(d, "id");
+		char *id = forge_json_id(d, "id");
 
 		for (j = 0; id && j < rv->nr && !left; j++)
 			left = rv->ids[j] && !strcmp(rv->ids[j], id);
@@ -1353,7 +1341,7 @@ static int forge_gitlab_marker_note(const json_t *item, size_t index,
 	if (json_is_object(item) && !forge_gitlab_true(item, "system") &&
 	    json_is_string(body) &&
 	    forge_has_marker(json_string_value(body), s->marker)) {
-		s->id = forge_gitlab_id(item, "id");
+		s->id = forge_json_id(item, "id");
 		return s->id ? 1 : 0;
 	}
 	return 0;
@@ -1397,7 +1385,7 @@ static int forge_gitlab_post_note(struct forge *f, long number,
 			       marker && *marker ? forge_gitlab_note_landed
 						 : NULL, &nc, err);
 	if (!rc) {
-		*id_out = nc.s.id ? nc.s.id : forge_gitlab_id(json, "id");
+		*id_out = nc.s.id ? nc.s.id : forge_json_id(json, "id");
 		nc.s.id = NULL;
 		if (!*id_out)
 			rc = error_set(err, TEND_EINVALID,
@@ -1483,7 +1471,7 @@ static int forge_gitlab_post_review(struct forge *f, const struct forge_pr *pr,
 		if (k < 0)
 			continue;
 		rv.claimed[k] = 1;
-		rv.ids[i] = forge_gitlab_id(json_array_get(rv.existing,
+		rv.ids[i] = forge_json_id(json_array_get(rv.existing,
 							   (size_t)k), "id");
 	}
 	for (i = 0; i < json_array_size(rv.existing); i++)
