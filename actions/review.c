@@ -32,9 +32,17 @@ long actions_review_now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+struct actions_review_attr_ctx {
+	struct actions_trust *trust;	/* NULL: the work tree */
+	git_repository *repo;
+};
+
 static int actions_review_generated_attr(const char *path, void *data)
 {
-	return forge_git_attr_bool(data, path, "linguist-generated") == 1;
+	struct actions_review_attr_ctx *a = data;
+
+	return actions_trust_attr_bool(a->trust, a->repo, path,
+				       "linguist-generated");
 }
 
 /*
@@ -391,14 +399,18 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 	uint32_t *nos = NULL;
 	size_t nos_alloc = 0, i, parse_budget, *todo = NULL, nr_todo = 0;
 	struct actions_review_fp_ctx fctx;
+	struct actions_review_attr_ctx actx;
+	struct actions_trust here;
 	int rc;
 
 	review_rules_init(&rules);
 	review_structure_init(&structure);
 	review_findings_init(&raw);
+	actions_trust_init(&here, forge_git_workdir(repo));
 
 	if ((rc = actions_rules_load(&rules, &structure, cfg,
-				     forge_git_workdir(repo), err)) < 0)
+				     opts->trust ? opts->trust : &here,
+				     err)) < 0)
 		goto out;
 	out->rules_active = review_rules_count_enabled(&rules) +
 			    review_structure_count_enabled(&structure);
@@ -414,8 +426,15 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 	}
 	out->structure_budget_mb = cfg ? cfg->checks.structure_max_mb : 16;
 	parse_budget = (size_t)out->structure_budget_mb << 20;
+	actx.trust = opts->trust;
+	actx.repo = repo;
 	fopts.generated_attr = actions_review_generated_attr;
-	fopts.data = repo;
+	fopts.data = &actx;
+	/*
+	 * An untrusted head cannot mark its own additions generated: only
+	 * markers the base had count, and "looks minified" does not.
+	 */
+	fopts.untrusted = opts->trust && opts->trust->untrusted;
 
 	out->nr_files = out->diff.nr_files;
 	out->files = xcalloc(out->nr_files ? out->nr_files : 1,

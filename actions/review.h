@@ -12,6 +12,7 @@
 #include <git2.h>
 
 #include "common/buf.h"
+#include "actions/trust.h"
 #include "common/config.h"
 #include "review/report.h"
 #include "review/rules.h"
@@ -27,6 +28,11 @@ struct actions_review_opts {
 	enum review_severity fail_level;
 	/* Run the agents after the checks (NULL: --no-llm). */
 	const struct actions_agent_opts *agents;
+	/*
+	 * Where query files and attributes come from (NULL: the work tree,
+	 * trusted); see actions/trust.h.
+	 */
+	struct actions_trust *trust;
 };
 
 /*

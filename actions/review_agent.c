@@ -563,7 +563,6 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 {
 	struct agent_router *router = NULL;
 	struct review_rules rules;
-	struct review_structure structure;
 	struct agent_tools_env env;
 	struct agent_hygiene_mask mask;
 	struct actions_agent_head hd;
@@ -572,7 +571,6 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 	int rc, env_ready = 0;
 
 	review_rules_init(&rules);
-	review_structure_init(&structure);
 	memset(&hd, 0, sizeof(hd));
 	hd.repo = repo;
 	hd.head = head;
@@ -599,8 +597,12 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 	if ((rc = agent_router_check(router, err)) < 0)
 		goto out;
 	/* The secrets rules mask whatever goes to a model. */
-	if ((rc = actions_rules_load(&rules, &structure, opts->cfg,
-				     forge_git_workdir(repo), err)) < 0)
+	/*
+	 * The rules alone (no structural queries, so no query file is read
+	 * here: the checks already read them from where they may).
+	 */
+	if ((rc = actions_rules_load(&rules, NULL, opts->cfg, NULL,
+				     err)) < 0)
 		goto out;
 	if ((rc = agent_tools_env_init(&env, forge_git_workdir(repo),
 				       err)) < 0)
@@ -660,7 +662,6 @@ out:
 	buf_release(&hd.text);
 	if (env_ready)
 		agent_tools_env_release(&env);
-	review_structure_release(&structure);
 	review_rules_release(&rules);
 	agent_router_free(router);
 	buf_release(&md);

@@ -15,6 +15,8 @@
 #include "common/redact.h"
 #include "common/xalloc.h"
 #include "forge/git.h"
+#include "actions/review_agent.h"
+#include "actions/trust.h"
 #include "review/diff_git.h"
 
 void actions_pr_outcome_init(struct actions_pr_outcome *oc)
@@ -22,6 +24,7 @@ void actions_pr_outcome_init(struct actions_pr_outcome *oc)
 	memset(oc, 0, sizeof(*oc));
 	forge_pr_init(&oc->pr);
 	review_plan_init(&oc->plan);
+	config_init(&oc->cfg);
 }
 
 void actions_pr_outcome_release(struct actions_pr_outcome *oc)
@@ -37,6 +40,7 @@ void actions_pr_outcome_release(struct actions_pr_outcome *oc)
 		free(oc->unseen[i].reason);
 	}
 	free(oc->unseen);
+	config_release(&oc->cfg);
 	memset(oc, 0, sizeof(*oc));
 }
 
@@ -316,37 +320,56 @@ static int actions_pr_commits(git_repository *repo,
 }
 
 /*
- * The configuration as of commit `base`: the first of the usual file names
- * there, else the defaults; then the environment. 0 or TEND_EINVALID.
+ * Decide what configures this run and load it into oc->cfg. A head in the
+ * base repository is trusted like a local branch; any other head (a fork,
+ * or a PR whose origin neither the event nor the forge told) configures
+ * nothing: the config, its query files and the attributes come from the
+ * merge-base's objects, and the agents get the same config, so a fork
+ * cannot name a model provider, a key variable or a prompt.
  */
-static int actions_pr_base_config(struct tend_config *cfg,
-				  git_repository *repo, const git_oid *base,
-				  struct buf *err)
+static int actions_pr_configure(struct actions_pr_outcome *oc,
+				struct actions_review_opts *ropts,
+				struct actions_agent_opts *agents,
+				struct actions_trust *trust,
+				const struct actions_pr_opts *opts,
+				git_repository *repo, const git_oid *mb,
+				struct buf *err)
 {
-	static const char *const names[] = {
-		".tend.yml", ".tend.yaml", ".github/tend.yml",
-		".gitlab/tend.yml", NULL
-	};
-	struct buf text = BUF_INIT, e = BUF_INIT;
-	size_t i;
-	int rc = 0;
+	const struct forge_context *ctx = opts->ctx;
+	int rc;
 
-	for (i = 0; names[i]; i++) {
-		buf_reset(&e);
-		if (forge_git_read_blob(&text, repo, base, names[i],
-					CONFIG_MAX_BYTES, &e) < 0)
-			continue;
-		rc = config_parse(cfg, text.ptr ? text.ptr : "", text.len,
-				  names[i], err);
-		if (rc < 0)
-			error_wrap(err, rc, "the base branch's config");
-		break;
+	if (oc->pr.fork != 0 || ctx->fork == 1)
+		actions_trust_set_base(trust, repo, mb);
+	if ((rc = actions_trust_load_config(&oc->cfg, trust,
+					    opts->config_path, err)) < 0)
+		return rc;
+	if (trust->untrusted)
+		log_info("%s: the configuration comes from the base commit "
+			 "%.12s (%s), not from the pull request",
+			 oc->pr.fork ? "a pull request from a fork" :
+			 "a pull request from an unknown repository",
+			 git_oid_tostr_s(mb),
+			 oc->cfg.path ? oc->cfg.path : "defaults");
+	else if (oc->cfg.path)
+		log_debug("config from '%s'", oc->cfg.path);
+	ropts->cfg = &oc->cfg;
+	ropts->trust = trust;
+	if (!opts->explicit_fail_level &&
+	    review_severity_parse(&ropts->fail_level,
+				  oc->cfg.review.fail_level) < 0)
+		return error_set(err, TEND_EINVALID, "unknown fail level '%s'",
+				 oc->cfg.review.fail_level);
+	if (!opts->explicit_filter &&
+	    review_filter_mode_parse(&ropts->filter,
+				     oc->cfg.review.filter) < 0)
+		return error_set(err, TEND_EINVALID, "unknown filter '%s'",
+				 oc->cfg.review.filter);
+	if (ropts->agents) {
+		*agents = *ropts->agents;
+		agents->cfg = &oc->cfg;
+		ropts->agents = agents;
 	}
-	if (!rc)
-		rc = config_apply_env(cfg, err);
-	buf_release(&text);
-	buf_release(&e);
-	return rc;
+	return 0;
 }
 
 /* Carry the plan out. Stops at the first failure. */
@@ -415,7 +438,8 @@ int actions_review_pr(struct review_result *out,
 	struct review_diff_git_opts dopts = REVIEW_DIFF_GIT_OPTS_INIT;
 	struct review_publish_opts popts = { 0 };
 	struct actions_review_opts ropts = opts->review;
-	struct tend_config base_cfg;
+	struct actions_agent_opts agents;
+	struct actions_trust trust;
 	git_repository *repo = NULL;
 	git_oid head, mb;
 	long start = actions_review_now_ms();
@@ -425,7 +449,7 @@ int actions_review_pr(struct review_result *out,
 	forge_files_init(&files);
 	forge_notes_init(&notes);
 	review_diff_init(&local);
-	config_init(&base_cfg);
+	actions_trust_init(&trust, opts->config_root);
 
 	if (ctx->number <= 0) {
 		rc = error_set(err, TEND_EINVALID,
@@ -446,6 +470,9 @@ int actions_review_pr(struct review_result *out,
 	if ((rc = forge_git_open(&repo, opts->review.repo_path, err)) < 0)
 		goto out;
 	if ((rc = actions_pr_commits(repo, ctx, &oc->pr, &head, &mb, err)) < 0)
+		goto out;
+	if ((rc = actions_pr_configure(oc, &ropts, &agents, &trust, opts,
+				       repo, &mb, err)) < 0)
 		goto out;
 	out->base_rev = xstrdup(oc->pr.base_ref ? oc->pr.base_ref : "base");
 	out->head_rev = xstrdup(oc->pr.head_ref ? oc->pr.head_ref : "head");
@@ -479,21 +506,6 @@ int actions_review_pr(struct review_result *out,
 				   err);
 	if (rc < 0)
 		goto out;
-	if (oc->pr.fork && !opts->explicit_config) {
-		if ((rc = actions_pr_base_config(&base_cfg, repo, &mb,
-						 err)) < 0)
-			goto out;
-		log_info("a pull request from a fork: using the base branch's "
-			 "configuration%s%s", base_cfg.path ? " from " : "",
-			 base_cfg.path ? base_cfg.path : " (defaults)");
-		ropts.cfg = &base_cfg;
-		if (!opts->explicit_fail_level)
-			review_severity_parse(&ropts.fail_level,
-					      base_cfg.review.fail_level);
-		if (!opts->explicit_filter)
-			review_filter_mode_parse(&ropts.filter,
-						 base_cfg.review.filter);
-	}
 	if ((rc = actions_review_checks(out, repo, &mb, &head, &ropts,
 					err)) < 0)
 		goto out;
@@ -508,7 +520,7 @@ int actions_review_pr(struct review_result *out,
 	snprintf(run_id, sizeof(run_id), "%.12s-%lx-%x", oc->pr.head_sha,
 		 (unsigned long)time(NULL), (unsigned)getpid());
 	popts.kind = ctx->kind;
-	popts.max_comments = ropts.cfg ? ropts.cfg->review.max_comments : 25;
+	popts.max_comments = oc->cfg.review.max_comments;
 	popts.run_id = run_id;
 	popts.unseen = oc->unseen;
 	popts.nr_unseen = oc->nr_unseen;
@@ -554,7 +566,7 @@ out:
 	oc->notes = notes;
 	forge_files_release(&files);
 	review_diff_release(&local);
-	config_release(&base_cfg);
+	actions_trust_release(&trust);
 	forge_free(forge);
 	git_repository_free(repo);
 	return rc;

@@ -9,10 +9,13 @@
  * instead, and the summary says which and why; a file that cannot be
  * diffed either makes the review partial (never green).
  *
- * A PR from a fork is reviewed with the configuration of its base (the
- * merge-base's .tend.yml), not the one in the contributor's branch, unless
- * --config names one: the contributor must not be able to switch checks
- * off or turn the status green.
+ * The run loads its own configuration once it knows the PR (see
+ * actions/trust.h): a PR whose head is in the base repository is
+ * configured from the work tree; any other from the merge-base's objects
+ * only (config, query files, attributes; the agents and model providers
+ * included), and an explicit --config inside the work tree is read from
+ * there too. A contributor cannot switch checks off, turn the status
+ * green, or point a model provider and a key at a host of theirs.
  *
  * The checkout must contain the PR's head commit and the base commit
  * (actions/checkout with fetch-depth: 0 and the head ref; GIT_DEPTH: 0 on
@@ -26,14 +29,15 @@
 #include "review/publish.h"
 
 struct actions_pr_opts {
-	struct actions_review_opts review;	/* repo_path, cfg, levels */
+	struct actions_review_opts review;	/* repo_path, levels, agents;
+						   cfg and trust are set by
+						   the run */
 	const struct forge_context *ctx;	/* borrowed */
 	int dry_run;				/* plan, write nothing */
-	/*
-	 * Settings the command line gave: a PR from a fork takes the rest
-	 * from the base's config, not from the contributor's branch.
-	 */
-	int explicit_config, explicit_fail_level, explicit_filter;
+	const char *config_root;	/* the work tree's top, for .tend.yml */
+	const char *config_path;	/* --config FILE, or NULL */
+	/* Levels the command line gave; the rest come from the config. */
+	int explicit_fail_level, explicit_filter;
 };
 
 struct actions_pr_outcome {
@@ -49,6 +53,7 @@ struct actions_pr_outcome {
 	struct forge_stats stats;
 	struct review_unseen *unseen;
 	size_t nr_unseen;
+	struct tend_config cfg;	/* what configured the run */
 };
 
 void actions_pr_outcome_init(struct actions_pr_outcome *oc);

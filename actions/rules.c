@@ -5,13 +5,8 @@
  * cmd_rules.c). Structural (tree-sitter) query rules are built by their
  * own module and are not part of this set.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "actions/rules.h"
 #include "common/error.h"
@@ -29,84 +24,10 @@ static const char **actions_rules_strv(char **items, size_t nr)
 	return v;
 }
 
-/*
- * Read a query file named in the config. The config may come from a
- * contributor's branch, so the path must stay inside the repository: no
- * absolute paths, no "..", and no symbolic link at the end.
- */
-static int actions_rules_read_query(char **out, const char *root,
-				    const char *rel, struct buf *err)
-{
-	struct buf text = BUF_INIT;
-	char *path = NULL;
-	const char *p;
-	FILE *f = NULL;
-	char chunk[4096];
-	size_t n;
-	struct stat st;
-	int rc = 0, fd = -1;
-
-	for (p = rel; *p; p++)
-		if ((p == rel || p[-1] == '/') && p[0] == '.' && p[1] == '.' &&
-		    (p[2] == '/' || !p[2]))
-			break;
-	if (rel[0] == '/' || *p)
-		return error_set(err, TEND_EINVALID,
-				 "query_file '%s' must be a path inside the "
-				 "repository", rel);
-	path = xasprintf("%s/%s", root ? root : ".", rel);
-	/*
-	 * A link in a directory part of the path could still lead out:
-	 * resolve it and check that it stays under the repository.
-	 */
-	{
-		char *top = realpath(root ? root : ".", NULL);
-		char *real = realpath(path, NULL);
-		size_t n = top ? strlen(top) : 0;
-
-		if (!top || !real || strncmp(real, top, n) ||
-		    (real[n] != '/' && strcmp(top, "/"))) {
-			rc = error_set(err, TEND_EINVALID, "query_file '%s' must "
-				       "be a file inside the repository", rel);
-			free(top);
-			free(real);
-			goto out;
-		}
-		free(top);
-		free(real);
-	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-		       O_NONBLOCK)) < 0 ||
-	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    !(f = fdopen(fd, "rb"))) {
-		rc = error_set(err, TEND_EINVALID, "cannot read query_file "
-			       "'%s': %s", rel, fd < 0 || !S_ISREG(st.st_mode) ?
-			       (fd < 0 ? strerror(errno) : "not a regular file")
-			       : strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	text.max = 1024 * 1024;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(&text, chunk, n) < 0) {
-			rc = error_set(err, TEND_EINVALID, "query_file '%s' is "
-				       "over 1 MiB", rel);
-			goto out;
-		}
-	*out = buf_detach(&text, NULL);
-out:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	free(path);
-	buf_release(&text);
-	return rc;
-}
-
 static int actions_rules_load_queries(struct review_structure *s,
 				      const struct tend_config *cfg,
-				      const char *root, struct buf *err)
+				      const struct actions_trust *src,
+				      struct buf *err)
 {
 	size_t i;
 	int rc;
@@ -119,8 +40,9 @@ static int actions_rules_load_queries(struct review_structure *s,
 		char *text = NULL;
 
 		if (cq->query_file &&
-		    (rc = actions_rules_read_query(&text, root, cq->query_file,
-						   err)) < 0)
+		    (rc = actions_trust_read(&text, src, cq->query_file,
+					     "query_file", 1024 * 1024,
+					     err)) < 0)
 			return error_wrap(err, TEND_EINVALID, "%s:%u",
 					  cfg->path ? cfg->path : "config",
 					  cq->line);
@@ -144,9 +66,11 @@ static int actions_rules_load_queries(struct review_structure *s,
 
 int actions_rules_load(struct review_rules *rules,
 		       struct review_structure *structure,
-		       const struct tend_config *cfg, const char *root,
-		       struct buf *err)
+		       const struct tend_config *cfg,
+		       const struct actions_trust *src, struct buf *err)
 {
+	struct actions_trust here;
+
 	size_t i;
 	int rc;
 
@@ -177,8 +101,12 @@ int actions_rules_load(struct review_rules *rules,
 					  cfg->path ? cfg->path : "config",
 					  cr->line);
 	}
+	if (!src) {
+		actions_trust_init(&here, ".");
+		src = &here;
+	}
 	if (structure &&
-	    (rc = actions_rules_load_queries(structure, cfg, root, err)) < 0)
+	    (rc = actions_rules_load_queries(structure, cfg, src, err)) < 0)
 		return rc;
 	for (i = 0; cfg && i < cfg->checks.nr_disable; i++) {
 		const char *what = cfg->checks.disable[i];

@@ -8,6 +8,7 @@
 #define ACTIONS_RULES_H
 
 #include "common/buf.h"
+#include "actions/trust.h"
 #include "common/config.h"
 #include "review/rules.h"
 #include "review/structure.h"
@@ -15,16 +16,17 @@
 /*
  * Fill `rules` and `structure` (both initialised by the caller;
  * `structure` may be NULL to skip structural rules) from `cfg` (may be
- * NULL: the built-in packs only). `root` is the repository's top
- * directory, against which checks.queries[].query_file is read; such a
- * path must stay inside it. A user rule or query that does not compile
+ * NULL: the built-in packs only). checks.queries[].query_file is read
+ * through `src` (NULL: the work tree at "."): from the work tree, or from
+ * the base commit when the run does not trust its work tree; the path
+ * must stay inside the repository. A user rule or query that does not compile
  * fails with TEND_EINVALID and a message that starts with "CONFIG:LINE: ".
  * A checks.disable entry that matches nothing in either set is a warning
  * in the log.
  */
 int actions_rules_load(struct review_rules *rules,
 		       struct review_structure *structure,
-		       const struct tend_config *cfg, const char *root,
-		       struct buf *err);
+		       const struct tend_config *cfg,
+		       const struct actions_trust *src, struct buf *err);
 
 #endif

@@ -65,7 +65,7 @@ static int cmd_review_use_color(const char *output, enum review_format fmt)
 static int cmd_review_pr(const struct cli_common *c,
 			 const struct forge_context *ctx,
 			 const struct actions_review_opts *ropts,
-			 enum review_format fmt)
+			 const char *root, enum review_format fmt)
 {
 	struct actions_pr_opts popts = { 0 };
 	struct actions_pr_outcome oc;
@@ -79,7 +79,8 @@ static int cmd_review_pr(const struct cli_common *c,
 	popts.review = *ropts;
 	popts.ctx = ctx;
 	popts.dry_run = c->dry_run;
-	popts.explicit_config = c->config != NULL;
+	popts.config_root = root;
+	popts.config_path = c->config;
 	popts.explicit_fail_level = c->fail_level != NULL;
 	popts.explicit_filter = c->filter != NULL;
 	rc = actions_review_pr(&result, &popts, &oc, &err);
@@ -235,12 +236,6 @@ int cmd_review(int argc, char **argv)
 		goto out;
 	}
 	root = cli_config_root(forge_git_workdir(repo));
-	if ((rc = config_load(&cfg, root, c.config, &err)) < 0) {
-		cli_error("%s", err.ptr);
-		goto out;
-	}
-	if (cfg.path)
-		log_debug("config from '%s'", cfg.path);
 
 	format_name = c.format ? c.format : "text";
 	if (review_format_parse(&fmt, format_name) < 0) {
@@ -248,23 +243,22 @@ int cmd_review(int argc, char **argv)
 			  "sarif, codequality, rdjson or github", format_name);
 		goto out;
 	}
-	fail_name = c.fail_level ? c.fail_level : cfg.review.fail_level;
-	if (review_severity_parse(&ropts.fail_level, fail_name) < 0) {
+	/* The command line's levels; the config's come once it is read. */
+	if (c.fail_level &&
+	    review_severity_parse(&ropts.fail_level, c.fail_level) < 0) {
 		cli_error("unknown fail level '%s'; use none, note, warning or "
-			  "error", fail_name);
+			  "error", c.fail_level);
 		goto out;
 	}
-	filter_name = c.filter ? c.filter : cfg.review.filter;
-	if (review_filter_mode_parse(&ropts.filter, filter_name) < 0) {
+	if (c.filter && review_filter_mode_parse(&ropts.filter, c.filter) < 0) {
 		cli_error("unknown filter '%s'; use added, diff_context, file or "
-			  "nofilter", filter_name);
+			  "nofilter", c.filter);
 		goto out;
 	}
 
 	ropts.repo_path = ".";
 	ropts.base = base;
 	ropts.head = head;
-	ropts.cfg = &cfg;
 	if (!c.no_llm) {
 		aopts.cfg = &cfg;
 		aopts.agents = agent;
@@ -307,7 +301,12 @@ int cmd_review(int argc, char **argv)
 			goto out;
 		}
 		if (ctx.number > 0 || pr || mr) {
-			exit_code = cmd_review_pr(&c, &ctx, &ropts, fmt);
+			/*
+			 * The run reads its configuration itself, once it
+			 * knows whether the pull request's head may
+			 * configure anything.
+			 */
+			exit_code = cmd_review_pr(&c, &ctx, &ropts, root, fmt);
 			forge_context_release(&ctx);
 			goto out;
 		}
@@ -315,6 +314,23 @@ int cmd_review(int argc, char **argv)
 			 "reviewing the local branch",
 			 ctx.event ? ctx.event : "none");
 		forge_context_release(&ctx);
+	}
+
+	/* A local review: the work tree configures it. */
+	if ((rc = config_load(&cfg, root, c.config, &err)) < 0) {
+		cli_error("%s", err.ptr);
+		goto out;
+	}
+	if (cfg.path)
+		log_debug("config from '%s'", cfg.path);
+	ropts.cfg = &cfg;
+	fail_name = c.fail_level ? c.fail_level : cfg.review.fail_level;
+	filter_name = c.filter ? c.filter : cfg.review.filter;
+	if (review_severity_parse(&ropts.fail_level, fail_name) < 0 ||
+	    review_filter_mode_parse(&ropts.filter, filter_name) < 0) {
+		cli_error("unknown fail level '%s' or filter '%s'", fail_name,
+			  filter_name);
+		goto out;
 	}
 	if ((rc = actions_review_local(&result, &ropts, &err)) < 0) {
 		cli_error("%s", err.ptr);

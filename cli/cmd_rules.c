@@ -266,6 +266,7 @@ int cmd_rules(int argc, char **argv)
 	struct tend_config cfg;
 	struct review_rules rules;
 	struct review_structure structure;
+	struct actions_trust src;
 	struct cmd_rules_entry *entries = NULL, *extra = NULL;
 	const char *(*langs)[2] = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
@@ -303,8 +304,9 @@ int cmd_rules(int argc, char **argv)
 		goto out;
 	}
 	root = cmd_rules_config_root();
+	actions_trust_init(&src, root);
 	if ((rc = config_load(&cfg, root, c.config, &err)) < 0 ||
-	    (rc = actions_rules_load(&rules, &structure, &cfg, root,
+	    (rc = actions_rules_load(&rules, &structure, &cfg, &src,
 				     &err)) < 0) {
 		cli_error("%s", err.ptr);
 		exit_code = cli_exit_for(rc);

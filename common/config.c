@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -1832,6 +1834,17 @@ static int config_sandbox(struct config_ctx *ctx, struct tend_config *cfg,
 				 "sandbox.mode", config_sandbox_modes,
 				 &mode)) < 0)
 		return error;
+	/*
+	 * A file is part of the repository, and a pull request can change
+	 * it: turning the sandbox off is for the job's own environment
+	 * (TEND_SANDBOX_MODE), never for a file the code under test ships.
+	 */
+	if (mode == CONFIG_SANDBOX_NONE)
+		return config_error(ctx, config_get(sec, "mode"),
+				    "'sandbox.mode: none' is not accepted "
+				    "from a file, which the code under test "
+				    "can change; set TEND_SANDBOX_MODE=none "
+				    "in the job's environment instead");
 	cfg->sandbox.mode = (enum config_sandbox_mode)mode;
 	return 0;
 }
@@ -1937,40 +1950,134 @@ out:
 	return error;
 }
 
+/*
+ * Read the regular file open on `fd` (which this closes) into `out`, at
+ * most `max` bytes. `name` is for messages.
+ */
+static int config_read_fd(struct buf *out, int fd, const char *name,
+			  const char *what, size_t max, struct buf *err)
+{
+	char chunk[8192];
+	struct stat st;
+	ssize_t n;
+	int error = 0;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		error = error_set(err, TEND_EINVALID, "cannot read '%s': not "
+				  "a regular file", name);
+		goto out;
+	}
+	buf_reset(out);
+	out->max = max + 1;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error = error_set(err, TEND_ERROR, "cannot read '%s': "
+					  "%s", name, strerror(errno));
+			goto out;
+		}
+		if (buf_add(out, chunk, (size_t)n) < 0 || out->len > max) {
+			error = error_set(err, TEND_EINVALID, "%s: %s is too "
+					  "big (the limit is %zu bytes)", name,
+					  what, max);
+			goto out;
+		}
+	}
+out:
+	out->max = 0;
+	close(fd);
+	return error;
+}
+
+int config_read_tree_file(struct buf *out, const char *root,
+			  const char *rel, size_t max, struct buf *err)
+{
+	const char *p = rel, *slash;
+	char *part;
+	int dir, fd, error;
+
+	for (slash = rel; *slash; slash++)
+		if ((slash == rel || slash[-1] == '/') && slash[0] == '.' &&
+		    slash[1] == '.' && (slash[2] == '/' || !slash[2]))
+			break;
+	if (!*rel || rel[0] == '/' || *slash)
+		return error_set(err, TEND_EINVALID, "'%s' must be a path "
+				 "inside the repository", rel);
+	if ((dir = open(root && *root ? root : ".",
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error_set(err, TEND_ERROR, "cannot open '%s': %s",
+				 root ? root : ".", strerror(errno));
+	/* One component at a time, none of them a symbolic link. */
+	while ((slash = strchr(p, '/'))) {
+		part = xstrndup(p, (size_t)(slash - p));
+		fd = *part ? openat(dir, part, O_RDONLY | O_DIRECTORY |
+				    O_NOFOLLOW | O_CLOEXEC) : dup(dir);
+		free(part);
+		close(dir);
+		if (fd < 0)
+			goto fail;
+		dir = fd;
+		p = slash + 1;
+	}
+	fd = openat(dir, p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dir);
+	if (fd < 0)
+		goto fail;
+	return config_read_fd(out, fd, rel, "file", max, err);
+fail:
+	error = errno;
+	if (error == ELOOP || error == ENOTDIR)
+		return error_set(err, TEND_EINVALID, "cannot read '%s': a "
+				 "symbolic link (or a non-directory) is on "
+				 "its path; tend reads only regular files "
+				 "inside the repository", rel);
+	return error_set(err, error == ENOENT ? TEND_ENOTFOUND : TEND_ERROR,
+			 "cannot read '%s': %s", rel, strerror(error));
+}
+
 int config_load_file(struct tend_config *cfg, const char *path,
 		     struct buf *err)
 {
 	struct buf text = BUF_INIT;
-	char chunk[8192];
-	FILE *f = NULL;
-	size_t n;
-	int error = 0;
+	int fd, error;
 
-	if (!(f = fopen(path, "rb"))) {
+	/*
+	 * The last component must not be a symbolic link: a repository
+	 * could otherwise make its config a link to a file of secrets,
+	 * whose values the parser's messages would quote.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		       O_CLOEXEC)) < 0) {
 		error = error_set(err, errno == ENOENT ? TEND_ENOTFOUND :
-				  TEND_ERROR, "cannot open config '%s': %s",
-				  path, strerror(errno));
+				  errno == ELOOP ? TEND_EINVALID : TEND_ERROR,
+				  "cannot open config '%s': %s", path,
+				  errno == ELOOP ? "it is a symbolic link; "
+				  "give the file itself" : strerror(errno));
 		goto out;
 	}
-	text.max = CONFIG_MAX_BYTES;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(&text, chunk, n) < 0) {
-			error = error_set(err, TEND_EINVALID,
-					  "%s: config is too big (the limit "
-					  "is %d bytes)", path,
-					  CONFIG_MAX_BYTES);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		error = error_set(err, TEND_ERROR, "cannot read config '%s': "
-				  "%s", path, strerror(errno));
+	if ((error = config_read_fd(&text, fd, path, "config",
+				    CONFIG_MAX_BYTES, err)) < 0)
 		goto out;
-	}
 	error = config_parse(cfg, text.ptr, text.len, path, err);
 out:
-	if (f)
-		fclose(f);
+	buf_release(&text);
+	if (error < 0)
+		config_release(cfg);
+	return error;
+}
+
+/* Read and parse ROOT/REL with no symbolic link on the way. */
+static int config_load_tree_file(struct tend_config *cfg, const char *root,
+				 const char *rel, const char *name,
+				 struct buf *err)
+{
+	struct buf text = BUF_INIT;
+	int error;
+
+	if ((error = config_read_tree_file(&text, root, rel, CONFIG_MAX_BYTES,
+					   err)) == 0)
+		error = config_parse(cfg, text.ptr, text.len, name, err);
 	buf_release(&text);
 	if (error < 0)
 		config_release(cfg);
@@ -1992,19 +2099,23 @@ int config_discover(char **out, const char *root, struct buf *err)
 	for (i = 0; config_candidates[i]; i++) {
 		char *path = xasprintf("%s/%s", root, config_candidates[i]);
 
-		if (!stat(path, &st)) {
+		if (!lstat(path, &st)) {
 			/*
 			 * Something is there: a config the user meant us to
 			 * read. Anything but a file is an error, not a reason
-			 * to fall back to the defaults unnoticed.
+			 * to fall back to the defaults unnoticed; a symbolic
+			 * link is not followed (it could lead to a file of
+			 * secrets that a parse error would quote).
 			 */
 			if (S_ISREG(st.st_mode)) {
 				*out = path;
 				return 0;
 			}
 			error_set(err, TEND_EINVALID,
-				  "cannot read config '%s': not a regular file",
-				  path);
+				  "cannot read config '%s': %s", path,
+				  S_ISLNK(st.st_mode) ? "a symbolic link; tend "
+				  "reads only a regular file" :
+				  "not a regular file");
 			free(path);
 			return TEND_EINVALID;
 		}
@@ -2156,7 +2267,10 @@ int config_load(struct tend_config *cfg, const char *root,
 		if (error == TEND_ENOTFOUND)
 			error = 0;
 		else if (!error)
-			error = config_load_file(cfg, found, err);
+			error = config_load_tree_file(cfg, root, found +
+						      strlen(root && *root ?
+							     root : ".") + 1,
+						      found, err);
 		else
 			error_set(err, error, "%s", why.ptr);
 	}

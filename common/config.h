@@ -194,6 +194,16 @@ int config_load_file(struct tend_config *cfg, const char *path,
 		     struct buf *err);
 
 /*
+ * Read ROOT/REL (root NULL means ".") into `out`: REL relative, with no
+ * "..", and no symbolic link on the way (every directory and the file are
+ * opened without following links); a regular file of at most `max` bytes.
+ * TEND_ENOTFOUND when it is not there, TEND_EINVALID for a bad path, a
+ * link or a file too big, TEND_ERROR when it cannot be read.
+ */
+int config_read_tree_file(struct buf *out, const char *root,
+			  const char *rel, size_t max, struct buf *err);
+
+/*
  * The first of ROOT/.tend.yml, ROOT/.tend.yaml, ROOT/.github/tend.yml,
  * ROOT/.gitlab/tend.yml that exists as a file (root NULL means "."). *out is
  * a new string the caller frees. TEND_ENOTFOUND when there is none (the

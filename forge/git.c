@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include <git2/sys/repository.h>
+
 #include "common/error.h"
 #include "common/xalloc.h"
 #include "forge/git.h"
@@ -137,9 +139,13 @@ int forge_git_merge_base(git_oid *out, git_repository *repo, const git_oid *a,
 			 sa, sb, forge_git_errmsg());
 }
 
-int forge_git_read_blob(struct buf *out, git_repository *repo,
-			const git_oid *commit, const char *path, size_t max,
-			struct buf *err)
+/*
+ * Read `path` at `commit`; with `regular_only`, a symbolic link (mode
+ * 120000: its blob is the link's target, not a file) is refused.
+ */
+static int forge_git_read_at(struct buf *out, git_repository *repo,
+			     const git_oid *commit, const char *path,
+			     size_t max, int regular_only, struct buf *err)
 {
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
@@ -158,6 +164,14 @@ int forge_git_read_blob(struct buf *out, git_repository *repo,
 	    git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
 		rc = error_set(err, TEND_ENOTFOUND, "no file '%s' in the commit",
 			       path);
+		goto out;
+	}
+	if (regular_only &&
+	    git_tree_entry_filemode(entry) != GIT_FILEMODE_BLOB &&
+	    git_tree_entry_filemode(entry) != GIT_FILEMODE_BLOB_EXECUTABLE) {
+		rc = error_set(err, TEND_EINVALID, "'%s' is not a regular file "
+			       "in commit %.12s (a symbolic link?)", path,
+			       git_oid_tostr_s(commit));
 		goto out;
 	}
 	if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) {
@@ -183,13 +197,22 @@ out:
 	return rc;
 }
 
-int forge_git_attr_bool(git_repository *repo, const char *path,
-			const char *name)
+int forge_git_read_blob(struct buf *out, git_repository *repo,
+			const git_oid *commit, const char *path, size_t max,
+			struct buf *err)
 {
-	const char *value = NULL;
+	return forge_git_read_at(out, repo, commit, path, max, 0, err);
+}
 
-	if (git_attr_get(&value, repo, GIT_ATTR_CHECK_NO_SYSTEM, path, name) < 0)
-		return 0;
+int forge_git_read_file(struct buf *out, git_repository *repo,
+			const git_oid *commit, const char *path, size_t max,
+			struct buf *err)
+{
+	return forge_git_read_at(out, repo, commit, path, max, 1, err);
+}
+
+static int forge_git_attr_value(const char *value)
+{
 	switch (git_attr_value(value)) {
 	case GIT_ATTR_VALUE_TRUE:
 		return 1;
@@ -198,6 +221,56 @@ int forge_git_attr_bool(git_repository *repo, const char *path,
 	default:
 		return 0;
 	}
+}
+
+int forge_git_attr_bool(git_repository *repo, const char *path,
+			const char *name)
+{
+	const char *value = NULL;
+
+	if (git_attr_get(&value, repo, GIT_ATTR_CHECK_NO_SYSTEM, path, name) < 0)
+		return 0;
+	return forge_git_attr_value(value);
+}
+
+int forge_git_attr_view(git_repository **out, git_repository *repo,
+			struct buf *err)
+{
+	git_repository *view = NULL;
+	git_index *empty = NULL;
+
+	/*
+	 * A second handle on the same objects whose index is empty and
+	 * in memory: libgit2 reads .gitattributes from the work tree or the
+	 * index as well as from a commit, and both are the untrusted head
+	 * here. With neither, only the commit (and .git/info/attributes,
+	 * which the checkout wrote, not the pull request) is left.
+	 */
+	if (git_repository_open_bare(&view, git_repository_path(repo)) < 0 ||
+	    git_index_new(&empty) < 0 ||
+	    git_repository_set_index(view, empty) < 0) {
+		git_index_free(empty);
+		git_repository_free(view);
+		return error_set(err, TEND_ERROR, "cannot open the repository "
+				 "for attributes: %s", forge_git_errmsg());
+	}
+	git_index_free(empty);
+	*out = view;
+	return 0;
+}
+
+int forge_git_attr_bool_at(git_repository *view, const git_oid *commit,
+			   const char *path, const char *name)
+{
+	git_attr_options opts = GIT_ATTR_OPTIONS_INIT;
+	const char *value = NULL;
+
+	opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_NO_SYSTEM |
+		     GIT_ATTR_CHECK_INCLUDE_COMMIT;
+	git_oid_cpy(&opts.attr_commit_id, commit);
+	if (git_attr_get_ext(&value, view, &opts, path, name) < 0)
+		return 0;
+	return forge_git_attr_value(value);
 }
 
 char *forge_git_head_branch(git_repository *repo)

@@ -55,12 +55,35 @@ int forge_git_read_blob(struct buf *out, git_repository *repo,
 			struct buf *err);
 
 /*
+ * forge_git_read_blob() for a regular file only: a symbolic link at `path`
+ * is TEND_EINVALID. Configuration read from a commit goes through this.
+ */
+int forge_git_read_file(struct buf *out, git_repository *repo,
+			const git_oid *commit, const char *path, size_t max,
+			struct buf *err);
+
+/*
  * The value of gitattribute `name` for `path` as of the work tree's
  * .gitattributes: 1 for set/true, 0 for unset/false/unspecified, -1 for
  * any other value.
  */
 int forge_git_attr_bool(git_repository *repo, const char *path,
 			const char *name);
+
+/*
+ * A handle on `repo`'s objects for reading attributes as of a commit only,
+ * not the work tree's or the index's .gitattributes (an untrusted head's).
+ * Free with git_repository_free().
+ */
+int forge_git_attr_view(git_repository **out, git_repository *repo,
+			struct buf *err);
+
+/*
+ * forge_git_attr_bool() as of `commit`'s .gitattributes files, through a
+ * handle from forge_git_attr_view().
+ */
+int forge_git_attr_bool_at(git_repository *view, const git_oid *commit,
+			   const char *path, const char *name);
 
 /* The short name of the branch HEAD points to, or NULL when detached. */
 char *forge_git_head_branch(git_repository *repo);

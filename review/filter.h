@@ -58,6 +58,12 @@ struct review_filter_opts {
 	/* gitattribute linguist-generated for a path: 1 set, else 0 */
 	int (*generated_attr)(const char *path, void *data);
 	void *data;
+	/*
+	 * The change comes from an untrusted head: a generated-code marker
+	 * counts only on an unchanged line (the base had it too), and the
+	 * minified heuristic, which the head's own text decides, is off.
+	 */
+	int untrusted;
 };
 
 /*

@@ -35,12 +35,28 @@ contains "$err" "cannot create user namespaces"
 contains "$err" "sysctl"
 [ -e ran.txt ] && fail "ran without the sandbox"
 
-# sandbox.mode none: runs, warns, and still passes no secrets.
+# Finding 3 of the security review: the repository's own config cannot
+# turn the sandbox off (a pull request would run its tests next to the
+# token). The run stops before anything runs.
 cat >.tend.yml <<'EOF'
 sandbox:
   mode: none
   test: "env > env.txt; echo ran > ran.txt"
 EOF
+expect_rc 2 "$TEND_BIN" test
+contains "$err" "'sandbox.mode: none' is not accepted from a file"
+contains "$err" "TEND_SANDBOX_MODE=none"
+[ -e ran.txt ] && fail "a file turned the sandbox off"
+TEND_BWRAP=/nonexistent/bwrap expect_rc 2 "$TEND_BIN" test
+[ -e ran.txt ] && fail "a file turned the sandbox off"
+
+# TEND_SANDBOX_MODE=none, the job's own choice: runs, warns, and still
+# passes no secrets.
+cat >.tend.yml <<'EOF'
+sandbox:
+  test: "env > env.txt; echo ran > ran.txt"
+EOF
+export TEND_SANDBOX_MODE=none
 TEND_BWRAP=/nonexistent/bwrap expect_rc 0 "$TEND_BIN" test
 contains "$err" "warning"
 contains "$err" "UNSANDBOXED"

@@ -106,9 +106,8 @@ contains "$err" "linter 'crash' crashed"
 
 # With sandbox.mode none the same linters run without the isolation, with
 # the same minimal environment.
-printf 'sandbox:\n  mode: none\n' >>.tend.yml
-GITHUB_TOKEN=canary-token-1 expect_rc 1 "$TEND_BIN" review --local \
-	--format github
+GITHUB_TOKEN=canary-token-1 TEND_SANDBOX_MODE=none expect_rc 1 \
+	"$TEND_BIN" review --local --format github
 contains "$out" "::warning file=src/old.c,line=10,col=3,title=gcc/W10::on the changed line"
 contains "$out" "::error title=tend%3A hang failed::"
 not_contains "$out" "LEAK"

@@ -15,8 +15,6 @@ mkdir -p vendor && printf 'int v;\n' > vendor/x.c
 cat > .tend.yml <<YML
 review:
   ignore: ["vendor/**"]
-sandbox:
-  mode: none
 checks:
   linters:
     - name: echoer
@@ -25,7 +23,8 @@ checks:
 YML
 git add -A && git commit -qm f
 for fmt in text json sarif markdown codequality rdjson github; do
-	"$TEND_BIN" review --local --format $fmt > out.$fmt 2>err.$fmt
+	TEND_SANDBOX_MODE=none "$TEND_BIN" review --local --format $fmt \
+		> out.$fmt 2>err.$fmt
 	grep -q "$tok" out.$fmt err.$fmt && fail "the whole token in --format $fmt"
 done
 grep -q "structure/py-mutable-default" out.json || fail "structural finding missing"

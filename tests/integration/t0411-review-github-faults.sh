@@ -196,7 +196,7 @@ head=$forkhead
 event 3 forker/r
 start_server forkcfg
 event_name=pull_request_target run_tend 1
-contains "$err" "using the base branch's configuration"
+contains "$err" "the configuration comes from the base commit"
 [ "$(py 'len(s["review_comments"])')" = 4 ] ||
 	fail "the fork's config switched the checks off"
 contains "$(py 's["check_runs"][0]["conclusion"]')" failure

@@ -301,7 +301,7 @@ void test_config__other_values(void)
 		"  routes: { helper: openrouter/meta/llama-3, code: auto }\n"
 		"sandbox:\n"
 		"  setup: 'make deps'\n"
-		"  mode: none\n"
+		"  mode: bwrap\n"
 		"  timeout: 30\n"
 		"  memory_mb: 512\n"
 		"tasks: { label: 'bot', max_per_run: 0, budget_usd: 0.5 }\n"));
@@ -328,7 +328,7 @@ void test_config__other_values(void)
 	REQUIRE(cfg.models.nr_routes == 2);
 	CHECK_STR(cfg.models.routes[0].model, "openrouter/meta/llama-3");
 	CHECK_STR(cfg.sandbox.setup, "make deps");
-	CHECK_INT(cfg.sandbox.mode, CONFIG_SANDBOX_NONE);
+	CHECK_INT(cfg.sandbox.mode, CONFIG_SANDBOX_BWRAP);
 	CHECK_INT(cfg.sandbox.timeout, 30);
 	CHECK_INT(cfg.sandbox.memory_mb, 512);
 	CHECK_STR(cfg.tasks.label, "bot");
@@ -1128,4 +1128,72 @@ void test_config__fast_and_strong_routes(void)
 	CHECK(fails_with("models:\n  routes:\n    strong: auto\n",
 			 ".tend.yml:3:13: 'models.routes.strong' must be "
 			 "\"provider/model\""));
+}
+
+/*
+ * A file cannot turn the sandbox off: the code under test ships it. Only
+ * the job's environment can (TEND_SANDBOX_MODE).
+ */
+void test_config__sandbox_none_not_from_file(void)
+{
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+	static const char text[] = "sandbox:\n  mode: none\n";
+
+	config_init(&cfg);
+	CHECK_INT(config_parse(&cfg, text, strlen(text), ".tend.yml", &err),
+		  TEND_EINVALID);
+	CHECK(!strncmp(err.ptr, ".tend.yml:2:9: 'sandbox.mode: none' is not "
+		       "accepted from a file", 54));
+	CHECK(strstr(err.ptr, "TEND_SANDBOX_MODE=none") != NULL);
+	CHECK_INT(cfg.sandbox.mode, CONFIG_SANDBOX_BWRAP);
+	buf_release(&err);
+}
+
+/*
+ * Finding 7 of the security review: a repository whose .tend.yml is a
+ * link to a file of secrets must not get one quoted in an error message.
+ * No link is followed: not the file, not a directory on its way, not an
+ * explicit --config.
+ */
+void test_config__links_are_not_followed(void)
+{
+	const char *dir = test_tmpdir();
+	struct tend_config cfg;
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	char path[1024];
+
+	REQUIRE(test_sh("mkdir -p '%s/out' '%s/repo' && "
+			"printf 'SECRET=canary-link-5a4b3c2d1e\\n' "
+			">'%s/out/secrets' && "
+			"ln -s ../out/secrets '%s/repo/.tend.yml'",
+			dir, dir, dir, dir) == 0);
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	config_init(&cfg);
+	CHECK_INT(config_load(&cfg, path, NULL, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "symbolic link") != NULL);
+	CHECK(strstr(err.ptr, "canary") == NULL);
+
+	snprintf(path, sizeof(path), "%s/repo/.tend.yml", dir);
+	CHECK_INT(config_load(&cfg, NULL, path, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "symbolic link") != NULL);
+	CHECK(strstr(err.ptr, "canary") == NULL);
+
+	/* A linked directory on the way: .github -> ../out. */
+	REQUIRE(test_sh("rm '%s/repo/.tend.yml' && cp '%s/out/secrets' "
+			"'%s/out/tend.yml' && ln -s ../out '%s/repo/.github'",
+			dir, dir, dir, dir) == 0);
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK_INT(config_load(&cfg, path, NULL, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "symbolic link") != NULL);
+	CHECK(strstr(err.ptr, "canary") == NULL);
+	CHECK_INT(config_read_tree_file(&text, path, ".github/tend.yml", 100,
+					&err), TEND_EINVALID);
+	CHECK_INT(config_read_tree_file(&text, path, "../out/secrets", 100,
+					&err), TEND_EINVALID);
+	CHECK_INT(config_read_tree_file(&text, path, "/etc/passwd", 100,
+					&err), TEND_EINVALID);
+	CHECK(is_defaults(&cfg));
+	buf_release(&text);
+	buf_release(&err);
 }
