@@ -45,6 +45,13 @@ static int actions_review_generated_attr(const char *path, void *data)
 				       "linguist-generated");
 }
 
+/* A finding of the secrets pack (whose ids start "secrets/"). */
+static int actions_review_is_secret(const struct review_finding *f)
+{
+	return f->rule_id && !strncmp(f->rule_id, "secrets/", 8) &&
+	       (!f->source || !strcmp(f->source, "rules"));
+}
+
 /*
  * Scan the new side of each hunk: context and added lines, in order, with
  * their line numbers. Hunks are scanned one at a time so that a pattern
@@ -449,8 +456,20 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 		    f->status != REVIEW_FILE_MODIFIED &&
 		    e->skip != REVIEW_SKIP_IGNORED)
 			review_rules_scan_filename(&rules, f->path, &raw);
-		if (e->skip != REVIEW_SKIP_NONE)
+		if (e->skip != REVIEW_SKIP_NONE) {
+			/*
+			 * A secret is a leak wherever it sits: a file that
+			 * looks generated (a name, an attribute or a marker
+			 * the change itself may have chosen) or has too much
+			 * changed text is still scanned where it changed, and
+			 * keeps its secrets findings alone (below). Files
+			 * the config ignores stay ignored.
+			 */
+			if (e->skip == REVIEW_SKIP_GENERATED ||
+			    e->skip == REVIEW_SKIP_TOO_LARGE)
+				todo[nr_todo++] = i;
 			continue;
+		}
 		/*
 		 * A file too large to read whole is still checked where it
 		 * changed: the hunks.
@@ -492,10 +511,12 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 		/*
 		 * A file the review skipped (ignored, generated, ...) gets no
 		 * line findings from any check, a linter's included; a
-		 * whole-file finding (a secret-bearing name) still counts.
+		 * whole-file finding (a secret-bearing name) still counts,
+		 * and so does a secret in a generated or too large file.
 		 */
 		if (!review_filter_keep(df, opts->filter, f) ||
-		    (e && e->skip != REVIEW_SKIP_NONE && f->line)) {
+		    (e && e->skip != REVIEW_SKIP_NONE && f->line &&
+		     !actions_review_is_secret(f))) {
 			out->filtered_out++;
 			continue;
 		}

@@ -103,7 +103,9 @@ static int cmd_review_pr(const struct cli_common *c,
 		struct buf plan = BUF_INIT;
 
 		review_plan_describe(&plan, &oc.plan, &result);
-		fputs(plan.ptr, stdout);
+		/* Through the one redaction point, like every report. */
+		if (cli_write_output(NULL, plan.ptr, plan.len, &e2) < 0)
+			log_warn("%s", e2.ptr);
 		buf_release(&plan);
 	}
 	if ((rc = cli_write_output(c->output, report.ptr, report.len,
@@ -115,7 +117,8 @@ static int cmd_review_pr(const struct cli_common *c,
 	if (oc.readonly && ctx->kind == FORGE_GITHUB && ctx->ci) {
 		buf_reset(&report);
 		review_report_write(&report, &result, REVIEW_FORMAT_GITHUB, 0);
-		fputs(report.ptr, stdout);
+		if (cli_write_output(NULL, report.ptr, report.len, &e2) < 0)
+			log_warn("%s", e2.ptr);
 	}
 	if (ctx->ci && !c->dry_run && oc.plan.summary) {
 		if (actions_ci_step_summary(ctx->step_summary, oc.plan.summary,
