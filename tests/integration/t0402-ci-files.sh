@@ -32,6 +32,8 @@
 #      requests; runs 1-3 use --local, which publishes nothing).
 # In every run the pull request's tree holds a "tend" of its own
 # (build/release/tend and ./tend) that must never run.
+# Statically, every `uses:` of another repository in action.yml is pinned
+# by a 40-hex commit with a `# vX.Y.Z` comment.
 # apt-get and sudo are shims on PATH: `sudo` logs and runs its command
 # (it is only reached when the test does not run as root), and `apt-get`
 # fails the test if called, so nothing is ever installed from here.
@@ -164,7 +166,7 @@ def gh_check(action_dir):
             if "shell" not in s:
                 die("step '%s': composite run steps need shell:" % name)
         elif "uses" in s:
-            if not re.match(r"^actions/cache/(restore|save)@v\d+$",
+            if not re.match(r"^actions/cache/(restore|save)@",
                             s["uses"]):
                 die("step '%s': unexpected uses: %s" % (name, s["uses"]))
         else:
@@ -204,6 +206,43 @@ def gh_check(action_dir):
     for name in ("findings", "summary-url", "exit-code"):
         if name not in meta["outputs"]:
             die("output '%s' missing" % name)
+    gh_pins(os.path.join(action_dir, "action.yml"), steps)
+
+
+# owner/repo[/path]@<40 hex>, or a container image by digest.
+PINNED = re.compile(r"^(?:[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}"
+                    r"|docker://[^@\s]+@sha256:[0-9a-f]{64})$")
+
+
+def gh_pins(path, steps):
+    """Every `uses:` of another repository names a full commit SHA (a tag or
+    branch can be moved to other code) and says its version in a comment on
+    the same line, as `# v1.2.3`. Local actions (./...) are the caller's."""
+    with open(path) as f:
+        lines = [l for l in f.read().split("\n")
+                 if not l.lstrip().startswith("#")]
+    raw = {}
+    for line in lines:
+        m = re.match(r"^\s*(?:-\s+)?uses:\s*(['\"]?)([^\s'\"]+)\1(.*)$", line)
+        if m:
+            raw.setdefault(m.group(2), []).append(m.group(3))
+        elif re.search(r"\buses\s*:", line):
+            die("a uses: the check cannot read: %r" % line)
+    used = [s["uses"] for s in steps if "uses" in s]
+    if sorted(used) != sorted(u for u, c in raw.items() for _ in c):
+        die("the uses: lines do not match the steps' uses")
+    for u in used:
+        if u.startswith("./"):
+            continue
+        if not PINNED.match(u):
+            die("uses: %s is not pinned by a full commit SHA" % u)
+        for comment in raw[u]:
+            if not re.match(r"^\s+#\s*v\d+(\.\d+)*\s*$", comment):
+                die("uses: %s has no '# vX.Y.Z' comment" % u)
+    shas = {u.split("@", 1)[1] for u in used
+            if u.startswith("actions/cache/")}
+    if len(shas) != 1:
+        die("actions/cache/restore and /save are not the same commit")
 
 
 class GhContext:
