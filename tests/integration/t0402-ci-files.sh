@@ -30,6 +30,10 @@
 #      default token input reaches tend, tend publishes, and the outputs
 #      findings and summary-url are set (tend writes them for pull
 #      requests; runs 1-3 use --local, which publishes nothing).
+# In every run the pull request's tree holds a "tend" of its own
+# (build/release/tend and ./tend) that must never run.
+# Statically, every `uses:` of another repository in action.yml is pinned
+# by a 40-hex commit with a `# vX.Y.Z` comment.
 # apt-get and sudo are shims on PATH: `sudo` logs and runs its command
 # (it is only reached when the test does not run as root), and `apt-get`
 # fails the test if called, so nothing is ever installed from here.
@@ -37,14 +41,29 @@
 # GitLab: `tend-review` is resolved through `extends`, its variables
 # exported (an override passed to the emulator stands for a project CI/CD
 # variable, which GitLab ranks above the job's), and its `script:` run by
-# `bash -eo pipefail` in the project directory, as the runner does. The
-# clone/install/build part is not replaced but steered through the
-# template's own variables:
-#   A. TEND_REPO is a local git repository made from the copy, and the
-#      cache directory already holds a binary for its commit ($TEND_BIN),
-#      so the clone runs for real and install-deps.sh and make are skipped;
-#   B. TEND_BIN (a prebuilt binary) skips all of it;
-#   C. the placeholder TEND_REPO stops the job with exit 2.
+# `bash -eo pipefail` in a fresh clone of the merge request (the project
+# directory), as the runner does. The cache is emulated too: a directory
+# per cache key whose paths are extracted over the checkout before the
+# script and saved after it (`when: always`), so one job's saved cache is
+# the next job's, and a test can poison it as a merge request's pipeline
+# could. TEND_REPO is a local stand-in for tend's repository whose
+# install-deps.sh and Makefile log their runs and "build" by copying
+# $TEND_BIN. What a merge request plants (a script that leaves a mark in
+# planted.log, then runs tend) must never run:
+#   A. committed at the cache's path (which the old template ran), cold
+#      cache: tend is built outside the project and reviews; the cache then
+#      holds the build and its grammar tarballs;
+#   B. warm cache, TEND_SHA256 = the build's hash: the cached copy runs,
+#      nothing is installed or built;
+#   C. warm cache, no TEND_SHA256: built again (nothing vouches for it);
+#   D. the cache poisoned, no TEND_SHA256: built again, cache cleaned;
+#   E. the cache poisoned, TEND_SHA256 set: the mismatch is reported and
+#      tend is built;
+#   F. TEND_BIN: refused when relative, inside the project (also through a
+#      symlink) or with another sha256 than TEND_SHA256; else it runs;
+#   G. TEND_REPO into the project (path, file://, symlink, relative) or a
+#      TEND_REF that is a commit of the merge request: refused, no build;
+#   H. the placeholder TEND_REPO stops the job with exit 2.
 # The review gets TEND_ARGS="--local --no-llm" (merge-request publishing
 # needs a forge, which other tests fake).
 . "$TEND_TESTS/integration/lib.sh"
@@ -147,7 +166,7 @@ def gh_check(action_dir):
             if "shell" not in s:
                 die("step '%s': composite run steps need shell:" % name)
         elif "uses" in s:
-            if not re.match(r"^actions/cache/(restore|save)@v\d+$",
+            if not re.match(r"^actions/cache/(restore|save)@",
                             s["uses"]):
                 die("step '%s': unexpected uses: %s" % (name, s["uses"]))
         else:
@@ -187,6 +206,43 @@ def gh_check(action_dir):
     for name in ("findings", "summary-url", "exit-code"):
         if name not in meta["outputs"]:
             die("output '%s' missing" % name)
+    gh_pins(os.path.join(action_dir, "action.yml"), steps)
+
+
+# owner/repo[/path]@<40 hex>, or a container image by digest.
+PINNED = re.compile(r"^(?:[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}"
+                    r"|docker://[^@\s]+@sha256:[0-9a-f]{64})$")
+
+
+def gh_pins(path, steps):
+    """Every `uses:` of another repository names a full commit SHA (a tag or
+    branch can be moved to other code) and says its version in a comment on
+    the same line, as `# v1.2.3`. Local actions (./...) are the caller's."""
+    with open(path) as f:
+        lines = [l for l in f.read().split("\n")
+                 if not l.lstrip().startswith("#")]
+    raw = {}
+    for line in lines:
+        m = re.match(r"^\s*(?:-\s+)?uses:\s*(['\"]?)([^\s'\"]+)\1(.*)$", line)
+        if m:
+            raw.setdefault(m.group(2), []).append(m.group(3))
+        elif re.search(r"\buses\s*:", line):
+            die("a uses: the check cannot read: %r" % line)
+    used = [s["uses"] for s in steps if "uses" in s]
+    if sorted(used) != sorted(u for u, c in raw.items() for _ in c):
+        die("the uses: lines do not match the steps' uses")
+    for u in used:
+        if u.startswith("./"):
+            continue
+        if not PINNED.match(u):
+            die("uses: %s is not pinned by a full commit SHA" % u)
+        for comment in raw[u]:
+            if not re.match(r"^\s+#\s*v\d+(\.\d+)*\s*$", comment):
+                die("uses: %s has no '# vX.Y.Z' comment" % u)
+    shas = {u.split("@", 1)[1] for u in used
+            if u.startswith("actions/cache/")}
+    if len(shas) != 1:
+        die("actions/cache/restore and /save are not the same commit")
 
 
 class GhContext:
@@ -404,7 +460,8 @@ def gl_check(path):
         die("image must be $TEND_IMAGE, debian:12 by default")
     if str(v.get("GIT_DEPTH")) != "0":
         die("GIT_DEPTH must be 0: tend needs the merge base")
-    for var in ("TEND_REF", "TEND_REPO", "TEND_BIN", "TEND_ARGS"):
+    for var in ("TEND_REF", "TEND_REPO", "TEND_SHA256", "TEND_BIN",
+                "TEND_ARGS"):
         if var not in v:
             die("variable %s is not declared" % var)
     art = job.get("artifacts", {})
@@ -426,7 +483,18 @@ def gl_check(path):
         die("the script does not write the Code Quality report")
 
 
-def gl_run(path, project_dir, result, log, overrides):
+def gl_copy(src, dst):
+    """Copies a cached path as the runner's archives keep it: symlinks
+    stay symlinks, files already in the checkout are overwritten."""
+    if os.path.isdir(src) and not os.path.islink(src):
+        shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
+    else:
+        if os.path.lexists(dst) and not os.path.isdir(dst):
+            os.unlink(dst)
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def gl_run(path, project_dir, store, result, log, overrides):
     job = gl_job(path, "tend-review")
     env = dict(os.environ)
     for k, v in job.get("variables", {}).items():
@@ -437,6 +505,16 @@ def gl_run(path, project_dir, result, log, overrides):
     env.update(overrides)
     env.update({"GITLAB_CI": "true", "CI": "true",
                 "CI_PROJECT_DIR": project_dir})
+    # The cache: STORE/KEY holds the paths the last job saved; they are
+    # extracted over the checkout before the script and saved after it.
+    cache = job.get("cache", {})
+    key = re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""),
+                 str(cache.get("key", "default")))
+    entry = os.path.join(store, re.sub(r"[^\w.-]", "_", key))
+    paths = [p.rstrip("/") for p in cache.get("paths", [])]
+    for p in paths:
+        if os.path.lexists(os.path.join(entry, p)):
+            gl_copy(os.path.join(entry, p), os.path.join(project_dir, p))
     lines = job.get("before_script", []) + job["script"]
     script = os.path.join(tempfile.mkdtemp(prefix="gl-"), "job.sh")
     with open(script, "w") as f:
@@ -446,6 +524,18 @@ def gl_run(path, project_dir, result, log, overrides):
                               "pipefail", script], cwd=project_dir, env=env,
                              stdout=logf, stderr=logf,
                              stdin=subprocess.DEVNULL)
+    if rc == 0 or cache.get("when") == "always":
+        for p in paths:
+            src = os.path.join(project_dir, p)
+            dst = os.path.join(entry, p)
+            if not os.path.lexists(src):
+                continue
+            if os.path.isdir(dst) and not os.path.islink(dst):
+                shutil.rmtree(dst)
+            elif os.path.lexists(dst):
+                os.unlink(dst)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            gl_copy(src, dst)
     allowed = rc in job.get("allow_failure", {}).get("exit_codes", [])
     write_result(result, {"status": rc, "allowed": allowed})
 
@@ -467,7 +557,7 @@ def main():
     elif cmd == "gl-check":
         gl_check(args[0])
     elif cmd == "gl-run":
-        gl_run(args[0], args[1], args[2], args[3], pairs(args[4:]))
+        gl_run(args[0], args[1], args[2], args[3], args[4], pairs(args[5:]))
     else:
         die("unknown command " + cmd)
 
@@ -553,6 +643,22 @@ chmod +x shims/sudo shims/apt-get
 PATH=$top/shims:$PATH
 export PATH
 
+# What an attacker plants: a "tend" that leaves a mark, then behaves like
+# tend, so the job would go green while it ran with the token.
+cat >planted <<EOF
+#!/bin/sh
+echo "planted ran: \$*" >>"$top/planted.log"
+exec "$TEND_BIN" "\$@"
+EOF
+chmod +x planted
+bad=$(sha256sum <planted | cut -d' ' -f1)
+# no_plant: nothing planted ever ran.
+no_plant() {
+	[ ! -e planted.log ] || { cat ci.log >&2
+		fail "a binary from the checkout or the cache ran:" \
+			"$(cat planted.log)"; }
+}
+
 # The action's directory: a copy of the source tree, mtimes kept, plus the
 # main tree's compiled grammars (cache, objects, and the stamps they depend
 # on) so the build compiles tend's own sources only.
@@ -573,6 +679,12 @@ for d in "$g"/src/*/; do
 	cp -p "$d/.stamp" "$act/build/grammars/src/$n/" || fail "stamp copy"
 done
 store=$top/cache-store
+
+# The pull request's tree has a "tend" of its own in build/release/ and at
+# the top, where a careless action might look: the action never runs those.
+mkdir -p r/build/release
+cp planted r/build/release/tend
+cp planted r/tend
 
 # 1. Cold: nothing cached; build for real, review, exit 1 passes through.
 python3 ci.py gh-run "$act" "$top/r" "$store" res1.txt ci.log \
@@ -597,6 +709,7 @@ else
 		fail "install-deps.sh did not run through sudo"
 fi
 grep -q '^apt-get' shims.log && fail "apt-get ran: $(cat shims.log)"
+no_plant
 
 # 2. Warm: a fresh runner whose cache holds the binary under test.
 rm -rf "$act/build/release"
@@ -618,6 +731,7 @@ ls "$act/build/release" | grep -q '\.o$' && fail "a cached build compiled"
 [ -f "r/out dir/report.txt" ] || fail "quoted args were split"
 contains "$(cat "r/out dir/report.txt")" "[planted-marker]"
 contains "$(cat "r/out dir/report.txt")" "[hygiene/merge-conflict-marker]"
+no_plant
 
 # 3. Hostile inputs: nothing in them is run; usage errors give exit 2.
 : >ci.log
@@ -666,6 +780,8 @@ http*) ;;
 	fail "summary-url is '$(get res6.txt outputs.summary-url)'" ;;
 esac
 contains "$(get res6.txt summary)" "finding"   # the step summary was written
+no_plant
+rm -rf r/build r/tend
 
 # ---- GitLab ------------------------------------------------------------
 
@@ -693,39 +809,183 @@ for i in d:
 PY
 }
 
-# A. Clone for real from a local repository; its binary is in the cache.
-copy_tree tendsrc || fail "copy for the clone"
-(cd tendsrc && rm -rf build && git init -q && git add -A &&
-	git commit -qm tend) || fail "tend repository"
+# The tend repository the job clones: a stand-in for tend's tree, whose
+# scripts/install-deps.sh and Makefile log what they do and "build" by
+# copying $TEND_BIN (so the binary under test is what runs, and a build
+# takes no minutes; the GitHub runs above build tend's real tree). The
+# log, gl-build.log, says when the job built instead of using the cache.
+mkdir -p tendsrc/scripts
+cat >tendsrc/scripts/install-deps.sh <<EOF
+n=\$(ls build/grammars/cache 2>/dev/null | wc -l)
+echo "install-deps \$* (\$n tarballs)" >>"$top/gl-build.log"
+EOF
+printf '%s\n' 'build/release/tend:' \
+	"	echo 'make \$@' >>'$top/gl-build.log'" \
+	'	mkdir -p build/release build/grammars/cache' \
+	"	cp '$TEND_BIN' \$@" \
+	'	echo grammar >build/grammars/cache/tree-sitter-x-1.0.0.tgz' \
+	>tendsrc/Makefile
+(cd tendsrc && git init -q && git add -A && git commit -qm tend) ||
+	fail "tend repository"
 rev=$(git -C tendsrc rev-parse HEAD)
 sys=$(. /etc/os-release && printf '%s-%s' "${ID:-linux}" "${VERSION_ID:-0}")
-mkdir -p r/.tend-cache
-cp "$TEND_BIN" "r/.tend-cache/tend-$rev-$sys"
+name=tend-$rev-$sys
+sum=$(sha256sum <"$TEND_BIN" | cut -d' ' -f1)
+entry=$top/gl-store/tend-main/.tend-cache  # the cache, as the runner keeps it
+
+# The merge request `evil` commits it where the old template looked for a
+# cached binary, and as tools/tend.
+(cd r && git checkout -q -b evil topic && mkdir -p .tend-cache tools &&
+	cp ../planted ".tend-cache/$name" && cp ../planted tools/tend &&
+	git add -f .tend-cache tools && git commit -qm evil &&
+	git checkout -q topic) || fail "setup of the evil branch"
+evil_base=$(git -C r rev-parse topic)
+
+# gl_project DIR BRANCH: a fresh checkout of r at BRANCH, as a runner
+# makes one for a merge request pipeline (origin/HEAD is main, the target,
+# which `tend review --local` takes as its base).
+gl_project() {
+	rm -rf "$1" && git clone -q r "$1" && git -C "$1" checkout -q "$2" &&
+		git -C "$1" remote set-head origin main || fail "checkout of $2"
+	CI_COMMIT_SHA=$(git -C "$1" rev-parse HEAD)
+	export CI_COMMIT_SHA
+}
+
+# gl RESULT DIR VAR=VALUE...: one tend-review job on a fresh runner whose
+# cache is gl-store; the variables stand for project CI/CD variables.
+gl() {
+	res=$1 proj=$2
+	shift 2
+	python3 ci.py gl-run "$gl" "$top/$proj" "$top/gl-store" "$res" ci.log \
+		TEND_ARGS="--local --no-llm" "$@" || fail "emulator"
+}
+
+# builds: how many times the job built tend.
+builds() { grep -c '^make build/release/tend$' gl-build.log; }
+
+# A. The merge request commits a binary where the cache keeps tend's,
+# on a cold cache: it never runs; tend is built and the review happens.
 : >ci.log
-: >shims.log
-python3 ci.py gl-run "$gl" "$top/r" gl1.txt ci.log \
-	TEND_REPO="$top/tendsrc" TEND_REF=main TEND_ARGS="--local --no-llm" ||
-	fail "emulator"
+: >gl-build.log
+gl_project p1 evil
+gl gl1.txt p1 TEND_REPO="$top/tendsrc" TEND_REF=main
+no_plant
 want gl1.txt status 1
 want gl1.txt allowed True
-codequality r/gl-code-quality-report.json
-[ ! -s shims.log ] || fail "a cached binary, yet: $(cat shims.log)"
-ls r/.tend-cache | grep -q "^tend-$rev-$sys\$" || fail "cache entry lost"
-[ -z "$(git -C r status --porcelain --ignored=no -- .tend-cache)" ] ||
-	fail ".tend-cache shows in git status"
-rm r/gl-code-quality-report.json
+codequality p1/gl-code-quality-report.json
+[ "$(builds)" = 1 ] || fail "tend was not built"
+contains "$(cat ci.log)" "tend: built $name, sha256 $sum"
+# The binary that ran is outside the project, and the cache now holds it
+# and the build's grammar tarballs, not what the merge request committed.
+set -- "$top"/tend-bin.*/tend
+[ $# = 1 ] && cmp -s "$1" "$TEND_BIN" || fail "no tend outside the project"
+cmp -s "$entry/$name" "$TEND_BIN" || fail "the cache does not hold the build"
+[ -f "$entry/tree-sitter-x-1.0.0.tgz" ] || fail "grammar tarballs not cached"
 
-# B. A prebuilt binary; the fail level from tend's own variable.
-python3 ci.py gl-run "$gl" "$top/r" gl2.txt ci.log \
-	TEND_BIN="$TEND_BIN" TEND_REVIEW_FAIL_LEVEL=none \
-	TEND_ARGS="--local --no-llm" || fail "emulator"
-want gl2.txt status 0
-codequality r/gl-code-quality-report.json
-
-# C. The placeholder repository stops the job with a clear message.
+# B. A warm cache and TEND_SHA256 naming the build (in capitals): the
+# cached binary runs; nothing is installed or built.
 : >ci.log
-python3 ci.py gl-run "$gl" "$top/r" gl3.txt ci.log || fail "emulator"
-want gl3.txt status 2
-want gl3.txt allowed False
+gl_project p2 topic
+gl gl2.txt p2 TEND_REPO="$top/tendsrc" TEND_REF=main \
+	TEND_SHA256="$(printf '%s' "$sum" | tr a-f A-F)"
+want gl2.txt status 1
+codequality p2/gl-code-quality-report.json
+contains "$(cat ci.log)" "tend: using the cached $name (sha256 = TEND_SHA256)"
+[ "$(builds)" = 1 ] || fail "a cached binary, yet tend was built"
+[ "$(grep -c '^install-deps' gl-build.log)" = 1 ] ||
+	fail "a cached binary, yet install-deps ran"
+[ -z "$(git -C p2 status --porcelain --ignored=no -- .tend-cache)" ] ||
+	fail ".tend-cache shows in git status"
+
+# C. A warm cache without TEND_SHA256: nothing vouches for the cache, so
+# tend is built again; the grammar tarballs come from the cache.
+: >ci.log
+gl_project p3 topic
+gl gl3.txt p3 TEND_REPO="$top/tendsrc" TEND_REF=main
+want gl3.txt status 1
+codequality p3/gl-code-quality-report.json
+contains "$(cat ci.log)" "not running the cached $name: TEND_SHA256 is not set"
+[ "$(builds)" = 2 ] || fail "tend was not built again"
+grep -q '^install-deps build (1 tarballs)$' gl-build.log ||
+	fail "the cached grammar tarballs did not reach the build"
+
+# D. A poisoned cache (what a merge request's own pipeline can save),
+# without TEND_SHA256: never run; built again; the cache is clean after.
+cp planted "$entry/$name"
+: >ci.log
+gl_project p4 topic
+gl gl4.txt p4 TEND_REPO="$top/tendsrc" TEND_REF=main
+no_plant
+want gl4.txt status 1
+codequality p4/gl-code-quality-report.json
+[ "$(builds)" = 3 ] || fail "tend was not built again"
+cmp -s "$entry/$name" "$TEND_BIN" || fail "the poisoned cache was kept"
+
+# E. The same poison with TEND_SHA256 set: its hash differs, so it is
+# refused and tend is built.
+cp planted "$entry/$name"
+: >ci.log
+gl_project p5 topic
+gl gl5.txt p5 TEND_REPO="$top/tendsrc" TEND_REF=main TEND_SHA256="$sum"
+no_plant
+want gl5.txt status 1
+codequality p5/gl-code-quality-report.json
+contains "$(cat ci.log)" "its sha256 is $bad, not TEND_SHA256; building tend"
+[ "$(builds)" = 4 ] || fail "tend was not built again"
+cmp -s "$entry/$name" "$TEND_BIN" || fail "the poisoned cache was kept"
+
+# F. A prebuilt binary; the fail level from tend's own variable. One in
+# the project directory (absolute, relative or through a symlink) or
+# whose sha256 is not TEND_SHA256 is refused.
+: >ci.log
+gl_project p6 evil
+ln -s tools p6/t
+for bin in "$top/p6/tools/tend" tools/tend "$top/p6/t/tend"; do
+	gl gl6.txt p6 TEND_BIN="$bin"
+	want gl6.txt status 2
+done
+contains "$(cat ci.log)" "is inside the project directory"
+contains "$(cat ci.log)" "TEND_BIN must be an absolute path"
+cp planted planted-bin
+gl gl6.txt p6 TEND_BIN="$top/planted-bin" TEND_SHA256="$sum"
+want gl6.txt status 2
+contains "$(cat ci.log)" "TEND_BIN's sha256 is $bad, not TEND_SHA256"
+no_plant
+gl gl6.txt p6 TEND_BIN="$TEND_BIN" TEND_SHA256="$sum" \
+	TEND_REVIEW_FAIL_LEVEL=none
+want gl6.txt status 0
+codequality p6/gl-code-quality-report.json
+
+# G. tend is never built from the merge request: not from a path into
+# the project, not from a relative path, and not from a commit of the
+# merge request reached through another URL (its head, or an earlier
+# commit of it).
+: >ci.log
+gl_project p7 evil
+ln -s "$top/p7" p7-link
+for repo in "$top/p7" "file://$top/p7" "$top/p7-link" .; do
+	gl gl7.txt p7 TEND_REPO="$repo" TEND_REF=main
+	want gl7.txt status 2
+done
+contains "$(cat ci.log)" "is in the project directory"
+contains "$(cat ci.log)" "TEND_REPO must be a URL or an absolute path"
+git clone -q --mirror r mirror.git || fail "mirror"
+for ref in evil "$evil_base"; do
+	: >ci.log
+	gl gl7.txt p7 TEND_REPO="$top/mirror.git" TEND_REF="$ref"
+	want gl7.txt status 2
+	contains "$(cat ci.log)" "of the merge request itself"
+done
+[ "$(builds)" = 4 ] || fail "tend was built from the merge request"
+no_plant
+
+# H. The placeholder repository stops the job with a clear message.
+: >ci.log
+gl_project p8 topic
+python3 ci.py gl-run "$gl" "$top/p8" "$top/gl-store" gl8.txt ci.log ||
+	fail "emulator"
+want gl8.txt status 2
+want gl8.txt allowed False
 contains "$(cat ci.log)" "set TEND_REPO"
+no_plant
 exit 0
