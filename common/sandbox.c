@@ -715,23 +715,22 @@ static void sandbox_scan_remove(struct sandbox_scan *s, int dfd,
 	if (!S_ISDIR(st->st_mode)) {
 		ok = !unlinkat(dfd, name, 0);
 	} else {
-		for (i = 0; i < 1000; i++) {
+		int e = EEXIST;
+
+		for (i = 0; i < 1000 && e == EEXIST; i++) {
 			snprintf(aside, sizeof(aside),
 				 ".tend-removed-git.%ld.%d", (long)getpid(), i);
-			if (!renameat2(dfd, name, dfd, aside,
-				       RENAME_NOREPLACE))
-				break;
-			if (errno != EEXIST)
-				break;
+			e = renameat2(dfd, name, dfd, aside,
+				      RENAME_NOREPLACE) ? errno : 0;
 		}
-		if (i < 1000 && !fstatat(dfd, aside, &dst,
-					 AT_SYMLINK_NOFOLLOW) &&
-		    dst.st_ino == st->st_ino) {
+		if (!e) {
 			ok = 1;
 			if (sandbox_rm_tree(dfd, aside, 0) < 0)
 				log_warn("cannot remove '%s' completely; what "
 					 "is left of it is in '%s'", rel,
 					 aside);
+		} else {
+			ok = !sandbox_rm_tree(dfd, name, 0);
 		}
 	}
 	if (!ok) {
