@@ -184,7 +184,7 @@ void cli_setup_logging(const struct cli_common *c)
 {
 	const char *ts = getenv("TEND_LOG_TIMESTAMPS");
 
-	redact_add_env(redact_secret_env);
+	redact_add_env_secrets();
 	log_setup_ci();
 	if (c->quiet)
 		log_set_level(LOG_ERROR);

@@ -28,6 +28,7 @@
 #include "error.h"
 #include "http.h"
 #include "log.h"
+#include "redact.h"
 #include "xalloc.h"
 
 #ifndef TEND_VERSION
@@ -720,6 +721,121 @@ static void http_add_snippet(struct buf *b, const struct http_response *r)
 		buf_puts(b, "...");
 }
 
+/*
+ * A JSON value with every known secret masked inside its strings, keys
+ * and numbers (a number that holds one becomes the string "***"). A new
+ * reference the caller decrefs.
+ */
+static json_t *http_redact_json(json_t *v)
+{
+	struct buf b = BUF_INIT;
+	json_t *out = NULL, *item;
+	const char *key;
+	char *text;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		buf_add(&b, json_string_value(v), json_string_length(v));
+		if (!redact_buf(&b)) {
+			buf_release(&b);
+			return json_incref(v);
+		}
+		out = json_stringn_nocheck(b.ptr, b.len);
+		break;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		text = json_dumps(v, JSON_ENCODE_ANY);
+		if (text)
+			buf_puts(&b, text);
+		free(text);
+		out = redact_buf(&b) ? json_string(REDACT_MASK) :
+			json_incref(v);
+		break;
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach(v, key, item) {
+			buf_reset(&b);
+			buf_puts(&b, key);
+			redact_buf(&b);
+			json_object_set_new_nocheck(out, b.ptr,
+						    http_redact_json(item));
+		}
+		break;
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach(v, i, item)
+			json_array_append_new(out, http_redact_json(item));
+		break;
+	default:
+		out = json_incref(v);
+	}
+	buf_release(&b);
+	return out;
+}
+
+/*
+ * The body as it may leave the process: every known secret masked
+ * (common/redact.h), into `out`. Masking a JSON body byte by byte keeps
+ * it JSON unless a secret sat across its syntax (in a number, or cut an
+ * escape in two); then it is masked value by value instead. Returns how
+ * many secrets were masked.
+ */
+static size_t http_redact_body(struct buf *out, const char *body,
+			       size_t len)
+{
+	json_t *orig, *masked;
+	char *text;
+	size_t n;
+
+	buf_add(out, body, len);
+	if (!(n = redact_buf(out)))
+		return 0;
+	if ((masked = json_loadb(out->ptr, out->len, JSON_DECODE_ANY |
+				 JSON_ALLOW_NUL, NULL))) {
+		json_decref(masked);
+		return n;
+	}
+	if (!(orig = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+				NULL)))
+		return n;
+	masked = http_redact_json(orig);
+	text = json_dumps(masked, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (text) {
+		buf_reset(out);
+		buf_puts(out, text);
+		free(text);
+	}
+	json_decref(masked);
+	json_decref(orig);
+	return n;
+}
+
+/*
+ * The URL as it may leave the process: known secrets masked after the
+ * authority (user information and host are what the caller chose to
+ * connect with), unless the request says its URL is the credential.
+ */
+static size_t http_redact_url(struct buf *out, const struct http_request *req)
+{
+	const char *url = req->url, *p = strstr(url, "://");
+	struct buf rest = BUF_INIT;
+	size_t head, n;
+
+	buf_puts(out, url);
+	if (req->url_is_credential)
+		return 0;
+	p = p && p < url + strcspn(url, "/?#") ? p + 3 : url;
+	head = (size_t)(p - url) + strcspn(p, "/?#");
+	buf_puts(&rest, url + head);
+	if ((n = redact_buf(&rest))) {
+		buf_truncate(out, head);
+		buf_add(out, rest.ptr, rest.len);
+	}
+	buf_release(&rest);
+	return n;
+}
+
 /* The curl message of the last attempt, lower-cased at its start. */
 static const char *http_curl_message(struct http_client *c, CURLcode rc)
 {
@@ -739,11 +855,31 @@ int http_send(struct http_client *c, const struct http_request *req,
 		req->idempotent == HTTP_IDEMPOTENT_YES;
 	struct curl_slist *headers = NULL;
 	struct buf shown = BUF_INIT, host = BUF_INIT, msg = BUF_INIT;
+	struct buf url = BUF_INIT, body = BUF_INIT;
+	struct http_request sent = *req;
 	long rl_waited = 0;
 	int retries = 0, error = 0;
+	size_t masked;
 
 	http_response_release(out);
+	/*
+	 * The one place every byte tend sends out passes: no known secret
+	 * leaves in a body or a URL, whoever built them (a model request
+	 * with a file that holds a token, a comment quoting one). Headers
+	 * are left alone: the credential headers carry the secret on purpose.
+	 */
+	masked = http_redact_url(&url, req);
+	sent.url = url.ptr;
+	if (req->body && req->body_len) {
+		masked += http_redact_body(&body, req->body, req->body_len);
+		sent.body = body.ptr;
+		sent.body_len = body.len;
+	}
+	req = &sent;
 	http_url_for_log(&shown, req->url);
+	if (masked)
+		log_warn("%zu known secret%s masked in the request to %s %s",
+			 masked, masked == 1 ? "" : "s", method, shown.ptr);
 	headers = http_header_list(c, req);
 	if (log_get_level() >= LOG_TRACE) {
 		log_trace("http: %s %s", method, shown.ptr);
@@ -921,6 +1057,8 @@ out:
 	buf_release(&shown);
 	buf_release(&host);
 	buf_release(&msg);
+	buf_release(&url);
+	buf_release(&body);
 	return error;
 }
 

@@ -23,6 +23,14 @@
  *     caller can re-read the remote state before it decides anything;
  *   - response bodies are read into a capped buffer and never grow past
  *     the client's limit (TEND_ETOOBIG);
+ *   - no registered secret (common/redact.h) leaves in a request body or
+ *     URL: both pass through the redactor before they are sent, in every
+ *     form it knows (base64, percent-encoded, JSON-escaped), and a
+ *     warning says how many were masked. A JSON body stays valid JSON.
+ *     The URL is masked after its authority only, and not at all when
+ *     the request says the URL is the credential (a webhook). Headers
+ *     are sent as given: Authorization, PRIVATE-TOKEN and x-api-key
+ *     carry the credential on purpose;
  *   - redirects are not followed: a 3xx comes back as a normal response,
  *     so credentials in custom headers never travel to another host;
  *   - only http and https are spoken;
@@ -122,6 +130,8 @@ struct http_request {
 	long timeout_ms;		/* 0: the client's */
 	int idempotent;			/* HTTP_IDEMPOTENT_*: may it be
 					   retried blindly? */
+	int url_is_credential;		/* the URL itself is the secret (a
+					   webhook URL): not redacted */
 };
 
 struct http_response {

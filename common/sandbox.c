@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -434,36 +435,635 @@ out:
 
 static long sandbox_memory_mb(const struct sandbox_opts *o);
 
-/* Bind /dev/null over GIT/config and each GIT/modules/NAME/config. */
-static void sandbox_mask_git_configs(struct sandbox_vec *a, const char *git)
-{
-	char *path = xasprintf("%s/config", git), *modules;
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
+/*
+ * The .git entries of a work tree.
+ *
+ * Host git follows every `.git` below the work tree: the top-level one, a
+ * submodule's gitdir pointer file, a nested repository's directory. A
+ * command that could rewrite one, or plant one where there was none (at
+ * the path of a submodule it moved away, say), would steer host git, run
+ * later in the same checkout by tend or by the CI job's own steps (a
+ * `git submodule foreach` in actions/checkout's clean-up), to a config
+ * with a core.fsmonitor or hooks of its choosing. And the git directories
+ * hold the checkout's credentials: an http extraheader or a URL with a
+ * token in any config (the top one, each submodule's under
+ * .git/modules/NAME/ where NAME may hold slashes, nested submodules' below
+ * those, config.worktree of linked work trees), and a URL with credentials
+ * in FETCH_HEAD and the reflogs when a fetch was given one.
+ *
+ * So before a command runs, the work tree is walked for every `.git`
+ * (without following symbolic links, within bounds); each one is bound
+ * read-only over itself, and each git directory is walked for the files
+ * that can hold credentials, which the sandbox then sees empty. After the
+ * command, the walk is repeated, and every `.git` that is not the same
+ * file at the same place as before is taken away.
+ *
+ * The walks are bounded in entries and depth. A work tree past a bound
+ * before the command is refused (tend cannot vouch for what it did not
+ * see); past a bound after it, the run is an error.
+ */
+#define SANDBOX_SCAN_MAX_ENTRIES 2000000
+#define SANDBOX_SCAN_MAX_DEPTH 128
+#define SANDBOX_SCAN_MAX_MOUNTS 2048
+#define SANDBOX_SCAN_WARN_MAX 5
 
-	if (!lstat(path, &st) && S_ISREG(st.st_mode))
-		sandbox_vec_push3(a, "--ro-bind", "/dev/null", path);
-	free(path);
-	modules = xasprintf("%s/modules", git);
-	if ((d = opendir(modules))) {
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			path = xasprintf("%s/%s/config", modules, de->d_name);
-			if (!lstat(path, &st) && S_ISREG(st.st_mode))
-				sandbox_vec_push3(a, "--ro-bind", "/dev/null",
-						  path);
-			free(path);
-		}
-		closedir(d);
+struct sandbox_dotgit {
+	char *rel;		/* below the work tree: "libs/foo/.git" */
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+};
+
+struct sandbox_scan {
+	/* After the command: what was there before; NULL for the first walk. */
+	const struct sandbox_scan *before;
+	/*
+	 * An empty read-only file on the host, bound over each file that can
+	 * hold a credential. Not /dev/null: the work tree is mounted nodev,
+	 * where a device node cannot be opened, and git refuses to work with
+	 * a config it cannot read.
+	 */
+	char *empty;
+	struct sandbox_dotgit *gits;	/* the first walk's .git entries */
+	size_t nr, alloc;
+	struct sandbox_vec mounts;	/* bwrap arguments protecting them */
+	size_t nr_mounts;
+	size_t entries;			/* directory entries seen */
+	size_t removed;			/* after: .git entries removed */
+	int over;			/* a bound was reached */
+	int failed;			/* after: a removal failed */
+};
+
+static void sandbox_scan_release(struct sandbox_scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		free(s->gits[i].rel);
+	free(s->gits);
+	sandbox_vec_release(&s->mounts);
+	if (s->empty)
+		unlink(s->empty);
+	free(s->empty);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Git itself refuses every case variant of ".git" as a path component. */
+static int sandbox_is_dotgit(const char *name)
+{
+	return !strcasecmp(name, ".git");
+}
+
+/*
+ * Open directory `name` of `dfd` without following a link. A directory
+ * the command made unreadable is made readable again first: it runs as
+ * our uid, so whatever it could hide, we own. -1 when it is not a
+ * directory or cannot be read; `over` is set for a failure that would
+ * leave something unseen.
+ */
+static int sandbox_scan_open(struct sandbox_scan *s, int dfd,
+			     const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 && errno == EACCES &&
+	    !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    !fchmodat(dfd, name, (st.st_mode & 07777) | S_IRWXU, 0))
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT && errno != ENOTDIR && errno != ELOOP &&
+	    errno != EACCES && errno != EPERM)
+		s->over = 1;
+	return fd;
+}
+
+static void sandbox_scan_mount(struct sandbox_scan *s, const char *opt,
+			       const char *src, const char *dst)
+{
+	if (++s->nr_mounts > SANDBOX_SCAN_MAX_MOUNTS) {
+		s->over = 1;
+		return;
 	}
-	free(modules);
+	sandbox_vec_push(&s->mounts, opt);
+	if (src)
+		sandbox_vec_push(&s->mounts, src);
+	sandbox_vec_push(&s->mounts, dst);
+}
+
+/* A file in a git directory that can hold a credential. */
+static int sandbox_credential_file(const char *name)
+{
+	return !strcmp(name, "config") || !strcmp(name, "config.worktree") ||
+	       !strcmp(name, "FETCH_HEAD") || strcasestr(name, "credential");
+}
+
+static int sandbox_has_regular(int dfd, const char *name)
+{
+	struct stat st;
+
+	return !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	       S_ISREG(st.st_mode);
+}
+
+/*
+ * Hide what in the git directory `path` (open as `dfd`, which this
+ * closes) can hold a credential: every file named like one, anywhere
+ * below, becomes empty; reflogs become an empty read-only directory.
+ * Objects and refs hold none and can be many, so they are not walked.
+ */
+static void sandbox_scan_gitdir(struct sandbox_scan *s, int dfd,
+				struct buf *path, int depth)
+{
+	int gitdir = depth == 0 || sandbox_has_regular(dfd, "HEAD");
+	size_t base = path->len;
+	struct dirent *de;
+	DIR *d = fdopendir(dfd);
+
+	if (!d) {
+		close(dfd);
+		s->over = 1;
+		return;
+	}
+	while (!s->over && (de = readdir(d))) {
+		const char *name = de->d_name;
+		unsigned char type = de->d_type;
+		struct stat st;
+		int sub;
+
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (++s->entries > SANDBOX_SCAN_MAX_ENTRIES) {
+			s->over = 1;
+			break;
+		}
+		if (type == DT_UNKNOWN) {
+			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW))
+				continue;
+			type = S_ISDIR(st.st_mode) ? DT_DIR :
+				S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+		}
+		buf_truncate(path, base);
+		buf_putc(path, '/');
+		buf_puts(path, name);
+		if (type == DT_REG) {
+			if (sandbox_credential_file(name))
+				sandbox_scan_mount(s, "--ro-bind", s->empty,
+						   path->ptr);
+			continue;
+		}
+		if (type != DT_DIR)
+			continue;
+		if (gitdir && (!strcmp(name, "objects") ||
+			       !strcmp(name, "refs") || !strcmp(name, "lfs")))
+			continue;
+		if (gitdir && !strcmp(name, "logs")) {
+			sandbox_scan_mount(s, "--tmpfs", NULL, path->ptr);
+			sandbox_scan_mount(s, "--remount-ro", NULL, path->ptr);
+			continue;
+		}
+		if (depth >= SANDBOX_SCAN_MAX_DEPTH) {
+			s->over = 1;
+			break;
+		}
+		if ((sub = sandbox_scan_open(s, dirfd(d), name)) >= 0)
+			sandbox_scan_gitdir(s, sub, path, depth + 1);
+	}
+	buf_truncate(path, base);
+	closedir(d);
+}
+
+static const struct sandbox_dotgit *
+sandbox_scan_find(const struct sandbox_scan *s, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (!strcmp(s->gits[i].rel, rel))
+			return &s->gits[i];
+	return NULL;
+}
+
+static int sandbox_scan_had_inode(const struct sandbox_scan *s,
+				  const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->gits[i].dev == st->st_dev &&
+		    s->gits[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+/* Remove `name` of `dfd` and all below it, links not followed. */
+static int sandbox_rm_tree(int dfd, const char *name, int depth)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd, progress;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0);
+	if (depth >= SANDBOX_SCAN_MAX_DEPTH)
+		return -1;
+	fchmodat(dfd, name, 0700, 0);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* Entries removed while reading may hide others: read again. */
+	do {
+		progress = 0;
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, ".."))
+				continue;
+			if (!sandbox_rm_tree(dirfd(d), de->d_name, depth + 1))
+				progress = 1;
+		}
+	} while (progress);
+	closedir(d);
+	return unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/*
+ * Take away the `.git` entry `name` of `dfd` (shown as `rel`). A directory
+ * is renamed out of git's sight first, so that even a removal that fails
+ * halfway leaves nothing git would follow.
+ */
+static void sandbox_scan_remove(struct sandbox_scan *s, int dfd,
+				const char *name, const char *rel,
+				const struct stat *st)
+{
+	char aside[64];
+	struct stat dst;
+	int i, ok = 0;
+
+	/* The command may have taken the write bit off the directory. */
+	if (!fstat(dfd, &dst) && !(dst.st_mode & S_IWUSR))
+		fchmod(dfd, (dst.st_mode & 07777) | S_IRWXU);
+	if (!S_ISDIR(st->st_mode)) {
+		ok = !unlinkat(dfd, name, 0);
+	} else {
+		int e = EEXIST;
+
+		for (i = 0; i < 1000 && e == EEXIST; i++) {
+			snprintf(aside, sizeof(aside),
+				 ".tend-removed-git.%ld.%d", (long)getpid(), i);
+			e = renameat2(dfd, name, dfd, aside,
+				      RENAME_NOREPLACE) ? errno : 0;
+		}
+		if (!e) {
+			ok = 1;
+			if (sandbox_rm_tree(dfd, aside, 0) < 0)
+				log_warn("cannot remove '%s' completely; what "
+					 "is left of it is in '%s'", rel,
+					 aside);
+		} else {
+			ok = !sandbox_rm_tree(dfd, name, 0);
+		}
+	}
+	if (!ok) {
+		s->failed = 1;
+		log_warn("the sandboxed command created '%s' and it cannot "
+			 "be removed: %s; do not run git in this work tree",
+			 rel, strerror(errno));
+		return;
+	}
+	if (++s->removed <= SANDBOX_SCAN_WARN_MAX)
+		log_warn("the sandboxed command created or replaced '%s'; "
+			 "removed", rel);
+}
+
+/*
+ * A `.git` entry found by a walk. The first walk records it; the walk
+ * after the command says whether to take it away (into `drop`): anything
+ * not the same file at the same place as before, except a directory that
+ * was there before under another name (the command moved a nested
+ * repository: removing it would lose its history, and it is the genuine
+ * one, read-only during the run).
+ */
+static void sandbox_scan_found(struct sandbox_scan *s, int dfd,
+			       const char *name, const char *rel,
+			       struct sandbox_vec *drop)
+{
+	const struct sandbox_dotgit *was;
+	struct sandbox_dotgit *g;
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return;
+	if (!s->before) {
+		ALLOC_GROW(s->gits, s->nr, s->alloc);
+		g = &s->gits[s->nr++];
+		g->rel = xstrdup(rel);
+		g->dev = st.st_dev;
+		g->ino = st.st_ino;
+		g->mode = st.st_mode;
+		return;
+	}
+	was = sandbox_scan_find(s->before, rel);
+	if (was && was->dev == st.st_dev && was->ino == st.st_ino &&
+	    (was->mode & S_IFMT) == (st.st_mode & S_IFMT))
+		return;
+	if (S_ISDIR(st.st_mode) && sandbox_scan_had_inode(s->before, &st)) {
+		log_warn("the sandboxed command moved a repository's .git "
+			 "directory to '%s'", rel);
+		return;
+	}
+	sandbox_vec_push(drop, name);
+}
+
+/* Walk the directory `dfd` (closed here) for `.git` entries. */
+static void sandbox_scan_tree(struct sandbox_scan *s, int dfd,
+			      struct buf *rel, int depth)
+{
+	struct sandbox_vec drop = { 0 };
+	size_t base = rel->len, i;
+	struct dirent *de;
+	DIR *d = fdopendir(dfd);
+
+	if (!d) {
+		close(dfd);
+		s->over = 1;
+		return;
+	}
+	while (!s->over && (de = readdir(d))) {
+		const char *name = de->d_name;
+		int sub;
+
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (++s->entries > SANDBOX_SCAN_MAX_ENTRIES) {
+			s->over = 1;
+			break;
+		}
+		buf_truncate(rel, base);
+		if (base)
+			buf_putc(rel, '/');
+		buf_puts(rel, name);
+		if (sandbox_is_dotgit(name)) {
+			sandbox_scan_found(s, dirfd(d), name, rel->ptr, &drop);
+			continue;
+		}
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if ((sub = sandbox_scan_open(s, dirfd(d), name)) < 0)
+			continue;
+		if (depth >= SANDBOX_SCAN_MAX_DEPTH) {
+			close(sub);
+			s->over = 1;
+			break;
+		}
+		sandbox_scan_tree(s, sub, rel, depth + 1);
+	}
+	for (i = 0; i < drop.nr; i++) {
+		struct stat st;
+
+		buf_truncate(rel, base);
+		if (base)
+			buf_putc(rel, '/');
+		buf_puts(rel, drop.v[i]);
+		if (!fstatat(dirfd(d), drop.v[i], &st, AT_SYMLINK_NOFOLLOW))
+			sandbox_scan_remove(s, dirfd(d), drop.v[i], rel->ptr,
+					    &st);
+	}
+	buf_truncate(rel, base);
+	sandbox_vec_release(&drop);
+	closedir(d);
+}
+
+static int sandbox_scan_walk(struct sandbox_scan *s, const char *root)
+{
+	struct buf rel = BUF_INIT;
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	sandbox_scan_tree(s, fd, &rel, 0);
+	buf_release(&rel);
+	return 0;
+}
+
+/* Is `path` `dir` or below it? */
+static int sandbox_path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+/*
+ * The git directory a pointer file `.git` (at `abs`) names, as a real
+ * path, when it lies inside the work tree `root` but outside every `.git`
+ * directory found there (those are protected anyway); else NULL. Such a
+ * directory is part of the work tree, so it gets the protection of a
+ * `.git` directory. The caller frees the result.
+ */
+static char *sandbox_pointer_target(const struct sandbox_scan *s,
+				    const char *root, const char *abs)
+{
+	char text[4096], *nl, *target = NULL, *real = NULL;
+	const char *p;
+	ssize_t n;
+	size_t i;
+	struct stat st;
+	int fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 8 || strncmp(text, "gitdir:", 7))
+		return NULL;
+	text[n] = '\0';
+	if ((nl = strpbrk(text, "\r\n")))
+		*nl = '\0';
+	for (p = text + 7; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '/') {
+		target = xstrdup(p);
+	} else {
+		const char *slash = strrchr(abs, '/');
+
+		target = xasprintf("%.*s/%s", (int)(slash - abs), abs, p);
+	}
+	real = realpath(target, NULL);
+	free(target);
+	if (!real || !sandbox_path_under(real, root) || !strcmp(real, root) ||
+	    stat(real, &st) || !S_ISDIR(st.st_mode))
+		goto none;
+	for (i = 0; i < s->nr; i++) {
+		char *dir;
+		int under;
+
+		if (!S_ISDIR(s->gits[i].mode))
+			continue;
+		dir = xasprintf("%s/%s", root, s->gits[i].rel);
+		under = sandbox_path_under(real, dir);
+		free(dir);
+		if (under)
+			goto none;
+	}
+	return real;
+none:
+	free(real);
+	return NULL;
+}
+
+static int sandbox_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Bind `abs` read-only over itself and, if a directory, hide inside. */
+static void sandbox_scan_protect(struct sandbox_scan *s, const char *abs,
+				 int dir)
+{
+	struct buf path = BUF_INIT;
+	int fd;
+
+	sandbox_scan_mount(s, "--ro-bind", abs, abs);
+	if (!dir)
+		return;
+	fd = open(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		s->over = 1;
+		return;
+	}
+	buf_puts(&path, abs);
+	sandbox_scan_gitdir(s, fd, &path, 0);
+	buf_release(&path);
+}
+
+/*
+ * The first walk of the work tree `root` (a real path): every `.git` in
+ * it, and the bwrap arguments that protect them. TEND_EINVALID when the
+ * work tree is past a bound.
+ */
+static int sandbox_scan_before(struct sandbox_scan *s, const char *root,
+			       struct buf *err)
+{
+	struct sandbox_vec targets = { 0 };
+	const char *tmp = getenv("TMPDIR");
+	size_t i;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->empty = xasprintf("%s/tend-empty.XXXXXX",
+			     tmp && *tmp == '/' ? tmp : "/tmp");
+	if ((fd = mkstemp(s->empty)) < 0) {
+		int e = errno;
+
+		free(s->empty);
+		s->empty = NULL;
+		return error_set(err, TEND_ERROR, "cannot create a temporary "
+				 "file in '%s': %s",
+				 tmp && *tmp == '/' ? tmp : "/tmp",
+				 strerror(e));
+	}
+	fchmod(fd, 0444);
+	close(fd);
+	if (sandbox_scan_walk(s, root) < 0)
+		return error_set(err, TEND_EINVALID,
+				 "cannot read the work tree '%s': %s", root,
+				 strerror(errno));
+	for (i = 0; !s->over && i < s->nr; i++) {
+		char *abs, *target;
+
+		if (!S_ISREG(s->gits[i].mode))
+			continue;
+		abs = xasprintf("%s/%s", root, s->gits[i].rel);
+		if ((target = sandbox_pointer_target(s, root, abs))) {
+			sandbox_vec_push(&targets, target);
+			free(target);
+		}
+		free(abs);
+	}
+	/* A parent directory before what it contains. */
+	if (targets.nr)
+		qsort(targets.v, targets.nr, sizeof(*targets.v),
+		      sandbox_cmp_str);
+	for (i = 0; !s->over && i < targets.nr; i++)
+		if (!i || !sandbox_path_under(targets.v[i], targets.v[i - 1]))
+			sandbox_scan_protect(s, targets.v[i], 1);
+	for (i = 0; !s->over && i < s->nr; i++) {
+		mode_t m = s->gits[i].mode;
+		char *abs;
+
+		/* A link would be followed by the bind: it stays as it is. */
+		if (!S_ISREG(m) && !S_ISDIR(m))
+			continue;
+		abs = xasprintf("%s/%s", root, s->gits[i].rel);
+		if (strlen(abs) >= PATH_MAX)
+			s->over = 1;
+		else
+			sandbox_scan_protect(s, abs, S_ISDIR(m));
+		free(abs);
+	}
+	sandbox_vec_release(&targets);
+	if (s->over)
+		return error_set(err, TEND_EINVALID,
+				 "refusing to sandbox '%s': it has more than "
+				 "%d files and directories, more than %d "
+				 "levels, or more than %d git files to "
+				 "protect; tend must see every .git in a work "
+				 "tree to keep the sandbox from its "
+				 "credentials", root,
+				 SANDBOX_SCAN_MAX_ENTRIES,
+				 SANDBOX_SCAN_MAX_DEPTH,
+				 SANDBOX_SCAN_MAX_MOUNTS);
+	return 0;
+}
+
+/*
+ * The walk after the command: every `.git` that `before` does not know
+ * is taken away. TEND_ERROR when the work tree is now past a bound, or a
+ * planted `.git` could not be removed.
+ */
+static int sandbox_scan_after(const struct sandbox_scan *before,
+			      const char *root, struct buf *err)
+{
+	struct sandbox_scan s;
+	int rc = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.before = before;
+	if (sandbox_scan_walk(&s, root) < 0)
+		s.over = 1;
+	if (s.removed > SANDBOX_SCAN_WARN_MAX)
+		log_warn("the sandboxed command created %zu more .git entries; "
+			 "removed", s.removed - SANDBOX_SCAN_WARN_MAX);
+	if (s.over)
+		rc = error_set(err, TEND_ERROR,
+			       "the sandboxed command left more than %d files "
+			       "and directories or more than %d levels in "
+			       "'%s': tend cannot check it for planted .git "
+			       "entries; do not run git in this work tree",
+			       SANDBOX_SCAN_MAX_ENTRIES,
+			       SANDBOX_SCAN_MAX_DEPTH, root);
+	else if (s.failed)
+		rc = error_set(err, TEND_ERROR,
+			       "a .git the sandboxed command planted in '%s' "
+			       "cannot be removed", root);
+	sandbox_scan_release(&s);
+	return rc;
 }
 
 static void sandbox_bwrap_args(struct sandbox_vec *a, const char *bwrap,
 			       const struct sandbox_opts *o,
-			       const char *worktree, int passwd_fd,
+			       const char *worktree,
+			       const struct sandbox_scan *scan, int passwd_fd,
 			       int group_fd)
 {
 	char num[32], size[32];
@@ -534,26 +1134,20 @@ static void sandbox_bwrap_args(struct sandbox_vec *a, const char *bwrap,
 	sandbox_vec_push3(a, "--ro-bind-data", num, "/etc/group");
 
 	if (worktree) {
-		char *git = xasprintf("%s/.git", worktree);
+		size_t i;
 
 		sandbox_vec_push3(a, o->readonly_worktree ? "--ro-bind" :
 				  "--bind", worktree, worktree);
 		/*
-		 * A directory or a gitdir file alike: read-only, so hooks,
-		 * config and objects cannot be written and a gitdir pointer
-		 * cannot be redirected. It is a mount point, so it cannot be
-		 * renamed or removed either.
+		 * Every .git below, a directory or a gitdir file alike,
+		 * read-only: hooks, configs and objects cannot be written and
+		 * no gitdir pointer can be redirected. Each is a mount point,
+		 * so it cannot be renamed or removed either. What in the git
+		 * directories can hold a credential (an http extraheader, a
+		 * URL with a token) is seen empty: git works without it.
 		 */
-		if (!lstat(git, &st))
-			sandbox_vec_push3(a, "--ro-bind", git, git);
-		/*
-		 * A CI checkout keeps its token in the repository's config (an
-		 * http extraheader, or a URL with credentials). git works with
-		 * an empty config, so the sandbox sees /dev/null there.
-		 */
-		if (!lstat(git, &st) && S_ISDIR(st.st_mode))
-			sandbox_mask_git_configs(a, git);
-		free(git);
+		for (i = 0; scan && i < scan->mounts.nr; i++)
+			sandbox_vec_push(a, scan->mounts.v[i]);
 		sandbox_vec_push2(a, "--chdir", worktree);
 	} else {
 		sandbox_vec_push2(a, "--chdir", SANDBOX_HOME);
@@ -708,7 +1302,8 @@ out:
 /* Run through bwrap; the probe has said it works. */
 static int sandbox_run_bwrap(struct proc_result *out,
 			     const struct sandbox_opts *o, const char *bwrap,
-			     const char *worktree, struct buf *err)
+			     const char *worktree,
+			     const struct sandbox_scan *scan, struct buf *err)
 {
 	static int warned_nproc;
 	struct sandbox_vec args = { 0 }, env = { 0 };
@@ -724,7 +1319,8 @@ static int sandbox_run_bwrap(struct proc_result *out,
 			       strerror(errno));
 		goto out;
 	}
-	sandbox_bwrap_args(&args, bwrap, o, worktree, passwd_fd, group_fd);
+	sandbox_bwrap_args(&args, bwrap, o, worktree, scan, passwd_fd,
+			   group_fd);
 
 	proc_opts_init(&po);
 	po.argv = (const char *const *)args.v;
@@ -864,7 +1460,7 @@ static int sandbox_probe_run(struct buf *m)
 	o.argv = argv;
 	o.timeout_s = 20;
 	o.output_cap = 64 * 1024;
-	if ((rc = sandbox_run_bwrap(&r, &o, bwrap, NULL, &perr)) < 0) {
+	if ((rc = sandbox_run_bwrap(&r, &o, bwrap, NULL, NULL, &perr)) < 0) {
 		buf_printf(m, "the sandbox is unavailable: cannot run '%s': "
 			   "%s" SANDBOX_NONE_HINT, bwrap, perr.ptr);
 		rc = TEND_EUNAVAIL;
@@ -931,45 +1527,37 @@ int sandbox_probe(struct buf *err)
 int sandbox_run(struct proc_result *out, const struct sandbox_opts *o,
 		struct buf *err)
 {
-	char *worktree = NULL, *git = NULL;
-	int rc, had_git = 0;
+	struct sandbox_scan scan;
+	struct buf after = BUF_INIT;
+	char *worktree = NULL;
+	int rc;
 
+	memset(&scan, 0, sizeof(scan));
 	if (!o->argv || !o->argv[0])
 		return error_set(err, TEND_ERROR, "no command to run");
 	if (o->worktree &&
 	    (rc = sandbox_worktree(&worktree, o->worktree, err)) < 0)
 		return rc;
-	if (worktree) {
-		struct stat st;
-
-		git = xasprintf("%s/.git", worktree);
-		had_git = lstat(git, &st) == 0;
-	}
+	if (worktree && (rc = sandbox_scan_before(&scan, worktree, err)) < 0)
+		goto out;
 	if (o->unsandboxed) {
 		rc = sandbox_run_unsandboxed(out, o, worktree, err);
 	} else if ((rc = sandbox_probe(err)) == 0) {
 		rc = sandbox_run_bwrap(out, o, sandbox_probe_bwrap, worktree,
-				       err);
+				       &scan, err);
 	}
 	/*
-	 * A .git the command created (a link to a host directory, or hooks
-	 * that host git would run) must not outlive it: removed without
-	 * following links.
+	 * A .git the command created or replaced anywhere in the work tree
+	 * (a link to a host directory, a gitdir pointer or hooks that host
+	 * git would follow) must not outlive it. A read-only work tree in
+	 * the sandbox cannot have changed.
 	 */
-	if (git && !had_git) {
-		struct stat st;
-
-		if (!lstat(git, &st)) {
-			log_warn("the sandboxed command created '%s'; removed",
-				 git);
-			if (S_ISDIR(st.st_mode))
-				nftw(git, sandbox_rm_one, 16,
-				     FTW_DEPTH | FTW_PHYS);
-			else
-				unlink(git);
-		}
-	}
-	free(git);
+	if (worktree && (o->unsandboxed || !o->readonly_worktree) &&
+	    sandbox_scan_after(&scan, worktree, &after) < 0 && rc == 0)
+		rc = error_set(err, TEND_ERROR, "%s", after.ptr);
+out:
+	sandbox_scan_release(&scan);
+	buf_release(&after);
 	free(worktree);
 	return rc;
 }

@@ -10,8 +10,17 @@
  *     a short list of harmless /etc files read-only, and a synthetic
  *     /etc/passwd and /etc/group; nothing else of the host's file system,
  *     in particular not the real home directory;
- *   - the work tree writable at its own path, with its `.git` read-only so
- *     nothing can plant hooks, change the config or rewrite history;
+ *   - the work tree writable at its own path, with every `.git` in it
+ *     (the top one, submodules' gitdir pointer files, nested repositories)
+ *     read-only, so nothing can plant hooks, change a config, rewrite
+ *     history or redirect a pointer; in the git directories, every file
+ *     that can hold a credential (each `config` and `config.worktree` at
+ *     any depth, FETCH_HEAD, anything named like a credential) is seen
+ *     empty and the reflogs are hidden, so the checkout's token is not
+ *     there in any form. A `.git` the command leaves anywhere in the work
+ *     tree that was not there before, as the same file, is removed after
+ *     it. A work tree too large or deep to walk for these (see
+ *     sandbox.c) is refused;
  *   - a private /tmp and HOME=/home/sandbox, both fresh tmpfs;
  *   - the environment in sandbox_base_env plus what the caller adds; bwrap
  *     itself is executed with that environment, so no process in the
@@ -91,8 +100,11 @@ void sandbox_probe_reset(void);
  * Run a command in the sandbox (or, with `unsandboxed`, directly with the
  * same environment, limits and timeout) and wait for it. Returns 0 when the
  * command ran, whatever its outcome (see `out`); TEND_EUNAVAIL when the
- * sandbox cannot be used; TEND_EINVALID for a bad work tree; TEND_ERROR
- * when starting failed. `out` must be initialised.
+ * sandbox cannot be used; TEND_EINVALID for a bad work tree (also one too
+ * large or deep to check); TEND_ERROR when starting failed, or when the
+ * command left the work tree too large to check for planted `.git`
+ * entries or one that cannot be removed (`out` then holds its result).
+ * `out` must be initialised.
  */
 int sandbox_run(struct proc_result *out, const struct sandbox_opts *o,
 		struct buf *err);

@@ -10,11 +10,13 @@ new_repo r
 cd r
 # What actions/checkout leaves behind with persist-credentials (the default).
 git config http.https://github.com/.extraheader "AUTHORIZATION: basic $CANARY"
-TEND_SANDBOX_TEST='cat .git/config; git config --list; git log --oneline | wc -l' \
+TEND_SANDBOX_TEST='cat .git/config; git config --list; git log --oneline >/dev/null && git status --short >/dev/null && echo GIT-WORKS' \
 	"$TEND_BIN" test --format json > ../cfg.json 2>../cfg.err
 rc=$?
 [ $rc -eq 0 ] || { cat ../cfg.err; fail "git in the sandbox failed: $rc"; }
 grep -q "$CANARY" ../cfg.json ../cfg.err && fail "the checkout token was readable"
+# git works on the blanked config (a device node there would not be readable).
+grep -q GIT-WORKS ../cfg.json || { cat ../cfg.json; fail "git does not work in the sandbox"; }
 # The host's config is untouched.
 git config --get http.https://github.com/.extraheader | grep -q "$CANARY" ||
 	fail "the host config changed"

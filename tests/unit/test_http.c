@@ -823,6 +823,103 @@ void test_http__send_json(void)
 	fake_stop(&f);
 }
 
+/*
+ * Every body and URL tend sends passes the redactor (finding 8): a
+ * registered secret in a POST body arrives masked, also base64- and
+ * percent-encoded; the body is still JSON, also when the secret was a
+ * number; the credential headers still carry the real value; a URL marked
+ * as the credential itself goes out as given.
+ */
+void test_http__outbound_redacted(void)
+{
+	static const char secret[] = "ghs_outboundSecret0123456789abcdef";
+	/* base64("x-access-token:" secret) */
+	static const char b64[] = "eC1hY2Nlc3MtdG9rZW46Z2hzX291dGJvdW5kU2Vj"
+		"cmV0MDEyMzQ1Njc4OWFiY2RlZg==";
+	static const char *const hdrs[] = {
+		"Authorization: Bearer ghs_outboundSecret0123456789abcdef",
+		"PRIVATE-TOKEN: ghs_outboundSecret0123456789abcdef",
+		"x-api-key: ghs_outboundSecret0123456789abcdef", NULL
+	};
+	struct http_request req = { 0 };
+	struct http_response r;
+	struct http_client *c;
+	struct buf err = BUF_INIT;
+	enum log_level level;
+	json_t *body, *reply = NULL, *log, *e, *h, *sent;
+	const char *text;
+	char url[256];
+	long status = 0;
+	struct fake f;
+
+	REQUIRE(fake_start(&f, "{\"steps\":[{\"status\":200,\"times\":0,"
+			   "\"body\":{\"ok\":true}}]}") == 0);
+	level = log_get_level();
+	log_set_level(LOG_ERROR);
+	redact_clear();
+	redact_add(secret);
+	redact_add("31415926535897");
+	c = client_new(NULL, 0, 0, 0);
+	body = json_pack("{s:[{s:s,s:s}],s:s,s:I}", "messages", "role",
+			 "user", "content",
+			 "a.env says TOKEN=ghs_outboundSecret0123456789abcdef",
+			 "extraheader", b64, "n", (json_int_t)31415926535897LL);
+	snprintf(url, sizeof(url),
+		 "%s/v1/ghs_outboundSecret0123456789abcdef/x?ref=ghs_outbound"
+		 "Secret0123456789abcdef%%2B&page=2", f.base);
+	CHECK_INT(http_send_json(c, "POST", url, hdrs, body, &status, &reply,
+				 NULL, &err), 0);
+	CHECK_INT(status, 200);
+	json_decref(reply);
+	json_decref(body);
+	/* The URL is the credential: as given. */
+	snprintf(url, sizeof(url), "%s/hook/%s", f.base, secret);
+	req.method = "POST";
+	req.url = url;
+	req.body = "{\"text\":\"hello\"}";
+	req.body_len = strlen(req.body);
+	req.url_is_credential = 1;
+	http_response_init(&r);
+	CHECK_INT(http_send(c, &req, &r, &err), 0);
+	log_set_level(level);
+
+	log = fake_log(&f);
+	REQUIRE(json_array_size(log) == 2);
+	e = json_array_get(log, 0);
+	text = json_string_value(json_object_get(e, "body"));
+	REQUIRE(text != NULL);
+	CHECK(strstr(text, secret) == NULL);
+	CHECK(strstr(text, "ghs_") == NULL);
+	CHECK(strstr(text, "Z2hzX291dGJvdW5kU2Vj") == NULL);
+	CHECK(strstr(text, "31415926535897") == NULL);
+	CHECK(strstr(text, "TOKEN=***") != NULL);
+	sent = json_loads(text, 0, NULL);
+	CHECK(sent != NULL);
+	CHECK_STR(json_string_value(json_object_get(sent, "n")), "***");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+		json_object_get(sent, "messages"), 0), "role")), "user");
+	json_decref(sent);
+	text = json_string_value(json_object_get(e, "path"));
+	REQUIRE(text != NULL);
+	CHECK(strstr(text, "ghs_") == NULL);
+	CHECK(strstr(text, "/v1/***/x?ref=***%2B&page=2") != NULL);
+	h = json_object_get(e, "headers");
+	CHECK_STR(json_string_value(json_object_get(h, "authorization")),
+		  hdrs[0] + strlen("Authorization: "));
+	CHECK_STR(json_string_value(json_object_get(h, "private-token")),
+		  secret);
+	CHECK_STR(json_string_value(json_object_get(h, "x-api-key")), secret);
+	e = json_array_get(log, 1);
+	text = json_string_value(json_object_get(e, "path"));
+	CHECK(text && strstr(text, secret) != NULL);
+	json_decref(log);
+	redact_clear();
+	http_response_release(&r);
+	http_client_free(c);
+	buf_release(&err);
+	fake_stop(&f);
+}
+
 void test_http__link_next(void)
 {
 	static const struct {

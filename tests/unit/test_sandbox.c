@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/redact.h"
 #include "common/sandbox.h"
+#include "common/xalloc.h"
 #include "test.h"
 
 #define CANARY "canary-sbx-7f3a9c1e55"
@@ -395,6 +397,164 @@ void test_sandbox__probe_reports_missing_bwrap(void)
 		setenv("TEND_BWRAP", saved, 1);
 	free(saved);
 	sandbox_probe_reset();
+	buf_release(&err);
+	proc_result_release(&r);
+}
+
+/*
+ * A hand-made checkout whose every credential-bearing git file holds the
+ * canary: the top config and config.worktree, a submodule named with a
+ * slash and one nested in it, a linked work tree's config.worktree,
+ * FETCH_HEAD and a reflog, a nested repository. The sandbox sees none of
+ * it, while a branch named "config" keeps its value and git still works.
+ */
+void test_sandbox__git_credentials_blanked_everywhere(void)
+{
+	struct proc_result r;
+	const char *wt = test_tmpdir();
+
+	if (sandbox_skip())
+		return;
+	REQUIRE(test_sh(
+		"cd '%s' && git init -q . && git commit -q --allow-empty -m c0 "
+		"&& git branch config && mkdir -p libs/foo vendor/x && "
+		"printf 'gitdir: ../../.git/modules/libs/foo\\n' "
+		"> libs/foo/.git "
+		"&& git init -q vendor/x && "
+		"for d in .git/modules/libs/foo "
+		".git/modules/libs/foo/modules/in "
+		".git/worktrees/w; do mkdir -p $d/refs $d/objects $d/logs && "
+		"echo 'ref: refs/heads/main' > $d/HEAD; done && "
+		"for f in .git/config .git/config.worktree "
+		".git/modules/libs/foo/config "
+		".git/modules/libs/foo/modules/in/config "
+		".git/worktrees/w/config.worktree .git/FETCH_HEAD "
+		".git/logs/HEAD .git/modules/libs/foo/logs/HEAD "
+		".git/git-credentials vendor/x/.git/config; do "
+		"printf '[http]\\n\\textraheader = %s\\n' >> $f; done",
+		wt, CANARY) == 0);
+	proc_result_init(&r);
+	REQUIRE(sbx(&r, wt, "grep -r -a " CANARY " . ; "
+		    "cat .git/refs/heads/config | wc -c; "
+		    "git log --oneline config | wc -l; "
+		    "git -C vendor/x status >/dev/null && echo nested-ok; "
+		    "echo x > vendor/x/.git/config 2>/dev/null || "
+		    "echo nested-ro", 0) == 0);
+	CHECK(strstr(r.out.ptr, CANARY) == NULL);
+	CHECK(strstr(r.out.ptr, "41\n1\n") != NULL);
+	CHECK(strstr(r.out.ptr, "nested-ok") != NULL);
+	CHECK(strstr(r.out.ptr, "nested-ro") != NULL);
+	if (strstr(r.out.ptr, CANARY) || !strstr(r.out.ptr, "nested-ro"))
+		printf("  output: %s\n", r.out.ptr);
+	/* The host's files are untouched. */
+	CHECK(test_sh("grep -q %s '%s/.git/modules/libs/foo/config'", CANARY,
+		      wt) == 0);
+	proc_result_release(&r);
+}
+
+/*
+ * Every .git below the work tree is read-only, and whatever .git the
+ * command leaves behind that was not there before as the same file is
+ * removed: a rewrite of a submodule's pointer, one planted at the path
+ * of a submodule moved away, one in a directory made unreadable, a link.
+ * A nested repository moved as a whole stays (it is the genuine one).
+ */
+void test_sandbox__planted_dot_git_removed(void)
+{
+	struct proc_result r;
+	const char *wt = test_tmpdir();
+	enum log_level level;
+	char path[700];
+	struct stat st;
+	int rc;
+
+	if (sandbox_skip())
+		return;
+	REQUIRE(test_sh(
+		"cd '%s' && git init -q . && mkdir -p libs/foo vendor/x && "
+		"printf 'gitdir: ../../.git/modules/libs/foo\\n' "
+		"> libs/foo/.git "
+		"&& git init -q vendor/x", wt) == 0);
+	proc_result_init(&r);
+	/* The warnings about each removal are for CI logs. */
+	level = log_get_level();
+	log_set_level(LOG_ERROR);
+	rc = sbx(&r, wt,
+		 "echo 'gitdir: /tmp' > libs/foo/.git 2>/dev/null || "
+		 "echo pointer-ro; "
+		 "mv libs/foo libs/moved && mkdir libs/foo && "
+		 "echo 'gitdir: ../../evil' > libs/foo/.git && "
+		 "mv vendor/x vendor/y && "
+		 "mkdir -p h/i && git init -q h/i/j && chmod 111 h/i && "
+		 "chmod 500 h && "
+		 "ln -s /etc .GIT_link && ln -s / sub.git && "
+		 "mkdir -p k && ln -s /etc k/.Git && echo planted", 0);
+	log_set_level(level);
+	REQUIRE(rc == 0);
+	CHECK(strstr(r.out.ptr, "pointer-ro") != NULL);
+	CHECK(strstr(r.out.ptr, "planted") != NULL);
+	snprintf(path, sizeof(path), "%s/libs/foo/.git", wt);
+	CHECK(lstat(path, &st) < 0);
+	snprintf(path, sizeof(path), "%s/libs/moved/.git", wt);
+	CHECK(lstat(path, &st) < 0);
+	snprintf(path, sizeof(path), "%s/h/i/j/.git", wt);
+	CHECK(lstat(path, &st) < 0);
+	snprintf(path, sizeof(path), "%s/k/.Git", wt);
+	CHECK(lstat(path, &st) < 0);
+	/* Names that are not .git stay. */
+	snprintf(path, sizeof(path), "%s/sub.git", wt);
+	CHECK(lstat(path, &st) == 0);
+	/* The moved nested repository keeps its history. */
+	snprintf(path, sizeof(path), "%s/vendor/y/.git/HEAD", wt);
+	CHECK(lstat(path, &st) == 0);
+	snprintf(path, sizeof(path), "%s/.git/HEAD", wt);
+	CHECK(lstat(path, &st) == 0);
+	proc_result_release(&r);
+}
+
+/*
+ * A work tree deeper than tend walks is refused before a command runs;
+ * a command that makes it so gets an error afterwards, not silence.
+ */
+void test_sandbox__scan_bounds(void)
+{
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	struct sandbox_opts o;
+	struct proc_result r;
+	struct buf err = BUF_INIT, deep = BUF_INIT;
+	const char *wt = test_tmpdir();
+	int i;
+
+	if (sandbox_skip())
+		return;
+	for (i = 0; i < 140; i++)
+		buf_puts(&deep, i ? "/d" : "d");
+	buf_printf(&deep, "/.git");
+	proc_result_init(&r);
+	sandbox_opts_init(&o);
+	o.worktree = wt;
+	o.argv = argv;
+	o.timeout_s = 20;
+	argv[2] = "mkdir -p \"$(dirname \"$DEEP\")\" && touch \"$DEEP\"";
+	{
+		char *env[2];
+
+		env[0] = xasprintf("DEEP=%s", deep.ptr);
+		env[1] = NULL;
+		o.env = (const char *const *)env;
+		CHECK_INT(sandbox_run(&r, &o, &err), TEND_ERROR);
+		CHECK(strstr(err.ptr, "cannot check it") != NULL);
+		free(env[0]);
+		o.env = NULL;
+	}
+	buf_reset(&err);
+	argv[2] = "echo ran";
+	CHECK_INT(sandbox_run(&r, &o, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "levels") != NULL);
+	CHECK(test_sh("rm -rf '%s/d'", wt) == 0);
+	CHECK_INT(sandbox_run(&r, &o, &err), 0);
+	CHECK(strstr(r.out.ptr, "ran") != NULL);
+	buf_release(&deep);
 	buf_release(&err);
 	proc_result_release(&r);
 }
