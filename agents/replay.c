@@ -27,6 +27,7 @@
 #include "agents/replay.h"
 #include "common/error.h"
 #include "common/jsonutil.h"
+#include "common/redact.h"
 #include "common/xalloc.h"
 
 #define AGENT_REPLAY_FORMAT 1
@@ -266,7 +267,8 @@ static int agent_replay_write(const char *dir, const char *hash,
 			      (long)getpid());
 	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS |
 				JSON_REAL_PRECISION(6));
-	size_t len = text ? strlen(text) : 0, done = 0;
+	struct buf masked = BUF_INIT;
+	size_t len, done = 0;
 	int fd = -1, error = 0;
 
 	if (!text) {
@@ -274,6 +276,15 @@ static int agent_replay_write(const char *dir, const char *hash,
 				  "'%s'", path);
 		goto out;
 	}
+	/*
+	 * A recording is an output like any other: no known secret goes to
+	 * disk in it (the file is named by the hash of the request as it
+	 * was, so a replay still finds it).
+	 */
+	buf_puts(&masked, text);
+	redact_buf(&masked);
+	free(text);
+	text = buf_detach(&masked, &len);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		goto fail;

@@ -1192,6 +1192,11 @@ static int sandbox_env(struct sandbox_vec *env, const struct sandbox_opts *o,
 				return error_set(err, TEND_EINVALID,
 						 "refusing to pass '%s' into "
 						 "the sandbox", *s);
+		if (redact_env_name_is_secret(*p, (size_t)(eq - *p)))
+			return error_set(err, TEND_EINVALID,
+					 "refusing to pass '%.*s' into the "
+					 "sandbox: its name says it holds a "
+					 "secret", (int)(eq - *p), *p);
 		if (redact_contains(eq + 1, strlen(eq + 1)))
 			return error_set(err, TEND_EINVALID,
 					 "refusing to pass a secret into the "
@@ -1408,7 +1413,7 @@ static void sandbox_userns_remedy(struct buf *m)
 }
 
 #define SANDBOX_NONE_HINT \
-	" (or set 'sandbox: { mode: none }' in .tend.yml to run unsandboxed " \
+	" (or set TEND_SANDBOX_MODE=none in the job to run unsandboxed " \
 	"- dangerous: the commands then see this machine, its network and " \
 	"your files)"
 

@@ -306,7 +306,11 @@ int forge_git_fetch(git_repository *repo, const char *url,
 	}
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	rc = git_remote_fetch(remote, &specs, &fo, NULL);
+	/*
+	 * The reflog gets a message of ours: libgit2's default names the
+	 * URL, and a CI origin URL may carry the job's token.
+	 */
+	rc = git_remote_fetch(remote, &specs, &fo, "tend: fetch");
 	if (rc < 0)
 		rc = error_set(err, TEND_ERROR, "fetch from the origin remote "
 			       "failed: %s", forge_git_errmsg());

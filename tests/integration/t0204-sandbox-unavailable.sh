@@ -12,7 +12,7 @@ printf 'test:\n\techo ran >ran.txt\n' >Makefile
 TEND_BWRAP=/nonexistent/bwrap expect_rc 4 "$TEND_BIN" test
 contains "$err" "the sandbox is unavailable"
 contains "$err" "apt-get install bubblewrap"
-contains "$err" "mode: none"
+contains "$err" "TEND_SANDBOX_MODE=none"
 [ -e ran.txt ] && fail "ran without the sandbox"
 TEND_BWRAP=/nonexistent/bwrap expect_rc 4 "$TEND_BIN" test --format json
 [ -e ran.txt ] && fail "ran without the sandbox"

@@ -51,6 +51,12 @@ git -C checkout cat-file -e "$head" || fail "the head was not fetched"
 [ "$(curl -s "http://127.0.0.1:$port/__state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["review_comments"]))')" = 1 ] ||
 	fail "the review was not published"
 not_contains "$err" "$tok"
+# The fetch leaves no origin URL in .git (a CI origin URL may carry the
+# job's token): not in FETCH_HEAD, not in a reflog message.
+grep -q "upstream" checkout/.git/FETCH_HEAD 2>/dev/null &&
+	fail "FETCH_HEAD names the origin URL"
+grep -rq "upstream" checkout/.git/logs/refs/tend &&
+	fail "the reflog names the origin URL"
 
 # An origin without the pull request's ref: a clear error, exit 2.
 git -C upstream update-ref -d refs/pull/1/head
