@@ -2202,14 +2202,15 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.id = "secrets/private-key",
 		.pattern =
 			"-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY(?: BLOCK)?---"
-			"--[ \\t]*\\r?\\n((?:[A-Za-z][A-Za-z0-9\\-]*:[^\\r\\"
-			"n]*\\r?\\n|[ \\t]*\\r?\\n){0,8}[A-Za-z0-9+/]{40,}={"
-			"0,2}[^-]{0,16384})",
+			"--[ \\t]*\\r?\\n(?:[ \\t]*[A-Za-z][A-Za-z0-9\\-]*:"
+			"[^\\r\\n]*\\r?\\n|[ \\t]*\\r?\\n){0,8}[ \\t]*([A-Za-z"
+			"0-9+/]{40,}={0,2}(?:[^-]{0,16384}[^\\s-])?)",
 		.message = "a private key" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
 			"PRIVATE KEY"),
 		.keywords_local = 1,
+		.multiline = 1,
 		.secret = 1,
 		.secret_group = 1,
 		.min_entropy = 4.0,
@@ -2235,7 +2236,14 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"gM7e8YbW\n"
 			"cE4SvVbnRb3oE96QGQ7ovGRsjdSfc92XBTcb8ru2D8GvNiWKfEY"
 			"tUJoqW5h+QKg6\n=ab12\n"
-			"-----END PGP PRIVATE KEY BLOCK-----"),
+			"-----END PGP PRIVATE KEY BLOCK-----",
+			"deploy_key: |\n"
+			"  -----BEGIN EC PRIVATE KEY-----\n"
+			"  MHcC"
+			"AQEEIBq7Zp2Lk9Xw4Rt8Nv3Mc6Hd0Ys5FbGu1Jo2Ri8Tk5Mn3Vb7\n"
+			"  oAoGCCqGSM49AwEHoUQDQgAEk2Wc8Pq4Lr7Xs1Ty9Uz3Va6Bn0"
+			"Cm5Dk\n"
+			"  -----END EC PRIVATE KEY-----\n"),
 		.examples_false = REVIEW_STRV(
 			"-----BEGIN RSA PRIVATE KEY-----\n"
 			"...\n-----END RSA PRIVATE KEY-----",
@@ -2248,12 +2256,13 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.pattern =
 			"PuTTY-User-Key-File-[23]:[^\\r\\n]*\\r?\\n(?:[^\\r"
 			"\\n]*\\r?\\n){0,40}?Private-Lines:[ \\t]*[0-9]+\\r?"
-			"\\n([A-Za-z0-9+/=\\r\\n]{40,})",
+			"\\n([A-Za-z0-9+/=]{40,}(?:\\r?\\n[A-Za-z0-9+/=]+$)*)",
 		.message = "a PuTTY private key" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
 			"PuTTY-User-Key-File-"),
 		.keywords_local = 1,
+		.multiline = 1,
 		.secret = 1,
 		.secret_group = 1,
 		.min_entropy = 4.0,
