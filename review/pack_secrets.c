@@ -2480,10 +2480,15 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.secret = 1,
 		.secret_group = 1,
 		.min_entropy = 3.5,
+		/*
+		 * Names, not values: paths and words, CONSTANT_NAMES and
+		 * camelCaseNames. A random token that starts in lower case
+		 * or is all upper case and digits is not one of them.
+		 */
 		.allow = REVIEW_STRV(
 			"^[a-z_./\\-]+$",
-			"^[A-Z_][A-Z0-9_]*$",
-			"^[a-z]+(?:[A-Z][a-z0-9]*)+$",
+			"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+_?$|^[A-Z]+$",
+			"^[a-z]{2,}(?:[A-Z]{1,4}[a-z]{2,})+[A-Z]{0,4}[0-9]{0,3}$",
 			"\\.(?:json|ya?ml|toml|txt|pem|key|crt|cer|p12|pfx|j"
 			"s|ts|py|rb|go|sh|env|html?|cfg|conf|ini|xml|lock|md"
 			"|png|jpg|svg)$",
@@ -2499,7 +2504,11 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"  client_secret: \""
 			"k4AQTRm1DYuZXH-b-igah53u4Uay12zdnZUejDdy\"",
 			"config.auth_token = '"
-			"66DwhDuevXrCrol2x7RCiOObAZjffHOxUAqmEDaU'"),
+			"66DwhDuevXrCrol2x7RCiOObAZjffHOxUAqmEDaU'",
+			"api_key: "
+			"aDiQ7mDn601wjS3VRZROc4l4",
+			"otp_secret = \""
+			"KR4XG6LBNZ2W3QYT\""),
 		.examples_false = REVIEW_STRV(
 			"password = \"correct horse battery staple\"",
 			"token = request.headers.get(\"X-Token\")",
@@ -2509,6 +2518,9 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"secret = \"your-secret-goes-here-1234\"",
 			"max_tokens: 40960000000000000",
 			"SECRET_NAME = \"PRODUCTION_DATABASE_SECRET\"",
+			"token_var = \"OPENAI_API_KEY_2\"",
+			"secret_name = \"productionDatabaseSecret\"",
+			"api_key_getter = \"getAPIKeyFromStoreV2\"",
 			"accessKey: getAccessTokenFromStore"),
 	},
 };
