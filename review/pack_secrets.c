@@ -9,7 +9,10 @@
  * Every rule is a secret rule (review/rules.h): the engine masks what it
  * finds in every snippet, drops placeholders ("EXAMPLE", "xxxx",
  * "${VAR}", "changeme", one repeated character, "123456"...), and reports
- * one finding per secret. Each rule carries:
+ * one finding per secret. A match stays on its line; only the private key
+ * blocks (PEM/OpenSSH/PGP and PuTTY) are `multiline`, and their value
+ * ends on the key's last character, so that the snippet shows the block's
+ * lines each masked. Each rule carries:
  *
  *   - keywords, usually the token's literal prefix, that must occur on the
  *     first line of a match (`keywords_local`), so the regex runs only

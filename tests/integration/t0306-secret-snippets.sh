@@ -15,6 +15,8 @@
 #     another rule reports: that finding's snippet printed it;
 #   - a linter whose message quotes that secret (messages are masked
 #     line by line like snippets);
+#   - a rule that is multi-line on purpose (an SQL query in a template
+#     literal), whose snippet holds a secret on its second line;
 #   - a private key indented in a YAML block scalar: not found at all.
 # Every --format, --output files, stderr and the -vv log are searched for
 # every secret, whole and its second half, and the findings must still be
@@ -97,6 +99,14 @@ put("testdata/app.js",
     'const api_token = "%s"; console.log(api_token);\n' % tok)
 S += [("token-in-fixture", tok)]
 
+# A multi-line risky finding whose second line holds a secret, in a
+# fixture path too.
+tok2 = r(B62, 24)
+put("testdata/query.js",
+    "await db.query(`\n  SELECT * FROM t\n"
+    "  WHERE token = '%s' AND id = ${id}\n`);\n" % tok2)
+S += [("token-in-query", tok2)]
+
 # A private key in a YAML block scalar, indented.
 body = [r(B64, 64) for _ in range(3)]
 put("deploy/values.yml",
@@ -175,6 +185,7 @@ want = {
     ("src/azure.txt", "secrets/azure-ad-client-secret", 2, 2),
     ("src/partial.py", "secrets/aws-access-key-id", 1, 1),
     ("testdata/app.js", "hygiene/js-console-log", 1, 1),
+    ("testdata/query.js", "risky/js-sql-template", 1, 3),
     ("deploy/values.yml", "secrets/private-key", 3, 6),
 }
 if lint:

@@ -563,7 +563,8 @@ void test_secrets__azure_secret_below_a_line(void)
  * Every line of a snippet is masked on its own, whichever finding it is
  * for: a secret the scan did not report (the generic rule skips fixture
  * paths; a value that a specific rule covered only in part) is masked in
- * the snippet of another rule's finding on that line all the same.
+ * the snippet of another rule's finding on that line all the same, and on
+ * every line of a multi-line rule's snippet.
  */
 void test_secrets__snippet_lines_masked_on_their_own(void)
 {
@@ -573,6 +574,9 @@ void test_secrets__snippet_lines_masked_on_their_own(void)
 	struct buf err = BUF_INIT;
 	const char *fixture = "api_token = \"" FAKE_API "\"  # TODO\n";
 	const char *partial = "password = \"" FAKE_AKIA1 ":Zr4Kq8Mw2Xt6Yb1V\"\n";
+	const char *query = "await db.query(`\n  SELECT * FROM t\n"
+			    "  WHERE token = '" FAKE_API "' AND id = ${id}\n"
+			    "`);\n";
 
 	load(&rs);
 	todo.id = "t/todo";
@@ -591,6 +595,18 @@ void test_secrets__snippet_lines_masked_on_their_own(void)
 	scan(&rs, "settings.py", "python", fixture, &out);
 	REQUIRE(out.nr == 1);
 	CHECK_STR(out.items[0].snippet, "api_token = \"Jq7R****\"  # TODO");
+	review_findings_release(&out);
+	review_rules_release(&rs);
+
+	/* a multi-line rule's snippet: every line of it, masked */
+	load(&rs);
+	scan(&rs, "testdata/q.js", "javascript", query, &out);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].rule_id, "risky/js-sql-template");
+	CHECK_INT(out.items[0].end_line, 3);
+	CHECK_STR(out.items[0].snippet,
+		  "await db.query(`\n  SELECT * FROM t\n"
+		  "  WHERE token = 'Jq7R****' AND id = ${id}");
 	review_findings_release(&out);
 	review_rules_release(&rs);
 
