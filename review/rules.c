@@ -703,6 +703,12 @@ struct review_rules_block {
 	 * of a line and not only its first, no overlap check.
 	 */
 	int mask_only;
+	/*
+	 * The one-line rule that searches this block line by line: its
+	 * search of the whole block found a match that ran past its line,
+	 * which may cost the rest of the block on every search.
+	 */
+	const struct review_rule *per_line;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;	/* a copy, for the offset limit */
 };
@@ -1090,9 +1096,12 @@ static int review_rules_accept(const struct review_rules *rs,
  * as its subject, so nothing in the pattern can see past the line. With
  * `limit` set, only the line holding `off` is searched (the match must
  * start there); without, a search of the whole block finds the next line
- * that may hold a match, that line alone is searched, and so on. Returns
- * what pcre2_match() returned; the ovector counts from *base, the start
- * of the line searched last; *off moves to that line.
+ * that may hold a match, that line alone is searched, and so on. Once a
+ * search of the block finds a match that runs past its line (a pattern
+ * such as (?s)a.*b, which may then read to the block's end every time),
+ * the rule goes on line by line, so a scan stays linear. Returns what
+ * pcre2_match() returned; the ovector counts from *base, the start of the
+ * line searched last; *off moves to that line.
  */
 static int review_rules_match_line(const struct review_rule *r,
 				   struct review_rules_block *b, size_t *off,
@@ -1103,7 +1112,7 @@ static int review_rules_match_line(const struct review_rule *r,
 	int rc;
 
 	while (*off < b->len) {
-		if (limit == PCRE2_UNSET) {
+		if (limit == PCRE2_UNSET && b->per_line != r) {
 			size_t at;
 
 			rc = pcre2_match(r->code, (PCRE2_SPTR)b->text, b->len,
@@ -1114,6 +1123,8 @@ static int review_rules_match_line(const struct review_rule *r,
 			l = review_rules_block_line(b, at);
 			if (review_rules_block_beyond(b, l, at))
 				return PCRE2_ERROR_NOMATCH;
+			if (ov[1] > review_rules_block_line_end(b, l))
+				b->per_line = r;
 			if (b->starts[l] > *off)
 				*off = b->starts[l];
 		} else {

@@ -623,3 +623,33 @@ void test_rules__one_line_matches_found(void)
 	review_rules_release(&rs);
 	buf_release(&err);
 }
+
+/*
+ * A one-line rule whose pattern can read to the end of the block from
+ * every line, (?s)x.*y, still finds one match per line, in time linear in
+ * the block: after the first search of the block runs past its line, the
+ * rule searches line by line.
+ */
+void test_rules__one_line_scan_stays_linear(void)
+{
+	struct review_rules rs;
+	struct review_findings out;
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	size_t i, n = 20000, bad = 0;
+
+	review_rules_init(&rs);
+	review_findings_init(&out);
+	REQUIRE(add_rule(&rs, "dotall", "(?s)x.*y", &err) == 0);
+	for (i = 0; i < n; i++)
+		buf_printf(&text, "x %zu y\n", i);
+	review_rules_scan(&rs, "f", NULL, text.ptr, text.len, NULL, n, &out);
+	CHECK_INT(out.nr, n);
+	for (i = 0; i < out.nr; i++)
+		bad += out.items[i].line != out.items[i].end_line ||
+		       out.items[i].line != i + 1;
+	CHECK_INT(bad, 0);
+	review_findings_release(&out);
+	review_rules_release(&rs);
+	buf_release(&text);
+	buf_release(&err);
+}
