@@ -15,6 +15,12 @@
  * not flag, which the unit tests check. Keywords are local: the regex runs
  * only on lines that hold one.
  *
+ * A match stays on its line (review/rules.h), except for the few rules
+ * marked `multiline`: calls and queries that code often spreads over
+ * several lines (an SQL template literal, exec.Command( with one argument
+ * a line); each carries a multi-line example. Their snippets show every
+ * line of the match, masked line by line like any snippet.
+ *
  * Not for: style, or anything that needs data flow to judge (taint
  * tracking is the agents' and the structural checks' business); secrets
  * (pack_secrets.c).
@@ -126,9 +132,12 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			"printf", "syslog"),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
 			"printf(msg);", "fprintf(stderr, user_text);",
-			"syslog(LOG_ERR, buf);"),
+			"syslog(LOG_ERR, buf);",
+			"fprintf(stderr,\n\t    user_text);"),
 		.examples_false = REVIEW_STRV(
 			"printf(\"%s\", msg);",
 			"fprintf(stderr, \"%s\\n\", msg);",
@@ -391,8 +400,11 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			"hashlib."),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
-			"h = hashlib.md5(data)", "hashlib.new(\"sha1\", x)"),
+			"h = hashlib.md5(data)", "hashlib.new(\"sha1\", x)",
+			"hashlib.new(\n    \"md5\", x)"),
 		.examples_false = REVIEW_STRV(
 			"hashlib.sha256(data)",
 			"hashlib.md5(data, usedforsecurity=False)",
@@ -437,11 +449,14 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			".execute", ".raw(", ".exec_driver_sql("),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
 			"cur.execute(f\"SELECT * FROM t WHERE id = {uid}\")",
 			"cur.execute(\"DELETE FROM t WHERE id = %s\" % uid)",
 			"db.execute(\"SELECT * FROM t WHERE n = '\" + name +"
-			" \"'\")"),
+			" \"'\")",
+			"cur.execute(\n    f\"SELECT * FROM t WHERE id = {uid}\"\n)"),
 		.examples_false = REVIEW_STRV(
 			"cur.execute(\"SELECT * FROM t WHERE id = %s\", (uid"
 			",))",
@@ -550,10 +565,13 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			"exec"),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
 			"exec(`git log ${branch}`, cb);",
 			"child_process.execSync(\"rm -rf \" + dir);",
-			"cp.exec(cmd, cb)"),
+			"cp.exec(cmd, cb)",
+			"child_process.exec(\n  `rm -rf ${dir}`,\n  cb);"),
 		.examples_false = REVIEW_STRV(
 			"execFile(\"git\", [\"log\", branch], cb);",
 			"const m = re.exec(str);", "/^a/.exec(s)",
@@ -623,9 +641,12 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			"query", "execute", "raw(", "Unsafe(", "unsafe("),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
 			"db.query(`SELECT * FROM users WHERE id = ${id}`)",
-			"conn.execute(\"DELETE FROM t WHERE id = \" + id)"),
+			"conn.execute(\"DELETE FROM t WHERE id = \" + id)",
+			"await db.query(`\n  SELECT * FROM users\n  WHERE id = ${id}\n`);"),
 		.examples_false = REVIEW_STRV(
 			"db.query(\"SELECT * FROM users WHERE id = $1\", [id"
 			"])",
@@ -649,10 +670,13 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			"exec.Command"),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
 			"cmd := exec.Command(\"sh\", \"-c\", \"ls \"+dir)",
 			"exec.CommandContext(ctx, \"/bin/bash\", \"-c\", scr"
-			"ipt)"),
+			"ipt)",
+			"cmd := exec.Command(\n\t\"sh\",\n\t\"-c\",\n\tscript)"),
 		.examples_false = REVIEW_STRV(
 			"exec.Command(\"ls\", dir)",
 			"// exec.Command(\"sh\", \"-c\", x)"),
@@ -783,10 +807,13 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			"MessageDigest"),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
 			"MessageDigest md = MessageDigest.getInstance(\"MD5"
 			"\");",
-			"MessageDigest.getInstance(\"SHA-1\")"),
+			"MessageDigest.getInstance(\"SHA-1\")",
+			"MessageDigest.getInstance(\n    \"MD5\")"),
 		.examples_false = REVIEW_STRV(
 			"MessageDigest.getInstance(\"SHA-256\")",
 			"// MessageDigest.getInstance(\"MD5\")"),
@@ -986,10 +1013,13 @@ static const struct review_rule_spec review_pack_risky_rules[] = {
 		.keywords = REVIEW_STRV(
 			"query", "exec", "prepare"),
 		.keywords_local = 1,
+		/* calls and queries are often spread over lines */
+		.multiline = 1,
 		.examples_true = REVIEW_STRV(
 			"$db->query(\"SELECT * FROM t WHERE id = $id\");",
 			"mysqli_query($c, \"DELETE FROM t WHERE id = \" . $i"
-			"d);"),
+			"d);",
+			"$db->query(\n  \"SELECT * FROM t WHERE id = $id\"\n);"),
 		.examples_false = REVIEW_STRV(
 			"$st = $db->prepare(\"SELECT * FROM t WHERE id = ?\""
 			");",

@@ -9,7 +9,10 @@
  * Every rule is a secret rule (review/rules.h): the engine masks what it
  * finds in every snippet, drops placeholders ("EXAMPLE", "xxxx",
  * "${VAR}", "changeme", one repeated character, "123456"...), and reports
- * one finding per secret. Each rule carries:
+ * one finding per secret. A match stays on its line; only the private key
+ * blocks (PEM/OpenSSH/PGP and PuTTY) are `multiline`, and their value
+ * ends on the key's last character, so that the snippet shows the block's
+ * lines each masked. Each rule carries:
  *
  *   - keywords, usually the token's literal prefix, that must occur on the
  *     first line of a match (`keywords_local`), so the regex runs only
@@ -2202,14 +2205,15 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.id = "secrets/private-key",
 		.pattern =
 			"-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY(?: BLOCK)?---"
-			"--[ \\t]*\\r?\\n((?:[A-Za-z][A-Za-z0-9\\-]*:[^\\r\\"
-			"n]*\\r?\\n|[ \\t]*\\r?\\n){0,8}[A-Za-z0-9+/]{40,}={"
-			"0,2}[^-]{0,16384})",
+			"--[ \\t]*\\r?\\n(?:[ \\t]*[A-Za-z][A-Za-z0-9\\-]*:"
+			"[^\\r\\n]*\\r?\\n|[ \\t]*\\r?\\n){0,8}[ \\t]*([A-Za-z"
+			"0-9+/]{40,}={0,2}(?:[^-]{0,16384}[^\\s-])?)",
 		.message = "a private key" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
 			"PRIVATE KEY"),
 		.keywords_local = 1,
+		.multiline = 1,
 		.secret = 1,
 		.secret_group = 1,
 		.min_entropy = 4.0,
@@ -2235,7 +2239,14 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"gM7e8YbW\n"
 			"cE4SvVbnRb3oE96QGQ7ovGRsjdSfc92XBTcb8ru2D8GvNiWKfEY"
 			"tUJoqW5h+QKg6\n=ab12\n"
-			"-----END PGP PRIVATE KEY BLOCK-----"),
+			"-----END PGP PRIVATE KEY BLOCK-----",
+			"deploy_key: |\n"
+			"  -----BEGIN EC PRIVATE KEY-----\n"
+			"  MHcC"
+			"AQEEIBq7Zp2Lk9Xw4Rt8Nv3Mc6Hd0Ys5FbGu1Jo2Ri8Tk5Mn3Vb7\n"
+			"  oAoGCCqGSM49AwEHoUQDQgAEk2Wc8Pq4Lr7Xs1Ty9Uz3Va6Bn0"
+			"Cm5Dk\n"
+			"  -----END EC PRIVATE KEY-----\n"),
 		.examples_false = REVIEW_STRV(
 			"-----BEGIN RSA PRIVATE KEY-----\n"
 			"...\n-----END RSA PRIVATE KEY-----",
@@ -2248,12 +2259,13 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.pattern =
 			"PuTTY-User-Key-File-[23]:[^\\r\\n]*\\r?\\n(?:[^\\r"
 			"\\n]*\\r?\\n){0,40}?Private-Lines:[ \\t]*[0-9]+\\r?"
-			"\\n([A-Za-z0-9+/=\\r\\n]{40,})",
+			"\\n([A-Za-z0-9+/=]{40,}(?:\\r?\\n[A-Za-z0-9+/=]+$)*)",
 		.message = "a PuTTY private key" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
 			"PuTTY-User-Key-File-"),
 		.keywords_local = 1,
+		.multiline = 1,
 		.secret = 1,
 		.secret_group = 1,
 		.min_entropy = 4.0,
@@ -2471,10 +2483,15 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.secret = 1,
 		.secret_group = 1,
 		.min_entropy = 3.5,
+		/*
+		 * Names, not values: paths and words, CONSTANT_NAMES and
+		 * camelCaseNames. A random token that starts in lower case
+		 * or is all upper case and digits is not one of them.
+		 */
 		.allow = REVIEW_STRV(
 			"^[a-z_./\\-]+$",
-			"^[A-Z_][A-Z0-9_]*$",
-			"^[a-z]+(?:[A-Z][a-z0-9]*)+$",
+			"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+_?$|^[A-Z]+$",
+			"^[a-z]{2,}(?:[A-Z]{1,4}[a-z]{2,})+[A-Z]{0,4}[0-9]{0,3}$",
 			"\\.(?:json|ya?ml|toml|txt|pem|key|crt|cer|p12|pfx|j"
 			"s|ts|py|rb|go|sh|env|html?|cfg|conf|ini|xml|lock|md"
 			"|png|jpg|svg)$",
@@ -2490,7 +2507,11 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"  client_secret: \""
 			"k4AQTRm1DYuZXH-b-igah53u4Uay12zdnZUejDdy\"",
 			"config.auth_token = '"
-			"66DwhDuevXrCrol2x7RCiOObAZjffHOxUAqmEDaU'"),
+			"66DwhDuevXrCrol2x7RCiOObAZjffHOxUAqmEDaU'",
+			"api_key: "
+			"aDiQ7mDn601wjS3VRZROc4l4",
+			"otp_secret = \""
+			"KR4XG6LBNZ2W3QYT\""),
 		.examples_false = REVIEW_STRV(
 			"password = \"correct horse battery staple\"",
 			"token = request.headers.get(\"X-Token\")",
@@ -2500,6 +2521,9 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"secret = \"your-secret-goes-here-1234\"",
 			"max_tokens: 40960000000000000",
 			"SECRET_NAME = \"PRODUCTION_DATABASE_SECRET\"",
+			"token_var = \"OPENAI_API_KEY_2\"",
+			"secret_name = \"productionDatabaseSecret\"",
+			"api_key_getter = \"getAPIKeyFromStoreV2\"",
 			"accessKey: getAccessTokenFromStore"),
 	},
 };

@@ -7,7 +7,17 @@
  * file and every check that failed to run. Output is a function of the
  * result alone (no clock, no environment), so the golden tests in
  * tests/golden/ can compare it byte for byte.
+ *
+ * Secrets: whatever the checks did, no format prints a secret. Every
+ * string a report takes from the result that may quote code or a tool
+ * (finding messages, snippets and suggestions, tool errors, skip details,
+ * rule descriptions, the agents' section) is masked line by line with
+ * the built-in `secrets` pack on its way out (review_rules_mask_text()),
+ * and so is every text review_report_md_text() writes. The pack is
+ * compiled once per process, on first use.
  */
+#include <assert.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +29,43 @@
 #include "common/jsonutil.h"
 #include "common/xalloc.h"
 #include "review/report.h"
+
+static struct review_rules review_report_secrets;
+static pthread_once_t review_report_secrets_once = PTHREAD_ONCE_INIT;
+
+static void review_report_secrets_init(void)
+{
+	struct buf err = BUF_INIT;
+	int rc;
+
+	review_rules_init(&review_report_secrets);
+	rc = review_rules_add_builtin(&review_report_secrets, "secrets", &err);
+	/* a broken pack table is a bug, which the unit tests catch */
+	assert(rc == 0);
+	(void)rc;
+	buf_release(&err);
+}
+
+size_t review_report_mask(struct buf *out, const char *s, size_t len)
+{
+	pthread_once(&review_report_secrets_once, review_report_secrets_init);
+	return review_rules_mask_text(&review_report_secrets, out, s, len);
+}
+
+/* Replace the owned string *s, if any, by its masked form. */
+static void review_report_mask_in_place(char **s)
+{
+	struct buf b = BUF_INIT;
+
+	if (!*s)
+		return;
+	if (!review_report_mask(&b, *s, strlen(*s))) {
+		buf_release(&b);
+		return;
+	}
+	free(*s);
+	*s = buf_detach(&b, NULL);
+}
 
 void review_result_init(struct review_result *r)
 {
@@ -185,6 +232,109 @@ const struct review_rule_info *review_result_rule(const struct review_result *r,
 		if (!strcmp(r->rules[i].id, id))
 			return &r->rules[i];
 	return NULL;
+}
+
+/* A copy of `n` bytes at `p` (of an array), freed by the caller. */
+static void *review_report_dup(const void *p, size_t n)
+{
+	void *c = xmalloc(n ? n : 1);
+
+	if (n)
+		memcpy(c, p, n);
+	return c;
+}
+
+/*
+ * Mask in `m` every string the formats print that may quote code or a
+ * tool. When `copy`, `m` is a shallow copy of a result: the arrays and
+ * strings it masks are copied first, so the original stays as it was,
+ * and review_report_unmasked() frees the copies.
+ */
+static void review_report_mask_result(struct review_result *m, int copy)
+{
+	size_t i;
+
+	if (copy) {
+		m->findings.items = review_report_dup(
+			m->findings.items,
+			m->findings.nr * sizeof(*m->findings.items));
+		m->findings.alloc = m->findings.nr;
+		m->tool_errors = review_report_dup(
+			m->tool_errors,
+			m->nr_tool_errors * sizeof(*m->tool_errors));
+		m->alloc_tool_errors = m->nr_tool_errors;
+		m->files = review_report_dup(m->files,
+					     m->nr_files * sizeof(*m->files));
+		m->rules = review_report_dup(m->rules,
+					     m->nr_rules * sizeof(*m->rules));
+		m->alloc_rules = m->nr_rules;
+	}
+	for (i = 0; i < m->findings.nr; i++) {
+		struct review_finding *f = &m->findings.items[i];
+
+		if (copy) {
+			f->message = xstrdup_or_null(f->message);
+			f->snippet = xstrdup_or_null(f->snippet);
+			f->suggestion = xstrdup_or_null(f->suggestion);
+		}
+		review_report_mask_in_place(&f->message);
+		review_report_mask_in_place(&f->snippet);
+		review_report_mask_in_place(&f->suggestion);
+	}
+	for (i = 0; i < m->nr_tool_errors; i++) {
+		if (copy)
+			m->tool_errors[i].message =
+				xstrdup_or_null(m->tool_errors[i].message);
+		review_report_mask_in_place(&m->tool_errors[i].message);
+	}
+	for (i = 0; i < m->nr_files; i++) {
+		if (copy)
+			m->files[i].detail = xstrdup_or_null(m->files[i].detail);
+		review_report_mask_in_place(&m->files[i].detail);
+	}
+	for (i = 0; i < m->nr_rules; i++) {
+		struct review_rule_info *ri = &m->rules[i];
+
+		if (copy) {
+			ri->message = xstrdup_or_null(ri->message);
+			ri->pattern = xstrdup_or_null(ri->pattern);
+		}
+		review_report_mask_in_place(&ri->message);
+		review_report_mask_in_place(&ri->pattern);
+	}
+	if (copy)
+		m->agents_md = xstrdup_or_null(m->agents_md);
+	review_report_mask_in_place(&m->agents_md);
+}
+
+void review_result_mask(struct review_result *r)
+{
+	review_report_mask_result(r, 0);
+}
+
+/* Free the copies review_report_mask_result(m, 1) made. */
+static void review_report_unmasked(struct review_result *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->findings.nr; i++) {
+		free(m->findings.items[i].message);
+		free(m->findings.items[i].snippet);
+		free(m->findings.items[i].suggestion);
+	}
+	for (i = 0; i < m->nr_tool_errors; i++)
+		free(m->tool_errors[i].message);
+	for (i = 0; i < m->nr_files; i++)
+		free(m->files[i].detail);
+	for (i = 0; i < m->nr_rules; i++) {
+		free(m->rules[i].message);
+		free(m->rules[i].pattern);
+	}
+	free(m->findings.items);
+	free(m->tool_errors);
+	free(m->files);
+	free(m->rules);
+	free(m->agents_md);
 }
 
 static const char *const review_format_names[] = {
@@ -1073,9 +1223,14 @@ static void review_report_github(struct buf *out,
  */
 void review_report_md_text(struct buf *out, const char *s, size_t max)
 {
-	size_t n = strlen(s), i;
+	struct buf masked = BUF_INIT;
+	size_t n, i;
 	int cut = 0;
 
+	/* mask before the cut, which could leave a secret unrecognisable */
+	review_report_mask(&masked, s, strlen(s));
+	s = masked.ptr;
+	n = masked.len;
 	if (n > max) {
 		n = max;
 		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
@@ -1102,6 +1257,7 @@ void review_report_md_text(struct buf *out, const char *s, size_t max)
 	}
 	if (cut)
 		buf_puts(out, "\xe2\x80\xa6");	/* … */
+	buf_release(&masked);
 }
 
 static void review_report_markdown(struct buf *out,
@@ -1255,9 +1411,13 @@ static void review_report_markdown(struct buf *out,
 	buf_release(&row);
 }
 
-void review_report_write(struct buf *out, const struct review_result *r,
+void review_report_write(struct buf *out, const struct review_result *in,
 			 enum review_format fmt, int color)
 {
+	struct review_result masked = *in;
+	const struct review_result *r = &masked;
+
+	review_report_mask_result(&masked, 1);
 	switch (fmt) {
 	case REVIEW_FORMAT_JSON:
 		review_report_json(out, r);
@@ -1281,4 +1441,5 @@ void review_report_write(struct buf *out, const struct review_result *r,
 		review_report_text(out, r, color);
 		break;
 	}
+	review_report_unmasked(&masked);
 }

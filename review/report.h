@@ -39,6 +39,16 @@
  * appear in text, json, markdown, sarif and github; Code Quality and
  * rdjson have no place for them and carry findings only.
  *
+ * Secrets: no format prints one. Every string of the result that may
+ * quote code or a tool (finding messages, snippets and suggestions, tool
+ * error messages, skip details, rule messages and patterns, the agents'
+ * section) is masked line by line with the built-in `secrets` pack as it
+ * is written (review_rules_mask_text(): at most the first four
+ * characters of a secret, then "****"), whichever check produced it; so
+ * is every text review_report_md_text() writes. The result itself is not
+ * changed: review_result_mask() does that, for callers that hand its
+ * strings on elsewhere (comments, annotations).
+ *
  * Ownership: a review_result owns its diff, its file entries (and their
  * details), its findings, its tool errors and its rule metadata;
  * review_result_release() frees them.
@@ -185,5 +195,21 @@ void review_report_md_text(struct buf *out, const char *s, size_t max);
 
 /* A finding's message, or its rule id when it has none. */
 const char *review_report_message(const struct review_finding *f);
+
+/*
+ * Append `s` (`len` bytes, any number of lines) to `out` with every secret
+ * that a rule of the built-in `secrets` pack finds on a line masked (see
+ * review_rules_mask_text()); returns how many it masked. The pack is
+ * compiled on the first call and kept for the life of the process.
+ */
+size_t review_report_mask(struct buf *out, const char *s, size_t len);
+
+/*
+ * Mask, in place, every string of `r` that the formats would mask as they
+ * write it: finding messages, snippets and suggestions, tool error
+ * messages, skip details, rule messages and patterns, the agents'
+ * section. For callers that send those strings anywhere else.
+ */
+void review_result_mask(struct review_result *r);
 
 #endif

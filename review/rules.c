@@ -456,6 +456,7 @@ int review_rules_add(struct review_rules *rs,
 	r.spec.min_entropy = spec->min_entropy;
 	r.spec.allow = (const char *const *)review_rules_strv_dup(spec->allow);
 	r.spec.secret = !!spec->secret;
+	r.spec.multiline = !!spec->multiline;
 	if (r.spec.keywords) {
 		size_t n = 0;
 
@@ -682,6 +683,7 @@ struct review_rules_match {
  * after (past a final '\n') is not part of the block.
  */
 struct review_rules_block {
+	const struct review_rules *rs;
 	const char *path;
 	const char *text;
 	size_t len;
@@ -696,6 +698,17 @@ struct review_rules_block {
 	struct review_rules_pending *pending;
 	size_t nr_pending, alloc_pending;
 	int defer;		/* hold findings in `pending` */
+	/*
+	 * Collect every secret, for masking: no findings, every match
+	 * of a line and not only its first, no overlap check.
+	 */
+	int mask_only;
+	/*
+	 * The one-line rule that searches this block line by line: its
+	 * search of the whole block found a match that ran past its line,
+	 * which may cost the rest of the block on every search.
+	 */
+	const struct review_rule *per_line;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;	/* a copy, for the offset limit */
 };
@@ -833,67 +846,150 @@ static int review_rules_span_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static size_t review_rules_collect(const struct review_rules *rs,
+				   const char *text, size_t len,
+				   size_t nr_lines,
+				   struct review_rules_span **spans);
+
 /*
- * Lines first..last without line ends, joined by '\n', capped, with every
- * secret of the scan masked: a secret that starts in the snippet shows
- * its review_rules_mask() form, the rest of one that started earlier
- * shows "****".
+ * Append text[s, e), part of a secret of `whole` bytes, masked: line ends
+ * stay, so the text keeps its lines; the first line shows the secret's
+ * review_rules_mask() form ("****" when `cont`: the secret began before
+ * `s`) and every further line that holds some of it its indentation and
+ * "****".
  */
-static void review_rules_block_snippet(struct review_rules_block *b,
-				       size_t first, size_t last)
+static void review_rules_mask_span(struct buf *out, const char *text,
+				   size_t s, size_t e, size_t whole, int cont)
 {
-	size_t rs = b->starts[first], re = review_rules_block_line_end(b, last);
+	int first = 1;
+
+	while (s < e) {
+		const char *nl = memchr(text + s, '\n', e - s);
+		size_t end = nl ? (size_t)(nl - text) : e, n = end - s, keep;
+		int cr = nl && n && text[end - 1] == '\r';
+
+		n -= cr;
+		if (first && !cont) {
+			keep = review_rules_mask_keep(whole);
+			if (keep > n)
+				keep = n;
+			/* end on a character boundary */
+			while (keep > 0 && keep < n &&
+			       ((unsigned char)text[s + keep] & 0xc0) == 0x80)
+				keep--;
+			buf_add(out, text + s, keep);
+			buf_puts(out, "****");
+		} else if (n) {
+			/* keep the indentation of a block's further lines */
+			while (n && (text[s] == ' ' || text[s] == '\t')) {
+				buf_putc(out, text[s++]);
+				n--;
+			}
+			if (n)
+				buf_puts(out, "****");
+		}
+		if (cr)
+			buf_putc(out, '\r');
+		if (!nl)
+			break;
+		buf_putc(out, '\n');
+		s = end + 1;
+		first = 0;
+	}
+}
+
+/*
+ * Append text[from, to) to `out` with every secret of `spans` (offsets
+ * into `text`, anywhere) masked where it lies in the range, and every
+ * other occurrence of the same value in the range too: a secret that
+ * starts in the range shows its review_rules_mask() form, the rest of one
+ * that started earlier shows "****". Returns how many ranges it masked.
+ */
+static size_t review_rules_mask_range(struct buf *out, const char *text,
+				      size_t from, size_t to,
+				      const struct review_rules_span *spans,
+				      size_t nr)
+{
 	struct review_rules_span *hit = NULL;
 	size_t i, n = 0, alloc = 0, pos;
 
-	buf_reset(&b->snippet);
-	for (i = 0; i < b->nr_spans; i++) {
-		const struct review_rules_span *sp = &b->spans[i];
-		size_t vlen = sp->end - sp->start, from = rs;
-		const char *at;
+	for (i = 0; i < nr; i++) {
+		const struct review_rules_span *sp = &spans[i];
+		size_t vlen = sp->end - sp->start, at = from;
+		const char *p;
 
-		if (sp->end > rs && sp->start < re) {
+		if (sp->end > from && sp->start < to) {
 			hit = xgrow(hit, &alloc, n + 1, sizeof(*hit));
 			hit[n++] = *sp;
 		}
-		/* the same secret again elsewhere in the snippet */
-		while (vlen >= 4 && from < re &&
-		       (at = memmem(b->text + from, re - from,
-				    b->text + sp->start, vlen))) {
-			size_t o = (size_t)(at - b->text);
+		/* the same secret again elsewhere in the range */
+		while (vlen >= 4 && at < to &&
+		       (p = memmem(text + at, to - at, text + sp->start,
+				   vlen))) {
+			size_t o = (size_t)(p - text);
 
 			if (o != sp->start) {
 				hit = xgrow(hit, &alloc, n + 1, sizeof(*hit));
 				hit[n].start = o;
 				hit[n++].end = o + vlen;
 			}
-			from = o + 1;
+			at = o + 1;
 		}
 	}
 	if (!n) {
-		review_rules_snippet_add(&b->snippet, b->text + rs, re - rs);
-		return;
+		buf_add(out, text + from, to - from);
+		return 0;
 	}
 	qsort(hit, n, sizeof(*hit), review_rules_span_cmp);
-	buf_reset(&b->masked);
-	pos = rs;
+	pos = from;
 	for (i = 0; i < n; i++) {
 		size_t s = hit[i].start > pos ? hit[i].start : pos;
-		size_t e = hit[i].end < re ? hit[i].end : re;
+		size_t e = hit[i].end < to ? hit[i].end : to;
 
 		if (s >= e)
 			continue;
-		buf_add(&b->masked, b->text + pos, s - pos);
-		if (hit[i].start == s)
-			review_rules_mask(&b->masked, b->text + hit[i].start,
-					  hit[i].end - hit[i].start);
-		else
-			buf_puts(&b->masked, "****");
+		buf_add(out, text + pos, s - pos);
+		review_rules_mask_span(out, text, s, e,
+				       hit[i].end - hit[i].start,
+				       hit[i].start != s);
 		pos = e;
 	}
-	buf_add(&b->masked, b->text + pos, re - pos);
-	review_rules_snippet_add(&b->snippet, b->masked.ptr, b->masked.len);
+	buf_add(out, text + pos, to - pos);
 	free(hit);
+	return n;
+}
+
+/*
+ * Lines first..last without line ends, joined by '\n', capped, with every
+ * secret masked: those of the scan (a secret that starts in the snippet
+ * shows its review_rules_mask() form, the rest of one that started
+ * earlier shows "****"), and, line by line, whatever any secret rule of
+ * the set finds in the snippet's own text, whichever finding it is for.
+ */
+static void review_rules_block_snippet(struct review_rules_block *b,
+				       size_t first, size_t last)
+{
+	size_t from = b->starts[first];
+	size_t to = review_rules_block_line_end(b, last);
+	struct review_rules_span *own = NULL, *all;
+	size_t i, nr_own;
+
+	nr_own = review_rules_collect(b->rs, b->text + from, to - from,
+				      last - first + 1, &own);
+	all = xcalloc(b->nr_spans + nr_own + 1, sizeof(*all));
+	if (b->nr_spans)
+		memcpy(all, b->spans, b->nr_spans * sizeof(*all));
+	for (i = 0; i < nr_own; i++) {
+		all[b->nr_spans + i].start = from + own[i].start;
+		all[b->nr_spans + i].end = from + own[i].end;
+	}
+	buf_reset(&b->masked);
+	review_rules_mask_range(&b->masked, b->text, from, to, all,
+				b->nr_spans + nr_own);
+	buf_reset(&b->snippet);
+	review_rules_snippet_add(&b->snippet, b->masked.ptr, b->masked.len);
+	free(own);
+	free(all);
 }
 
 static void review_rules_emit(struct review_rules_block *b,
@@ -984,7 +1080,7 @@ static int review_rules_accept(const struct review_rules *rs,
 	if (r->spec.secret) {
 		if (!n || review_rules_placeholder(v, n))
 			return 0;
-		if (review_rules_overlaps(b, vs, ve))
+		if (!b->mask_only && review_rules_overlaps(b, vs, ve))
 			return 0;
 	}
 	for (i = 0; i < r->nr_allow; i++)
@@ -995,10 +1091,68 @@ static int review_rules_accept(const struct review_rules *rs,
 }
 
 /*
+ * The search of a one-line rule: the first match at or after `off` that
+ * lies within one line. Each search has one line, without its line end,
+ * as its subject, so nothing in the pattern can see past the line. With
+ * `limit` set, only the line holding `off` is searched (the match must
+ * start there); without, a search of the whole block finds the next line
+ * that may hold a match, that line alone is searched, and so on. Once a
+ * search of the block finds a match that runs past its line (a pattern
+ * such as (?s)a.*b, which may then read to the block's end every time),
+ * the rule goes on line by line, so a scan stays linear. Returns what
+ * pcre2_match() returned; the ovector counts from *base, the start of the
+ * line searched last; *off moves to that line.
+ */
+static int review_rules_match_line(const struct review_rule *r,
+				   struct review_rules_block *b, size_t *off,
+				   size_t limit, size_t *base)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(b->md);
+	size_t l, ls, le;
+	int rc;
+
+	while (*off < b->len) {
+		if (limit == PCRE2_UNSET && b->per_line != r) {
+			size_t at;
+
+			rc = pcre2_match(r->code, (PCRE2_SPTR)b->text, b->len,
+					 *off, 0, b->md, b->mctx);
+			if (rc < 0)
+				return rc;
+			at = ov[0] > *off ? ov[0] : *off;
+			l = review_rules_block_line(b, at);
+			if (review_rules_block_beyond(b, l, at))
+				return PCRE2_ERROR_NOMATCH;
+			if (ov[1] > review_rules_block_line_end(b, l))
+				b->per_line = r;
+			if (b->starts[l] > *off)
+				*off = b->starts[l];
+		} else {
+			l = review_rules_block_line(b, *off);
+		}
+		ls = b->starts[l];
+		le = review_rules_block_line_end(b, l);
+		if (*off <= le) {
+			rc = pcre2_match(r->code, (PCRE2_SPTR)(b->text + ls),
+					 le - ls, *off - ls, 0, b->md, b->mctx);
+			if (rc != PCRE2_ERROR_NOMATCH) {
+				*base = ls;
+				return rc;
+			}
+		}
+		if (limit != PCRE2_UNSET || l + 1 >= b->nr_starts)
+			break;
+		*off = b->starts[l + 1];
+	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
+/*
  * Find the first accepted match of rule r that starts at or after `off`
- * and, unless `limit` is PCRE2_UNSET, at or before `limit`. Returns 1 and
- * fills *m; 0 when there is none; -1 when the rule is done with the block
- * (past its end, or PCRE2 gave up).
+ * and, unless `limit` is PCRE2_UNSET, at or before `limit` (on the line
+ * that `limit` ends, for a one-line rule). Returns 1 and fills *m; 0 when
+ * there is none; -1 when the rule is done with the block (past its end,
+ * or PCRE2 gave up).
  */
 static int review_rules_next(const struct review_rules *rs,
 			     const struct review_rule *r,
@@ -1008,13 +1162,17 @@ static int review_rules_next(const struct review_rules *rs,
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(b->md);
 	int g = r->spec.secret_group;
 
-	pcre2_set_offset_limit(b->mctx, limit);
+	pcre2_set_offset_limit(b->mctx, r->spec.multiline ? limit
+							  : PCRE2_UNSET);
 	while (off < b->len) {
-		size_t start, end, vs, ve, first, last;
+		size_t start, end, vs, ve, first, last, base = 0;
 		int rc;
 
-		rc = pcre2_match(r->code, (PCRE2_SPTR)b->text, b->len, off, 0,
-				 b->md, b->mctx);
+		if (r->spec.multiline)
+			rc = pcre2_match(r->code, (PCRE2_SPTR)b->text, b->len,
+					 off, 0, b->md, b->mctx);
+		else
+			rc = review_rules_match_line(r, b, &off, limit, &base);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
 		if (rc < 0) {
@@ -1026,8 +1184,8 @@ static int review_rules_next(const struct review_rules *rs,
 				 (char *)msg);
 			return -1;
 		}
-		start = ov[0];
-		end = ov[1];
+		start = base + ov[0];
+		end = base + ov[1];
 		/* \K inside a lookahead can put the start after the end */
 		if (end < start)
 			end = start;
@@ -1035,8 +1193,8 @@ static int review_rules_next(const struct review_rules *rs,
 		ve = end;
 		if (g > 0 && rc > g && ov[2 * g] != PCRE2_UNSET &&
 		    ov[2 * g + 1] >= ov[2 * g]) {
-			vs = ov[2 * g];
-			ve = ov[2 * g + 1];
+			vs = base + ov[2 * g];
+			ve = base + ov[2 * g + 1];
 		}
 		first = review_rules_block_line(b, start);
 		if (review_rules_block_beyond(b, first, start))
@@ -1266,6 +1424,111 @@ static void review_rules_find_hits(const struct review_rules *rs,
 	free(raw.line);
 }
 
+/* Where a search goes on after match m: past it, on a character. */
+static size_t review_rules_after(const struct review_rules_block *b,
+				 const struct review_rules_match *m)
+{
+	size_t off = m->end > m->start ? m->end : m->start + 1;
+
+	while (off < b->len && ((unsigned char)b->text[off] & 0xc0) == 0x80)
+		off++;
+	return off;
+}
+
+/* Record the value of match m as a secret of the block. */
+static void review_rules_add_span(struct review_rules_block *b,
+				  const struct review_rules_match *m)
+{
+	b->spans = xgrow(b->spans, &b->alloc_spans, b->nr_spans + 1,
+			 sizeof(*b->spans));
+	b->spans[b->nr_spans].start = m->vstart;
+	b->spans[b->nr_spans++].end = m->vend;
+}
+
+/*
+ * Every secret in text[0, len), which holds `nr_lines` lines: the value
+ * of every accepted match (every one of a line, not only the first) of
+ * every secret rule of the set, enabled or not, whatever the path and
+ * language; one-line rules see one line at a time, as in a scan. Sets
+ * *spans (offsets into `text`, which the caller frees) and returns how
+ * many there are.
+ */
+static size_t review_rules_collect(const struct review_rules *rs,
+				   const char *text, size_t len,
+				   size_t nr_lines,
+				   struct review_rules_span **spans)
+{
+	struct review_rules_block b;
+	struct review_rules_hits hits = { NULL, NULL };
+	struct review_rules_match m;
+	unsigned char *applies;
+	size_t i, j, off, any = 0;
+
+	*spans = NULL;
+	if (!rs->nr || !text || !len || !nr_lines)
+		return 0;
+	applies = xcalloc(rs->nr, 1);
+	for (i = 0; i < rs->nr; i++) {
+		applies[i] = rs->items[i].spec.secret &&
+			     !rs->items[i].spec.filename_rule;
+		any += applies[i];
+	}
+	if (!any) {
+		free(applies);
+		return 0;
+	}
+	memset(&b, 0, sizeof(b));
+	b.rs = rs;
+	b.text = text;
+	b.len = len;
+	b.nr_lines = nr_lines;
+	b.mask_only = 1;
+	review_rules_lc_init();
+	review_rules_block_index(&b);
+	review_rules_find_hits(rs, &b, applies, &hits);
+	if (!(b.md = pcre2_match_data_create(
+		      (uint32_t)rs->index->max_group + 1, NULL)) ||
+	    !(b.mctx = pcre2_match_context_copy(rs->match_ctx)))
+		abort();
+	for (i = 0; i < rs->nr; i++) {
+		const struct review_rule *r = &rs->items[i];
+
+		if (!applies[i])
+			continue;
+		if (r->spec.keywords && hits.first[i + 1] == hits.first[i])
+			continue;
+		if (!r->spec.keywords || !r->spec.keywords_local) {
+			off = 0;
+			while (review_rules_next(rs, r, &b, off, PCRE2_UNSET,
+						 &m) == 1) {
+				review_rules_add_span(&b, &m);
+				off = review_rules_after(&b, &m);
+			}
+			continue;
+		}
+		for (j = hits.first[i]; j < hits.first[i + 1]; j++) {
+			size_t l = hits.lines[j];
+			size_t limit = review_rules_block_nl(&b, l);
+
+			off = b.starts[l];
+			while (off <= limit &&
+			       review_rules_next(rs, r, &b, off, limit,
+						 &m) == 1) {
+				review_rules_add_span(&b, &m);
+				off = review_rules_after(&b, &m);
+			}
+		}
+	}
+	pcre2_match_data_free(b.md);
+	pcre2_match_context_free(b.mctx);
+	free(hits.first);
+	free(hits.lines);
+	free(applies);
+	free(b.starts);
+	*spans = b.spans;
+	return b.nr_spans;
+}
+
 /*
  * review_rules_scan() with every enabled rule when `only` is SIZE_MAX, or
  * with rule `only` alone, enabled or not (the self-test).
@@ -1304,6 +1567,7 @@ static void review_rules_scan_some(const struct review_rules *rs,
 		return;
 	}
 	memset(&b, 0, sizeof(b));
+	b.rs = rs;
 	b.path = path;
 	b.text = text;
 	b.len = len;
@@ -1489,6 +1753,22 @@ void review_rules_mask(struct buf *out, const char *s, size_t len)
 		keep--;
 	buf_add(out, s, keep);
 	buf_puts(out, "****");
+}
+
+size_t review_rules_mask_text(const struct review_rules *rs, struct buf *out,
+			      const char *text, size_t len)
+{
+	struct review_rules_span *spans = NULL;
+	size_t i, lines = 1, nr;
+
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	if (len && text[len - 1] == '\n')
+		lines--;
+	nr = review_rules_collect(rs, text, len, lines, &spans);
+	review_rules_mask_range(out, text, 0, len, spans, nr);
+	free(spans);
+	return nr;
 }
 
 /* Self-test of the examples. */

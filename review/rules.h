@@ -22,6 +22,16 @@
  *   - a rule applies when its `languages` list is empty or holds the file's
  *     language id, and its `paths` list is empty or a glob in it matches
  *     the path (common/glob.h);
+ *   - one line at a time: unless a rule is `multiline`, each search
+ *     of its pattern has one line as its subject, without the line's
+ *     end, so no match (nor a lookaround, nor a negated class such as
+ *     [^"] or \s) reaches into the line before or after it; ^, $, \A
+ *     and \z all mean the line's edges. A rule without local keywords
+ *     first searches the whole block, which only tells it the next line
+ *     that may hold a match, and then searches that line alone. Only a
+ *     rule that declares `multiline` (a private key block) sees the
+ *     block as one subject and may match across lines; user rules from
+ *     the config never do;
  *   - keyword prefilter: the keywords of every rule in the set are
  *     compiled into one index (a table of the lowercased first two bytes
  *     of each keyword, then a compare), and a scan makes ONE pass over
@@ -30,18 +40,18 @@
  *     ASCII when the rule sets `keywords_icase`). A rule none of whose
  *     keywords occurs is skipped. Otherwise its regex runs over the whole
  *     block, so a rule's keywords must occur somewhere in every text it
- *     can match; or, when the rule sets `keywords_local`, only from the
- *     start of each line holding a keyword, and a match must START on
- *     that line (PCRE2's offset limit), though it may run on past it: the
- *     keywords of such a rule must occur on the first line of every text
- *     it can match. Local keywords are what keep a hundred rules over
- *     tens of megabytes fast. A rule without keywords runs over the whole
- *     block;
+ *     can match; or, when the rule sets `keywords_local`, only on each
+ *     line holding a keyword, and a match must START on that line (for
+ *     a multi-line rule, PCRE2's offset limit; it may run on past the
+ *     line): the keywords of such a rule must occur on the first line of
+ *     every text it can match. Local keywords are what keep a hundred
+ *     rules over tens of megabytes fast. A rule without keywords runs
+ *     over the whole block;
  *   - each match's start gives the line; a match on a line that the
  *     rule's `exclude_line` pattern matches is dropped; a rule reports at
  *     most one finding per line (its first accepted match there) and the
  *     search resumes at the start of the next line after the match; a
- *     match that crosses lines sets end_line;
+ *     match of a multi-line rule that crosses lines sets end_line;
  *   - the "value" of a match is its capture group `secret_group` (the
  *     whole match when 0 or when the group did not take part). A match
  *     whose value has less Shannon entropy than `min_entropy`, or that an
@@ -59,7 +69,12 @@
  *     the rest of the finding's line (which gets no finding of its own,
  *     one per line, but is a secret all the same): the secret becomes its
  *     first review_rules_mask_keep() characters (at most 4, and at most
- *     a quarter of it) followed by "****". Messages are the rule's and
+ *     a quarter of it) followed by "****". On top of that, every line of
+ *     every snippet is masked on its own (review_rules_mask_text()):
+ *     whatever any secret rule of the set, enabled or not and whatever
+ *     the path, finds on that line is masked, which catches a secret the
+ *     scan did not report (a path the rule skips, a value that overlaps
+ *     a shorter one already reported). Messages are the rule's and
  *     never hold matched text. No whole secret leaves this module;
  *   - `skip_paths`: a rule does not apply to a path that one of these
  *     globs matches; a built-in pack may add globs to all its rules (the
@@ -151,6 +166,12 @@ struct review_rule_spec {
 	 * placeholders, one finding per secret (see the scanning semantics).
 	 */
 	int secret;
+	/*
+	 * A match may span several lines (a PEM private key block). Without
+	 * it, every match lies within one line: see the scanning semantics.
+	 * Its snippet holds every line of the match, each masked.
+	 */
+	int multiline;
 };
 
 /* A built-in pack: a table of specs in a review/pack_NAME.c file. */
@@ -278,6 +299,19 @@ double review_rules_entropy(const char *s, size_t len);
  * shows: min(4, len / 4), so never more than a quarter of it.
  */
 size_t review_rules_mask_keep(size_t len);
+
+/*
+ * Append `text` (`len` bytes, lines separated by '\n') to `out` with every
+ * secret masked, line by line: the value of every match of every secret
+ * rule of `rs` (enabled or disabled, whatever its paths and languages;
+ * values that the rule's entropy, placeholder and allow checks reject
+ * are not secrets) becomes its review_rules_mask() form, and so does
+ * every other occurrence of that value in the text. A multi-line rule
+ * (a private key block) may match across the lines of `text`. Line ends
+ * and every other byte are kept. Returns how many values it masked.
+ */
+size_t review_rules_mask_text(const struct review_rules *rs, struct buf *out,
+			      const char *text, size_t len);
 
 /*
  * Append the masked form of a secret to `out`: its first

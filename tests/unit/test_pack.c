@@ -11,6 +11,7 @@
 #include "agents/pack.h"
 #include "common/error.h"
 #include "common/xalloc.h"
+#include "review/rules.h"
 #include "tests/unit/test.h"
 
 #define TB_FILES 16
@@ -458,6 +459,57 @@ void test_pack__mask_applied(void)
 	agent_pack_release(&p);
 	buf_release(&err);
 	tb_release(&b);
+}
+
+/* The rule engine's mask, as the mask of a pack. */
+static void mask_rules(struct buf *text, const char *path, void *data)
+{
+	struct buf out = BUF_INIT;
+
+	(void)path;
+	review_rules_mask_text(data, &out, text->ptr, text->len);
+	buf_reset(text);
+	buf_add(text, out.ptr, out.len);
+	buf_release(&out);
+}
+
+/*
+ * review_rules_mask_text() as the pack's mask: the two-line shape of
+ * issue 10 (a password no rule knows, then an api_key line) and a secret
+ * in a fixture path never reach the model, and the hunk keeps its lines,
+ * so it can still be clipped line by line.
+ */
+void test_pack__mask_with_rules(void)
+{
+	struct tb b;
+	struct agent_pack p;
+	struct agent_pack_opts o;
+	struct review_rules rs;
+	struct buf err = BUF_INIT;
+
+	review_rules_init(&rs);
+	REQUIRE(review_rules_add_builtin(&rs, NULL, &err) == 0);
+	tb_init(&b);
+	tb_file(&b, "config.yml");
+	tb_hunk(&b, 0, 1, 1, "+password: \"hunter2@^#Zq8w\"\n"
+		"+api_key: \"Jq7RkW2vXp9L" "mT4sNb8YcH3d\"\n+x: 1");
+	tb_file(&b, "testdata/app.js");
+	tb_hunk(&b, 1, 1, 1, "+const api_token = \"Zr4Kq8Mw2Xt6" "Yb1Vn9Pc\";");
+	memset(&o, 0, sizeof(o));
+	o.budget_tokens = 10000;
+	o.mask.fn = mask_rules;
+	o.mask.data = &rs;
+	agent_pack_init(&p);
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	CHECK(!strstr(p.text.ptr, "Jq7RkW2vXp9L" "mT4sNb8YcH3d"));
+	CHECK(!strstr(p.text.ptr, "Zr4Kq8Mw2Xt6" "Yb1Vn9Pc"));
+	CHECK(strstr(p.text.ptr, "2+ api_key: \"Jq7R****\"\n") != NULL);
+	CHECK(strstr(p.text.ptr, "3+ x: 1\n") != NULL);
+	CHECK_INT(p.lines_seen, 4);
+	agent_pack_release(&p);
+	buf_release(&err);
+	tb_release(&b);
+	review_rules_release(&rs);
 }
 
 static int lookup_fake(struct buf *out, const char *name, void *data)

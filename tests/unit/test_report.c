@@ -438,3 +438,109 @@ void test_report__sarif_rules_described(void)
 	review_result_release(&r);
 	buf_release(&out);
 }
+
+#define REPORT_GHP "ghp_" "k9Qz2Lm4Xv7Bn1Rt8Wy3Hc6Jd5Fp0Ga2Se4U"
+#define REPORT_KEY "Jq7RkW2vXp9LmT4s" "Nb8YcH3d"
+
+/*
+ * Whatever a check put in the result (a linter's message quoting a
+ * token, an agent's suggestion, a tool error, a skip detail, a rule's
+ * pattern, the agents' section), no format prints a secret: every string
+ * is masked line by line as it is written, and the result is left as it
+ * was. review_result_mask() masks the result itself.
+ */
+void test_report__secrets_masked_in_every_field(void)
+{
+	static const enum review_format fmts[] = {
+		REVIEW_FORMAT_TEXT, REVIEW_FORMAT_JSON, REVIEW_FORMAT_SARIF,
+		REVIEW_FORMAT_MARKDOWN, REVIEW_FORMAT_CODEQUALITY,
+		REVIEW_FORMAT_RDJSON, REVIEW_FORMAT_GITHUB
+	};
+	struct review_result r;
+	struct review_rule_info info = { 0 };
+	struct review_finding f;
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	review_result_init(&r);
+	r.files = xcalloc(1, sizeof(*r.files));
+	r.nr_files = 1;
+	r.files[0].file = &report_files[0];
+	r.files[0].skip = REVIEW_SKIP_TOO_LARGE;
+	r.files[0].detail = xstrdup("first line: token = " REPORT_GHP);
+	memset(&f, 0, sizeof(f));
+	f.path = (char *)"src/main.c";
+	f.line = 3;
+	f.end_line = 4;
+	f.severity = REVIEW_SEV_ERROR;
+	f.rule_id = (char *)"lint/L1";
+	f.source = (char *)"linter:lint";
+	f.message = (char *)"unused\napi_key = \"" REPORT_KEY "\" here";
+	f.snippet = (char *)"ok\nx = " REPORT_GHP;
+	f.suggestion = (char *)"api_key = \"" REPORT_KEY "\"\ny = 1";
+	review_findings_add(&r.findings, &f);
+	f.rule_id = (char *)"config/mine";
+	f.source = (char *)"rules";
+	review_findings_add(&r.findings, &f);
+	review_result_add_tool_error(&r, "lint", "crashed on " REPORT_GHP);
+	info.id = (char *)"config/mine";
+	info.pack = (char *)"config";
+	info.message = (char *)"do not commit " REPORT_GHP;
+	info.pattern = (char *)"token = " REPORT_GHP;
+	review_result_add_rule(&r, &info);
+	r.agents_md = xstrdup("#### Agents\n\nsaw `" REPORT_GHP "`\n");
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		buf_reset(&out);
+		review_report_write(&out, &r, fmts[i], 0);
+		if (strstr(out.ptr, REPORT_GHP + 4) ||
+		    strstr(out.ptr, REPORT_KEY + 4))
+			test__fail(__FILE__, __LINE__,
+				   review_format_name(fmts[i]));
+	}
+	/* the formats do not change the result */
+	CHECK(strstr(r.findings.items[0].message, REPORT_KEY) != NULL);
+	/* markdown text for comments is masked too, before it is cut */
+	buf_reset(&out);
+	review_report_md_text(&out, "x " REPORT_GHP " y", 20);
+	CHECK_STR(out.ptr, "x ghp\\_\\*\\*\\*\\* y");
+	buf_reset(&out);
+	CHECK_INT(review_report_mask(&out, "a\n" REPORT_GHP "\n", 43), 1);
+	CHECK_STR(out.ptr, "a\nghp_****\n");
+
+	review_result_mask(&r);
+	CHECK_STR(r.findings.items[0].message,
+		  "unused\napi_key = \"Jq7R****\" here");
+	CHECK_STR(r.findings.items[0].snippet, "ok\nx = ghp_****");
+	CHECK_STR(r.findings.items[0].suggestion,
+		  "api_key = \"Jq7R****\"\ny = 1");
+	CHECK_STR(r.tool_errors[0].message, "crashed on ghp_****");
+	CHECK_STR(r.files[0].detail, "first line: token = ghp_****");
+	CHECK_STR(r.agents_md, "#### Agents\n\nsaw `ghp_****`\n");
+	CHECK_STR(review_result_rule(&r, "config/mine")->pattern,
+		  "token = ghp_****");
+	review_result_release(&r);
+	buf_release(&out);
+}
+
+/* Masking leaves the built-in rules' own descriptions alone. */
+void test_report__rule_descriptions_unmasked(void)
+{
+	struct review_rules rs;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	size_t i;
+
+	review_rules_init(&rs);
+	REQUIRE(review_rules_add_builtin(&rs, NULL, &err) == 0);
+	for (i = 0; i < review_rules_count(&rs); i++) {
+		const struct review_rule_spec *s = review_rules_get(&rs, i);
+
+		buf_reset(&out);
+		if (review_report_mask(&out, s->pattern, strlen(s->pattern)) ||
+		    review_report_mask(&out, s->message, strlen(s->message)))
+			test__fail(__FILE__, __LINE__, s->id);
+	}
+	review_rules_release(&rs);
+	buf_release(&err);
+	buf_release(&out);
+}

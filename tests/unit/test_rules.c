@@ -20,6 +20,20 @@ static int add_rule(struct review_rules *rs, const char *id,
 	return review_rules_add(rs, &spec, err);
 }
 
+/* add_rule() for a rule that may match across lines. */
+static int add_multiline(struct review_rules *rs, const char *id,
+			 const char *pattern, struct buf *err)
+{
+	struct review_rule_spec spec = { 0 };
+
+	spec.id = id;
+	spec.pack = "test";
+	spec.pattern = pattern;
+	spec.message = "msg";
+	spec.multiline = 1;
+	return review_rules_add(rs, &spec, err);
+}
+
 static void scan(const struct review_rules *rs, const char *path,
 		 const char *lang, const char *text, const uint32_t *nos,
 		 size_t nr_lines, struct review_findings *out)
@@ -288,7 +302,8 @@ void test_rules__multiline_match(void)
 
 	review_rules_init(&rs);
 	review_findings_init(&out);
-	REQUIRE(add_rule(&rs, "ml", "begin\\n[^\\n]*\\nend", &err) == 0);
+	REQUIRE(add_multiline(&rs, "ml", "begin\\n[^\\n]*\\nend", &err) ==
+		0);
 	REQUIRE(add_rule(&rs, "dollar", "^end$", &err) == 0);
 	scan(&rs, "f", NULL, "x begin\nmid\nend\nend\r\n", nos, 4, &out);
 	REQUIRE(out.nr == 3);
@@ -341,7 +356,9 @@ void test_rules__zero_length_matches_terminate(void)
 	review_findings_init(&out);
 	REQUIRE(add_rule(&rs, "ahead", "(?=b)", &err) == 0);
 	REQUIRE(add_rule(&rs, "wordb", "\\b", &err) == 0);
-	REQUIRE(add_rule(&rs, "behind", "(?<=\\n)", &err) == 0);
+	REQUIRE(add_multiline(&rs, "behind", "(?<=\\n)", &err) == 0);
+	/* a one-line rule cannot see the line end before its line */
+	REQUIRE(add_rule(&rs, "behind1", "(?<=\\n)", &err) == 0);
 	scan(&rs, "f", NULL, "abba\nbbb\n\nzz\n", NULL, 4, &out);
 	review_findings_sort(&out);
 	/* ahead: lines 1, 2; wordb: 1, 2, 4; behind: 2, 3, 4 */
@@ -514,5 +531,125 @@ void test_rules__exclude_line(void)
 	CHECK_INT(review_rules_count(&rs), 1);
 	review_rules_release(&rs);
 	review_findings_release(&out);
+	buf_release(&err);
+}
+
+/*
+ * A rule that does not say `multiline` matches within one line, whatever
+ * its pattern: \s, a negated class, (?s) and a lookahead all stop at the
+ * line's end, and nothing starts on the line end itself. So do rules that
+ * run over the whole block (no keywords, or keywords that are not local)
+ * and rules that run from their keyword lines.
+ */
+void test_rules__matches_stay_on_their_line(void)
+{
+	static const char *const patterns[] = {
+		"a\\s+b", "a[^\"]*b", "(?s)a.*b", "a(?=\\s*b)",
+		"[^a-z0-9]b=[0-9]+", "a$\\s*^b", "a\\Rb",
+	};
+	static const int kinds[] = { 0, 1, 2 };
+	static const char *const kw[] = { "a", NULL };
+	const char *text = "x a\n  b=1\na b=2\n";
+	size_t i, k;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+			struct review_rules rs;
+			struct review_rule_spec spec = { 0 };
+			struct review_findings out;
+			struct buf err = BUF_INIT;
+			size_t j;
+
+			review_rules_init(&rs);
+			review_findings_init(&out);
+			spec.id = "t/one";
+			spec.pattern = patterns[i];
+			spec.keywords = kinds[k] ? kw : NULL;
+			spec.keywords_local = kinds[k] == 2;
+			if (review_rules_add(&rs, &spec, &err) < 0)
+				test__fail(__FILE__, __LINE__, err.ptr);
+			scan(&rs, "f", NULL, text, NULL, 3, &out);
+			for (j = 0; j < out.nr; j++) {
+				const struct review_finding *f = &out.items[j];
+
+				if (f->line != f->end_line ||
+				    strchr(f->snippet, '\n'))
+					test__fail(__FILE__, __LINE__,
+						   patterns[i]);
+			}
+			review_findings_release(&out);
+			/* the same pattern, multi-line, does cross */
+			spec.id = "t/multi";
+			spec.multiline = 1;
+			REQUIRE(review_rules_add(&rs, &spec, &err) == 0);
+			review_rules_disable(&rs, "t/one");
+			scan(&rs, "f", NULL, text, NULL, 3, &out);
+			if (i < 3 && !(out.nr && out.items[0].line == 1 &&
+				       out.items[0].end_line > 1))
+				test__fail(__FILE__, __LINE__, patterns[i]);
+			review_findings_release(&out);
+			review_rules_release(&rs);
+			buf_release(&err);
+		}
+	}
+}
+
+/*
+ * One-line rules still find every match of a line and of the lines after
+ * it: after a rejected candidate that would have crossed lines, after an
+ * accepted match, and on the last line without a line end.
+ */
+void test_rules__one_line_matches_found(void)
+{
+	struct review_rules rs;
+	struct review_findings out;
+	struct buf err = BUF_INIT;
+	static const uint32_t nos[] = { 10, 11, 12, 13 };
+
+	review_rules_init(&rs);
+	review_findings_init(&out);
+	/* in the block, "k\n" + "=2" matches first; on its own line, not */
+	REQUIRE(add_rule(&rs, "kv", "k\\s*=[0-9]", &err) == 0);
+	scan(&rs, "f", NULL, "k\n=2 k=3\r\nx\nk =4", nos, 4, &out);
+	REQUIRE(out.nr == 2);
+	CHECK_INT(out.items[0].line, 11);
+	CHECK_INT(out.items[0].col, 4);
+	CHECK_INT(out.items[0].end_col, 7);
+	CHECK_STR(out.items[0].snippet, "=2 k=3");
+	CHECK_INT(out.items[1].line, 13);
+	CHECK_INT(out.items[1].end_line, 13);
+	CHECK_STR(out.items[1].snippet, "k =4");
+	review_findings_release(&out);
+	review_rules_release(&rs);
+	buf_release(&err);
+}
+
+/*
+ * A one-line rule whose pattern can read to the end of the block from
+ * every line, (?s)x.*y, still finds one match per line, in time linear in
+ * the block: after the first search of the block runs past its line, the
+ * rule searches line by line.
+ */
+void test_rules__one_line_scan_stays_linear(void)
+{
+	struct review_rules rs;
+	struct review_findings out;
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	size_t i, n = 20000, bad = 0;
+
+	review_rules_init(&rs);
+	review_findings_init(&out);
+	REQUIRE(add_rule(&rs, "dotall", "(?s)x.*y", &err) == 0);
+	for (i = 0; i < n; i++)
+		buf_printf(&text, "x %zu y\n", i);
+	review_rules_scan(&rs, "f", NULL, text.ptr, text.len, NULL, n, &out);
+	CHECK_INT(out.nr, n);
+	for (i = 0; i < out.nr; i++)
+		bad += out.items[i].line != out.items[i].end_line ||
+		       out.items[i].line != i + 1;
+	CHECK_INT(bad, 0);
+	review_findings_release(&out);
+	review_rules_release(&rs);
+	buf_release(&text);
 	buf_release(&err);
 }

@@ -260,8 +260,9 @@ void test_secrets__private_key_block(void)
 	CHECK_STR(out.items[0].rule_id, "secrets/private-key");
 	CHECK_INT(out.items[0].line, 8);
 	CHECK_INT(out.items[0].end_line, 10);
+	/* every line of the key shows, masked: the snippet keeps lines */
 	CHECK_STR(out.items[0].snippet,
-		  "-----BEGIN RSA PRIVATE KEY-----\nMIIE****");
+		  "-----BEGIN RSA PRIVATE KEY-----\nMIIE****\n****");
 	CHECK(none_holds(&out, body1 + 4));
 	CHECK(none_holds(&out, body2));
 	review_findings_release(&out);
@@ -387,7 +388,9 @@ void test_secrets__keywords_local_and_icase(void)
 	spec.keywords = REVIEW_STRV("KEY");
 	spec.keywords_icase = 1;
 	spec.keywords_local = 1;
+	spec.multiline = 1;
 	REQUIRE(review_rules_add(&rs, &spec, &err) == 0);
+	spec.multiline = 0;
 	spec.id = "t/block";
 	spec.pattern = "other=[0-9]+";
 	spec.keywords = REVIEW_STRV("KEY");
@@ -489,5 +492,181 @@ void test_secrets__risky_in_context(void)
 	scan(&rs, "a.js", "javascript", py, &out);
 	CHECK_INT(out.nr, 0);
 	review_findings_release(&out);
+	review_rules_release(&rs);
+}
+
+#define FAKE_API "Jq7RkW2vXp9LmT4s" "Nb8YcH3d"
+#define FAKE_PW "hunter2@^#Zq8w"
+#define FAKE_AZURE "Xy78Q~" "t~8qy4~3bmdOGIstriIp9ljM7r04zHBgsD"
+
+/*
+ * Issue 10, finding 9: a generic match that began at the end of a line
+ * holding a password (which no rule recognises on its own) and ran on to
+ * an `api_key:` line below reported the password's line and printed it
+ * whole in the snippet. A match now stays on its line.
+ */
+void test_secrets__assignment_on_two_lines(void)
+{
+	static const char *const texts[] = {
+		"password: \"" FAKE_PW "\"\napi_key: \"" FAKE_API "\"\n",
+		"password: " FAKE_PW "Lm4Xv7\napi_key: " FAKE_API "\n",
+		"password = '" FAKE_PW "'\r\napi_key = '" FAKE_API "'\r\n",
+	};
+	struct review_rules rs;
+	struct review_findings out;
+	size_t i;
+
+	load(&rs);
+	review_findings_init(&out);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		scan(&rs, "config.yml", "yaml", texts[i], &out);
+		REQUIRE(out.nr == 1);
+		CHECK_STR(out.items[0].rule_id,
+			  "secrets/generic-secret-assignment");
+		CHECK_INT(out.items[0].line, 2);
+		CHECK_INT(out.items[0].end_line, 2);
+		CHECK_INT(out.items[0].col, 1);
+		CHECK(!strchr(out.items[0].snippet, '\n'));
+		CHECK(strstr(out.items[0].snippet, "Jq7R****") != NULL);
+		CHECK(none_holds(&out, FAKE_PW));
+		CHECK(none_holds(&out, FAKE_API + 4));
+		review_findings_release(&out);
+	}
+	review_rules_release(&rs);
+}
+
+/*
+ * The same shape for the Azure AD rule, whose pattern also starts with a
+ * negated class: a secret at the start of a line, below a line that holds
+ * the keyword "Q~" and a password.
+ */
+void test_secrets__azure_secret_below_a_line(void)
+{
+	struct review_rules rs;
+	struct review_findings out;
+	const char *text = "pw = \"" FAKE_PW "\"  # Q~\n" FAKE_AZURE "\n";
+
+	load(&rs);
+	review_findings_init(&out);
+	scan(&rs, "a.py", "python", text, &out);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].rule_id, "secrets/azure-ad-client-secret");
+	CHECK_INT(out.items[0].line, 2);
+	CHECK_INT(out.items[0].end_line, 2);
+	CHECK_STR(out.items[0].snippet, "Xy78****");
+	CHECK(none_holds(&out, FAKE_PW));
+	review_findings_release(&out);
+	review_rules_release(&rs);
+}
+
+/*
+ * Every line of a snippet is masked on its own, whichever finding it is
+ * for: a secret the scan did not report (the generic rule skips fixture
+ * paths; a value that a specific rule covered only in part) is masked in
+ * the snippet of another rule's finding on that line all the same, and on
+ * every line of a multi-line rule's snippet.
+ */
+void test_secrets__snippet_lines_masked_on_their_own(void)
+{
+	struct review_rules rs;
+	struct review_rule_spec todo = { 0 };
+	struct review_findings out;
+	struct buf err = BUF_INIT;
+	const char *fixture = "api_token = \"" FAKE_API "\"  # TODO\n";
+	const char *partial = "password = \"" FAKE_AKIA1 ":Zr4Kq8Mw2Xt6Yb1V\"\n";
+	const char *query = "await db.query(`\n  SELECT * FROM t\n"
+			    "  WHERE token = '" FAKE_API "' AND id = ${id}\n"
+			    "`);\n";
+
+	load(&rs);
+	todo.id = "t/todo";
+	todo.pattern = "TODO";
+	REQUIRE(review_rules_add(&rs, &todo, &err) == 0);
+	review_findings_init(&out);
+
+	scan(&rs, "testdata/settings.py", "python", fixture, &out);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].rule_id, "t/todo");
+	CHECK_STR(out.items[0].snippet, "api_token = \"Jq7R****\"  # TODO");
+	review_findings_release(&out);
+
+	/* also where the user disabled the rule that finds it */
+	CHECK(review_rules_disable(&rs, "secrets/generic-secret-assignment"));
+	scan(&rs, "settings.py", "python", fixture, &out);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].snippet, "api_token = \"Jq7R****\"  # TODO");
+	review_findings_release(&out);
+	review_rules_release(&rs);
+
+	/* a multi-line rule's snippet: every line of it, masked */
+	load(&rs);
+	scan(&rs, "testdata/q.js", "javascript", query, &out);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].rule_id, "risky/js-sql-template");
+	CHECK_INT(out.items[0].end_line, 3);
+	CHECK_STR(out.items[0].snippet,
+		  "await db.query(`\n  SELECT * FROM t\n"
+		  "  WHERE token = 'Jq7R****' AND id = ${id}");
+	review_findings_release(&out);
+	review_rules_release(&rs);
+
+	load(&rs);
+	scan(&rs, "settings.py", "python", partial, &out);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].rule_id, "secrets/aws-access-key-id");
+	CHECK(none_holds(&out, "Zr4Kq8Mw2Xt6Yb1V"));
+	CHECK(none_holds(&out, FAKE_AKIA1 + 4));
+	review_findings_release(&out);
+	review_rules_release(&rs);
+	buf_release(&err);
+}
+
+/*
+ * review_rules_mask_text(): what the rest of tend masks with (structural
+ * and linter findings, agents' comments, model context). Every secret on
+ * every line, and a private key block line by line, keeping the lines.
+ */
+void test_secrets__mask_text(void)
+{
+	struct review_rules rs;
+	struct buf out = BUF_INIT;
+	char text[1024];
+	const char *body1 = "MIIEowIBAAKCAQEAu7Jx1Vq9Rk3Lm2Zp8Tn4Wc6Hd0Ys5Fb";
+	const char *body2 = "Qe2Kr7Nx9Mv3Lp8Zt4Wc6Hd0Ys5FbGu1Jo2Ri8Tk5Mn3Vb7C";
+
+	snprintf(text, sizeof(text),
+		 "password: \"%s\"\n"
+		 "api_key: \"%s\"\n"
+		 "both = %s and %s\n"
+		 "key: |\n"
+		 "  -----BEGIN RSA " "PRIVATE KEY-----\n"
+		 "  %s\n  %s\n"
+		 "  -----END RSA PRIVATE KEY-----\n"
+		 "again %s\n"
+		 "nothing here\n",
+		 FAKE_PW, FAKE_API, FAKE_GHP, FAKE_SLACK, body1, body2,
+		 FAKE_API);
+	load(&rs);
+	/* disabled rules mask all the same */
+	CHECK(review_rules_disable(&rs, "secrets"));
+	CHECK_INT(review_rules_mask_text(&rs, &out, text, strlen(text)), 4);
+	CHECK_STR(out.ptr,
+		  "password: \"" FAKE_PW "\"\n"
+		  "api_key: \"Jq7R****\"\n"
+		  "both = ghp_**** and xoxb****\n"
+		  "key: |\n"
+		  "  -----BEGIN RSA PRIVATE KEY-----\n"
+		  "  MIIE****\n  ****\n"
+		  "  -----END RSA PRIVATE KEY-----\n"
+		  "again Jq7R****\n"
+		  "nothing here\n");
+	buf_reset(&out);
+	/* nothing to mask: the text as it was */
+	CHECK_INT(review_rules_mask_text(&rs, &out, "a\r\nb", 4), 0);
+	CHECK_STR(out.ptr, "a\r\nb");
+	buf_reset(&out);
+	CHECK_INT(review_rules_mask_text(&rs, &out, "", 0), 0);
+	CHECK_INT(out.len, 0);
+	buf_release(&out);
 	review_rules_release(&rs);
 }
