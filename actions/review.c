@@ -281,66 +281,21 @@ static void actions_review_describe_queries(struct review_result *r,
 	}
 }
 
-/* Is `id` a rule that recognises secrets (and so masks what it finds)? */
-static int actions_review_is_secret_rule(const struct review_rules *rules,
-					 const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < review_rules_count(rules); i++) {
-		const struct review_rule_spec *sp = review_rules_get(rules, i);
-
-		if (!strcmp(sp->id, id))
-			return sp->secret;
-	}
-	return 0;
-}
-
 /*
  * Mask secrets in text that did not come from the rule scan: a structural
  * finding quotes the code (its snippet, and a syntax error's message), a
- * linter says what it likes. Each line is run through the rule set; where a
- * secret rule fires, its finding carries the line with every secret of it
- * masked, and that line replaces the original.
+ * linter says what it likes, a model reads files. Every line is masked on
+ * its own by every secret rule, whatever the rule's paths (a fixture's
+ * secret is still a secret when it leaves); line ends are kept.
  */
 static void actions_review_mask(const struct review_rules *rules,
-				const char *path, const char *lang,
 				char **text)
 {
 	struct buf out = BUF_INIT;
-	struct review_findings found;
-	const char *p, *nl;
-	int changed = 0;
 
 	if (!*text)
 		return;
-	for (p = *text; *p; p = nl ? nl + 1 : p + strlen(p)) {
-		size_t len, k;
-		const char *line;
-
-		nl = strchr(p, '\n');
-		len = nl ? (size_t)(nl - p) : strlen(p);
-		line = NULL;
-		review_findings_init(&found);
-		review_rules_scan(rules, path, lang, p, len, NULL, 1, &found);
-		for (k = 0; k < found.nr && !line; k++)
-			if (found.items[k].snippet &&
-			    actions_review_is_secret_rule(rules,
-							  found.items[k].rule_id))
-				line = found.items[k].snippet;
-		if (line) {
-			buf_puts(&out, line);
-			changed = 1;
-		} else {
-			buf_add(&out, p, len);
-		}
-		if (nl)
-			buf_putc(&out, '\n');
-		review_findings_release(&found);
-		if (!nl)
-			break;
-	}
-	if (changed) {
+	if (review_rules_mask_text(rules, &out, *text, strlen(*text))) {
 		free(*text);
 		*text = buf_detach(&out, NULL);
 	}
@@ -350,15 +305,15 @@ static void actions_review_mask(const struct review_rules *rules,
 void actions_review_mask_buf(const struct review_rules *rules,
 			     struct buf *text, const char *path)
 {
-	char *s;
+	struct buf out = BUF_INIT;
 
-	if (!text->len)
-		return;
-	s = xstrndup(text->ptr, text->len);
-	actions_review_mask(rules, path ? path : "", path ?
-			    review_lang_detect(path, NULL, 0) : NULL, &s);
-	buf_sets(text, s);
-	free(s);
+	(void)path;
+	if (text->len &&
+	    review_rules_mask_text(rules, &out, text->ptr, text->len)) {
+		buf_reset(text);
+		buf_add(text, out.ptr, out.len);
+	}
+	buf_release(&out);
 }
 
 struct actions_review_fp_ctx {
@@ -521,10 +476,8 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 			continue;
 		}
 		if (!f->source || strcmp(f->source, "rules")) {
-			actions_review_mask(&rules, f->path,
-					    e ? e->lang : NULL, &f->snippet);
-			actions_review_mask(&rules, f->path,
-					    e ? e->lang : NULL, &f->message);
+			actions_review_mask(&rules, &f->snippet);
+			actions_review_mask(&rules, &f->message);
 		}
 		review_findings_add(&out->findings, f);
 	}

@@ -525,6 +525,11 @@ int actions_review_pr(struct review_result *out,
 	popts.unseen = oc->unseen;
 	popts.nr_unseen = oc->nr_unseen;
 	popts.run_url = ctx->run_url;
+	/*
+	 * What is posted is masked as every report is: suggestions,
+	 * annotations and the agents' section too.
+	 */
+	review_result_mask(out);
 	review_publish_plan(&oc->plan, out, &notes, &popts);
 
 	if (opts->dry_run) {
