@@ -274,14 +274,16 @@ int forge_self_resolve(struct forge *f, struct buf *err)
 		log_debug("tend posts as '%s', the GitHub Actions token's "
 			  "account", f->self.login);
 	} else {
-		log_warn("cannot tell which account tend posts as (%s); no "
-			 "existing comment counts as tend's, so tend may post "
-			 "again what it posted before: set TEND_BOT_LOGIN to "
-			 "the login of the account that owns %s",
-			 f->job_token ? "the CI job token has no user" :
-			 !f->auth_header ? "no token" : e.ptr,
-			 f->kind == FORGE_GITHUB ? "the token" :
-			 "GITLAB_TOKEN");
+		/* A job token cannot post either: no cause for alarm. */
+		log_msg(f->job_token ? LOG_INFO : LOG_WARN,
+			"cannot tell which account tend posts as (%s); no "
+			"existing comment counts as tend's, so tend may post "
+			"again what it posted before: set TEND_BOT_LOGIN to "
+			"the login of the account that owns %s",
+			f->job_token ? "the CI job token has no user" :
+			!f->auth_header ? "no token" : e.ptr,
+			f->kind == FORGE_GITHUB ? "the token" :
+			"GITLAB_TOKEN");
 	}
 	rc = 0;
 out:
