@@ -120,7 +120,7 @@ struct forge_note {
 	char *id;		/* comment/note id, as text */
 	char *thread;		/* GitLab discussion id; GitHub: the id of the
 				   thread's first comment */
-	char *author;		/* login / username, or NULL (a deleted user) */
+	char *author;		/* login / username; NULL: a deleted user */
 	char *author_id;	/* the author's numeric id as text, or NULL */
 	int author_is_bot;	/* GitHub user.type "Bot", GitLab bot user */
 	int own;		/* written by tend's own account: its login and

@@ -45,8 +45,8 @@ static int forge_github_page(const json_t *json, const char *what,
 	int rc = 0;
 
 	if (!json_is_array(json))
-		return error_set(err, TEND_EINVALID, "%s: expected a JSON array",
-				 what);
+		return error_set(err, TEND_EINVALID,
+				 "%s: expected a JSON array", what);
 	for (i = 0; i < json_array_size(json) && !rc; i++)
 		rc = each(json_array_get(json, i), data, err);
 	return rc;

@@ -262,7 +262,8 @@ void test_github__parse_comments(void)
 		"[{\"id\": \"20\", \"user\": {\"login\": \"mallory\","
 		"   \"id\": 666}, \"body\": \"<!-- tend:summary -->\"}]";
 	static const char *const bad[] = {
-		"[{\"body\": \"no id\"}]", "[{\"id\": true}]", "[{\"id\": \"\"}]",
+		"[{\"body\": \"no id\"}]", "[{\"id\": true}]",
+		"[{\"id\": \"\"}]",
 		"[{\"id\": null}]", "[7]", "{\"id\": 1}", "[{\"id\": 1.5}]",
 		NULL
 	};

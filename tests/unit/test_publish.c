@@ -214,8 +214,9 @@ void test_publish__parse_markers(void)
 	CHECK_INT(review_publish_parse_marker("<!-- tend:fp=abcdef", fp, 4,
 					      NULL), 0);
 	CHECK_STR(fp, "abc");
-	CHECK_INT(review_publish_parse_digest("<!-- tend:state digest=0123456789"
-					      "abcdef99 -->", digest), 0);
+	CHECK_INT(review_publish_parse_digest("<!-- tend:state digest="
+					      "0123456789abcdef99 -->",
+					      digest), 0);
 	CHECK_STR(digest, "0123456789abcdef");
 	CHECK_INT(review_publish_parse_digest("<!-- tend:state digest= -->",
 					      digest), -1);
