@@ -281,7 +281,8 @@ int forge_self_resolve(struct forge *f, struct buf *err)
 			"again what it posted before: set TEND_BOT_LOGIN to "
 			"the login of the account that owns %s",
 			f->job_token ? "the CI job token has no user" :
-			!f->auth_header ? "no token" : e.ptr,
+			!f->auth_header ? "no token" :
+			e.len ? e.ptr : "the forge does not say",
 			f->kind == FORGE_GITHUB ? "the token" :
 			"GITLAB_TOKEN");
 	}
