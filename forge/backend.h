@@ -29,6 +29,21 @@ struct forge_ops {
 			  const struct forge_status *st, struct buf *err);
 	int (*resolve_thread)(struct forge *f, const struct forge_pr *pr,
 			      const char *thread, struct buf *err);
+	/*
+	 * Ask the forge who the token belongs to (GET /user): 0 with
+	 * `*login_out` and `*id_out` (caller frees; the id may be NULL), or
+	 * forge_request()'s error.
+	 */
+	int (*get_self)(struct forge *f, char **login_out, char **id_out,
+			struct buf *err);
+};
+
+/* Who tend posts as; see forge_get_self(). */
+struct forge_self {
+	int asked;		/* resolved, as far as it can be */
+	char *login;		/* NULL: unknown, no note is tend's */
+	char *id;		/* numeric id as text; NULL when only the
+				   login is known (TEND_BOT_LOGIN) */
 };
 
 struct forge {
@@ -42,15 +57,22 @@ struct forge {
 	struct http_client *http;
 	struct forge_stats stats;
 	int checks_denied;	/* GitHub: fall back to commit statuses */
+	int job_token;		/* GitLab CI_JOB_TOKEN: it has no user */
+	int actions_token;	/* GitHub Actions, token from GITHUB_TOKEN:
+				   may be the Actions bot's own token */
+	char *bot_login;	/* $TEND_BOT_LOGIN at open, or NULL */
+	struct forge_self self;
 };
 
 extern const struct forge_ops forge_github_ops;
 extern const struct forge_ops forge_gitlab_ops;
 
 /*
- * One JSON request to `path` (appended to api_url; a full "http(s)://"
- * URL is used as is, for pagination links). Counts it as a read (GET) or
- * a write, adds the auth header, and maps the answer:
+ * One JSON request to `path` (appended to api_url, so it must begin with
+ * '/'; a full "http(s)://" URL, for pagination links, is used as is and
+ * only when forge_under_api() allows it: anything else is TEND_EINVALID
+ * and nothing is sent). Counts it as a read (GET) or a write, adds the
+ * auth header, and maps the answer:
  *   2xx -> 0 with *json_out (may be NULL for an empty body);
  *   401 -> TEND_EAUTH; 403 on a write -> FORGE_EREADONLY, on a read ->
  *   TEND_EAUTH; 404 -> TEND_ENOTFOUND; 422/400 and other 4xx ->
@@ -64,6 +86,36 @@ extern const struct forge_ops forge_gitlab_ops;
 int forge_request(struct forge *f, const char *method, const char *path,
 		  json_t *body, json_t **json_out, struct http_response *raw,
 		  struct buf *err);
+
+/*
+ * Learn who tend posts as, once (forge_get_self() without the login):
+ * 0 when known or known to be unknown, <0 when the forge failed.
+ */
+int forge_self_resolve(struct forge *f, struct buf *err);
+
+/*
+ * Is the author `login` (id `id`, may be NULL) tend's own account? The
+ * login must match (ASCII case aside: both forges treat logins so), and
+ * so must the id when tend's id is known: a note without an id is then
+ * not tend's. Always 0 while the identity is unknown or not resolved.
+ */
+int forge_is_self(const struct forge *f, const char *login, const char *id);
+
+/*
+ * May the token be sent to `url`, a link the forge gave (pagination)?
+ * Only under the API URL: the same scheme, host and port written the same
+ * way, and its path on a segment boundary ("/api/v3/..." under
+ * "/api/v3", never "/api/v3x" or "@host", ".evil", ":port" after the
+ * host). Textual, so anything written differently is refused.
+ */
+int forge_under_api(const struct forge *f, const char *url);
+
+/*
+ * Parse an answer's text (any JSON value), or NULL and TEND_EINVALID in
+ * `err`: "WHAT: not JSON (... at line N)". The caller decrefs.
+ */
+json_t *forge_json_load(const char *text, size_t len, const char *what,
+			struct buf *err);
 
 /* Copy a JSON string member, or NULL when absent or not a string. */
 char *forge_json_strdup(const json_t *obj, const char *key);

@@ -1,6 +1,11 @@
 /*
- * forge.c - the forge interface: opening an adapter, dispatch, and the
- * request helper the adapters share (auth, counting, error mapping).
+ * forge.c - the forge interface: opening an adapter, dispatch, and what
+ * the adapters share: the request helper (auth, counting, error mapping,
+ * and the rule that the token goes nowhere but under the API URL), and
+ * tend's own identity, which decides the notes that are tend's.
+ *
+ * It is not for anything one forge's API shape decides: that is in
+ * github.c and gitlab.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +84,7 @@ void forge_notes_release(struct forge_notes *list)
 		free(n->id);
 		free(n->thread);
 		free(n->author);
+		free(n->author_id);
 		free(n->body);
 		free(n->path);
 	}
@@ -136,6 +142,12 @@ int forge_open(struct forge **out, const struct forge_context *ctx,
 			f->project = buf_detach(&b, NULL);
 		}
 	}
+	f->job_token = ctx->kind == FORGE_GITLAB && ctx->token_job;
+	f->actions_token = ctx->kind == FORGE_GITHUB && ctx->ci &&
+			   ctx->token_source &&
+			   !strcmp(ctx->token_source, "GITHUB_TOKEN");
+	if (getenv("TEND_BOT_LOGIN") && *getenv("TEND_BOT_LOGIN"))
+		f->bot_login = xstrdup(getenv("TEND_BOT_LOGIN"));
 	if (ctx->token && *ctx->token) {
 		if (ctx->kind == FORGE_GITHUB)
 			f->auth_header = xasprintf("Authorization: Bearer %s",
@@ -172,6 +184,9 @@ void forge_free(struct forge *f)
 	free(f->repo);
 	free(f->project);
 	free(f->auth_header);
+	free(f->bot_login);
+	free(f->self.login);
+	free(f->self.id);
 	free(f);
 }
 
@@ -206,7 +221,122 @@ int forge_list_files(struct forge *f, const struct forge_pr *pr,
 int forge_list_notes(struct forge *f, const struct forge_pr *pr,
 		     struct forge_notes *out, struct buf *err)
 {
-	return f->ops->list_notes(f, pr, out, err);
+	size_t i, from = out->nr;
+	int rc;
+
+	rc = f->ops->list_notes(f, pr, out, err);
+	/* Nothing listed: nothing to tell apart, no need to ask. */
+	if (rc < 0 || out->nr == from)
+		return rc;
+	if ((rc = forge_self_resolve(f, err)) < 0)
+		return rc;
+	for (i = from; i < out->nr; i++)
+		out->items[i].own = forge_is_self(f, out->items[i].author,
+						  out->items[i].author_id);
+	return 0;
+}
+
+/* The Actions bot, whose login and id GitHub documents. */
+#define FORGE_ACTIONS_LOGIN "github-actions[bot]"
+#define FORGE_ACTIONS_ID "41898282"
+
+int forge_self_resolve(struct forge *f, struct buf *err)
+{
+	struct buf e = BUF_INIT;
+	char *login = NULL, *id = NULL;
+	int rc = TEND_EAUTH;
+
+	if (f->self.asked)
+		return 0;
+	/* A job token has no user; without a token nobody is asked. */
+	if (!f->job_token && f->auth_header && f->ops->get_self) {
+		rc = f->ops->get_self(f, &login, &id, &e);
+		if (rc == TEND_ERROR || rc == TEND_ETIMEOUT ||
+		    rc == TEND_ERATELIMIT) {
+			rc = error_set(err, rc, "cannot learn which account "
+				       "tend posts as: %s", e.ptr);
+			goto out;
+		}
+	}
+	f->self.asked = 1;
+	if (!rc) {
+		f->self.login = login;
+		f->self.id = id;
+		login = id = NULL;
+		log_debug("tend posts as '%s' (id %s)", f->self.login,
+			  f->self.id ? f->self.id : "unknown");
+	} else if (f->bot_login) {
+		f->self.login = xstrdup(f->bot_login);
+		log_info("tend posts as '%s' (TEND_BOT_LOGIN)", f->self.login);
+	} else if (f->actions_token) {
+		f->self.login = xstrdup(FORGE_ACTIONS_LOGIN);
+		f->self.id = xstrdup(FORGE_ACTIONS_ID);
+		log_debug("tend posts as '%s', the GitHub Actions token's "
+			  "account", f->self.login);
+	} else {
+		/* A job token cannot post either: no cause for alarm. */
+		log_msg(f->job_token ? LOG_INFO : LOG_WARN,
+			"cannot tell which account tend posts as (%s); no "
+			"existing comment counts as tend's, so tend may post "
+			"again what it posted before: set TEND_BOT_LOGIN to "
+			"the login of the account that owns %s",
+			f->job_token ? "the CI job token has no user" :
+			!f->auth_header ? "no token" :
+			e.len ? e.ptr : "the forge does not say",
+			f->kind == FORGE_GITHUB ? "the token" :
+			"GITLAB_TOKEN");
+	}
+	rc = 0;
+out:
+	free(login);
+	free(id);
+	buf_release(&e);
+	return rc;
+}
+
+int forge_get_self(struct forge *f, const char **login_out, struct buf *err)
+{
+	int rc = forge_self_resolve(f, err);
+
+	*login_out = rc < 0 ? NULL : f->self.login;
+	return rc;
+}
+
+/* ASCII case-insensitive equality, whatever the locale says. */
+static int forge_same_login(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return *a == *b;
+}
+
+int forge_is_self(const struct forge *f, const char *login, const char *id)
+{
+	if (!f->self.login || !login || !forge_same_login(login,
+							  f->self.login))
+		return 0;
+	return !f->self.id || (id && !strcmp(id, f->self.id));
+}
+
+int forge_under_api(const struct forge *f, const char *url)
+{
+	size_t n = strlen(f->api_url);
+
+	/*
+	 * The API URL is written out to the end of its authority or of a
+	 * path segment; what follows must start a new segment or the
+	 * query, so the host, port and path prefix are exactly its own.
+	 */
+	return n && url && !strncmp(url, f->api_url, n) &&
+	       (url[n] == '\0' || url[n] == '/' || url[n] == '?');
 }
 
 int forge_post_review(struct forge *f, const struct forge_pr *pr,
@@ -300,10 +430,24 @@ int forge_request(struct forge *f, const char *method, const char *path,
 		*json_out = NULL;
 	if (!raw)
 		http_response_init(&own);
-	if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8))
+	if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8)) {
+		if (!forge_under_api(f, path)) {
+			http_url_for_log(&detail, path);
+			rc = error_set(err, TEND_EINVALID,
+				       "%s %s: not under the API URL '%s'; "
+				       "the token is not sent there", method,
+				       detail.ptr, f->api_url);
+			goto out;
+		}
 		buf_puts(&url, path);
-	else
+	} else if (path[0] != '/') {
+		/* Appended to the API URL, it would change its host. */
+		rc = error_set(err, TEND_EINVALID, "%s: '%.100s' is not a "
+			       "path under the API URL", method, path);
+		goto out;
+	} else {
 		buf_printf(&url, "%s%s", f->api_url, path);
+	}
 	if (write)
 		f->stats.writes++;
 	else
@@ -357,6 +501,18 @@ out:
 	buf_release(&detail);
 	buf_release(&e);
 	return rc;
+}
+
+json_t *forge_json_load(const char *text, size_t len, const char *what,
+			struct buf *err)
+{
+	json_error_t jerr;
+	json_t *json = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+
+	if (!json)
+		error_set(err, TEND_EINVALID, "%s: not JSON (%s at line %d)",
+			  what, jerr.text, jerr.line);
+	return json;
 }
 
 char *forge_json_strdup(const json_t *obj, const char *key)

@@ -110,13 +110,21 @@ enum forge_side {
 	FORGE_SIDE_RIGHT = 1	/* new side: added or unchanged */
 };
 
-/* A comment or note already on the PR/MR. */
+/*
+ * A comment or note already on the PR/MR. Anyone can write anything in a
+ * body, markers included: only a note with `own` set was written by the
+ * account tend posts as (see forge_get_self()), and only such a note may
+ * be taken for tend's.
+ */
 struct forge_note {
 	char *id;		/* comment/note id, as text */
 	char *thread;		/* GitLab discussion id; GitHub: the id of the
 				   thread's first comment */
-	char *author;
+	char *author;		/* login / username; NULL: a deleted user */
+	char *author_id;	/* the author's numeric id as text, or NULL */
 	int author_is_bot;	/* GitHub user.type "Bot", GitLab bot user */
+	int own;		/* written by tend's own account: its login and
+				   (where the forge gives one) its id match */
 	char *body;
 	char *path;		/* inline notes; NULL for general ones */
 	uint32_t line;		/* 0 when not on a line (or outdated) */
@@ -220,10 +228,29 @@ int forge_list_files(struct forge *f, const struct forge_pr *pr,
  * List the existing comments: GitHub's review comments and issue comments
  * (each list skipped when the PR's count says it is empty), GitLab's
  * discussions (system notes left out). Thread fields (thread, reply,
- * replies) are filled in.
+ * replies) are filled in, and `own` on the notes of tend's own account:
+ * when there is any note, this asks who tend is (forge_get_self()), once
+ * per adapter.
  */
 int forge_list_notes(struct forge *f, const struct forge_pr *pr,
 		     struct forge_notes *out, struct buf *err);
+
+/*
+ * The account tend posts as, learnt on first use with one read (GET
+ * /user) and kept. When the forge will not say (GitHub answers 403 to an
+ * Actions GITHUB_TOKEN or an App installation token; a GitLab job token
+ * has no user): $TEND_BOT_LOGIN when set, else in GitHub Actions with the
+ * token from GITHUB_TOKEN the Actions bot, github-actions[bot] (id
+ * 41898282); else nobody: a warning says so once, and no note counts as
+ * tend's, so tend may repeat what it posted before but can never be
+ * silenced by someone else's copy of its markers.
+ *
+ * 0 and `*login_out` (borrowed from the adapter; NULL when unknown), or
+ * the error of a forge that failed (TEND_ERROR, TEND_ETIMEOUT,
+ * TEND_ERATELIMIT): an identity that could not be learnt for a passing
+ * reason is not taken for "nobody".
+ */
+int forge_get_self(struct forge *f, const char **login_out, struct buf *err);
 
 /*
  * Publish inline comments at once: one GitHub review (event COMMENT, on

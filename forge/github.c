@@ -6,13 +6,19 @@
  *
  * Reads: the PR, its files (100 per page, following the Link header, at
  * most 3000 files as GitHub lists), its review comments and its issue
- * comments (each list only when the PR's count says it is not empty).
- * Writes: one review with every inline comment, the summary as an issue
- * comment, and a check run (annotations 50 per request) or, when the
- * token may not write checks, a commit status.
+ * comments (each list only when the PR's count says it is not empty), and
+ * who the token belongs to (GET /user, once, when there are comments to
+ * tell apart). Writes: one review with every inline comment, the summary
+ * as an issue comment, and a check run (annotations 50 per request) or,
+ * when the token may not write checks, a commit status.
  *
- * A pagination link is followed only when it points under the API URL:
- * the token is never sent to another host or path.
+ * A pagination link is followed only when it points under the API URL
+ * (forge_under_api()); any other is an error, not a silent end of the
+ * list: the token is never sent to another host or path, and a list cut
+ * short is never taken for the whole.
+ *
+ * The JSON answers are read by the parsers of github.h, which unit tests
+ * and fuzz_github drive with any text.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +28,58 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "forge/backend.h"
+#include "forge/github.h"
 
 /* More pages than this is a server bug, not a PR. */
 #define FORGE_GITHUB_MAX_PAGES 2000
 
+typedef int (*forge_github_each_fn)(const json_t *item, void *data,
+				    struct buf *err);
+
+/* Call `each` on every element of the array `json` (one page). */
+static int forge_github_page(const json_t *json, const char *what,
+			     forge_github_each_fn each, void *data,
+			     struct buf *err)
+{
+	size_t i;
+	int rc = 0;
+
+	if (!json_is_array(json))
+		return error_set(err, TEND_EINVALID,
+				 "%s: expected a JSON array", what);
+	for (i = 0; i < json_array_size(json) && !rc; i++)
+		rc = each(json_array_get(json, i), data, err);
+	return rc;
+}
+
+/* Parse `text` as one page and call `each` on its elements. */
+static int forge_github_parse_page(const char *text, size_t len,
+				   const char *what, forge_github_each_fn each,
+				   void *data, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, what, err);
+	int rc;
+
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_github_page(json, what, each, data, err);
+	json_decref(json);
+	return rc;
+}
+
 /*
  * GET every page of the list at `path` and call `each` on every element.
- * Stops at the first error.
+ * Stops at the first error, or when `each` returns > 0.
  */
 static int forge_github_each(struct forge *f, const char *path,
-			     int (*each)(struct forge *f, const json_t *item,
-					 void *data, struct buf *err),
-			     void *data, struct buf *err)
+			     forge_github_each_fn each, void *data,
+			     struct buf *err)
 {
 	struct http_response raw;
+	struct buf where = BUF_INIT, shown = BUF_INIT;
 	char *next = xstrdup(path);
 	json_t *json;
-	size_t i, pages = 0;
+	size_t pages = 0;
 	int rc = 0;
 
 	while (next) {
@@ -60,22 +101,21 @@ static int forge_github_each(struct forge *f, const char *path,
 			free(url);
 			break;
 		}
-		if (!json_is_array(json)) {
-			rc = error_set(err, TEND_EINVALID,
-				       "GET %s: expected a JSON array", path);
-			json_decref(json);
-			http_response_release(&raw);
-			free(url);
-			break;
-		}
-		for (i = 0; i < json_array_size(json) && !rc; i++)
-			rc = each(f, json_array_get(json, i), data, err);
+		buf_reset(&where);
+		buf_printf(&where, "GET %s", path);
+		rc = forge_github_page(json, where.ptr, each, data, err);
 		json_decref(json);
 		link = http_response_header(&raw, "link");
-		next = link ? http_link_next(link) : NULL;
-		if (next && strncmp(next, f->api_url, strlen(f->api_url))) {
-			log_warn("GET %s: ignoring a next-page link outside "
-				 "the API URL", path);
+		next = link && !rc ? http_link_next(link) : NULL;
+		if (next && !forge_under_api(f, next)) {
+			buf_reset(&shown);
+			http_url_for_log(&shown, next);
+			rc = error_set(err, TEND_EINVALID,
+				       "GET %s: the next page is at '%s', "
+				       "outside the API URL '%s': not "
+				       "following it (the token goes nowhere "
+				       "else), and the list is incomplete",
+				       path, shown.ptr, f->api_url);
 			free(next);
 			next = NULL;
 		}
@@ -85,35 +125,26 @@ static int forge_github_each(struct forge *f, const char *path,
 			break;
 	}
 	free(next);
-	return rc;
+	buf_release(&where);
+	buf_release(&shown);
+	return rc < 0 ? rc : 0;
 }
 
-static int forge_github_get_pr(struct forge *f, long number,
-			       struct forge_pr *out, struct buf *err)
+static int forge_github_read_pr(struct forge_pr *out, const json_t *json,
+				long number, const char *where,
+				struct buf *err)
 {
-	char *path = xasprintf("/repos/%s/pulls/%ld", f->repo, number);
-	json_t *json = NULL;
 	const json_t *head, *base, *user, *hrepo, *brepo;
 	char *hname, *bname;
-	int rc;
 
 	forge_pr_release(out);
-	rc = forge_request(f, "GET", path, NULL, &json, NULL, err);
-	if (rc < 0) {
-		if (rc == TEND_ENOTFOUND)
-			error_wrap(err, rc, "no pull request %ld in %s",
-				   number, f->repo);
-		goto out;
-	}
 	head = json_object_get(json, "head");
 	base = json_object_get(json, "base");
 	if (!json_is_object(json) || !json_is_object(head) ||
 	    !json_is_object(base) ||
-	    !json_is_string(json_object_get(head, "sha"))) {
-		rc = error_set(err, TEND_EINVALID,
-			       "GET %s: not a pull request (no head.sha)", path);
-		goto out;
-	}
+	    !json_is_string(json_object_get(head, "sha")))
+		return error_set(err, TEND_EINVALID,
+				 "%s: not a pull request (no head.sha)", where);
 	out->number = forge_json_long(json, "number", number);
 	out->title = forge_json_strdup(json, "title");
 	out->body = forge_json_strdup(json, "body");
@@ -137,22 +168,57 @@ static int forge_github_get_pr(struct forge *f, long number,
 	out->changed_files = forge_json_long(json, "changed_files", -1);
 	out->nr_review_comments = forge_json_long(json, "review_comments", -1);
 	out->nr_comments = forge_json_long(json, "comments", -1);
-	rc = 0;
+	return 0;
+}
+
+int forge_github_parse_pr(struct forge_pr *out, const char *text, size_t len,
+			  struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "pull request", err);
+	int rc;
+
+	if (!json) {
+		forge_pr_release(out);
+		return TEND_EINVALID;
+	}
+	rc = forge_github_read_pr(out, json, 0, "pull request", err);
+	json_decref(json);
+	return rc;
+}
+
+static int forge_github_get_pr(struct forge *f, long number,
+			       struct forge_pr *out, struct buf *err)
+{
+	char *path = xasprintf("/repos/%s/pulls/%ld", f->repo, number);
+	char *where = xasprintf("GET %s", path);
+	json_t *json = NULL;
+	int rc;
+
+	forge_pr_release(out);
+	rc = forge_request(f, "GET", path, NULL, &json, NULL, err);
+	if (rc < 0) {
+		if (rc == TEND_ENOTFOUND)
+			error_wrap(err, rc, "no pull request %ld in %s",
+				   number, f->repo);
+		goto out;
+	}
+	rc = forge_github_read_pr(out, json, number, where, err);
+	if (rc < 0)
+		forge_pr_release(out);
 out:
 	json_decref(json);
+	free(where);
 	free(path);
 	return rc;
 }
 
-static int forge_github_file(struct forge *f, const json_t *item, void *data,
-			     struct buf *err)
+static int forge_github_file(const json_t *item, void *data, struct buf *err)
 {
 	struct forge_files *out = data;
 	struct forge_file *ff;
 	const char *status;
 	long changes;
 
-	(void)f;
 	if (!json_is_object(item) ||
 	    !json_is_string(json_object_get(item, "filename")))
 		return error_set(err, TEND_EINVALID,
@@ -187,6 +253,13 @@ static int forge_github_file(struct forge *f, const json_t *item, void *data,
 	return 0;
 }
 
+int forge_github_parse_files(struct forge_files *out, const char *text,
+			     size_t len, struct buf *err)
+{
+	return forge_github_parse_page(text, len, "pull request files",
+				       forge_github_file, out, err);
+}
+
 static int forge_github_list_files(struct forge *f, const struct forge_pr *pr,
 				   struct forge_files *out, struct buf *err)
 {
@@ -204,33 +277,57 @@ static int forge_github_list_files(struct forge *f, const struct forge_pr *pr,
 	return 0;
 }
 
-static int forge_github_review_comment(struct forge *f, const json_t *item,
-				       void *data, struct buf *err)
+/* Author fields of a comment's `user` (null for a deleted account). */
+static void forge_github_author(struct forge_note *n, const json_t *item)
 {
-	struct forge_notes *out = data;
-	struct forge_note *n;
-	const json_t *user, *line, *side;
+	const json_t *user = json_object_get(item, "user");
+	const json_t *type = json_object_get(user, "type");
 
-	(void)f;
-	if (!json_is_object(item) || !json_object_get(item, "id"))
-		return error_set(err, TEND_EINVALID,
-				 "review comments: an entry has no id");
+	if (!json_is_object(user))
+		return;
+	n->author = forge_json_strdup(user, "login");
+	n->author_id = forge_json_id(user, "id");
+	n->author_is_bot = json_is_string(type) &&
+			   !strcmp(json_string_value(type), "Bot");
+}
+
+/* A new note for `item`, which must carry an id; NULL and an error. */
+static struct forge_note *forge_github_note(struct forge_notes *out,
+					    const json_t *item,
+					    const char *what, struct buf *err)
+{
+	struct forge_note *n;
+	char *id = forge_json_id(item, "id");
+
+	if (!id) {
+		error_set(err, TEND_EINVALID, "%s: an entry has no id", what);
+		return NULL;
+	}
 	n = forge_notes_push(out);
-	n->id = forge_json_id(item, "id");
+	n->id = id;
+	forge_github_author(n, item);
+	n->body = forge_json_strdup(item, "body");
+	return n;
+}
+
+static int forge_github_review_comment(const json_t *item, void *data,
+				       struct buf *err)
+{
+	struct forge_note *n;
+	const json_t *line, *side;
+
+	n = forge_github_note(data, item, "review comments", err);
+	if (!n)
+		return TEND_EINVALID;
 	n->thread = forge_json_id(item, "in_reply_to_id");
 	n->reply = n->thread != NULL;
 	if (!n->thread)
 		n->thread = xstrdup(n->id);
-	user = json_object_get(item, "user");
-	n->author = forge_json_strdup(user, "login");
-	n->author_is_bot = json_is_string(json_object_get(user, "type")) &&
-		!strcmp(json_string_value(json_object_get(user, "type")),
-			"Bot");
-	n->body = forge_json_strdup(item, "body");
 	n->path = forge_json_strdup(item, "path");
 	n->inline_note = 1;
 	line = json_object_get(item, "line");
-	if (json_is_integer(line) && json_integer_value(line) > 0)
+	if (json_is_integer(line) && json_integer_value(line) > 0 &&
+	    json_integer_value(line) <= (json_int_t)UINT32_MAX)
 		n->line = (uint32_t)json_integer_value(line);
 	n->outdated = !n->line;
 	side = json_object_get(item, "side");
@@ -240,34 +337,55 @@ static int forge_github_review_comment(struct forge *f, const json_t *item,
 	return 0;
 }
 
-static int forge_github_issue_comment(struct forge *f, const json_t *item,
-				      void *data, struct buf *err)
+static int forge_github_issue_comment(const json_t *item, void *data,
+				      struct buf *err)
 {
-	struct forge_notes *out = data;
 	struct forge_note *n;
-	const json_t *user;
 
-	(void)f;
-	if (!json_is_object(item) || !json_object_get(item, "id"))
-		return error_set(err, TEND_EINVALID,
-				 "issue comments: an entry has no id");
-	n = forge_notes_push(out);
-	n->id = forge_json_id(item, "id");
+	n = forge_github_note(data, item, "issue comments", err);
+	if (!n)
+		return TEND_EINVALID;
 	n->thread = xstrdup(n->id);
-	user = json_object_get(item, "user");
-	n->author = forge_json_strdup(user, "login");
-	n->author_is_bot = json_is_string(json_object_get(user, "type")) &&
-		!strcmp(json_string_value(json_object_get(user, "type")),
-			"Bot");
-	n->body = forge_json_strdup(item, "body");
 	return 0;
+}
+
+int forge_github_parse_review_comments(struct forge_notes *out,
+				       const char *text, size_t len,
+				       struct buf *err)
+{
+	return forge_github_parse_page(text, len, "review comments",
+				       forge_github_review_comment, out, err);
+}
+
+int forge_github_parse_issue_comments(struct forge_notes *out,
+				      const char *text, size_t len,
+				      struct buf *err)
+{
+	return forge_github_parse_page(text, len, "issue comments",
+				       forge_github_issue_comment, out, err);
+}
+
+void forge_github_count_replies(struct forge_notes *notes)
+{
+	size_t i, j;
+
+	for (i = 0; i < notes->nr; i++) {
+		struct forge_note *n = &notes->items[i];
+
+		if (n->reply || !n->inline_note)
+			continue;
+		n->replies = 0;
+		for (j = 0; j < notes->nr; j++)
+			if (notes->items[j].reply &&
+			    !strcmp(notes->items[j].thread, n->id))
+				n->replies++;
+	}
 }
 
 static int forge_github_list_notes(struct forge *f, const struct forge_pr *pr,
 				   struct forge_notes *out, struct buf *err)
 {
 	char *path;
-	size_t i, j;
 	int rc = 0;
 
 	if (pr->nr_review_comments != 0) {
@@ -288,51 +406,101 @@ static int forge_github_list_notes(struct forge *f, const struct forge_pr *pr,
 		if (rc < 0)
 			return rc;
 	}
-	/* Count the replies of each thread on its first comment. */
-	for (i = 0; i < out->nr; i++) {
-		struct forge_note *n = &out->items[i];
-
-		if (n->reply || !n->inline_note)
-			continue;
-		for (j = 0; j < out->nr; j++)
-			if (out->items[j].reply &&
-			    !strcmp(out->items[j].thread, n->id))
-				n->replies++;
-	}
+	forge_github_count_replies(out);
 	return 0;
 }
 
-/* Is there an element of the list at `path` whose body has `marker`? */
+static int forge_github_read_user(char **login_out, char **id_out,
+				  const json_t *json, const char *where,
+				  struct buf *err)
+{
+	char *login = forge_json_strdup(json, "login");
+
+	*login_out = *id_out = NULL;
+	if (!login || !*login) {
+		free(login);
+		return error_set(err, TEND_EINVALID, "%s: no login", where);
+	}
+	*login_out = login;
+	*id_out = forge_json_id(json, "id");
+	return 0;
+}
+
+int forge_github_parse_user(char **login_out, char **id_out, const char *text,
+			    size_t len, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "user", err);
+	int rc;
+
+	*login_out = *id_out = NULL;
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_github_read_user(login_out, id_out, json, "user", err);
+	json_decref(json);
+	return rc;
+}
+
+static int forge_github_get_self(struct forge *f, char **login_out,
+				 char **id_out, struct buf *err)
+{
+	json_t *json = NULL;
+	int rc;
+
+	*login_out = *id_out = NULL;
+	rc = forge_request(f, "GET", "/user", NULL, &json, NULL, err);
+	if (!rc)
+		rc = forge_github_read_user(login_out, id_out, json,
+					    "GET /user", err);
+	json_decref(json);
+	return rc;
+}
+
+/*
+ * Is there an element of the list at `path`, written by tend's own
+ * account, whose `field` has `marker`? Someone else's copy of the marker
+ * does not count: it would make a lost write look landed.
+ */
 struct forge_github_find {
+	const struct forge *f;
 	const char *marker;
 	const char *field;
 	char *id;
 	char *url;
 };
 
-static int forge_github_find_one(struct forge *f, const json_t *item,
-				 void *data, struct buf *err)
+static int forge_github_find_one(const json_t *item, void *data,
+				 struct buf *err)
 {
 	struct forge_github_find *fd = data;
 	const json_t *v = json_object_get(item, fd->field);
+	const json_t *user = json_object_get(item, "user");
+	char *login, *uid;
+	int own;
 
-	(void)f;
 	(void)err;
-	if (!fd->id && json_is_string(v) &&
-	    forge_has_marker(json_string_value(v), fd->marker)) {
-		fd->id = forge_json_id(item, "id");
-		fd->url = forge_json_strdup(item, "html_url");
-	}
-	return 0;
+	if (!json_is_string(v) ||
+	    !forge_has_marker(json_string_value(v), fd->marker))
+		return 0;
+	login = forge_json_strdup(user, "login");
+	uid = forge_json_id(user, "id");
+	own = forge_is_self(fd->f, login, uid);
+	free(login);
+	free(uid);
+	if (!own || !(fd->id = forge_json_id(item, "id")))
+		return 0;
+	fd->url = forge_json_strdup(item, "html_url");
+	return 1;
 }
 
 static int forge_github_find(struct forge *f, const char *path,
 			     const char *field, const char *marker,
 			     char **id_out, char **url_out, struct buf *err)
 {
-	struct forge_github_find fd = { marker, field, NULL, NULL };
+	struct forge_github_find fd = { f, marker, field, NULL, NULL };
 	int rc;
 
+	if ((rc = forge_self_resolve(f, err)) < 0)
+		return rc;
 	rc = forge_github_each(f, path, forge_github_find_one, &fd, err);
 	if (rc < 0 || !fd.id) {
 		free(fd.id);
@@ -580,6 +748,30 @@ static int forge_github_commit_status(struct forge *f,
 	return rc;
 }
 
+static int forge_github_read_check_run(char **id_out, const json_t *json,
+				       struct buf *err)
+{
+	*id_out = forge_json_id(json, "id");
+	if (!*id_out)
+		return error_set(err, TEND_EINVALID,
+				 "the check run answer names no id");
+	return 0;
+}
+
+int forge_github_parse_check_run(char **id_out, const char *text, size_t len,
+				 struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "check run", err);
+	int rc;
+
+	*id_out = NULL;
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_github_read_check_run(id_out, json, err);
+	json_decref(json);
+	return rc;
+}
+
 static int forge_github_set_status(struct forge *f, const struct forge_pr *pr,
 				   const struct forge_status *st,
 				   struct buf *err)
@@ -626,8 +818,14 @@ static int forge_github_set_status(struct forge *f, const struct forge_pr *pr,
 	}
 	if (rc < 0)
 		goto out;
-	id = json ? forge_json_id(json, "id") : NULL;
-	while (id && next < st->nr_annotations) {
+	if (next < st->nr_annotations &&
+	    (rc = forge_github_read_check_run(&id, json, err)) < 0) {
+		error_wrap(err, rc, "POST /repos/%s/check-runs: %zu "
+			   "annotations not sent", f->repo,
+			   st->nr_annotations - next);
+		goto out;
+	}
+	while (next < st->nr_annotations) {
 		size_t from = next;
 
 		req = json_object();
@@ -648,11 +846,12 @@ out:
 }
 
 const struct forge_ops forge_github_ops = {
-	forge_github_get_pr,
-	forge_github_list_files,
-	forge_github_list_notes,
-	forge_github_post_review,
-	forge_github_put_summary,
-	forge_github_set_status,
-	NULL,
+	.get_pr = forge_github_get_pr,
+	.list_files = forge_github_list_files,
+	.list_notes = forge_github_list_notes,
+	.post_review = forge_github_post_review,
+	.put_summary = forge_github_put_summary,
+	.set_status = forge_github_set_status,
+	.resolve_thread = NULL,
+	.get_self = forge_github_get_self,
 };

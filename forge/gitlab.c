@@ -3,10 +3,13 @@
  * API URL ends in /api/v4 and every path here is appended to it).
  *
  * Reads: the merge request, its diffs (100 per page, following
- * x-next-page), its discussions. Writes: inline comments as draft notes
- * published together, general notes (the summary), commit statuses,
- * resolving discussions. The project is f->project: the numeric id or
- * the URL-encoded path, as forge.c set it.
+ * x-next-page), its discussions, and who the token belongs to (GET /user,
+ * once, when there are notes to tell apart; a job token has no user and
+ * is not asked). A Link rel="next" is followed only under the API URL
+ * (forge_under_api()); any other is an error. Writes: inline comments as
+ * draft notes published together, general notes (the summary), commit
+ * statuses, resolving discussions. The project is f->project: the
+ * numeric id or the URL-encoded path, as forge.c set it.
  *
  * Inline comments. GitLab places a diff note by a position: the merge
  * request's diff_refs (base, start and head SHAs), both paths, and the
@@ -235,17 +238,6 @@ static int forge_gitlab_is_bot(const json_t *user)
 	return !strncmp(p, "_bot", 4);
 }
 
-static json_t *forge_gitlab_load(const char *text, size_t len,
-				 const char *what, struct buf *err)
-{
-	json_error_t jerr;
-	json_t *json = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
-
-	if (!json)
-		error_set(err, TEND_EINVALID, "%s: not JSON (%s at line %d)",
-			  what, jerr.text, jerr.line);
-	return json;
-}
 
 /* ------------------------------------------------------------------ */
 /* Merge requests.                                                      */
@@ -345,7 +337,7 @@ static int forge_gitlab_read_mr(struct forge_pr *out, const json_t *json,
 int forge_gitlab_parse_pr(struct forge_pr *out, const char *text, size_t len,
 			  struct buf *err)
 {
-	json_t *json = forge_gitlab_load(text, len, "merge request", err);
+	json_t *json = forge_json_load(text, len, "merge request", err);
 	int rc;
 
 	if (!json) {
@@ -428,15 +420,6 @@ out:
 /* ------------------------------------------------------------------ */
 /* Pagination.                                                          */
 
-/* Is `url` under the API URL? The token goes nowhere else. */
-static int forge_gitlab_under_api(const struct forge *f, const char *url)
-{
-	size_t n = strlen(f->api_url);
-
-	return !strncmp(url, f->api_url, n) &&
-	       (url[n] == '/' || url[n] == '?');
-}
-
 typedef int (*forge_gitlab_each_fn)(const json_t *item, size_t index,
 				    void *data, struct buf *err);
 
@@ -503,9 +486,17 @@ static int forge_gitlab_each_status(struct forge *f, const char *path,
 				       path, next, page);
 		} else if (!http_response_header(&raw, "x-next-page") && link &&
 			   (url = http_link_next(link)) &&
-			   !forge_gitlab_under_api(f, url)) {
-			log_warn("GET %s: ignoring a next-page link outside "
-				 "the API URL", path);
+			   !forge_under_api(f, url)) {
+			struct buf shown = BUF_INIT;
+
+			http_url_for_log(&shown, url);
+			rc = error_set(err, TEND_EINVALID,
+				       "GET %s: the next page is at '%s', "
+				       "outside the API URL '%s': not "
+				       "following it (the token goes nowhere "
+				       "else), and the list is incomplete",
+				       path, shown.ptr, f->api_url);
+			buf_release(&shown);
 			free(url);
 			url = NULL;
 		}
@@ -652,7 +643,7 @@ static int forge_gitlab_file(const json_t *item, size_t index, void *data,
 int forge_gitlab_parse_files(struct forge_files *out, const char *text,
 			     size_t len, struct buf *err)
 {
-	json_t *json = forge_gitlab_load(text, len, "merge request diffs", err);
+	json_t *json = forge_json_load(text, len, "merge request diffs", err);
 	size_t i;
 	int rc = 0;
 
@@ -752,6 +743,7 @@ static int forge_gitlab_discussion(const json_t *item, size_t index,
 		author = json_object_get(note, "author");
 		if (json_is_object(author)) {
 			n->author = forge_json_strdup(author, "username");
+			n->author_id = forge_json_id(author, "id");
 			n->author_is_bot = forge_gitlab_is_bot(author);
 		}
 		n->body = forge_json_strdup(note, "body");
@@ -792,7 +784,7 @@ static int forge_gitlab_discussion(const json_t *item, size_t index,
 int forge_gitlab_parse_discussions(struct forge_notes *out, const char *text,
 				   size_t len, struct buf *err)
 {
-	json_t *json = forge_gitlab_load(text, len, "discussions", err);
+	json_t *json = forge_json_load(text, len, "discussions", err);
 	size_t i;
 	int rc = 0;
 
@@ -819,6 +811,55 @@ static int forge_gitlab_list_notes(struct forge *f, const struct forge_pr *pr,
 		error_wrap(err, rc, "no merge request !%ld in project '%s'",
 			   pr->number, f->repo);
 	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Who tend is.                                                         */
+
+static int forge_gitlab_read_user(char **login_out, char **id_out,
+				  const json_t *json, const char *where,
+				  struct buf *err)
+{
+	char *login = forge_json_strdup(json, "username");
+
+	*login_out = *id_out = NULL;
+	if (!login || !*login) {
+		free(login);
+		return error_set(err, TEND_EINVALID, "%s: no username", where);
+	}
+	*login_out = login;
+	*id_out = forge_json_id(json, "id");
+	return 0;
+}
+
+int forge_gitlab_parse_user(char **login_out, char **id_out, const char *text,
+			    size_t len, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "user", err);
+	int rc;
+
+	*login_out = *id_out = NULL;
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_gitlab_read_user(login_out, id_out, json, "user", err);
+	json_decref(json);
+	return rc;
+}
+
+/* GET /user: the user of a personal, project or group access token. */
+static int forge_gitlab_get_self(struct forge *f, char **login_out,
+				 char **id_out, struct buf *err)
+{
+	json_t *json = NULL;
+	int rc;
+
+	*login_out = *id_out = NULL;
+	rc = forge_request(f, "GET", "/user", NULL, &json, NULL, err);
+	if (!rc)
+		rc = forge_gitlab_read_user(login_out, id_out, json,
+					    "GET /user", err);
+	json_decref(json);
 	return rc;
 }
 
@@ -1325,7 +1366,26 @@ static int forge_gitlab_publish(struct forge_gitlab_review *rv, int one_by_one,
 	return rc;
 }
 
+/* Is `obj`'s author (user object at `key`) tend's own account? */
+static int forge_gitlab_by_self(const struct forge *f, const json_t *obj,
+				const char *key)
+{
+	const json_t *author = json_object_get(obj, key);
+	char *login = forge_json_strdup(author, "username");
+	char *id = forge_json_id(author, "id");
+	int own = forge_is_self(f, login, id);
+
+	free(login);
+	free(id);
+	return own;
+}
+
+/*
+ * A note of tend's own account with the marker: someone else's copy
+ * would make a lost write look landed.
+ */
 struct forge_gitlab_marker_search {
+	const struct forge *f;
 	const char *marker;
 	char *id;
 };
@@ -1340,7 +1400,8 @@ static int forge_gitlab_marker_note(const json_t *item, size_t index,
 	(void)err;
 	if (json_is_object(item) && !forge_gitlab_true(item, "system") &&
 	    json_is_string(body) &&
-	    forge_has_marker(json_string_value(body), s->marker)) {
+	    forge_has_marker(json_string_value(body), s->marker) &&
+	    forge_gitlab_by_self(s->f, item, "author")) {
 		s->id = forge_json_id(item, "id");
 		return s->id ? 1 : 0;
 	}
@@ -1356,9 +1417,12 @@ struct forge_gitlab_note_check {
 static int forge_gitlab_note_landed(void *data, struct buf *err)
 {
 	struct forge_gitlab_note_check *nc = data;
-	int rc = forge_gitlab_each(nc->f, nc->search, forge_gitlab_marker_note,
-				   &nc->s, err);
+	int rc = forge_self_resolve(nc->f, err);
 
+	if (rc < 0)
+		return rc;
+	rc = forge_gitlab_each(nc->f, nc->search, forge_gitlab_marker_note,
+			       &nc->s, err);
 	return rc < 0 ? rc : nc->s.id != NULL;
 }
 
@@ -1375,7 +1439,8 @@ static int forge_gitlab_post_note(struct forge *f, long number,
 	char *search = forge_gitlab_mr_path(f, number,
 					    "/notes?sort=desc&order_by="
 					    "created_at&per_page=100");
-	struct forge_gitlab_note_check nc = { f, search, { marker, NULL } };
+	struct forge_gitlab_note_check nc = { f, search,
+					      { f, marker, NULL } };
 	json_t *req = json_object(), *json = NULL;
 	int rc;
 
@@ -1711,4 +1776,5 @@ const struct forge_ops forge_gitlab_ops = {
 	.put_summary = forge_gitlab_put_summary,
 	.set_status = forge_gitlab_set_status,
 	.resolve_thread = forge_gitlab_resolve_thread,
+	.get_self = forge_gitlab_get_self,
 };

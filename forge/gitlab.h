@@ -46,6 +46,13 @@ int forge_gitlab_parse_files(struct forge_files *out, const char *text,
 int forge_gitlab_parse_discussions(struct forge_notes *out, const char *text,
 				   size_t len, struct buf *err);
 
+/*
+ * The username and id of GET /user (caller frees both; the id may be
+ * NULL). TEND_EINVALID when the answer has no username.
+ */
+int forge_gitlab_parse_user(char **login_out, char **id_out, const char *text,
+			    size_t len, struct buf *err);
+
 /* One line of a diff as GitLab counts it. */
 struct forge_gitlab_line {
 	char type;		/* '+' added, '-' removed, ' ' unchanged */

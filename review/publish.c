@@ -1,5 +1,8 @@
 /*
- * publish.c - the publication plan of a review: see publish.h.
+ * publish.c - the publication plan of a review: see publish.h. It reads
+ * the markers of tend's own earlier notes (fingerprints, rules, the
+ * summary and its digest) and writes the bodies and the summary; it sends
+ * nothing.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -486,21 +489,21 @@ static void review_publish_summary(struct review_plan *plan,
 	buf_release(&row);
 }
 
-/* The digest in a summary body, or "" when it has none. */
-static void review_publish_digest(const char *body, char out[17])
+int review_publish_parse_digest(const char *body, char out[17])
 {
 	const char *p = body ? strstr(body, REVIEW_MARK_STATE) : NULL;
 	size_t n = 0;
 
 	out[0] = '\0';
 	if (!p || !(p = strstr(p, "digest=")))
-		return;
+		return -1;
 	p += 7;
 	while (n < 16 && p[n] && p[n] != ' ') {
 		out[n] = p[n];
 		n++;
 	}
 	out[n] = '\0';
+	return n ? 0 : -1;
 }
 
 static void review_publish_state(struct review_plan *plan,
@@ -561,11 +564,18 @@ void review_publish_plan(struct review_plan *plan,
 		current[i] = r->findings.items[i].fingerprint ?
 			     r->findings.items[i].fingerprint : "";
 
-	/* What is already on the PR. */
+	/*
+	 * What is already on the PR: only tend's own notes say so. Anyone
+	 * can copy a marker into a comment; a stranger's copy of a
+	 * fingerprint must not keep a finding off the PR, nor a copy of the
+	 * summary and its digest keep the summary and the status from being
+	 * written, nor a bogus fingerprint get a stranger's thread resolved.
+	 * Their replies still count in n->replies.
+	 */
 	for (i = 0; notes && i < notes->nr; i++) {
 		const struct forge_note *n = &notes->items[i];
 
-		if (n->reply)
+		if (n->reply || !n->own)
 			continue;
 		if (!n->inline_note && !plan->summary_note &&
 		    n->body && strstr(n->body, REVIEW_MARK_SUMMARY)) {
@@ -649,8 +659,9 @@ void review_publish_plan(struct review_plan *plan,
 	review_publish_state(plan, r, opts);
 	review_publish_summary(plan, r, order, opts);
 	if (plan->summary_note) {
-		review_publish_digest(plan->summary_note->body, old_digest);
-		review_publish_digest(plan->summary, new_digest);
+		review_publish_parse_digest(plan->summary_note->body,
+					    old_digest);
+		review_publish_parse_digest(plan->summary, new_digest);
 		plan->summary_same = old_digest[0] && !plan->nr_inlines &&
 			!strcmp(old_digest, new_digest);
 	}

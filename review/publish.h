@@ -16,9 +16,12 @@
  *     it carries a suggestion (a suggestion must replace exactly its
  *     lines), in which case it goes to the summary. Nothing is sent to be
  *     rejected;
+ *   - whose notes: only notes the forge adapter marked `own` (written by
+ *     the account tend posts as) are read for markers; anyone else's
+ *     note is a human's, whatever markers it copies;
  *   - dedupe: every inline body ends with a hidden marker holding the
  *     finding's fingerprint; a finding whose fingerprint is in a comment
- *     already on the PR (tend's, not a reply) is not posted again;
+ *     already on the PR (tend's own, not a reply) is not posted again;
  *   - limits: at most `max_comments` of tend's comments are live on the
  *     PR: those already there count first, new ones fill what is left in
  *     order of severity, then path and line; the rest are listed in the
@@ -122,6 +125,12 @@ const char *review_place_name(enum review_place place);
  */
 int review_publish_parse_marker(const char *body, char *out, size_t size,
 				char **rule);
+
+/*
+ * The digest in a summary body's state marker, copied into `out` (at
+ * most 16 characters). 0 when there is one, -1 (and "") otherwise.
+ */
+int review_publish_parse_digest(const char *body, char out[17]);
 
 /* Write the plan for --dry-run: what would be posted, nothing else. */
 void review_plan_describe(struct buf *out, const struct review_plan *plan,

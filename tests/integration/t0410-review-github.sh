@@ -96,8 +96,14 @@ mark() {
 writes() {
 	python3 -c "import json; print(len([r for r in json.load(open('log.json')) if r['seq'] > $since and r['method'] not in ('GET','HEAD') and not r['path'].startswith('/__')]))"
 }
+# Refused requests, but GET /user: GitHub answers an Actions token's
+# question "who am I" with 403, and tend then knows it is the Actions bot.
 refused() {
-	python3 -c "import json; print(len([r for r in json.load(open('log.json')) if r.get('status', 200) >= 400 and not r['path'].startswith('/__')]))"
+	python3 -c "import json; print(len([r for r in json.load(open('log.json')) if r.get('status', 200) >= 400 and not r['path'].startswith('/__') and not (r['method'] == 'GET' and r['path'] == '/user' and r['status'] == 403)]))"
+}
+# GET /user since the last `mark`
+whoami() {
+	python3 -c "import json; print(len([r for r in json.load(open('log.json')) if r['seq'] > $since and r['method'] == 'GET' and r['path'] == '/user']))"
 }
 show_log() {
 	python3 -c "import json
@@ -136,6 +142,8 @@ grep -q '^findings=3$' outputs.txt || { cat outputs.txt >&2; fail "findings outp
 grep -q '^summary-url=http' outputs.txt || fail "summary-url output"
 contains "$(cat summary.md)" "tend:summary"
 [ "$(writes)" = 3 ] || fail "want 3 writes, got $(writes)"
+# No comment on the PR yet: nothing to tell apart, nobody asked.
+[ "$(whoami)" = 0 ] || fail "the first run asked GET /user"
 keep_log first
 
 # ---- re-run on the same state: no write at all ----
@@ -143,6 +151,8 @@ mark
 run_tend 0 --filter nofilter --fail-level none
 [ "$(writes)" = 0 ] || { show_log; fail "a re-run wrote $(writes) times"; }
 [ "$(py 'len(s["review_comments"])')" = 2 ] || fail "re-run added comments"
+# One read more than before tend told its own comments apart: GET /user.
+[ "$(whoami)" = 1 ] || { show_log; fail "want one GET /user, got $(whoami)"; }
 
 # ---- a push that shifts every line: still no duplicate ----
 (cd repo && sed -i '1i// new first line\n// and a second' src/app.js &&

@@ -107,6 +107,10 @@ contains "$summary" "does not show this file"
 mark
 run_tend 0
 [ "$(writes)" = 0 ] || { show_log; fail "a re-run wrote $(writes) times"; }
+# One read more than before tend told its own notes apart: GET /user.
+[ "$(curl -s "http://127.0.0.1:$port/__log" | python3 -c "import json,sys
+print(len([r for r in json.load(sys.stdin) if r['seq'] > $since and r['method'] == 'GET' and r['path'] == '/api/v4/user']))")" = 1 ] ||
+	{ show_log; fail "want one GET /user in the re-run"; }
 
 # ---- someone replies to one thread; both console.logs are then fixed ----
 did=$(py '[x["id"] for x in d if x["notes"][0].get("position") and x["notes"][0]["position"]["new_path"] == "src/app.js" and x["notes"][0]["position"]["new_line"] == 5][0]')

@@ -13,6 +13,7 @@ Usage:
     fakegithub.py --repo DIR --owner o --name r
                   --pr N:BASE:HEAD[:fork][:draft] [--pr ...]
                   --token TOKEN [--readonly-token T2] [--no-checks-token T3]
+                  [--pat-token TOKEN:LOGIN]
                   [--prefix /api/v3] [--max-files 3000] [--patch-limit BYTES]
                   [--login github-actions[bot]] [--repo-id 1296269]
                   [--rate-limit 5000] [--port-file F] [--log requests.json]
@@ -31,6 +32,7 @@ old new -- path` when their line is unchanged, and are outdated (line and
 position null) when it changed or left the diff.
 
 Endpoints (under --prefix when given; the paths are GitHub's):
+    GET  /user                             (see the tokens below)
     GET  /repos/o/r/pulls/N                (Accept: ...diff gives the diff)
     GET  /repos/o/r/pulls/N/files|commits|comments|reviews   (paginated)
     POST /repos/o/r/pulls/N/reviews        POST .../reviews/ID/events
@@ -64,6 +66,12 @@ Accept header, and `Authorization: Bearer T` or `token T` with a known
 token (else 401 "Bad credentials"). --readonly-token reads but every
 write is 403 "Resource not accessible by integration" (a fork PR's
 GITHUB_TOKEN); --no-checks-token may do everything but check runs (403).
+These are installation tokens, as an Actions GITHUB_TOKEN is: what they
+write is by --login (default github-actions[bot], id 41898282), and GET
+/user answers them 403 "Resource not accessible by integration", as
+GitHub does. --pat-token TOKEN:LOGIN is a personal access token of the
+user LOGIN: full rights, its writes are by LOGIN, and GET /user answers
+200 with LOGIN. Other users' comments come in through /__control.
 
 Faults (--faults FILE, or POST /__control/faults): a JSON list; the first
 entry whose method and path regex (re.search on the path without query)
@@ -616,6 +624,15 @@ class State:
             self.tokens[t] = "readonly"
         for t in args.no_checks_token:
             self.tokens[t] = "nochecks"
+        # Personal access tokens act as their user; the others are
+        # installation tokens (GITHUB_TOKEN) acting as --login.
+        self.token_user = {}
+        for spec in args.pat_token:
+            t, sep, login = spec.partition(":")
+            if not sep or not t or not login:
+                raise SystemExit("--pat-token wants TOKEN:LOGIN")
+            self.tokens[t] = "full"
+            self.token_user[t] = login
         self.faults = []
         if args.faults:
             with open(args.faults, encoding="utf-8") as f:
@@ -1270,7 +1287,7 @@ class Api:
                  "for-a-review-comment")
         self.check_body_len(data["body"], "PullRequestReviewComment")
         return 201, self.rc_json(h, self.add_reply(p, parent, data["body"],
-                                                   s.args.login))
+                                                   h.login))
 
     def add_reply(self, p, parent, body, user):
         s = self.s
@@ -1301,7 +1318,7 @@ class Api:
             self.check_body_len(data["body"], "PullRequestReviewComment",
                                 doc)
             return 201, self.rc_json(h, self.add_reply(
-                p, parent, data["body"], s.args.login))
+                p, parent, data["body"], h.login))
         validate(data, SCHEMA_SINGLE_COMMENT, doc)
         self.check_body_len(data["body"], "PullRequestReviewComment", doc)
         commit = self.pr_commit(p, data["commit_id"], doc)
@@ -1318,9 +1335,9 @@ class Api:
                              "message": msgs[0].replace(
                                  "Pull request review thread ", "")}])
             raise e
-        review = self.new_review(p, s.args.login, "COMMENTED", "", commit)
+        review = self.new_review(p, h.login, "COMMENTED", "", commit)
         c = self.new_review_comment(p, review["id"], commit, files, a,
-                                    data["body"], s.args.login)
+                                    data["body"], h.login)
         return 201, self.rc_json(h, c)
 
     def pr_commit(self, p, commit_id, doc):
@@ -1423,7 +1440,7 @@ class Api:
         s = self.s
         doc = DOCS + "/pulls/reviews#create-a-review-for-a-pull-request"
         p = s.pull(int(number))
-        user = user or s.args.login
+        user = user or h.login
         data = self.body_json(h)
         validate(data, SCHEMA_REVIEW, doc)
         body = data.get("body", "")
@@ -1507,7 +1524,7 @@ class Api:
         body = self.ic_body(h, DOCS + "/issues/comments#create-an-issue-"
                             "comment")
         return 201, self.ic_json(h, self.add_issue_comment(
-            p, body, self.s.args.login))
+            p, body, h.login))
 
     def ic_edit(self, h, ident):
         c = self.find(self.s.issue_comments, ident)
@@ -1683,7 +1700,7 @@ class Api:
         if target and not re.match(r"^https?://", target):
             raise validation_failed("Status", "target_url", "target_url "
                                     "must use http(s) scheme", doc=doc)
-        st = {"id": s.new_id(), "_sha": sha, "_user": s.args.login,
+        st = {"id": s.new_id(), "_sha": sha, "_user": h.login,
               "url": s.api_url(h.host(), "/statuses/%s" % sha),
               "state": data["state"], "description": desc,
               "target_url": target,
@@ -1915,6 +1932,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.role is None:
             raise err(401, "Bad credentials", DOCS,
                       detail="missing or unknown token")
+        self.login = state.token_user.get(m.group(1), state.args.login)
+        self.pat = m.group(1) in state.token_user
         if state.rate_used >= state.args.rate_limit:
             raise err(403, "API rate limit exceeded for installation ID "
                       "1.", DOCS + "/overview/rate-limits-for-the-rest-api",
@@ -1923,6 +1942,15 @@ class Handler(BaseHTTPRequestHandler):
             if not path.startswith(state.prefix + "/"):
                 raise not_found()
             path = path[len(state.prefix):]
+        if path == "/user" and self.command == "GET":
+            # An installation token (GITHUB_TOKEN, a GitHub App's) has no
+            # user to show; a personal access token shows its own.
+            if not self.pat:
+                raise err(403, "Resource not accessible by integration",
+                          DOCS + "/users/users#get-the-authenticated-user",
+                          detail="an installation token has no user")
+            return 200, dict(state.user(self.login), name=self.login,
+                             email=None)
         m = re.match(r"^/repositories/(\d+)(/.*)$", path)
         if m and int(m.group(1)) == state.args.repo_id:
             path = "/repos/%s%s" % (state.full_name, m.group(2))
@@ -2008,6 +2036,8 @@ def main():
     ap.add_argument("--token", action="append", default=[], required=True)
     ap.add_argument("--readonly-token", action="append", default=[])
     ap.add_argument("--no-checks-token", action="append", default=[])
+    ap.add_argument("--pat-token", action="append", default=[],
+                    metavar="TOKEN:LOGIN")
     ap.add_argument("--prefix", default="")
     ap.add_argument("--max-files", type=int, default=3000)
     ap.add_argument("--patch-limit", type=int, default=1024 * 1024)

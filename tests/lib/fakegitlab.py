@@ -36,6 +36,8 @@ discussions, statuses) get 403 {"message":"403 Forbidden"}. The private
 token belongs to the user "tend-bot" (a bot).
 
 Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
+    GET  /user        the private token's user (tend-bot); the job token
+                      gets 401, as GitLab answers a job token there
     GET  /projects/:id
     GET  /projects/:id/merge_requests/:iid
     GET  /projects/:id/merge_requests/:iid/diffs              paginated
@@ -78,7 +80,11 @@ Test hooks (never authenticated):
     GET  /__state                  discussions, draft notes, statuses
     POST /__control/reply          {"discussion_id", "body", "author"}
     POST /__control/note           {"body", "author", "system"}: a new
-                                   general note (system notes included)
+                                   general note (system notes included);
+                                   with "position": {"new_path",
+                                   "new_line", "old_path", "old_line"} a
+                                   resolvable diff discussion instead
+                                   (the SHAs are the MR's diff_refs)
     POST /__control/mr             {"iid", "set": {...}}: override fields
                                    of the merge request JSON
     POST /__control/faults         {"faults": [...]}, appended to the faults
@@ -821,6 +827,15 @@ class Handler(BaseHTTPRequestHandler):
                 raw_path[len(API) + 1:].split("/")]
         access = self.auth()
         params = self.params(query, body)
+        if segs == ["user"]:
+            # The token's user. A job token has none: GitLab answers
+            # /user as if it had no credentials at all.
+            if self.command != "GET":
+                raise not_found("Not Found")
+            if access != "write":
+                raise ApiError(401, {"message": "401 Unauthorized"})
+            return 200, dict(BOT, web_url=state.base_url() + "/" +
+                             BOT["username"]), {}
         with state.lock:
             return self.api(segs, params, query, access)
 
@@ -847,6 +862,16 @@ class Handler(BaseHTTPRequestHandler):
             raise not_found("Discussion Not Found")
         if path == "/__control/note":
             iid = int(p.get("iid", next(iter(state.mrs))))
+            pos = p.get("position")
+            if pos:
+                # Someone else's diff discussion: resolvable, on a line.
+                pos = dict(state.diff_refs(state.mr(iid)), **pos)
+                pos.setdefault("position_type", "text")
+                n = state.make_note(iid, p.get("body", ""),
+                                    p.get("author", "human"),
+                                    position=pos, resolvable=True)
+                d = state.add_discussion(iid, n, False)
+                return 201, d, {}
             n = state.make_note(iid, p.get("body", ""),
                                 p.get("author", "human"),
                                 system=p.get("system", False))

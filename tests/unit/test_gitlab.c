@@ -1445,7 +1445,10 @@ void test_gitlab__malformed_answers(void)
 	gl_stop(&g);
 }
 
-/* A server that pages by Link alone; a link elsewhere is not followed. */
+/*
+ * A server that pages by Link alone; a link elsewhere is not followed but
+ * refused: the list would be incomplete, and the token stays home.
+ */
 void test_gitlab__link_pagination(void)
 {
 	struct buf err = BUF_INIT;
@@ -1471,11 +1474,160 @@ void test_gitlab__link_pagination(void)
 		 "\"<http://elsewhere.example/x?page=3>; rel=\\\"next\\\"\"}}]",
 		 g.api);
 	gl_faults(&g, faults);
-	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), 0);
+	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), TEND_EINVALID);
 	REQUIRE(nl.nr == 1);
 	CHECK_STR(nl.items[0].body, "paged");
 	CHECK_INT(gl_count(&g, "GET", "/discussions"), 2);
+	CHECK(strstr(err.ptr, "'http://elsewhere.example/x?page=3', outside "
+		     "the API URL") != NULL);
 	forge_notes_release(&nl);
+
+	/* The same host written with a user part in front: refused too. */
+	snprintf(faults, sizeof(faults),
+		 "[{\"path\":\"/discussions\\\\?per_page=100&page=1$\","
+		 "\"status\":200,\"body\":[],\"headers\":{\"Link\":"
+		 "\"<%s@127.0.0.2/api/v4/x?page=2>; rel=\\\"next\\\"\"}}]",
+		 g.base);
+	gl_faults(&g, faults);
+	buf_reset(&err);
+	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "outside the API URL") != NULL);
+	CHECK_INT(gl_count(&g, "GET", "/discussions"), 3);
+	CHECK_INT(gl_count(&g, "GET", "/x?"), 0);
+	forge_notes_release(&nl);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/*
+ * Whose notes are tend's: the token's user, learnt once with GET /user,
+ * by username and id. Someone else's note carrying the same marker is
+ * not tend's, neither in the list nor in the re-read after a lost POST.
+ */
+void test_gitlab__own_notes(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_notes nl;
+	struct forge_pr pr;
+	struct forge *job = NULL;
+	const char *login = NULL;
+	struct gl g;
+	json_t *state;
+	size_t i;
+	int seen = 0;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	forge_notes_init(&nl);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	REQUIRE(forge_put_summary(g.f, &pr, NULL, "mine <!-- tend:summary -->",
+				  "<!-- tend:summary -->", NULL, &err) == 0);
+	json_decref(gl_call(&g, "POST", "/__control/note",
+			    "{\"body\":\"copy <!-- tend:summary -->\","
+			    "\"author\":\"mallory\"}", NULL));
+	json_decref(gl_call(&g, "POST", "/__control/note",
+			    "{\"body\":\"bot <!-- tend:summary -->\","
+			    "\"author\":\"other-bot\",\"position\":"
+			    "{\"new_path\":\"src/a.c\",\"new_line\":11}}",
+			    NULL));
+	CHECK_INT(gl_count(&g, "GET", "/user"), 0);
+	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), 0);
+	REQUIRE(nl.nr == 3);
+	for (i = 0; i < nl.nr; i++) {
+		struct forge_note *n = &nl.items[i];
+
+		CHECK(n->author_id != NULL);
+		if (!strncmp(n->body, "mine", 4)) {
+			CHECK_INT(n->own, 1);
+			CHECK_STR(n->author_id, "1");
+			seen |= 1;
+		} else if (!strncmp(n->body, "copy", 4)) {
+			CHECK_INT(n->own, 0);
+			CHECK_STR(n->author, "mallory");
+			seen |= 2;
+		} else {
+			CHECK_INT(n->own, 0);
+			CHECK_INT(n->author_is_bot, 1);
+			CHECK_INT(n->inline_note, 1);
+			CHECK_INT(n->resolvable, 1);
+			seen |= 4;
+		}
+	}
+	CHECK_INT(seen, 7);
+	CHECK_INT(gl_count(&g, "GET", "/user"), 1);
+	CHECK_INT(forge_get_self(g.f, &login, &err), 0);
+	CHECK_STR(login, "tend-bot");
+	forge_notes_release(&nl);
+	CHECK_INT(forge_list_notes(g.f, &pr, &nl, &err), 0);
+	CHECK_INT(gl_count(&g, "GET", "/user"), 1);
+	forge_notes_release(&nl);
+
+	/*
+	 * A summary POST that never arrived: the re-read finds mallory's
+	 * copy of the marker, which must not pass for tend's note.
+	 */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/notes$\","
+		  "\"action\":\"drop\"}]");
+	CHECK_INT(forge_put_summary(g.f, &pr, NULL, "again <!-- tend:run=7 -->",
+				    "<!-- tend:run=7 -->", NULL, &err), 0);
+	json_decref(gl_call(&g, "POST", "/__control/note",
+			    "{\"body\":\"<!-- tend:run=8 -->\","
+			    "\"author\":\"mallory\"}", NULL));
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/notes$\","
+		  "\"action\":\"drop\"}]");
+	CHECK_INT(forge_put_summary(g.f, &pr, NULL, "third <!-- tend:run=8 -->",
+				    "<!-- tend:run=8 -->", NULL, &err), 0);
+	state = gl_state(&g);
+	seen = 0;
+	for (i = 0; i < json_array_size(gl_discussions(state)); i++) {
+		json_t *n = json_array_get(json_object_get(json_array_get(
+			gl_discussions(state), i), "notes"), 0);
+
+		if (!strcmp(json_string_value(json_object_get(n, "body")),
+			    "third <!-- tend:run=8 -->"))
+			seen++;
+	}
+	CHECK_INT(seen, 1);
+	json_decref(state);
+
+	/* A job token has no user: nobody is asked, nothing is tend's. */
+	{
+		struct gl gj = g;
+
+		gj.f = NULL;
+		REQUIRE(gl_open(&gj, NULL, 1) == 0);
+		job = gj.f;
+	}
+	CHECK_INT(forge_list_notes(job, &pr, &nl, &err), 0);
+	for (i = 0; i < nl.nr; i++)
+		CHECK_INT(nl.items[i].own, 0);
+	CHECK_INT(gl_count(&g, "GET", "/user"), 1);
+	forge_notes_release(&nl);
+	forge_free(job);
+
+	/* ... unless TEND_BOT_LOGIN names the account: by login alone. */
+	setenv("TEND_BOT_LOGIN", "Tend-Bot", 1);
+	{
+		struct gl gj = g;
+
+		gj.f = NULL;
+		REQUIRE(gl_open(&gj, NULL, 1) == 0);
+		job = gj.f;
+	}
+	unsetenv("TEND_BOT_LOGIN");
+	CHECK_INT(forge_list_notes(job, &pr, &nl, &err), 0);
+	seen = 0;
+	for (i = 0; i < nl.nr; i++)
+		seen += nl.items[i].own;
+	CHECK_INT(seen, 3);	/* mine, again, third */
+	for (i = 0; i < nl.nr; i++)
+		if (!strcmp(nl.items[i].author, "mallory"))
+			CHECK_INT(nl.items[i].own, 0);
+	CHECK_INT(gl_count(&g, "GET", "/user"), 1);
+	forge_notes_release(&nl);
+	forge_free(job);
+
 	forge_pr_release(&pr);
 	buf_release(&err);
 	gl_stop(&g);
