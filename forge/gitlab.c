@@ -305,7 +305,11 @@ static int forge_gitlab_read_mr(struct forge_pr *out, const json_t *json,
 	out->base_ref = forge_json_strdup(json, "target_branch");
 	src = json_object_get(json, "source_project_id");
 	dst = json_object_get(json, "target_project_id");
-	out->fork = json_is_integer(src) && json_is_integer(dst) &&
+	/*
+	 * A merge request whose source project GitLab does not name is
+	 * treated as a fork: its head is not trusted to configure anything.
+	 */
+	out->fork = !json_is_integer(src) || !json_is_integer(dst) ||
 		    json_integer_value(src) != json_integer_value(dst);
 	/* "group/proj!12": the target project's path. */
 	refs_txt = json_object_get(json, "references");

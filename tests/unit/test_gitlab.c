@@ -499,7 +499,8 @@ void test_gitlab__parse_shapes(void)
 	CHECK_STR(pr.head_sha, "abc");
 	CHECK(pr.base_sha == NULL);
 	CHECK_INT(pr.draft, 0);
-	CHECK_INT(pr.fork, 0);
+	/* A source project GitLab does not name is not trusted: a fork. */
+	CHECK_INT(pr.fork, 1);
 	CHECK(pr.head_repo == NULL);
 	CHECK_INT(pr.changed_files, -1);
 	text = "{\"work_in_progress\":true,\"diff_refs\":{\"head_sha\":\"h\","
@@ -512,7 +513,8 @@ void test_gitlab__parse_shapes(void)
 	CHECK_STR(pr.start_sha, "s");
 	CHECK_INT(pr.draft, 1);
 	CHECK_INT(pr.changed_files, 12);
-	CHECK_STR(pr.head_repo, "a/b");
+	CHECK_INT(pr.fork, 1);
+	CHECK(pr.head_repo == NULL);
 	forge_pr_release(&pr);
 
 	forge_files_init(&fl);
