@@ -190,4 +190,37 @@ run_ci 0 --no-llm
 not_contains "$err" "the configuration comes from the base commit"
 [ "$(attacker_requests)" = 0 ] || fail "the attacker got a request"
 
+# ---- a GitLab merge request from a fork, in its pipeline ----
+rm -f glport
+python3 "$lib/fakegitlab.py" --repo repo --project 7:group/proj \
+	--mr 1:main:evil:fork --token glpat-forktrust0123456789ab \
+	--port-file glport --log gl.json --timeout 300 --watch-parent \
+	>/dev/null 2>gl.err &
+gl=$!
+trap 'kill $server $attacker $gl 2>/dev/null' EXIT
+i=0
+while [ ! -s glport ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s glport ] || { cat gl.err >&2; fail "fake GitLab did not start"; }
+glport=$(cat glport)
+(cd repo && expect_rc 1 env GITLAB_CI=true \
+	CI_API_V4_URL="http://127.0.0.1:$glport/api/v4" \
+	CI_SERVER_URL="http://127.0.0.1:$glport" \
+	CI_PROJECT_ID=7 CI_PROJECT_PATH=group/proj \
+	CI_MERGE_REQUEST_IID=1 CI_PIPELINE_SOURCE=merge_request_event \
+	CI_MERGE_REQUEST_PROJECT_ID=7 CI_MERGE_REQUEST_SOURCE_PROJECT_ID=1007 \
+	CI_COMMIT_SHA="$head" GITLAB_TOKEN=glpat-forktrust0123456789ab \
+	TEND_HTTP_BACKOFF_MS=10 "$TEND_BIN" review --format json \
+	--output ../gl.json.out
+cp stderr.txt ../stderr.txt) || exit 1
+err=$(cat stderr.txt)
+contains "$err" "the configuration comes from the base commit"
+[ "$(attacker_requests)" = 0 ] || fail "the attacker got a request (GitLab)"
+python3 - gl.json.out <<'PY' || fail "the GitLab review used the fork's settings"
+import json, sys
+d = json.load(open(sys.argv[1]))
+rules = {f["rule_id"] for f in d["findings"]}
+assert "no-goto" in rules, rules
+assert any(r.startswith("hygiene/") for r in rules), rules
+PY
+
 exit 0

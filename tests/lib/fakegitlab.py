@@ -9,7 +9,7 @@ notes, commit statuses) lives in memory.
 
 Usage:
     fakegitlab.py --repo DIR --project 7:group/proj
-                  --mr IID:BASE_BRANCH:HEAD_BRANCH [--mr ...]
+                  --mr IID:BASE_BRANCH:HEAD_BRANCH[:fork] [--mr ...]
                   --token PRIVATE [--job-token JOB]
                   [--port-file F] [--log requests.json] [--faults F]
                   [--too-large PATH ...] [--collapsed PATH ...]
@@ -349,9 +349,15 @@ class State:
         self.max_files = args.max_files
         self.mrs = {}
         for spec in args.mr:
+            # ":fork": the source branch lives in another project (a
+            # fork), as GitLab reports it: a different source_project_id.
             iid, base, head = spec.split(":", 2)
+            fork = head.endswith(":fork")
+            if fork:
+                head = head[:-len(":fork")]
             self.mrs[int(iid)] = {"iid": int(iid), "base": base,
-                                  "head": head, "overrides": {}}
+                                  "head": head, "overrides": {},
+                                  "fork": fork}
         self.discussions = {}    # iid -> [discussion]
         self.drafts = {}         # iid -> [draft]
         self.statuses = []
@@ -489,7 +495,8 @@ class State:
             "target_branch": m["base"],
             "source_branch": m["head"],
             "author": dict(MR_AUTHOR),
-            "source_project_id": self.project_id,
+            "source_project_id": self.project_id + (1000 if m.get("fork")
+                                                    else 0),
             "target_project_id": self.project_id,
             "draft": False,
             "work_in_progress": False,
