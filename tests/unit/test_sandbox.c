@@ -366,7 +366,7 @@ void test_sandbox__probe_reports_missing_bwrap(void)
 	CHECK(strstr(err.ptr, "the sandbox is unavailable") != NULL);
 	CHECK(strstr(err.ptr, "apt-get install bubblewrap") != NULL);
 	CHECK(strstr(err.ptr, "TEND_BWRAP") != NULL);
-	CHECK(strstr(err.ptr, "mode: none") != NULL);
+	CHECK(strstr(err.ptr, "TEND_SANDBOX_MODE=none") != NULL);
 	/* Running is refused the same way; nothing runs unsandboxed. */
 	proc_result_init(&r);
 	sandbox_opts_init(&o);
