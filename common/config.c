@@ -79,7 +79,7 @@ static const char *const config_builtin_agents[] = {
 };
 
 static const char *const config_top_keys[] = {
-	"review", "checks", "models", "agents", "sandbox", "tasks", NULL
+	"review", "checks", "models", "agents", "sandbox", "tasks", "fix", NULL
 };
 static const char *const config_review_keys[] = {
 	"filter", "fail_level", "max_comments", "max_file_bytes", "ignore",
@@ -119,6 +119,11 @@ static const char *const config_sandbox_keys[] = {
 static const char *const config_tasks_keys[] = {
 	"label", "max_per_run", "budget_usd", NULL
 };
+static const char *const config_fix_keys[] = {
+	"max_files", "max_lines", "max_attempts", "max_runs_per_pr",
+	"allow_test_edits", "budget_usd", "author_name", "author_email", NULL
+};
+static const char *const config_bools[] = { "false", "true", NULL };
 
 enum config_node_type {
 	CONFIG_NODE_SCALAR,
@@ -189,6 +194,11 @@ void config_init(struct tend_config *cfg)
 	cfg->tasks.label = config_default_label;
 	cfg->tasks.max_per_run = 3;
 	cfg->tasks.budget_usd = 2.0;
+	cfg->fix.max_files = 10;
+	cfg->fix.max_lines = 200;
+	cfg->fix.max_attempts = 3;
+	cfg->fix.max_runs_per_pr = 2;
+	cfg->fix.budget_usd = 1.0;
 }
 
 static void config_free_rule(struct config_rule *r)
@@ -275,6 +285,8 @@ void config_release(struct tend_config *cfg)
 	free(cfg->sandbox.test);
 	free(cfg->sandbox.setup);
 	config_free_str(cfg->tasks.label);
+	free(cfg->fix.author_name);
+	free(cfg->fix.author_email);
 	config_init(cfg);
 }
 
@@ -1868,6 +1880,42 @@ static int config_tasks(struct config_ctx *ctx, struct tend_config *cfg,
 	return 0;
 }
 
+static int config_fix(struct config_ctx *ctx, struct tend_config *cfg,
+		      const struct config_node *sec)
+{
+	size_t allow = (size_t)cfg->fix.allow_test_edits;
+	int error;
+
+	if ((error = config_check_map(ctx, sec, "fix", config_fix_keys)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_files"),
+				 "fix.max_files", 1,
+				 &cfg->fix.max_files)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_lines"),
+				 "fix.max_lines", 1,
+				 &cfg->fix.max_lines)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_attempts"),
+				 "fix.max_attempts", 1,
+				 &cfg->fix.max_attempts)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_runs_per_pr"),
+				 "fix.max_runs_per_pr", 0,
+				 &cfg->fix.max_runs_per_pr)) < 0 ||
+	    (error = config_enum(ctx, config_get(sec, "allow_test_edits"),
+				 "fix.allow_test_edits", config_bools,
+				 &allow)) < 0 ||
+	    (error = config_money(ctx, config_get(sec, "budget_usd"),
+				  "fix.budget_usd",
+				  &cfg->fix.budget_usd)) < 0 ||
+	    (error = config_str(ctx, config_get(sec, "author_name"),
+				"fix.author_name",
+				&cfg->fix.author_name)) < 0 ||
+	    (error = config_str(ctx, config_get(sec, "author_email"),
+				"fix.author_email",
+				&cfg->fix.author_email)) < 0)
+		return error;
+	cfg->fix.allow_test_edits = (int)allow;
+	return 0;
+}
+
 /*
  * Walk the tree. Sections go in a fixed order (agents before models, whose
  * routes may name custom agents), not in the order of the file.
@@ -1900,6 +1948,9 @@ static int config_apply(struct config_ctx *ctx, struct tend_config *cfg,
 		return error;
 	if ((n = config_get_set(root, "tasks")) &&
 	    (error = config_tasks(ctx, cfg, n)) < 0)
+		return error;
+	if ((n = config_get_set(root, "fix")) &&
+	    (error = config_fix(ctx, cfg, n)) < 0)
 		return error;
 	return 0;
 }
@@ -2244,7 +2295,17 @@ int config_apply_env(struct tend_config *cfg, struct buf *err)
 	    (error = config_env_long("TEND_TASKS_MAX_PER_RUN", 0,
 				     &cfg->tasks.max_per_run, err)) < 0 ||
 	    (error = config_env_money("TEND_TASKS_BUDGET_USD",
-				      &cfg->tasks.budget_usd, err)) < 0) {
+				      &cfg->tasks.budget_usd, err)) < 0 ||
+	    (error = config_env_long("TEND_FIX_MAX_FILES", 1,
+				     &cfg->fix.max_files, err)) < 0 ||
+	    (error = config_env_long("TEND_FIX_MAX_LINES", 1,
+				     &cfg->fix.max_lines, err)) < 0 ||
+	    (error = config_env_long("TEND_FIX_MAX_ATTEMPTS", 1,
+				     &cfg->fix.max_attempts, err)) < 0 ||
+	    (error = config_env_long("TEND_FIX_MAX_RUNS_PER_PR", 0,
+				     &cfg->fix.max_runs_per_pr, err)) < 0 ||
+	    (error = config_env_money("TEND_FIX_BUDGET_USD",
+				      &cfg->fix.budget_usd, err)) < 0) {
 		config_release(cfg);
 		return error;
 	}

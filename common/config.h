@@ -167,6 +167,16 @@ struct tend_config {
 		long max_per_run; /* default 3 */
 		double budget_usd; /* default 2.0 */
 	} tasks;
+	struct {
+		long max_files;		/* files one fix may change, default 10 */
+		long max_lines;		/* lines added + removed, default 200 */
+		long max_attempts;	/* agent rounds, default 3 */
+		long max_runs_per_pr;	/* tend fix-ups in a row, default 2 */
+		int allow_test_edits;	/* may a fix touch test files, default 0 */
+		double budget_usd;	/* per fix run, default 1.0 */
+		char *author_name;	/* NULL: "tend[bot]" */
+		char *author_email;	/* NULL: tend's noreply address */
+	} fix;
 };
 
 /* Set the defaults. Allocates nothing. */

@@ -765,7 +765,7 @@ void test_config__release_on_error(void)
 	/* The error is replaced, not appended to, and untouched on success. */
 	CHECK_INT(config_parse(&cfg, "a: b", 4, "n.yml", &err), TEND_EINVALID);
 	CHECK_STR(err.ptr, "n.yml:1:1: unknown key 'a' at the top (known "
-		  "keys: review, checks, models, agents, sandbox, tasks)");
+		  "keys: review, checks, models, agents, sandbox, tasks, fix)");
 	CHECK_INT(config_parse(&cfg, "", 0, "n.yml", &err), 0);
 	CHECK(!strncmp(err.ptr, "n.yml:1:1: unknown key 'a'", 26));
 	/* A NULL err is allowed. */
@@ -1195,5 +1195,48 @@ void test_config__links_are_not_followed(void)
 					&err), TEND_EINVALID);
 	CHECK(is_defaults(&cfg));
 	buf_release(&text);
+	buf_release(&err);
+}
+
+void test_config__fix_section(void)
+{
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+	static const char text[] =
+		"fix:\n"
+		"  max_files: 3\n"
+		"  max_lines: 50\n"
+		"  max_attempts: 2\n"
+		"  max_runs_per_pr: 0\n"
+		"  allow_test_edits: true\n"
+		"  budget_usd: 0.25\n"
+		"  author_name: Fixer\n"
+		"  author_email: fixer@example.com\n";
+	const char *text2;
+
+	config_init(&cfg);
+	CHECK_INT(cfg.fix.max_files, 10);
+	CHECK_INT(cfg.fix.max_lines, 200);
+	CHECK_INT(cfg.fix.max_attempts, 3);
+	CHECK_INT(cfg.fix.max_runs_per_pr, 2);
+	CHECK_INT(cfg.fix.allow_test_edits, 0);
+	CHECK_INT(config_parse(&cfg, text, strlen(text), "f.yml", &err), 0);
+	CHECK_INT(cfg.fix.max_files, 3);
+	CHECK_INT(cfg.fix.max_lines, 50);
+	CHECK_INT(cfg.fix.max_attempts, 2);
+	CHECK_INT(cfg.fix.max_runs_per_pr, 0);
+	CHECK_INT(cfg.fix.allow_test_edits, 1);
+	CHECK(cfg.fix.budget_usd > 0.24 && cfg.fix.budget_usd < 0.26);
+	CHECK_STR(cfg.fix.author_name, "Fixer");
+	CHECK_STR(cfg.fix.author_email, "fixer@example.com");
+	config_release(&cfg);
+	text2 = "fix:\n  allow_test_edits: maybe\n";
+	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "f.yml", &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "f.yml:2:21: 'fix.allow_test_edits' must be") !=
+	      NULL);
+	text2 = "fix:\n  max_attempts: 0\n";
+	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "f.yml", &err),
+		  TEND_EINVALID);
 	buf_release(&err);
 }
