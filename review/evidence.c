@@ -824,6 +824,7 @@ void review_evidence_filter(struct review_findings *out,
 	memset(counts, 0, sizeof(*counts));
 	for (i = 0; i < nr; i++) {
 		const struct review_model_comment *c = &comments[i];
+		const struct review_diff_file *hf;
 		const struct review_finding *s;
 		struct review_finding f;
 		enum review_evidence_reason r;
@@ -832,8 +833,15 @@ void review_evidence_filter(struct review_findings *out,
 
 		counts->total++;
 		buf_reset(&detail);
-		if (head && c->path)
-			text = head(c->path, &len, head_data);
+		/*
+		 * The head version of the file the comment will be judged
+		 * on, asked for by the change's spelling of its path: the
+		 * model's ("b/src/a.c") may name another file of the
+		 * repository, whose text would then vouch for the quote.
+		 */
+		if (head && c->path && *c->path &&
+		    (hf = review_evidence_file(diff, c->path)))
+			text = head(hf->path, &len, head_data);
 		r = review_evidence_judge(diff, text, text ? len : 0, c, &f,
 					  &detail);
 		for (j = first; r == REVIEW_EVIDENCE_OK && j < out->nr; j++) {

@@ -177,7 +177,9 @@ void review_evidence_finding_release(struct review_finding *f);
  * what is there); `statics` (may be NULL) are the static findings a comment
  * must not repeat. `head` (may be NULL) returns the file at head for a
  * path and its size in `*len`, or NULL when unknown; the text stays owned
- * by the caller. `counts` is
+ * by the caller. It is asked for the path of the change's file that a
+ * comment names (as the change spells it, not as the model did), and not
+ * at all for a comment on no file of the change. `counts` is
  * reset and filled. Each dropped comment is logged at debug level with its
  * reason and details.
  */

@@ -500,6 +500,62 @@ static const char *evidence_head(const char *path, size_t *len, void *data)
 	return NULL;
 }
 
+/*
+ * A repository where "b/src/app.c" is a file of its own, whose line 5 the
+ * model quotes while naming the change's src/app.c with git's "b/".
+ */
+static const char *evidence_head_other(const char *path, size_t *len,
+				       void *data)
+{
+	static const char other[] = "1\n2\n3\n4\n\tsystem(argv[1]);\n";
+	struct buf *asked = data;
+
+	buf_printf(asked, "%s;", path);
+	if (strcmp(path, "b/src/app.c"))
+		return NULL;
+	*len = sizeof(other) - 1;
+	return other;
+}
+
+/*
+ * The filter asked the head callback for the path as the model spelled
+ * it, then judged the comment on the change's file: another file's text
+ * vouched for the quote of a comment posted on src/app.c.
+ */
+void test_evidence__filter_head_of_the_named_file(void)
+{
+	struct review_diff d;
+	struct review_model_comment c[3];
+	struct review_findings out;
+	struct review_evidence_counts counts;
+	struct buf asked = BUF_INIT;
+
+	evidence_parse(&d);
+	review_findings_init(&out);
+	c[0] = evidence_comment();
+	c[0].path = "b/src/app.c";
+	c[0].quote = "\tsystem(argv[1]);";
+	c[0].suggestion = "\treturn 0;";
+	c[0].body = "the call runs what the user passes";
+	c[1] = evidence_comment();
+	c[1].path = "b/src/app.c";
+	c[2] = evidence_comment();
+	c[2].path = "no/such/file.c";
+	review_evidence_filter(&out, &counts, &d, evidence_head_other, &asked,
+			       c, 3, NULL);
+	CHECK_INT(counts.reason[REVIEW_EVIDENCE_QUOTE_MISMATCH], 1);
+	CHECK_INT(counts.reason[REVIEW_EVIDENCE_PATH_NOT_IN_CHANGE], 1);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].path, "src/app.c");
+	CHECK_INT(out.items[0].line, 5);
+	CHECK_STR(out.items[0].message, c[1].body);
+	CHECK(!out.items[0].suggestion);
+	CHECK_STR(asked.ptr, "src/app.c;src/app.c;");
+	review_findings_release(&out);
+	buf_release(&asked);
+	review_diff_release(&d);
+}
+
 void test_evidence__filter_duplicates_and_summary(void)
 {
 	struct review_diff d;
