@@ -454,18 +454,21 @@ out:
 	return r;
 }
 
-/* A copy of `s` without the '\r' of its line ends. */
+/*
+ * A copy of `s` without the '\r's that end its lines: all of them, so
+ * that "\r\r\n" does not leave a CRLF behind.
+ */
 static char *review_evidence_strip_cr(const char *s)
 {
 	size_t n = strlen(s), i, j;
 	char *d = xmalloc(n + 1);
 
-	for (i = j = 0; i < n; i++) {
-		if (s[i] == '\r' && (s[i + 1] == '\n' || !s[i + 1]))
-			continue;
+	for (i = j = 0; i <= n; i++) {
+		if (s[i] == '\n' || !s[i])
+			while (j && d[j - 1] == '\r')
+				j--;
 		d[j++] = s[i];
 	}
-	d[j] = '\0';
 	return d;
 }
 

@@ -362,6 +362,11 @@ void test_evidence__suggestion_ok(void)
 	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
 	CHECK_STR(f.suggestion, "\treturn (int)((long)a + b);\n");
 	review_evidence_finding_release(&f);
+	/* Every CR at a line end goes: "\r\r\n" left a CRLF behind. */
+	c.suggestion = "\treturn a\r\r\n\t\t+ b;\r\r";
+	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
+	CHECK_STR(f.suggestion, "\treturn a\n\t\t+ b;");
+	review_evidence_finding_release(&f);
 	/* "" is no suggestion. */
 	c.suggestion = "";
 	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
