@@ -600,8 +600,15 @@ enum review_evidence_reason review_evidence_judge(
 	new_start = lines[0].new_no;
 	new_end = lines[nl - 1].new_no;
 
+	/* "" is no suggestion, and so is "\r": not "delete these lines" */
 	if (c->suggestion && *c->suggestion) {
 		sugg = review_evidence_strip_cr(c->suggestion);
+		if (!*sugg) {
+			free(sugg);
+			sugg = NULL;
+		}
+	}
+	if (sugg) {
 		if (new_end - new_start + 1 != nl) {
 			buf_printf(detail, "old lines %ld to %ld of '%s' have "
 				   "added lines between them; a suggestion "

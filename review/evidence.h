@@ -73,8 +73,9 @@
  * is dropped as off_diff (after its quote is checked, so a made-up quote
  * still counts as a mismatch).
  *
- * An empty suggestion ("") is taken as no suggestion: models fill the
- * optional field with "" far more often than they mean "delete these
+ * An empty suggestion ("", or one that is empty once the CRs at its line
+ * ends are stripped, such as "\r") is taken as no suggestion: models fill
+ * the optional field with "" far more often than they mean "delete these
  * lines".
  *
  * review_evidence_filter() runs the check over a whole reply and further

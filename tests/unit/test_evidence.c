@@ -372,6 +372,14 @@ void test_evidence__suggestion_ok(void)
 	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
 	CHECK(f.suggestion == NULL);
 	review_evidence_finding_release(&f);
+	/*
+	 * Nor is "\r", which stripping made "": a suggestion that deleted
+	 * the commented lines.
+	 */
+	c.suggestion = "\r";
+	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
+	CHECK(f.suggestion == NULL);
+	review_evidence_finding_release(&f);
 	/* A Markdown list replaced by a list is not a diff. */
 	c = evidence_comment();
 	c.path = "doc.md";
