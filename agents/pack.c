@@ -567,6 +567,9 @@ static void agent_pack_findings(struct agent_pack *out,
 		if (opts->mask.fn)
 			opts->mask.fn(&item, fd->path, opts->mask.data);
 		agent_hygiene_neutralise(&item);
+		/* an unclosed "<!--" hides the rest, newline included */
+		if (!item.len || item.ptr[item.len - 1] != '\n')
+			buf_putc(&item, '\n');
 		if (sec->len + item.len + close + more > cap)
 			break;
 		buf_add(sec, item.ptr, item.len);
@@ -604,6 +607,8 @@ static void agent_pack_unseen(const struct agent_change *change,
 
 		buf_reset(&line);
 		buf_printf(&line, "- %s:", cf->path);
+		/* one line per file, whatever the path holds */
+		buf_replace_all(&line, "\n", " ");
 		if (cf->skipped) {
 			buf_printf(&line, " skipped (%s)", cf->skipped);
 			any = 1;
@@ -631,8 +636,9 @@ static void agent_pack_unseen(const struct agent_change *change,
 		total++;
 		buf_putc(&line, '\n');
 		buf_reset(&shown);
+		/* code mode: a path's "<!--" or bidi character is shown */
 		agent_hygiene_put(&shown, line.ptr, line.len,
-				  AGENT_HYGIENE_PROSE, &opts->mask, cf->path);
+				  AGENT_HYGIENE_CODE, &opts->mask, cf->path);
 		if (sec->len + shown.len + close + more > cap)
 			continue;
 		buf_add(sec, shown.ptr, shown.len);

@@ -544,6 +544,38 @@ void test_pack__secrets_never_shown_in_part(void)
 	tb_release(&b);
 }
 
+/*
+ * An unclosed "<!--" hides the rest of a text in prose mode, its newline
+ * too: a finding's message ran into the next item and put the block's
+ * closing tag in the middle of a line, and a path did the same to the
+ * list of what was not shown (and lost what followed the "<!--").
+ */
+void test_pack__unclosed_comment_keeps_lines(void)
+{
+	struct tb b;
+	struct agent_pack p;
+	struct agent_change_finding fd[2] = {
+		{ "a.c", 1, "rules/x", "first <!-- never closed" },
+		{ "a.c", 2, "rules/y", "second" }
+	};
+
+	tb_init(&b);
+	tb_file(&b, "a.c");
+	tb_hunk(&b, 0, 1, 1, "+one\n+two");
+	tb_file(&b, "docs/<!--x\n.md");
+	b.files[1].skipped = "generated";
+	b.change.findings = fd;
+	b.change.nr_findings = 2;
+	agent_pack_init(&p);
+	REQUIRE(run_pack(&p, &b, 10000) == 0);
+	CHECK(strstr(p.text.ptr, "- a.c:1 [rules/x] first \n"
+		     "- a.c:2 [rules/y] second\n</untrusted-data>\n") != NULL);
+	CHECK(strstr(p.text.ptr, "\n- docs/<!--x .md: skipped (generated)\n"
+		     "</untrusted-data>\n") != NULL);
+	agent_pack_release(&p);
+	tb_release(&b);
+}
+
 static int lookup_fake(struct buf *out, const char *name, void *data)
 {
 	int *calls = data;
