@@ -212,7 +212,19 @@ void agent_hygiene_put(struct buf *out, const char *text, size_t len,
 	struct buf t = BUF_INIT;
 
 	buf_add(&t, text, len);
-	agent_hygiene_clean(&t, mode);
+	if (agent_hygiene_clean(&t, mode) && mode == AGENT_HYGIENE_PROSE &&
+	    mask && mask->fn) {
+		/*
+		 * What prose cleaning deletes can join a secret to the text
+		 * after it ("<secret>\x01" "0"), and a rule that wants the
+		 * secret to end there misses it: mask the text as it came
+		 * too, before cleaning.
+		 */
+		buf_reset(&t);
+		buf_add(&t, text, len);
+		mask->fn(&t, path, mask->data);
+		agent_hygiene_clean(&t, mode);
+	}
 	if (mask && mask->fn)
 		mask->fn(&t, path, mask->data);
 	agent_hygiene_neutralise(&t);

@@ -40,7 +40,10 @@
  * The order matters: cleaning first means a zero-width character cannot
  * split a secret to slip past the mask or split a delimiter to slip past
  * the neutraliser; neutralising last means nothing the mask writes can
- * open or close a block either.
+ * open or close a block either. In prose mode, when cleaning removed
+ * anything, the mask also sees the text before cleaning: what prose
+ * cleaning deletes can join a secret to the characters after it, and a
+ * rule that needs the secret to end there would miss it.
  *
  * All functions here are pure (no I/O, no globals) and thread-safe.
  */

@@ -542,7 +542,7 @@ static void agent_pack_findings(struct agent_pack *out,
 {
 	static const char title[] = "## Already reported by static checks "
 		"(do not repeat these)\n";
-	struct buf item = BUF_INIT;
+	struct buf item = BUF_INIT, raw = BUF_INIT;
 	size_t i, close = strlen("</" AGENT_HYGIENE_TAG ">\n");
 	/* room for "- and 123456 more\n" */
 	const size_t more = 32;
@@ -558,15 +558,14 @@ static void agent_pack_findings(struct agent_pack *out,
 	for (i = 0; i < change->nr_findings; i++) {
 		const struct agent_change_finding *fd = &change->findings[i];
 
-		buf_reset(&item);
-		buf_printf(&item, "- %s:%u [%s] %s\n",
+		buf_reset(&raw);
+		buf_printf(&raw, "- %s:%u [%s] %s\n",
 			   fd->path ? fd->path : "?", fd->line,
 			   fd->rule ? fd->rule : "?",
 			   fd->message ? fd->message : "");
-		agent_hygiene_clean(&item, AGENT_HYGIENE_PROSE);
-		if (opts->mask.fn)
-			opts->mask.fn(&item, fd->path, opts->mask.data);
-		agent_hygiene_neutralise(&item);
+		buf_reset(&item);
+		agent_hygiene_put(&item, raw.ptr, raw.len, AGENT_HYGIENE_PROSE,
+				  &opts->mask, fd->path);
 		/* an unclosed "<!--" hides the rest, newline included */
 		if (!item.len || item.ptr[item.len - 1] != '\n')
 			buf_putc(&item, '\n');
@@ -579,6 +578,7 @@ static void agent_pack_findings(struct agent_pack *out,
 		buf_printf(sec, "- and %zu more\n", change->nr_findings - i);
 	agent_hygiene_close(sec);
 	buf_release(&item);
+	buf_release(&raw);
 }
 
 /*
