@@ -22,7 +22,10 @@
  *      of the text (CRLF files) is dropped silently. Bytes that are not
  *      valid UTF-8 are left as they are: the JSON layer sanitises them
  *      (jsonutil_stringn); an overlong or surrogate encoding never decodes
- *      to one of the characters above, so it cannot smuggle one in.
+ *      to one of the characters above, so it cannot smuggle one in. Nor
+ *      can a deletion join the invalid bytes around it into one ("\xe2"
+ *      "\x01" "\x80\xae" would be U+202E): where what follows a deletion
+ *      is a stray continuation byte, a U+FFFD is written in between.
  *   2. mask: the caller's mask callback (actions/ provides one built from
  *      the secrets rules) rewrites secrets in place. It has the shape of
  *      agent_tools_env.mask; `path` names the file the text came from, or

@@ -104,6 +104,30 @@ void test_hygiene__invalid_utf8_kept(void)
 	check_clean("x\xe2\x80", AGENT_HYGIENE_PROSE, "x\xe2\x80", 0);
 }
 
+/*
+ * Deleting a control character or a comment joined the invalid bytes
+ * around it into a character cleaning exists to remove: U+202E, C1's
+ * U+0085, a tag character. The bytes stay apart now.
+ */
+void test_hygiene__deletion_never_joins_bytes(void)
+{
+	check_clean("a\xe2\x01\x80\xae" "b", AGENT_HYGIENE_PROSE,
+		    "a\xe2\xef\xbf\xbd\x80\xae" "b", 1);
+	check_clean("\xc2\x17\x85", AGENT_HYGIENE_PROSE,
+		    "\xc2\xef\xbf\xbd\x85", 1);
+	check_clean("\xe2<!-- x -->\x80\xae", AGENT_HYGIENE_PROSE,
+		    "\xe2\xef\xbf\xbd\x80\xae", 1);
+	/* U+E0041 out of "\xf3\xa0" ZWSP "\x81\x81" */
+	check_clean("\xf3\xa0\xe2\x80\x8b\x81\x81", AGENT_HYGIENE_PROSE,
+		    "\xf3\xa0\xef\xbf\xbd\x81\x81", 1);
+	/* code mode shows what it removes, so nothing joins there */
+	check_clean("a\xe2\x01\x80\xae", AGENT_HYGIENE_CODE,
+		    "a\xe2<U+0001>\x80\xae", 1);
+	/* valid text around a deletion is untouched */
+	check_clean("caf\xc3\xa9\x01\xc3\xa9", AGENT_HYGIENE_PROSE,
+		    "caf\xc3\xa9\xc3\xa9", 1);
+}
+
 void test_hygiene__neutralise(void)
 {
 	struct buf b = BUF_INIT;
