@@ -198,12 +198,14 @@ static void review_evidence_use_head(struct review_evidence_line *lines,
 				     size_t nr, const char *head,
 				     size_t head_len)
 {
-	const char *p = head, *end = head + head_len;
+	const char *p = head, *end;
 	uint32_t no = 1;
 	size_t i;
 
+	/* no head version: not even NULL + 0 */
 	if (!head || !nr)
 		return;
+	end = head + head_len;
 	for (i = 0; i < nr; i++) {
 		const char *nl;
 

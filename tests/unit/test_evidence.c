@@ -569,6 +569,32 @@ void test_evidence__filter_head_of_the_named_file(void)
 	review_diff_release(&d);
 }
 
+/*
+ * No head version (the blob could not be read): the checks fall back on
+ * the diff. They computed NULL + 0 on the way, undefined behaviour that
+ * clang's UBSan reports (fuzz_evidence found it).
+ */
+void test_evidence__no_head_version(void)
+{
+	struct review_diff d;
+	struct review_model_comment c[2];
+	struct review_findings out;
+	struct review_evidence_counts counts;
+
+	evidence_parse(&d);
+	review_findings_init(&out);
+	c[0] = evidence_comment();
+	c[1] = evidence_comment();
+	c[1].line = 6;
+	c[1].quote = "\t/* fixed */";
+	review_evidence_filter(&out, &counts, &d, evidence_head, NULL, c, 2,
+			       NULL);
+	CHECK_INT(counts.kept, 2);
+	CHECK_STR(evidence_run(&d, &c[1]), "ok");
+	review_findings_release(&out);
+	review_diff_release(&d);
+}
+
 void test_evidence__filter_duplicates_and_summary(void)
 {
 	struct review_diff d;
