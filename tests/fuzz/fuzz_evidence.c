@@ -27,9 +27,10 @@
  *
  * The reply goes where actions/review_agent.c sends it: JSON parsed as the
  * providers parse tool arguments, validated against submit_review's schema
- * (the result only decides which invariants hold), read field by field as
- * actions_agent_collect() reads it, then review_evidence_filter() with the
- * head callback. What comes out must hold whatever came in:
+ * (whatever its verdict, the comments go on: the checks must hold on their
+ * own, for lines < 1 and paths the schema would refuse too), read field by
+ * field as actions_agent_collect() reads it, then review_evidence_filter()
+ * with the head callback. What comes out must hold whatever came in:
  *   - the counts add up, per reason too, and the summary line says so;
  *   - every finding is on a file of the change, under the change's own
  *     spelling of its path, on new-side lines line..end_line that are all
@@ -596,8 +597,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (json) {
 			/* the schema's verdict does not change the rules */
 			buf_reset(&err);
-			agent_schema_validate(agent_tools_submit_review_schema(),
-					      json, &err);
+			agent_schema_validate(
+				agent_tools_submit_review_schema(), json,
+				&err);
 			nr = fuzz_evidence_json(mc, json);
 		}
 	}

@@ -137,7 +137,7 @@ struct fuzz_pack_change {
 	struct agent_change_line *lines;
 	struct agent_change_finding *findings;
 	struct agent_change_instruction instr[2];
-	size_t changed;		/* '+' and '-' lines of unskipped files */
+	size_t changed;		/* '+' and '-' lines, skipped files aside */
 };
 
 static void fuzz_pack_build(struct fuzz_pack_change *ac,

@@ -278,7 +278,8 @@ static void fuzz_tools_make_repo(void)
 		       "int util_sum(int a,\n\t     int b);\n"
 		       "typedef struct point point_t;\n#endif\n");
 	fuzz_tools_put("repo/src/app.py",
-		       "import os\n\nAPI_TOKEN = \"tok_3f9a1c7e5b2d8046a1c3e5f7\""
+		       "import os\n\nAPI_TOKEN = "
+		       "\"tok_3f9a1c7e5b2d8046a1c3e5f7\""
 		       "\n\nclass Handler:\n    def handle(self, req):\n"
 		       "        return os.getenv(\"HOME\")\n\n"
 		       "def run(x):\n    return Handler().handle(x)\n");
@@ -289,7 +290,8 @@ static void fuzz_tools_make_repo(void)
 	fuzz_tools_put("repo/src/deep/er/x.go",
 		       "package er\n\nfunc (r *R) Serve(x int) int {\n"
 		       "\treturn x\n}\n\ntype R struct{}\n");
-	fuzz_tools_put("repo/src/gen.c", "int generated(void); /* QZH-GEN */\n");
+	fuzz_tools_put("repo/src/gen.c",
+		       "int generated(void); /* QZH-GEN */\n");
 	fuzz_tools_put("repo/src/crlf.txt", "one\r\ntwo\r\nthree");
 	fuzz_tools_put("repo/empty.txt", "");
 	fuzz_tools_put("repo/dollar.js", "var $cash = 1;\nfunction $el() {}\n");
@@ -312,7 +314,8 @@ static void fuzz_tools_make_repo(void)
 	/* the hidden directory */
 	fuzz_tools_mkdir("repo/vendor");
 	fuzz_tools_put("repo/vendor/lib.c",
-		       "int vendored(void) { return 0; } /* QZH-HIDDEN-c94a36 */\n");
+		       "int vendored(void) { return 0; } "
+		       "/* QZH-HIDDEN-c94a36 */\n");
 
 	/* ways out */
 	fuzz_tools_link("../outside/secret.txt", "repo/link_out");
