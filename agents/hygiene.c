@@ -66,6 +66,19 @@ static int agent_hygiene_hidden(long cp)
 		(cp >= 0xe0000 && cp <= 0xe007f);
 }
 
+/*
+ * After something was deleted, before s[at]: a stray continuation byte
+ * there could complete an invalid sequence left before the deletion
+ * ("\xe2" "\x01" "\x80\xae" would become U+202E), so a U+FFFD goes
+ * between them. Valid UTF-8 never has a continuation byte there.
+ */
+static void agent_hygiene_unjoin(struct buf *out, const unsigned char *s,
+				 size_t n, size_t at)
+{
+	if (at < n && (s[at] & 0xc0) == 0x80)
+		buf_puts(out, "\xef\xbf\xbd");
+}
+
 size_t agent_hygiene_clean(struct buf *text, enum agent_hygiene_mode mode)
 {
 	const unsigned char *s = (const unsigned char *)text->ptr;
@@ -84,6 +97,7 @@ size_t agent_hygiene_clean(struct buf *text, enum agent_hygiene_mode mode)
 			i = end ? (size_t)((const unsigned char *)end - s) + 3
 				: n;
 			changed++;
+			agent_hygiene_unjoin(&out, s, n, i);
 			continue;
 		}
 		len = agent_hygiene_utf8(s + i, n - i, &cp);
@@ -93,6 +107,8 @@ size_t agent_hygiene_clean(struct buf *text, enum agent_hygiene_mode mode)
 			    !(cp == '\r' && i + 1 == n))
 				buf_printf(&out, "<U+%04lX>",
 					   (unsigned long)cp);
+			else
+				agent_hygiene_unjoin(&out, s, n, i + len);
 		} else {
 			buf_add(&out, s + i, len);
 		}
@@ -212,7 +228,19 @@ void agent_hygiene_put(struct buf *out, const char *text, size_t len,
 	struct buf t = BUF_INIT;
 
 	buf_add(&t, text, len);
-	agent_hygiene_clean(&t, mode);
+	if (agent_hygiene_clean(&t, mode) && mode == AGENT_HYGIENE_PROSE &&
+	    mask && mask->fn) {
+		/*
+		 * What prose cleaning deletes can join a secret to the text
+		 * after it ("<secret>\x01" "0"), and a rule that wants the
+		 * secret to end there misses it: mask the text as it came
+		 * too, before cleaning.
+		 */
+		buf_reset(&t);
+		buf_add(&t, text, len);
+		mask->fn(&t, path, mask->data);
+		agent_hygiene_clean(&t, mode);
+	}
 	if (mask && mask->fn)
 		mask->fn(&t, path, mask->data);
 	agent_hygiene_neutralise(&t);

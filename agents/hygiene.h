@@ -22,7 +22,10 @@
  *      of the text (CRLF files) is dropped silently. Bytes that are not
  *      valid UTF-8 are left as they are: the JSON layer sanitises them
  *      (jsonutil_stringn); an overlong or surrogate encoding never decodes
- *      to one of the characters above, so it cannot smuggle one in.
+ *      to one of the characters above, so it cannot smuggle one in. Nor
+ *      can a deletion join the invalid bytes around it into one ("\xe2"
+ *      "\x01" "\x80\xae" would be U+202E): where what follows a deletion
+ *      is a stray continuation byte, a U+FFFD is written in between.
  *   2. mask: the caller's mask callback (actions/ provides one built from
  *      the secrets rules) rewrites secrets in place. It has the shape of
  *      agent_tools_env.mask; `path` names the file the text came from, or
@@ -40,7 +43,10 @@
  * The order matters: cleaning first means a zero-width character cannot
  * split a secret to slip past the mask or split a delimiter to slip past
  * the neutraliser; neutralising last means nothing the mask writes can
- * open or close a block either.
+ * open or close a block either. In prose mode, when cleaning removed
+ * anything, the mask also sees the text before cleaning: what prose
+ * cleaning deletes can join a secret to the characters after it, and a
+ * rule that needs the secret to end there would miss it.
  *
  * All functions here are pure (no I/O, no globals) and thread-safe.
  */

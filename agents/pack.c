@@ -308,24 +308,32 @@ static int agent_pack_render(struct agent_pack_item *it,
 	ends[0] = t->len;
 	for (i = 0; i < h->nr_lines; i++) {
 		const struct agent_change_line *l = &h->lines[i];
-		size_t len = l->len;
+		size_t full;
 
 		if (l->origin == '-')
 			buf_printf(t, "%*s- ", w, "");
 		else
 			buf_printf(t, "%*u%c ", w, l->new_no,
 				   l->origin == '+' ? '+' : ' ');
-		if (len > AGENT_PACK_LINE_MAX)
-			len = AGENT_PACK_LINE_MAX;
 		buf_reset(&line);
-		buf_add(&line, l->text, len);
+		buf_add(&line, l->text, l->len);
+		/*
+		 * A line to be cut is masked whole first: the mask knows a
+		 * secret by its whole shape, and the piece a cut leaves of
+		 * one would go out as it is.
+		 */
+		if (line.len > AGENT_PACK_LINE_MAX && opts->mask.fn)
+			opts->mask.fn(&line, f->path, opts->mask.data);
+		full = line.len;
+		if (line.len > AGENT_PACK_LINE_MAX)
+			buf_truncate(&line, AGENT_PACK_LINE_MAX);
 		agent_hygiene_clean(&line, AGENT_HYGIENE_CODE);
 		/* a line must stay one line */
 		buf_replace_all(&line, "\n", " ");
 		buf_add(t, line.ptr, line.len);
-		if (len < l->len)
+		if (full > AGENT_PACK_LINE_MAX)
 			buf_printf(t, " [line cut: %zu more bytes]",
-				   l->len - len);
+				   full - AGENT_PACK_LINE_MAX);
 		buf_putc(t, '\n');
 		ends[i + 1] = t->len;
 	}
@@ -534,7 +542,7 @@ static void agent_pack_findings(struct agent_pack *out,
 {
 	static const char title[] = "## Already reported by static checks "
 		"(do not repeat these)\n";
-	struct buf item = BUF_INIT;
+	struct buf item = BUF_INIT, raw = BUF_INIT;
 	size_t i, close = strlen("</" AGENT_HYGIENE_TAG ">\n");
 	/* room for "- and 123456 more\n" */
 	const size_t more = 32;
@@ -550,15 +558,17 @@ static void agent_pack_findings(struct agent_pack *out,
 	for (i = 0; i < change->nr_findings; i++) {
 		const struct agent_change_finding *fd = &change->findings[i];
 
-		buf_reset(&item);
-		buf_printf(&item, "- %s:%u [%s] %s\n",
+		buf_reset(&raw);
+		buf_printf(&raw, "- %s:%u [%s] %s\n",
 			   fd->path ? fd->path : "?", fd->line,
 			   fd->rule ? fd->rule : "?",
 			   fd->message ? fd->message : "");
-		agent_hygiene_clean(&item, AGENT_HYGIENE_PROSE);
-		if (opts->mask.fn)
-			opts->mask.fn(&item, fd->path, opts->mask.data);
-		agent_hygiene_neutralise(&item);
+		buf_reset(&item);
+		agent_hygiene_put(&item, raw.ptr, raw.len, AGENT_HYGIENE_PROSE,
+				  &opts->mask, fd->path);
+		/* an unclosed "<!--" hides the rest, newline included */
+		if (!item.len || item.ptr[item.len - 1] != '\n')
+			buf_putc(&item, '\n');
 		if (sec->len + item.len + close + more > cap)
 			break;
 		buf_add(sec, item.ptr, item.len);
@@ -568,14 +578,19 @@ static void agent_pack_findings(struct agent_pack *out,
 		buf_printf(sec, "- and %zu more\n", change->nr_findings - i);
 	agent_hygiene_close(sec);
 	buf_release(&item);
+	buf_release(&raw);
 }
 
-/* What was not shown, file by file, for the model to read on demand. */
+/*
+ * What was not shown, file by file, for the model to read on demand. The
+ * paths are the pull request's and are masked like everything else.
+ */
 static void agent_pack_unseen(const struct agent_change *change,
+			      const struct agent_pack_opts *opts,
 			      const struct agent_pack_item *items,
 			      size_t nr_items, size_t cap, struct buf *sec)
 {
-	struct buf line = BUF_INIT;
+	struct buf line = BUF_INIT, shown = BUF_INIT;
 	size_t f, i, close = strlen("</" AGENT_HYGIENE_TAG ">\n"),
 	       listed = 0, total = 0;
 	const size_t more = 40;
@@ -592,6 +607,8 @@ static void agent_pack_unseen(const struct agent_change *change,
 
 		buf_reset(&line);
 		buf_printf(&line, "- %s:", cf->path);
+		/* one line per file, whatever the path holds */
+		buf_replace_all(&line, "\n", " ");
 		if (cf->skipped) {
 			buf_printf(&line, " skipped (%s)", cf->skipped);
 			any = 1;
@@ -618,14 +635,17 @@ static void agent_pack_unseen(const struct agent_change *change,
 			continue;
 		total++;
 		buf_putc(&line, '\n');
-		agent_hygiene_clean(&line, AGENT_HYGIENE_PROSE);
-		agent_hygiene_neutralise(&line);
-		if (sec->len + line.len + close + more > cap)
+		buf_reset(&shown);
+		/* code mode: a path's "<!--" or bidi character is shown */
+		agent_hygiene_put(&shown, line.ptr, line.len,
+				  AGENT_HYGIENE_CODE, &opts->mask, cf->path);
+		if (sec->len + shown.len + close + more > cap)
 			continue;
-		buf_add(sec, line.ptr, line.len);
+		buf_add(sec, shown.ptr, shown.len);
 		listed++;
 	}
 	buf_release(&line);
+	buf_release(&shown);
 	if (!total) {
 		buf_reset(sec);
 		return;
@@ -754,7 +774,7 @@ static void agent_pack_symbols(struct agent_pack *out,
 			       size_t nr_items, size_t room, struct buf *sec)
 {
 	struct agent_pack_sym *syms = NULL;
-	struct buf def = BUF_INIT, block = BUF_INIT;
+	struct buf def = BUF_INIT, block = BUF_INIT, name = BUF_INIT;
 	size_t nr = 0, i, tries = 0, max, base;
 	static const char title[] = "## Definitions of symbols called in the "
 		"changed lines (from the repository at the head)\n";
@@ -767,6 +787,16 @@ static void agent_pack_symbols(struct agent_pack *out,
 	base = sec->len;
 	for (i = 0; i < nr && out->symbols < max &&
 	     tries < max * AGENT_PACK_TRIES; i++) {
+		/*
+		 * A name the mask rewrites is a secret that happens to be
+		 * followed by '(': no definition is worth showing it.
+		 */
+		if (opts->mask.fn) {
+			buf_sets(&name, syms[i].name);
+			opts->mask.fn(&name, NULL, opts->mask.data);
+			if (strcmp(name.ptr, syms[i].name))
+				continue;
+		}
 		tries++;
 		buf_reset(&def);
 		if (opts->lookup(&def, syms[i].name, opts->lookup_data) < 0 ||
@@ -801,6 +831,7 @@ static void agent_pack_symbols(struct agent_pack *out,
 	free(syms);
 	buf_release(&def);
 	buf_release(&block);
+	buf_release(&name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -930,7 +961,7 @@ int agent_pack(struct agent_pack *out, const struct agent_change *change,
 
 	/* what was not shown, in its reserve or what is left */
 	used = head.len + instr.len + finds.len + diff.len;
-	agent_pack_unseen(change, items, nr_items,
+	agent_pack_unseen(change, opts, items, nr_items,
 			  budget > used ? budget - used : 0, &unseen);
 
 	/* 3. definitions, while budget remains */

@@ -69,7 +69,14 @@
  *      - removed line
  * numbers right-aligned to the widest in the hunk. A clipped hunk ends in
  * "[clipped: new lines 128-134 not shown; read_file ...]". Lines over
- * AGENT_PACK_LINE_MAX bytes are cut with a note.
+ * AGENT_PACK_LINE_MAX bytes are cut with a note, after the mask has seen
+ * them whole (a cut through a secret would leave a piece the mask no
+ * longer recognises).
+ *
+ * Everything taken from the change passes the mask: the hunks, the title
+ * and body, the findings, the paths in the list of what was not shown and
+ * the definitions; a called name that the mask would rewrite is not
+ * looked up.
  *
  * Determinism: the same change, options and lookup answers give the same
  * bytes. Nothing here reads the clock, the environment or the disk (the

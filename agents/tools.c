@@ -514,19 +514,56 @@ static int agent_tools_next_line(const char *s, size_t size, size_t *pos,
 	return 1;
 }
 
-/* Append "  12| text" (text cut at AGENT_TOOLS_LINE_MAX) and '\n'. */
-static void agent_tools_numbered(struct buf *out, size_t width, size_t no,
-				 const char *line, size_t len)
+/*
+ * A line about to be shown cut to `max` bytes, masked whole first: a cut
+ * through a secret would leave a piece of it that the mask, which knows
+ * secrets by their whole shape, no longer recognises. Returns the line to
+ * cut (`line` itself when it is short enough or there is no mask; else
+ * the masked copy in `scratch`) and its length in *len. The mask may not
+ * add lines: a newline it writes becomes a space.
+ */
+static const char *agent_tools_premask(struct agent_tools_env *env,
+				       const char *rel, const char *line,
+				       size_t *len, size_t max,
+				       struct buf *scratch)
 {
-	size_t n = agent_tools_utf8_floor(line, len, AGENT_TOOLS_LINE_MAX);
+	size_t i;
 
+	if (*len <= max || !env->mask)
+		return line;
+	buf_reset(scratch);
+	buf_add(scratch, line, *len);
+	env->mask(scratch, rel, env->mask_data);
+	for (i = 0; i < scratch->len; i++)
+		if (scratch->ptr[i] == '\n')
+			scratch->ptr[i] = ' ';
+	*len = scratch->len;
+	return scratch->ptr;
+}
+
+/*
+ * Append "  12| text" (text cut at AGENT_TOOLS_LINE_MAX, masked whole
+ * before the cut) and '\n'. `rel` is the file, for the mask.
+ */
+static void agent_tools_numbered(struct agent_tools_env *env,
+				 const char *rel, struct buf *out,
+				 size_t width, size_t no, const char *line,
+				 size_t len)
+{
+	struct buf scratch = BUF_INIT;
+	size_t full = len, n;
+
+	line = agent_tools_premask(env, rel, line, &len, AGENT_TOOLS_LINE_MAX,
+				   &scratch);
+	n = agent_tools_utf8_floor(line, len, AGENT_TOOLS_LINE_MAX);
 	buf_printf(out, "%*zu|", (int)width, no);
 	if (len)
 		buf_putc(out, ' ');
 	buf_add(out, line, n);
 	if (n < len)
-		buf_printf(out, " [line cut: %zu bytes]", len);
+		buf_printf(out, " [line cut: %zu bytes]", full);
 	buf_putc(out, '\n');
+	buf_release(&scratch);
 }
 
 /* ------------------------------------------------------------------ */
@@ -784,7 +821,8 @@ static int agent_tools_read_file(struct agent_tools_env *env,
 			last = no - 1;
 			break;
 		}
-		agent_tools_numbered(out, width, no, line, len);
+		agent_tools_numbered(env, rel.ptr, out, width, no, line,
+				     len);
 	}
 	agent_tools_mask(env, out, rel.ptr);
 	if (last < end)
@@ -974,12 +1012,31 @@ struct agent_tools_search {
 	char *limit_at;		/* "path:line" where it was hit */
 };
 
-/* Append the matched line, a window around the match when it is long. */
-static void agent_tools_search_line(struct buf *chunk, const char *line,
+/*
+ * Append the matched line, a window around the match when it is long. A
+ * long line is masked whole before the window is cut from it (see
+ * agent_tools_premask()); the match is then looked for again in the
+ * masked line, and when it was inside a secret the window stays where it
+ * was.
+ */
+static void agent_tools_search_line(struct agent_tools_env *env,
+				    struct agent_tools_search *s,
+				    const char *rel, const char *line,
 				    size_t len, size_t match_at)
 {
+	struct buf scratch = BUF_INIT;
+	const char *orig = line;
 	size_t from = 0, n;
 
+	line = agent_tools_premask(env, rel, line, &len, AGENT_TOOLS_HIT_MAX,
+				   &scratch);
+	if (line != orig) {
+		if (agent_tools_re_match(&s->re, line, len) > 0)
+			match_at = (size_t)pcre2_get_ovector_pointer(
+				s->re.md)[0];
+		else if (match_at > len)
+			match_at = len;
+	}
 	if (len > AGENT_TOOLS_HIT_MAX && match_at > AGENT_TOOLS_HIT_MAX / 4) {
 		from = match_at - AGENT_TOOLS_HIT_MAX / 4;
 		if (from + AGENT_TOOLS_HIT_MAX > len)
@@ -991,10 +1048,11 @@ static void agent_tools_search_line(struct buf *chunk, const char *line,
 	n = agent_tools_utf8_floor(line + from, len - from,
 				   AGENT_TOOLS_HIT_MAX);
 	if (from)
-		buf_puts(chunk, "...");
-	buf_add(chunk, line + from, n);
+		buf_puts(&s->chunk, "...");
+	buf_add(&s->chunk, line + from, n);
 	if (from + n < len)
-		buf_puts(chunk, "...");
+		buf_puts(&s->chunk, "...");
+	buf_release(&scratch);
 }
 
 static int agent_tools_search_one(struct agent_tools_walk *w, int dirfd,
@@ -1042,7 +1100,7 @@ static int agent_tools_search_one(struct agent_tools_walk *w, int dirfd,
 			continue;
 		}
 		buf_printf(&s->chunk, "%s:%zu: ", rel, no);
-		agent_tools_search_line(&s->chunk, line, len,
+		agent_tools_search_line(w->env, s, rel, line, len,
 					(size_t)pcre2_get_ovector_pointer(
 						s->re.md)[0]);
 		buf_putc(&s->chunk, '\n');
@@ -1341,8 +1399,24 @@ static int agent_tools_c_prototype(const char *line, size_t len,
 	return 0;
 }
 
-/* Append a definition: "path:line" and up to SNIPPET_LINES lines. */
-static void agent_tools_symbol_snippet(struct agent_tools_symbol *y,
+/*
+ * Bytes agent_tools_numbered() appends at most for a line of `len` bytes
+ * (before the mask, which only shortens what it rewrites).
+ */
+static size_t agent_tools_numbered_max(size_t width, size_t len)
+{
+	if (len > AGENT_TOOLS_LINE_MAX)
+		len = AGENT_TOOLS_LINE_MAX + 40;
+	return width + 3 + len;
+}
+
+/*
+ * Append a definition: "path:line" and up to SNIPPET_LINES lines, as many
+ * as keep the result within env->max_out; the definition's own line is
+ * always shown, as read_file always shows the first line it is asked for.
+ */
+static void agent_tools_symbol_snippet(struct agent_tools_env *env,
+				       struct agent_tools_symbol *y,
 				       const char *rel, size_t no,
 				       size_t line_at, const char *prev,
 				       size_t prev_len, size_t prev_no)
@@ -1356,8 +1430,10 @@ static void agent_tools_symbol_snippet(struct agent_tools_symbol *y,
 	if (y->chunk.len)
 		buf_putc(&y->chunk, '\n');
 	buf_printf(&y->chunk, "%s:%zu\n", rel, no);
-	if (prev)
-		agent_tools_numbered(&y->chunk, width, prev_no, prev, prev_len);
+	if (prev && y->out->len + y->chunk.len +
+		    agent_tools_numbered_max(width, prev_len) <= env->max_out)
+		agent_tools_numbered(env, rel, &y->chunk, width, prev_no, prev,
+				     prev_len);
 	while (n < AGENT_TOOLS_SNIPPET_LINES &&
 	       agent_tools_next_line(y->data.ptr, y->data.len, &pos, &line,
 				     &len)) {
@@ -1367,7 +1443,11 @@ static void agent_tools_symbol_snippet(struct agent_tools_symbol *y,
 			;
 		if (n && i == len)
 			break;
-		agent_tools_numbered(&y->chunk, width, no + n, line, len);
+		if (n && y->out->len + y->chunk.len +
+			 agent_tools_numbered_max(width, len) > env->max_out)
+			break;
+		agent_tools_numbered(env, rel, &y->chunk, width, no + n, line,
+				     len);
 		n++;
 	}
 }
@@ -1439,7 +1519,7 @@ static int agent_tools_symbol_one(struct agent_tools_walk *w, int dirfd,
 			if (agent_tools_type_line(q, prev_len))
 				prev = q;
 		}
-		agent_tools_symbol_snippet(y, rel, no, tested_at, prev,
+		agent_tools_symbol_snippet(w->env, y, rel, no, tested_at, prev,
 					   prev_len, no - 1);
 		y->shown++;
 	}

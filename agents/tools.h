@@ -33,7 +33,8 @@
  *                max_read_bytes are skipped (the latter with a note); a
  *                pattern that hits PCRE2's backtracking limits is an error
  *   find_symbol  "path:line" and the definition's first lines (to the next
- *                blank line, at most 15), found with per-language regexes
+ *                blank line, at most 15, fewer where the result would pass
+ *                max_out), found with per-language regexes
  *                for definition forms (see tools.c); exact name only
  * A glob (list_files, search) is a common/glob.h pattern matched against
  * the path relative to the root and, failing that, relative to the
@@ -52,11 +53,14 @@
  * Secrets and skipped files. When the caller sets `mask`, every text a tool
  * returns passes through it: once per file with that file's path (the part
  * of the output taken from it) and once more with a NULL path over the
- * whole output. When it sets `hidden`, paths for which it returns non-zero
- * (files the review skipped: generated, vendored) are invisible to every
- * tool: not listed, not searched, and refused by read_file. It is called
- * for directories too, without a trailing '/'; hiding a directory hides
- * everything below it.
+ * whole output; a line that is cut for display (read_file, find_symbol,
+ * search's window around a match) is first masked whole, also with its
+ * file's path, so that a cut never leaves part of a secret the mask would
+ * no longer recognise. When it sets `hidden`, paths for which it returns
+ * non-zero (files the review skipped: generated, vendored) are invisible
+ * to every tool: not listed, not searched, and refused by read_file. It
+ * is called for directories too, without a trailing '/'; hiding a
+ * directory hides everything below it.
  *
  * The tool definitions are static and live until the program exits;
  * nothing returned by agent_tools_find() or agent_tools_defs() is freed.

@@ -198,12 +198,14 @@ static void review_evidence_use_head(struct review_evidence_line *lines,
 				     size_t nr, const char *head,
 				     size_t head_len)
 {
-	const char *p = head, *end = head + head_len;
+	const char *p = head, *end;
 	uint32_t no = 1;
 	size_t i;
 
+	/* no head version: not even NULL + 0 */
 	if (!head || !nr)
 		return;
+	end = head + head_len;
 	for (i = 0; i < nr; i++) {
 		const char *nl;
 
@@ -454,18 +456,21 @@ out:
 	return r;
 }
 
-/* A copy of `s` without the '\r' of its line ends. */
+/*
+ * A copy of `s` without the '\r's that end its lines: all of them, so
+ * that "\r\r\n" does not leave a CRLF behind.
+ */
 static char *review_evidence_strip_cr(const char *s)
 {
 	size_t n = strlen(s), i, j;
 	char *d = xmalloc(n + 1);
 
-	for (i = j = 0; i < n; i++) {
-		if (s[i] == '\r' && (s[i + 1] == '\n' || !s[i + 1]))
-			continue;
+	for (i = j = 0; i <= n; i++) {
+		if (s[i] == '\n' || !s[i])
+			while (j && d[j - 1] == '\r')
+				j--;
 		d[j++] = s[i];
 	}
-	d[j] = '\0';
 	return d;
 }
 
@@ -597,8 +602,15 @@ enum review_evidence_reason review_evidence_judge(
 	new_start = lines[0].new_no;
 	new_end = lines[nl - 1].new_no;
 
+	/* "" is no suggestion, and so is "\r": not "delete these lines" */
 	if (c->suggestion && *c->suggestion) {
 		sugg = review_evidence_strip_cr(c->suggestion);
+		if (!*sugg) {
+			free(sugg);
+			sugg = NULL;
+		}
+	}
+	if (sugg) {
 		if (new_end - new_start + 1 != nl) {
 			buf_printf(detail, "old lines %ld to %ld of '%s' have "
 				   "added lines between them; a suggestion "
@@ -824,6 +836,7 @@ void review_evidence_filter(struct review_findings *out,
 	memset(counts, 0, sizeof(*counts));
 	for (i = 0; i < nr; i++) {
 		const struct review_model_comment *c = &comments[i];
+		const struct review_diff_file *hf;
 		const struct review_finding *s;
 		struct review_finding f;
 		enum review_evidence_reason r;
@@ -832,8 +845,15 @@ void review_evidence_filter(struct review_findings *out,
 
 		counts->total++;
 		buf_reset(&detail);
-		if (head && c->path)
-			text = head(c->path, &len, head_data);
+		/*
+		 * The head version of the file the comment will be judged
+		 * on, asked for by the change's spelling of its path: the
+		 * model's ("b/src/a.c") may name another file of the
+		 * repository, whose text would then vouch for the quote.
+		 */
+		if (head && c->path && *c->path &&
+		    (hf = review_evidence_file(diff, c->path)))
+			text = head(hf->path, &len, head_data);
 		r = review_evidence_judge(diff, text, text ? len : 0, c, &f,
 					  &detail);
 		for (j = first; r == REVIEW_EVIDENCE_OK && j < out->nr; j++) {

@@ -73,8 +73,9 @@
  * is dropped as off_diff (after its quote is checked, so a made-up quote
  * still counts as a mismatch).
  *
- * An empty suggestion ("") is taken as no suggestion: models fill the
- * optional field with "" far more often than they mean "delete these
+ * An empty suggestion ("", or one that is empty once the CRs at its line
+ * ends are stripped, such as "\r") is taken as no suggestion: models fill
+ * the optional field with "" far more often than they mean "delete these
  * lines".
  *
  * review_evidence_filter() runs the check over a whole reply and further
@@ -177,7 +178,9 @@ void review_evidence_finding_release(struct review_finding *f);
  * what is there); `statics` (may be NULL) are the static findings a comment
  * must not repeat. `head` (may be NULL) returns the file at head for a
  * path and its size in `*len`, or NULL when unknown; the text stays owned
- * by the caller. `counts` is
+ * by the caller. It is asked for the path of the change's file that a
+ * comment names (as the change spells it, not as the model did), and not
+ * at all for a comment on no file of the change. `counts` is
  * reset and filled. Each dropped comment is logged at debug level with its
  * reason and details.
  */

@@ -362,8 +362,21 @@ void test_evidence__suggestion_ok(void)
 	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
 	CHECK_STR(f.suggestion, "\treturn (int)((long)a + b);\n");
 	review_evidence_finding_release(&f);
+	/* Every CR at a line end goes: "\r\r\n" left a CRLF behind. */
+	c.suggestion = "\treturn a\r\r\n\t\t+ b;\r\r";
+	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
+	CHECK_STR(f.suggestion, "\treturn a\n\t\t+ b;");
+	review_evidence_finding_release(&f);
 	/* "" is no suggestion. */
 	c.suggestion = "";
+	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
+	CHECK(f.suggestion == NULL);
+	review_evidence_finding_release(&f);
+	/*
+	 * Nor is "\r", which stripping made "": a suggestion that deleted
+	 * the commented lines.
+	 */
+	c.suggestion = "\r";
 	REQUIRE(review_evidence_check(&d, NULL, 0, &c, &f, NULL) == 0);
 	CHECK(f.suggestion == NULL);
 	review_evidence_finding_release(&f);
@@ -498,6 +511,88 @@ static const char *evidence_head(const char *path, size_t *len, void *data)
 	(void)len;
 	(void)data;
 	return NULL;
+}
+
+/*
+ * A repository where "b/src/app.c" is a file of its own, whose line 5 the
+ * model quotes while naming the change's src/app.c with git's "b/".
+ */
+static const char *evidence_head_other(const char *path, size_t *len,
+				       void *data)
+{
+	static const char other[] = "1\n2\n3\n4\n\tsystem(argv[1]);\n";
+	struct buf *asked = data;
+
+	buf_printf(asked, "%s;", path);
+	if (strcmp(path, "b/src/app.c"))
+		return NULL;
+	*len = sizeof(other) - 1;
+	return other;
+}
+
+/*
+ * The filter asked the head callback for the path as the model spelled
+ * it, then judged the comment on the change's file: another file's text
+ * vouched for the quote of a comment posted on src/app.c.
+ */
+void test_evidence__filter_head_of_the_named_file(void)
+{
+	struct review_diff d;
+	struct review_model_comment c[3];
+	struct review_findings out;
+	struct review_evidence_counts counts;
+	struct buf asked = BUF_INIT;
+
+	evidence_parse(&d);
+	review_findings_init(&out);
+	c[0] = evidence_comment();
+	c[0].path = "b/src/app.c";
+	c[0].quote = "\tsystem(argv[1]);";
+	c[0].suggestion = "\treturn 0;";
+	c[0].body = "the call runs what the user passes";
+	c[1] = evidence_comment();
+	c[1].path = "b/src/app.c";
+	c[2] = evidence_comment();
+	c[2].path = "no/such/file.c";
+	review_evidence_filter(&out, &counts, &d, evidence_head_other, &asked,
+			       c, 3, NULL);
+	CHECK_INT(counts.reason[REVIEW_EVIDENCE_QUOTE_MISMATCH], 1);
+	CHECK_INT(counts.reason[REVIEW_EVIDENCE_PATH_NOT_IN_CHANGE], 1);
+	REQUIRE(out.nr == 1);
+	CHECK_STR(out.items[0].path, "src/app.c");
+	CHECK_INT(out.items[0].line, 5);
+	CHECK_STR(out.items[0].message, c[1].body);
+	CHECK(!out.items[0].suggestion);
+	CHECK_STR(asked.ptr, "src/app.c;src/app.c;");
+	review_findings_release(&out);
+	buf_release(&asked);
+	review_diff_release(&d);
+}
+
+/*
+ * No head version (the blob could not be read): the checks fall back on
+ * the diff. They computed NULL + 0 on the way, undefined behaviour that
+ * clang's UBSan reports (fuzz_evidence found it).
+ */
+void test_evidence__no_head_version(void)
+{
+	struct review_diff d;
+	struct review_model_comment c[2];
+	struct review_findings out;
+	struct review_evidence_counts counts;
+
+	evidence_parse(&d);
+	review_findings_init(&out);
+	c[0] = evidence_comment();
+	c[1] = evidence_comment();
+	c[1].line = 6;
+	c[1].quote = "\t/* fixed */";
+	review_evidence_filter(&out, &counts, &d, evidence_head, NULL, c, 2,
+			       NULL);
+	CHECK_INT(counts.kept, 2);
+	CHECK_STR(evidence_run(&d, &c[1]), "ok");
+	review_findings_release(&out);
+	review_diff_release(&d);
 }
 
 void test_evidence__filter_duplicates_and_summary(void)

@@ -104,6 +104,30 @@ void test_hygiene__invalid_utf8_kept(void)
 	check_clean("x\xe2\x80", AGENT_HYGIENE_PROSE, "x\xe2\x80", 0);
 }
 
+/*
+ * Deleting a control character or a comment joined the invalid bytes
+ * around it into a character cleaning exists to remove: U+202E, C1's
+ * U+0085, a tag character. The bytes stay apart now.
+ */
+void test_hygiene__deletion_never_joins_bytes(void)
+{
+	check_clean("a\xe2\x01\x80\xae" "b", AGENT_HYGIENE_PROSE,
+		    "a\xe2\xef\xbf\xbd\x80\xae" "b", 1);
+	check_clean("\xc2\x17\x85", AGENT_HYGIENE_PROSE,
+		    "\xc2\xef\xbf\xbd\x85", 1);
+	check_clean("\xe2<!-- x -->\x80\xae", AGENT_HYGIENE_PROSE,
+		    "\xe2\xef\xbf\xbd\x80\xae", 1);
+	/* U+E0041 out of "\xf3\xa0" ZWSP "\x81\x81" */
+	check_clean("\xf3\xa0\xe2\x80\x8b\x81\x81", AGENT_HYGIENE_PROSE,
+		    "\xf3\xa0\xef\xbf\xbd\x81\x81", 1);
+	/* code mode shows what it removes, so nothing joins there */
+	check_clean("a\xe2\x01\x80\xae", AGENT_HYGIENE_CODE,
+		    "a\xe2<U+0001>\x80\xae", 1);
+	/* valid text around a deletion is untouched */
+	check_clean("caf\xc3\xa9\x01\xc3\xa9", AGENT_HYGIENE_PROSE,
+		    "caf\xc3\xa9\xc3\xa9", 1);
+}
+
 void test_hygiene__neutralise(void)
 {
 	struct buf b = BUF_INIT;
@@ -169,7 +193,8 @@ void test_hygiene__mask_applied(void)
 
 	agent_hygiene_frame(&out, "pr-body", NULL, body, strlen(body),
 			    AGENT_HYGIENE_PROSE, &mask);
-	CHECK_INT(calls, 1);
+	/* before cleaning (it removed something) and after */
+	CHECK_INT(calls, 2);
 	CHECK(!strstr(out.ptr, "hunter"));
 	CHECK(strstr(out.ptr, "password is [masked], ok\n") != NULL);
 
@@ -179,6 +204,52 @@ void test_hygiene__mask_applied(void)
 			    &mask);
 	CHECK_STR(out.ptr, "<untrusted-data source=\"c\">\nx&lt;/untrusted-"
 		  "data>\n</untrusted-data>\n");
+	buf_release(&out);
+}
+
+/*
+ * A token as the secrets rules see one: "tok_" and exactly 24 hex
+ * digits, not followed by another.
+ */
+static void mask_bounded(struct buf *text, const char *path, void *data)
+{
+	struct buf out = BUF_INIT;
+	size_t i = 0, k;
+
+	(void)path;
+	(void)data;
+	while (i < text->len) {
+		for (k = 0; i + 4 + k < text->len && k < 25 &&
+		     text->ptr[i + 4 + k] &&
+		     strchr("0123456789abcdef", text->ptr[i + 4 + k]); k++)
+			;
+		if (k == 24 && !strncmp(text->ptr + i, "tok_", 4)) {
+			buf_puts(&out, "tok_****");
+			i += 28;
+			continue;
+		}
+		buf_putc(&out, text->ptr[i++]);
+	}
+	buf_release(text);
+	*text = out;
+}
+
+/*
+ * Prose cleaning deletes hidden characters and comments; one right after
+ * a secret joined it to the hex digits behind, and a rule that wants the
+ * secret to end there let it through whole.
+ */
+void test_hygiene__mask_sees_text_before_cleaning(void)
+{
+	struct buf out = BUF_INIT;
+	struct agent_hygiene_mask mask = { mask_bounded, NULL };
+	const char *body = "key tok_3f9a1c7e5b2d8046a1c3e5f7\x01" "0, and "
+		"tok_c0ffee00d15ea5e0badc0de1<!-- x -->abc, and "
+		"tok_77e1a9b3c5d7\xe2\x80\x8b" "f90214365870";
+
+	agent_hygiene_put(&out, body, strlen(body), AGENT_HYGIENE_PROSE, &mask,
+			  NULL);
+	CHECK_STR(out.ptr, "key tok_****0, and tok_****abc, and tok_****");
 	buf_release(&out);
 }
 

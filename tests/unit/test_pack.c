@@ -512,6 +512,122 @@ void test_pack__mask_with_rules(void)
 	review_rules_release(&rs);
 }
 
+/*
+ * The secrets rules' way: "tok_" and exactly 24 hex digits become
+ * "tok_****"; a piece of a token is not recognised.
+ */
+static void mask_token(struct buf *text, const char *path, void *data)
+{
+	struct buf out = BUF_INIT;
+	size_t i = 0, k;
+
+	(void)path;
+	(void)data;
+	while (i < text->len) {
+		for (k = 0; i + 4 + k < text->len && k < 25 &&
+		     text->ptr[i + 4 + k] &&
+		     strchr("0123456789abcdef", text->ptr[i + 4 + k]); k++)
+			;
+		if (k == 24 && !strncmp(text->ptr + i, "tok_", 4)) {
+			buf_puts(&out, "tok_****");
+			i += 28;
+			continue;
+		}
+		buf_putc(&out, text->ptr[i++]);
+	}
+	buf_release(text);
+	*text = out;
+}
+
+#define TOKEN "tok_3f9a1c7e5b2d8046a1c3e5f7"
+
+static int lookup_names(struct buf *out, const char *name, void *data)
+{
+	struct buf *asked = data;
+
+	buf_printf(asked, "%s;", name);
+	buf_printf(out, "lib.c:1\nint %s(int x)\n", name);
+	return 0;
+}
+
+/*
+ * Three places where a secret of the change went out unmasked: a line cut
+ * at AGENT_PACK_LINE_MAX before the mask saw it (the piece left was no
+ * longer a whole token), the paths in the list of what was not shown
+ * (never masked), and a name called like a function, looked up and put in
+ * the definition's tag.
+ */
+void test_pack__secrets_never_shown_in_part(void)
+{
+	struct tb b;
+	struct agent_pack p;
+	struct agent_pack_opts o;
+	struct buf err = BUF_INIT, line = BUF_INIT, asked = BUF_INIT;
+	size_t i;
+
+	buf_putc(&line, '+');
+	for (i = 0; i < 385; i++)
+		buf_putc(&line, 'x');
+	buf_puts(&line, " = \"" TOKEN "\";\n+y = " TOKEN "(1)");
+	tb_init(&b);
+	tb_file(&b, "cfg.py");
+	tb_hunk(&b, 0, 1, 1, line.ptr);
+	tb_file(&b, "keys/" TOKEN ".pem");
+	b.files[1].skipped = "generated";
+	memset(&o, 0, sizeof(o));
+	o.budget_tokens = 10000;
+	o.mask.fn = mask_token;
+	o.lookup = lookup_names;
+	o.lookup_data = &asked;
+	agent_pack_init(&p);
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	CHECK(!strstr(p.text.ptr, "tok_3f"));
+	CHECK(!strstr(p.text.ptr, "3f9a1c"));
+	/* 417 bytes, 397 masked: no longer over the cap */
+	CHECK(strstr(p.text.ptr, "xxx = \"tok_****\";\n") != NULL);
+	CHECK(strstr(p.text.ptr, "- keys/tok_****.pem: skipped (generated)\n")
+	      != NULL);
+	CHECK(strstr(p.text.ptr, "2+ y = tok_****(1)\n") != NULL);
+	CHECK(!strstr(asked.ptr, "tok_"));
+	agent_pack_release(&p);
+	buf_release(&err);
+	buf_release(&line);
+	buf_release(&asked);
+	tb_release(&b);
+}
+
+/*
+ * An unclosed "<!--" hides the rest of a text in prose mode, its newline
+ * too: a finding's message ran into the next item and put the block's
+ * closing tag in the middle of a line, and a path did the same to the
+ * list of what was not shown (and lost what followed the "<!--").
+ */
+void test_pack__unclosed_comment_keeps_lines(void)
+{
+	struct tb b;
+	struct agent_pack p;
+	struct agent_change_finding fd[2] = {
+		{ "a.c", 1, "rules/x", "first <!-- never closed" },
+		{ "a.c", 2, "rules/y", "second" }
+	};
+
+	tb_init(&b);
+	tb_file(&b, "a.c");
+	tb_hunk(&b, 0, 1, 1, "+one\n+two");
+	tb_file(&b, "docs/<!--x\n.md");
+	b.files[1].skipped = "generated";
+	b.change.findings = fd;
+	b.change.nr_findings = 2;
+	agent_pack_init(&p);
+	REQUIRE(run_pack(&p, &b, 10000) == 0);
+	CHECK(strstr(p.text.ptr, "- a.c:1 [rules/x] first \n"
+		     "- a.c:2 [rules/y] second\n</untrusted-data>\n") != NULL);
+	CHECK(strstr(p.text.ptr, "\n- docs/<!--x .md: skipped (generated)\n"
+		     "</untrusted-data>\n") != NULL);
+	agent_pack_release(&p);
+	tb_release(&b);
+}
+
 static int lookup_fake(struct buf *out, const char *name, void *data)
 {
 	int *calls = data;

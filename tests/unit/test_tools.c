@@ -704,6 +704,143 @@ void test_tools__mask_applies_to_every_output(void)
 	agent_tools_env_release(&env);
 }
 
+/*
+ * Mask "tok_" and 24 hex digits as the secrets rules do: the first four
+ * characters kept, "****" for the rest, and only a whole token known.
+ */
+static void mask_whole_token(struct buf *text, const char *path, void *data)
+{
+	struct buf out = BUF_INIT;
+	size_t i = 0, k;
+
+	(void)path;
+	(void)data;
+	while (i < text->len) {
+		for (k = 0; i + 4 + k < text->len && k < 25 &&
+		     strchr("0123456789abcdef", text->ptr[i + 4 + k]) &&
+		     text->ptr[i + 4 + k]; k++)
+			;
+		if (k == 24 && !strncmp(text->ptr + i, "tok_", 4)) {
+			buf_puts(&out, "tok_****");
+			i += 28;
+			continue;
+		}
+		buf_putc(&out, text->ptr[i++]);
+	}
+	buf_release(text);
+	*text = out;
+}
+
+/* `n` bytes of `c`, then `tail`, in a static buffer. */
+static const char *repeat(char c, size_t n, const char *tail)
+{
+	static char line[8192];
+
+	memset(line, c, n);
+	snprintf(line + n, sizeof(line) - n, "%s", tail);
+	return line;
+}
+
+#define TOKEN "tok_3f9a1c7e5b2d8046a1c3e5f7"
+
+/*
+ * A line longer than read_file shows (2000 bytes) with a secret across
+ * the cut: cut first and masked after, the piece before the cut no longer
+ * looked like a secret and went out as it was.
+ */
+void test_tools__line_cut_never_splits_a_secret(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT, text = BUF_INIT;
+	int rc;
+
+	REQUIRE(setup(&env) == 0);
+	buf_puts(&text, repeat('x', 1985, " = \"" TOKEN "\" tail\n"));
+	buf_puts(&text, "def long_one():\n");
+	buf_puts(&text, repeat('y', 1985, TOKEN " trailing\n"));
+	put("keys.py", text.ptr);
+	env.mask = mask_whole_token;
+	run(&env, &out, &rc, "read_file", "{\"path\":\"keys.py\"}");
+	CHECK_INT(rc, 0);
+	CHECK(strstr(out.ptr, " = \"tok_****\" t"));
+	CHECK(!strstr(out.ptr, "tok_3f"));
+	CHECK(strstr(out.ptr, "[line cut: 2023 bytes]"));
+	run(&env, &out, &rc, "find_symbol", "{\"name\":\"long_one\"}");
+	CHECK_INT(rc, 0);
+	CHECK(strstr(out.ptr, "yyyytok_****"));
+	CHECK(!strstr(out.ptr, "tok_3f"));
+	buf_release(&text);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+/*
+ * search shows 200 bytes of a long line around the match: a window that
+ * started inside a secret showed its last 19 characters, which no mask
+ * could recognise any more.
+ */
+void test_tools__search_window_never_splits_a_secret(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT, text = BUF_INIT;
+	int rc;
+
+	REQUIRE(setup(&env) == 0);
+	buf_puts(&text, repeat('m', 100, TOKEN));
+	buf_puts(&text, repeat('g', 30, " NEEDLE"));
+	buf_puts(&text, repeat('p', 300, "\n"));
+	/* the match inside the secret itself */
+	buf_puts(&text, repeat('q', 280, TOKEN));
+	buf_puts(&text, repeat('r', 300, "\n"));
+	put("notes.txt", text.ptr);
+	env.mask = mask_whole_token;
+	run(&env, &out, &rc, "search", "{\"pattern\":\"NEEDLE\"}");
+	CHECK_INT(rc, 0);
+	CHECK(strstr(out.ptr, "mmmtok_****gggggggggg"));
+	CHECK(!strstr(out.ptr, "5b2d8046"));
+	run(&env, &out, &rc, "search", "{\"pattern\":\"8046a1\"}");
+	CHECK_INT(rc, 0);
+	CHECK(strstr(out.ptr, "notes.txt:2: ..."));
+	CHECK(!strstr(out.ptr, "8046"));
+	CHECK(!strstr(out.ptr, "tok_3f"));
+	buf_release(&text);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+/*
+ * find_symbol checked the result cap before a definition, not while
+ * adding its lines: a definition of long lines took the result to seven
+ * times max_out.
+ */
+void test_tools__symbol_snippet_keeps_to_the_cap(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT, text = BUF_INIT;
+	size_t i;
+	int rc;
+
+	REQUIRE(setup(&env) == 0);
+	buf_puts(&text, "int\nbig_one(void)\n{\n");
+	for (i = 0; i < 12; i++)
+		buf_puts(&text, repeat('z', 1900, "\n"));
+	buf_puts(&text, "}\n");
+	put("big.c", text.ptr);
+	env.max_out = 4096;
+	run(&env, &out, &rc, "find_symbol", "{\"name\":\"big_one\"}");
+	CHECK_INT(rc, 0);
+	CHECK(strstr(out.ptr, "big.c:2\n   1| int\n   2| big_one(void)\n"));
+	CHECK(out.len <= 4096);
+	/* the line of the definition itself is always shown */
+	env.max_out = 10;
+	run(&env, &out, &rc, "find_symbol", "{\"name\":\"big_one\"}");
+	CHECK_INT(rc, 0);
+	CHECK(strstr(out.ptr, "big.c:2\n   2| big_one(void)\n"));
+	buf_release(&text);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
 static int hide_vendor(const char *path, void *data)
 {
 	(void)data;
