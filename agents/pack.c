@@ -267,6 +267,39 @@ static int agent_pack_width(unsigned n)
 }
 
 /*
+ * The hunk's lines, one per line, masked as one text into `raw`, with
+ * the offset of each line's start in *at (nr_lines + 1 entries; the
+ * caller frees it). *at stays NULL when there is no mask or the mask did
+ * not keep the line count: the caller then uses the lines as they are
+ * and masks what it renders.
+ */
+static void agent_pack_mask_raw(struct buf *raw, size_t **at,
+				const struct agent_change_hunk *h,
+				const char *path,
+				const struct agent_pack_opts *opts)
+{
+	size_t i, n = 0, *offs;
+
+	*at = NULL;
+	if (!opts->mask.fn || !h->nr_lines)
+		return;
+	for (i = 0; i < h->nr_lines; i++) {
+		buf_add(raw, h->lines[i].text, h->lines[i].len);
+		buf_putc(raw, '\n');
+	}
+	opts->mask.fn(raw, path, opts->mask.data);
+	offs = xcalloc(h->nr_lines + 1, sizeof(*offs));
+	for (i = 0; i < raw->len && n < h->nr_lines + 1; i++)
+		if (raw->ptr[i] == '\n' && ++n <= h->nr_lines)
+			offs[n] = i + 1;
+	if (n != h->nr_lines || !raw->len || raw->ptr[raw->len - 1] != '\n') {
+		free(offs);
+		return;
+	}
+	*at = offs;
+}
+
+/*
  * Render a hunk in full into it->text, with the offset just past each
  * line's newline in ends[] (nr_lines + 1 entries, ends[0] the header's).
  * Returns 1 when the offsets are exact (the mask kept the line count),
@@ -279,8 +312,8 @@ static int agent_pack_render(struct agent_pack_item *it,
 	const struct agent_change_file *f = &change->files[it->file];
 	const struct agent_change_hunk *h = &f->hunks[it->hunk];
 	struct buf *t = &it->text;
-	struct buf line = BUF_INIT;
-	size_t i, nl_before = 0, nl_after = 0;
+	struct buf line = BUF_INIT, raw = BUF_INIT;
+	size_t i, nl_before = 0, nl_after = 0, *raw_at = NULL;
 	unsigned last = h->new_start + (h->new_count ? h->new_count - 1 : 0);
 	int w = agent_pack_width(last);
 
@@ -306,6 +339,12 @@ static int agent_pack_render(struct agent_pack_item *it,
 	else
 		buf_printf(t, " (new lines %u-%u)\n", h->new_start, last);
 	ends[0] = t->len;
+	/*
+	 * The hunk's own text is masked before it is rendered: a secret
+	 * that spans lines (a private key block) is known only by its
+	 * whole shape, which the line-number prefixes would break.
+	 */
+	agent_pack_mask_raw(&raw, &raw_at, h, f->path, opts);
 	for (i = 0; i < h->nr_lines; i++) {
 		const struct agent_change_line *l = &h->lines[i];
 		size_t full;
@@ -316,7 +355,11 @@ static int agent_pack_render(struct agent_pack_item *it,
 			buf_printf(t, "%*u%c ", w, l->new_no,
 				   l->origin == '+' ? '+' : ' ');
 		buf_reset(&line);
-		buf_add(&line, l->text, l->len);
+		if (raw_at)
+			buf_add(&line, raw.ptr + raw_at[i],
+				raw_at[i + 1] - raw_at[i] - 1);
+		else
+			buf_add(&line, l->text, l->len);
 		/*
 		 * A line to be cut is masked whole first: the mask knows a
 		 * secret by its whole shape, and the piece a cut leaves of
@@ -338,6 +381,8 @@ static int agent_pack_render(struct agent_pack_item *it,
 		ends[i + 1] = t->len;
 	}
 	buf_release(&line);
+	buf_release(&raw);
+	free(raw_at);
 	if (!opts->mask.fn) {
 		agent_hygiene_neutralise(t);
 		goto recount;

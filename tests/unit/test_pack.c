@@ -697,3 +697,43 @@ void test_pack__long_line_cut(void)
 	buf_release(&s);
 	tb_release(&b);
 }
+
+/*
+ * A private key block added in a hunk reaches the model masked: the hunk
+ * is masked as its own text before the line numbers are put in front of
+ * each line, which would hide the block's shape from the key rule.
+ */
+void test_pack__private_key_block_masked(void)
+{
+	struct tb b;
+	struct agent_pack p;
+	struct agent_pack_opts o;
+	struct review_rules rs;
+	struct buf err = BUF_INIT;
+
+	review_rules_init(&rs);
+	REQUIRE(review_rules_add_builtin(&rs, NULL, &err) == 0);
+	tb_init(&b);
+	tb_file(&b, "deploy/key.pem");
+	tb_hunk(&b, 0, 1, 1,
+		"+-----BEGIN RSA PRIVATE KEY-----\n"
+		"+MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"
+		"+VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n"
+		"+LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo\n"
+		"+-----END RSA PRIVATE KEY-----");
+	memset(&o, 0, sizeof(o));
+	o.budget_tokens = 10000;
+	o.mask.fn = mask_rules;
+	o.mask.data = &rs;
+	agent_pack_init(&p);
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	CHECK(!strstr(p.text.ptr, "VTLw7onLRnrq0"));
+	CHECK(!strstr(p.text.ptr, "LxoS2tFczGkPL"));
+	CHECK(!strstr(p.text.ptr, "u1SU1LfVLPHCozMx"));
+	CHECK(strstr(p.text.ptr, "BEGIN RSA PRIVATE KEY") != NULL);
+	CHECK_INT(p.lines_seen, 5);
+	agent_pack_release(&p);
+	buf_release(&err);
+	tb_release(&b);
+	review_rules_release(&rs);
+}
