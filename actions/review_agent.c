@@ -336,7 +336,17 @@ static long actions_agent_long(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);
 
-	return json_is_integer(v) ? (long)json_integer_value(v) : 0;
+	double d;
+
+	if (json_is_integer(v))
+		return (long)json_integer_value(v);
+	/* The schema takes 12.0 as an integer; so does this. */
+	if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (d >= 0 && d <= 1e9 && d == (double)(long)d)
+			return (long)d;
+	}
+	return 0;
 }
 
 static void actions_agent_collect(struct review_result *r,
