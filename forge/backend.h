@@ -64,10 +64,12 @@ struct forge {
 	int job_token;		/* GitLab CI_JOB_TOKEN: it has no user */
 	int actions_token;	/* GitHub Actions, token from GITHUB_TOKEN:
 				   may be the Actions bot's own token */
-	int installation_token;	/* GitHub: the Actions token, or any token
-				   from GITHUB_TOKEN in Actions that is not
-				   a personal one: it reaches the base
-				   repository only, never a fork */
+	/*
+	 * GitHub: the Actions token, or any token from GITHUB_TOKEN in
+	 * Actions that is not a personal one: it reaches the base
+	 * repository only, never a fork.
+	 */
+	int installation_token;
 	int can_write;		/* the context's can_write: 1, 0, -1 */
 	char *bot_login;	/* $TEND_BOT_LOGIN at open, or NULL */
 	struct forge_self self;

@@ -209,7 +209,7 @@ static int gl_open(struct gl *g, const char *project_id, int job)
 	ctx.project_id = (char *)project_id;
 	ctx.token = (char *)(job ? GL_JOB : GL_TOKEN);
 	ctx.token_job = job;
-	ctx.can_write = job ? 0 : -1;	/* as forge_context_detect() says */
+	ctx.can_write = job ? 0 : -1;	/* as forge_context_detect() */
 	rc = forge_open(&g->f, &ctx, &err);
 	if (rc < 0)
 		printf("  forge_open: %s\n", err.ptr);
