@@ -13,6 +13,10 @@
 struct forge_ops {
 	int (*get_pr)(struct forge *f, long number, struct forge_pr *out,
 		      struct buf *err);
+	/* forge_find_pr(); NULL: TEND_ENOTFOUND. */
+	int (*find_pr)(struct forge *f, const char *head_repo,
+		       const char *head_ref, const char *head_sha,
+		       long *number_out, struct buf *err);
 	int (*list_files)(struct forge *f, const struct forge_pr *pr,
 			  struct forge_files *out, struct buf *err);
 	int (*list_notes)(struct forge *f, const struct forge_pr *pr,
@@ -60,6 +64,13 @@ struct forge {
 	int job_token;		/* GitLab CI_JOB_TOKEN: it has no user */
 	int actions_token;	/* GitHub Actions, token from GITHUB_TOKEN:
 				   may be the Actions bot's own token */
+	/*
+	 * GitHub: the Actions token, or any token from GITHUB_TOKEN in
+	 * Actions that is not a personal one: it reaches the base
+	 * repository only, never a fork.
+	 */
+	int installation_token;
+	int can_write;		/* the context's can_write: 1, 0, -1 */
 	char *bot_login;	/* $TEND_BOT_LOGIN at open, or NULL */
 	struct forge_self self;
 };
@@ -86,6 +97,13 @@ extern const struct forge_ops forge_gitlab_ops;
 int forge_request(struct forge *f, const char *method, const char *path,
 		  json_t *body, json_t **json_out, struct http_response *raw,
 		  struct buf *err);
+
+/*
+ * May the token push to `pr`'s head branch? The rule of struct
+ * forge_pr's can_push, from pr's fork, head and maintainer_can_push and
+ * the adapter's token: 1, 0 or -1. forge_get_pr() stores it.
+ */
+int forge_pr_can_push(const struct forge *f, const struct forge_pr *pr);
 
 /*
  * Learn who tend posts as, once (forge_get_self() without the login):

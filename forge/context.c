@@ -74,6 +74,9 @@ void forge_context_release(struct forge_context *ctx)
 	free(ctx->output_file);
 	free(ctx->workspace);
 	free(ctx->run_url);
+	free(ctx->trigger_event);
+	free(ctx->trigger_conclusion);
+	free(ctx->trigger_url);
 	forge_context_init(ctx);
 }
 
@@ -101,6 +104,11 @@ static void forge_context_forget_pr(struct forge_context *ctx)
 	ctx->head_sha = ctx->base_sha = NULL;
 	ctx->head_ref = ctx->base_ref = ctx->head_repo = NULL;
 	ctx->fork = -1;
+	free(ctx->trigger_event);
+	free(ctx->trigger_conclusion);
+	free(ctx->trigger_url);
+	ctx->trigger_event = ctx->trigger_conclusion = NULL;
+	ctx->trigger_url = NULL;
 }
 
 /* An environment variable, or NULL when it is unset or empty. */
@@ -294,6 +302,7 @@ struct forge_context_event {
 	long number;
 	char *head_sha, *base_sha, *head_ref, *base_ref, *head_repo;
 	int fork;
+	char *trigger_event, *trigger_conclusion, *trigger_url;
 };
 
 static void forge_context_event_release(struct forge_context_event *ev)
@@ -303,6 +312,9 @@ static void forge_context_event_release(struct forge_context_event *ev)
 	free(ev->head_ref);
 	free(ev->base_ref);
 	free(ev->head_repo);
+	free(ev->trigger_event);
+	free(ev->trigger_conclusion);
+	free(ev->trigger_url);
 }
 
 enum forge_context_want { FORGE_CONTEXT_TEXT, FORGE_CONTEXT_SHA };
@@ -534,6 +546,139 @@ static int forge_context_event_dispatch(struct forge_context_event *ev,
 	return 0;
 }
 
+/*
+ * Is `pr`, an entry of .workflow_run.pull_requests, a PR of `repository`
+ * (the payload's)? GitHub lists there every open PR with the run's head
+ * branch, also those of other repositories whose base is elsewhere. The
+ * entries name their base repository by id and API URL only.
+ */
+static int forge_context_run_pr_here(const json_t *pr,
+				     const json_t *repository)
+{
+	const json_t *brepo = json_object_get(json_object_get(pr, "base"),
+					      "repo");
+	const json_t *bid = json_object_get(brepo, "id");
+	const json_t *rid = json_object_get(repository, "id");
+	const json_t *url = json_object_get(brepo, "url");
+	const json_t *full = json_object_get(repository, "full_name");
+	size_t ulen, flen;
+
+	if (json_is_integer(bid) && json_is_integer(rid))
+		return json_integer_value(bid) == json_integer_value(rid);
+	if (!json_is_string(url) || !json_is_string(full))
+		return 1;
+	ulen = json_string_length(url);
+	flen = json_string_length(full);
+	return ulen > flen + 7 &&
+	       !strncmp(json_string_value(url) + ulen - flen - 7, "/repos/",
+			7) &&
+	       !strcasecmp(json_string_value(url) + ulen - flen,
+			   json_string_value(full));
+}
+
+/*
+ * workflow_run: the head of the run that triggered this one, and its PR
+ * when GitHub lists one of this repository (never for a fork's PR).
+ */
+static int forge_context_event_workflow_run(struct forge_context_event *ev,
+					    const json_t *root,
+					    const char *name,
+					    struct buf *err)
+{
+	json_t *run, *repository, *head_repo_obj, *prs, *pr = NULL, *base;
+	char *full = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = forge_context_json_object(&run, root, "workflow_run",
+					    ".workflow_run", 1, name, err)) ||
+	    (rc = forge_context_json_object(&repository, root, "repository",
+					    ".repository", 0, name, err)) ||
+	    (rc = forge_context_json_string(&ev->head_sha, run, "head_sha",
+					    ".workflow_run.head_sha",
+					    FORGE_CONTEXT_SHA, name, err)) ||
+	    (rc = forge_context_json_string(&ev->head_ref, run,
+					    "head_branch",
+					    ".workflow_run.head_branch",
+					    FORGE_CONTEXT_TEXT, name, err)) ||
+	    (rc = forge_context_json_string(&ev->trigger_event, run, "event",
+					    ".workflow_run.event",
+					    FORGE_CONTEXT_TEXT, name, err)) ||
+	    (rc = forge_context_json_string(&ev->trigger_conclusion, run,
+					    "conclusion",
+					    ".workflow_run.conclusion",
+					    FORGE_CONTEXT_TEXT, name, err)) ||
+	    (rc = forge_context_json_string(&ev->trigger_url, run,
+					    "html_url",
+					    ".workflow_run.html_url",
+					    FORGE_CONTEXT_TEXT, name, err)) ||
+	    (rc = forge_context_json_object(&head_repo_obj, run,
+					    "head_repository",
+					    ".workflow_run.head_repository",
+					    0, name, err)))
+		return rc;
+	if (head_repo_obj &&
+	    (rc = forge_context_json_string(&ev->head_repo, head_repo_obj,
+			"full_name",
+			".workflow_run.head_repository.full_name",
+			FORGE_CONTEXT_TEXT, name, err)))
+		return rc;
+	if (repository &&
+	    (rc = forge_context_json_string(&full, repository, "full_name",
+					    ".repository.full_name",
+					    FORGE_CONTEXT_TEXT, name, err)))
+		return rc;
+	if (json_is_null(json_object_get(run, "head_repository")))
+		ev->fork = 1;	/* a fork deleted since */
+	else if (ev->head_repo && full)
+		ev->fork = strcasecmp(ev->head_repo, full) != 0;
+	free(full);
+
+	prs = json_object_get(run, "pull_requests");
+	if (!prs || json_is_null(prs))
+		return 0;
+	if (!json_is_array(prs))
+		return error_set(err, TEND_EINVALID,
+				 "%s: .workflow_run.pull_requests is not an "
+				 "array", name);
+	for (i = 0; i < json_array_size(prs); i++) {
+		json_t *item = json_array_get(prs, i);
+
+		if (!json_is_object(item))
+			return error_set(err, TEND_EINVALID,
+					 "%s: .workflow_run.pull_requests[%zu] "
+					 "is not an object", name, i);
+		if (forge_context_run_pr_here(item, repository)) {
+			pr = item;
+			break;
+		}
+	}
+	if (!pr) {
+		if (json_array_size(prs))
+			log_debug("context: %s: the workflow run's pull "
+				  "requests are all another repository's",
+				  name);
+		return 0;
+	}
+	if ((rc = forge_context_json_number(&ev->number, pr, "number",
+			".workflow_run.pull_requests[].number", name, err)) ||
+	    (rc = forge_context_json_object(&base, pr, "base",
+			".workflow_run.pull_requests[].base", 0, name, err)))
+		return rc;
+	if (base &&
+	    ((rc = forge_context_json_string(&ev->base_sha, base, "sha",
+			".workflow_run.pull_requests[].base.sha",
+			FORGE_CONTEXT_SHA, name, err)) ||
+	     (rc = forge_context_json_string(&ev->base_ref, base, "ref",
+			".workflow_run.pull_requests[].base.ref",
+			FORGE_CONTEXT_TEXT, name, err))))
+		return rc;
+	/* Listed PRs are this repository's own branches. */
+	if (ev->fork < 0)
+		ev->fork = 0;
+	return 0;
+}
+
 static int forge_context_is_pr_event(const char *event)
 {
 	return !strcmp(event, "pull_request") ||
@@ -547,7 +692,9 @@ int forge_context_parse_github_event(struct forge_context *ctx,
 				     size_t len, const char *name,
 				     struct buf *err)
 {
-	struct forge_context_event ev = { 0, NULL, NULL, NULL, NULL, NULL, -1 };
+	struct forge_context_event ev = {
+		0, NULL, NULL, NULL, NULL, NULL, -1, NULL, NULL, NULL
+	};
 	json_error_t jerr;
 	json_t *root;
 	int rc = 0;
@@ -570,6 +717,8 @@ int forge_context_parse_github_event(struct forge_context *ctx,
 		rc = forge_context_event_issue_comment(&ev, root, name, err);
 	else if (!strcmp(event, "workflow_dispatch"))
 		rc = forge_context_event_dispatch(&ev, root, name, err);
+	else if (!strcmp(event, "workflow_run"))
+		rc = forge_context_event_workflow_run(&ev, root, name, err);
 	if (rc)
 		goto out;
 
@@ -581,6 +730,9 @@ int forge_context_parse_github_event(struct forge_context *ctx,
 	ctx->base_ref = ev.base_ref;
 	ctx->head_repo = ev.head_repo;
 	ctx->fork = ev.fork;
+	ctx->trigger_event = ev.trigger_event;
+	ctx->trigger_conclusion = ev.trigger_conclusion;
+	ctx->trigger_url = ev.trigger_url;
 	memset(&ev, 0, sizeof(ev));
 out:
 	forge_context_event_release(&ev);
@@ -931,7 +1083,8 @@ static int forge_context_detect_github(struct forge_context *ctx,
 		log_warn("GITHUB_EVENT_PATH is not set; the pull request of "
 			 "this '%s' event is unknown", ctx->event);
 	}
-	if (!ctx->number &&
+	/* workflow_run names its head without a PR: GITHUB_SHA is not it. */
+	if (!ctx->number && !ctx->head_sha &&
 	    (rc = forge_context_env_sha(&ctx->head_sha, "GITHUB_SHA", err)))
 		goto out;
 
@@ -976,6 +1129,12 @@ static int forge_context_detect_gitlab(struct forge_context *ctx,
 		ctx->api_url = forge_context_url(v);
 	else if (ctx->server_url)
 		ctx->api_url = xasprintf("%s/api/v4", ctx->server_url);
+	/* The web server, for links and pushes, from the API when unset. */
+	if (!ctx->server_url && ctx->api_url &&
+	    strlen(ctx->api_url) > 7 &&
+	    !strcmp(ctx->api_url + strlen(ctx->api_url) - 7, "/api/v4"))
+		ctx->server_url = xstrndup(ctx->api_url,
+					   strlen(ctx->api_url) - 7);
 	if ((v = forge_context_env("CI_PROJECT_ID"))) {
 		if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 20)
 			return error_set(err, TEND_EINVALID,
@@ -1181,6 +1340,10 @@ void forge_context_describe(struct buf *out, const struct forge_context *ctx,
 		forge_context_put(out, NULL, "token", ctx->token_source ?
 				  ctx->token_source : "none");
 	forge_context_put_bool(out, obj, "can_write", ctx->can_write);
+	forge_context_put(out, obj, "trigger_event", ctx->trigger_event);
+	forge_context_put(out, obj, "trigger_conclusion",
+			  ctx->trigger_conclusion);
+	forge_context_put(out, obj, "trigger_url", ctx->trigger_url);
 	if (obj) {
 		jsonutil_dump(out, obj, 2);
 		json_decref(obj);

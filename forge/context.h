@@ -14,7 +14,19 @@
  *       .base.ref, and whether .head.repo is another repository (a fork);
  *   issue_comment: .issue.number when .issue.pull_request exists (a
  *       comment on a plain issue is not a PR: number stays 0);
- *   workflow_dispatch: .inputs.pr (or .inputs.pull_request, .inputs.number).
+ *   workflow_dispatch: .inputs.pr (or .inputs.pull_request, .inputs.number);
+ *   workflow_run (a workflow started by another one's run, such as the
+ *       tests' failure): the head is .workflow_run.head_sha,
+ *       .head_branch and .head_repository.full_name (a fork when that is
+ *       not .repository); the PR is the first of
+ *       .workflow_run.pull_requests whose base is this repository
+ *       (GitHub also lists PRs of other repositories with the same head
+ *       branch), with its .number, .base.sha and .base.ref. A fork PR is
+ *       never listed: number stays 0 and the head's branch and
+ *       repository say where to look (forge_find_pr()). The run that
+ *       triggered this one is described by trigger_event,
+ *       trigger_conclusion and trigger_url. GITHUB_SHA is the default
+ *       branch's commit there, never the head.
  *
  * GitLab CI ($GITLAB_CI=true): CI_API_V4_URL, CI_SERVER_URL,
  * CI_PROJECT_ID, CI_PROJECT_PATH, CI_MERGE_REQUEST_IID,
@@ -22,6 +34,9 @@
  * CI_MERGE_REQUEST_SOURCE_PROJECT_ID and CI_MERGE_REQUEST_PROJECT_ID (a
  * fork when they differ), CI_SERVER_TLS_CA_FILE; the token is
  * GITLAB_TOKEN (api scope; can write) else CI_JOB_TOKEN (cannot post notes).
+ * Without CI_SERVER_URL, server_url is CI_API_V4_URL less its "/api/v4".
+ * A `when: on_failure` job of a merge request pipeline has the MR's own
+ * context, as every job of that pipeline.
  *
  * Outside CI (a developer's machine: `tend review --pr N`), the forge and
  * repository come from the options, else from the remote URL the caller
@@ -71,6 +86,14 @@ struct forge_context {
 	char *output_file;	/* GITHUB_OUTPUT, or NULL */
 	char *workspace;	/* GITHUB_WORKSPACE / CI_PROJECT_DIR, or NULL */
 	char *run_url;		/* link to this CI run/job, or NULL */
+	/*
+	 * GitHub workflow_run: the run whose completion started this one;
+	 * NULL for other events.
+	 */
+	char *trigger_event;	/* its event: "pull_request", "push", ... */
+	char *trigger_conclusion; /* "failure", "success", ...; NULL while
+				     it has not completed */
+	char *trigger_url;	/* its web page */
 };
 
 struct forge_context_opts {
@@ -99,7 +122,8 @@ int forge_context_detect(struct forge_context *ctx,
 
 /*
  * Parse a GitHub event payload (the JSON text at $GITHUB_EVENT_PATH) for
- * `event` into ctx's number, SHAs, refs, head_repo and fork. `name` names
+ * `event` into ctx's number, SHAs, refs, head_repo, fork and (for
+ * workflow_run) the trigger_* fields. `name` names
  * the input in messages. 0 or TEND_EINVALID; a payload of an event that
  * carries no PR leaves number 0 and is not an error.
  */
@@ -115,8 +139,8 @@ const char *forge_kind_name(enum forge_kind kind);
  * What `tend context` prints: one "key: value" per line (forge, ci,
  * api_url, server_url, repository, project_id, number, event, head_sha,
  * base_sha, head_ref, base_ref, head_repo, fork, token (its source or
- * "none"), can_write), or with `json` one JSON object with the same keys.
- * Never the token.
+ * "none"), can_write, trigger_event, trigger_conclusion, trigger_url),
+ * or with `json` one JSON object with the same keys. Never the token.
  */
 void forge_context_describe(struct buf *out, const struct forge_context *ctx,
 			    int json);

@@ -22,6 +22,8 @@ void forge_pr_init(struct forge_pr *pr)
 	pr->changed_files = -1;
 	pr->nr_review_comments = -1;
 	pr->nr_comments = -1;
+	pr->maintainer_can_push = -1;
+	pr->can_push = -1;
 }
 
 void forge_pr_release(struct forge_pr *pr)
@@ -103,6 +105,25 @@ struct forge_note *forge_notes_push(struct forge_notes *list)
 	return n;
 }
 
+/*
+ * A GitHub token of a person (classic or fine-grained personal access
+ * token, OAuth user token) by its documented prefix. Actions' own token
+ * and GitHub Apps' installation tokens are "ghs_" (older GitHub
+ * Enterprise servers: 40 hex digits), and cannot reach a fork.
+ */
+static int forge_personal_token(const char *token)
+{
+	static const char *const prefixes[] = {
+		"ghp_", "github_pat_", "gho_", "ghu_", NULL
+	};
+	size_t i;
+
+	for (i = 0; token && prefixes[i]; i++)
+		if (!strncmp(token, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
 int forge_open(struct forge **out, const struct forge_context *ctx,
 	       struct buf *err)
 {
@@ -146,6 +167,9 @@ int forge_open(struct forge **out, const struct forge_context *ctx,
 	f->actions_token = ctx->kind == FORGE_GITHUB && ctx->ci &&
 			   ctx->token_source &&
 			   !strcmp(ctx->token_source, "GITHUB_TOKEN");
+	f->installation_token = f->actions_token &&
+				!forge_personal_token(ctx->token);
+	f->can_write = ctx->can_write;
 	if (getenv("TEND_BOT_LOGIN") && *getenv("TEND_BOT_LOGIN"))
 		f->bot_login = xstrdup(getenv("TEND_BOT_LOGIN"));
 	if (ctx->token && *ctx->token) {
@@ -206,10 +230,48 @@ void forge_set_sleep(struct forge *f, void (*sleep_ms)(long ms, void *data),
 	http_client_set_sleep(f->http, sleep_ms, data);
 }
 
+int forge_pr_can_push(const struct forge *f, const struct forge_pr *pr)
+{
+	/* Nothing to push with, or nowhere to push to. */
+	if (!f->auth_header || f->job_token || f->can_write == 0 ||
+	    !pr->head_repo || !*pr->head_repo || !pr->head_ref ||
+	    !*pr->head_ref)
+		return 0;
+	if (pr->fork) {
+		if (f->installation_token)
+			return 0;
+		return pr->maintainer_can_push == 1;
+	}
+	if (f->can_write == 1)
+		return 1;
+	return f->installation_token ? -1 : 1;
+}
+
 int forge_get_pr(struct forge *f, long number, struct forge_pr *out,
 		 struct buf *err)
 {
-	return f->ops->get_pr(f, number, out, err);
+	int rc = f->ops->get_pr(f, number, out, err);
+
+	if (!rc)
+		out->can_push = forge_pr_can_push(f, out);
+	return rc;
+}
+
+int forge_find_pr(struct forge *f, const char *head_repo,
+		  const char *head_ref, const char *head_sha,
+		  long *number_out, struct buf *err)
+{
+	*number_out = 0;
+	if (!head_ref || !*head_ref)
+		return error_set(err, TEND_EINVALID,
+				 "no head branch to look for a pull request "
+				 "by");
+	if (!f->ops->find_pr)
+		return error_set(err, TEND_ENOTFOUND,
+				 "%s cannot look pull requests up by branch",
+				 forge_kind_name(f->kind));
+	return f->ops->find_pr(f, head_repo, head_ref, head_sha, number_out,
+			       err);
 }
 
 int forge_list_files(struct forge *f, const struct forge_pr *pr,

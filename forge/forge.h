@@ -61,6 +61,37 @@ struct forge_pr {
 	char *head_ref, *base_ref;
 	char *head_repo;	/* "owner/name" of the head */
 	int fork;		/* head in another repository */
+	/*
+	 * The head's owner lets the base's maintainers push to the head
+	 * branch: GitHub maintainer_can_modify, GitLab allow_collaboration
+	 * (alias allow_maintainer_to_push). 1, 0, or -1 when the forge does
+	 * not say (GitLab says only for forks; GitHub says false for a PR
+	 * from the same repository, where it does not matter).
+	 */
+	int maintainer_can_push;
+	/*
+	 * May tend push a commit to head_repo's head_ref with this token?
+	 * Set by forge_get_pr() (the parsers of github.h and gitlab.h leave
+	 * it -1: it takes the token, which they do not see):
+	 *   0 - no: do not try. No token, a GitLab CI_JOB_TOKEN, no head
+	 *       repository or branch (a deleted fork), a context that
+	 *       knows the token is read-only (can_write 0), or a fork
+	 *       whose owner does not let maintainers push; on GitHub also
+	 *       a fork PR with the Actions token (GITHUB_TOKEN in Actions,
+	 *       unless it holds a personal access token, ghp_/github_pat_/
+	 *       gho_/ghu_): an installation token never reaches a fork.
+	 *   1 - the forge says yes as far as it can tell: a same-repository
+	 *       PR with a personal or GitLab token (its role may still be
+	 *       too low), a fork that lets maintainers push (the token's
+	 *       account must have push access to the base), a context
+	 *       that knows the token writes (can_write 1).
+	 *  -1 - nobody can tell without trying: a same-repository PR with
+	 *       the Actions token, whose rights are the workflow's
+	 *       `permissions: contents: write` or the repository default.
+	 * A push refused as forbidden (HTTP 403) under 1 or -1 is then
+	 * handled as 0 would have been.
+	 */
+	int can_push;
 	int draft;
 	char *state;		/* "open", "closed", "merged", "opened" ... */
 	long changed_files;	/* as the forge counts them; -1 unknown */
@@ -216,9 +247,23 @@ void forge_get_stats(const struct forge *f, struct forge_stats *out);
 void forge_set_sleep(struct forge *f, void (*sleep_ms)(long ms, void *data),
 		     void *data);
 
-/* Read PR/MR `number`. */
+/* Read PR/MR `number`, can_push included (see struct forge_pr). */
 int forge_get_pr(struct forge *f, long number, struct forge_pr *out,
 		 struct buf *err);
+
+/*
+ * Find the open PR/MR whose head is branch `head_ref` of `head_repo`
+ * ("owner/name", or GitLab's "group/.../project"; NULL: this repository),
+ * for a run that knows the branch but not the number: a GitHub
+ * workflow_run event of a fork PR lists no pull request. When several
+ * match, the one whose head is `head_sha` (may be NULL) wins, else the
+ * newest. 0 and `*number_out`, TEND_ENOTFOUND when none is open, or the
+ * forge's error. GitLab cannot name a fork's path without one more read
+ * per MR: there a `head_repo` other than this project matches any fork.
+ */
+int forge_find_pr(struct forge *f, const char *head_repo,
+		  const char *head_ref, const char *head_sha,
+		  long *number_out, struct buf *err);
 
 /* List the changed files with their patches, every page. */
 int forge_list_files(struct forge *f, const struct forge_pr *pr,

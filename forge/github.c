@@ -22,6 +22,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/error.h"
 #include "common/jsonutil.h"
@@ -134,7 +135,7 @@ static int forge_github_read_pr(struct forge_pr *out, const json_t *json,
 				long number, const char *where,
 				struct buf *err)
 {
-	const json_t *head, *base, *user, *hrepo, *brepo;
+	const json_t *head, *base, *user, *hrepo, *brepo, *mcm;
 	char *hname, *bname;
 
 	forge_pr_release(out);
@@ -163,6 +164,9 @@ static int forge_github_read_pr(struct forge_pr *out, const json_t *json,
 	/* A deleted fork has head.repo null: still not this repository. */
 	out->fork = !hname || (bname && strcmp(hname, bname));
 	free(bname);
+	mcm = json_object_get(json, "maintainer_can_modify");
+	out->maintainer_can_push = json_is_boolean(mcm) ? json_is_true(mcm)
+							: -1;
 	out->draft = json_is_true(json_object_get(json, "draft"));
 	out->state = forge_json_strdup(json, "state");
 	out->changed_files = forge_json_long(json, "changed_files", -1);
@@ -209,6 +213,83 @@ out:
 	json_decref(json);
 	free(where);
 	free(path);
+	return rc;
+}
+
+/*
+ * forge_find_pr(): the open pull requests GitHub lists for the head
+ * "owner:branch", newest first; the head repository is checked too, as
+ * the filter names only its owner.
+ */
+struct forge_github_find_pr {
+	const char *head_repo, *head_ref, *head_sha;
+	long first;		/* the newest match */
+	long exact;		/* a match on head_sha */
+};
+
+static int forge_github_find_pr_one(const json_t *item, void *data,
+				    struct buf *err)
+{
+	struct forge_github_find_pr *fp = data;
+	const json_t *head = json_object_get(item, "head");
+	const json_t *repo = json_object_get(head, "repo");
+	const char *ref, *name, *sha;
+	long number;
+
+	if (!json_is_object(item) || !json_is_object(head))
+		return error_set(err, TEND_EINVALID,
+				 "pull requests: an entry has no head");
+	number = forge_json_long(item, "number", 0);
+	ref = json_string_value(json_object_get(head, "ref"));
+	name = json_string_value(json_object_get(repo, "full_name"));
+	sha = json_string_value(json_object_get(head, "sha"));
+	if (number <= 0 || !ref || !name || strcmp(ref, fp->head_ref) ||
+	    strcasecmp(name, fp->head_repo))
+		return 0;
+	if (!fp->first)
+		fp->first = number;
+	if (fp->head_sha && sha && !strcasecmp(sha, fp->head_sha)) {
+		fp->exact = number;
+		return 1;
+	}
+	return 0;
+}
+
+static int forge_github_find_pr(struct forge *f, const char *head_repo,
+				const char *head_ref, const char *head_sha,
+				long *number_out, struct buf *err)
+{
+	struct forge_github_find_pr fp = { NULL, head_ref, head_sha, 0, 0 };
+	struct buf path = BUF_INIT;
+	const char *slash;
+	char *owner;
+	int rc;
+
+	fp.head_repo = head_repo && *head_repo ? head_repo : f->repo;
+	slash = strchr(fp.head_repo, '/');
+	if (!slash || slash == fp.head_repo)
+		return error_set(err, TEND_EINVALID,
+				 "head repository '%.200s' is not OWNER/NAME",
+				 fp.head_repo);
+	owner = xstrndup(fp.head_repo, (size_t)(slash - fp.head_repo));
+	buf_printf(&path, "/repos/%s/pulls?state=open&head=", f->repo);
+	forge_url_escape(&path, owner);
+	buf_putc(&path, ':');
+	forge_url_escape(&path, head_ref);
+	buf_puts(&path, "&per_page=100");
+	rc = forge_github_each(f, path.ptr, forge_github_find_pr_one, &fp,
+			       err);
+	if (rc < 0)
+		goto out;
+	*number_out = fp.exact ? fp.exact : fp.first;
+	if (!*number_out)
+		rc = error_set(err, TEND_ENOTFOUND,
+			       "no open pull request in %s from branch "
+			       "'%.200s' of %s", f->repo, head_ref,
+			       fp.head_repo);
+out:
+	free(owner);
+	buf_release(&path);
 	return rc;
 }
 
@@ -847,6 +928,7 @@ out:
 
 const struct forge_ops forge_github_ops = {
 	.get_pr = forge_github_get_pr,
+	.find_pr = forge_github_find_pr,
 	.list_files = forge_github_list_files,
 	.list_notes = forge_github_list_notes,
 	.post_review = forge_github_post_review,

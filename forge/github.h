@@ -23,7 +23,9 @@
 
 /*
  * Read a pull request (GET /repos/o/r/pulls/N) into `out` (released
- * first). TEND_EINVALID when it is not an object with head.sha.
+ * first), maintainer_can_modify into maintainer_can_push; can_push stays
+ * -1 (it takes the token: forge_get_pr()). TEND_EINVALID when it is not
+ * an object with head.sha.
  */
 int forge_github_parse_pr(struct forge_pr *out, const char *text, size_t len,
 			  struct buf *err);

@@ -50,6 +50,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/error.h"
 #include "common/jsonutil.h"
@@ -274,7 +275,7 @@ static long forge_gitlab_changes_count(const json_t *mr, int *capped)
 static int forge_gitlab_read_mr(struct forge_pr *out, const json_t *json,
 				const char *where, struct buf *err)
 {
-	const json_t *refs, *author, *src, *dst, *refs_txt;
+	const json_t *refs, *author, *src, *dst, *refs_txt, *collab;
 	int capped;
 
 	forge_pr_release(out);
@@ -324,6 +325,12 @@ static int forge_gitlab_read_mr(struct forge_pr *out, const json_t *json,
 						  (size_t)(bang -
 						  json_string_value(full)));
 	}
+	/* Both names are the same setting; GitLab sends them for forks. */
+	collab = json_object_get(json, "allow_collaboration");
+	if (!json_is_boolean(collab))
+		collab = json_object_get(json, "allow_maintainer_to_push");
+	out->maintainer_can_push = json_is_boolean(collab) ?
+				   json_is_true(collab) : -1;
 	out->draft = forge_gitlab_true(json, "draft") ||
 		     forge_gitlab_true(json, "work_in_progress");
 	out->state = forge_json_strdup(json, "state");
@@ -516,6 +523,75 @@ static int forge_gitlab_each(struct forge *f, const char *path,
 			     struct buf *err)
 {
 	return forge_gitlab_each_status(f, path, each, data, NULL, err);
+}
+
+/*
+ * forge_find_pr(): the opened merge requests of a source branch, newest
+ * first. Only the project ids tell a fork from this project: a fork's
+ * path would take one more read per merge request.
+ */
+struct forge_gitlab_find_mr {
+	const char *head_ref, *head_sha;
+	int fork;		/* look for a fork's merge request */
+	long first, exact;
+};
+
+static int forge_gitlab_find_mr_one(const json_t *item, size_t index,
+				    void *data, struct buf *err)
+{
+	struct forge_gitlab_find_mr *fm = data;
+	const json_t *src = json_object_get(item, "source_project_id");
+	const json_t *dst = json_object_get(item, "target_project_id");
+	const char *ref, *sha;
+	long iid;
+	int fork;
+
+	(void)index;
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "merge requests: an entry is not an object");
+	iid = forge_json_long(item, "iid", 0);
+	ref = json_string_value(json_object_get(item, "source_branch"));
+	sha = json_string_value(json_object_get(item, "sha"));
+	fork = !json_is_integer(src) || !json_is_integer(dst) ||
+	       json_integer_value(src) != json_integer_value(dst);
+	if (iid <= 0 || !ref || strcmp(ref, fm->head_ref) || fork != fm->fork)
+		return 0;
+	if (!fm->first)
+		fm->first = iid;
+	if (fm->head_sha && sha && !strcasecmp(sha, fm->head_sha)) {
+		fm->exact = iid;
+		return 1;
+	}
+	return 0;
+}
+
+static int forge_gitlab_find_pr(struct forge *f, const char *head_repo,
+				const char *head_ref, const char *head_sha,
+				long *number_out, struct buf *err)
+{
+	struct forge_gitlab_find_mr fm = { head_ref, head_sha, 0, 0, 0 };
+	struct buf path = BUF_INIT;
+	int rc;
+
+	fm.fork = head_repo && *head_repo && strcasecmp(head_repo, f->repo);
+	buf_printf(&path, "/projects/%s/merge_requests?state=opened&"
+		   "source_branch=", f->project);
+	forge_url_escape(&path, head_ref);
+	buf_puts(&path, "&per_page=100");
+	rc = forge_gitlab_each(f, path.ptr, forge_gitlab_find_mr_one, &fm,
+			       err);
+	if (rc < 0)
+		goto out;
+	*number_out = fm.exact ? fm.exact : fm.first;
+	if (!*number_out)
+		rc = error_set(err, TEND_ENOTFOUND,
+			       "no opened merge request in '%s' from branch "
+			       "'%.200s'%s", f->repo, head_ref,
+			       fm.fork ? " of a fork" : "");
+out:
+	buf_release(&path);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1774,6 +1850,7 @@ static int forge_gitlab_resolve_thread(struct forge *f,
 
 const struct forge_ops forge_gitlab_ops = {
 	.get_pr = forge_gitlab_get_pr,
+	.find_pr = forge_gitlab_find_pr,
 	.list_files = forge_gitlab_list_files,
 	.list_notes = forge_gitlab_list_notes,
 	.post_review = forge_gitlab_post_review,

@@ -26,7 +26,9 @@ void forge_gitlab_sha1_hex(char out[41], const void *data, size_t len);
 
 /*
  * Read a merge request (GET /projects/:id/merge_requests/:iid) into `out`
- * (released first). TEND_EINVALID when it is not an object or names no
+ * (released first), allow_collaboration (or allow_maintainer_to_push)
+ * into maintainer_can_push; can_push stays -1 (it takes the token:
+ * forge_get_pr()). TEND_EINVALID when it is not an object or names no
  * head commit (diff_refs.head_sha or sha).
  */
 int forge_gitlab_parse_pr(struct forge_pr *out, const char *text, size_t len,

@@ -11,7 +11,8 @@ It is not a general GitHub: no repositories API, no GraphQL, no webhooks.
 
 Usage:
     fakegithub.py --repo DIR --owner o --name r
-                  --pr N:BASE:HEAD[:fork][:draft] [--pr ...]
+                  --pr N:BASE:HEAD[:fork[:modifiable]][:draft][:closed]
+                  [--pr ...]
                   --token TOKEN [--readonly-token T2] [--no-checks-token T3]
                   [--pat-token TOKEN:LOGIN]
                   [--prefix /api/v3] [--max-files 3000] [--patch-limit BYTES]
@@ -24,6 +25,11 @@ and writes it to --port-file (atomically). Stops after --timeout seconds,
 on any request to /__shutdown, and with --watch-parent as soon as the
 process that started it is gone.
 
+A ":fork" PR's head is the branch HEAD of "forker/NAME" (in the same git
+repository); ":modifiable" is its author's "allow edits by maintainers"
+(maintainer_can_modify true; always false on a PR that is no fork, as on
+GitHub).
+
 Pull requests are computed from the repository at every request: head =
 tip of HEAD branch, base sha = tip of BASE branch, files = `git diff -M
 merge-base(BASE, HEAD) HEAD` (GitHub's three-dot diff). A test may push to
@@ -33,6 +39,8 @@ position null) when it changed or left the diff.
 
 Endpoints (under --prefix when given; the paths are GitHub's):
     GET  /user                             (see the tokens below)
+    GET  /repos/o/r/pulls                  state=open|closed|all, head=
+                                           OWNER:BRANCH, newest first
     GET  /repos/o/r/pulls/N                (Accept: ...diff gives the diff)
     GET  /repos/o/r/pulls/N/files|commits|comments|reviews   (paginated)
     POST /repos/o/r/pulls/N/reviews        POST .../reviews/ID/events
@@ -592,17 +600,23 @@ class Pull:
         parts = spec.split(":")
         if len(parts) < 3 or not parts[0].isdigit():
             raise SystemExit("fakegithub: bad --pr '%s' (N:BASE:HEAD"
-                             "[:fork][:draft])" % spec)
+                             "[:fork[:modifiable]][:draft][:closed])" %
+                             spec)
         self.number = int(parts[0])
         self.base_ref, self.head_ref = parts[1], parts[2]
         flags = set(parts[3:])
-        unknown = flags - {"fork", "draft", "closed"}
+        unknown = flags - {"fork", "modifiable", "draft", "closed"}
         if unknown:
             raise SystemExit("fakegithub: unknown --pr flag %s" %
                              sorted(unknown))
         self.fork = "fork" in flags
         self.draft = "draft" in flags
         self.closed = "closed" in flags
+        # GitHub offers "allow edits by maintainers" on forks only.
+        self.modifiable = "modifiable" in flags
+        if self.modifiable and not self.fork:
+            raise SystemExit("fakegithub: --pr '%s': :modifiable needs "
+                             ":fork" % spec)
 
 
 class State:
@@ -811,6 +825,7 @@ class Api:
         self.s = state
         o = re.escape(state.full_name)
         r = [
+            ("GET", r"/pulls", self.pr_list, None),
             ("GET", r"/pulls/(\d+)", self.pr_get, None),
             ("GET", r"/pulls/(\d+)/files", self.pr_files, None),
             ("GET", r"/pulls/(\d+)/commits", self.pr_commits, None),
@@ -915,6 +930,36 @@ class Api:
 
     # -- pull requests
 
+    # The keys of a full pull request that the list (GitHub's
+    # pull-request-simple) leaves out.
+    FULL_ONLY = ("merged", "mergeable", "rebaseable", "mergeable_state",
+                 "comments", "review_comments", "maintainer_can_modify",
+                 "commits", "additions", "deletions", "changed_files")
+
+    def pr_list(self, h):
+        s = self.s
+        q = dict(h.query_list)
+        state = q.get("state", "open")
+        if state not in ("open", "closed", "all"):
+            raise validation_failed("Issue", "state", "invalid")
+        owner, ref = None, None
+        if "head" in q:
+            owner, _, ref = q["head"].partition(":")
+        out = []
+        for n in sorted(s.pulls, reverse=True):
+            p = s.pulls[n]
+            if state != "all" and (state == "closed") != p.closed:
+                continue
+            head_owner = "forker" if p.fork else s.owner
+            if owner is not None and (owner.lower() != head_owner.lower()
+                                      or ref != p.head_ref):
+                continue
+            head, base, mb = s.pr_state(p)
+            j = self.pr_json(h, p, head, base, mb)
+            out.append({k: v for k, v in j.items()
+                        if k not in self.FULL_ONLY})
+        return 200, paginate(h, out)
+
     def pr_get(self, h, number):
         s = self.s
         p = s.pull(int(number))
@@ -981,7 +1026,7 @@ class Api:
             "review_comments": len([
                 c for c in s.review_comments if c["_pr"] == n and
                 c["_review"] not in self.pending_ids()]),
-            "maintainer_can_modify": False,
+            "maintainer_can_modify": p.modifiable,
             "commits": len(commits),
             "additions": sum(f["additions"] for f in files),
             "deletions": sum(f["deletions"] for f in files),

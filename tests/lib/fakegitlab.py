@@ -9,7 +9,8 @@ notes, commit statuses) lives in memory.
 
 Usage:
     fakegitlab.py --repo DIR --project 7:group/proj
-                  --mr IID:BASE_BRANCH:HEAD_BRANCH[:fork] [--mr ...]
+                  --mr IID:BASE_BRANCH:HEAD_BRANCH[:fork[:collab]]
+                  [--mr ...]
                   --token PRIVATE [--job-token JOB]
                   [--port-file F] [--log requests.json] [--faults F]
                   [--too-large PATH ...] [--collapsed PATH ...]
@@ -29,6 +30,13 @@ generated_file). --too-large / --collapsed PATH give that file GitLab's
 "diff left out" shape; --max-files N caps the listed files like GitLab's
 diff limits (changes_count becomes "N+").
 
+A ":fork" merge request's source branch lives in another project (a
+different source_project_id, PROJECT_ID + 1000, which GET /projects/:id
+shows as "forker/NAME"; the branch itself is in the same git
+repository). GitLab sends allow_collaboration and its older name
+allow_maintainer_to_push for forks only: true with ":collab" (the author
+lets members who can merge push to the branch), false without.
+
 Authentication, as GitLab: PRIVATE-TOKEN: <token>, JOB-TOKEN: <job>, or
 Authorization: Bearer <either>. Anything else is 401 {"message":"401
 Unauthorized"}. The job token may read; its writes (notes, drafts,
@@ -39,6 +47,8 @@ Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
     GET  /user        the private token's user (tend-bot); the job token
                       gets 401, as GitLab answers a job token there
     GET  /projects/:id
+    GET  /projects/:id/merge_requests   state (default all), source_branch;
+                                        newest first, paginated
     GET  /projects/:id/merge_requests/:iid
     GET  /projects/:id/merge_requests/:iid/diffs              paginated
     GET  /projects/:id/merge_requests/:iid/discussions        paginated
@@ -351,13 +361,24 @@ class State:
         for spec in args.mr:
             # ":fork": the source branch lives in another project (a
             # fork), as GitLab reports it: a different source_project_id.
-            iid, base, head = spec.split(":", 2)
-            fork = head.endswith(":fork")
-            if fork:
-                head = head[:-len(":fork")]
+            # ":collab": the fork lets maintainers push (git refs hold no
+            # ':', so the flags are what follows the third field).
+            parts = spec.split(":")
+            if len(parts) < 3 or not parts[0].isdigit():
+                raise SystemExit("fakegitlab: bad --mr '%s' (IID:BASE:HEAD"
+                                 "[:fork[:collab]])" % spec)
+            iid, base, head = parts[:3]
+            flags = set(parts[3:])
+            if flags - {"fork", "collab"}:
+                raise SystemExit("fakegitlab: unknown --mr flag %s" %
+                                 sorted(flags - {"fork", "collab"}))
+            if "collab" in flags and "fork" not in flags:
+                raise SystemExit("fakegitlab: --mr '%s': :collab needs "
+                                 ":fork" % spec)
             self.mrs[int(iid)] = {"iid": int(iid), "base": base,
                                   "head": head, "overrides": {},
-                                  "fork": fork}
+                                  "fork": "fork" in flags,
+                                  "collab": "collab" in flags}
         self.discussions = {}    # iid -> [discussion]
         self.drafts = {}         # iid -> [draft]
         self.statuses = []
@@ -475,6 +496,10 @@ class State:
             out = out[:self.max_files]
         return refs, out, total
 
+    def fork_path(self):
+        """The path of the project ":fork" merge requests come from."""
+        return "forker/" + self.project_path.rsplit("/", 1)[-1]
+
     def mr_json(self, m):
         refs, files, total = self.files(m)
         subject, body = self.git.commit_message(refs["head_sha"])
@@ -512,6 +537,9 @@ class State:
                            "full": "%s!%d" % (self.project_path, iid)},
             "web_url": "%s/-/merge_requests/%d" % (self.web_url(), iid),
         }
+        if m.get("fork"):
+            j["allow_collaboration"] = bool(m.get("collab"))
+            j["allow_maintainer_to_push"] = bool(m.get("collab"))
         j.update(m["overrides"])
         return j
 
@@ -906,6 +934,17 @@ class Handler(BaseHTTPRequestHandler):
         method = self.command
         if len(segs) < 2 or segs[0] != "projects":
             raise not_found("Not Found")
+        if segs[1] == str(state.project_id + 1000) and len(segs) == 2 and \
+                method == "GET" and any(m["fork"] for m in
+                                        state.mrs.values()):
+            # The forks' project, as a public fork shows itself.
+            return 200, {"id": state.project_id + 1000,
+                         "path_with_namespace": state.fork_path(),
+                         "web_url": state.base_url() + "/" +
+                         state.fork_path(),
+                         "forked_from_project": {
+                             "id": state.project_id,
+                             "path_with_namespace": state.project_path}}, {}
         if segs[1] not in (str(state.project_id), state.project_path):
             raise not_found("Project Not Found")
         rest = segs[2:]
@@ -937,6 +976,8 @@ class Handler(BaseHTTPRequestHandler):
                         latest.append(s)
                 items = latest
             return self.paginate(items, p, query)
+        if rest == ["merge_requests"] and method == "GET":
+            return self.list_mrs(p, query)
         if rest[0] != "merge_requests" or len(rest) < 2:
             raise not_found("Not Found")
         iid = parse_int(rest[1], "merge_request_iid")
@@ -959,6 +1000,27 @@ class Handler(BaseHTTPRequestHandler):
         if what == "draft_notes":
             return self.draft_notes(m, rest[1:], p, query)
         raise not_found("Not Found")
+
+    # What GET .../merge_requests/:iid adds to a list's entries.
+    SINGLE_ONLY = ("diff_refs", "changes_count", "user_notes_count")
+
+    def list_mrs(self, p, query):
+        state = self.server.state
+        want = p.get("state", "all")
+        if want not in ("opened", "closed", "locked", "merged", "all"):
+            raise ApiError(400, {"error": "state does not have a valid "
+                                          "value"})
+        items = []
+        for iid in sorted(state.mrs, reverse=True):
+            j = state.mr_json(state.mrs[iid])
+            if want != "all" and j["state"] != want:
+                continue
+            if "source_branch" in p and \
+                    j["source_branch"] != p["source_branch"]:
+                continue
+            items.append({k: v for k, v in j.items()
+                          if k not in self.SINGLE_ONLY})
+        return self.paginate(items, p, query)
 
     def paginate(self, items, p, query):
         page = parse_int(p.get("page", "1") or "1", "page")

@@ -560,6 +560,299 @@ void test_context__overrides(void)
 	test_context_run(test_context_overrides_fn);
 }
 
+/*
+ * A workflow_run payload in the shape GitHub documents for the webhook
+ * (action "completed"; workflow_run with its head, event, conclusion and
+ * pull_requests, whose entries name their repositories by id and API URL
+ * only; the repository; the workflow; the sender), trimmed of the many
+ * *_url members tend does not read. The run is the "Tests" workflow of
+ * octo/app (repository id 1296269) on a pull_request event, and it
+ * failed. `head_repo` is the head repository's JSON; `prs` the members
+ * of pull_requests.
+ */
+static char *test_context_run_json(const char *head_repo, const char *prs)
+{
+	static char json[8192];
+
+	snprintf(json, sizeof(json),
+		"{\"action\":\"completed\","
+		"\"workflow_run\":{"
+		  "\"id\":30433642,\"name\":\"Tests\","
+		  "\"node_id\":\"WFR_kwLOBGfV1c4BtVMq\","
+		  "\"head_branch\":\"fix-parser\","
+		  "\"head_sha\":\"" SHA_H "\","
+		  "\"path\":\".github/workflows/test.yml\","
+		  "\"display_title\":\"Parse empty lines\","
+		  "\"run_number\":562,\"event\":\"pull_request\","
+		  "\"status\":\"completed\",\"conclusion\":\"failure\","
+		  "\"workflow_id\":159038,\"check_suite_id\":414944374,"
+		  "\"check_suite_node_id\":\"CS_kwDOBGfV1c8AAAAYuupd9g\","
+		  "\"url\":\"https://api.github.com/repos/octo/app/actions/"
+		    "runs/30433642\","
+		  "\"html_url\":\"https://github.com/octo/app/actions/runs/"
+		    "30433642\","
+		  "\"pull_requests\":[%s],"
+		  "\"created_at\":\"2024-05-02T10:00:00Z\","
+		  "\"updated_at\":\"2024-05-02T10:04:31Z\","
+		  "\"run_attempt\":1,\"referenced_workflows\":[],"
+		  "\"run_started_at\":\"2024-05-02T10:00:00Z\","
+		  "\"jobs_url\":\"https://api.github.com/repos/octo/app/"
+		    "actions/runs/30433642/jobs\","
+		  "\"previous_attempt_url\":null,"
+		  "\"workflow_url\":\"https://api.github.com/repos/octo/app/"
+		    "actions/workflows/159038\","
+		  "\"head_commit\":{\"id\":\"" SHA_H "\","
+		    "\"tree_id\":\"" SHA_C "\","
+		    "\"message\":\"Parse empty lines\","
+		    "\"timestamp\":\"2024-05-02T09:59:40Z\","
+		    "\"author\":{\"name\":\"Mona\","
+		    "\"email\":\"m@example.com\"},"
+		    "\"committer\":{\"name\":\"Mona\","
+		    "\"email\":\"m@example.com\"}},"
+		  "\"repository\":{\"id\":1296269,\"name\":\"app\","
+		    "\"full_name\":\"octo/app\",\"private\":false,"
+		    "\"owner\":{\"login\":\"octo\",\"id\":1,"
+		    "\"type\":\"Organization\"},\"fork\":false,"
+		    "\"url\":\"https://api.github.com/repos/octo/app\"},"
+		  "\"head_repository\":%s},"
+		"\"workflow\":{\"id\":159038,\"name\":\"Tests\","
+		  "\"path\":\".github/workflows/test.yml\","
+		  "\"state\":\"active\"},"
+		"\"repository\":{\"id\":1296269,\"name\":\"app\","
+		  "\"full_name\":\"octo/app\",\"private\":false,"
+		  "\"owner\":{\"login\":\"octo\",\"id\":1,"
+		  "\"type\":\"Organization\"},\"fork\":false,"
+		  "\"html_url\":\"https://github.com/octo/app\","
+		  "\"url\":\"https://api.github.com/repos/octo/app\","
+		  "\"default_branch\":\"main\"},"
+		"\"sender\":{\"login\":\"mona\",\"id\":2,\"type\":\"User\"}}",
+		prs, head_repo);
+	return json;
+}
+
+/* The same repository's head, and a fork's. */
+#define RUN_HEAD_SAME \
+	"{\"id\":1296269,\"name\":\"app\",\"full_name\":\"octo/app\"," \
+	"\"owner\":{\"login\":\"octo\",\"id\":1},\"fork\":false," \
+	"\"url\":\"https://api.github.com/repos/octo/app\"}"
+#define RUN_HEAD_FORK \
+	"{\"id\":7700,\"name\":\"app\",\"full_name\":\"forker/app\"," \
+	"\"owner\":{\"login\":\"forker\",\"id\":77},\"fork\":true," \
+	"\"url\":\"https://api.github.com/repos/forker/app\"}"
+/* A pull_requests entry of octo/app (id 1296269) or of another one. */
+#define RUN_PR(n, id, full) \
+	"{\"url\":\"https://api.github.com/repos/" full "/pulls/" #n "\"," \
+	"\"id\":9" #n ",\"number\":" #n "," \
+	"\"head\":{\"ref\":\"fix-parser\",\"sha\":\"" SHA_H "\"," \
+	"\"repo\":{\"id\":" #id ",\"url\":\"https://api.github.com/repos/" \
+	full "\",\"name\":\"app\"}}," \
+	"\"base\":{\"ref\":\"main\",\"sha\":\"" SHA_B "\"," \
+	"\"repo\":{\"id\":" #id ",\"url\":\"https://api.github.com/repos/" \
+	full "\",\"name\":\"app\"}}}"
+
+static void test_context_workflow_run_fn(void)
+{
+	struct forge_context ctx;
+	struct buf err = BUF_INIT;
+
+	forge_context_init(&ctx);
+	/* A PR of this repository: GitHub lists it. */
+	CHECK_INT(test_context_parse(&ctx, "workflow_run",
+		test_context_run_json(RUN_HEAD_SAME,
+				      RUN_PR(42, 1296269, "octo/app")),
+		&err), 0);
+	CHECK_INT(ctx.number, 42);
+	CHECK_STR(ctx.head_sha, SHA_H);
+	CHECK_STR(ctx.base_sha, SHA_B);
+	CHECK_STR(ctx.head_ref, "fix-parser");
+	CHECK_STR(ctx.base_ref, "main");
+	CHECK_STR(ctx.head_repo, "octo/app");
+	CHECK_INT(ctx.fork, 0);
+	CHECK_STR(ctx.trigger_event, "pull_request");
+	CHECK_STR(ctx.trigger_conclusion, "failure");
+	CHECK_STR(ctx.trigger_url,
+		  "https://github.com/octo/app/actions/runs/30433642");
+
+	/* Another repository's PR first (same head branch name, its base
+	   elsewhere): skipped for ours. */
+	CHECK_INT(test_context_parse(&ctx, "workflow_run",
+		test_context_run_json(RUN_HEAD_SAME,
+				      RUN_PR(3, 555, "other/app") ","
+				      RUN_PR(42, 1296269, "octo/app")),
+		&err), 0);
+	CHECK_INT(ctx.number, 42);
+	/* Only another repository's: no PR, but the head is known. */
+	CHECK_INT(test_context_parse(&ctx, "workflow_run",
+		test_context_run_json(RUN_HEAD_SAME,
+				      RUN_PR(3, 555, "other/app")),
+		&err), 0);
+	CHECK_INT(ctx.number, 0);
+	CHECK(ctx.base_sha == NULL);
+	CHECK_STR(ctx.head_ref, "fix-parser");
+	CHECK_STR(ctx.head_sha, SHA_H);
+
+	/* A fork's PR is never listed: the head says where to look. */
+	CHECK_INT(test_context_parse(&ctx, "workflow_run",
+		test_context_run_json(RUN_HEAD_FORK, ""), &err), 0);
+	CHECK_INT(ctx.number, 0);
+	CHECK_STR(ctx.head_sha, SHA_H);
+	CHECK_STR(ctx.head_ref, "fix-parser");
+	CHECK_STR(ctx.head_repo, "forker/app");
+	CHECK_INT(ctx.fork, 1);
+	CHECK(ctx.base_sha == NULL && ctx.base_ref == NULL);
+	CHECK_STR(ctx.trigger_conclusion, "failure");
+
+	/* A fork deleted since: head_repository is null. */
+	CHECK_INT(test_context_parse(&ctx, "workflow_run",
+		test_context_run_json("null", ""), &err), 0);
+	CHECK_INT(ctx.fork, 1);
+	CHECK(ctx.head_repo == NULL);
+
+	/* Entries without ids: matched by the base's API URL. */
+	CHECK_INT(test_context_parse(&ctx, "workflow_run",
+		"{\"workflow_run\":{\"head_sha\":\"" SHA_H "\","
+		"\"head_branch\":\"b\",\"conclusion\":null,"
+		"\"pull_requests\":[{\"number\":5,\"base\":{\"ref\":\"main\","
+		"\"repo\":{\"url\":\"https://api.github.com/repos/x/app\"}}},"
+		"{\"number\":6,\"base\":{\"ref\":\"dev\",\"repo\":{\"url\":"
+		"\"https://ghe.example/api/v3/repos/Octo/App\"}}}]},"
+		"\"repository\":{\"full_name\":\"octo/app\"}}", &err), 0);
+	CHECK_INT(ctx.number, 6);
+	CHECK_STR(ctx.base_ref, "dev");
+	CHECK(ctx.trigger_conclusion == NULL);	/* not completed */
+	CHECK_INT(ctx.fork, 0);
+
+	/* Another event forgets the trigger. */
+	CHECK_INT(test_context_parse(&ctx, "push", "{}", &err), 0);
+	CHECK(ctx.trigger_event == NULL && ctx.trigger_url == NULL);
+	CHECK(ctx.head_ref == NULL);
+	forge_context_release(&ctx);
+	buf_release(&err);
+}
+
+void test_context__workflow_run(void)
+{
+	test_context_run(test_context_workflow_run_fn);
+}
+
+static void test_context_workflow_run_bad_fn(void)
+{
+	static const struct {
+		const char *json, *msg;
+	} cases[] = {
+		{ "{}", ".workflow_run is missing" },
+		{ "{\"workflow_run\":[]}", ".workflow_run is not an object" },
+		{ "{\"workflow_run\":{\"head_sha\":\"main\"}}",
+		  ".workflow_run.head_sha is not a commit SHA" },
+		{ "{\"workflow_run\":{\"head_branch\":\"a\\u0007b\"}}",
+		  ".workflow_run.head_branch holds control characters" },
+		{ "{\"workflow_run\":{\"head_branch\":\"a\\u001b[2Jb\"}}",
+		  ".workflow_run.head_branch holds control characters" },
+		{ "{\"workflow_run\":{\"head_repository\":{\"full_name\":1}}}",
+		  ".workflow_run.head_repository.full_name is not a string" },
+		{ "{\"workflow_run\":{\"pull_requests\":{}}}",
+		  ".workflow_run.pull_requests is not an array" },
+		{ "{\"workflow_run\":{\"pull_requests\":[7]}}",
+		  ".workflow_run.pull_requests[0] is not an object" },
+		{ "{\"workflow_run\":{\"pull_requests\":[{\"number\":-1}]}}",
+		  ".workflow_run.pull_requests[].number is not a positive "
+		  "integer" },
+		{ "{\"workflow_run\":{\"pull_requests\":[{\"number\":4,"
+		  "\"base\":{\"sha\":\"x\"}}]}}",
+		  ".workflow_run.pull_requests[].base.sha is not a commit "
+		  "SHA" },
+		{ "{\"workflow_run\":{\"conclusion\":false}}",
+		  ".workflow_run.conclusion is not a string" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct forge_context ctx;
+		struct buf err = BUF_INIT, want = BUF_INIT;
+
+		forge_context_init(&ctx);
+		ctx.number = 99;	/* a failed parse leaves it alone */
+		CHECK_INT(test_context_parse(&ctx, "workflow_run",
+					     cases[i].json, &err),
+			  TEND_EINVALID);
+		buf_printf(&want, "$GITHUB_EVENT_PATH (/tmp/ev.json): %s",
+			   cases[i].msg);
+		if (strncmp(err.ptr, want.ptr, want.len))
+			CHECK_STR(err.ptr, want.ptr);
+		CHECK_INT(ctx.number, 99);
+		CHECK(ctx.head_sha == NULL && ctx.trigger_event == NULL);
+		forge_context_release(&ctx);
+		buf_release(&err);
+		buf_release(&want);
+	}
+}
+
+void test_context__workflow_run_bad_payloads(void)
+{
+	test_context_run(test_context_workflow_run_bad_fn);
+}
+
+/* In Actions: the head is the payload's, not GITHUB_SHA; describe(). */
+static void test_context_workflow_run_env_fn(void)
+{
+	struct forge_context_opts opts = { 0 };
+	struct forge_context ctx;
+	struct buf err = BUF_INIT, text = BUF_INIT, json = BUF_INIT;
+
+	forge_context_init(&ctx);
+	setenv("GITHUB_REPOSITORY", "octo/app", 1);
+	setenv("GITHUB_SHA", SHA_C, 1);	/* the default branch's commit */
+	setenv("GITHUB_TOKEN", "ghs_test_context_workflow_run", 1);
+	setenv("GITHUB_SERVER_URL", "https://github.com", 1);
+	test_context_event_file("workflow_run",
+		test_context_run_json(RUN_HEAD_FORK, ""));
+	REQUIRE(forge_context_detect(&ctx, &opts, &err) == 0);
+	CHECK_STR(ctx.event, "workflow_run");
+	CHECK_INT(ctx.number, 0);
+	CHECK_STR(ctx.head_sha, SHA_H);
+	CHECK_STR(ctx.head_repo, "forker/app");
+	CHECK_STR(ctx.head_ref, "fix-parser");
+	CHECK_INT(ctx.fork, 1);
+	/* The base repository's token: writes comments, not the fork. */
+	CHECK_INT(ctx.can_write, -1);
+	CHECK_STR(ctx.server_url, "https://github.com");
+	forge_context_describe(&text, &ctx, 0);
+	forge_context_describe(&json, &ctx, 1);
+	CHECK(strstr(text.ptr, "number: -\nevent: workflow_run\nhead_sha: "
+		     SHA_H "\n") != NULL);
+	CHECK(strstr(text.ptr, "head_ref: fix-parser\n") != NULL);
+	CHECK(strstr(text.ptr, "head_repo: forker/app\nfork: true\n") != NULL);
+	CHECK(strstr(text.ptr, "trigger_event: pull_request\n"
+		     "trigger_conclusion: failure\n"
+		     "trigger_url: https://github.com/octo/app/actions/runs/"
+		     "30433642\n") != NULL);
+	CHECK(strstr(json.ptr, "\"head_repo\": \"forker/app\"") != NULL);
+	CHECK(strstr(json.ptr, "\"head_ref\": \"fix-parser\"") != NULL);
+	CHECK(strstr(json.ptr, "\"trigger_conclusion\": \"failure\"") != NULL);
+	CHECK(strstr(json.ptr, "ghs_test") == NULL);
+
+	/* A listed PR: its number, and --pr of another PR forgets it all. */
+	test_context_event_file("workflow_run",
+		test_context_run_json(RUN_HEAD_SAME,
+				      RUN_PR(42, 1296269, "octo/app")));
+	REQUIRE(forge_context_detect(&ctx, &opts, &err) == 0);
+	CHECK_INT(ctx.number, 42);
+	CHECK_INT(ctx.fork, 0);
+	opts.number = 8;
+	REQUIRE(forge_context_detect(&ctx, &opts, &err) == 0);
+	CHECK_INT(ctx.number, 8);
+	CHECK(ctx.head_sha == NULL && ctx.trigger_url == NULL);
+	forge_context_release(&ctx);
+	buf_release(&text);
+	buf_release(&json);
+	buf_release(&err);
+}
+
+void test_context__workflow_run_actions(void)
+{
+	test_context_run(test_context_workflow_run_env_fn);
+}
+
 static void test_context_gitlab_env(void)
 {
 	setenv("GITLAB_CI", "true", 1);
@@ -682,6 +975,14 @@ static void test_context_gitlab_fn(void)
 	REQUIRE(forge_context_detect(&ctx, &opts, &err) == 0);
 	CHECK_INT(ctx.can_write, 0);
 	CHECK(ctx.api_url == NULL);
+	CHECK(ctx.server_url == NULL);
+	/* Only the API URL: the web server is the API's less "/api/v4". */
+	setenv("CI_API_V4_URL", "https://gl.example/gitlab/api/v4", 1);
+	REQUIRE(forge_context_detect(&ctx, &opts, &err) == 0);
+	CHECK_STR(ctx.server_url, "https://gl.example/gitlab");
+	setenv("CI_API_V4_URL", "https://gl.example/weird", 1);
+	REQUIRE(forge_context_detect(&ctx, &opts, &err) == 0);
+	CHECK(ctx.server_url == NULL);
 	forge_context_release(&ctx);
 	buf_release(&err);
 }
@@ -878,7 +1179,8 @@ static void test_context_describe_fn(void)
 		"forge", "ci", "api_url", "server_url", "repository",
 		"project_id", "number", "event", "head_sha", "base_sha",
 		"head_ref", "base_ref", "head_repo", "fork", "token",
-		"can_write", NULL
+		"can_write", "trigger_event", "trigger_conclusion",
+		"trigger_url", NULL
 	};
 	const char *token = "ghs_describe_secret_value";
 	struct forge_context_opts opts = { 0 };
@@ -914,7 +1216,10 @@ static void test_context_describe_fn(void)
 		  "head_repo: forker/app\n"
 		  "fork: true\n"
 		  "token: GITHUB_TOKEN\n"
-		  "can_write: false\n");
+		  "can_write: false\n"
+		  "trigger_event: -\n"
+		  "trigger_conclusion: -\n"
+		  "trigger_url: -\n");
 	/* JSON: the same keys, in the same order; unknown is null. */
 	p = json.ptr;
 	for (i = 0; keys[i]; i++) {

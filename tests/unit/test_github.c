@@ -3,14 +3,27 @@
  * forge/github.h on good and hostile answers, the rule that decides where
  * the token may go (forge_under_api(), and forge_request() refusing
  * anything else before a byte is sent), and how a note's author is
- * matched against tend's own account. The adapter against the fake
- * GitHub is driven end to end by tests/integration/t0410..t0420.
+ * matched against tend's own account, and the rule that says whether
+ * tend may push to a PR's branch (forge_pr_can_push()). The adapter
+ * against the fake GitHub is driven end to end by
+ * tests/integration/t0410..t0420; the test_github__server_* tests here
+ * drive it against tests/lib/fakegithub.py for what `tend fix` needs:
+ * can_push from a real answer, finding a PR by its head branch, two
+ * sticky comments on one PR, and committable suggestions.
  */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/http.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "forge/backend.h"
@@ -208,8 +221,123 @@ void test_github__parse_pr(void)
 		CHECK(err.len > 0);
 		CHECK(out.head_sha == NULL);
 	}
+	/* GitHub's "allow edits by maintainers", when it says. */
+	CHECK_INT(out.maintainer_can_push, -1);
+	CHECK_INT(out.can_push, -1);
 	forge_pr_release(&out);
 	buf_release(&err);
+}
+
+/* A fork's PR: `modify` is maintainer_can_modify's JSON, or NULL. */
+static int gh_parse_fork(struct forge_pr *out, const char *head_repo,
+			 const char *modify)
+{
+	struct buf err = BUF_INIT, pr = BUF_INIT;
+	int rc;
+
+	buf_printf(&pr, "{\"number\": 3, \"head\": {\"sha\": \"h\","
+		   " \"ref\": \"fix\", \"repo\": %s},"
+		   " \"base\": {\"sha\": \"b\", \"ref\": \"main\","
+		   " \"repo\": {\"full_name\": \"o/r\"}}%s%s}", head_repo,
+		   modify ? ", \"maintainer_can_modify\": " : "",
+		   modify ? modify : "");
+	rc = forge_github_parse_pr(out, pr.ptr, pr.len, &err);
+	buf_release(&pr);
+	buf_release(&err);
+	return rc;
+}
+
+/* An adapter as `tend` opens it: in Actions or not, token and its source. */
+static struct forge *gh_open_as(int ci, const char *token,
+				const char *source, int can_write)
+{
+	struct forge_context ctx;
+	struct forge *f = NULL;
+	struct buf err = BUF_INIT;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.kind = FORGE_GITHUB;
+	ctx.ci = ci;
+	ctx.api_url = (char *)"https://api.github.com";
+	ctx.repo = (char *)"o/r";
+	ctx.token = (char *)token;
+	ctx.token_source = source;
+	ctx.can_write = can_write;
+	if (forge_open(&f, &ctx, &err) < 0)
+		f = NULL;
+	buf_release(&err);
+	return f;
+}
+
+void test_github__can_push_rule(void)
+{
+	static const char same[] = "{\"full_name\": \"o/r\"}";
+	static const char fork[] = "{\"full_name\": \"forker/r\"}";
+	struct {
+		int ci;
+		const char *token, *source;
+		int can_write;
+		int same, same_allowed, fork_allowed, fork_denied;
+	} cases[] = {
+		/* The Actions token: its rights are the workflow's; never a
+		   fork's branch. */
+		{ 1, "ghs_actions0123", "GITHUB_TOKEN", -1, -1, -1, 0, 0 },
+		{ 1, "ghs_actions0123", "GITHUB_TOKEN", 1, 1, 1, 0, 0 },
+		/* An old GHES Actions token (40 hex digits) alike. */
+		{ 1, "0123456789abcdef0123456789abcdef01234567",
+		  "GITHUB_TOKEN", -1, -1, -1, 0, 0 },
+		/* A fork PR's read-only token. */
+		{ 1, "ghs_actions0123", "GITHUB_TOKEN", 0, 0, 0, 0, 0 },
+		/* A maintainer's personal token, also in GITHUB_TOKEN. */
+		{ 1, "ghp_personal0123", "GITHUB_TOKEN", -1, 1, 1, 1, 0 },
+		{ 1, "github_pat_11AB_x", "GITHUB_TOKEN", -1, 1, 1, 1, 0 },
+		{ 0, "ghp_personal0123", "GH_TOKEN", -1, 1, 1, 1, 0 },
+		/* An App's installation token by hand: the fork's consent. */
+		{ 0, "ghs_app0123", "GITHUB_TOKEN", -1, 1, 1, 1, 0 },
+		{ 1, "ghs_app0123", "GH_TOKEN", -1, 1, 1, 1, 0 },
+		/* No token: nothing. */
+		{ 0, NULL, NULL, -1, 0, 0, 0, 0 },
+	};
+	struct forge_pr pr;
+	size_t i;
+
+	forge_pr_init(&pr);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct forge *f = gh_open_as(cases[i].ci, cases[i].token,
+					     cases[i].source,
+					     cases[i].can_write);
+
+		REQUIRE(f != NULL);
+		REQUIRE(gh_parse_fork(&pr, same, "false") == 0);
+		CHECK_INT(pr.fork, 0);
+		CHECK_INT(pr.maintainer_can_push, 0);
+		if (forge_pr_can_push(f, &pr) != cases[i].same)
+			printf("  case %zu\n", i);
+		CHECK_INT(forge_pr_can_push(f, &pr), cases[i].same);
+		REQUIRE(gh_parse_fork(&pr, same, NULL) == 0);
+		CHECK_INT(forge_pr_can_push(f, &pr), cases[i].same_allowed);
+		REQUIRE(gh_parse_fork(&pr, fork, "true") == 0);
+		CHECK_INT(pr.fork, 1);
+		CHECK_INT(pr.maintainer_can_push, 1);
+		if (forge_pr_can_push(f, &pr) != cases[i].fork_allowed)
+			printf("  case %zu (fork)\n", i);
+		CHECK_INT(forge_pr_can_push(f, &pr), cases[i].fork_allowed);
+		REQUIRE(gh_parse_fork(&pr, fork, "false") == 0);
+		CHECK_INT(forge_pr_can_push(f, &pr), cases[i].fork_denied);
+		REQUIRE(gh_parse_fork(&pr, fork, NULL) == 0);
+		CHECK_INT(pr.maintainer_can_push, -1);
+		CHECK_INT(forge_pr_can_push(f, &pr), 0);
+		/* A fork deleted since, allowed or not: nowhere to push. */
+		REQUIRE(gh_parse_fork(&pr, "null", "true") == 0);
+		CHECK_INT(pr.fork, 1);
+		CHECK_INT(forge_pr_can_push(f, &pr), 0);
+		/* "maintainer_can_modify" that is no boolean: not said. */
+		REQUIRE(gh_parse_fork(&pr, fork, "\"true\"") == 0);
+		CHECK_INT(pr.maintainer_can_push, -1);
+		CHECK_INT(forge_pr_can_push(f, &pr), 0);
+		forge_free(f);
+	}
+	forge_pr_release(&pr);
 }
 
 void test_github__parse_files(void)
@@ -343,5 +471,554 @@ void test_github__parse_user_and_check_run(void)
 	CHECK_INT(forge_github_parse_check_run(&id, "[", 1, &err),
 		  TEND_EINVALID);
 	CHECK(strstr(err.ptr, "not JSON") != NULL);
+	buf_release(&err);
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * Against tests/lib/fakegithub.py on 127.0.0.1, serving a real git
+ * repository built in the test's temp directory: on main, src/a.c holds
+ * "line 1".."line 30"; branch feature changes line 5, inserts "new A"
+ * and "new B" after line 10 and changes line 25, which makes two hunks:
+ *   @@ -2,12 +2,14 @@  new 5 changed, new 11-12 added
+ *   @@ -22,7 +24,7 @@  new 27 changed
+ * Branches contrib and other are copies of feature, release of main.
+ * The pull requests:
+ *   1 main:feature                 the same repository
+ *   2 main:contrib, a fork (forker/r) that lets maintainers push
+ *   3 main:other, a fork that does not
+ *   4 release:feature              the same head as 1, newer
+ *   5, 6 main:feature              fresh PRs for the lost-answer tests
+ * One server serves every test (the fake has no reset: each test uses
+ * its own PRs); it stops when this process does (--watch-parent).
+ */
+#define GH_ACTIONS "ghs_unitActionsToken0123456789"
+#define GH_PAT "ghp_unitMaintainerPat0123456789"
+#define GH_RO "ghs_unitReadOnlyToken0123456789"
+
+struct gh_server {
+	pid_t pid;
+	char dir[512];
+	char repo[600];
+	char base[64];
+	char log_path[700];
+};
+
+static struct gh_server gh_srv;
+
+static int gh_make_repo(void)
+{
+	return test_sh(
+		"set -e; cd '%s'; git init -q repo; cd repo; "
+		"git checkout -q -b main; git config user.name t; "
+		"git config user.email t@t; git config commit.gpgsign false; "
+		"mkdir src; i=1; "
+		"while [ $i -le 30 ]; do echo \"line $i\"; i=$((i+1)); done "
+		"> src/a.c; git add -A; git commit -qm base; "
+		"git branch release; git checkout -qb feature; "
+		"awk '{ if ($0 == \"line 5\") print \"LINE 5\"; "
+		"else if ($0 == \"line 25\") print \"LINE 25\"; else print; "
+		"if ($0 == \"line 10\") { print \"new A\"; "
+		"print \"new B\" } }' src/a.c > src/a.tmp; "
+		"mv src/a.tmp src/a.c; git commit -qam 'Parse empty lines'; "
+		"git branch contrib; git branch other",
+		gh_srv.dir);
+}
+
+static int gh_start(void)
+{
+	const char *argv[48];
+	char server[1100], line[32];
+	struct pollfd pfd;
+	size_t got = 0, n = 0;
+	int fds[2];
+	char *end;
+	long port;
+
+	setenv("no_proxy", "127.0.0.1,localhost", 1);
+	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+	snprintf(gh_srv.log_path, sizeof(gh_srv.log_path), "%s/log.json",
+		 gh_srv.dir);
+	snprintf(server, sizeof(server), "%s",
+		 test_fixture("lib/fakegithub.py"));
+	argv[n++] = "python3";
+	argv[n++] = "-I";
+	argv[n++] = "-S";
+	argv[n++] = server;
+	argv[n++] = "--repo";
+	argv[n++] = gh_srv.repo;
+	argv[n++] = "--owner";
+	argv[n++] = "o";
+	argv[n++] = "--name";
+	argv[n++] = "r";
+	argv[n++] = "--pr";
+	argv[n++] = "1:main:feature";
+	argv[n++] = "--pr";
+	argv[n++] = "2:main:contrib:fork:modifiable";
+	argv[n++] = "--pr";
+	argv[n++] = "3:main:other:fork";
+	argv[n++] = "--pr";
+	argv[n++] = "4:release:feature";
+	argv[n++] = "--pr";
+	argv[n++] = "5:main:feature";
+	argv[n++] = "--pr";
+	argv[n++] = "6:main:feature";
+	argv[n++] = "--token";
+	argv[n++] = GH_ACTIONS;
+	argv[n++] = "--readonly-token";
+	argv[n++] = GH_RO;
+	argv[n++] = "--pat-token";
+	argv[n++] = GH_PAT ":maintainer";
+	argv[n++] = "--log";
+	argv[n++] = gh_srv.log_path;
+	argv[n++] = "--timeout";
+	argv[n++] = "600";
+	argv[n++] = "--watch-parent";
+	argv[n] = NULL;
+	if (pipe(fds) < 0)
+		return -1;
+	gh_srv.pid = fork();
+	if (gh_srv.pid < 0)
+		return -1;
+	if (!gh_srv.pid) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execvp("python3", (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	while (got < sizeof(line) - 1 && !memchr(line, '\n', got)) {
+		ssize_t r;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		r = read(fds[0], line + got, sizeof(line) - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fds[0]);
+	line[got] = '\0';
+	port = strtol(line, &end, 10);
+	if (port <= 0 || port > 65535 || *end != '\n') {
+		kill(gh_srv.pid, SIGKILL);
+		waitpid(gh_srv.pid, NULL, 0);
+		gh_srv.pid = 0;
+		return -1;
+	}
+	snprintf(gh_srv.base, sizeof(gh_srv.base), "http://127.0.0.1:%ld",
+		 port);
+	return 0;
+}
+
+static void gh_no_sleep(long ms, void *data)
+{
+	(void)ms;
+	(void)data;
+}
+
+/*
+ * The shared fake, started on first use, and an adapter on it as tend
+ * opens one in Actions: `token` from GITHUB_TOKEN. NULL on failure.
+ */
+static struct forge *gh_server_open(const char *token, int can_write)
+{
+	struct forge_context ctx;
+	struct forge *f = NULL;
+	struct buf err = BUF_INIT;
+
+	if (gh_srv.pid > 0 && waitpid(gh_srv.pid, NULL, WNOHANG) != 0)
+		gh_srv.pid = 0;
+	if (!gh_srv.pid) {
+		snprintf(gh_srv.dir, sizeof(gh_srv.dir), "%s", test_tmpdir());
+		snprintf(gh_srv.repo, sizeof(gh_srv.repo), "%s/repo",
+			 gh_srv.dir);
+		if (gh_make_repo() || gh_start())
+			return NULL;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.kind = FORGE_GITHUB;
+	ctx.ci = 1;
+	ctx.api_url = gh_srv.base;
+	ctx.repo = (char *)"o/r";
+	ctx.token = (char *)token;
+	ctx.token_source = "GITHUB_TOKEN";
+	ctx.can_write = can_write;
+	if (forge_open(&f, &ctx, &err) < 0) {
+		printf("  forge_open: %s\n", err.ptr);
+		f = NULL;
+	} else {
+		forge_set_sleep(f, gh_no_sleep, NULL);
+	}
+	buf_release(&err);
+	return f;
+}
+
+/* A request to the fake's test hooks; its JSON answer or NULL. */
+static json_t *gh_call(const char *method, const char *path,
+		       const char *body)
+{
+	struct http_client_opts o = { 0 };
+	struct http_client *c;
+	json_t *req = NULL, *reply = NULL;
+	json_error_t jerr;
+	char url[512];
+	long status = 0;
+
+	o.max_retries = -1;
+	c = http_client_new(&o);
+	if (body)
+		req = json_loads(body, 0, &jerr);
+	snprintf(url, sizeof(url), "%s%s", gh_srv.base, path);
+	http_send_json(c, method, url, NULL, req, &status, &reply, NULL, NULL);
+	json_decref(req);
+	http_client_free(c);
+	return reply;
+}
+
+/* The stored issue comments of PR `number` (a new reference). */
+static json_t *gh_issue_comments(long number)
+{
+	json_t *state = gh_call("GET", "/__state", NULL), *out = json_array();
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(state, "issue_comments"), i, c)
+		if (json_integer_value(json_object_get(c, "pr")) == number)
+			json_array_append(out, c);
+	json_decref(state);
+	return out;
+}
+
+/* How many of `list`'s bodies contain `marker`. */
+static size_t gh_with_marker(const json_t *list, const char *marker)
+{
+	const json_t *c;
+	size_t i, n = 0;
+
+	json_array_foreach(list, i, c) {
+		const char *b = json_string_value(json_object_get(c, "body"));
+
+		n += b && strstr(b, marker) != NULL;
+	}
+	return n;
+}
+
+void test_github__server_can_push(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1), *pat, *ro;
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+
+	REQUIRE(f != NULL);
+	forge_pr_init(&pr);
+	/* The Actions token: the same repository is the workflow's call,
+	   a fork is out of its reach even when its owner allows it. */
+	REQUIRE(forge_get_pr(f, 1, &pr, &err) == 0);
+	CHECK_INT(pr.fork, 0);
+	CHECK_INT(pr.maintainer_can_push, 0);
+	CHECK_STR(pr.head_repo, "o/r");
+	CHECK_STR(pr.head_ref, "feature");
+	CHECK_INT(pr.can_push, -1);
+	REQUIRE(forge_get_pr(f, 2, &pr, &err) == 0);
+	CHECK_INT(pr.fork, 1);
+	CHECK_STR(pr.head_repo, "forker/r");
+	CHECK_STR(pr.head_ref, "contrib");
+	CHECK_INT(pr.maintainer_can_push, 1);
+	CHECK_INT(pr.can_push, 0);
+	/* A maintainer's personal token: the fork's consent decides. */
+	pat = gh_server_open(GH_PAT, -1);
+	REQUIRE(pat != NULL);
+	REQUIRE(forge_get_pr(pat, 2, &pr, &err) == 0);
+	CHECK_INT(pr.can_push, 1);
+	REQUIRE(forge_get_pr(pat, 3, &pr, &err) == 0);
+	CHECK_INT(pr.fork, 1);
+	CHECK_INT(pr.maintainer_can_push, 0);
+	CHECK_INT(pr.can_push, 0);
+	REQUIRE(forge_get_pr(pat, 1, &pr, &err) == 0);
+	CHECK_INT(pr.can_push, 1);
+	/* A read-only token (a fork's pull_request run) pushes nowhere. */
+	ro = gh_server_open(GH_RO, 0);
+	REQUIRE(ro != NULL);
+	REQUIRE(forge_get_pr(ro, 1, &pr, &err) == 0);
+	CHECK_INT(pr.can_push, 0);
+	forge_pr_release(&pr);
+	forge_free(ro);
+	forge_free(pat);
+	forge_free(f);
+	buf_release(&err);
+}
+
+void test_github__server_find_pr(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct buf err = BUF_INIT;
+	char head[41] = "", path[700];
+	long n = -1;
+	FILE *fp;
+
+	REQUIRE(f != NULL);
+	snprintf(path, sizeof(path), "%s/head.txt", gh_srv.dir);
+	REQUIRE(test_sh("git -C '%s' rev-parse feature > '%s'", gh_srv.repo,
+			path) == 0);
+	fp = fopen(path, "r");
+	REQUIRE(fp != NULL);
+	if (!fgets(head, sizeof(head), fp))
+		head[0] = '\0';
+	fclose(fp);
+	REQUIRE(strlen(head) == 40);
+	/* A fork's branch, as a workflow_run of its PR names it. */
+	CHECK_INT(forge_find_pr(f, "forker/r", "contrib", head, &n, &err), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(forge_find_pr(f, "Forker/R", "other", NULL, &n, &err), 0);
+	CHECK_INT(n, 3);
+	/* Several PRs from one branch: the newest. */
+	CHECK_INT(forge_find_pr(f, NULL, "feature", head, &n, &err), 0);
+	CHECK_INT(n, 6);
+	CHECK_INT(forge_find_pr(f, "o/r", "feature", NULL, &n, &err), 0);
+	CHECK_INT(n, 6);
+	/* The branch of another owner, or no such branch. */
+	buf_reset(&err);
+	CHECK_INT(forge_find_pr(f, "o/r", "contrib", NULL, &n, &err),
+		  TEND_ENOTFOUND);
+	CHECK_INT(n, 0);
+	CHECK(strstr(err.ptr, "branch 'contrib' of o/r") != NULL);
+	CHECK_INT(forge_find_pr(f, "forker/r", "nope&head=o:feature", NULL,
+				&n, &err), TEND_ENOTFOUND);
+	CHECK_INT(forge_find_pr(f, "forker", "contrib", NULL, &n, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_find_pr(f, "forker/r", "", NULL, &n, &err),
+		  TEND_EINVALID);
+	forge_free(f);
+	buf_release(&err);
+}
+
+/* The own note of `notes` whose body has `marker`; NULL when none. */
+static const struct forge_note *gh_own(const struct forge_notes *notes,
+				       const char *marker, size_t *count)
+{
+	const struct forge_note *found = NULL;
+	size_t i;
+
+	*count = 0;
+	for (i = 0; i < notes->nr; i++)
+		if (notes->items[i].own &&
+		    strstr(notes->items[i].body, marker)) {
+			found = &notes->items[i];
+			(*count)++;
+		}
+	return found;
+}
+
+#define GH_REVIEW "<!-- tend:review -->"
+#define GH_FIX "<!-- tend:fix -->"
+
+/*
+ * The review summary and the fix report on one PR, each found by its own
+ * marker among tend's own comments and edited in place; a copy of the
+ * fix marker by someone else is neither found nor edited.
+ */
+void test_github__server_two_stickies(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct buf err = BUF_INIT;
+	struct forge_notes notes;
+	struct forge_pr pr;
+	const struct forge_note *rv, *fx;
+	char *url = NULL, *rv_id = NULL, *fx_id = NULL;
+	json_t *list;
+	size_t nr;
+
+	REQUIRE(f != NULL);
+	forge_pr_init(&pr);
+	forge_notes_init(&notes);
+	REQUIRE(forge_get_pr(f, 1, &pr, &err) == 0);
+	CHECK_INT(forge_put_summary(f, &pr, NULL, "Review: 2 findings\n"
+				    GH_REVIEW, GH_REVIEW, &url, &err), 0);
+	CHECK(url && strstr(url, "/pull/1#issuecomment-"));
+	free(url);
+	url = NULL;
+	CHECK_INT(forge_put_summary(f, &pr, NULL, "Fix: tests pass\n" GH_FIX,
+				    GH_FIX, &url, &err), 0);
+	CHECK(url && strstr(url, "/pull/1#issuecomment-"));
+	free(url);
+	url = NULL;
+	json_decref(gh_call("POST", "/__control/comment",
+			    "{\"pr\": 1, \"user\": \"mallory\", \"body\": "
+			    "\"quoting " GH_FIX "\"}"));
+
+	/* What the coordinator does: read, find its own by marker. */
+	REQUIRE(forge_get_pr(f, 1, &pr, &err) == 0);
+	REQUIRE(forge_list_notes(f, &pr, &notes, &err) == 0);
+	CHECK_INT(notes.nr, 3);
+	rv = gh_own(&notes, GH_REVIEW, &nr);
+	CHECK_INT(nr, 1);
+	fx = gh_own(&notes, GH_FIX, &nr);
+	CHECK_INT(nr, 1);
+	REQUIRE(rv && fx && rv != fx);
+	CHECK(strstr(fx->body, "Fix: tests pass") != NULL);
+	rv_id = xstrdup(rv->id);
+	fx_id = xstrdup(fx->id);
+
+	/* The next fix run edits its report; the review stays. */
+	CHECK_INT(forge_put_summary(f, &pr, fx_id, "Fix: run 2\n" GH_FIX,
+				    GH_FIX, &url, &err), 0);
+	CHECK(url && strstr(url, fx_id));
+	list = gh_issue_comments(1);
+	CHECK_INT(json_array_size(list), 3);
+	CHECK_INT(gh_with_marker(list, "Fix: run 2\n" GH_FIX), 1);
+	CHECK_INT(gh_with_marker(list, "Review: 2 findings\n" GH_REVIEW), 1);
+	CHECK_INT(gh_with_marker(list, "quoting " GH_FIX), 1);
+	CHECK_INT(gh_with_marker(list, "Fix: tests pass"), 0);
+	json_decref(list);
+	free(url);
+	free(rv_id);
+	free(fx_id);
+	forge_notes_release(&notes);
+	forge_pr_release(&pr);
+	forge_free(f);
+	buf_release(&err);
+}
+
+/*
+ * The first fix report on a PR that already has the review summary, and
+ * its answer is lost. Stored: the re-read finds the fix marker and does
+ * not post twice. Not stored: the review summary (another marker) and
+ * someone else's copy of the fix marker are not taken for it: it is
+ * posted once more, and once.
+ */
+void test_github__server_sticky_lost_answer(void)
+{
+	static const char *const actions[] = { "store_then_drop", "drop" };
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct buf err = BUF_INIT, faults = BUF_INIT;
+	struct forge_pr pr;
+	enum log_level level = log_get_level();
+	json_t *list;
+	char *url = NULL;
+	long n;
+
+	REQUIRE(f != NULL);
+	forge_pr_init(&pr);
+	/* The adapter's "may have reached GitHub" warnings are expected. */
+	log_set_level(LOG_ERROR);
+	for (n = 5; n <= 6; n++) {
+		REQUIRE(forge_get_pr(f, n, &pr, &err) == 0);
+		CHECK_INT(forge_put_summary(f, &pr, NULL, "Review\n" GH_REVIEW,
+					    GH_REVIEW, NULL, &err), 0);
+		buf_reset(&faults);
+		buf_printf(&faults, "{\"pr\": %ld, \"user\": \"mallory\", "
+			   "\"body\": \"" GH_FIX "\"}", n);
+		json_decref(gh_call("POST", "/__control/comment", faults.ptr));
+		buf_reset(&faults);
+		buf_printf(&faults, "[{\"method\": \"POST\", \"path\": "
+			   "\"/issues/%ld/comments$\", \"times\": 1, "
+			   "\"action\": \"%s\"}]", n, actions[n - 5]);
+		json_decref(gh_call("POST", "/__control/faults", faults.ptr));
+		CHECK_INT(forge_put_summary(f, &pr, NULL, "Fix\n" GH_FIX,
+					    GH_FIX, &url, &err), 0);
+		CHECK(url && strstr(url, "#issuecomment-"));
+		free(url);
+		url = NULL;
+		list = gh_issue_comments(n);
+		CHECK_INT(json_array_size(list), 3);
+		CHECK_INT(gh_with_marker(list, "Fix\n" GH_FIX), 1);
+		CHECK_INT(gh_with_marker(list, "Review\n" GH_REVIEW), 1);
+		json_decref(list);
+	}
+	json_decref(gh_call("POST", "/__control/faults", "[]"));
+	log_set_level(level);
+	forge_pr_release(&pr);
+	forge_free(f);
+	buf_release(&faults);
+	buf_release(&err);
+}
+
+/*
+ * Committable suggestions on a fork's PR (the fallback when tend cannot
+ * push): a ```suggestion fence over new lines start_line..line of one
+ * hunk on the RIGHT side, and over one line. GitHub takes them as review
+ * comments; one spanning two hunks it refuses (422), so the caller must
+ * keep each suggestion inside a hunk.
+ */
+void test_github__server_suggestions(void)
+{
+	static const char multi[] =
+		"The parser skipped empty lines.\n\n"
+		"```suggestion\nnew A\n\nnew B\n```\n<!-- tend:fix -->";
+	static const char one[] =
+		"```suggestion\nline 5\n```\n<!-- tend:fix -->";
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct buf err = BUF_INIT;
+	struct forge_inline c[2];
+	struct forge_pr pr;
+	json_t *state, *rc;
+	size_t i, seen = 0;
+
+	REQUIRE(f != NULL);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(f, 2, &pr, &err) == 0);
+	CHECK_INT(pr.can_push, 0);
+	memset(c, 0, sizeof(c));
+	c[0].path = "src/a.c";
+	c[0].side = FORGE_SIDE_RIGHT;
+	c[0].start_line = 11;
+	c[0].line = 12;
+	c[0].body = multi;
+	c[1].path = "src/a.c";
+	c[1].side = FORGE_SIDE_RIGHT;
+	c[1].start_line = c[1].line = 5;
+	c[1].body = one;
+	CHECK_INT(forge_post_review(f, &pr, c, 2, "Suggested fix\n"
+				    "<!-- tend:fix-suggestions -->",
+				    "<!-- tend:fix-suggestions -->", &err), 0);
+	state = gh_call("GET", "/__state", NULL);
+	json_array_foreach(json_object_get(state, "review_comments"), i, rc) {
+		const char *body =
+			json_string_value(json_object_get(rc, "body"));
+
+		if (json_integer_value(json_object_get(rc, "pr")) != 2)
+			continue;
+		seen++;
+		CHECK_STR(json_string_value(json_object_get(rc, "side")),
+			  "RIGHT");
+		CHECK_STR(json_string_value(json_object_get(rc, "path")),
+			  "src/a.c");
+		if (body && !strcmp(body, multi)) {
+			CHECK_INT(json_integer_value(json_object_get(
+				rc, "start_line")), 11);
+			CHECK_INT(json_integer_value(json_object_get(
+				rc, "line")), 12);
+			CHECK_STR(json_string_value(json_object_get(
+				rc, "start_side")), "RIGHT");
+		} else {
+			CHECK_STR(body, one);
+			CHECK_INT(json_integer_value(json_object_get(
+				rc, "line")), 5);
+			CHECK(json_is_null(json_object_get(rc,
+							   "start_line")));
+		}
+	}
+	CHECK_INT(seen, 2);
+	json_decref(state);
+
+	/* Across the two hunks: refused, nothing posted. */
+	c[0].start_line = 12;
+	c[0].line = 27;
+	buf_reset(&err);
+	CHECK_INT(forge_post_review(f, &pr, c, 1, NULL, NULL, &err),
+		  TEND_EINVALID);
+	CHECK(err.len > 0);
+	state = gh_call("GET", "/__state", NULL);
+	seen = 0;
+	json_array_foreach(json_object_get(state, "review_comments"), i, rc)
+		seen += json_integer_value(json_object_get(rc, "pr")) == 2;
+	CHECK_INT(seen, 2);
+	json_decref(state);
+	forge_pr_release(&pr);
+	forge_free(f);
 	buf_release(&err);
 }

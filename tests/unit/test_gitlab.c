@@ -32,6 +32,7 @@
 #include "common/error.h"
 #include "common/http.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "forge/backend.h"
 #include "forge/forge.h"
 #include "forge/gitlab.h"
@@ -46,7 +47,9 @@
  * begins with POST /__control/reset (nothing written, no faults, an empty
  * log) and with "feature2" back at "feature"; tests that commit use
  * merge request 2 (main:feature2). Merge request 3 (main:many) adds 250
- * files. The server stops when this process does (--watch-parent).
+ * files. Merge requests 4 and 5 come from a fork, forker/proj, with the
+ * branch feature: 4 lets maintainers push (allow_collaboration), 5 does
+ * not. The server stops when this process does (--watch-parent).
  */
 struct gl_server {
 	pid_t pid;
@@ -138,6 +141,10 @@ static int gl_start(void)
 	argv[n++] = "2:main:feature2";
 	argv[n++] = "--mr";
 	argv[n++] = "3:main:many";
+	argv[n++] = "--mr";
+	argv[n++] = "4:main:feature:fork:collab";
+	argv[n++] = "--mr";
+	argv[n++] = "5:main:feature:fork";
 	argv[n++] = "--token";
 	argv[n++] = GL_TOKEN;
 	argv[n++] = "--job-token";
@@ -202,6 +209,7 @@ static int gl_open(struct gl *g, const char *project_id, int job)
 	ctx.project_id = (char *)project_id;
 	ctx.token = (char *)(job ? GL_JOB : GL_TOKEN);
 	ctx.token_job = job;
+	ctx.can_write = job ? 0 : -1;	/* as forge_context_detect() */
 	rc = forge_open(&g->f, &ctx, &err);
 	if (rc < 0)
 		printf("  forge_open: %s\n", err.ptr);
@@ -515,6 +523,25 @@ void test_gitlab__parse_shapes(void)
 	CHECK_INT(pr.changed_files, 12);
 	CHECK_INT(pr.fork, 1);
 	CHECK(pr.head_repo == NULL);
+	CHECK_INT(pr.maintainer_can_push, -1);
+	CHECK_INT(pr.can_push, -1);
+	/* The fork's consent, by either name; one that is no boolean is
+	   not said. */
+	text = "{\"sha\":\"h\",\"allow_collaboration\":true,"
+	       "\"allow_maintainer_to_push\":true}";
+	CHECK_INT(forge_gitlab_parse_pr(&pr, text, strlen(text), &err), 0);
+	CHECK_INT(pr.maintainer_can_push, 1);
+	CHECK_INT(pr.can_push, -1);
+	text = "{\"sha\":\"h\",\"allow_maintainer_to_push\":true}";
+	CHECK_INT(forge_gitlab_parse_pr(&pr, text, strlen(text), &err), 0);
+	CHECK_INT(pr.maintainer_can_push, 1);
+	text = "{\"sha\":\"h\",\"allow_collaboration\":false,"
+	       "\"allow_maintainer_to_push\":true}";
+	CHECK_INT(forge_gitlab_parse_pr(&pr, text, strlen(text), &err), 0);
+	CHECK_INT(pr.maintainer_can_push, 0);
+	text = "{\"sha\":\"h\",\"allow_collaboration\":\"true\"}";
+	CHECK_INT(forge_gitlab_parse_pr(&pr, text, strlen(text), &err), 0);
+	CHECK_INT(pr.maintainer_can_push, -1);
 	forge_pr_release(&pr);
 
 	forge_files_init(&fl);
@@ -1630,6 +1657,291 @@ void test_gitlab__own_notes(void)
 	forge_notes_release(&nl);
 	forge_free(job);
 
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/*
+ * Whether tend may push to a merge request's branch: the project's own
+ * branch with a GitLab token, a fork's when it allows collaboration,
+ * never with the job token.
+ */
+void test_gitlab__can_push(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	CHECK_INT(pr.fork, 0);
+	CHECK_INT(pr.maintainer_can_push, -1);	/* sent for forks only */
+	CHECK_STR(pr.head_repo, "group/proj");
+	CHECK_INT(pr.can_push, 1);
+	REQUIRE(forge_get_pr(g.f, 4, &pr, &err) == 0);
+	CHECK_INT(pr.fork, 1);
+	CHECK_STR(pr.head_repo, "forker/proj");
+	CHECK_STR(pr.head_ref, "feature");
+	CHECK_INT(pr.maintainer_can_push, 1);
+	CHECK_INT(pr.can_push, 1);
+	REQUIRE(forge_get_pr(g.f, 5, &pr, &err) == 0);
+	CHECK_INT(pr.fork, 1);
+	CHECK_INT(pr.maintainer_can_push, 0);
+	CHECK_INT(pr.can_push, 0);
+	/* A fork whose path GitLab does not show: nowhere to push. */
+	json_decref(gl_call(&g, "POST", "/__control/mr", "{\"iid\":4,\"set\":"
+			    "{\"source_project_id\":8}}", NULL));
+	REQUIRE(forge_get_pr(g.f, 4, &pr, &err) == 0);
+	CHECK(pr.head_repo == NULL);
+	CHECK_INT(pr.maintainer_can_push, 1);
+	CHECK_INT(pr.can_push, 0);
+	/* The job token pushes nowhere. */
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, NULL, 1) == 0);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	CHECK_INT(pr.can_push, 0);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__find_pr(void)
+{
+	struct buf err = BUF_INIT;
+	char head[41];
+	struct gl g;
+	long n = -1;
+
+	REQUIRE(gl_setup(&g) == 0);
+	gl_git(&g, "rev-parse feature", head);
+	/* The project's own branch: not the forks' of the same name. */
+	CHECK_INT(forge_find_pr(g.f, NULL, "feature", head, &n, &err), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(forge_find_pr(g.f, "Group/Proj", "feature", NULL, &n, &err),
+		  0);
+	CHECK_INT(n, 1);
+	/* A fork's: the newest. */
+	CHECK_INT(forge_find_pr(g.f, "forker/proj", "feature", head, &n, &err),
+		  0);
+	CHECK_INT(n, 5);
+	CHECK_INT(forge_find_pr(g.f, NULL, "feature2", NULL, &n, &err), 0);
+	CHECK_INT(n, 2);
+	CHECK(gl_count(&g, "GET", "/merge_requests?state=opened&"
+		       "source_branch=feature2&per_page=100") == 1);
+	buf_reset(&err);
+	CHECK_INT(forge_find_pr(g.f, NULL, "no/such", NULL, &n, &err),
+		  TEND_ENOTFOUND);
+	CHECK_INT(n, 0);
+	CHECK(strstr(err.ptr, "branch 'no/such'") != NULL);
+	CHECK(gl_count(&g, "GET", "source_branch=no%2Fsuch&") == 1);
+	/* A merged one is not looked at. */
+	json_decref(gl_call(&g, "POST", "/__control/mr", "{\"iid\":1,\"set\":"
+			    "{\"state\":\"merged\"}}", NULL));
+	CHECK_INT(forge_find_pr(g.f, NULL, "feature", NULL, &n, &err),
+		  TEND_ENOTFOUND);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+#define GL_REVIEW "<!-- tend:review -->"
+#define GL_FIX "<!-- tend:fix -->"
+
+/* How many notes of merge request `iid` hold `text`. */
+static size_t gl_notes_with(json_t *state, const char *iid, const char *text)
+{
+	json_t *ds = json_object_get(json_object_get(state, "discussions"),
+				     iid), *d, *n;
+	size_t i, j, count = 0;
+
+	json_array_foreach(ds, i, d)
+		json_array_foreach(json_object_get(d, "notes"), j, n) {
+			const char *b = json_string_value(
+				json_object_get(n, "body"));
+
+			count += b && strstr(b, text) != NULL;
+		}
+	return count;
+}
+
+/*
+ * The review summary and the fix report on one merge request: each found
+ * by its own marker among tend's notes and edited in place; someone
+ * else's copy of the fix marker is not tend's. Then the first fix report
+ * on another merge request with a lost answer: stored, it is found and
+ * not posted twice; not stored, neither the review's note nor the copy
+ * is taken for it, and it is posted once.
+ */
+void test_gitlab__two_stickies(void)
+{
+	static const char *const actions[] = { "store_then_drop", "drop" };
+	struct buf err = BUF_INIT;
+	struct forge_notes notes;
+	struct forge_pr pr;
+	const struct forge_note *rv = NULL, *fx = NULL;
+	char *url = NULL, *fx_id = NULL;
+	size_t i, nrv = 0, nfx = 0;
+	struct gl g;
+	json_t *state;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	forge_notes_init(&notes);
+	REQUIRE(forge_get_pr(g.f, 1, &pr, &err) == 0);
+	CHECK_INT(forge_put_summary(g.f, &pr, NULL, "Review\n" GL_REVIEW,
+				    GL_REVIEW, NULL, &err), 0);
+	CHECK_INT(forge_put_summary(g.f, &pr, NULL, "Fix: green\n" GL_FIX,
+				    GL_FIX, &url, &err), 0);
+	CHECK(url && strstr(url, "/-/merge_requests/1#note_"));
+	json_decref(gl_call(&g, "POST", "/__control/note", "{\"iid\":1,"
+			    "\"body\":\"quoting " GL_FIX "\","
+			    "\"author\":\"mallory\"}", NULL));
+	REQUIRE(forge_list_notes(g.f, &pr, &notes, &err) == 0);
+	CHECK_INT(notes.nr, 3);
+	for (i = 0; i < notes.nr; i++) {
+		if (!notes.items[i].own)
+			continue;
+		if (strstr(notes.items[i].body, GL_REVIEW)) {
+			rv = &notes.items[i];
+			nrv++;
+		}
+		if (strstr(notes.items[i].body, GL_FIX)) {
+			fx = &notes.items[i];
+			nfx++;
+		}
+	}
+	CHECK_INT(nrv, 1);
+	CHECK_INT(nfx, 1);
+	REQUIRE(rv && fx && rv != fx);
+	CHECK(strstr(url, fx->id) != NULL);
+	fx_id = xstrdup(fx->id);
+	CHECK_INT(forge_put_summary(g.f, &pr, fx_id, "Fix: run 2\n" GL_FIX,
+				    GL_FIX, NULL, &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(gl_notes_with(state, "1", "Fix: run 2\n" GL_FIX), 1);
+	CHECK_INT(gl_notes_with(state, "1", "Fix: green"), 0);
+	CHECK_INT(gl_notes_with(state, "1", "Review\n" GL_REVIEW), 1);
+	CHECK_INT(gl_notes_with(state, "1", "quoting " GL_FIX), 1);
+	json_decref(state);
+	free(url);
+	url = NULL;
+
+	for (i = 0; i < 2; i++) {
+		char faults[256], iid[8];
+
+		snprintf(iid, sizeof(iid), "%zu", i + 4);
+		REQUIRE(forge_get_pr(g.f, (long)i + 4, &pr, &err) == 0);
+		CHECK_INT(forge_put_summary(g.f, &pr, NULL, "Review\n"
+					    GL_REVIEW, GL_REVIEW, NULL, &err),
+			  0);
+		snprintf(faults, sizeof(faults), "{\"iid\":%zu,\"body\":\""
+			 GL_FIX "\",\"author\":\"mallory\"}", i + 4);
+		json_decref(gl_call(&g, "POST", "/__control/note", faults,
+				    NULL));
+		snprintf(faults, sizeof(faults), "[{\"method\":\"POST\","
+			 "\"path\":\"/merge_requests/%zu/notes$\","
+			 "\"action\":\"%s\"}]", i + 4, actions[i]);
+		gl_faults(&g, faults);
+		CHECK_INT(forge_put_summary(g.f, &pr, NULL, "Fix\n" GL_FIX,
+					    GL_FIX, &url, &err), 0);
+		CHECK(url && strstr(url, "#note_"));
+		free(url);
+		url = NULL;
+		state = gl_state(&g);
+		CHECK_INT(gl_notes_with(state, iid, "Fix\n" GL_FIX), 1);
+		CHECK_INT(gl_notes_with(state, iid, GL_FIX), 2);
+		CHECK_INT(gl_notes_with(state, iid, GL_REVIEW), 1);
+		json_decref(state);
+	}
+	free(fx_id);
+	forge_notes_release(&notes);
+	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/*
+ * Committable suggestions on a fork's merge request (the fallback when
+ * tend cannot push), through the draft notes: GitLab's fence is
+ * ```suggestion:-N+M, lines above and below the note's line, and the
+ * note sits on the range's last line (a line_range over new lines
+ * start_line..line). The bodies arrive as they were built.
+ */
+void test_gitlab__suggestions(void)
+{
+	static const char multi[] =
+		"The parser skipped empty lines.\n\n"
+		"```suggestion:-1+0\nnew A\n\nnew B\n```\n" GL_FIX;
+	static const char one[] = "```suggestion:-0+0\nline 5\n```\n" GL_FIX;
+	struct forge_inline c[2];
+	struct buf err = BUF_INIT;
+	struct forge_pr pr;
+	char sha[41], want[64];
+	struct gl g;
+	json_t *state, *d, *n, *pos, *lr;
+	size_t i;
+	int seen = 0;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_pr_init(&pr);
+	REQUIRE(forge_get_pr(g.f, 5, &pr, &err) == 0);
+	CHECK_INT(pr.can_push, 0);
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 11, 12, 0, 0, multi);
+	c[1] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 5, 5, 0, 5, one);
+	CHECK_INT(forge_post_review(g.f, &pr, c, 2, NULL, NULL, &err), 0);
+	if (err.len)
+		printf("  %s\n", err.ptr);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(json_object_get(state,
+				  "drafts"), "5")), 0);
+	forge_gitlab_sha1_hex(sha, "src/a.c", 7);
+	json_array_foreach(json_object_get(json_object_get(state,
+			   "discussions"), "5"), i, d) {
+		const char *body;
+
+		n = json_array_get(json_object_get(d, "notes"), 0);
+		body = json_string_value(json_object_get(n, "body"));
+		pos = json_object_get(n, "position");
+		if (body && !strcmp(body, multi)) {
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"new_line")), 12);
+			CHECK(json_is_null(json_object_get(pos, "old_line")));
+			lr = json_object_get(pos, "line_range");
+			snprintf(want, sizeof(want), "%s_11_11", sha);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "start"), "line_code")),
+				  want);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "start"), "type")), "new");
+			snprintf(want, sizeof(want), "%s_11_12", sha);
+			CHECK_STR(json_string_value(json_object_get(
+				json_object_get(lr, "end"), "line_code")),
+				  want);
+			seen |= 1;
+		} else if (body && !strcmp(body, one)) {
+			CHECK_INT(json_integer_value(json_object_get(pos,
+					"new_line")), 5);
+			CHECK(json_object_get(pos, "line_range") == NULL ||
+			      json_is_null(json_object_get(pos,
+							   "line_range")));
+			seen |= 2;
+		}
+	}
+	CHECK_INT(seen, 3);
+	json_decref(state);
+
+	/* Across the two hunks: refused before anything is written. */
+	c[0] = gl_comment("src/a.c", FORGE_SIDE_RIGHT, 12, 27, 0, 0, multi);
+	buf_reset(&err);
+	CHECK(forge_post_review(g.f, &pr, c, 1, NULL, NULL, &err) < 0);
+	CHECK(err.len > 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(json_object_get(state,
+				  "discussions"), "5")), 2);
+	CHECK_INT(json_array_size(json_object_get(json_object_get(state,
+				  "drafts"), "5")), 0);
+	json_decref(state);
 	forge_pr_release(&pr);
 	buf_release(&err);
 	gl_stop(&g);
