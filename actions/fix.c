@@ -1267,8 +1267,20 @@ static int actions_fix_open(struct actions_fix_job *job, struct buf *err)
 
 	actions_trust_init(&job->trust, opts->root);
 	if (ctx) {
-		if ((rc = forge_open(&job->forge, ctx, err)) < 0 ||
-		    (rc = forge_get_pr(job->forge, ctx->number, &job->pr,
+		long number = ctx->number;
+
+		if ((rc = forge_open(&job->forge, ctx, err)) < 0)
+			return rc;
+		/*
+		 * A workflow_run from a fork lists no pull request: find the
+		 * open one whose head is the run's branch.
+		 */
+		if (number <= 0 &&
+		    (rc = forge_find_pr(job->forge, ctx->head_repo,
+					ctx->head_ref, ctx->head_sha, &number,
+					err)) < 0)
+			return rc;
+		if ((rc = forge_get_pr(job->forge, number, &job->pr,
 				       err)) < 0)
 			return rc;
 		job->have_pr = 1;
@@ -1467,19 +1479,24 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 		oc->why = xasprintf("committed %.12s on the current branch",
 				    oc->commit);
 	} else if (job.pr.can_push != 0) {
+		/* 1, or -1: not known until the forge says; 403 is a no. */
 		rc = actions_fix_push(&job, &final, err);
 		if (rc == FORGE_GIT_EMOVED) {
 			oc->status = ACTIONS_FIX_MOVED;
 			oc->why = buf_detach(err, NULL);
 			buf_init(err, 0);
 			log_warn("%s", oc->why);
-		} else if (rc == TEND_EAUTH && job.pr.fork) {
-			log_warn("cannot push to the fork's branch (%s): "
-				 "offering the fix as suggestions", err->ptr);
+		} else if (rc == TEND_EAUTH) {
+			log_warn("the token cannot push to the branch (%s): "
+				 "offering the fix as suggestions (give the "
+				 "job contents: write to push)", err->ptr);
 			buf_reset(err);
 			if ((rc = actions_fix_offer(&job, &fix, run_id, err)) < 0)
 				goto out;
 			oc->status = ACTIONS_FIX_SUGGESTED;
+			oc->why = xstrdup("the token cannot push to this "
+					  "branch: the fix is offered as "
+					  "suggestions and a patch");
 		} else if (rc < 0) {
 			goto out;
 		} else {

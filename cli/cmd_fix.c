@@ -280,7 +280,15 @@ int cmd_fix(int argc, char **argv)
 			cli_error("%s", err.ptr);
 			goto out;
 		}
-		if (ctx.number > 0) {
+		if (ctx.trigger_conclusion &&
+		    strcmp(ctx.trigger_conclusion, "failure")) {
+			log_info("the run that triggered this one ended '%s': "
+				 "nothing to fix", ctx.trigger_conclusion);
+			exit_code = CLI_EXIT_OK;
+			goto out;
+		}
+		if (ctx.number > 0 || (ctx.event && ctx.head_ref &&
+				       !strcmp(ctx.event, "workflow_run"))) {
 			have_ctx = 1;
 		} else if (pr || mr) {
 			cli_error("no pull/merge request %ld", pr ? pr : mr);
