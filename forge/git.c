@@ -1236,7 +1236,8 @@ static unsigned forge_git_push_seq;
 struct forge_git_push_state {
 	const struct forge_git_push_opts *o;
 	int asked;		/* credential requests on this connection */
-	int withheld;		/* a request for another origin or kind */
+	int withheld;		/* a request for another origin */
+	int unusable;		/* a request for another kind (not Basic) */
 	int replayed;		/* asked again: the token was refused */
 	int stale;		/* the update's old value was not the lease */
 	int reported;		/* the server reported on our ref */
@@ -1257,10 +1258,14 @@ static int forge_git_push_credential(git_credential **out, const char *url,
 	struct forge_git_push_state *s = payload;
 
 	(void)username_from_url;
-	if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) ||
-	    !forge_git_same_origin(url, s->o->allowed_origin)) {
+	if (!forge_git_same_origin(url, s->o->allowed_origin)) {
 		s->withheld = 1;
 		git_error_set_str(GIT_ERROR_CALLBACK, "credentials withheld");
+		return GIT_EUSER;
+	}
+	if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)) {
+		s->unusable = 1;
+		git_error_set_str(GIT_ERROR_CALLBACK, "credentials unusable");
 		return GIT_EUSER;
 	}
 	if (s->asked++) {
@@ -1328,6 +1333,10 @@ static int forge_git_push_error(struct forge_git_push_state *s, int rc,
 		code = error_set(err, TEND_EAUTH, "the token was withheld from "
 				 "'%s': it is given only to the forge's origin "
 				 "'%s'", url, origin.ptr);
+	else if (s->unusable)
+		code = error_set(err, TEND_EAUTH, "'%s' asks for a kind of "
+				 "credential other than a username and a "
+				 "token", url);
 	else if (s->replayed || rc == GIT_EAUTH || strstr(msg.ptr, " 401"))
 		code = error_set(err, TEND_EAUTH, "'%s' refused the token "
 				 "(HTTP 401): is it valid, and for this forge?",
