@@ -351,24 +351,43 @@ void forge_git_paths_free(char **paths)
 }
 
 /*
+ * 1 when `path` has a ".git" component in any case (on a case-insensitive
+ * checkout ".GIT" is .git; git refuses them all).
+ */
+static int forge_git_in_dotgit(const char *path)
+{
+	const char *p = path;
+
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 4 && !strncasecmp(p, ".git", 4))
+			return 1;
+		if (!slash)
+			return 0;
+		p = slash + 1;
+	}
+}
+
+/*
  * 1 for a path tend may write or commit: relative, '/'-separated, no
- * empty, "." or ".." component, no ".git" component in any case (git
- * refuses those too, and on a case-insensitive checkout ".GIT" is .git),
- * no backslash (a separator on the other side of a Windows checkout).
+ * empty, "." or ".." component, no ".git" component, no backslash (a
+ * separator on the other side of a Windows checkout).
  */
 static int forge_git_path_ok(const char *path)
 {
 	const char *p = path, *slash;
 	size_t n;
 
-	if (!path || !*path || *path == '/' || strchr(path, '\\'))
+	if (!path || !*path || *path == '/' || strchr(path, '\\') ||
+	    forge_git_in_dotgit(path))
 		return 0;
 	for (;;) {
 		slash = strchr(p, '/');
 		n = slash ? (size_t)(slash - p) : strlen(p);
 		if (n == 0 || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.') ||
-		    (n == 4 && !strncasecmp(p, ".git", 4)))
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
 			return 0;
 		if (!slash)
 			return 1;
@@ -446,22 +465,8 @@ static int forge_git_path_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* 1 when `path` has a ".git" component, in any case. */
-static int forge_git_in_dotgit(const char *path)
-{
-	const char *p = path;
-
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-
-		if (n == 4 && !strncasecmp(p, ".git", 4))
-			return 1;
-		if (!slash)
-			return 0;
-		p = slash + 1;
-	}
-}
+#define FORGE_GIT_WORKTREE_FLAGS (GIT_DIFF_INCLUDE_UNTRACKED | \
+	GIT_DIFF_RECURSE_UNTRACKED_DIRS | GIT_DIFF_INCLUDE_TYPECHANGE)
 
 /*
  * The diff of `tree` against the work tree. When the index holds exactly
@@ -481,14 +486,10 @@ static int forge_git_worktree_diff(git_diff **out, git_repository *repo,
 	if (git_repository_index(&index, repo) == 0 &&
 	    git_diff_tree_to_index(&staged, repo, tree, index, &o) == 0 &&
 	    git_diff_num_deltas(staged) == 0) {
-		o.flags = GIT_DIFF_INCLUDE_UNTRACKED |
-			  GIT_DIFF_RECURSE_UNTRACKED_DIRS |
-			  GIT_DIFF_INCLUDE_TYPECHANGE;
+		o.flags = FORGE_GIT_WORKTREE_FLAGS;
 		rc = git_diff_index_to_workdir(out, repo, index, &o);
 	} else {
-		o.flags = GIT_DIFF_INCLUDE_UNTRACKED |
-			  GIT_DIFF_RECURSE_UNTRACKED_DIRS |
-			  GIT_DIFF_INCLUDE_TYPECHANGE;
+		o.flags = FORGE_GIT_WORKTREE_FLAGS;
 		rc = git_diff_tree_to_workdir(out, repo, tree, &o);
 	}
 	git_diff_free(staged);
@@ -706,6 +707,33 @@ out:
 	return rc;
 }
 
+/* 1 when `path` or one of its leading directories is a submodule. */
+static int forge_git_tree_submodule(git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	struct buf prefix = BUF_INIT;
+	const char *slash = path;
+	int found = 0;
+
+	while (!found && slash) {
+		slash = strchr(slash + (slash != path), '/');
+		buf_reset(&prefix);
+		if (slash)
+			buf_add(&prefix, path, (size_t)(slash - path));
+		else
+			buf_puts(&prefix, path);
+		if (git_tree_entry_bypath(&e, tree, prefix.ptr) < 0) {
+			git_error_clear();
+			break;
+		}
+		found = git_tree_entry_type(e) == GIT_OBJECT_COMMIT;
+		git_tree_entry_free(e);
+		e = NULL;
+	}
+	buf_release(&prefix);
+	return found;
+}
+
 int forge_git_restore_path(git_repository *repo, const git_oid *base,
 			   const char *path, struct buf *err)
 {
@@ -730,13 +758,13 @@ int forge_git_restore_path(git_repository *repo, const git_oid *base,
 		rc = lead;
 		goto out;
 	}
-	if (git_tree_entry_bypath(&entry, tree, path) < 0)
-		git_error_clear();
-	if (entry && git_tree_entry_type(entry) == GIT_OBJECT_COMMIT) {
+	if (forge_git_tree_submodule(tree, path)) {
 		rc = error_set(err, TEND_EINVALID, "cannot restore '%s': it is "
-			       "a submodule", path);
+			       "a submodule or inside one", path);
 		goto out;
 	}
+	if (git_tree_entry_bypath(&entry, tree, path) < 0)
+		git_error_clear();
 	if (!entry || git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
 		struct stat st;
 
@@ -796,6 +824,28 @@ static void forge_git_entry_stat(git_index_entry *e, const struct stat *st)
 	e->file_size = (uint32_t)st->st_size;
 }
 
+/* 1 when `path` or one of its leading directories is a submodule. */
+static int forge_git_in_submodule(git_index *idx, const char *path)
+{
+	const git_index_entry *e;
+	struct buf prefix = BUF_INIT;
+	const char *slash = path;
+	int found = 0;
+
+	while (!found && slash) {
+		slash = strchr(slash + (slash != path), '/');
+		buf_reset(&prefix);
+		if (slash)
+			buf_add(&prefix, path, (size_t)(slash - path));
+		else
+			buf_puts(&prefix, path);
+		e = git_index_get_bypath(idx, prefix.ptr, 0);
+		found = e && e->mode == GIT_FILEMODE_COMMIT;
+	}
+	buf_release(&prefix);
+	return found;
+}
+
 /*
  * Take `path` from the work tree into `idx` (holding the parent's tree):
  * a file or a link becomes a blob with the work tree's mode; a path that
@@ -812,6 +862,11 @@ static int forge_git_stage(struct forge_git_staged *out, git_index *idx,
 
 	memset(out, 0, sizeof(*out));
 	out->entry.path = path;
+	if (forge_git_in_submodule(idx, path)) {
+		rc = error_set(err, TEND_EINVALID, "cannot commit '%s': it is "
+			       "a submodule or inside one", path);
+		goto out;
+	}
 	if ((lead = forge_git_leading(&full, &at, workdir, path, err)) < 0) {
 		rc = lead;
 		goto out;

@@ -1190,3 +1190,56 @@ void test_git__push_refuses_urls(void)
 	pushenv_release(&e);
 	buf_release(&err);
 }
+
+void test_git__submodules_left_alone(void)
+{
+	static const char *const sub[] = { "sub" }, *const inside[] = {
+		"sub/f"
+	};
+	struct forge_git_commit_opts o = { 0 };
+	char dir[512];
+	git_repository *repo = NULL;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	char **paths = NULL;
+	size_t nr = 0;
+	git_oid base, id;
+
+	/* A gitlink at sub, and a directory there in the work tree. */
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	REQUIRE(test_sh("cd '%s' && git init -q -b main . && "
+			"printf 'a\\n' > a && git add a && git commit -qm a && "
+			"git update-index --add --cacheinfo "
+			"160000,$(git rev-parse HEAD),sub && "
+			"git commit -qm sub && mkdir sub && "
+			"printf 'f\\n' > sub/f && printf 'b\\n' >> a", dir) == 0);
+	REQUIRE(forge_git_open(&repo, dir, &err) == 0);
+	REQUIRE(forge_git_resolve(&base, repo, "HEAD", &err) == 0);
+	CHECK(forge_git_changed_paths(&paths, &nr, repo, &base, &err) == 0);
+	CHECK(nr == 1 && paths && !strcmp(paths[0], "a"));
+	forge_git_paths_free(paths);
+	o.message = "fix: x";
+	o.name = "n";
+	o.email = "e@x";
+	o.paths = sub;
+	o.nr_paths = 1;
+	CHECK(forge_git_commit(&id, repo, &base, &o, &err) == TEND_EINVALID);
+	CHECK(strstr(err.ptr, "submodule") != NULL);
+	o.paths = inside;
+	CHECK(forge_git_commit(&id, repo, &base, &o, &err) == TEND_EINVALID);
+	CHECK(forge_git_restore_path(repo, &base, "sub/f", &err) ==
+	      TEND_EINVALID);
+	CHECK(forge_git_restore_path(repo, &base, "sub", &err) ==
+	      TEND_EINVALID);
+	REQUIRE(cmd_out(&out, "cat '%s/sub/f'", dir) == 0);
+	CHECK_STR(out.ptr, "f");
+	/* Every changed path: the gitlink stays as it is. */
+	o.paths = NULL;
+	o.nr_paths = 0;
+	CHECK(forge_git_commit(&id, repo, &base, &o, &err) == 0);
+	REQUIRE(cmd_out(&out, "git -C '%s' ls-tree %s sub | cut -c1-6", dir,
+			git_oid_tostr_s(&id)) == 0);
+	CHECK_STR(out.ptr, "160000");
+	git_repository_free(repo);
+	buf_release(&out);
+	buf_release(&err);
+}
