@@ -1561,6 +1561,10 @@ int forge_git_push_lease(git_repository *repo,
 		rc = forge_git_moved(err, o, &at, found, url.ptr, "");
 		goto out;
 	}
+	if (git_oid_equal(o->commit, o->expected)) {
+		rc = 0;		/* already there: nothing to send */
+		goto out;
+	}
 	/*
 	 * libgit2 1.5 pushes from a ref only, not from a commit id: a
 	 * temporary one names the commit while it is sent, and goes after.
@@ -1591,16 +1595,23 @@ int forge_git_push_lease(git_repository *repo,
 	if (s.rejected) {
 		/*
 		 * The server refused the update. Its old value was the
-		 * lease's, so a ref that is elsewhere now moved under us.
+		 * lease's, so a ref that is elsewhere now moved under us
+		 * (unless it is at our commit after all).
 		 */
 		git_remote_disconnect(remote);
 		if (forge_git_push_ls(&at, &found, remote, &s, url.ptr,
-				      err) == 0 &&
-		    (found != !git_oid_is_zero(o->expected) ||
-		     (found && !git_oid_equal(&at, o->expected)))) {
-			rc = forge_git_moved(err, o, &at, found, url.ptr,
-					     " while tend pushed");
-			goto out;
+				      err) == 0) {
+			if (found && git_oid_equal(&at, o->commit)) {
+				rc = 0;
+				goto out;
+			}
+			if (found != !git_oid_is_zero(o->expected) ||
+			    (found && !git_oid_equal(&at, o->expected))) {
+				rc = forge_git_moved(err, o, &at, found,
+						     url.ptr,
+						     " while tend pushed");
+				goto out;
+			}
 		}
 		rc = error_set(err, TEND_ERROR, "'%s' refused the push of "
 			       "%.12s to '%s': %s", url.ptr, hex, o->refname,

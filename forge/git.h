@@ -214,17 +214,22 @@ struct forge_git_push_opts {
  * value is the one just read, so a move between the check and the push is
  * refused by the server (its update is a compare-and-swap) and reported as
  * FORGE_GIT_EMOVED too (after reading the ref again). A commit that is not
- * a descendant of expected is never sent: TEND_EINVALID, "... is not a
- * fast-forward ...". TEND_EAUTH when the remote answers 401 to the token
- * (asked once per connection, never in a loop) or 403 (no permission to
- * push), and when the token was withheld because the remote's origin is
- * not allowed_origin; TEND_EINVALID for a URL or ref refused up front;
- * TEND_ERROR for anything else (the server's refusal quoted).
+ * a descendant of expected is never sent (checked here: libgit2 1.5 would
+ * send it): TEND_EINVALID, "... is not a fast-forward ...". A commit equal
+ * to expected sends nothing and succeeds. TEND_EAUTH when the remote
+ * answers 401 to the token (given once per connection, never in a loop)
+ * or 403 (no permission to push: a fork, a read-only token), when the
+ * token was withheld because the remote's origin is not allowed_origin,
+ * and when the remote wants another kind of credential; TEND_EINVALID for
+ * a URL, ref or commit refused up front; TEND_ERROR for anything else
+ * (a hook's refusal quoted).
  *
- * Nothing is written under .git: an anonymous in-memory remote (the
- * repository's insteadOf rewrites are not applied), no remote-tracking
- * ref, no FETCH_HEAD, no reflog. Redirects are not followed. Messages have
- * any URL userinfo and the token itself removed.
+ * Nothing of the push stays under .git: an anonymous in-memory remote
+ * (the repository's insteadOf rewrites are not applied), no
+ * remote-tracking ref, no FETCH_HEAD, no reflog entry. libgit2 1.5 pushes
+ * from a ref only, so a temporary refs/tend/push/PID-N names the commit
+ * during the push and is deleted after it. Redirects are not followed; no
+ * proxy is used. Messages have any URL userinfo and the token removed.
  */
 int forge_git_push_lease(git_repository *repo,
 			 const struct forge_git_push_opts *o, struct buf *err);

@@ -994,6 +994,11 @@ void test_git__push_lease(void)
 	CHECK_STR(out.ptr, "");
 	CHECK(!token_in_dotgit(&e));
 
+	/* Pushing what is there already sends nothing. */
+	e.o.expected = &e.fix;
+	CHECK_INT(forge_git_push_lease(e.repo, &e.o, &err), 0);
+	CHECK_INT(remote_count(&e.r, "POST", "/git-receive-pack", 0), 1);
+
 	/* A new branch: the lease is "it does not exist yet". */
 	memset(&zero, 0, sizeof(zero));
 	e.o.refname = "refs/heads/tend/fix-1";
@@ -1211,7 +1216,8 @@ void test_git__submodules_left_alone(void)
 			"git update-index --add --cacheinfo "
 			"160000,$(git rev-parse HEAD),sub && "
 			"git commit -qm sub && mkdir sub && "
-			"printf 'f\\n' > sub/f && printf 'b\\n' >> a", dir) == 0);
+			"printf 'f\\n' > sub/f && printf 'b\\n' >> a",
+			dir) == 0);
 	REQUIRE(forge_git_open(&repo, dir, &err) == 0);
 	REQUIRE(forge_git_resolve(&base, repo, "HEAD", &err) == 0);
 	CHECK(forge_git_changed_paths(&paths, &nr, repo, &base, &err) == 0);
