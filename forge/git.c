@@ -1230,8 +1230,8 @@ int forge_git_same_origin(const char *url, const char *origin)
 	if (!url || !origin || forge_git_parse_origin(&a, url, &ra) < 0 ||
 	    forge_git_parse_origin(&b, origin, &rb) < 0)
 		return 0;
-	if (*rb && strcmp(rb, "/"))
-		return 0;
+	if (*rb && *rb != '/')
+		return 0;	/* a query or a fragment: not an origin */
 	return !strcmp(a.scheme, b.scheme) && !strcmp(a.host, b.host) &&
 	       a.port == b.port;
 }

@@ -198,10 +198,11 @@ struct forge_git_push_opts {
 	const char *username;
 	const char *token;		/* the secret: the callback's only */
 	/*
-	 * "scheme://host[:port]", the forge's server URL: the credential
-	 * callback answers only for a URL of exactly this origin (scheme,
-	 * host and port, default ports filled in); anything else, or
-	 * anything that does not parse, gets no credential.
+	 * "scheme://host[:port]", the forge's server URL (a path after it is
+	 * ignored): the credential callback answers only for a URL of
+	 * exactly this origin (scheme, host and port, default ports filled
+	 * in); anything else, or anything that does not parse, gets no
+	 * credential. See forge_git_same_origin().
 	 */
 	const char *allowed_origin;
 };
@@ -236,9 +237,10 @@ int forge_git_push_lease(git_repository *repo,
 
 /*
  * 1 when `url` (http or https, no userinfo) has exactly the origin
- * `origin` ("scheme://host[:port]", an optional final '/'): the same
- * scheme, host (case-insensitive; IPv6 in brackets) and port (80 and 443
- * when absent); 0 otherwise, and whenever either does not parse.
+ * `origin` ("scheme://host[:port]"; a path after it is ignored, so a
+ * GitLab's CI_SERVER_URL under a relative URL will do): the same scheme,
+ * host (case-insensitive; IPv6 in brackets) and port (80 and 443 when
+ * absent); 0 otherwise, and whenever either does not parse.
  */
 int forge_git_same_origin(const char *url, const char *origin);
 

@@ -682,8 +682,12 @@ void test_git__same_origin(void)
 				     "https://github.com"));
 	CHECK(!forge_git_same_origin("https://github.com:8443/o/r.git",
 				     "https://github.com"));
+	CHECK(forge_git_same_origin("https://gl.example.com/gitlab/g/p.git",
+				    "https://gl.example.com/gitlab"));
 	CHECK(!forge_git_same_origin("https://github.com/o/r.git",
-				     "https://github.com/o"));
+				     "https://github.com?o"));
+	CHECK(!forge_git_same_origin("https://github.com/o/r.git",
+				     "https://github.com#o"));
 	CHECK(!forge_git_same_origin("https://github.com/o/r.git",
 				     "https://user@github.com"));
 	CHECK(!forge_git_same_origin("https://github.com:/o/r.git",
