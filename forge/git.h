@@ -1,9 +1,18 @@
 /*
  * git.h - the local repository through libgit2: open, resolve revisions,
- * merge-bases, the default branch, blobs and attributes.
+ * merge-bases, the default branch, blobs and attributes; and the writes of
+ * the acting commands: the work tree's changes, a commit of them, and a
+ * push with a lease.
  *
- * Everything here is read-only. Commit and push (with a lease) join this
- * file when the fix and tasks jobs need them.
+ * Paths are relative to the work tree's top, '/'-separated. A path tend
+ * writes or commits is never absolute, never has an empty, "." or ".."
+ * component, never has a ".git" component (in any case), and is never
+ * reached through a symbolic link in the work tree: such paths are refused
+ * with TEND_EINVALID.
+ *
+ * A token given for a push stays in this process: libgit2 gets it through
+ * its credential callback only, for the forge's own origin only; it is
+ * never in a URL, a file under .git, a log line or an error message.
  *
  * libgit2 is initialised on first use and stays initialised for the life of
  * the process. A git_repository returned here is freed with
@@ -98,5 +107,141 @@ char *forge_git_head_branch(git_repository *repo);
 int forge_git_fetch(git_repository *repo, const char *url,
 		    const char *const *refspecs, size_t nr,
 		    const char *auth_header, struct buf *err);
+
+/*
+ * The paths that differ between commit `base`'s tree and the work tree:
+ * modified, added (untracked files that are not ignored count), deleted
+ * and type changes (a file become a symbolic link). Sorted by byte value,
+ * each once. *out is a NULL-terminated array of *nr paths the caller frees
+ * with forge_git_paths_free(). Never lists anything with a ".git"
+ * component, a submodule, or a nested repository's directory.
+ */
+int forge_git_changed_paths(char ***out, size_t *nr, git_repository *repo,
+			    const git_oid *base, struct buf *err);
+
+/* Free an array from forge_git_changed_paths(); NULL is fine. */
+void forge_git_paths_free(char **paths);
+
+/*
+ * Put `path` in the work tree back as it is in commit `base`: its content
+ * and mode (a symbolic link as a link), with leading directories made;
+ * removed (a directory with everything in it) when `base` has no file
+ * there. For undoing an edit the gate refuses. The index is not touched.
+ * TEND_EINVALID for a path refused as above, a submodule, or a leading
+ * component of `path` in the work tree that is not a directory.
+ */
+int forge_git_restore_path(git_repository *repo, const git_oid *base,
+			   const char *path, struct buf *err);
+
+struct forge_git_commit_opts {
+	const char *message;		/* whole message, trailers included */
+	const char *name, *email;	/* author and committer */
+	/* what to take from the work tree; NULL: every changed path */
+	const char *const *paths;
+	size_t nr_paths;
+	/*
+	 * NULL: no ref moves. Else "HEAD" or a full ref name
+	 * ("refs/heads/x"), moved to the new commit only if it still points
+	 * at `parent` (FORGE_GIT_EMOVED otherwise, TEND_ENOTFOUND when it
+	 * does not exist); "HEAD" moves the branch HEAD is on. When the ref
+	 * moved is HEAD or HEAD's branch, the index entries of the committed
+	 * paths are updated to match (other staged changes stay staged).
+	 */
+	const char *update_ref;
+};
+
+/*
+ * A commit whose only parent is `parent` and whose tree is parent's tree
+ * with the work tree's version of opts->paths: changed files, new files,
+ * deletions (a path missing from the work tree, or become a directory);
+ * the mode as in the work tree (executable bit, symbolic links stored as
+ * links, never followed). Content goes through the work tree's filters as
+ * `git add` does. Author and committer are opts->name/email, now. The
+ * message is opts->message with a final newline added when missing.
+ * TEND_EINVALID "nothing to commit" when the tree would be parent's, and
+ * for a refused path or a path that is neither a file nor a symbolic link
+ * (a fifo, a device). *out is the new commit.
+ */
+int forge_git_commit(git_oid *out, git_repository *repo, const git_oid *parent,
+		     const struct forge_git_commit_opts *opts, struct buf *err);
+
+/*
+ * Commit `commit`'s message (the whole of it, trailers included) in *out,
+ * which the caller frees. Returns the commit's number of parents (0 for a
+ * root commit, 2 or more for a merge) on success, a negative code when the
+ * commit cannot be read: test with `< 0`, not `!= 0`.
+ */
+int forge_git_commit_message(char **out, git_repository *repo,
+			     const git_oid *commit, struct buf *err);
+
+/* The first parent of `commit`; TEND_ENOTFOUND at a root commit. */
+int forge_git_first_parent(git_oid *out, git_repository *repo,
+			   const git_oid *commit);
+
+/* The remote branch (or a local ref) is not where the lease expected. */
+#define FORGE_GIT_EMOVED (-30)
+
+struct forge_git_push_opts {
+	/*
+	 * https://host/owner/repo.git; plain http only to 127.0.0.1 or
+	 * [::1] (tests). A URL with userinfo ("user:pass@") is refused.
+	 */
+	const char *url;
+	const char *refname;		/* "refs/heads/feature" on the remote */
+	/*
+	 * The remote ref's value we started from (the lease); a zero oid
+	 * means "the ref must not exist yet" (a new branch).
+	 */
+	const git_oid *expected;
+	const git_oid *commit;		/* a descendant of expected */
+	/* "x-access-token" (GitHub), "oauth2" or "gitlab-ci-token" (GitLab) */
+	const char *username;
+	const char *token;		/* the secret: the callback's only */
+	/*
+	 * "scheme://host[:port]", the forge's server URL (a path after it is
+	 * ignored): the credential callback answers only for a URL of
+	 * exactly this origin (scheme, host and port, default ports filled
+	 * in); anything else, or anything that does not parse, gets no
+	 * credential. See forge_git_same_origin().
+	 */
+	const char *allowed_origin;
+};
+
+/*
+ * Push opts->commit to opts->refname with a lease, never forcing. The
+ * remote's refs are read first over the push connection; when refname is
+ * not at opts->expected, nothing is pushed: FORGE_GIT_EMOVED, "the branch
+ * moved: ...". Else commit:refname goes as a non-force update whose old
+ * value is the one just read, so a move between the check and the push is
+ * refused by the server (its update is a compare-and-swap) and reported as
+ * FORGE_GIT_EMOVED too (after reading the ref again). A commit that is not
+ * a descendant of expected is never sent (checked here: libgit2 1.5 would
+ * send it): TEND_EINVALID, "... is not a fast-forward ...". A commit equal
+ * to expected sends nothing and succeeds. TEND_EAUTH when the remote
+ * answers 401 to the token (given once per connection, never in a loop)
+ * or 403 (no permission to push: a fork, a read-only token), when the
+ * token was withheld because the remote's origin is not allowed_origin,
+ * and when the remote wants another kind of credential; TEND_EINVALID for
+ * a URL, ref or commit refused up front; TEND_ERROR for anything else
+ * (a hook's refusal quoted).
+ *
+ * Nothing of the push stays under .git: an anonymous in-memory remote
+ * (the repository's insteadOf rewrites are not applied), no
+ * remote-tracking ref, no FETCH_HEAD, no reflog entry. libgit2 1.5 pushes
+ * from a ref only, so a temporary refs/tend/push/PID-N names the commit
+ * during the push and is deleted after it. Redirects are not followed; no
+ * proxy is used. Messages have any URL userinfo and the token removed.
+ */
+int forge_git_push_lease(git_repository *repo,
+			 const struct forge_git_push_opts *o, struct buf *err);
+
+/*
+ * 1 when `url` (http or https, no userinfo) has exactly the origin
+ * `origin` ("scheme://host[:port]"; a path after it is ignored, so a
+ * GitLab's CI_SERVER_URL under a relative URL will do): the same scheme,
+ * host (case-insensitive; IPv6 in brackets) and port (80 and 443 when
+ * absent); 0 otherwise, and whenever either does not parse.
+ */
+int forge_git_same_origin(const char *url, const char *origin);
 
 #endif
