@@ -408,8 +408,8 @@ static size_t actions_fix_own_in_a_row(struct actions_fix_job *job)
 	size_t n = 0;
 	char *msg = NULL;
 
-	while (n < 100 && !forge_git_commit_message(&msg, job->repo, &at,
-						     &err)) {
+	while (n < 100 && forge_git_commit_message(&msg, job->repo, &at,
+						   &err) >= 0) {
 		const char *p = msg;
 		int own = 0;
 
@@ -1187,7 +1187,7 @@ static int actions_fix_offer(struct actions_fix_job *job,
 {
 	struct review_diff pr_diff;
 	struct forge_inline *v = NULL;
-	size_t nr = 0, i;
+	size_t nr = 0, nr_posted = 0, i;
 	int rc;
 
 	review_diff_init(&pr_diff);
@@ -1205,10 +1205,19 @@ static int actions_fix_offer(struct actions_fix_job *job,
 				       body : NULL, marker, err);
 		free(marker);
 		free(body);
-		if (rc < 0)
+		if (rc == FORGE_EREADONLY) {
+			/* The patch is in the job's output and summary. */
+			log_warn("the token cannot comment either: %s",
+				 err->ptr);
+			buf_reset(err);
+			nr_posted = 0;
+		} else if (rc < 0) {
 			goto out;
+		} else {
+			nr_posted = nr;
+		}
 	}
-	job->oc->suggestions = nr;
+	job->oc->suggestions = nr_posted;
 	rc = 0;
 out:
 	for (i = 0; i < nr; i++)
@@ -1516,8 +1525,11 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 		if ((rc = actions_fix_offer(&job, &fix, run_id, err)) < 0)
 			goto out;
 		oc->status = ACTIONS_FIX_SUGGESTED;
-		oc->why = xstrdup("tend cannot push to this branch: the fix "
-				  "is offered as suggestions and a patch");
+		oc->why = xstrdup(oc->suggestions ?
+				  "tend cannot push to this branch: the fix "
+				  "is offered as suggestions and a patch" :
+				  "tend cannot push to this branch: the fix "
+				  "is the patch below");
 		actions_fix_restore(&job, paths, nr_paths);
 	}
 	oc->git_ms += actions_fix_now() - t0;

@@ -289,6 +289,57 @@ int forge_git_attr_bool_at(git_repository *view, const git_oid *commit,
 	return forge_git_attr_value(value);
 }
 
+int forge_git_path_in_commit(git_repository *repo, const git_oid *commit,
+			     const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	int found = 0;
+
+	if (!git_commit_lookup(&c, repo, commit) &&
+	    !git_commit_tree(&tree, c) &&
+	    !git_tree_entry_bypath(&entry, tree, path))
+		found = 1;
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return found;
+}
+
+int forge_git_diff_text(struct buf *out, git_repository *repo,
+			const git_oid *a, const git_oid *b, struct buf *err)
+{
+	git_commit *ca = NULL, *cb = NULL;
+	git_tree *ta = NULL, *tb = NULL;
+	git_diff *diff = NULL;
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	git_buf text = GIT_BUF_INIT;
+	int rc = 0;
+
+	opts.context_lines = 3;
+	if (git_commit_lookup(&ca, repo, a) < 0 ||
+	    git_commit_lookup(&cb, repo, b) < 0 ||
+	    git_commit_tree(&ta, ca) < 0 || git_commit_tree(&tb, cb) < 0 ||
+	    git_diff_tree_to_tree(&diff, repo, ta, tb, &opts) < 0 ||
+	    git_diff_to_buf(&text, diff, GIT_DIFF_FORMAT_PATCH) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot diff %.12s..%.12s: %s",
+			       git_oid_tostr_s(a), git_oid_tostr_s(b),
+			       forge_git_errmsg());
+		goto out;
+	}
+	buf_reset(out);
+	buf_add(out, text.ptr ? text.ptr : "", text.size);
+out:
+	git_buf_dispose(&text);
+	git_diff_free(diff);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	git_commit_free(ca);
+	git_commit_free(cb);
+	return rc;
+}
+
 char *forge_git_head_branch(git_repository *repo)
 {
 	git_reference *head = NULL;

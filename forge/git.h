@@ -94,6 +94,17 @@ int forge_git_attr_view(git_repository **out, git_repository *repo,
 int forge_git_attr_bool_at(git_repository *view, const git_oid *commit,
 			   const char *path, const char *name);
 
+/* Does commit `commit` have anything at `path` (a file, link or tree)? */
+int forge_git_path_in_commit(git_repository *repo, const git_oid *commit,
+			     const char *path);
+
+/*
+ * The unified diff (git's patch format, 3 lines of context) of commit
+ * `a`'s tree to commit `b`'s into `out`, replacing its contents.
+ */
+int forge_git_diff_text(struct buf *out, git_repository *repo,
+			const git_oid *a, const git_oid *b, struct buf *err);
+
 /* The short name of the branch HEAD points to, or NULL when detached. */
 char *forge_git_head_branch(git_repository *repo);
 
