@@ -136,8 +136,6 @@ struct actions_fix_job {
 	int have_pr;
 	char **failing_files;		/* files named by the failing tests */
 	size_t nr_failing_files;
-	char **untracked;		/* untracked before the agent ran */
-	size_t nr_untracked;
 };
 
 static int actions_fix_match(const char *const *globs, const char *path)
@@ -1235,7 +1233,6 @@ static void actions_fix_job_release(struct actions_fix_job *job)
 	forge_free(job->forge);
 	forge_pr_release(&job->pr);
 	actions_fix_strv_free(job->failing_files, job->nr_failing_files);
-	actions_fix_strv_free(job->untracked, job->nr_untracked);
 	git_repository_free(job->repo);
 }
 
@@ -1269,8 +1266,6 @@ static int actions_fix_open(struct actions_fix_job *job, struct buf *err)
 			forge_git_paths_free(changed);
 			return rc;
 		}
-		actions_fix_strv_add(&job->untracked, &job->nr_untracked,
-				     changed[i]);
 	}
 	forge_git_paths_free(changed);
 
