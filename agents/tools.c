@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1577,6 +1578,8 @@ out:
 #define AGENT_TOOLS_EDIT_LINE 300
 /* Line numbers an error lists. */
 #define AGENT_TOOLS_EDIT_LIST 20
+/* Occurrences an ambiguity error counts: each costs a search. */
+#define AGENT_TOOLS_EDIT_COUNT 1000
 /* Near misses shown when nothing else is close. */
 #define AGENT_TOOLS_NEAR_MAX 3
 /* Bytes of a line the similarity looks at. */
@@ -2248,6 +2251,7 @@ static int agent_tools_near_similar(struct agent_tools_env *env,
 	struct agent_tools_near best[AGENT_TOOLS_NEAR_MAX];
 	struct buf needle = BUF_INIT, cand = BUF_INIT, q = BUF_INIT;
 	unsigned *grams = NULL, *used = NULL;
+	size_t *touched = NULL;
 	const char *line, *pick = NULL;
 	size_t n, pick_len = 0, pos = 0, no = 0, nr_grams, i, j, k, shown = 0;
 	int found = 0;
@@ -2269,6 +2273,7 @@ static int agent_tools_near_similar(struct agent_tools_env *env,
 	nr_grams = needle.len - 1;
 	grams = xcalloc(nr_grams, sizeof(*grams));
 	used = xcalloc(nr_grams, sizeof(*used));
+	touched = xcalloc(nr_grams, sizeof(*touched));
 	for (i = 0; i < nr_grams; i++)
 		grams[i] = agent_tools_bigram(needle.ptr + i);
 	qsort(grams, nr_grams, sizeof(*grams), agent_tools_cmp_uint);
@@ -2288,7 +2293,6 @@ static int agent_tools_near_similar(struct agent_tools_env *env,
 		if (cand.len > AGENT_TOOLS_NEAR_BYTES)
 			buf_truncate(&cand, AGENT_TOOLS_NEAR_BYTES);
 		cand_grams = cand.len - 1;
-		memset(used, 0, nr_grams * sizeof(*used));
 		for (i = 0; i < cand_grams; i++) {
 			unsigned g = agent_tools_bigram(cand.ptr + i);
 			unsigned *hit = bsearch(&g, grams, nr_grams,
@@ -2305,9 +2309,11 @@ static int agent_tools_near_similar(struct agent_tools_env *env,
 				k++;
 			if (k < nr_grams && grams[k] == g) {
 				used[k] = 1;
-				shared++;
+				touched[shared++] = k;
 			}
 		}
+		for (i = 0; i < shared; i++)
+			used[touched[i]] = 0;
 		score = 2.0 * (double)shared / (double)(nr_grams + cand_grams);
 		for (j = 0; j < AGENT_TOOLS_NEAR_MAX; j++)
 			if (score > best[j].score)
@@ -2340,6 +2346,7 @@ static int agent_tools_near_similar(struct agent_tools_env *env,
 out:
 	free(grams);
 	free(used);
+	free(touched);
 	buf_release(&needle);
 	buf_release(&cand);
 	buf_release(&q);
@@ -2403,7 +2410,7 @@ static int agent_tools_ambiguous(const struct agent_tools_target *t,
 	size_t count = 0, listed = 0, prev_line = 0;
 	struct buf lines = BUF_INIT;
 
-	while (p < end &&
+	while (p < end && count < AGENT_TOOLS_EDIT_COUNT &&
 	       (hit = memmem(p, (size_t)(end - p), old, old_len))) {
 		size_t line = agent_tools_count_to(&lc, data,
 						   (size_t)(hit - data));
@@ -2418,10 +2425,11 @@ static int agent_tools_ambiguous(const struct agent_tools_target *t,
 		prev_line = line;
 		p = hit + 1;
 	}
-	buf_printf(out, "old occurs %zu times in '%s' (at line%s %s%s): add "
-		   "the lines around it to old so that it matches once, or "
-		   "set replace_all to change every one", count, t->shown.ptr,
-		   listed == 1 ? "" : "s", lines.ptr,
+	buf_printf(out, "old occurs %s%zu times in '%s' (at line%s %s%s): "
+		   "add the lines around it to old so that it matches once, "
+		   "or set replace_all to change every one",
+		   count >= AGENT_TOOLS_EDIT_COUNT ? "at least " : "", count,
+		   t->shown.ptr, listed == 1 ? "" : "s", lines.ptr,
 		   listed > AGENT_TOOLS_EDIT_LIST ? ", ..." : "");
 	buf_release(&lines);
 	return TEND_EINVALID;
