@@ -110,7 +110,10 @@
  * timeout 1..AGENT_TOOLS_TIMEOUT_MAX seconds, default
  * AGENT_TOOLS_TIMEOUT), call the callback, mask its text whole, and cap
  * it at max_out keeping its head and tail. Without the callback the call
- * is an error result ("this agent cannot run commands here").
+ * is an error result ("this agent cannot run commands here"). A command
+ * can change the work tree without asking `writable` and without being
+ * recorded in `written`: whoever commits must check the whole diff
+ * against the same policy.
  *
  * The tool definitions are static and live until the program exits;
  * nothing returned by agent_tools_find() or agent_tools_defs() is freed.
@@ -184,8 +187,11 @@ struct agent_tools_env {
 	 */
 	int (*writable)(const char *path, struct buf *why, void *data);
 	void *writable_data;
-	/* Paths written (created or changed), unique; owned, freed by
-	 * agent_tools_env_release(). */
+	/*
+	 * Paths the edit tools wrote (created or changed), each once, in
+	 * the order of the first write; owned, freed by
+	 * agent_tools_env_release(). Files a command changed are not here.
+	 */
 	char **written;
 	size_t nr_written;
 	size_t changes;		/* writes that changed a file */
@@ -235,7 +241,8 @@ struct agent_tool_set {
 
 /*
  * Set up `env` for the repository at `root` (resolved with realpath; must
- * be a directory) with the default caps and no callbacks. Returns 0, or
+ * be a directory) with the default caps (max_write_bytes
+ * AGENT_TOOLS_WRITE_BYTES) and no callbacks. Returns 0, or
  * TEND_ENOTFOUND/TEND_EINVALID with a message in `err`. Release with
  * agent_tools_env_release().
  */
