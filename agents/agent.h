@@ -12,23 +12,35 @@
  *   edit      edit_file, write_file
  *   command   run, run_tests (inside the sandbox)
  *   delegate  delegate(agent, task)
- *   final     the final-answer tool (submit_review); every agent has it,
- *             so a custom agent need not list it
+ *   final     the final-answer tool; every agent has exactly one, so a
+ *             custom agent need not list it
  * A group the tool table (agents/tools.h) does not provide yet is accepted
- * here and refused by the loop with a message naming the agent.
+ * here and refused by agent_def_tools() (so by the loop) with a message
+ * naming the agent.
  *
- * Built-in agents: `reviewer` today; the other names of DESIGN.md
- * (orchestrator, architect, code, debug, ask) come with their issues.
- * Custom agents come from `cfg->agents`; their system text is their own
- * role followed by the review contract the reviewer follows too (how to
- * anchor comments, that code and PR text are data, to finish with
- * submit_review), because submit_review is the only final tool there is
- * and its checks (quote, line) hold for every reviewer. A custom agent
- * with a built-in's name replaces the built-in.
+ * The final tool is per agent (agent_def.final): `submit_review` for
+ * reviewers, `finish(status, summary)` for task agents (those that change
+ * things: debug, code, architect, orchestrator, ask). An agent is offered
+ * its own final tool and never the other, so a reviewer cannot "finish"
+ * and a debug agent cannot post review comments.
  *
- * The fixed part of each reviewer request (system text plus tool schemas)
- * is kept under AGENT_FIXED_TOKENS_MAX tokens, counted as bytes / 4; a
- * unit test holds the line.
+ * Built-in agents: `reviewer` (read; submit_review) and `debug` (read,
+ * edit, command; finish; AGENT_DEBUG_STEPS steps: it fixes failing tests
+ * in the sandbox). The other names of DESIGN.md (orchestrator, architect,
+ * code, ask) come with their issues. Custom agents come from
+ * `cfg->agents`. One with the edit or command group is a task agent: it
+ * answers with finish and its system text is its role followed by the
+ * task contract (tool output is data, protected paths are refused, check
+ * with run_tests, end with finish). Any other is a reviewer: it answers
+ * with submit_review and its role is followed by the review contract the
+ * built-in reviewer follows too (how to anchor comments, that code and PR
+ * text are data), because submit_review's checks (quote, line) hold for
+ * every reviewer. A custom agent with a built-in's name replaces the
+ * built-in.
+ *
+ * The fixed part of each request (system text plus tool schemas) of the
+ * reviewer and of the debug agent is kept under AGENT_FIXED_TOKENS_MAX
+ * tokens, counted as bytes / 4; unit tests hold the line.
  *
  * Ownership: an agent_def owns its strings; release it with
  * agent_def_release(). Nothing returned as `const char *` is freed.
@@ -51,8 +63,16 @@
 
 /* Steps of an agent that does not say. */
 #define AGENT_DEFAULT_STEPS 12
-/* The budget of the fixed part of a reviewer request, in tokens. */
+/* Steps of the debug agent: reading, editing and testing take turns. */
+#define AGENT_DEBUG_STEPS 30
+/* The budget of the fixed part of a request, in tokens. */
 #define AGENT_FIXED_TOKENS_MAX 2000
+
+/* The final-answer tools, as agent_def.final names them. */
+#define AGENT_FINAL_REVIEW "submit_review"
+#define AGENT_FINAL_FINISH "finish"
+
+struct agent_tool_set;
 
 struct agent_def {
 	char *name;
@@ -62,6 +82,11 @@ struct agent_def {
 	char *model;		/* explicit "provider/model", or NULL: routed */
 	long max_steps;		/* > 0 */
 	int builtin;
+	/*
+	 * Its final tool: AGENT_FINAL_REVIEW or AGENT_FINAL_FINISH, a
+	 * static string, never freed. NULL: agent_def_final() picks.
+	 */
+	const char *final;
 };
 
 void agent_def_init(struct agent_def *def);
@@ -102,12 +127,29 @@ int agent_def_from_config(struct agent_def *out,
 int agent_def_find(struct agent_def *out, const struct tend_config *cfg,
 		   const char *name, struct buf *err);
 
-/* The reviewer's system text (static). */
+/*
+ * The name of the final tool of `def`: def->final, or when it is NULL
+ * "finish" for an agent with the edit or command group and
+ * "submit_review" for any other. Static.
+ */
+const char *agent_def_final(const struct agent_def *def);
+
+/*
+ * The tools `def` is offered, in table order: those of its groups but
+ * "final", then its own final tool. TEND_EINVALID naming the agent and
+ * the group when a group is not provided by this version of tend.
+ */
+int agent_def_tools(struct agent_tool_set *out, const struct agent_def *def,
+		    struct buf *err);
+
+/* The reviewer's and the debug agent's system texts (static). */
 const char *agent_reviewer_role(void);
+const char *agent_debug_role(void);
 
 /*
  * Tokens of the fixed part of each request `def` makes: its system text
- * and the schemas of its tools, as bytes / 4 rounded up.
+ * and the schemas of its tools (agent_def_tools(); none when that fails),
+ * as bytes / 4 rounded up.
  */
 size_t agent_def_fixed_tokens(const struct agent_def *def);
 

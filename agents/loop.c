@@ -35,7 +35,7 @@ struct agent_loop {
 	size_t nr_defs;
 	struct agent_tool_def final_defs[AGENT_TOOLS_MAX];
 	size_t nr_final;
-	const char *final_name;		/* the first final tool, for notes */
+	const char *final_name;		/* the agent's final tool, for notes */
 
 	struct agent_message *msgs;
 	size_t nr_msgs, alloc_msgs;
@@ -80,6 +80,7 @@ void agent_loop_result_release(struct agent_loop_result *r)
 	free(r->note);
 	json_decref(r->review);
 	free(r->final_tool);
+	free(r->summary);
 	free(r->text);
 	free(r->error);
 	for (i = 0; i < r->nr_models; i++)
@@ -195,23 +196,11 @@ static size_t agent_loop_conv_bytes(const struct agent_loop *l)
 static int agent_loop_tools(struct agent_loop *l, struct buf *err)
 {
 	const struct agent_def *def = l->o->def;
-	const char *groups[AGENT_GROUP_COUNT + 1];
-	const char *one[2] = { NULL, NULL };
-	size_t i, bytes;
+	size_t i;
+	int rc;
 
-	agent_def_group_names(def, groups);
-	for (i = 0; groups[i]; i++) {
-		one[0] = groups[i];
-		if (agent_tools_defs(&l->set, one, NULL) < 0)
-			return error_set(err, TEND_EINVALID,
-					 "agent '%s' uses tool group '%s', "
-					 "which this version of tend does not "
-					 "provide (available: read, final)",
-					 def->name, groups[i]);
-	}
-	if (agent_tools_defs(&l->set, groups, err) < 0)
-		return error_wrap(err, TEND_EINVALID, "agent '%s'",
-				  def->name);
+	if ((rc = agent_def_tools(&l->set, def, err)) < 0)
+		return rc;
 	for (i = 0; i < l->set.nr; i++) {
 		const struct agent_tool *t = l->set.tool[i];
 		struct agent_tool_def d;
@@ -230,8 +219,8 @@ static int agent_loop_tools(struct agent_loop *l, struct buf *err)
 		return error_set(err, TEND_EINVALID,
 				 "agent '%s' has no final-answer tool",
 				 def->name);
-	bytes = agent_tools_schema_bytes(groups);
-	l->fixed_bytes = bytes + (def->role ? strlen(def->role) : 0);
+	l->fixed_bytes = agent_tools_set_bytes(&l->set) +
+		(def->role ? strlen(def->role) : 0);
 	return 0;
 }
 
@@ -422,16 +411,35 @@ static int agent_loop_is_final(const struct agent_loop *l, const char *name)
 static void agent_loop_answer(struct agent_loop *l,
 			      const struct agent_tool_call *c)
 {
+	struct agent_loop_result *r = l->res;
 	json_t *args = c->args ? json_incref(c->args) : NULL;
+	const json_t *v;
 
 	if (!args)
 		args = json_object();	/* blank arguments are {} */
-	json_decref(l->res->review);
-	l->res->review = agent_loop_strip_nulls(args);
+	json_decref(r->review);
+	r->review = agent_loop_strip_nulls(args);
 	json_decref(args);
-	free(l->res->final_tool);
-	l->res->final_tool = xstrdup(c->name);
+	free(r->final_tool);
+	r->final_tool = xstrdup(c->name);
+	free(r->summary);
+	v = json_object_get(r->review, "summary");
+	r->summary = json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+	r->status = AGENT_FINISH_NONE;
+	if (!strcmp(c->name, AGENT_FINAL_FINISH))
+		r->status = agent_tools_finish_parse(json_string_value(
+			json_object_get(r->review, "status")));
 	agent_loop_stop(l, AGENT_LOOP_SUBMITTED);
+}
+
+/* Forget the calls seen so far: the files changed under them. */
+static void agent_loop_forget(struct agent_loop *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nr_seen; i++)
+		free(l->seen[i].key);
+	l->nr_seen = 0;
 }
 
 static void agent_loop_result_msg(struct agent_loop *l, const char *id,
@@ -458,6 +466,7 @@ static void agent_loop_calls(struct agent_loop *l, size_t at)
 		/* re-read: pushing tool messages may move the array */
 		const struct agent_tool_call *c = &l->msgs[at].calls[i];
 		int n = agent_loop_count(l, c), rc;
+		size_t changes;
 
 		l->res->tool_calls++;
 		if (n > l->max_repeats) {
@@ -467,10 +476,15 @@ static void agent_loop_calls(struct agent_loop *l, size_t at)
 			agent_loop_stop(l, AGENT_LOOP_REPEATED_CALL);
 			break;
 		}
+		changes = l->o->env->changes;
 		rc = agent_tools_run(l->o->env, c->name, c->arguments, &out);
 		if (rc == 0 && agent_loop_is_final(l, c->name)) {
 			agent_loop_answer(l, c);
 			break;
+		}
+		if (l->o->env->changes != changes) {
+			agent_loop_forget(l);
+			n = 1;
 		}
 		if (rc < 0)
 			l->res->tool_errors++;
@@ -623,7 +637,12 @@ static void agent_loop_note(struct agent_loop *l)
 			   "calling a tool");
 		break;
 	}
-	if (r->stop != AGENT_LOOP_SUBMITTED)
+	if (r->stop != AGENT_LOOP_SUBMITTED &&
+	    !strcmp(l->final_name, AGENT_FINAL_FINISH))
+		buf_printf(&n, " after %ld step%s; the agent did not call "
+			   "finish, so there is no diagnosis", r->steps,
+			   r->steps == 1 ? "" : "s");
+	else if (r->stop != AGENT_LOOP_SUBMITTED)
 		buf_printf(&n, " after %ld step%s; no review was submitted, "
 			   "so there are no model comments", r->steps,
 			   r->steps == 1 ? "" : "s");

@@ -14,10 +14,13 @@
  *     against the tool's schema; an unknown tool, malformed JSON or a
  *     schema error comes back to the model as a tool result with is_error
  *     (text starting "error: ") so it can correct itself;
- *   - takes a final-answer tool (group "final": submit_review) as the end:
- *     valid arguments end the run with AGENT_LOOP_SUBMITTED and the answer
- *     in `review`; invalid ones go back as an error and the run goes on.
- *     Calls after a valid answer in the same turn are not run.
+ *   - takes the agent's final-answer tool (agent_def_final(): submit_review
+ *     for reviewers, finish for task agents; an agent is offered only its
+ *     own) as the end: valid arguments end the run with
+ *     AGENT_LOOP_SUBMITTED and the answer in `review` (and, for finish,
+ *     `status` and `summary` parsed); invalid ones go back as an error and
+ *     the run goes on. Calls after a valid answer in the same turn are not
+ *     run.
  * A turn with no tool call is nudged once (a user message asking for the
  * final tool); a second such turn ends the run with AGENT_LOOP_NO_ANSWER.
  *
@@ -40,7 +43,10 @@
  *            as its timeout, and a call that times out after the deadline
  *            is a time stop, not a model error.
  *   steps    model calls; the smaller of the budget's and the agent's.
- *   repeats  identical calls, as above (default AGENT_LOOP_REPEATS).
+ *   repeats  identical calls, as above (default AGENT_LOOP_REPEATS). A
+ *            call that changes a file (the env's `changes` counter
+ *            grows) starts the count afresh: after an edit, run_tests
+ *            again is a new question, not a loop.
  * On the last step the model is offered only the final tools, with a note
  * that this is its last step, so what it gathered becomes an answer. A
  * valid answer in the call that crosses a budget is still taken: it has
@@ -49,8 +55,9 @@
  * A stop of any kind is a normal end: agent_loop_run() returns 0 and the
  * result says why (`stop`, `note`), with everything gathered (steps,
  * usage, cost, time, transcript). Without a valid answer `review` is NULL
- * and `note` says no review was submitted. Only a definition the loop
- * cannot run (a tool group that does not exist yet) fails the call.
+ * and `note` says no review was submitted (or, for finish, that there is
+ * no diagnosis). Only a definition the loop cannot run (a tool group that
+ * does not exist yet) fails the call.
  *
  * Record/replay: the messages the loop adds depend only on the
  * conversation and the budgets, never on the clock, so a replayed run
@@ -139,12 +146,16 @@ struct agent_loop_result {
 	size_t tool_calls;	/* tool calls the model made, final ones too */
 	size_t tool_errors;	/* of which got an error back */
 	/*
-	 * The final answer: submit_review's arguments as validated, nulls
-	 * given for optional properties dropped ({"summary", "comments"}).
-	 * Owned; NULL when none came.
+	 * The final answer: the final tool's arguments as validated, nulls
+	 * given for optional properties dropped (submit_review: {"summary",
+	 * "comments"}; finish: {"status", "summary"}). Owned; NULL when
+	 * none came. The name is historical: it holds finish's too.
 	 */
 	json_t *review;
 	char *final_tool;	/* its name, or NULL */
+	/* finish's status (NONE for another final tool or no answer) */
+	enum agent_finish_status status;
+	char *summary;		/* the answer's "summary" or NULL; owned */
 	char *text;		/* the model's last text, or NULL */
 	char *error;		/* model_error: the call's message */
 	int model_rc;		/* model_error: the call's TEND_E* code */

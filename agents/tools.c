@@ -1,8 +1,9 @@
 /*
  * tools.c - the agent tool set: the read group (read_file, list_files,
- * search, find_symbol), the final answer submit_review, and
- * agent_tools_run(), which validates a call and runs it (see tools.h for
- * the contract).
+ * search, find_symbol), the edit group (edit_file, write_file), the
+ * command group (run, run_tests), the final answers submit_review and
+ * finish, and agent_tools_run(), which validates a call and runs it (see
+ * tools.h for the contract).
  *
  * Everything a tool returns is text for a model: short, deterministic and
  * honest about what it left out. Each cap ends in a bracketed note saying
@@ -19,9 +20,17 @@
  * names bytewise and descend without following symlinks, which makes every
  * listing and every search order the same from run to run.
  *
+ * Writes take a stricter road (agent_tools_target_open): no realpath, no
+ * symlink followed anywhere, each directory opened from the root with
+ * O_NOFOLLOW, the caller's `writable` policy asked before the first byte
+ * changes, and the new content written to a temporary file renamed over
+ * the old one. When an edit does not apply, the error is built to let the
+ * model correct itself in one more call: where the text nearly matches.
+ *
  * This file does not talk to models or parse their replies: the tool loop
  * does. It does not know about secrets either: the caller's mask callback
- * does.
+ * does. It does not run commands: the caller's callbacks do, in tend's
+ * sandbox.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,13 +102,21 @@ int agent_tools_env_init(struct agent_tools_env *env, const char *root,
 	env->max_out = AGENT_TOOLS_OUT_BYTES;
 	env->max_walk = AGENT_TOOLS_WALK_FILES;
 	env->search_ms = AGENT_TOOLS_SEARCH_MS;
+	env->max_write_bytes = AGENT_TOOLS_WRITE_BYTES;
 	return 0;
 }
 
 void agent_tools_env_release(struct agent_tools_env *env)
 {
+	size_t i;
+
 	free(env->root);
 	env->root = NULL;
+	for (i = 0; i < env->nr_written; i++)
+		free(env->written[i]);
+	free(env->written);
+	env->written = NULL;
+	env->nr_written = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1632,6 +1650,1220 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* The edit group: edit_file and write_file                           */
+
+/* Lines of a changed region edit_file shows back. */
+#define AGENT_TOOLS_EDIT_SHOW 20
+/* Bytes of one line edit_file shows back. */
+#define AGENT_TOOLS_EDIT_LINE 300
+/* Line numbers an error lists. */
+#define AGENT_TOOLS_EDIT_LIST 20
+/* Occurrences an ambiguity error counts: each costs a search. */
+#define AGENT_TOOLS_EDIT_COUNT 1000
+/* Near misses shown when nothing else is close. */
+#define AGENT_TOOLS_NEAR_MAX 3
+/* Bytes of a line the similarity looks at. */
+#define AGENT_TOOLS_NEAR_BYTES 400
+/* Attempts at a fresh temporary name. */
+#define AGENT_TOOLS_TMP_TRIES 32
+
+/* Where a write goes: its parent directory, open, and the name in it. */
+struct agent_tools_target {
+	struct buf rel;		/* clean relative path */
+	struct buf shown;	/* the argument, for messages */
+	int dirfd;		/* the parent directory, or -1 */
+	const char *name;	/* the last component of rel */
+	struct stat st;		/* the file's, when it exists */
+	int exists;
+};
+
+static void agent_tools_target_init(struct agent_tools_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	buf_init(&t->rel, 0);
+	buf_init(&t->shown, 0);
+	t->dirfd = -1;
+}
+
+static void agent_tools_target_release(struct agent_tools_target *t)
+{
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	buf_release(&t->rel);
+	buf_release(&t->shown);
+	t->dirfd = -1;
+}
+
+/*
+ * 1 when a component of `rel` is ".git" in any case, with trailing dots
+ * or spaces: what a case-insensitive file system (or git's own checks)
+ * would take for .git.
+ */
+static int agent_tools_write_in_git(const char *rel)
+{
+	const char *p = rel;
+
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		while (n > 4 && (p[n - 1] == '.' || p[n - 1] == ' '))
+			n--;
+		if (n == 4 && !strncasecmp(p, ".git", 4))
+			return 1;
+		p += n;
+		while (*p && *p != '/')
+			p++;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/* The component `p` (n bytes) as a C string in `name`, or ENAMETOOLONG. */
+static int agent_tools_component(char *name, const char *p, size_t n)
+{
+	if (n > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(name, p, n);
+	name[n] = '\0';
+	return 0;
+}
+
+/* The error for a component that could not be opened as a directory. */
+static int agent_tools_dir_error(int dfd, const char *name, const char *rel,
+				 size_t upto, const char *shown, int e,
+				 struct buf *out)
+{
+	struct stat st;
+
+	if ((e == ELOOP || e == ENOTDIR || e == EMLINK) &&
+	    !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (S_ISLNK(st.st_mode))
+			return error_set(out, TEND_EINVALID,
+					 "'%s' goes through '%.*s', a symbolic "
+					 "link: the edit tools do not follow "
+					 "links", shown, (int)upto, rel);
+		if (!S_ISDIR(st.st_mode))
+			return error_set(out, TEND_EINVALID,
+					 "'%s' goes through '%.*s', which is "
+					 "not a directory", shown, (int)upto,
+					 rel);
+	}
+	return error_set(out, e == ENOENT ? TEND_ENOTFOUND : TEND_EINVALID,
+			 "cannot open '%.*s': %s", (int)upto, rel,
+			 agent_tools_reason(e));
+}
+
+/*
+ * The write target named by the argument `key`: cleaned, checked (.git,
+ * hidden, the writable callback), its parent directory opened from the
+ * root without following links (created when `create` is set) and the
+ * file looked at without following it. On success t->dirfd is open and
+ * t->exists says whether a regular file is there.
+ */
+static int agent_tools_target_open(struct agent_tools_env *env,
+				   const json_t *args, const char *key,
+				   int create, struct agent_tools_target *t,
+				   struct buf *out)
+{
+	struct buf why = BUF_INIT;
+	const char *arg, *p, *last;
+	char name[NAME_MAX + 1];
+	size_t len = 0;
+	int dfd = -1, fd, rc;
+
+	arg = agent_tools_arg_str(args, key, &len);
+	if (!arg) {
+		arg = "";
+		len = 0;
+	}
+	buf_add(&t->shown, arg, len > 200 ? agent_tools_utf8_floor(arg, len,
+								  200) : len);
+	if ((rc = agent_tools_clean(arg, len, &t->rel, out)) < 0)
+		goto out;
+	if (!t->rel.len || arg[len - 1] == '/') {
+		rc = error_set(out, TEND_EINVALID,
+			       "'%s' names a directory: give the path of a "
+			       "file", t->shown.len ? t->shown.ptr : ".");
+		goto out;
+	}
+	if (agent_tools_write_in_git(t->rel.ptr)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "'%s' is inside .git, which tools cannot "
+			       "access", t->shown.ptr);
+		goto out;
+	}
+	if (agent_tools_is_hidden(env, t->rel.ptr)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "'%s' is excluded from the files this agent "
+			       "may touch (generated or vendored)",
+			       t->shown.ptr);
+		goto out;
+	}
+	if (env->writable &&
+	    env->writable(t->rel.ptr, &why, env->writable_data)) {
+		if (why.len)
+			rc = error_set(out, TEND_EINVALID, "%s", why.ptr);
+		else
+			rc = error_set(out, TEND_EINVALID,
+				       "'%s' is protected: tend does not "
+				       "change it", t->rel.ptr);
+		goto out;
+	}
+
+	dfd = open(env->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		rc = error_set(out, TEND_ERROR, "cannot open the repository "
+			       "root: %s", agent_tools_reason(errno));
+		goto out;
+	}
+	last = strrchr(t->rel.ptr, '/');
+	last = last ? last + 1 : t->rel.ptr;
+	for (p = t->rel.ptr; p < last; ) {
+		size_t n = (size_t)(strchr(p, '/') - p);
+		size_t upto = (size_t)(p - t->rel.ptr) + n;
+		int e;
+
+		if (agent_tools_component(name, p, n) < 0) {
+			rc = agent_tools_dir_error(dfd, "", t->rel.ptr, upto,
+						   t->shown.ptr, errno, out);
+			goto out;
+		}
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create) {
+			if (mkdirat(dfd, name, 0777) < 0 && errno != EEXIST) {
+				rc = error_set(out, TEND_ERROR,
+					       "cannot create directory "
+					       "'%.*s': %s", (int)upto,
+					       t->rel.ptr,
+					       agent_tools_reason(errno));
+				goto out;
+			}
+			fd = openat(dfd, name, O_RDONLY | O_DIRECTORY |
+				    O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			e = errno;
+			rc = agent_tools_dir_error(dfd, name, t->rel.ptr, upto,
+						   t->shown.ptr, e, out);
+			goto out;
+		}
+		close(dfd);
+		dfd = fd;
+		p += n + 1;
+	}
+	t->name = last;
+	if (agent_tools_component(name, last, strlen(last)) < 0) {
+		rc = error_set(out, TEND_EINVALID, "cannot open '%s': %s",
+			       t->shown.ptr, agent_tools_reason(errno));
+		goto out;
+	}
+	if (fstatat(dfd, name, &t->st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT) {
+			rc = error_set(out, TEND_EINVALID,
+				       "cannot open '%s': %s", t->shown.ptr,
+				       agent_tools_reason(errno));
+			goto out;
+		}
+	} else if (S_ISLNK(t->st.st_mode)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "'%s' is a symbolic link: the edit tools do "
+			       "not write through links", t->shown.ptr);
+		goto out;
+	} else if (S_ISDIR(t->st.st_mode)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "'%s' is a directory: give the path of a file",
+			       t->shown.ptr);
+		goto out;
+	} else if (!S_ISREG(t->st.st_mode)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "'%s' is not a regular file", t->shown.ptr);
+		goto out;
+	} else {
+		t->exists = 1;
+	}
+	t->dirfd = dfd;
+	dfd = -1;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	buf_release(&why);
+	return rc;
+}
+
+/*
+ * Read the existing target whole into `data`. A file over
+ * max_write_bytes is TEND_ETOOBIG: the edit tools would not write it back.
+ */
+static int agent_tools_target_read(struct agent_tools_env *env,
+				   struct agent_tools_target *t,
+				   struct buf *data, struct buf *out)
+{
+	struct stat st;
+	int fd, partial = 0, rc;
+
+	fd = openat(t->dirfd, t->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return error_set(out, errno == ENOENT ? TEND_ENOTFOUND
+						      : TEND_EINVALID,
+				 "cannot open '%s': %s", t->shown.ptr,
+				 agent_tools_reason(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(out, TEND_EINVALID,
+				 "'%s' is not a regular file", t->shown.ptr);
+	}
+	t->st = st;
+	if ((size_t)st.st_size > env->max_write_bytes) {
+		close(fd);
+		goto too_big;
+	}
+	rc = agent_tools_slurp(fd, env->max_write_bytes, data, &partial);
+	close(fd);
+	if (rc < 0)
+		return error_set(out, TEND_ERROR, "cannot read '%s': %s",
+				 t->shown.ptr, agent_tools_reason(errno));
+	if (!partial)
+		return 0;
+too_big:
+	return error_set(out, TEND_ETOOBIG,
+			 "'%s' is larger than %zu bytes, more than the edit "
+			 "tools write", t->shown.ptr, env->max_write_bytes);
+}
+
+/* A temporary name no one is likely to have taken. */
+static void agent_tools_tmp_name(char *name, size_t size, unsigned try)
+{
+	static unsigned counter;
+	struct timespec ts;
+	unsigned long x;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
+	    ((unsigned long)__atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)
+	     * 2654435761u) ^ try;
+	snprintf(name, size, ".tend-write-%08lx", x & 0xffffffffu);
+}
+
+/*
+ * Write `data` to the target: a temporary file in its directory, then a
+ * rename over it. `mode` is the file's mode, or -1 for a new file (0666
+ * less the umask). The old file stays whole on any failure.
+ */
+static int agent_tools_target_write(struct agent_tools_target *t,
+				    const char *data, size_t len, int mode,
+				    struct buf *out)
+{
+	char tmp[64];
+	size_t done = 0;
+	unsigned try;
+	int fd = -1, e;
+
+	for (try = 0; try < AGENT_TOOLS_TMP_TRIES; try++) {
+		agent_tools_tmp_name(tmp, sizeof(tmp), try);
+		fd = openat(t->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return error_set(out, TEND_ERROR, "cannot write '%s': %s",
+				 t->shown.ptr, agent_tools_reason(errno));
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (mode >= 0 && fchmod(fd, (mode_t)mode) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(t->dirfd, tmp, t->dirfd, t->name) < 0)
+		goto fail;
+	return 0;
+fail:
+	e = errno ? errno : EIO;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(t->dirfd, tmp, 0);
+	return error_set(out, TEND_ERROR, "cannot write '%s': %s; the file "
+			 "was left as it was", t->shown.ptr,
+			 agent_tools_reason(e));
+}
+
+/* Add `rel` to env->written unless it is there. */
+static void agent_tools_written_add(struct agent_tools_env *env,
+				    const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < env->nr_written; i++)
+		if (!strcmp(env->written[i], rel))
+			return;
+	env->written = xrealloc(env->written, (env->nr_written + 1) *
+				sizeof(*env->written));
+	env->written[env->nr_written++] = xstrdup(rel);
+}
+
+/* 1-based number of the line holding byte `off` of s. */
+static size_t agent_tools_line_at(const char *s, size_t off)
+{
+	const char *p = s, *end = s + off;
+	size_t no = 1;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		no++;
+		p++;
+	}
+	return no;
+}
+
+/* Line numbers of increasing offsets into one text, counted once. */
+struct agent_tools_counter {
+	size_t off, no;
+};
+
+static size_t agent_tools_count_to(struct agent_tools_counter *c,
+				   const char *s, size_t off)
+{
+	const char *p = s + c->off, *end = s + off;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		c->no++;
+		p++;
+	}
+	c->off = off;
+	return c->no;
+}
+
+/* The lines [from, to] of s (1-based, to inclusive) as a byte range. */
+static void agent_tools_line_span(const char *s, size_t len, size_t from,
+				  size_t to, size_t *start, size_t *end)
+{
+	size_t no = 1, i = 0;
+
+	while (no < from && i < len) {
+		const char *nl = memchr(s + i, '\n', len - i);
+
+		if (!nl) {
+			i = len;
+			break;
+		}
+		i = (size_t)(nl - s) + 1;
+		no++;
+	}
+	*start = i;
+	while (no <= to && i < len) {
+		const char *nl = memchr(s + i, '\n', len - i);
+
+		i = nl ? (size_t)(nl - s) + 1 : len;
+		no++;
+	}
+	*end = i;
+}
+
+/* "12" or "12-14". */
+static void agent_tools_range(struct buf *out, size_t a, size_t b)
+{
+	if (b > a)
+		buf_printf(out, "%zu-%zu", a, b);
+	else
+		buf_printf(out, "%zu", a);
+}
+
+/*
+ * Append lines [from, to] of `s` numbered as read_file numbers them, at
+ * most AGENT_TOOLS_EDIT_SHOW of them, each cut at AGENT_TOOLS_EDIT_LINE
+ * bytes. The region is masked whole (with the file's path) before it is
+ * cut, so a cut never leaves a piece of a secret.
+ */
+static void agent_tools_show_lines(struct agent_tools_env *env,
+				   const char *rel, struct buf *out,
+				   const char *s, size_t len, size_t from,
+				   size_t to)
+{
+	struct buf region = BUF_INIT;
+	size_t start, end, last = to, pos = 0, no, width, n;
+	const char *line;
+
+	if (last - from + 1 > AGENT_TOOLS_EDIT_SHOW)
+		last = from + AGENT_TOOLS_EDIT_SHOW - 1;
+	agent_tools_line_span(s, len, from, last, &start, &end);
+	buf_add(&region, s + start, end - start);
+	agent_tools_mask(env, &region, rel);
+	width = agent_tools_digits(last);
+	if (width < 4)
+		width = 4;
+	for (no = from; no <= last && agent_tools_next_line(region.ptr,
+		     region.len, &pos, &line, &n); no++) {
+		size_t cut = agent_tools_utf8_floor(line, n,
+						    AGENT_TOOLS_EDIT_LINE);
+
+		buf_printf(out, "%*zu|", (int)width, no);
+		if (n)
+			buf_putc(out, ' ');
+		buf_add(out, line, cut);
+		if (cut < n)
+			buf_printf(out, " [line cut: %zu bytes]", n);
+		buf_putc(out, '\n');
+	}
+	if (last < to)
+		buf_printf(out, "[%zu more lines, to line %zu]\n", to - last,
+			   to);
+	buf_release(&region);
+}
+
+static int agent_tools_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+/* `s` without white space, into `out`. */
+static void agent_tools_squeeze(struct buf *out, const char *s, size_t len)
+{
+	size_t i, from = 0;
+
+	buf_reset(out);
+	for (i = 0; i <= len; i++) {
+		if (i < len && !agent_tools_is_space(s[i]))
+			continue;
+		if (i > from)
+			buf_add(out, s + from, i - from);
+		from = i + 1;
+	}
+}
+
+/* The offset in `s` of its k-th byte that is not white space. */
+static size_t agent_tools_unsqueeze(const char *s, size_t len, size_t k)
+{
+	size_t i, seen = 0;
+
+	for (i = 0; i < len; i++) {
+		if (agent_tools_is_space(s[i]))
+			continue;
+		if (seen++ == k)
+			return i;
+	}
+	return len;
+}
+
+/*
+ * Near miss 1: `old` matches when white space is ignored. Appends the
+ * lines and their exact text; 1 when it did.
+ */
+static int agent_tools_near_space(struct agent_tools_env *env,
+				  const char *rel, const char *data,
+				  size_t len, const char *old, size_t old_len,
+				  struct buf *out)
+{
+	struct buf sf = BUF_INIT, so = BUF_INIT;
+	const char *hit, *p;
+	size_t from, to, a, b, more = 0;
+	int found = 0;
+
+	agent_tools_squeeze(&so, old, old_len);
+	if (!so.len)
+		goto out;
+	agent_tools_squeeze(&sf, data, len);
+	hit = memmem(sf.ptr, sf.len, so.ptr, so.len);
+	if (!hit)
+		goto out;
+	for (p = hit + 1; p < sf.ptr + sf.len && more < 99 &&
+	     (p = memmem(p, (size_t)(sf.ptr + sf.len - p), so.ptr, so.len));
+	     p++)
+		more++;
+	from = agent_tools_unsqueeze(data, len, (size_t)(hit - sf.ptr));
+	to = agent_tools_unsqueeze(data, len, (size_t)(hit - sf.ptr) +
+				   so.len - 1);
+	a = agent_tools_line_at(data, from);
+	b = agent_tools_line_at(data, to);
+	buf_puts(out, "\nIgnoring white space, it matches line");
+	buf_puts(out, b > a ? "s " : " ");
+	agent_tools_range(out, a, b);
+	if (more)
+		buf_printf(out, " (and %zu more place%s)", more,
+			   more == 1 ? "" : "s");
+	buf_puts(out, ", whose exact text is:\n");
+	agent_tools_show_lines(env, rel, out, data, len, a, b);
+	buf_puts(out, "Copy the text exactly, with its tabs, spaces and line "
+		 "ends.");
+	found = 1;
+out:
+	buf_release(&sf);
+	buf_release(&so);
+	return found;
+}
+
+/* Line comparisons near_prefix makes at most: it stays linear-ish. */
+#define AGENT_TOOLS_NEAR_WORK 2000000
+
+struct agent_tools_span {
+	const char *ptr;
+	size_t len;
+};
+
+/*
+ * Near miss 2: the first lines of `old` match the file at some line and a
+ * later one differs. Appends where and which; 1 when it did.
+ */
+static int agent_tools_near_prefix(struct agent_tools_env *env,
+				   const char *rel, const char *data,
+				   size_t len, const char *old,
+				   size_t old_len, struct buf *out)
+{
+	struct agent_tools_span *ol = NULL;
+	size_t nr = 0, alloc = 0, pos = 0, no = 0, n, k, best = 0;
+	size_t best_at = 0, work = 0;
+	const char *line;
+	struct buf q = BUF_INIT;
+
+	while (agent_tools_next_line(old, old_len, &pos, &line, &n)) {
+		ALLOC_GROW(ol, nr, alloc);
+		ol[nr].ptr = line;
+		ol[nr++].len = n;
+	}
+	if (nr < 2 || !ol[0].len)
+		goto out;
+	pos = 0;
+	while (best < nr - 1 && work < AGENT_TOOLS_NEAR_WORK &&
+	       agent_tools_next_line(data, len, &pos, &line, &n)) {
+		size_t p2 = pos;
+
+		no++;
+		work++;
+		/* old may start inside a line: its first line is a suffix */
+		if (n < ol[0].len ||
+		    memcmp(line + n - ol[0].len, ol[0].ptr, ol[0].len))
+			continue;
+		for (k = 1; k < nr; k++) {
+			const char *next;
+			size_t next_len;
+
+			work++;
+			if (!agent_tools_next_line(data, len, &p2, &next,
+						   &next_len))
+				break;
+			/* the last line of old may end inside a line */
+			if (k == nr - 1 ? next_len < ol[k].len ||
+			    memcmp(next, ol[k].ptr, ol[k].len) :
+			    next_len != ol[k].len ||
+			    memcmp(next, ol[k].ptr, ol[k].len))
+				break;
+		}
+		if (k > best && k < nr) {
+			best = k;
+			best_at = no;
+		}
+	}
+	if (!best)
+		goto out;
+	if (best > 1)
+		buf_printf(out, "\nLines 1-%zu of old match lines ", best);
+	else
+		buf_puts(out, "\nLine 1 of old matches line ");
+	agent_tools_range(out, best_at, best_at + best - 1);
+	buf_printf(out, ", but line %zu of old:\n", best + 1);
+	buf_add(&q, ol[best].ptr, ol[best].len);
+	agent_tools_mask(env, &q, rel);
+	buf_printf(out, "    %.*s\n", (int)agent_tools_utf8_floor(q.ptr, q.len,
+		   AGENT_TOOLS_EDIT_LINE), q.ptr);
+	if (best_at + best <= agent_tools_count_lines(data, len)) {
+		buf_puts(out, "differs from the file's line:\n");
+		agent_tools_show_lines(env, rel, out, data, len,
+				       best_at + best, best_at + best);
+	} else {
+		buf_puts(out, "is past the end of the file\n");
+	}
+	buf_puts(out, "Copy the text exactly (read_file shows it).");
+out:
+	free(ol);
+	buf_release(&q);
+	return best > 0;
+}
+
+/* An ASCII-lowercased byte pair. */
+static unsigned agent_tools_bigram(const char *s)
+{
+	unsigned a = (unsigned char)s[0], b = (unsigned char)s[1];
+
+	if (a >= 'A' && a <= 'Z')
+		a += 'a' - 'A';
+	if (b >= 'A' && b <= 'Z')
+		b += 'a' - 'A';
+	return a << 8 | b;
+}
+
+static int agent_tools_cmp_uint(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct agent_tools_near {
+	size_t line;
+	double score;
+};
+
+/*
+ * Near miss 3: the lines most like the longest line of `old`, by the Dice
+ * coefficient of their bigrams (white space and case ignored). Linear in
+ * the file. Appends them; 1 when any is close enough.
+ */
+static int agent_tools_near_similar(struct agent_tools_env *env,
+				    const char *rel, const char *data,
+				    size_t len, const char *old,
+				    size_t old_len, struct buf *out)
+{
+	struct agent_tools_near best[AGENT_TOOLS_NEAR_MAX];
+	struct buf needle = BUF_INIT, cand = BUF_INIT, q = BUF_INIT;
+	unsigned *grams = NULL, *used = NULL;
+	size_t *touched = NULL;
+	const char *line, *pick = NULL;
+	size_t n, pick_len = 0, pos = 0, no = 0, nr_grams, i, j, k, shown = 0;
+	int found = 0;
+
+	/* the longest line of old, white space ignored */
+	while (agent_tools_next_line(old, old_len, &pos, &line, &n)) {
+		agent_tools_squeeze(&cand, line, n);
+		if (cand.len > needle.len) {
+			buf_reset(&needle);
+			buf_add(&needle, cand.ptr, cand.len);
+			pick = line;
+			pick_len = n;
+		}
+	}
+	if (needle.len < 3)
+		goto out;
+	if (needle.len > AGENT_TOOLS_NEAR_BYTES)
+		buf_truncate(&needle, AGENT_TOOLS_NEAR_BYTES);
+	nr_grams = needle.len - 1;
+	grams = xcalloc(nr_grams, sizeof(*grams));
+	used = xcalloc(nr_grams, sizeof(*used));
+	touched = xcalloc(nr_grams, sizeof(*touched));
+	for (i = 0; i < nr_grams; i++)
+		grams[i] = agent_tools_bigram(needle.ptr + i);
+	qsort(grams, nr_grams, sizeof(*grams), agent_tools_cmp_uint);
+	memset(best, 0, sizeof(best));
+
+	pos = 0;
+	while (agent_tools_next_line(data, len, &pos, &line, &n)) {
+		size_t shared = 0, cand_grams;
+		double score;
+
+		no++;
+		if (n > AGENT_TOOLS_NEAR_BYTES * 4)
+			n = AGENT_TOOLS_NEAR_BYTES * 4;
+		agent_tools_squeeze(&cand, line, n);
+		if (cand.len < 2)
+			continue;
+		if (cand.len > AGENT_TOOLS_NEAR_BYTES)
+			buf_truncate(&cand, AGENT_TOOLS_NEAR_BYTES);
+		cand_grams = cand.len - 1;
+		for (i = 0; i < cand_grams; i++) {
+			unsigned g = agent_tools_bigram(cand.ptr + i);
+			unsigned *hit = bsearch(&g, grams, nr_grams,
+						sizeof(*grams),
+						agent_tools_cmp_uint);
+
+			if (!hit)
+				continue;
+			/* the first unused copy of g in the sorted list */
+			k = (size_t)(hit - grams);
+			while (k > 0 && grams[k - 1] == g)
+				k--;
+			while (k < nr_grams && grams[k] == g && used[k])
+				k++;
+			if (k < nr_grams && grams[k] == g) {
+				used[k] = 1;
+				touched[shared++] = k;
+			}
+		}
+		for (i = 0; i < shared; i++)
+			used[touched[i]] = 0;
+		score = 2.0 * (double)shared / (double)(nr_grams + cand_grams);
+		for (j = 0; j < AGENT_TOOLS_NEAR_MAX; j++)
+			if (score > best[j].score)
+				break;
+		if (j == AGENT_TOOLS_NEAR_MAX)
+			continue;
+		memmove(&best[j + 1], &best[j], (AGENT_TOOLS_NEAR_MAX - j - 1) *
+			sizeof(best[0]));
+		best[j].line = no;
+		best[j].score = score;
+	}
+	for (j = 0; j < AGENT_TOOLS_NEAR_MAX; j++) {
+		if (best[j].score < 0.5)
+			break;
+		if (!shown++) {
+			buf_add(&q, pick, pick_len);
+			agent_tools_mask(env, &q, rel);
+			buf_printf(out, "\nThe lines most like old's line "
+				   "\"%.*s\":\n",
+				   (int)agent_tools_utf8_floor(q.ptr, q.len,
+							       120), q.ptr);
+		}
+		agent_tools_show_lines(env, rel, out, data, len, best[j].line,
+				       best[j].line);
+	}
+	if (shown) {
+		buf_puts(out, "Copy the text exactly (read_file shows it).");
+		found = 1;
+	}
+out:
+	free(grams);
+	free(used);
+	free(touched);
+	buf_release(&needle);
+	buf_release(&cand);
+	buf_release(&q);
+	return found;
+}
+
+/* 1 when every non-empty line of s starts like read_file's "  12| ". */
+static int agent_tools_has_line_numbers(const char *s, size_t len)
+{
+	size_t pos = 0, n, i, numbered = 0;
+	const char *line;
+
+	while (agent_tools_next_line(s, len, &pos, &line, &n)) {
+		if (!n)
+			continue;
+		for (i = 0; i < n && line[i] == ' '; i++)
+			;
+		if (i == n || line[i] < '0' || line[i] > '9')
+			return 0;
+		while (i < n && line[i] >= '0' && line[i] <= '9')
+			i++;
+		if (i == n || line[i] != '|')
+			return 0;
+		numbered++;
+	}
+	return numbered > 0;
+}
+
+/* The error for an `old` that is not in the file, with its near misses. */
+static int agent_tools_not_found(struct agent_tools_env *env,
+				 const struct agent_tools_target *t,
+				 const char *data, size_t len,
+				 const char *old, size_t old_len,
+				 struct buf *out)
+{
+	buf_printf(out, "old was not found in '%s'.", t->shown.ptr);
+	if (agent_tools_has_line_numbers(old, old_len))
+		buf_puts(out, "\nold seems to include read_file's line "
+			 "numbers (\"  12| \"): give the file's text only, "
+			 "without them.");
+	else if (!agent_tools_near_space(env, t->rel.ptr, data, len, old,
+					 old_len, out) &&
+		 !agent_tools_near_prefix(env, t->rel.ptr, data, len, old,
+					  old_len, out) &&
+		 !agent_tools_near_similar(env, t->rel.ptr, data, len, old,
+					   old_len, out))
+		buf_puts(out, "\nNothing in the file is close to it: read the "
+			 "file again (read_file); it may not hold what you "
+			 "expect.");
+	return TEND_ENOTFOUND;
+}
+
+/* The error for several matches without replace_all: where each is. */
+static int agent_tools_ambiguous(const struct agent_tools_target *t,
+				 const char *data, size_t len,
+				 const char *old, size_t old_len,
+				 struct buf *out)
+{
+	const char *p = data, *end = data + len, *hit;
+	struct agent_tools_counter lc = { 0, 1 };
+	size_t count = 0, listed = 0, prev_line = 0;
+	struct buf lines = BUF_INIT;
+
+	while (p < end && count < AGENT_TOOLS_EDIT_COUNT &&
+	       (hit = memmem(p, (size_t)(end - p), old, old_len))) {
+		size_t line = agent_tools_count_to(&lc, data,
+						   (size_t)(hit - data));
+
+		count++;
+		if (line != prev_line && listed < AGENT_TOOLS_EDIT_LIST) {
+			buf_printf(&lines, "%s%zu", listed ? ", " : "", line);
+			listed++;
+		} else if (line != prev_line) {
+			listed++;
+		}
+		prev_line = line;
+		p = hit + 1;
+	}
+	buf_printf(out, "old occurs %s%zu times in '%s' (at line%s %s%s): "
+		   "add the lines around it to old so that it matches once, "
+		   "or set replace_all to change every one",
+		   count >= AGENT_TOOLS_EDIT_COUNT ? "at least " : "", count,
+		   t->shown.ptr, listed == 1 ? "" : "s", lines.ptr,
+		   listed > AGENT_TOOLS_EDIT_LIST ? ", ..." : "");
+	buf_release(&lines);
+	return TEND_EINVALID;
+}
+
+/* `s` with every bare "\n" made "\r\n", into `out`. */
+static void agent_tools_to_crlf(struct buf *out, const char *s, size_t len)
+{
+	size_t i;
+
+	buf_reset(out);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+			buf_putc(out, '\r');
+		buf_putc(out, s[i]);
+	}
+}
+
+/*
+ * The newlines in s[0, n), a final one aside: how many lines past its
+ * first a text of n bytes covers.
+ */
+static size_t agent_tools_extra_lines(const char *s, size_t n)
+{
+	const char *p = s, *end;
+	size_t c = 0;
+
+	if (n && s[n - 1] == '\n')
+		n--;
+	end = s + n;
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+static int agent_tools_edit_file(struct agent_tools_env *env,
+				 const json_t *args, struct buf *out)
+{
+	struct agent_tools_target t;
+	struct buf data = BUF_INIT, result = BUF_INIT, crlf_old = BUF_INIT;
+	struct buf crlf_new = BUF_INIT, spots = BUF_INIT;
+	const char *old, *new, *hit, *p, *end;
+	size_t old_len = 0, new_len = 0, count = 0, first_at = 0, listed = 0;
+	size_t a = 0, b = 0, last_at = 0;
+	struct agent_tools_counter rc_lines = { 0, 1 }, old_lines = { 0, 1 };
+	int replace_all, crlf = 0, at_line_start = 0, rc;
+
+	agent_tools_target_init(&t);
+	old = agent_tools_arg_str(args, "old", &old_len);
+	new = agent_tools_arg_str(args, "new", &new_len);
+	replace_all = json_is_true(json_object_get(args, "replace_all"));
+	if (!old || !old_len) {
+		rc = error_set(out, TEND_EINVALID,
+			       "old is empty: give the exact text to replace; "
+			       "to create a file or replace all of it, use "
+			       "write_file");
+		goto out;
+	}
+	if (!new) {
+		new = "";
+		new_len = 0;
+	}
+	if (memchr(old, '\0', old_len) || memchr(new, '\0', new_len)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "old or new contains a NUL byte: the edit "
+			       "tools change text files only");
+		goto out;
+	}
+	if (old_len == new_len && !memcmp(old, new, old_len)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "old and new are the same: nothing to change");
+		goto out;
+	}
+	if ((rc = agent_tools_target_open(env, args, "path", 0, &t, out)) < 0)
+		goto out;
+	if (!t.exists) {
+		rc = error_set(out, TEND_ENOTFOUND,
+			       "'%s' does not exist: use write_file to create "
+			       "it", t.shown.ptr);
+		goto out;
+	}
+	if ((rc = agent_tools_target_read(env, &t, &data, out)) < 0)
+		goto out;
+	if (agent_tools_is_binary(&data)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "'%s' is a binary file: edit_file changes text "
+			       "files only", t.shown.ptr);
+		goto out;
+	}
+
+	hit = memmem(data.ptr, data.len, old, old_len);
+	if (!hit && memchr(old, '\n', old_len) && !memchr(old, '\r', old_len)
+	    && memmem(data.ptr, data.len, "\r\n", 2)) {
+		/* a CRLF file and a model that writes LF */
+		agent_tools_to_crlf(&crlf_old, old, old_len);
+		agent_tools_to_crlf(&crlf_new, new, new_len);
+		hit = memmem(data.ptr, data.len, crlf_old.ptr, crlf_old.len);
+		if (hit) {
+			crlf = 1;
+			old = crlf_old.ptr;
+			old_len = crlf_old.len;
+			new = crlf_new.ptr;
+			new_len = crlf_new.len;
+		}
+	}
+	if (!hit) {
+		rc = agent_tools_not_found(env, &t, data.ptr, data.len, old,
+					   old_len, out);
+		goto out;
+	}
+	if (!replace_all && memmem(hit + 1, (size_t)(data.ptr + data.len -
+					       hit - 1), old, old_len)) {
+		rc = agent_tools_ambiguous(&t, data.ptr, data.len, old,
+					   old_len, out);
+		goto out;
+	}
+
+	/* build the new text, noting where each replacement lands */
+	p = data.ptr;
+	end = data.ptr + data.len;
+	while (hit) {
+		size_t at, first, last;
+
+		buf_add(&result, p, (size_t)(hit - p));
+		at = result.len;
+		buf_add(&result, new, new_len);
+		first = agent_tools_count_to(&rc_lines, result.ptr, at);
+		last = first + agent_tools_extra_lines(new, new_len);
+		if (!count++) {
+			first_at = first;
+			last_at = last;
+			a = agent_tools_count_to(&old_lines, data.ptr,
+						 (size_t)(hit - data.ptr));
+			b = a + agent_tools_extra_lines(old, old_len);
+			at_line_start = !at || result.ptr[at - 1] == '\n';
+		}
+		if (listed < AGENT_TOOLS_EDIT_LIST) {
+			if (listed)
+				buf_puts(&spots, ", ");
+			agent_tools_range(&spots, first, last);
+		}
+		listed++;
+		p = hit + old_len;
+		if (!replace_all)
+			break;
+		hit = memmem(p, (size_t)(end - p), old, old_len);
+	}
+	buf_add(&result, p, (size_t)(end - p));
+	if (result.len > env->max_write_bytes) {
+		rc = error_set(out, TEND_ETOOBIG,
+			       "the edit would make '%s' %zu bytes, more than "
+			       "the %zu bytes the edit tools write",
+			       t.shown.ptr, result.len, env->max_write_bytes);
+		goto out;
+	}
+	if ((rc = agent_tools_target_write(&t, result.ptr, result.len,
+					   (int)(t.st.st_mode & 07777),
+					   out)) < 0)
+		goto out;
+	agent_tools_written_add(env, t.rel.ptr);
+	env->changes++;
+
+	buf_printf(out, "edited '%s': ", t.rel.ptr);
+	if (count > 1) {
+		buf_printf(out, "%zu replacements, now at lines %s%s\n", count,
+			   spots.ptr, listed > AGENT_TOOLS_EDIT_LIST ?
+			   ", ..." : "");
+	} else {
+		size_t first = first_at, last = last_at;
+		int whole = !new_len && old[old_len - 1] == '\n' &&
+			    at_line_start;
+
+		buf_puts(out, b > a ? "lines " : "line ");
+		agent_tools_range(out, a, b);
+		if (whole) {
+			buf_puts(out, " deleted\n");
+		} else {
+			buf_puts(out, " replaced, now line");
+			buf_puts(out, last > first ? "s " : " ");
+			agent_tools_range(out, first, last);
+			buf_puts(out, ":\n");
+			agent_tools_show_lines(env, t.rel.ptr, out, result.ptr,
+					       result.len, first, last);
+		}
+	}
+	if (crlf)
+		buf_puts(out, "[the file has CRLF line ends: old and new were "
+			 "matched and written with them]\n");
+out:
+	agent_tools_target_release(&t);
+	buf_release(&data);
+	buf_release(&result);
+	buf_release(&crlf_old);
+	buf_release(&crlf_new);
+	buf_release(&spots);
+	return rc;
+}
+
+static int agent_tools_write_file(struct agent_tools_env *env,
+				  const json_t *args, struct buf *out)
+{
+	struct agent_tools_target t;
+	struct buf data = BUF_INIT, scratch = BUF_INIT;
+	const char *content;
+	size_t len = 0, lines, had = 0;
+	int rc, known = 0;
+
+	agent_tools_target_init(&t);
+	content = agent_tools_arg_str(args, "content", &len);
+	if (!content) {
+		content = "";
+		len = 0;
+	}
+	if (memchr(content, '\0', len)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "content contains a NUL byte: the edit tools "
+			       "write text files only");
+		goto out;
+	}
+	if (len > env->max_write_bytes) {
+		rc = error_set(out, TEND_ETOOBIG,
+			       "content is %zu bytes, more than the %zu bytes "
+			       "the edit tools write", len,
+			       env->max_write_bytes);
+		goto out;
+	}
+	if ((rc = agent_tools_target_open(env, args, "path", 1, &t, out)) < 0)
+		goto out;
+	if (t.exists &&
+	    agent_tools_target_read(env, &t, &data, &scratch) == 0) {
+		known = 1;
+		had = agent_tools_count_lines(data.ptr, data.len);
+		if (data.len == len && !memcmp(data.ptr, content, len)) {
+			buf_printf(out, "'%s' already has this content: "
+				   "nothing changed\n", t.rel.ptr);
+			goto out;
+		}
+	}
+	if ((rc = agent_tools_target_write(&t, content, len, t.exists ?
+					   (int)(t.st.st_mode & 07777) : -1,
+					   out)) < 0)
+		goto out;
+	agent_tools_written_add(env, t.rel.ptr);
+	env->changes++;
+	lines = agent_tools_count_lines(content, len);
+	buf_printf(out, "%s '%s' (%zu line%s, %zu byte%s", t.exists ?
+		   "overwrote" : "created", t.rel.ptr, lines,
+		   lines == 1 ? "" : "s", len, len == 1 ? "" : "s");
+	if (known)
+		buf_printf(out, "; it had %zu line%s", had,
+			   had == 1 ? "" : "s");
+	buf_puts(out, ")\n");
+out:
+	agent_tools_target_release(&t);
+	buf_release(&data);
+	buf_release(&scratch);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The command group: run and run_tests                               */
+
+/*
+ * The callback's text into `out`: masked whole, then cut to max_out
+ * keeping the head and the tail (where a failure's summary usually is).
+ */
+static void agent_tools_command_text(struct agent_tools_env *env,
+				     struct buf *text, struct buf *out)
+{
+	size_t keep, head, tail;
+
+	agent_tools_mask(env, text, NULL);
+	if (text->len <= env->max_out) {
+		buf_add(out, text->ptr, text->len);
+		return;
+	}
+	keep = env->max_out / 2;
+	head = agent_tools_utf8_floor(text->ptr, text->len, keep);
+	tail = text->len - keep;
+	while (tail < text->len &&
+	       ((unsigned char)text->ptr[tail] & 0xc0) == 0x80)
+		tail++;
+	buf_add(out, text->ptr, head);
+	buf_printf(out, "\n[... %zu bytes cut: the head and the tail of the "
+		   "output are shown ...]\n", tail - head);
+	buf_add(out, text->ptr + tail, text->len - tail);
+}
+
+static int agent_tools_no_commands(struct buf *out)
+{
+	return error_set(out, TEND_EUNAVAIL,
+			 "this agent cannot run commands here");
+}
+
+static int agent_tools_run_command(struct agent_tools_env *env,
+				   const json_t *args, struct buf *out)
+{
+	struct buf text = BUF_INIT;
+	const json_t *tv;
+	const char *cmd;
+	size_t len = 0;
+	long timeout = AGENT_TOOLS_TIMEOUT;
+	int rc;
+
+	if (!env->run_command)
+		return agent_tools_no_commands(out);
+	cmd = agent_tools_arg_str(args, "command", &len);
+	if (!cmd || len == strspn(cmd, " \t\r\n"))
+		return error_set(out, TEND_EINVALID, "command is empty");
+	if (len > AGENT_TOOLS_COMMAND_MAX)
+		return error_set(out, TEND_EINVALID,
+				 "command is %zu bytes; the limit is %d", len,
+				 AGENT_TOOLS_COMMAND_MAX);
+	if (memchr(cmd, '\0', len))
+		return error_set(out, TEND_EINVALID,
+				 "command contains a NUL byte");
+	tv = json_object_get(args, "timeout");
+	if (json_is_number(tv)) {
+		double d = json_number_value(tv);
+
+		if (!(d >= 1 && d <= AGENT_TOOLS_TIMEOUT_MAX))
+			return error_set(out, TEND_EINVALID,
+					 "timeout must be 1 to %d seconds",
+					 AGENT_TOOLS_TIMEOUT_MAX);
+		timeout = (long)d;
+	}
+	rc = env->run_command(cmd, timeout, &text, env->command_data);
+	agent_tools_command_text(env, &text, out);
+	if (rc < 0 && !out->len)
+		buf_puts(out, "the command could not be run");
+	buf_release(&text);
+	return rc < 0 ? rc : 0;
+}
+
+static int agent_tools_run_tests(struct agent_tools_env *env,
+				 const json_t *args, struct buf *out)
+{
+	struct buf text = BUF_INIT;
+	int rc;
+
+	(void)args;
+	if (!env->run_tests)
+		return agent_tools_no_commands(out);
+	rc = env->run_tests(&text, env->command_data);
+	agent_tools_command_text(env, &text, out);
+	if (rc < 0 && !out->len)
+		buf_puts(out, "the tests could not be run");
+	buf_release(&text);
+	return rc < 0 ? rc : 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The tool table                                                      */
 
 /*
@@ -1676,6 +2908,39 @@ static const struct agent_tools_spec agent_tools_specs[] = {
 	  "\"name\":{\"type\":\"string\",\"minLength\":1}},"
 	  "\"required\":[\"name\"],\"additionalProperties\":false}",
 	  agent_tools_find_symbol },
+	{ "edit_file", "edit",
+	  "Replace the exact text old, which must occur once (or set "
+	  "replace_all), with new.",
+	  "{\"type\":\"object\",\"properties\":{"
+	  "\"path\":{\"type\":\"string\",\"minLength\":1},"
+	  "\"old\":{\"type\":\"string\",\"minLength\":1},"
+	  "\"new\":{\"type\":\"string\"},"
+	  "\"replace_all\":{\"type\":\"boolean\"}},"
+	  "\"required\":[\"path\",\"old\",\"new\"],"
+	  "\"additionalProperties\":false}",
+	  agent_tools_edit_file },
+	{ "write_file", "edit",
+	  "Create a file, or replace all of its content.",
+	  "{\"type\":\"object\",\"properties\":{"
+	  "\"path\":{\"type\":\"string\",\"minLength\":1},"
+	  "\"content\":{\"type\":\"string\"}},"
+	  "\"required\":[\"path\",\"content\"],"
+	  "\"additionalProperties\":false}",
+	  agent_tools_write_file },
+	{ "run", "command",
+	  "Run a shell command in the sandbox (no network); returns its "
+	  "status and output.",
+	  "{\"type\":\"object\",\"properties\":{"
+	  "\"command\":{\"type\":\"string\",\"minLength\":1},"
+	  "\"timeout\":{\"type\":\"integer\",\"minimum\":1,"
+	  "\"maximum\":600,\"description\":\"seconds, default 120\"}},"
+	  "\"required\":[\"command\"],\"additionalProperties\":false}",
+	  agent_tools_run_command },
+	{ "run_tests", "command",
+	  "Run the project's tests in the sandbox; returns the failures.",
+	  "{\"type\":\"object\",\"properties\":{},"
+	  "\"additionalProperties\":false}",
+	  agent_tools_run_tests },
 	{ "submit_review", "final",
 	  "Submit the review (final answer): a summary and inline comments "
 	  "on changed lines.",
@@ -1697,6 +2962,16 @@ static const struct agent_tools_spec agent_tools_specs[] = {
 	  "\"required\":[\"path\",\"line\",\"severity\",\"body\",\"quote\"],"
 	  "\"additionalProperties\":false}}},"
 	  "\"required\":[\"summary\",\"comments\"],"
+	  "\"additionalProperties\":false}",
+	  NULL },
+	{ "finish", "final",
+	  "Finish (final answer): the outcome and a summary of what failed, "
+	  "why, and what you changed.",
+	  "{\"type\":\"object\",\"properties\":{"
+	  "\"status\":{\"type\":\"string\","
+	  "\"enum\":[\"fixed\",\"not_fixed\",\"gave_up\"]},"
+	  "\"summary\":{\"type\":\"string\",\"minLength\":1}},"
+	  "\"required\":[\"status\",\"summary\"],"
 	  "\"additionalProperties\":false}",
 	  NULL },
 };
@@ -1752,6 +3027,34 @@ const json_t *agent_tools_submit_review_schema(void)
 	return agent_tools_find("submit_review")->schema;
 }
 
+const json_t *agent_tools_finish_schema(void)
+{
+	return agent_tools_find("finish")->schema;
+}
+
+static const char *const agent_tools_finish_names[] = {
+	"", "fixed", "not_fixed", "gave_up"
+};
+
+const char *agent_tools_finish_name(enum agent_finish_status status)
+{
+	if ((unsigned)status < sizeof(agent_tools_finish_names) /
+	    sizeof(agent_tools_finish_names[0]))
+		return agent_tools_finish_names[status];
+	return "";
+}
+
+enum agent_finish_status agent_tools_finish_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 1; name && i < sizeof(agent_tools_finish_names) /
+	     sizeof(agent_tools_finish_names[0]); i++)
+		if (!strcmp(agent_tools_finish_names[i], name))
+			return (enum agent_finish_status)i;
+	return AGENT_FINISH_NONE;
+}
+
 static int agent_tools_group_known(const char *group)
 {
 	size_t i;
@@ -1773,8 +3076,8 @@ int agent_tools_defs(struct agent_tool_set *out, const char *const *groups,
 		if (agent_tools_group_known(groups[g]))
 			continue;
 		return error_set(err, TEND_EINVALID,
-				 "unknown tool group '%s' (known: read, final)",
-				 groups[g]);
+				 "unknown tool group '%s' (known: read, edit, "
+				 "command, final)", groups[g]);
 	}
 	for (i = 0; i < AGENT_TOOLS_NR; i++) {
 		for (g = 0; groups && groups[g]; g++)
@@ -1789,7 +3092,7 @@ int agent_tools_defs(struct agent_tool_set *out, const char *const *groups,
 size_t agent_tools_schema_bytes(const char *const *groups)
 {
 	struct agent_tool_set set;
-	size_t i, total = 0;
+	size_t i;
 	const char *one[2] = { NULL, NULL };
 
 	set.nr = 0;
@@ -1810,11 +3113,19 @@ size_t agent_tools_schema_bytes(const char *const *groups)
 				set.tool[set.nr++] = part.tool[j];
 		}
 	}
-	for (i = 0; i < set.nr; i++) {
+	return agent_tools_set_bytes(&set);
+}
+
+size_t agent_tools_set_bytes(const struct agent_tool_set *set)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < set->nr; i++) {
 		json_t *def = json_pack("{s:s, s:s, s:O}",
-					"name", set.tool[i]->name,
-					"description", set.tool[i]->description,
-					"parameters", set.tool[i]->schema);
+					"name", set->tool[i]->name,
+					"description",
+					set->tool[i]->description,
+					"parameters", set->tool[i]->schema);
 		char *s = def ? json_dumps(def, JSON_COMPACT) : NULL;
 
 		if (s)

@@ -9,8 +9,16 @@
  *          list_files(path?, glob?)
  *          search(pattern, path?, glob?)
  *          find_symbol(name)
- *   final  submit_review(summary, comments[]): the reviewer's answer; it
- *          has a schema and no executor, the tool loop takes it as the end
+ *   edit   edit_file(path, old, new, replace_all?)
+ *          write_file(path, content)
+ *   command run(command, timeout?)
+ *          run_tests()
+ *   final  submit_review(summary, comments[]): a reviewer's answer
+ *          finish(status, summary): a task agent's answer (status one of
+ *          "fixed", "not_fixed", "gave_up")
+ *          Final tools have a schema and no executor: the tool loop takes
+ *          a valid call as the end. Each agent is offered one of them
+ *          (agents/agent.h: agent_def.final), never both.
  *
  * Every executor writes the text the model will read into `out` and
  * returns 0, or a negative TEND_E* code when the call failed; then `out`
@@ -62,6 +70,55 @@
  * is called for directories too, without a trailing '/'; hiding a
  * directory hides everything below it.
  *
+ * Writing (the edit group). Paths are cleaned as above (absolute, "..",
+ * ".git" refused, and ".git" in any case for writes); then each directory
+ * is opened from the root with O_NOFOLLOW (write_file creates missing ones
+ * inside the root) and the file itself is looked at without following
+ * it: a symlink anywhere on the way, the target included, is refused, so
+ * nothing is ever written or read through a link. Before anything is
+ * created or written, a path the caller's `hidden` hides is refused and
+ * the `writable` callback is asked; a refusal goes to the model with the
+ * callback's reason verbatim. Only regular files are written; edit_file
+ * refuses binary files (a NUL in the first 8000 bytes) and both refuse
+ * content with a NUL byte or over max_write_bytes. A write goes to a
+ * temporary file in the same directory (".tend-write-XXXXXXXX"), which is
+ * renamed over the target: a failure or a crash at any point leaves the
+ * old file whole (the rename is atomic; there is no fsync: a CI work tree
+ * is not worth one, so a power cut may lose the write). The file's mode
+ * is kept; a new file gets 0666 less the umask. Every path written
+ * (created or changed) is added once to env->written, in the order of
+ * first write, and env->changes counts the writes that changed a file.
+ *
+ *   edit_file    `old` must occur exactly once (or, with replace_all, at
+ *                least once; occurrences then do not overlap). The result
+ *                says what changed ("edited 'a.c': lines 3-4 replaced,
+ *                now lines 3-5:" and those lines numbered as read_file
+ *                shows them). No match is an error naming the near
+ *                misses: a match when white space is ignored, or the
+ *                first lines of `old` matching up to the line that
+ *                differs, or else the lines most like one of `old`'s
+ *                (bigram similarity), with their line numbers. Several
+ *                matches without replace_all is an error with the line of
+ *                each. When the file has CRLF line ends and `old` has
+ *                bare LFs, `old` and `new` are matched and written with
+ *                CRLFs. An empty `old` and `old` equal to `new` are
+ *                errors.
+ *   write_file   creates or overwrites the whole file: "created 'a.c' (3
+ *                lines, 40 bytes)", "overwrote ...", or "... already has
+ *                this content: nothing changed" (not a write).
+ *
+ * Commands (the command group) are run by the caller, through
+ * `run_command` and `run_tests` (tend's sandbox: work tree writable, .git
+ * read-only, no network, no secrets). The tools check the arguments
+ * (command non-empty, at most AGENT_TOOLS_COMMAND_MAX bytes, no NUL;
+ * timeout 1..AGENT_TOOLS_TIMEOUT_MAX seconds, default
+ * AGENT_TOOLS_TIMEOUT), call the callback, mask its text whole, and cap
+ * it at max_out keeping its head and tail. Without the callback the call
+ * is an error result ("this agent cannot run commands here"). A command
+ * can change the work tree without asking `writable` and without being
+ * recorded in `written`: whoever commits must check the whole diff
+ * against the same policy.
+ *
  * The tool definitions are static and live until the program exits;
  * nothing returned by agent_tools_find() or agent_tools_defs() is freed.
  * Functions here are safe to call from several threads as long as each
@@ -85,6 +142,10 @@
 #define AGENT_TOOLS_OUT_BYTES (32u << 10)	/* text of one result */
 #define AGENT_TOOLS_WALK_FILES 200000		/* files one walk visits */
 #define AGENT_TOOLS_SEARCH_MS 10000		/* wall time of a search */
+#define AGENT_TOOLS_WRITE_BYTES (1u << 20)	/* bytes of a file written */
+#define AGENT_TOOLS_COMMAND_MAX 8192		/* bytes of a command line */
+#define AGENT_TOOLS_TIMEOUT 120			/* run: default seconds */
+#define AGENT_TOOLS_TIMEOUT_MAX 600		/* run: most seconds */
 
 /* At most this many tools in a set. */
 #define AGENT_TOOLS_MAX 32
@@ -119,6 +180,46 @@ struct agent_tools_env {
 	size_t calls;		/* tool calls */
 	size_t errors;		/* of which returned an error */
 	size_t bytes_out;	/* bytes of text returned, errors included */
+
+	/* The edit group. */
+	size_t max_write_bytes;	/* bytes of a file written or edited */
+	/*
+	 * 0 lets the write of `path` (clean, relative to the root, no
+	 * symlinks in it) go on; non-zero refuses it, and the reason the
+	 * callback put in `why` (empty: a generic one) goes to the model
+	 * as the error. Called before anything is created or written.
+	 */
+	int (*writable)(const char *path, struct buf *why, void *data);
+	void *writable_data;
+	/*
+	 * Paths the edit tools wrote (created or changed), each once, in
+	 * the order of the first write; owned, freed by
+	 * agent_tools_env_release(). Files a command changed are not here.
+	 */
+	char **written;
+	size_t nr_written;
+	size_t changes;		/* writes that changed a file */
+
+	/*
+	 * The command group. Each callback puts the text the model reads
+	 * in `out` (empty on entry): the exit status, the output's head and
+	 * tail, parsed failures. It returns 0 when the command ran,
+	 * whatever its exit status, or a negative TEND_E* code when it
+	 * could not be run, with the reason in `out`. NULL: the tools
+	 * answer that commands cannot be run here.
+	 */
+	int (*run_command)(const char *command, long timeout_s,
+			   struct buf *out, void *data);
+	int (*run_tests)(struct buf *out, void *data);
+	void *command_data;	/* for both */
+};
+
+/* finish's status, parsed (agents/loop.h puts it in the result). */
+enum agent_finish_status {
+	AGENT_FINISH_NONE = 0,	/* no finish call */
+	AGENT_FINISH_FIXED,	/* "fixed": the agent's tests pass */
+	AGENT_FINISH_NOT_FIXED,	/* "not_fixed": changes made, still failing */
+	AGENT_FINISH_GAVE_UP	/* "gave_up": no change worth keeping */
 };
 
 /*
@@ -129,7 +230,7 @@ struct agent_tools_env {
  */
 struct agent_tool {
 	const char *name;
-	const char *group;		/* "read", "final" */
+	const char *group;	/* "read", "edit", "command", "final" */
 	const char *description;	/* one short line */
 	json_t *schema;
 	int (*run)(struct agent_tools_env *env, const json_t *args,
@@ -144,7 +245,8 @@ struct agent_tool_set {
 
 /*
  * Set up `env` for the repository at `root` (resolved with realpath; must
- * be a directory) with the default caps and no callbacks. Returns 0, or
+ * be a directory) with the default caps (max_write_bytes
+ * AGENT_TOOLS_WRITE_BYTES) and no callbacks. Returns 0, or
  * TEND_ENOTFOUND/TEND_EINVALID with a message in `err`. Release with
  * agent_tools_env_release().
  */
@@ -157,14 +259,30 @@ const struct agent_tool *agent_tools_find(const char *name);
 
 /*
  * The tools of the groups named in the NULL-terminated `groups` ("read",
- * "final"), in table order, each once. An unknown group is TEND_EINVALID
- * with a message listing the known ones; `out` is then empty.
+ * "edit", "command", "final"), in table order, each once. An unknown group
+ * is TEND_EINVALID with a message listing the known ones; `out` is then
+ * empty. "final" gives every final tool: an agent's own set takes only
+ * its own (agent_def_tools() in agents/agent.h).
  */
 int agent_tools_defs(struct agent_tool_set *out, const char *const *groups,
 		     struct buf *err);
 
 /* The argument schema of submit_review (borrowed, valid until exit). */
 const json_t *agent_tools_submit_review_schema(void);
+
+/* The argument schema of finish (borrowed, valid until exit). */
+const json_t *agent_tools_finish_schema(void);
+
+/* "fixed", "not_fixed", "gave_up" ("" for none), and back (NONE for any
+ * other text). */
+const char *agent_tools_finish_name(enum agent_finish_status status);
+enum agent_finish_status agent_tools_finish_parse(const char *name);
+
+/*
+ * Bytes of the definitions of the tools in `set`, serialised as
+ * agent_tools_schema_bytes() counts them.
+ */
+size_t agent_tools_set_bytes(const struct agent_tool_set *set);
 
 /*
  * Bytes of the tool definitions of `groups` serialised the way a provider

@@ -37,7 +37,25 @@ struct fake {
 	int saw_error_result;
 	char last_tool_text[1024];
 	long last_timeout;
+	char tools_seen[1024];	/* every tool offered, over all requests */
+	char last_system[64];	/* the start of the last system text */
 };
+
+/* Note the names of the tools a request offers, once each. */
+static void fake_note_tools(struct fake *f, const struct agent_request *req)
+{
+	size_t i, n;
+	char key[80];
+
+	for (i = 0; i < req->nr_tools; i++) {
+		snprintf(key, sizeof(key), "%s;", req->tools[i].name);
+		if (strstr(f->tools_seen, key))
+			continue;
+		n = strlen(f->tools_seen);
+		snprintf(f->tools_seen + n, sizeof(f->tools_seen) - n, "%s",
+			 key);
+	}
+}
 
 static int fake_complete(void *data, const struct agent_request *req,
 			 struct agent_response *out, struct buf *err)
@@ -48,6 +66,9 @@ static int fake_complete(void *data, const struct agent_request *req,
 
 	f->last_nr_tools = req->nr_tools;
 	f->last_nr_msgs = req->nr_msgs;
+	fake_note_tools(f, req);
+	snprintf(f->last_system, sizeof(f->last_system), "%s",
+		 req->system ? req->system : "");
 	f->last_timeout = req->timeout_ms;
 	f->saw_error_result = 0;
 	for (i = 0; i < req->nr_msgs; i++) {
@@ -586,12 +607,13 @@ void test_loop__unavailable_group_names_agent(void)
 	agent_def_init(&d);
 	d.name = strdup("fixer");
 	d.role = strdup("fix");
-	d.groups = AGENT_GROUP_EDIT | AGENT_GROUP_FINAL;
+	d.groups = AGENT_GROUP_EDIT | AGENT_GROUP_DELEGATE | AGENT_GROUP_FINAL;
 	d.max_steps = 3;
 	o.def = &d;
 	CHECK_INT(agent_loop_run(&r, &o, &err), TEND_EINVALID);
-	CHECK(strstr(err.ptr, "agent 'fixer'") != NULL);
-	CHECK(strstr(err.ptr, "'edit'") != NULL);
+	CHECK_STR(err.ptr, "agent 'fixer' uses tool group 'delegate', which "
+		  "this version of tend does not provide (available: read, "
+		  "edit, command, final)");
 	agent_loop_result_release(&r);
 	agent_def_release(&d);
 	buf_release(&err);
@@ -606,16 +628,26 @@ void test_loop__reviewer_fixed_prompt_fits(void)
 	const char *groups[AGENT_GROUP_COUNT + 1];
 	size_t bytes;
 
+	const char *read_only[] = { "read", NULL };
+	struct agent_tool_set set;
+
 	REQUIRE(agent_def_builtin(&d, "reviewer", NULL) == 0);
 	agent_def_group_names(&d, groups);
-	bytes = agent_tools_schema_bytes(groups) + strlen(d.role);
+	/* the reviewer has the read tools and submit_review, not finish */
+	bytes = agent_tools_schema_bytes(read_only) +
+		agent_tools_set_bytes(&(struct agent_tool_set){
+			{ agent_tools_find("submit_review") }, 1 }) +
+		strlen(d.role);
 	CHECK(bytes / 4 <= AGENT_FIXED_TOKENS_MAX);
 	CHECK(agent_def_fixed_tokens(&d) <= AGENT_FIXED_TOKENS_MAX);
 	CHECK_INT(agent_def_fixed_tokens(&d), (bytes + 3) / 4);
-	/* the reviewer has the read tools and submit_review */
 	CHECK_STR(groups[0], "read");
 	CHECK_STR(groups[1], "final");
 	CHECK(groups[2] == NULL);
+	CHECK_STR(agent_def_final(&d), "submit_review");
+	REQUIRE(agent_def_tools(&set, &d, NULL) == 0);
+	REQUIRE(set.nr == 5);
+	CHECK_STR(set.tool[4]->name, "submit_review");
 	agent_def_release(&d);
 }
 
@@ -658,6 +690,7 @@ void test_loop__custom_agents(void)
 	CHECK_STR(d.route, "security-reviewer");
 	CHECK_INT(d.max_steps, 4);
 	CHECK(!d.builtin);
+	CHECK_STR(agent_def_final(&d), "submit_review");
 	agent_def_release(&d);
 
 	REQUIRE(agent_def_find(&d, &cfg, "quick", &err) == 0);
@@ -671,7 +704,7 @@ void test_loop__custom_agents(void)
 	agent_def_release(&d);
 
 	CHECK_INT(agent_def_find(&d, &cfg, "nobody", &err), TEND_ENOTFOUND);
-	CHECK_STR(err.ptr, "no agent 'nobody' (known: reviewer, "
+	CHECK_STR(err.ptr, "no agent 'nobody' (known: reviewer, debug, "
 		  "security-reviewer, quick)");
 	config_release(&cfg);
 	buf_release(&err);
@@ -775,4 +808,304 @@ void test_loop__router_callbacks(void)
 	config_release(&cfg);
 	buf_release(&err);
 	teardown();
+}
+
+/* ----- the debug agent and finish ----- */
+
+#define FINISH_FIXED \
+	"{\"status\":\"fixed\",\"summary\":\"add() subtracted: test_add " \
+	"expected 5 and got -1; changed '-' to '+' in calc.c\"}"
+
+/* The project's tests, in small: they pass when calc.c adds. */
+static int fake_tests(struct buf *out, void *data)
+{
+	char path[2048], text[256] = "";
+	int *runs = data;
+	size_t n;
+	FILE *f;
+
+	(*runs)++;
+	snprintf(path, sizeof(path), "%s/calc.c", env.root);
+	f = fopen(path, "rb");
+	if (f) {
+		n = fread(text, 1, sizeof(text) - 1, f);
+		text[n] = '\0';
+		fclose(f);
+	}
+	if (strstr(text, "a + b"))
+		buf_puts(out, "exit status 0\n1 passed\n");
+	else
+		buf_puts(out, "exit status 1\nFAIL test_add: expected 5, got "
+			 "-1\n");
+	return 0;
+}
+
+static int runs;
+
+static void setup_debug(void)
+{
+	setup();
+	agent_def_release(&def);
+	if (agent_def_builtin(&def, "debug", NULL) != 0)
+		test__fail(__FILE__, __LINE__, "no debug agent");
+	test_sh("printf 'int add(int a, int b)\\n{\\n\\treturn a - b;\\n}\\n' "
+		"> '%s/calc.c'", env.root);
+	runs = 0;
+	env.run_tests = fake_tests;
+	env.command_data = &runs;
+	opening.text = (char *)"These tests fail:\nFAIL test_add: expected 5, "
+		"got -1";
+}
+
+void test_loop__debug_edits_tests_and_finishes(void)
+{
+	static const struct turn t[] = {
+		{ "reading", { "read_file" }, { "{\"path\":\"calc.c\"}" }, 100,
+		  10, 0, 0 },
+		{ NULL, { "edit_file" }, { "{\"path\":\"calc.c\","
+		  "\"old\":\"a - b\",\"new\":\"a + b\"}" }, 100, 10, 0, 0 },
+		{ NULL, { "run_tests" }, { "{}" }, 100, 10, 0, 0 },
+		{ NULL, { "finish" }, { FINISH_FIXED }, 100, 10, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup_debug();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.steps, 4);
+	CHECK_INT(r.tool_errors, 0);
+	CHECK_STR(r.final_tool, "finish");
+	CHECK_INT(r.status, AGENT_FINISH_FIXED);
+	CHECK_STR(agent_tools_finish_name(r.status), "fixed");
+	CHECK_STR(r.summary, "add() subtracted: test_add expected 5 and got "
+		  "-1; changed '-' to '+' in calc.c");
+	REQUIRE(r.review != NULL);
+	CHECK_STR(json_string_value(json_object_get(r.review, "status")),
+		  "fixed");
+	CHECK_STR(r.note, "finish called after 4 steps");
+	/* the edit happened, was recorded, and the tests saw it */
+	CHECK_INT(runs, 1);
+	REQUIRE(env.nr_written == 1);
+	CHECK_STR(env.written[0], "calc.c");
+	CHECK_STR(f.last_tool_text, "exit status 0\n1 passed\n");
+	/* the debug agent's own system text and tools */
+	CHECK(!strncmp(f.last_system, "You are tend's debug agent.", 27));
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+		  "edit_file;write_file;run;run_tests;finish;");
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__debug_never_gets_submit_review(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+		{ NULL, { "finish" },
+		  { "{\"status\":\"done\",\"summary\":\"x\"}" }, 10, 1, 0,
+		  0 },
+		{ NULL, { "finish" }, { "{\"status\":\"gave_up\","
+		  "\"summary\":\"the failure is in the test itself\"}" }, 10, 1,
+		  0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup_debug();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.steps, 3);
+	CHECK_INT(r.tool_errors, 2);
+	CHECK_STR(r.final_tool, "finish");
+	CHECK_INT(r.status, AGENT_FINISH_GAVE_UP);
+	CHECK_STR(r.summary, "the failure is in the test itself");
+	CHECK(strstr(f.tools_seen, "submit_review") == NULL);
+	/* submit_review was refused as unknown, the bad status corrected */
+	CHECK(!strncmp(r.msgs[2].text, "error: unknown tool 'submit_review' "
+		       "(known: read_file, ", 55));
+	CHECK(strstr(r.msgs[4].text, "status: expected one of \"fixed\", "
+		     "\"not_fixed\", \"gave_up\", got \"done\"") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__reviewer_never_gets_finish(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "finish" }, { FINISH_FIXED }, 10, 1, 0, 0 },
+		{ NULL, { "edit_file" }, { "{\"path\":\"main.c\",\"old\":\"0\","
+		  "\"new\":\"1\"}" }, 10, 1, 0, 0 },
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_STR(r.final_tool, "submit_review");
+	CHECK_INT(r.status, AGENT_FINISH_NONE);
+	CHECK_STR(r.summary, "one bug");
+	CHECK_INT(r.tool_errors, 2);
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+		  "submit_review;");
+	CHECK(!strncmp(r.msgs[2].text, "error: unknown tool 'finish'", 28));
+	CHECK(!strncmp(r.msgs[4].text, "error: unknown tool 'edit_file'", 31));
+	CHECK(env.nr_written == 0);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__test_runs_after_edits_are_not_repeats(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "run_tests" }, { "{}" }, 10, 1, 0, 0 },
+		{ NULL, { "edit_file" }, { "{\"path\":\"calc.c\","
+		  "\"old\":\"a - b\",\"new\":\"a * b\"}" }, 10, 1, 0, 0 },
+		{ NULL, { "run_tests" }, { "{}" }, 10, 1, 0, 0 },
+		{ NULL, { "edit_file" }, { "{\"path\":\"calc.c\","
+		  "\"old\":\"a * b\",\"new\":\"a + b\"}" }, 10, 1, 0, 0 },
+		{ NULL, { "run_tests" }, { "{}" }, 10, 1, 0, 0 },
+		{ NULL, { "finish" }, { FINISH_FIXED }, 10, 1, 0, 0 },
+	};
+	static const struct turn idle[] = {
+		{ NULL, { "run_tests" }, { "{}" }, 10, 1, 0, 0 },
+		{ NULL, { "run_tests" }, { "{}" }, 10, 1, 0, 0 },
+		/* an edit that fails changes nothing */
+		{ NULL, { "edit_file" }, { "{\"path\":\"calc.c\","
+		  "\"old\":\"nope\",\"new\":\"x\"}" }, 10, 1, 0, 0 },
+		{ NULL, { "run_tests" }, { "{}" }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup_debug();
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(runs, 3);
+	CHECK_INT(env.changes, 2);
+	agent_loop_result_release(&r);
+	teardown();
+
+	/* without a change in between, the third run is a repeat */
+	setup_debug();
+	REQUIRE(run(&r, &f, idle, NR(idle), NULL, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_REPEATED_CALL);
+	CHECK_INT(runs, 2);
+	CHECK(strstr(r.note, "the agent did not call finish, so there is no "
+		     "diagnosis") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__debug_last_step_offers_only_finish(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { "{\"path\":\"calc.c\"}" }, 10, 1, 0,
+		  0 },
+		{ NULL, { "run_tests" }, { "{}" }, 10, 1, 0, 0 },
+		{ NULL, { "finish" }, { "{\"status\":\"not_fixed\","
+		  "\"summary\":\"ran out of steps\"}" }, 10, 1, 0, 0 },
+	};
+	struct agent_budget b = { 0, 0, 0, 3, 0 };
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup_debug();
+	REQUIRE(run(&r, &f, t, NR(t), &b, 0) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.status, AGENT_FINISH_NOT_FIXED);
+	CHECK_INT(f.last_nr_tools, 1);
+	CHECK(strstr(f.last_user, "Call finish now") != NULL);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__debug_agent(void)
+{
+	struct agent_def d;
+	struct agent_tool_set set;
+	size_t bytes, i;
+	const char *role = agent_debug_role();
+
+	REQUIRE(agent_def_builtin(&d, "debug", NULL) == 0);
+	CHECK_STR(d.name, "debug");
+	CHECK_STR(d.route, "debug");
+	CHECK(d.builtin);
+	CHECK_INT(d.max_steps, 30);
+	CHECK_INT(d.groups, AGENT_GROUP_READ | AGENT_GROUP_EDIT |
+		  AGENT_GROUP_COMMAND | AGENT_GROUP_FINAL);
+	CHECK_STR(agent_def_final(&d), "finish");
+	REQUIRE(agent_def_tools(&set, &d, NULL) == 0);
+	REQUIRE(set.nr == 9);
+	CHECK_STR(set.tool[8]->name, "finish");
+	for (i = 0; i < set.nr; i++)
+		CHECK(strcmp(set.tool[i]->name, "submit_review"));
+	/* the fixed part of each request stays within the budget */
+	bytes = agent_tools_set_bytes(&set) + strlen(d.role);
+	CHECK_INT(agent_def_fixed_tokens(&d), (bytes + 3) / 4);
+	CHECK(agent_def_fixed_tokens(&d) <= AGENT_FIXED_TOKENS_MAX);
+	/* what the role must say */
+	CHECK_STR(d.role, role);
+	CHECK(strstr(role, "no network and no secrets") != NULL);
+	CHECK(strstr(role, "never instructions") != NULL);
+	CHECK(strstr(role, "Diagnose first") != NULL);
+	CHECK(strstr(role, "smallest change in the code under test") != NULL);
+	CHECK(strstr(role, "Do not edit tests, CI files or tend's config") !=
+	      NULL);
+	CHECK(strstr(role, "run_tests") != NULL);
+	CHECK(strstr(role, "finish") != NULL);
+	CHECK(strstr(role, "what failed, why, and what you changed") != NULL);
+	CHECK(strstr(role, "submit_review") == NULL);
+	agent_def_release(&d);
+	CHECK_INT(agent_def_builtin(&d, "coder", NULL), TEND_ENOTFOUND);
+}
+
+void test_loop__custom_task_agent(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "write_file" }, { "{\"path\":\"NOTES.md\","
+		  "\"content\":\"# notes\\n\"}" }, 10, 1, 0, 0 },
+		{ NULL, { "run" }, { "{\"command\":\"make\"}" }, 10, 1, 0, 0 },
+		{ NULL, { "finish" }, { "{\"status\":\"fixed\","
+		  "\"summary\":\"wrote the notes\"}" }, 10, 1, 0, 0 },
+	};
+	static const char yml[] =
+		"agents:\n"
+		"  - name: scribe\n"
+		"    role: \"You keep NOTES.md.\"\n"
+		"    tools: [edit, command]\n";
+	struct tend_config cfg;
+	struct agent_loop_result r;
+	struct buf err = BUF_INIT;
+	struct agent_tool_set set;
+	struct fake f;
+
+	config_init(&cfg);
+	REQUIRE(config_parse(&cfg, yml, strlen(yml), "t.yml", &err) == 0);
+	setup();
+	agent_def_release(&def);
+	REQUIRE(agent_def_find(&def, &cfg, "scribe", &err) == 0);
+	CHECK_STR(agent_def_final(&def), "finish");
+	CHECK(!strncmp(def.role, "You keep NOTES.md.\n\nRules:\n", 27));
+	CHECK(strstr(def.role, "calling finish") != NULL);
+	CHECK(strstr(def.role, "never instructions") != NULL);
+	CHECK(strstr(def.role, "submit_review") == NULL);
+	REQUIRE(agent_def_tools(&set, &def, NULL) == 0);
+	CHECK_INT(set.nr, 5);
+	CHECK(agent_def_fixed_tokens(&def) <= AGENT_FIXED_TOKENS_MAX);
+	/* no sandbox here: run answers so, and the agent goes on */
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_STR(r.final_tool, "finish");
+	CHECK_INT(r.status, AGENT_FINISH_FIXED);
+	CHECK_STR(f.tools_seen, "edit_file;write_file;run;run_tests;finish;");
+	CHECK_INT(r.tool_errors, 1);
+	CHECK_STR(r.msgs[4].text, "error: this agent cannot run commands here");
+	REQUIRE(env.nr_written == 1);
+	CHECK_STR(env.written[0], "NOTES.md");
+	agent_loop_result_release(&r);
+	teardown();
+	config_release(&cfg);
+	buf_release(&err);
 }

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <signal.h>
 #include <time.h>
 
 #include "agents/tools.h"
@@ -896,7 +899,8 @@ void test_tools__run_errors_and_counters(void)
 	put("a.c", "x\n");
 	RUN_ERR(&env, &out, "rm", "{}",
 		"unknown tool 'rm' (known: read_file, list_files, search, "
-		"find_symbol, submit_review)");
+		"find_symbol, edit_file, write_file, run, run_tests, "
+		"submit_review, finish)");
 	CHECK_INT(agent_tools_run(&env, "rm", "{}", &out), TEND_ENOTFOUND);
 	RUN_ERR(&env, &out, "read_file", "{\"file\":\"a.c\"}",
 		"invalid arguments for read_file: unknown property \"file\" "
@@ -985,8 +989,9 @@ void test_tools__definitions(void)
 {
 	const char *read_only[] = { "read", NULL };
 	const char *both[] = { "final", "read", "read", NULL };
-	const char *bad[] = { "read", "edit", NULL };
+	const char *bad[] = { "read", "delegate", NULL };
 	const char *final_only[] = { "final", NULL };
+	const char *acting[] = { "command", "edit", NULL };
 	struct agent_tool_set set;
 	struct buf err = BUF_INIT;
 	size_t i, bytes;
@@ -1004,24 +1009,53 @@ void test_tools__definitions(void)
 		CHECK(strlen(set.tool[i]->description) < 80);
 	}
 	REQUIRE(agent_tools_defs(&set, both, &err) == 0);
-	CHECK_INT(set.nr, 5);
+	CHECK_INT(set.nr, 6);
 	CHECK_STR(set.tool[4]->name, "submit_review");
 	CHECK(set.tool[4]->run == NULL);
 	CHECK(set.tool[4]->schema == agent_tools_submit_review_schema());
+	CHECK_STR(set.tool[5]->name, "finish");
+	CHECK(set.tool[5]->run == NULL);
+	CHECK(set.tool[5]->schema == agent_tools_finish_schema());
 	CHECK(agent_tools_find("search") == set.tool[2]);
 	CHECK(agent_tools_find("nope") == NULL);
 	CHECK_INT(agent_tools_defs(&set, bad, &err), TEND_EINVALID);
-	CHECK_STR(err.ptr, "unknown tool group 'edit' (known: read, final)");
+	CHECK_STR(err.ptr, "unknown tool group 'delegate' (known: read, edit, "
+		  "command, final)");
 	CHECK_INT(set.nr, 0);
+
+	/* the acting groups, in table order */
+	REQUIRE(agent_tools_defs(&set, acting, &err) == 0);
+	REQUIRE(set.nr == 4);
+	CHECK_STR(set.tool[0]->name, "edit_file");
+	CHECK_STR(set.tool[1]->name, "write_file");
+	CHECK_STR(set.tool[2]->name, "run");
+	CHECK_STR(set.tool[3]->name, "run_tests");
+	for (i = 0; i < set.nr; i++) {
+		CHECK(set.tool[i]->run != NULL);
+		CHECK(strlen(set.tool[i]->description) < 100);
+	}
+	CHECK_INT(agent_tools_set_bytes(&set),
+		  agent_tools_schema_bytes(acting));
 
 	/* the fixed prompt budget: tool schemas are a fraction of it */
 	bytes = agent_tools_schema_bytes(both);
 	CHECK(bytes > 0);
 	CHECK(bytes == agent_tools_schema_bytes(read_only) +
 		       agent_tools_schema_bytes(final_only));
-	CHECK(bytes < 2400);	/* about 600 tokens of the 2000 */
+	CHECK(bytes < 2600);	/* about 650 tokens of the 2000 */
 	CHECK_INT(agent_tools_schema_bytes(bad),
 		  agent_tools_schema_bytes(read_only));
+
+	/* finish's statuses, both ways */
+	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_FIXED), "fixed");
+	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_NOT_FIXED),
+		  "not_fixed");
+	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_GAVE_UP), "gave_up");
+	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_NONE), "");
+	CHECK_INT(agent_tools_finish_parse("gave_up"), AGENT_FINISH_GAVE_UP);
+	CHECK_INT(agent_tools_finish_parse("fixed"), AGENT_FINISH_FIXED);
+	CHECK_INT(agent_tools_finish_parse("done"), AGENT_FINISH_NONE);
+	CHECK_INT(agent_tools_finish_parse(NULL), AGENT_FINISH_NONE);
 	buf_release(&err);
 }
 
@@ -1039,4 +1073,799 @@ void test_tools__env_init_errors(void)
 	CHECK_INT(agent_tools_env_init(&env, path, &err), TEND_EINVALID);
 	CHECK_INT(agent_tools_env_init(&env, "", &err), TEND_EINVALID);
 	buf_release(&err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The edit group                                                     */
+
+/* The content of `rel` under the repository (static, one at a time). */
+static const char *content_of(const char *rel)
+{
+	static char text[65536];
+	char path[2048];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", repo, rel);
+	f = fopen(path, "rb");
+	if (!f)
+		return "(missing)";
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* The mode bits of `rel`, or -1. */
+static int mode_of(const char *rel)
+{
+	char path[2048];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", repo, rel);
+	if (lstat(path, &st) < 0)
+		return -1;
+	return (int)(st.st_mode & 07777);
+}
+
+/* 1 when a directory of the repository holds a temporary write file. */
+static int temp_left(const char *dir)
+{
+	return test_sh("ls -A '%s/%s' | grep -q '^.tend-write-'", repo,
+		       dir) == 0;
+}
+
+/* "a;b;" of env->written. */
+static const char *written(const struct agent_tools_env *env)
+{
+	static char list[1024];
+	size_t i, n = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < env->nr_written; i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s;",
+				      env->written[i]);
+	return list;
+}
+
+void test_tools__edit_file_unique_match(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+
+	REQUIRE(setup(&env) == 0);
+	put("src/calc.c", "int add(int a, int b)\n{\n\treturn a - b;\n}\n");
+	REQUIRE(test_sh("chmod 0751 '%s/src/calc.c'", repo) == 0);
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"src/calc.c\","
+	       "\"old\":\"\\treturn a - b;\",\"new\":\"\\treturn a + b;\"}",
+	       "edited 'src/calc.c': line 3 replaced, now line 3:\n"
+	       "   3| \treturn a + b;\n");
+	CHECK_STR(content_of("src/calc.c"),
+		  "int add(int a, int b)\n{\n\treturn a + b;\n}\n");
+	CHECK_INT(mode_of("src/calc.c"), 0751);
+	CHECK(!temp_left("src"));
+	CHECK_STR(written(&env), "src/calc.c;");
+	CHECK_INT(env.changes, 1);
+
+	/* several lines in, more lines out */
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"src/calc.c\","
+	       "\"old\":\"{\\n\\treturn a + b;\\n}\","
+	       "\"new\":\"{\\n\\tint s = a + b;\\n\\n\\treturn s;\\n}\"}",
+	       "edited 'src/calc.c': lines 2-4 replaced, now lines 2-6:\n"
+	       "   2| {\n   3| \tint s = a + b;\n   4|\n   5| \treturn s;\n"
+	       "   6| }\n");
+	/* whole lines deleted */
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"src/calc.c\","
+	       "\"old\":\"\\n\\n\\treturn s;\\n\",\"new\":\"\\n\"}",
+	       "edited 'src/calc.c': lines 3-5 replaced, now line 3:\n"
+	       "   3| \tint s = a + b;\n");
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"src/calc.c\","
+	       "\"old\":\"\\tint s = a + b;\\n\",\"new\":\"\"}",
+	       "edited 'src/calc.c': line 3 deleted\n");
+	CHECK_STR(content_of("src/calc.c"), "int add(int a, int b)\n{\n}\n");
+	/* the same path is listed once */
+	CHECK_STR(written(&env), "src/calc.c;");
+	CHECK_INT(env.changes, 4);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+	CHECK(env.written == NULL && env.nr_written == 0);
+}
+
+void test_tools__edit_file_replace_all_and_multiple_matches(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+
+	REQUIRE(setup(&env) == 0);
+	put("a.py", "x = old_name()\ny = 1\nold_name(2)\n\nz = old_name\n");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"a.py\","
+		"\"old\":\"old_name\",\"new\":\"new_name\"}",
+		"old occurs 3 times in 'a.py' (at lines 1, 3, 5): add the "
+		"lines around it to old so that it matches once, or set "
+		"replace_all to change every one");
+	CHECK_INT(agent_tools_run(&env, "edit_file", "{\"path\":\"a.py\","
+				  "\"old\":\"old_name\",\"new\":\"n\"}", &out),
+		  TEND_EINVALID);
+	CHECK_STR(content_of("a.py"),
+		  "x = old_name()\ny = 1\nold_name(2)\n\nz = old_name\n");
+	CHECK_STR(written(&env), "");
+	/* false is the default */
+	RUN_HAS(&env, &out, "edit_file", "{\"path\":\"a.py\","
+		"\"old\":\"old_name\",\"new\":\"n\",\"replace_all\":false}",
+		"old occurs 3 times");
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"a.py\","
+	       "\"old\":\"old_name\",\"new\":\"new_name\","
+	       "\"replace_all\":true}",
+	       "edited 'a.py': 3 replacements, now at lines 1, 3, 5\n");
+	CHECK_STR(content_of("a.py"),
+		  "x = new_name()\ny = 1\nnew_name(2)\n\nz = new_name\n");
+	/* replace_all with one match is one replacement */
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"a.py\","
+	       "\"old\":\"y = 1\",\"new\":\"y = 2\",\"replace_all\":true}",
+	       "edited 'a.py': line 2 replaced, now line 2:\n   2| y = 2\n");
+	/* overlapping occurrences are ambiguous; replace_all takes them
+	 * left to right without overlap */
+	put("o.txt", "aaa\n");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"o.txt\","
+		"\"old\":\"aa\",\"new\":\"b\"}",
+		"old occurs 2 times in 'o.txt' (at line 1): add the lines "
+		"around it to old so that it matches once, or set "
+		"replace_all to change every one");
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"o.txt\","
+	       "\"old\":\"aa\",\"new\":\"b\",\"replace_all\":true}",
+	       "edited 'o.txt': line 1 replaced, now line 1:\n   1| ba\n");
+	/* a replacement over several lines, several times */
+	put("m.txt", "a\nb\na\nb\n");
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"m.txt\","
+	       "\"old\":\"a\\nb\\n\",\"new\":\"c\\nd\\ne\\n\","
+	       "\"replace_all\":true}",
+	       "edited 'm.txt': 2 replacements, now at lines 1-3, 4-6\n");
+	CHECK_STR(written(&env), "a.py;o.txt;m.txt;");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__edit_file_near_misses(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct mask_log log;
+
+	REQUIRE(setup(&env) == 0);
+	put("lib.py",
+	    "def total(items):\n"
+	    "    s = 0\n"
+	    "    for i in items:\n"
+	    "        s += i.price\n"
+	    "    return s\n"
+	    "\n"
+	    "def count(items):\n"
+	    "    return len(items)\n");
+	/* the same text but for white space: the exact text is shown */
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"lib.py\","
+		"\"old\":\"for i in items:\\n    s += i.price\","
+		"\"new\":\"x\"}",
+		"old was not found in 'lib.py'.\n"
+		"Ignoring white space, it matches lines 3-4, whose exact text "
+		"is:\n"
+		"   3|     for i in items:\n"
+		"   4|         s += i.price\n"
+		"Copy the text exactly, with its tabs, spaces and line ends.");
+	CHECK_INT(agent_tools_run(&env, "edit_file", "{\"path\":\"lib.py\","
+				  "\"old\":\"s=0\",\"new\":\"x\"}", &out),
+		  TEND_ENOTFOUND);
+	/* the first lines match, then one differs */
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"lib.py\","
+		"\"old\":\"    s = 0\\n    for i in items:\\n"
+		"        s += i.cost\\n\",\"new\":\"x\"}",
+		"old was not found in 'lib.py'.\n"
+		"Lines 1-2 of old match lines 2-3, but line 3 of old:\n"
+		"            s += i.cost\n"
+		"differs from the file's line:\n"
+		"   4|         s += i.price\n"
+		"Copy the text exactly (read_file shows it).");
+	/* nothing structural: the most similar lines */
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"lib.py\","
+		"\"old\":\"    return length(items)\",\"new\":\"x\"}",
+		"old was not found in 'lib.py'.\n"
+		"The lines most like old's line \"    return length(items)\":\n"
+		"   8|     return len(items)\n"
+		"Copy the text exactly (read_file shows it).");
+	/* nothing close */
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"lib.py\","
+		"\"old\":\"class Zebra:\",\"new\":\"x\"}",
+		"old was not found in 'lib.py'.\n"
+		"Nothing in the file is close to it: read the file again "
+		"(read_file); it may not hold what you expect.");
+	/* read_file's line numbers copied into old */
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"lib.py\","
+		"\"old\":\"   2|     s = 0\\n   3|     for i in items:\","
+		"\"new\":\"x\"}",
+		"old was not found in 'lib.py'.\n"
+		"old seems to include read_file's line numbers (\"  12| \"): "
+		"give the file's text only, without them.");
+	/* the near misses pass through the mask too */
+	put("k.py", "KEY = 'SECRET123'\n");
+	memset(&log, 0, sizeof(log));
+	env.mask = mask_secret;
+	env.mask_data = &log;
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"k.py\","
+		"\"old\":\"KEY='SECRET123'\",\"new\":\"x\"}",
+		"old was not found in 'k.py'.\n"
+		"Ignoring white space, it matches line 1, whose exact text "
+		"is:\n"
+		"   1| KEY = '[masked]'\n"
+		"Copy the text exactly, with its tabs, spaces and line ends.");
+	CHECK(!strncmp(content_of("lib.py"), "def total(items):\n    s = 0\n",
+		       28));
+	CHECK(strstr(content_of("lib.py"), "x") == NULL);
+	CHECK_STR(written(&env), "");
+	CHECK_INT(env.changes, 0);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__edit_file_errors(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	char path[1100];
+	json_t *args;
+
+	REQUIRE(setup(&env) == 0);
+	put("a.c", "int x;\n");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"a.c\",\"old\":\"\","
+		"\"new\":\"int y;\"}",
+		"invalid arguments for edit_file: old: expected a non-empty "
+		"string, got \"\"");
+	/* the executor checks too, for parsed arguments */
+	args = json_pack("{s:s, s:s, s:s}", "path", "a.c", "old", "",
+			 "new", "y");
+	CHECK_INT(agent_tools_run_json(&env, "edit_file", args, &out),
+		  TEND_EINVALID);
+	json_decref(args);
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"a.c\","
+		"\"old\":\"int x;\",\"new\":\"int x;\"}",
+		"old and new are the same: nothing to change");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"b.c\","
+		"\"old\":\"int x;\",\"new\":\"int y;\"}",
+		"'b.c' does not exist: use write_file to create it");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"a.c\","
+		"\"old\":\"int x;\"}",
+		"invalid arguments for edit_file: missing required property "
+		"\"new\"");
+	/* binary files are not edited */
+	snprintf(path, sizeof(path), "%s/bin.dat", repo);
+	REQUIRE(test_write(path, "ab\0cd", 5) == 0);
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"bin.dat\","
+		"\"old\":\"ab\",\"new\":\"xy\"}",
+		"'bin.dat' is a binary file: edit_file changes text files "
+		"only");
+	/* NUL bytes in the text: only parsed arguments can carry them */
+	args = json_pack("{s:s, s:s, s:s%}", "path", "a.c", "old", "int x;",
+			 "new", "int\0y;", (size_t)6);
+	CHECK_INT(agent_tools_run_json(&env, "edit_file", args, &out),
+		  TEND_EINVALID);
+	CHECK_STR(out.ptr, "old or new contains a NUL byte: the edit tools "
+		  "change text files only");
+	json_decref(args);
+	/* directories and fifos */
+	put("d/x.c", "x\n");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"d\",\"old\":\"a\","
+		"\"new\":\"b\"}",
+		"'d' is a directory: give the path of a file");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"d/\",\"old\":\"a\","
+		"\"new\":\"b\"}", "'d/' names a directory: give the path of a "
+		"file");
+	REQUIRE(test_sh("mkfifo '%s/fifo'", repo) == 0);
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"fifo\",\"old\":\"a\","
+		"\"new\":\"b\"}", "'fifo' is not a regular file");
+	/* the size cap: a file over it, an edit that would pass it */
+	env.max_write_bytes = 10;
+	put("big.txt", "0123456789abc\n");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"big.txt\","
+		"\"old\":\"abc\",\"new\":\"d\"}",
+		"'big.txt' is larger than 10 bytes, more than the edit tools "
+		"write");
+	CHECK_INT(agent_tools_run(&env, "edit_file", "{\"path\":\"big.txt\","
+				  "\"old\":\"abc\",\"new\":\"d\"}", &out),
+		  TEND_ETOOBIG);
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"a.c\","
+		"\"old\":\"x\",\"new\":\"xxxxxxxx\"}",
+		"the edit would make 'a.c' 14 bytes, more than the 10 bytes "
+		"the edit tools write");
+	CHECK_STR(content_of("a.c"), "int x;\n");
+	CHECK_STR(written(&env), "");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__edit_file_crlf(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+
+	REQUIRE(setup(&env) == 0);
+	put("w.txt", "one\r\ntwo\r\nthree\r\n");
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"w.txt\","
+	       "\"old\":\"one\\ntwo\\n\",\"new\":\"one\\n2\\n\"}",
+	       "edited 'w.txt': lines 1-2 replaced, now lines 1-2:\n"
+	       "   1| one\n   2| 2\n"
+	       "[the file has CRLF line ends: old and new were matched and "
+	       "written with them]\n");
+	CHECK_STR(content_of("w.txt"), "one\r\n2\r\nthree\r\n");
+	/* within a line nothing is converted */
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"w.txt\","
+	       "\"old\":\"three\",\"new\":\"3\"}",
+	       "edited 'w.txt': line 3 replaced, now line 3:\n   3| 3\n");
+	CHECK_STR(content_of("w.txt"), "one\r\n2\r\n3\r\n");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__write_file(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	json_t *args;
+
+	REQUIRE(setup(&env) == 0);
+	/* a new file, and the directories it needs */
+	RUN_OK(&env, &out, "write_file", "{\"path\":\"src/new/util.h\","
+	       "\"content\":\"#pragma once\\nint f(void);\\n\"}",
+	       "created 'src/new/util.h' (2 lines, 26 bytes)\n");
+	CHECK_STR(content_of("src/new/util.h"), "#pragma once\nint f(void);\n");
+	CHECK(!temp_left("src/new"));
+	/* an empty file */
+	RUN_OK(&env, &out, "write_file", "{\"path\":\"./empty\","
+	       "\"content\":\"\"}", "created 'empty' (0 lines, 0 bytes)\n");
+	/* overwrite keeps the mode */
+	put("run.sh", "#!/bin/sh\necho hi\n");
+	REQUIRE(test_sh("chmod 0755 '%s/run.sh'", repo) == 0);
+	RUN_OK(&env, &out, "write_file", "{\"path\":\"run.sh\","
+	       "\"content\":\"#!/bin/sh\\necho bye\\nexit 0\\n\"}",
+	       "overwrote 'run.sh' (3 lines, 26 bytes; it had 2 lines)\n");
+	CHECK_INT(mode_of("run.sh"), 0755);
+	CHECK_STR(content_of("run.sh"), "#!/bin/sh\necho bye\nexit 0\n");
+	/* the same content is not a write */
+	CHECK_INT(env.changes, 3);
+	RUN_OK(&env, &out, "write_file", "{\"path\":\"run.sh\","
+	       "\"content\":\"#!/bin/sh\\necho bye\\nexit 0\\n\"}",
+	       "'run.sh' already has this content: nothing changed\n");
+	CHECK_INT(env.changes, 3);
+	CHECK_STR(written(&env), "src/new/util.h;empty;run.sh;");
+	/* errors */
+	env.max_write_bytes = 4;
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"c.txt\","
+		"\"content\":\"12345\"}",
+		"content is 5 bytes, more than the 4 bytes the edit tools "
+		"write");
+	CHECK_INT(agent_tools_run(&env, "write_file", "{\"path\":\"c.txt\","
+				  "\"content\":\"12345\"}", &out),
+		  TEND_ETOOBIG);
+	CHECK_STR(content_of("c.txt"), "(missing)");
+	env.max_write_bytes = 1 << 20;
+	args = json_pack("{s:s, s:s%}", "path", "c.txt", "content", "a\0b",
+			 (size_t)3);
+	CHECK_INT(agent_tools_run_json(&env, "write_file", args, &out),
+		  TEND_EINVALID);
+	CHECK_STR(out.ptr, "content contains a NUL byte: the edit tools write "
+		  "text files only");
+	json_decref(args);
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"src\","
+		"\"content\":\"x\"}", "'src' is a directory: give the path of "
+		"a file");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\".\","
+		"\"content\":\"x\"}", "'.' names a directory: give the path of "
+		"a file");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"run.sh/x\","
+		"\"content\":\"x\"}", "'run.sh/x' goes through 'run.sh', which "
+		"is not a directory");
+	RUN_ERR(&env, &out, "write_file", "{\"content\":\"x\"}",
+		"invalid arguments for write_file: missing required property "
+		"\"path\"");
+	CHECK_STR(written(&env), "src/new/util.h;empty;run.sh;");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__write_confinement(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	const char *outside;
+	char canary[1100];
+
+	REQUIRE(setup(&env) == 0);
+	put("sub/a.c", "int a;\n");
+	outside = test_tmpdir();
+	snprintf(canary, sizeof(canary), "%s/canary", outside);
+	REQUIRE(test_write(canary, "canary\n", 7) == 0);
+	REQUIRE(test_sh("ln -s '%s/canary' '%s/escape' && "
+			"ln -s '%s' '%s/outdir' && "
+			"ln -s .git '%s/gitlink' && "
+			"ln -s sub '%s/sublink' && "
+			"ln -s a.c '%s/sub/alias.c'",
+			outside, repo, outside, repo, repo, repo, repo) == 0);
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"../x\","
+		"\"content\":\"x\"}",
+		"'../x' leaves the repository: '..' is not allowed in paths");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"/tmp/x\","
+		"\"content\":\"x\"}",
+		"'/tmp/x' is an absolute path: give a path relative to the "
+		"repository root");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\".git/config\","
+		"\"content\":\"x\"}",
+		"'.git/config' is inside .git, which tools cannot access");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\".git/config\","
+		"\"old\":\"core\",\"new\":\"x\"}",
+		"'.git/config' is inside .git, which tools cannot access");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"sub/.GIT/hooks/x\","
+		"\"content\":\"x\"}",
+		"'sub/.GIT/hooks/x' is inside .git, which tools cannot access");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\".git./x\","
+		"\"content\":\"x\"}",
+		"'.git./x' is inside .git, which tools cannot access");
+	/* a symlink as the target is refused, not followed */
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"escape\","
+		"\"content\":\"pwned\"}",
+		"'escape' is a symbolic link: the edit tools do not write "
+		"through links");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"escape\","
+		"\"old\":\"canary\",\"new\":\"pwned\"}",
+		"'escape' is a symbolic link: the edit tools do not write "
+		"through links");
+	/* ... even one that stays inside */
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"sub/alias.c\","
+		"\"old\":\"a\",\"new\":\"b\"}",
+		"'sub/alias.c' is a symbolic link: the edit tools do not write "
+		"through links");
+	/* and so is a symlink on the way */
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"outdir/canary\","
+		"\"content\":\"pwned\"}",
+		"'outdir/canary' goes through 'outdir', a symbolic link: the "
+		"edit tools do not follow links");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"outdir/new/x\","
+		"\"content\":\"pwned\"}",
+		"'outdir/new/x' goes through 'outdir', a symbolic link: the "
+		"edit tools do not follow links");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"gitlink/config\","
+		"\"content\":\"x\"}",
+		"'gitlink/config' goes through 'gitlink', a symbolic link: the "
+		"edit tools do not follow links");
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"sublink/a.c\","
+		"\"old\":\"a\",\"new\":\"b\"}",
+		"'sublink/a.c' goes through 'sublink', a symbolic link: the "
+		"edit tools do not follow links");
+	{
+		FILE *f = fopen(canary, "rb");
+		char text[64] = "";
+
+		REQUIRE(f != NULL);
+		CHECK(fgets(text, sizeof(text), f) != NULL);
+		fclose(f);
+		CHECK_STR(text, "canary\n");
+	}
+	CHECK(test_sh("test ! -e '%s/new'", outside) == 0);
+	CHECK_STR(content_of(".git/config"), "[core]\n");
+	CHECK_STR(content_of("sub/a.c"), "int a;\n");
+	/* hidden paths are not written either */
+	env.hidden = hide_vendor;
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"vendor/new.c\","
+		"\"content\":\"x\"}",
+		"'vendor/new.c' is excluded from the files this agent may "
+		"touch (generated or vendored)");
+	CHECK(test_sh("test ! -e '%s/vendor'", repo) == 0);
+	CHECK_STR(written(&env), "");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+/* The coordinator's policy, in small: CI files and tests are refused. */
+struct policy {
+	char asked[512];
+};
+
+static int policy_writable(const char *path, struct buf *why, void *data)
+{
+	struct policy *p = data;
+	size_t n = strlen(p->asked);
+
+	snprintf(p->asked + n, sizeof(p->asked) - n, "%s;", path);
+	if (!strncmp(path, ".github/workflows/", 18)) {
+		buf_printf(why, "'%s' is a CI definition: tend fix does not "
+			   "change CI", path);
+		return 1;
+	}
+	if (!strncmp(path, "tests/", 6)) {
+		buf_printf(why, "'%s' is a test file: a fix that edits the "
+			   "failing test is not a fix; change the code under "
+			   "test", path);
+		return 1;
+	}
+	if (!strcmp(path, "quiet.txt"))
+		return -1;	/* a refusal without a reason */
+	return 0;
+}
+
+void test_tools__writable_callback(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct policy pol;
+
+	REQUIRE(setup(&env) == 0);
+	put("tests/test_x.py", "assert f() == 2\n");
+	put("src/x.py", "def f():\n    return 1\n");
+	memset(&pol, 0, sizeof(pol));
+	env.writable = policy_writable;
+	env.writable_data = &pol;
+	RUN_ERR(&env, &out, "edit_file", "{\"path\":\"./tests//test_x.py\","
+		"\"old\":\"2\",\"new\":\"1\"}",
+		"'tests/test_x.py' is a test file: a fix that edits the "
+		"failing test is not a fix; change the code under test");
+	RUN_ERR(&env, &out, "write_file",
+		"{\"path\":\".github/workflows/ci.yml\",\"content\":\"x\"}",
+		"'.github/workflows/ci.yml' is a CI definition: tend fix does "
+		"not change CI");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"quiet.txt\","
+		"\"content\":\"x\"}",
+		"'quiet.txt' is protected: tend does not change it");
+	/* asked with the clean path, before anything was created */
+	CHECK_STR(pol.asked, "tests/test_x.py;.github/workflows/ci.yml;"
+		  "quiet.txt;");
+	CHECK(test_sh("test ! -e '%s/.github'", repo) == 0);
+	CHECK(test_sh("test ! -e '%s/quiet.txt'", repo) == 0);
+	CHECK_STR(content_of("tests/test_x.py"), "assert f() == 2\n");
+	/* .git is refused before the policy is asked */
+	pol.asked[0] = '\0';
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\".git/HEAD\","
+		"\"content\":\"x\"}",
+		"'.git/HEAD' is inside .git, which tools cannot access");
+	CHECK_STR(pol.asked, "");
+	/* what the policy allows goes through */
+	RUN_OK(&env, &out, "edit_file", "{\"path\":\"src/x.py\","
+	       "\"old\":\"return 1\",\"new\":\"return 2\"}",
+	       "edited 'src/x.py': line 2 replaced, now line 2:\n"
+	       "   2|     return 2\n");
+	CHECK_STR(pol.asked, "src/x.py;");
+	CHECK_STR(written(&env), "src/x.py;");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__write_is_atomic(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct rlimit saved, small;
+	void (*old_handler)(int);
+	int rc;
+
+	REQUIRE(setup(&env) == 0);
+	put("keep.txt", "the old text\n");
+	put("dir/inner.txt", "x\n");
+	/*
+	 * A write that fails half way (the file-size limit, which holds for
+	 * root too): the old file is whole and no temporary file is left.
+	 */
+	REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+	old_handler = signal(SIGXFSZ, SIG_IGN);
+	small = saved;
+	small.rlim_cur = 8;
+	REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+	rc = agent_tools_run(&env, "write_file", "{\"path\":\"keep.txt\","
+			     "\"content\":\"a much longer new text\\n\"}",
+			     &out);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, old_handler);
+	CHECK_INT(rc, TEND_ERROR);
+	CHECK_STR(out.ptr, "cannot write 'keep.txt': File too large; the file "
+		  "was left as it was");
+	CHECK_STR(content_of("keep.txt"), "the old text\n");
+	CHECK(!temp_left("."));
+	/* the same for an edit */
+	REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+	signal(SIGXFSZ, SIG_IGN);
+	rc = agent_tools_run(&env, "edit_file", "{\"path\":\"keep.txt\","
+			     "\"old\":\"old\",\"new\":\"new\"}", &out);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, old_handler);
+	CHECK_INT(rc, TEND_ERROR);
+	CHECK_STR(content_of("keep.txt"), "the old text\n");
+	CHECK(!temp_left("."));
+	CHECK_STR(written(&env), "");
+	CHECK_INT(env.changes, 0);
+	/* a directory in the way: nothing is replaced */
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"dir\","
+		"\"content\":\"x\"}",
+		"'dir' is a directory: give the path of a file");
+	CHECK_STR(content_of("dir/inner.txt"), "x\n");
+	RUN_ERR(&env, &out, "write_file", "{\"path\":\"keep.txt/sub\","
+		"\"content\":\"x\"}",
+		"'keep.txt/sub' goes through 'keep.txt', which is not a "
+		"directory");
+	CHECK_STR(content_of("keep.txt"), "the old text\n");
+	CHECK(!temp_left("."));
+	CHECK(!temp_left("dir"));
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* The command group                                                  */
+
+struct sandbox {
+	char command[64];
+	long timeout;
+	const char *reply;	/* what the "sandbox" answers */
+	int rc;
+	int calls;
+};
+
+static int fake_run_command(const char *command, long timeout_s,
+			    struct buf *out, void *data)
+{
+	struct sandbox *sb = data;
+
+	sb->calls++;
+	snprintf(sb->command, sizeof(sb->command), "%s", command);
+	sb->timeout = timeout_s;
+	buf_puts(out, sb->reply);
+	return sb->rc;
+}
+
+static int fake_run_tests(struct buf *out, void *data)
+{
+	struct sandbox *sb = data;
+
+	sb->calls++;
+	buf_puts(out, sb->reply);
+	return sb->rc;
+}
+
+void test_tools__commands_without_a_sandbox(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+
+	REQUIRE(setup(&env) == 0);
+	RUN_ERR(&env, &out, "run", "{\"command\":\"make\"}",
+		"this agent cannot run commands here");
+	CHECK_INT(agent_tools_run(&env, "run", "{\"command\":\"make\"}",
+				  &out), TEND_EUNAVAIL);
+	RUN_ERR(&env, &out, "run_tests", "{}",
+		"this agent cannot run commands here");
+	RUN_ERR(&env, &out, "run_tests", NULL,
+		"this agent cannot run commands here");
+	CHECK_INT(env.errors, 4);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__commands(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT, big = BUF_INIT, cmd = BUF_INIT;
+	struct sandbox sb;
+	struct mask_log log;
+	json_t *args;
+	size_t i;
+
+	REQUIRE(setup(&env) == 0);
+	memset(&sb, 0, sizeof(sb));
+	env.run_command = fake_run_command;
+	env.run_tests = fake_run_tests;
+	env.command_data = &sb;
+	sb.reply = "exit status 0\nok\n";
+	RUN_OK(&env, &out, "run", "{\"command\":\"make -k\"}",
+	       "exit status 0\nok\n");
+	CHECK_STR(sb.command, "make -k");
+	CHECK_INT(sb.timeout, 120);
+	RUN_OK(&env, &out, "run", "{\"command\":\"make\",\"timeout\":600}",
+	       "exit status 0\nok\n");
+	CHECK_INT(sb.timeout, 600);
+	RUN_OK(&env, &out, "run", "{\"command\":\"make\",\"timeout\":null}",
+	       "exit status 0\nok\n");
+	CHECK_INT(sb.timeout, 120);
+	/* a failing command is a normal result: its status is in the text */
+	sb.reply = "exit status 2\nerror: x\n";
+	RUN_OK(&env, &out, "run", "{\"command\":\"false\"}",
+	       "exit status 2\nerror: x\n");
+	/* a command that could not run is an error result */
+	sb.rc = TEND_EUNAVAIL;
+	sb.reply = "the sandbox is not available";
+	RUN_ERR(&env, &out, "run", "{\"command\":\"make\"}",
+		"the sandbox is not available");
+	sb.reply = "";
+	RUN_ERR(&env, &out, "run", "{\"command\":\"make\"}",
+		"the command could not be run");
+	RUN_ERR(&env, &out, "run_tests", "{}", "the tests could not be run");
+	sb.rc = 0;
+
+	/* argument checks, before the sandbox is asked */
+	sb.calls = 0;
+	RUN_ERR(&env, &out, "run", "{\"command\":\"\"}",
+		"invalid arguments for run: command: expected a non-empty "
+		"string, got \"\"");
+	RUN_ERR(&env, &out, "run", "{\"command\":\"  \\n\"}",
+		"command is empty");
+	RUN_ERR(&env, &out, "run", "{\"command\":\"make\",\"timeout\":0}",
+		"invalid arguments for run: timeout: expected an integer "
+		"between 1 and 600, got 0");
+	RUN_ERR(&env, &out, "run", "{\"command\":\"make\",\"timeout\":601}",
+		"invalid arguments for run: timeout: expected an integer "
+		"between 1 and 600, got 601");
+	RUN_HAS(&env, &out, "run", "{\"command\":\"make\",\"timeout\":2.5}",
+		"invalid arguments for run: timeout");
+	buf_puts(&cmd, "{\"command\":\"");
+	for (i = 0; i < 8193; i++)
+		buf_putc(&cmd, 'x');
+	buf_puts(&cmd, "\"}");
+	RUN_ERR(&env, &out, "run", cmd.ptr,
+		"command is 8193 bytes; the limit is 8192");
+	args = json_pack("{s:s%}", "command", "ls\0rm", (size_t)5);
+	CHECK_INT(agent_tools_run_json(&env, "run", args, &out),
+		  TEND_EINVALID);
+	CHECK_STR(out.ptr, "command contains a NUL byte");
+	json_decref(args);
+	RUN_ERR(&env, &out, "run_tests", "{\"filter\":\"x\"}",
+		"invalid arguments for run_tests: unknown property \"filter\" "
+		"(no properties are allowed)");
+	CHECK_INT(sb.calls, 0);
+
+	/* the output is masked, and capped keeping its head and tail */
+	memset(&log, 0, sizeof(log));
+	env.mask = mask_secret;
+	env.mask_data = &log;
+	sb.reply = "token SECRET123 leaked\n";
+	RUN_OK(&env, &out, "run_tests", "{}", "token [masked] leaked\n");
+	/* a secret across the place where the head is cut */
+	for (i = 0; i < 95; i++)
+		buf_putc(&big, 'a');
+	buf_puts(&big, "SECRET123\n");
+	for (i = 0; i < 200; i++)
+		buf_printf(&big, "line %03zu\n", i);
+	sb.reply = big.ptr;
+	env.max_out = 200;
+	CHECK_INT(agent_tools_run(&env, "run_tests", "{}", &out), 0);
+	CHECK(!strncmp(out.ptr, "aaaaa", 5));
+	CHECK(strstr(out.ptr, "\n[... ") != NULL);
+	CHECK(strstr(out.ptr, " bytes cut: the head and the tail of the "
+			      "output are shown ...]\n") != NULL);
+	CHECK(strstr(out.ptr, "line 199\n") != NULL);
+	CHECK(strstr(out.ptr, "line 100\n") == NULL);
+	CHECK(strstr(out.ptr, "SECRE") == NULL);
+	CHECK(out.len < 300);
+	/* the whole text was masked before the cut */
+	CHECK(strstr(log.paths, "(null);") != NULL);
+	buf_release(&cmd);
+	buf_release(&big);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__finish_is_validated_only(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+
+	REQUIRE(setup(&env) == 0);
+	RUN_OK(&env, &out, "finish", "{\"status\":\"fixed\","
+	       "\"summary\":\"off by one in add(); changed - to +\"}", "");
+	RUN_OK(&env, &out, "finish", "{\"status\":\"gave_up\","
+	       "\"summary\":\"the test needs network\"}", "");
+	RUN_ERR(&env, &out, "finish", "{\"status\":\"done\"}",
+		"invalid arguments for finish: status: expected one of "
+		"\"fixed\", \"not_fixed\", \"gave_up\", got \"done\"; missing "
+		"required property \"summary\"");
+	RUN_ERR(&env, &out, "finish", "{\"status\":\"fixed\","
+		"\"summary\":\"\"}",
+		"invalid arguments for finish: summary: expected a non-empty "
+		"string, got \"\"");
+	RUN_ERR(&env, &out, "finish", "{\"status\":null,\"summary\":\"x\"}",
+		"invalid arguments for finish: status: expected one of "
+		"\"fixed\", \"not_fixed\", \"gave_up\", got null");
+	buf_release(&out);
+	agent_tools_env_release(&env);
 }
