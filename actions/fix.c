@@ -1404,9 +1404,8 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 	env.writable = actions_fix_protected;
 	env.writable_data = &job;
 	env.run_command = actions_fix_run_command;
-	env.run_command_data = &job;
+	env.command_data = &job;
 	env.run_tests = actions_fix_run_tests;
-	env.run_tests_data = &job;
 
 	for (round = 0; round < (size_t)job.cfg.fix.max_attempts; round++) {
 		if (job.cfg.fix.budget_usd > 0 && !oc->cost_unknown &&

@@ -293,7 +293,7 @@ int cmd_fix(int argc, char **argv)
 		} else if (pr || mr) {
 			cli_error("no pull/merge request %ld", pr ? pr : mr);
 			goto out;
-		} else
+		} else {
 			log_info("no pull/merge request in this run (event "
 				 "'%s'): fixing the local branch",
 				 ctx.event ? ctx.event : "none");

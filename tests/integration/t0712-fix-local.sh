@@ -16,11 +16,12 @@ key=sk-fixlocalkey0123456789abcdefghijk
 git init -q r && cd r || fail "git init"
 git checkout -q -b main
 mkdir -p pkg tests
+touch tests/__init__.py
 cat >pkg/__init__.py <<'EOF'
 EOF
 cat >pkg/shout.py <<'EOF'
 def shout(s):
-    return s.lower() + "!"
+    return s + "!"
 EOF
 cat >tests/test_shout.py <<'EOF'
 import unittest
@@ -56,28 +57,24 @@ trap 'kill ${model:-} 2>/dev/null' EXIT
 cat >good.json <<'EOF'
 {"turns": [
  {"tool_calls": [{"name": "read_file", "arguments": {"path": "pkg/shout.py"}}]},
- {"tool_calls": [{"name": "edit_file", "arguments": {"path": "pkg/shout.py", "old": "s.lower()", "new": "s.upper()"}}]},
- {"tool_calls": [{"name": "finish", "arguments": {"status": "fixed", "summary": "shout() lower-cased its text. It upper-cases it now."}}]},
+ {"tool_calls": [{"name": "edit_file", "arguments": {"path": "pkg/shout.py", "old": "return s + ", "new": "return s.upper() + "}}]},
+ {"tool_calls": [{"name": "finish", "arguments": {"status": "fixed", "summary": "shout() kept the case of its text. It upper-cases it now."}}]},
  {"tool_calls": [{"name": "read_file", "arguments": {"path": "pkg/shout.py"}}]},
- {"tool_calls": [{"name": "edit_file", "arguments": {"path": "pkg/shout.py", "old": "s.lower()", "new": "s.upper()"}}]},
- {"tool_calls": [{"name": "finish", "arguments": {"status": "fixed", "summary": "shout() lower-cased its text. It upper-cases it now."}}]}
+ {"tool_calls": [{"name": "edit_file", "arguments": {"path": "pkg/shout.py", "old": "return s + ", "new": "return s.upper() + "}}]},
+ {"tool_calls": [{"name": "finish", "arguments": {"status": "fixed", "summary": "shout() kept the case of its text. It upper-cases it now."}}]}
 ]}
 EOF
 fix() {	# fix WANT [args]
 	want=$1
 	shift
-	(cd r && expect_rc "$want" env OPENAI_API_KEY="$key" \
+	expect_rc "$want" env OPENAI_API_KEY="$key" \
 		OPENAI_BASE_URL="http://127.0.0.1:$port/v1" \
-		TEND_MODEL=openai/gpt-4.1-mini "$TEND_BIN" fix "$@"
-	cp stdout.txt stderr.txt ..) || exit 1
-	out=$(cat stdout.txt)
-	err=$(cat stderr.txt)
+		TEND_MODEL=openai/gpt-4.1-mini "$TEND_BIN" fix -C r "$@"
 }
 
 # ---- no model: a clear error ----
-(cd r && expect_rc 2 env -u OPENAI_API_KEY "$TEND_BIN" fix --local
-cp stderr.txt ..) || exit 1
-contains "$(cat stderr.txt)" "tend fix needs a model"
+expect_rc 2 env -u OPENAI_API_KEY "$TEND_BIN" fix -C r --local
+contains "$err" "tend fix needs a model"
 
 start_model good.json
 
@@ -97,7 +94,7 @@ new=$(git -C r rev-parse HEAD)
 [ "$(git -C r symbolic-ref --short HEAD)" = main ] || fail "left the branch"
 [ "$(git -C r diff --name-only HEAD^ HEAD)" = "pkg/shout.py" ] ||
 	fail "the commit holds more than the fix"
-contains "$(git -C r log -1 --format=%B)" "fix: shout() lower-cased its text"
+contains "$(git -C r log -1 --format=%B)" "fix: shout() kept the case of its text"
 contains "$(git -C r log -1 --format=%B)" "Tend-Run:"
 [ -z "$(git -C r status --porcelain)" ] || fail "the work tree is not clean"
 
