@@ -276,6 +276,7 @@ start_bg git python3 "$lib/fakegitremote.py" --repo "/o/r.git=$PWD/repo" \
 	--token "$tok" --log git-log.json
 
 # ---- a fork's pull request: suggestions, no push ----
+model good.json
 checkout
 event 2 forker/r
 before=$(feature)
