@@ -1178,6 +1178,19 @@ static int sandbox_env(struct sandbox_vec *env, const struct sandbox_opts *o,
 			sandbox_vec_push(env, *p);
 		}
 	}
+	/*
+	 * Python's bytecode goes to the run's own temporary directory: a
+	 * cache in the work tree can outlive an edit made in the same second
+	 * that keeps the file's size (Python checks only those two), and a
+	 * test run after a fix would then run the old code.
+	 */
+	{
+		char *s = xasprintf("PYTHONPYCACHEPREFIX=%s/.pycache",
+				    tmp ? tmp : "/tmp");
+
+		sandbox_vec_push(env, s);
+		free(s);
+	}
 	for (p = o->env; p && *p; p++) {
 		const char *eq = strchr(*p, '=');
 		const char *const *s;

@@ -58,6 +58,8 @@ start_bg() {
 cat >model.json <<'EOF'
 {"turns": [
  {"tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.py", "old": "x + 2", "new": "x * 2"}}]},
+ {"tool_calls": [{"name": "finish", "arguments": {"status": "fixed", "summary": "double() added 2 instead of multiplying by 2."}}]},
+ {"tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.py", "old": "x + 2", "new": "x * 2"}}]},
  {"tool_calls": [{"name": "finish", "arguments": {"status": "fixed", "summary": "double() added 2 instead of multiplying by 2."}}]}
 ]}
 EOF
@@ -109,7 +111,7 @@ checkout
 run_fix 0 env -u GITLAB_TOKEN
 [ "$(git -C repo rev-parse feature)" = "$head" ] || fail "the job token pushed"
 contains "$out" "x * 2"
-[ "$(writes)" = 0 ] || fail "the job token wrote to GitLab"
+[ "$(notes)" = 0 ] || fail "the job token wrote to GitLab"
 
 # ---- GITLAB_TOKEN: one commit pushed, one note ----
 checkout
