@@ -639,6 +639,15 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 			agent_def_release(&def);
 			goto out;
 		}
+		/* A task agent answers with finish, not with a review. */
+		if (strcmp(agent_def_final(&def), AGENT_FINAL_REVIEW)) {
+			rc = error_set(err, TEND_EINVALID, "agent '%s' edits "
+				       "and runs commands (it answers with "
+				       "finish): it cannot review; use it "
+				       "with tend fix", tok);
+			agent_def_release(&def);
+			goto out;
+		}
 		rc = actions_agent_run_one(r, router, &def, opts, &env, mask,
 					   &hd, oc, &md, err);
 		agent_def_release(&def);
