@@ -325,7 +325,7 @@ void test_sandbox__refuses_secrets_in_env(void)
 void test_sandbox__unsandboxed_mode_still_minimal(void)
 {
 	const char *argv[] = { "/bin/sh", "-c",
-		"echo HOME=$HOME; env | wc -l; pwd", NULL };
+		"echo HOME=$HOME; env | wc -l; pwd; env", NULL };
 	const char *env[] = { "EXTRA=1", NULL };
 	struct sandbox_opts o;
 	struct proc_result r;
@@ -344,8 +344,12 @@ void test_sandbox__unsandboxed_mode_still_minimal(void)
 	CHECK_INT(r.exit_code, 0);
 	CHECK(strstr(r.out.ptr, CANARY) == NULL);
 	CHECK(strstr(r.out.ptr, "tend-nosandbox.") != NULL);
-	/* The base list (8) plus EXTRA (PWD is added by the shell). */
-	CHECK(strstr(r.out.ptr, "\n10\n") != NULL);
+	/*
+	 * The base list (8), PYTHONPYCACHEPREFIX, EXTRA, and PWD (added by
+	 * the shell).
+	 */
+	CHECK(strstr(r.out.ptr, "\n11\n") != NULL);
+	CHECK(strstr(r.out.ptr, "PYTHONPYCACHEPREFIX=") != NULL);
 	CHECK(strstr(r.out.ptr, wt) != NULL);
 	buf_release(&err);
 	proc_result_release(&r);
