@@ -477,6 +477,27 @@ def gl_check(path):
         die("cache must be keyed on $TEND_REF and saved always")
     if 1 not in job.get("allow_failure", {}).get("exit_codes", []):
         die("allow_failure.exit_codes must contain 1")
+    # tend-fix: opt in, after a failed merge-request pipeline, the same
+    # checked binary, no report of its own.
+    if doc.get("tend-fix", {}).get("extends") != ".tend-review":
+        die("tend-fix does not extend .tend-review")
+    fix = gl_job(path, "tend-fix")
+    frules = fix.get("rules", [])
+    if not frules or not all(r.get("when") == "on_failure" and
+                             '$TEND_FIX == "true"' in r.get("if", "") and
+                             "merge_request_event" in r.get("if", "")
+                             for r in frules):
+        die("tend-fix must run only on a failed merge-request pipeline "
+            "with TEND_FIX true")
+    if fix.get("stage") != ".post" or fix.get("needs") is not None:
+        die("tend-fix must run in .post, after the tests, without needs")
+    if fix.get("artifacts") is not None:
+        die("tend-fix writes no Code Quality report")
+    if fix["script"][0] != job["script"][0]:
+        die("tend-fix must get and check tend as tend-review does")
+    if '"$tend" fix' not in fix["script"][-1] or \
+            "tend_sum" not in fix["script"][-1]:
+        die("tend-fix must run the checked binary's fix")
     text = "\n".join(job.get("before_script", []) + job["script"])
     text = re.sub(r"\s+", " ", text.replace("\\\n", " "))
     if "--format codequality --output gl-code-quality-report.json" not in text:
