@@ -512,7 +512,6 @@ static int actions_fix_diff(struct buf *text, struct review_diff *diff,
  * `why`), 0 clean, < 0 the checks could not run.
  */
 static int actions_fix_checks(struct actions_fix_job *job,
-			      const struct review_diff *diff,
 			      const git_oid *commit, struct buf *why,
 			      struct buf *err)
 {
@@ -529,7 +528,6 @@ static int actions_fix_checks(struct actions_fix_job *job,
 	    (rc = review_diff_parse(&r.diff, text.ptr ? text.ptr : "",
 				    text.len, "the fix", err)) < 0)
 		goto out;
-	(void)diff;
 	ro.cfg = &job->cfg;
 	ro.trust = &job->trust;
 	ro.filter = REVIEW_FILTER_ADDED;
@@ -753,7 +751,7 @@ static int actions_fix_round(struct actions_fix_job *job,
 		goto out;
 	}
 	buf_reset(&why);
-	if ((rc = actions_fix_checks(job, &diff, commit, &why, err)) < 0)
+	if ((rc = actions_fix_checks(job, commit, &why, err)) < 0)
 		goto out;
 	if (rc == 1) {
 		rd->gate = xasprintf("the static checks refuse it: %s",

@@ -146,3 +146,14 @@ assert any("rule=secrets/" in c["body"] for c in s["review_comments"]), \
 summary = s["issue_comments"][0]["body"]
 assert "Model review" in summary and "4 model comments dropped" in summary, summary
 EOP
+
+# A task agent (edit and command tools, answers with finish) cannot
+# review: --agent debug is a usage error, and no model is called.
+n=$(python3 -c "import json; print(len(json.load(open('model.json'))))")
+(cd r && expect_rc 2 env OPENAI_API_KEY="$key" \
+	OPENAI_BASE_URL="http://127.0.0.1:$mport/v1" \
+	"$TEND_BIN" review --local --agent debug
+cp stderr.txt ..) || exit 1
+contains "$(cat stderr.txt)" "agent 'debug' edits and runs commands"
+[ "$(python3 -c "import json; print(len(json.load(open('model.json'))))")" = "$n" ] ||
+	fail "a task agent was asked to review"
