@@ -104,7 +104,12 @@ int actions_trust_load_config(struct tend_config *cfg,
 
 	config_init(cfg);
 	top = realpath(forge_git_workdir(t->repo), NULL);
-	if (explicit_path && top &&
+	if (explicit_path && !top) {
+		rc = error_set(err, TEND_ERROR, "cannot resolve the work "
+			       "tree '%s'", forge_git_workdir(t->repo));
+		goto out;
+	}
+	if (explicit_path &&
 	    !(rel = actions_trust_inside(top, explicit_path))) {
 		/* Outside the work tree: the job's own file. */
 		from_base = 0;
