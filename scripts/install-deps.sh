@@ -44,6 +44,12 @@ test|fuzz|bench|all)
 	python3 -c 'import yaml' >/dev/null 2>&1 || missing="$missing python3-yaml"
 	need_cmd bwrap bubblewrap
 	need_cmd curl curl
+	# t0202 measures tend's peak memory with GNU time.
+	[ -x /usr/bin/time ] || missing="$missing time"
+	# The fake git remote of the fix tests serves repositories through
+	# git http-backend (in Debian's git package, checked all the same).
+	[ -x "$(git --exec-path 2>/dev/null)/git-http-backend" ] ||
+		missing="$missing git"
 	;;
 esac
 case $what in
