@@ -141,6 +141,19 @@ char *forge_json_strdup(const json_t *obj, const char *key);
 /* An id member (an integer or a non-empty string) as text, or NULL. */
 char *forge_json_id(const json_t *obj, const char *key);
 
+/*
+ * The user an answer describes: its `key` member ("login" on GitHub,
+ * "username" on GitLab) and its id, both new strings, or TEND_EINVALID
+ * naming `where` when there is no name. forge_parse_user() takes the
+ * answer's text; forge_get_user() asks the forge (GET /user).
+ */
+int forge_read_user(char **login_out, char **id_out, const json_t *json,
+		    const char *key, const char *where, struct buf *err);
+int forge_parse_user(char **login_out, char **id_out, const char *text,
+		     size_t len, const char *key, struct buf *err);
+int forge_get_user(struct forge *f, const char *key, char **login_out,
+		   char **id_out, struct buf *err);
+
 /* A JSON integer member (or a numeric string), `def` when absent. */
 long forge_json_long(const json_t *obj, const char *key, long def);
 

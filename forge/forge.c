@@ -565,6 +565,50 @@ out:
 	return rc;
 }
 
+int forge_read_user(char **login_out, char **id_out, const json_t *json,
+		    const char *key, const char *where, struct buf *err)
+{
+	char *login = forge_json_strdup(json, key);
+
+	*login_out = *id_out = NULL;
+	if (!login || !*login) {
+		free(login);
+		return error_set(err, TEND_EINVALID, "%s: no %s", where, key);
+	}
+	*login_out = login;
+	*id_out = forge_json_id(json, "id");
+	return 0;
+}
+
+int forge_parse_user(char **login_out, char **id_out, const char *text,
+		     size_t len, const char *key, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "user", err);
+	int rc;
+
+	*login_out = *id_out = NULL;
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_read_user(login_out, id_out, json, key, "user", err);
+	json_decref(json);
+	return rc;
+}
+
+int forge_get_user(struct forge *f, const char *key, char **login_out,
+		   char **id_out, struct buf *err)
+{
+	json_t *json = NULL;
+	int rc;
+
+	*login_out = *id_out = NULL;
+	rc = forge_request(f, "GET", "/user", NULL, &json, NULL, err);
+	if (!rc)
+		rc = forge_read_user(login_out, id_out, json, key, "GET /user",
+				     err);
+	json_decref(json);
+	return rc;
+}
+
 json_t *forge_json_load(const char *text, size_t len, const char *what,
 			struct buf *err)
 {

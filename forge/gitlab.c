@@ -897,50 +897,17 @@ static int forge_gitlab_list_notes(struct forge *f, const struct forge_pr *pr,
 /* ------------------------------------------------------------------ */
 /* Who tend is.                                                         */
 
-static int forge_gitlab_read_user(char **login_out, char **id_out,
-				  const json_t *json, const char *where,
-				  struct buf *err)
-{
-	char *login = forge_json_strdup(json, "username");
-
-	*login_out = *id_out = NULL;
-	if (!login || !*login) {
-		free(login);
-		return error_set(err, TEND_EINVALID, "%s: no username", where);
-	}
-	*login_out = login;
-	*id_out = forge_json_id(json, "id");
-	return 0;
-}
-
 int forge_gitlab_parse_user(char **login_out, char **id_out, const char *text,
 			    size_t len, struct buf *err)
 {
-	json_t *json = forge_json_load(text, len, "user", err);
-	int rc;
-
-	*login_out = *id_out = NULL;
-	if (!json)
-		return TEND_EINVALID;
-	rc = forge_gitlab_read_user(login_out, id_out, json, "user", err);
-	json_decref(json);
-	return rc;
+	return forge_parse_user(login_out, id_out, text, len, "username", err);
 }
 
 /* GET /user: the user of a personal, project or group access token. */
 static int forge_gitlab_get_self(struct forge *f, char **login_out,
 				 char **id_out, struct buf *err)
 {
-	json_t *json = NULL;
-	int rc;
-
-	*login_out = *id_out = NULL;
-	rc = forge_request(f, "GET", "/user", NULL, &json, NULL, err);
-	if (!rc)
-		rc = forge_gitlab_read_user(login_out, id_out, json,
-					    "GET /user", err);
-	json_decref(json);
-	return rc;
+	return forge_get_user(f, "username", login_out, id_out, err);
 }
 
 /* ------------------------------------------------------------------ */
