@@ -512,21 +512,20 @@ static int actions_fix_diff(struct buf *text, struct review_diff *diff,
  * `why`), 0 clean, < 0 the checks could not run.
  */
 static int actions_fix_checks(struct actions_fix_job *job,
+			      const struct buf *diff_text,
 			      const git_oid *commit, struct buf *why,
 			      struct buf *err)
 {
 	struct review_result r;
 	struct actions_review_opts ro = { 0 };
-	struct buf text = BUF_INIT;
 	size_t i;
 	int rc, bad = 0;
 
 	review_result_init(&r);
-	/* The diff is parsed again into the result, which owns its copy. */
-	if ((rc = forge_git_diff_text(&text, job->repo, &job->head, commit,
-				      err)) < 0 ||
-	    (rc = review_diff_parse(&r.diff, text.ptr ? text.ptr : "",
-				    text.len, "the fix", err)) < 0)
+	/* The result owns a parsed copy of the round's diff. */
+	if ((rc = review_diff_parse(&r.diff, diff_text->ptr ?
+				    diff_text->ptr : "", diff_text->len,
+				    "the fix", err)) < 0)
 		goto out;
 	ro.cfg = &job->cfg;
 	ro.trust = &job->trust;
@@ -548,7 +547,6 @@ static int actions_fix_checks(struct actions_fix_job *job,
 	}
 	rc = bad ? 1 : 0;
 out:
-	buf_release(&text);
 	review_result_release(&r);
 	return rc;
 }
@@ -751,7 +749,7 @@ static int actions_fix_round(struct actions_fix_job *job,
 		goto out;
 	}
 	buf_reset(&why);
-	if ((rc = actions_fix_checks(job, commit, &why, err)) < 0)
+	if ((rc = actions_fix_checks(job, diff_text, commit, &why, err)) < 0)
 		goto out;
 	if (rc == 1) {
 		rd->gate = xasprintf("the static checks refuse it: %s",
