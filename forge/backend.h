@@ -40,6 +40,34 @@ struct forge_ops {
 	 */
 	int (*get_self)(struct forge *f, char **login_out, char **id_out,
 			struct buf *err);
+	/* Issues and opening PRs: see forge.h. */
+	int (*list_issues)(struct forge *f, const char *label, size_t max,
+			   struct forge_issues *out, struct buf *err);
+	int (*get_issue)(struct forge *f, long number, struct forge_issue *out,
+			 struct buf *err);
+	int (*list_issue_notes)(struct forge *f, long number,
+				struct forge_notes *out, struct buf *err);
+	int (*put_issue_note)(struct forge *f, long number, const char *id,
+			      const char *body, const char *marker,
+			      char **id_out, char **url_out, struct buf *err);
+	int (*delete_issue_note)(struct forge *f, long number, const char *id,
+				 struct buf *err);
+	int (*edit_labels)(struct forge *f, long number,
+			   const char *const *add, const char *const *remove,
+			   struct buf *err);
+	int (*label_actor)(struct forge *f, long number, const char *label,
+			   char **login_out, char **id_out, struct buf *err);
+	int (*user_can_write)(struct forge *f, const char *login,
+			      const char *id, int *write_out, struct buf *err);
+	int (*create_pr)(struct forge *f, const struct forge_pr_new *req,
+			 struct forge_pr *out, struct buf *err);
+	int (*find_branch_pr)(struct forge *f, const char *head_ref,
+			      struct forge_pr *out, struct buf *err);
+	int (*update_pr)(struct forge *f, const struct forge_pr *pr,
+			 const char *title, const char *body, struct buf *err);
+	int (*request_review)(struct forge *f, const struct forge_pr *pr,
+			      const char *login, const char *id,
+			      struct buf *err);
 };
 
 /* Who tend posts as; see forge_get_self(). */
@@ -165,6 +193,8 @@ int forge_has_marker(const char *text, const char *marker);
 
 /* Append a note to a list and return it, zeroed. */
 struct forge_note *forge_notes_push(struct forge_notes *list);
+/* Append an issue to a list and return it, initialised. */
+struct forge_issue *forge_issues_push(struct forge_issues *list);
 /* Append a file to a list and return it, zeroed. */
 struct forge_file *forge_files_push(struct forge_files *list);
 

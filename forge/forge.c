@@ -280,22 +280,33 @@ int forge_list_files(struct forge *f, const struct forge_pr *pr,
 	return f->ops->list_files(f, pr, out, err);
 }
 
-int forge_list_notes(struct forge *f, const struct forge_pr *pr,
-		     struct forge_notes *out, struct buf *err)
+/* Set `own` on the notes from `from` on: tend's, by its account. */
+static int forge_mark_own(struct forge *f, struct forge_notes *out,
+			  size_t from, struct buf *err)
 {
-	size_t i, from = out->nr;
+	size_t i;
 	int rc;
 
-	rc = f->ops->list_notes(f, pr, out, err);
 	/* Nothing listed: nothing to tell apart, no need to ask. */
-	if (rc < 0 || out->nr == from)
-		return rc;
+	if (out->nr == from)
+		return 0;
 	if ((rc = forge_self_resolve(f, err)) < 0)
 		return rc;
 	for (i = from; i < out->nr; i++)
 		out->items[i].own = forge_is_self(f, out->items[i].author,
 						  out->items[i].author_id);
 	return 0;
+}
+
+int forge_list_notes(struct forge *f, const struct forge_pr *pr,
+		     struct forge_notes *out, struct buf *err)
+{
+	size_t from = out->nr;
+	int rc;
+
+	if ((rc = f->ops->list_notes(f, pr, out, err)) < 0)
+		return rc;
+	return forge_mark_own(f, out, from, err);
 }
 
 /* The Actions bot, whose login and id GitHub documents. */
@@ -429,6 +440,194 @@ int forge_resolve_thread(struct forge *f, const struct forge_pr *pr,
 	if (!f->ops->resolve_thread)
 		return TEND_ENOTFOUND;
 	return f->ops->resolve_thread(f, pr, thread, err);
+}
+
+void forge_issue_init(struct forge_issue *issue)
+{
+	memset(issue, 0, sizeof(*issue));
+}
+
+static void forge_strv_free(char **v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(v[i]);
+	free(v);
+}
+
+void forge_issue_release(struct forge_issue *issue)
+{
+	free(issue->title);
+	free(issue->body);
+	free(issue->author);
+	free(issue->author_id);
+	forge_strv_free(issue->labels, issue->nr_labels);
+	forge_strv_free(issue->assignees, issue->nr_assignees);
+	free(issue->url);
+	free(issue->created_at);
+	forge_issue_init(issue);
+}
+
+void forge_issues_init(struct forge_issues *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void forge_issues_release(struct forge_issues *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		forge_issue_release(&list->items[i]);
+	free(list->items);
+	forge_issues_init(list);
+}
+
+struct forge_issue *forge_issues_push(struct forge_issues *list)
+{
+	ALLOC_GROW(list->items, list->nr + 1, list->alloc);
+	forge_issue_init(&list->items[list->nr]);
+	return &list->items[list->nr++];
+}
+
+int forge_issue_has_label(const struct forge_issue *issue, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < issue->nr_labels; i++)
+		if (!strcmp(issue->labels[i], name))
+			return 1;
+	return 0;
+}
+
+/* An operation an adapter lacks: say so rather than crash. */
+static int forge_unsupported(const struct forge *f, const char *what,
+			     struct buf *err)
+{
+	return error_set(err, TEND_EINVALID, "%s: %s is not supported",
+			 forge_kind_name(f->kind), what);
+}
+
+int forge_list_issues(struct forge *f, const char *label, size_t max,
+		      struct forge_issues *out, struct buf *err)
+{
+	if (!f->ops->list_issues)
+		return forge_unsupported(f, "listing issues", err);
+	return f->ops->list_issues(f, label, max, out, err);
+}
+
+int forge_get_issue(struct forge *f, long number, struct forge_issue *out,
+		    struct buf *err)
+{
+	if (!f->ops->get_issue)
+		return forge_unsupported(f, "reading issues", err);
+	return f->ops->get_issue(f, number, out, err);
+}
+
+int forge_list_issue_notes(struct forge *f, long number,
+			   struct forge_notes *out, struct buf *err)
+{
+	size_t from = out->nr;
+	int rc;
+
+	if (!f->ops->list_issue_notes)
+		return forge_unsupported(f, "reading issue comments", err);
+	if ((rc = f->ops->list_issue_notes(f, number, out, err)) < 0)
+		return rc;
+	return forge_mark_own(f, out, from, err);
+}
+
+int forge_put_issue_note(struct forge *f, long number, const char *id,
+			 const char *body, const char *marker, char **id_out,
+			 char **url_out, struct buf *err)
+{
+	if (!f->ops->put_issue_note)
+		return forge_unsupported(f, "issue comments", err);
+	return f->ops->put_issue_note(f, number, id, body, marker, id_out,
+				      url_out, err);
+}
+
+int forge_delete_issue_note(struct forge *f, long number, const char *id,
+			    struct buf *err)
+{
+	if (!f->ops->delete_issue_note)
+		return forge_unsupported(f, "deleting issue comments", err);
+	return f->ops->delete_issue_note(f, number, id, err);
+}
+
+int forge_edit_labels(struct forge *f, long number, const char *const *add,
+		      const char *const *remove, struct buf *err)
+{
+	if ((!add || !*add) && (!remove || !*remove))
+		return 0;
+	if (!f->ops->edit_labels)
+		return forge_unsupported(f, "labels", err);
+	return f->ops->edit_labels(f, number, add, remove, err);
+}
+
+int forge_label_actor(struct forge *f, long number, const char *label,
+		      char **login_out, char **id_out, struct buf *err)
+{
+	*login_out = NULL;
+	*id_out = NULL;
+	if (!f->ops->label_actor)
+		return forge_unsupported(f, "label events", err);
+	return f->ops->label_actor(f, number, label, login_out, id_out, err);
+}
+
+int forge_user_can_write(struct forge *f, const char *login, const char *id,
+			 int *write_out, struct buf *err)
+{
+	*write_out = 0;
+	if (!login || !*login)
+		return 0;
+	if (!f->ops->user_can_write)
+		return forge_unsupported(f, "permission checks", err);
+	return f->ops->user_can_write(f, login, id, write_out, err);
+}
+
+int forge_create_pr(struct forge *f, const struct forge_pr_new *req,
+		    struct forge_pr *out, struct buf *err)
+{
+	int rc;
+
+	if (!f->ops->create_pr)
+		return forge_unsupported(f, "opening pull requests", err);
+	if ((rc = f->ops->create_pr(f, req, out, err)) < 0 &&
+	    rc != FORGE_EEXIST)
+		return rc;
+	out->can_push = forge_pr_can_push(f, out);
+	return rc;
+}
+
+int forge_find_branch_pr(struct forge *f, const char *head_ref,
+			 struct forge_pr *out, struct buf *err)
+{
+	int rc;
+
+	if (!f->ops->find_branch_pr)
+		return forge_unsupported(f, "finding pull requests", err);
+	if ((rc = f->ops->find_branch_pr(f, head_ref, out, err)) < 0)
+		return rc;
+	out->can_push = forge_pr_can_push(f, out);
+	return 0;
+}
+
+int forge_update_pr(struct forge *f, const struct forge_pr *pr,
+		    const char *title, const char *body, struct buf *err)
+{
+	if (!f->ops->update_pr)
+		return forge_unsupported(f, "editing pull requests", err);
+	return f->ops->update_pr(f, pr, title, body, err);
+}
+
+int forge_request_review(struct forge *f, const struct forge_pr *pr,
+			 const char *login, const char *id, struct buf *err)
+{
+	if (!f->ops->request_review)
+		return forge_unsupported(f, "review requests", err);
+	return f->ops->request_review(f, pr, login, id, err);
 }
 
 const char *forge_state_name(enum forge_state st)

@@ -38,6 +38,8 @@
 
 /* A write the token is not allowed to make (HTTP 403 on a write). */
 #define FORGE_EREADONLY (-20)
+/* forge_create_pr(): one is already open from that branch. */
+#define FORGE_EEXIST (-21)
 
 /* GitHub's pulls/N/files stops here; later files are not listed. */
 #define FORGE_GITHUB_MAX_FILES 3000
@@ -333,6 +335,143 @@ int forge_set_status(struct forge *f, const struct forge_pr *pr,
  */
 int forge_resolve_thread(struct forge *f, const struct forge_pr *pr,
 			 const char *thread, struct buf *err);
+
+/*
+ * Issues, for `tend tasks` (and the ChatOps of issues). GitHub's issue
+ * number, GitLab's iid. A GitHub "issue" that is a pull request is never
+ * returned as an issue.
+ */
+struct forge_issue {
+	long number;
+	char *title;
+	char *body;		/* "" when the forge has none */
+	char *author;		/* login / username; NULL: a deleted user */
+	char *author_id;
+	int open;		/* GitHub "open", GitLab "opened" */
+	char **labels;		/* names; nr_labels of them */
+	size_t nr_labels;
+	char **assignees;	/* logins / usernames */
+	size_t nr_assignees;
+	char *url;		/* web page */
+	char *created_at;	/* ISO 8601 as the forge wrote it */
+};
+
+struct forge_issues {
+	struct forge_issue *items;
+	size_t nr, alloc;
+};
+
+void forge_issue_init(struct forge_issue *issue);
+void forge_issue_release(struct forge_issue *issue);
+void forge_issues_init(struct forge_issues *list);
+void forge_issues_release(struct forge_issues *list);
+/* Does the issue carry label `name` (compared as the forge does: exactly)? */
+int forge_issue_has_label(const struct forge_issue *issue, const char *name);
+
+/*
+ * The open issues carrying `label`, oldest first (by creation), pull
+ * requests left out, at most `max` (0: all; pages stop being read once
+ * `max` are in hand).
+ */
+int forge_list_issues(struct forge *f, const char *label, size_t max,
+		      struct forge_issues *out, struct buf *err);
+
+/* Read issue `number` (open or closed). TEND_ENOTFOUND when none. */
+int forge_get_issue(struct forge *f, long number, struct forge_issue *out,
+		    struct buf *err);
+
+/*
+ * The comments on issue `number`, oldest first, every page (GitLab's
+ * system notes left out), with `own` set as for forge_list_notes() and
+ * thread/reply left empty (issue comments are flat here).
+ */
+int forge_list_issue_notes(struct forge *f, long number,
+			   struct forge_notes *out, struct buf *err);
+
+/*
+ * Create a comment on issue `number` (`id` NULL) or edit comment `id` in
+ * place. `*id_out` and `*url_out` (each may be NULL) receive the
+ * comment's id and web URL (caller frees). `marker` as for
+ * forge_post_review(): a string in `body` that identifies this write for
+ * the re-read after a connection lost mid-write.
+ */
+int forge_put_issue_note(struct forge *f, long number, const char *id,
+			 const char *body, const char *marker, char **id_out,
+			 char **url_out, struct buf *err);
+
+/* Delete comment `id` of issue `number`; one already gone is success. */
+int forge_delete_issue_note(struct forge *f, long number, const char *id,
+			    struct buf *err);
+
+/*
+ * Add the labels `add` and remove the labels `remove` of issue `number`
+ * (NULL-terminated lists; either may be NULL). A label that does not
+ * exist yet is created by adding it (both forges do); removing one the
+ * issue lacks is success.
+ */
+int forge_edit_labels(struct forge *f, long number, const char *const *add,
+		      const char *const *remove, struct buf *err);
+
+/*
+ * Who applied `label` to issue `number` most recently: the latest "add"
+ * event for it (GitHub issue events "labeled", GitLab resource label
+ * events), every page read. `*login_out` and `*id_out` (caller frees; the
+ * id may be NULL) name the actor. TEND_ENOTFOUND when no event applied it
+ * (or its actor is a deleted user).
+ */
+int forge_label_actor(struct forge *f, long number, const char *label,
+		      char **login_out, char **id_out, struct buf *err);
+
+/*
+ * May user `login` (numeric id `id`; GitLab needs it, GitHub may get
+ * NULL) write to this repository? GitHub: the collaborator permission is
+ * "admin", "maintain" or "write" (role_name counted too); GitLab: the
+ * member's access level, inherited ones included, is Developer (30) or
+ * more. `*write_out` 1 or 0 (not a collaborator or member: 404 is 0, not
+ * an error); errors only when the forge failed.
+ */
+int forge_user_can_write(struct forge *f, const char *login, const char *id,
+			 int *write_out, struct buf *err);
+
+/* A pull/merge request to open. */
+struct forge_pr_new {
+	const char *head_ref;	/* branch of this repository */
+	const char *base_ref;
+	const char *title;	/* GitLab drafts get "Draft: " in front */
+	const char *body;
+	int draft;
+	const char *marker;	/* in `body`: the re-read after a lost write
+				   looks for an open PR of head_ref with it */
+};
+
+/*
+ * Open a pull/merge request (GitHub draft: true; GitLab a "Draft: "
+ * title) and read it back into `out` as forge_get_pr() would. When one
+ * is already open from head_ref, FORGE_EEXIST is returned and `out` is
+ * that one: the caller never gets a second.
+ */
+int forge_create_pr(struct forge *f, const struct forge_pr_new *req,
+		    struct forge_pr *out, struct buf *err);
+
+/*
+ * The newest pull/merge request of any state ("open", "closed",
+ * "merged"; out->state says) whose head is branch `head_ref` of this
+ * repository. TEND_ENOTFOUND when there is none.
+ */
+int forge_find_branch_pr(struct forge *f, const char *head_ref,
+			 struct forge_pr *out, struct buf *err);
+
+/* Replace the title (NULL: keep) and body of an open pull/merge request. */
+int forge_update_pr(struct forge *f, const struct forge_pr *pr,
+		    const char *title, const char *body, struct buf *err);
+
+/*
+ * Ask user `login` (id `id`; GitLab needs it) to review `pr`. A forge
+ * that refuses the reviewer (GitHub 422: the author, not a
+ * collaborator) answers TEND_EINVALID; the caller may go on.
+ */
+int forge_request_review(struct forge *f, const struct forge_pr *pr,
+			 const char *login, const char *id, struct buf *err);
 
 /* "success", "failure", "neutral", "error". */
 const char *forge_state_name(enum forge_state st);
