@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions/act.h"
 #include "actions/fix.h"
 #include "actions/review.h"
 #include "actions/rules.h"
@@ -35,11 +36,6 @@
 #include "review/diff.h"
 #include "review/report.h"
 
-/* Output of a failing run shown to the agent: head and tail. */
-#define ACTIONS_FIX_OUT_HEAD 4096
-#define ACTIONS_FIX_OUT_TAIL 12288
-/* Failures listed to the agent and in the report. */
-#define ACTIONS_FIX_MAX_FAILURES 20
 /* Per round: the agent's own limits (the dollars are the job's). */
 #define ACTIONS_FIX_ROUND_TOKENS 400000
 #define ACTIONS_FIX_ROUND_MS (10L * 60 * 1000)
@@ -50,16 +46,6 @@ static const char *const actions_fix_blocking[] = {
 	NULL
 };
 
-/* Paths a fix never changes, whatever the configuration says. */
-static const char *const actions_fix_ci_paths[] = {
-	".github/workflows/**", ".gitlab-ci.yml", ".gitlab/ci/**",
-	"action.yml", "action.yaml", ".circleci/**", "Jenkinsfile",
-	".travis.yml", "azure-pipelines.yml", NULL
-};
-static const char *const actions_fix_config_paths[] = {
-	".tend.yml", ".tend.yaml", ".github/tend.yml", ".gitlab/tend.yml",
-	NULL
-};
 /* Test files, unless fix.allow_test_edits. */
 static const char *const actions_fix_test_paths[] = {
 	"test/**", "tests/**", "spec/**", "__tests__/**", "testdata/**",
@@ -134,19 +120,10 @@ struct actions_fix_job {
 	struct forge *forge;
 	struct forge_pr pr;
 	int have_pr;
+	struct actions_act act;		/* root, repo, head, config, rules */
 	char **failing_files;		/* files named by the failing tests */
 	size_t nr_failing_files;
 };
-
-static int actions_fix_match(const char *const *globs, const char *path)
-{
-	size_t i;
-
-	for (i = 0; globs[i]; i++)
-		if (glob_match(globs[i], path))
-			return 1;
-	return 0;
-}
 
 /*
  * The policy: may a fix change `path`? Non-zero, with a reason the model
@@ -159,18 +136,8 @@ static int actions_fix_protected(const char *path, struct buf *why,
 	struct actions_fix_job *job = data;
 	size_t i;
 
-	if (!strcmp(path, ".git") || !strncmp(path, ".git/", 5) ||
-	    strstr(path, "/.git/") || !strcmp(path, ".gitmodules"))
-		return buf_printf(why, "'%s' belongs to git: a fix changes "
-				  "files, never the repository itself", path),
-		       1;
-	if (actions_fix_match(actions_fix_ci_paths, path))
-		return buf_printf(why, "'%s' is a CI definition: tend fix does "
-				  "not change CI; change the code instead",
-				  path), 1;
-	if (actions_fix_match(actions_fix_config_paths, path))
-		return buf_printf(why, "'%s' is tend's configuration, which a "
-				  "fix does not change", path), 1;
+	if (actions_act_forbidden(path, "a fix", why))
+		return 1;
 	if (job->cfg.fix.allow_test_edits)
 		return 0;
 	for (i = 0; i < job->nr_failing_files; i++)
@@ -179,104 +146,20 @@ static int actions_fix_protected(const char *path, struct buf *why,
 					  "that edits the failing test is not "
 					  "a fix; change the code under test",
 					  path), 1;
-	if (actions_fix_match(actions_fix_test_paths, path))
+	if (actions_act_match(actions_fix_test_paths, path))
 		return buf_printf(why, "'%s' is a test file: a fix that edits "
 				  "the tests is not a fix; change the code "
 				  "under test", path), 1;
 	return 0;
 }
 
-/* Append `text` cut to its first `head` and last `tail` bytes. */
-static void actions_fix_head_tail(struct buf *out, const char *text,
-				  size_t len, size_t head, size_t tail)
-{
-	if (len <= head + tail) {
-		buf_add(out, text, len);
-		return;
-	}
-	buf_add(out, text, head);
-	buf_printf(out, "\n[... %zu bytes left out ...]\n",
-		   len - head - tail);
-	buf_add(out, text + len - tail, tail);
-}
-
-/* What a test run said, for the agent: status, failures, output. */
-static void actions_fix_describe_run(struct buf *out,
-				     const struct actions_test_result *r,
-				     size_t head, size_t tail)
-{
-	const struct proc_result *p = r->test_ran ? &r->test_run :
-				      r->setup_ran ? &r->setup_run : NULL;
-	size_t i;
-
-	buf_printf(out, "test command: %s\nstatus: %s", r->command ?
-		   r->command : "(none)", actions_test_status_name(r->status));
-	if (p && !p->timed_out && p->signal == 0)
-		buf_printf(out, " (exit %d)", p->exit_code);
-	if (r->report.passed >= 0 || r->report.failed >= 0)
-		buf_printf(out, "; %ld passed, %ld failed",
-			   r->report.passed, r->report.failed);
-	buf_puts(out, "\n");
-	for (i = 0; i < r->report.nr && i < ACTIONS_FIX_MAX_FAILURES; i++) {
-		const struct testreport_failure *f = &r->report.failures[i];
-
-		buf_printf(out, "FAIL %s", f->name ? f->name : "(build)");
-		if (f->file)
-			buf_printf(out, " at %s:%ld", f->file, f->line);
-		if (f->message)
-			buf_printf(out, ": %s", f->message);
-		buf_puts(out, "\n");
-	}
-	if (p && p->out.len) {
-		buf_puts(out, "output:\n");
-		actions_fix_head_tail(out, p->out.ptr, p->out.len, head, tail);
-		if (out->len && out->ptr[out->len - 1] != '\n')
-			buf_putc(out, '\n');
-	}
-}
-
-static void actions_fix_mask(struct buf *text, const char *path, void *data)
-{
-	struct actions_fix_job *job = data;
-
-	actions_review_mask_buf(&job->rules, text, path);
-}
-
-/* The sandbox as the agent's `run` tool: work tree writable, no network. */
+/* The agent's `run` tool: the shared sandboxed one. */
 static int actions_fix_run_command(const char *command, long timeout_s,
 				   struct buf *out, void *data)
 {
 	struct actions_fix_job *job = data;
-	const char *argv[] = { "/bin/sh", "-c", command, NULL };
-	struct sandbox_opts so;
-	struct proc_result r;
-	struct buf err = BUF_INIT;
-	int rc;
 
-	sandbox_opts_init(&so);
-	so.worktree = job->opts->root;
-	so.argv = argv;
-	so.timeout_s = timeout_s;
-	so.memory_mb = job->cfg.sandbox.memory_mb;
-	so.unsandboxed = job->cfg.sandbox.mode == CONFIG_SANDBOX_NONE;
-	proc_result_init(&r);
-	if ((rc = sandbox_run(&r, &so, &err)) < 0) {
-		buf_printf(out, "error: the command could not run: %s",
-			   err.ptr);
-	} else {
-		if (r.timed_out)
-			buf_printf(out, "timed out after %ld s\n", timeout_s);
-		else if (r.signal)
-			buf_printf(out, "killed by signal %d\n", r.signal);
-		else
-			buf_printf(out, "exit %d\n", r.exit_code);
-		actions_fix_head_tail(out, r.out.ptr ? r.out.ptr : "",
-				      r.out.len, ACTIONS_FIX_OUT_HEAD,
-				      ACTIONS_FIX_OUT_TAIL);
-	}
-	proc_result_release(&r);
-	buf_release(&err);
-	return rc < 0 ? rc : 0;
+	return actions_act_run_command(command, timeout_s, out, &job->act);
 }
 
 static int actions_fix_test(struct actions_test_result *out,
@@ -307,92 +190,10 @@ static int actions_fix_run_tests(struct buf *out, void *data)
 	if ((rc = actions_fix_test(&r, job, &err)) < 0)
 		buf_printf(out, "error: the tests could not run: %s", err.ptr);
 	else
-		actions_fix_describe_run(out, &r, ACTIONS_FIX_OUT_HEAD,
-					 ACTIONS_FIX_OUT_TAIL);
+		actions_act_describe_run(out, &r);
 	actions_test_result_release(&r);
 	buf_release(&err);
 	return rc < 0 ? rc : 0;
-}
-
-static void actions_fix_strv_add(char ***v, size_t *nr, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < *nr; i++)
-		if (!strcmp((*v)[i], s))
-			return;
-	*v = xrealloc(*v, (*nr + 2) * sizeof(**v));
-	(*v)[(*nr)++] = xstrdup(s);
-	(*v)[*nr] = NULL;
-}
-
-static void actions_fix_strv_free(char **v, size_t nr)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int actions_fix_strv_has(char *const *v, size_t nr, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (!strcmp(v[i], s))
-			return 1;
-	return 0;
-}
-
-/*
- * The paths this round changed: tracked files that differ from the head,
- * and new files the edit tools wrote. Files a test run or a command left
- * behind (build output) are not the fix.
- */
-static int actions_fix_changed(char ***out, size_t *nr,
-			       struct actions_fix_job *job,
-			       const struct agent_tools_env *env,
-			       struct buf *err)
-{
-	char **all = NULL;
-	size_t n = 0, i;
-	int rc;
-
-	*out = NULL;
-	*nr = 0;
-	if ((rc = forge_git_changed_paths(&all, &n, job->repo, &job->head,
-					  err)) < 0)
-		return rc;
-	for (i = 0; i < n; i++) {
-		int tracked = forge_git_path_in_commit(job->repo, &job->head,
-						       all[i]);
-		int written = env && actions_fix_strv_has(env->written,
-							  env->nr_written,
-							  all[i]);
-
-		if (tracked || written)
-			actions_fix_strv_add(out, nr, all[i]);
-	}
-	forge_git_paths_free(all);
-	return 0;
-}
-
-/* Put `paths` back as they are at the head. */
-static void actions_fix_restore(struct actions_fix_job *job,
-				char *const *paths, size_t nr)
-{
-	struct buf err = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (forge_git_restore_path(job->repo, &job->head, paths[i],
-					   &err) < 0) {
-			log_warn("cannot put back '%s': %s", paths[i],
-				 err.ptr);
-			buf_reset(&err);
-		}
-	buf_release(&err);
 }
 
 /*
@@ -435,7 +236,7 @@ static size_t actions_fix_own_in_a_row(struct actions_fix_job *job)
 static void actions_fix_add_model(struct actions_fix_outcome *oc,
 				  const char *m)
 {
-	actions_fix_strv_add(&oc->models, &oc->nr_models, m);
+	actions_act_strv_add(&oc->models, &oc->nr_models, m);
 }
 
 /* The opening message of a round: the failures, earlier rounds, the ask. */
@@ -444,7 +245,7 @@ static void actions_fix_prompt(struct buf *out, struct actions_fix_job *job,
 			       size_t round)
 {
 	struct actions_fix_outcome *oc = job->oc;
-	struct agent_hygiene_mask mask = { actions_fix_mask, job };
+	struct agent_hygiene_mask mask = { actions_act_mask, &job->act };
 	struct buf run = BUF_INIT;
 	size_t i;
 
@@ -459,8 +260,7 @@ static void actions_fix_prompt(struct buf *out, struct actions_fix_job *job,
 				    AGENT_HYGIENE_PROSE, &mask);
 		buf_puts(out, "\n");
 	}
-	actions_fix_describe_run(&run, latest, ACTIONS_FIX_OUT_HEAD,
-				 ACTIONS_FIX_OUT_TAIL);
+	actions_act_describe_run(&run, latest);
 	buf_puts(out, round ? "tend's last run of the tests (data):\n" :
 		 "tend's run of the tests (data):\n");
 	agent_hygiene_frame(out, "test-output", NULL, run.ptr, run.len,
@@ -504,99 +304,6 @@ static int actions_fix_diff(struct buf *text, struct review_diff *diff,
 		return rc;
 	return review_diff_parse(diff, text->ptr ? text->ptr : "", text->len,
 				 "the fix", err);
-}
-
-/*
- * The static checks on the fix's own diff: a fix that adds a secret, a
- * conflict marker or a syntax error is refused. 1 refused (the reason in
- * `why`), 0 clean, < 0 the checks could not run.
- */
-static int actions_fix_checks(struct actions_fix_job *job,
-			      const struct buf *diff_text,
-			      const git_oid *commit, struct buf *why,
-			      struct buf *err)
-{
-	struct review_result r;
-	struct actions_review_opts ro = { 0 };
-	size_t i;
-	int rc, bad = 0;
-
-	review_result_init(&r);
-	/* The result owns a parsed copy of the round's diff. */
-	if ((rc = review_diff_parse(&r.diff, diff_text->ptr ?
-				    diff_text->ptr : "", diff_text->len,
-				    "the fix", err)) < 0)
-		goto out;
-	ro.cfg = &job->cfg;
-	ro.trust = &job->trust;
-	ro.filter = REVIEW_FILTER_ADDED;
-	ro.fail_level = REVIEW_SEV_ERROR;
-	if ((rc = actions_review_checks(&r, job->repo, &job->head, commit, &ro,
-					err)) < 0)
-		goto out;
-	for (i = 0; i < r.findings.nr; i++) {
-		const struct review_finding *f = &r.findings.items[i];
-
-		if (!f->rule_id || !actions_fix_match(actions_fix_blocking,
-						      f->rule_id))
-			continue;
-		buf_printf(why, "%s%s:%u: %s [%s]", bad ? "; " : "", f->path,
-			   (unsigned)f->line, review_report_message(f),
-			   f->rule_id);
-		bad++;
-	}
-	rc = bad ? 1 : 0;
-out:
-	review_result_release(&r);
-	return rc;
-}
-
-/*
- * Fixed, by tend's measure: the tests passed, nothing parsed as failing,
- * and no fewer tests ran than passed and failed before (a fix that stops
- * tests from running is not a fix). `why` says what is wrong otherwise.
- */
-static int actions_fix_green(const struct actions_test_result *before,
-			     const struct actions_test_result *after,
-			     struct buf *why)
-{
-	long want;
-
-	if (after->status != ACTIONS_TEST_PASSED) {
-		buf_printf(why, "the tests still %s",
-			   after->status == ACTIONS_TEST_TIMEOUT ? "time out" :
-			   after->status == ACTIONS_TEST_SETUP_FAILED ?
-			   "cannot be set up" : "fail");
-		if (after->report.nr)
-			buf_printf(why, " (%zu failing%s)", after->report.nr,
-				   after->report.truncated ? "+" : "");
-		return 0;
-	}
-	if (after->report.nr || after->report.failed > 0) {
-		buf_printf(why, "the test command passed but reported %ld "
-			   "failing", after->report.failed > 0 ?
-			   after->report.failed : (long)after->report.nr);
-		return 0;
-	}
-	want = (before->report.passed > 0 ? before->report.passed : 0) +
-	       (before->report.failed > 0 ? before->report.failed : 0);
-	if (want > 0 && after->report.passed >= 0 &&
-	    after->report.passed < want) {
-		buf_printf(why, "fewer tests ran: %ld passed now, %ld passed "
-			   "or failed before", after->report.passed, want);
-		return 0;
-	}
-	return 1;
-}
-
-static char *actions_fix_join(char *const *v, size_t nr)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", v[i]);
-	return buf_detach(&b, NULL);
 }
 
 /*
@@ -698,22 +405,22 @@ static int actions_fix_round(struct actions_fix_job *job,
 	}
 
 	/* The gate. First: what changed, and what may not. */
-	if ((rc = actions_fix_changed(&paths, &nr_paths, job, env, err)) < 0)
+	if ((rc = actions_act_changed(&paths, &nr_paths, &job->act, env, err)) < 0)
 		goto out;
 	for (i = 0; i < nr_paths; i++) {
 		buf_reset(&why);
 		if (actions_fix_protected(paths[i], &why, job))
-			actions_fix_strv_add(&bad, &nr_bad, paths[i]);
+			actions_act_strv_add(&bad, &nr_bad, paths[i]);
 	}
 	if (nr_bad) {
-		actions_fix_restore(job, bad, nr_bad);
-		rd->refused = actions_fix_join(bad, nr_bad);
+		actions_act_restore(&job->act, bad, nr_bad);
+		rd->refused = actions_act_join(bad, nr_bad);
 		log_warn("fix round %zu: put back %s (a fix may not change "
 			 "them)", oc->nr_rounds, rd->refused);
-		actions_fix_strv_free(paths, nr_paths);
+		actions_act_strv_free(paths, nr_paths);
 		paths = NULL;
 		nr_paths = 0;
-		if ((rc = actions_fix_changed(&paths, &nr_paths, job, env,
+		if ((rc = actions_act_changed(&paths, &nr_paths, &job->act, env,
 					      err)) < 0)
 			goto out;
 	}
@@ -744,12 +451,13 @@ static int actions_fix_round(struct actions_fix_job *job,
 				     rd->lines, rd->lines == 1 ? "" : "s",
 				     job->cfg.fix.max_files,
 				     job->cfg.fix.max_lines);
-		actions_fix_restore(job, paths, nr_paths);
+		actions_act_restore(&job->act, paths, nr_paths);
 		rc = 0;
 		goto out;
 	}
 	buf_reset(&why);
-	if ((rc = actions_fix_checks(job, diff_text, commit, &why, err)) < 0)
+	if ((rc = actions_act_checks(&job->act, diff_text, commit,
+				      actions_fix_blocking, &why, err)) < 0)
 		goto out;
 	if (rc == 1) {
 		rd->gate = xasprintf("the static checks refuse it: %s",
@@ -763,7 +471,7 @@ static int actions_fix_round(struct actions_fix_job *job,
 	oc->have_after = 1;
 	rd->tests_run = 1;
 	buf_reset(&why);
-	if (!actions_fix_green(&oc->before, &oc->after, &why)) {
+	if (!actions_act_green(&oc->before, &oc->after, &why)) {
 		rd->gate = buf_detach(&why, NULL);
 		rc = 0;
 		goto out;
@@ -774,8 +482,8 @@ static int actions_fix_round(struct actions_fix_job *job,
 out:
 	if (rc < 0)
 		passed = 0;
-	actions_fix_strv_free(paths, nr_paths);
-	actions_fix_strv_free(bad, nr_bad);
+	actions_act_strv_free(paths, nr_paths);
+	actions_act_strv_free(bad, nr_bad);
 	review_diff_release(&diff);
 	agent_loop_result_release(&res);
 	agent_route_release(&route);
@@ -784,32 +492,14 @@ out:
 	return rc < 0 ? rc : passed;
 }
 
-/* The first sentence of `s`, on one line, at most `max` bytes. */
-static char *actions_fix_headline(const char *s, size_t max)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; s && s[i] && b.len < max; i++) {
-		if (s[i] == '\n' || (s[i] == '.' && (s[i + 1] == ' ' ||
-						     s[i + 1] == '\n' ||
-						     !s[i + 1])))
-			break;
-		buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
-	}
-	buf_rtrim(&b);
-	if (!b.len)
-		buf_puts(&b, "make the failing tests pass");
-	return buf_detach(&b, NULL);
-}
-
 /* The commit message: "fix: <line>", what failed, why, the trailer. */
 static char *actions_fix_message(struct actions_fix_job *job,
 				 const char *run_id)
 {
 	struct actions_fix_outcome *oc = job->oc;
 	struct buf b = BUF_INIT;
-	char *line = actions_fix_headline(oc->diagnosis, 60);
+	char *line = actions_act_headline(oc->diagnosis, 60,
+					  "make the failing tests pass");
 	size_t i;
 
 	buf_printf(&b, "fix: %s\n\n", line);
@@ -835,24 +525,6 @@ static char *actions_fix_message(struct actions_fix_job *job,
 	}
 	buf_printf(&b, "\n%s %s\n", ACTIONS_FIX_TRAILER, run_id);
 	redact_buf(&b);
-	return buf_detach(&b, NULL);
-}
-
-/* "a.c | 3 ++-" lines and a total. */
-static char *actions_fix_diffstat(const struct review_diff *d)
-{
-	struct buf b = BUF_INIT;
-	size_t i, add = 0, del = 0;
-
-	for (i = 0; i < d->nr_files; i++) {
-		buf_printf(&b, " %s | +%zu -%zu\n", d->files[i].path,
-			   d->files[i].added, d->files[i].deleted);
-		add += d->files[i].added;
-		del += d->files[i].deleted;
-	}
-	buf_printf(&b, " %zu file%s changed, %zu insertion%s(+), %zu "
-		   "deletion%s(-)\n", d->nr_files, d->nr_files == 1 ? "" : "s",
-		   add, add == 1 ? "" : "s", del, del == 1 ? "" : "s");
 	return buf_detach(&b, NULL);
 }
 
@@ -925,56 +597,6 @@ static size_t actions_fix_suggest(struct forge_inline **out,
 	return nr;
 }
 
-static void actions_fix_md_code(struct buf *md, const char *text)
-{
-	size_t run = 0, best = 2, i;
-
-	/* A fence longer than any run of backticks in the text. */
-	for (i = 0; text && text[i]; i++) {
-		run = text[i] == '`' ? run + 1 : 0;
-		if (run > best)
-			best = run;
-	}
-	for (i = 0; i <= best; i++)
-		buf_putc(md, '`');
-	buf_puts(md, "diff\n");
-	buf_puts(md, text ? text : "");
-	if (md->len && md->ptr[md->len - 1] != '\n')
-		buf_putc(md, '\n');
-	for (i = 0; i <= best; i++)
-		buf_putc(md, '`');
-	buf_puts(md, "\n");
-}
-
-static void actions_fix_md_failures(struct buf *md,
-				    const struct actions_test_result *r)
-{
-	size_t i;
-
-	buf_printf(md, "`%s`: %s", r->command ? r->command : "(none)",
-		   actions_test_status_name(r->status));
-	if (r->report.passed >= 0 || r->report.failed >= 0)
-		buf_printf(md, " (%ld passed, %ld failed)", r->report.passed,
-			   r->report.failed);
-	buf_puts(md, "\n");
-	for (i = 0; i < r->report.nr && i < ACTIONS_FIX_MAX_FAILURES; i++) {
-		const struct testreport_failure *f = &r->report.failures[i];
-
-		buf_puts(md, "- ");
-		review_report_md_text(md, f->name ? f->name : "(build)", 200);
-		if (f->file) {
-			buf_puts(md, " at ");
-			review_report_md_text(md, f->file, 200);
-			buf_printf(md, ":%ld", f->line);
-		}
-		if (f->message) {
-			buf_puts(md, ": ");
-			review_report_md_text(md, f->message, 300);
-		}
-		buf_puts(md, "\n");
-	}
-}
-
 /* The sticky report: what failed, what was done, what it cost. */
 static void actions_fix_report(struct actions_fix_job *job)
 {
@@ -991,11 +613,11 @@ static void actions_fix_report(struct actions_fix_job *job)
 	buf_puts(&md, "\n\n");
 	if (oc->before.command) {
 		buf_puts(&md, "**Before:** ");
-		actions_fix_md_failures(&md, &oc->before);
+		actions_act_md_run(&md, &oc->before);
 	}
 	if (oc->have_after) {
 		buf_puts(&md, "\n**After:** ");
-		actions_fix_md_failures(&md, &oc->after);
+		actions_act_md_run(&md, &oc->after);
 	}
 	if (oc->diagnosis) {
 		buf_puts(&md, "\n**Diagnosis:** ");
@@ -1013,13 +635,13 @@ static void actions_fix_report(struct actions_fix_job *job)
 			   oc->suggestions, oc->suggestions == 1 ? "" : "s");
 	if (oc->diffstat) {
 		buf_puts(&md, "\n");
-		actions_fix_md_code(&md, oc->diffstat);
+		actions_act_md_code(&md, oc->diffstat);
 	}
 	if (oc->diff && oc->status != ACTIONS_FIX_NOTHING) {
 		buf_printf(&md, "\n<details><summary>%s</summary>\n\n",
 			   oc->status == ACTIONS_FIX_FAILED ?
 			   "the last attempt (not committed)" : "the patch");
-		actions_fix_md_code(&md, oc->diff);
+		actions_act_md_code(&md, oc->diff);
 		buf_puts(&md, "\n</details>\n");
 	}
 	if (oc->nr_rounds) {
@@ -1061,68 +683,11 @@ static void actions_fix_report(struct actions_fix_job *job)
 	oc->report_md = buf_detach(&md, NULL);
 }
 
-/* "https://host/owner/name.git" from the forge's server URL. */
-static char *actions_fix_push_url(const struct forge_context *ctx,
-				  const struct forge_pr *pr)
-{
-	const char *repo = pr->head_repo ? pr->head_repo : ctx->repo;
-	size_t n = ctx->server_url ? strlen(ctx->server_url) : 0;
-
-	if (!n || !repo)
-		return NULL;
-	while (n && ctx->server_url[n - 1] == '/')
-		n--;
-	return xasprintf("%.*s/%s.git", (int)n, ctx->server_url, repo);
-}
-
-/* scheme://host[:port] of a URL, for the credential callback. */
-static char *actions_fix_origin(const char *url)
-{
-	const char *p = strstr(url ? url : "", "://");
-	size_t n;
-
-	if (!p)
-		return NULL;
-	n = (size_t)(p - url) + 3;
-	n += strcspn(url + n, "/?#");
-	return xstrndup(url, n);
-}
-
 static int actions_fix_push(struct actions_fix_job *job,
 			    const git_oid *commit, struct buf *err)
 {
-	const struct forge_context *ctx = job->opts->ctx;
-	struct forge_git_push_opts po = { 0 };
-	char *url = actions_fix_push_url(ctx, &job->pr);
-	char *origin = actions_fix_origin(ctx->server_url);
-	char *ref = job->pr.head_ref ? xasprintf("refs/heads/%s",
-						 job->pr.head_ref) : NULL;
-	int rc;
-
-	if (!url || !origin || !ref || !ctx->token) {
-		rc = error_set(err, TEND_EINVALID, "cannot push: %s",
-			       !ctx->token ? "no token" :
-			       !ref ? "the pull request names no head branch" :
-			       "no server URL for the forge");
-		goto out;
-	}
-	po.url = url;
-	po.refname = ref;
-	po.expected = &job->head;
-	po.commit = commit;
-	po.username = ctx->kind == FORGE_GITHUB ? "x-access-token" :
-		      ctx->token_job ? "gitlab-ci-token" : "oauth2";
-	po.token = ctx->token;
-	po.allowed_origin = origin;
-	log_info("pushing %.12s to %s on %s (lease: %.12s)",
-		 git_oid_tostr_s(commit), ref, url,
-		 git_oid_tostr_s(&job->head));
-	rc = forge_git_push_lease(job->repo, &po, err);
-out:
-	free(url);
-	free(origin);
-	free(ref);
-	return rc;
+	return actions_act_push(&job->act, job->opts->ctx, job->pr.head_repo,
+				job->pr.head_ref, &job->head, commit, err);
 }
 
 /* The sticky report on the PR: edited in place, one per PR. */
@@ -1228,7 +793,7 @@ static void actions_fix_job_release(struct actions_fix_job *job)
 	review_rules_release(&job->rules);
 	forge_free(job->forge);
 	forge_pr_release(&job->pr);
-	actions_fix_strv_free(job->failing_files, job->nr_failing_files);
+	actions_act_strv_free(job->failing_files, job->nr_failing_files);
 	git_repository_free(job->repo);
 }
 
@@ -1314,8 +879,16 @@ static int actions_fix_open(struct actions_fix_job *job, struct buf *err)
 	if (job->trust.untrusted)
 		log_info("a pull request from a fork: the configuration comes "
 			 "from the base commit, not from the pull request");
-	return actions_rules_load(&job->rules, NULL, &job->cfg, &job->trust,
-				  err);
+	if ((rc = actions_rules_load(&job->rules, NULL, &job->cfg, &job->trust,
+				     err)) < 0)
+		return rc;
+	job->act.root = opts->root;
+	job->act.cfg = &job->cfg;
+	job->act.trust = &job->trust;
+	job->act.repo = job->repo;
+	git_oid_cpy(&job->act.base, &job->head);
+	job->act.rules = &job->rules;
+	return 0;
 }
 
 int actions_fix_run(struct actions_fix_outcome *oc,
@@ -1376,7 +949,7 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 	}
 	for (i = 0; i < oc->before.report.nr; i++)
 		if (oc->before.report.failures[i].file)
-			actions_fix_strv_add(&job.failing_files,
+			actions_act_strv_add(&job.failing_files,
 					     &job.nr_failing_files,
 					     oc->before.report.failures[i].file);
 
@@ -1395,8 +968,8 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 	    (rc = agent_tools_env_init(&env, opts->root, err)) < 0)
 		goto out;
 	env_ready = 1;
-	env.mask = actions_fix_mask;
-	env.mask_data = &job;
+	env.mask = actions_act_mask;
+	env.mask_data = &job.act;
 	env.writable = actions_fix_protected;
 	env.writable_data = &job;
 	env.run_command = actions_fix_run_command;
@@ -1426,7 +999,7 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 		oc->diff = xstrdup(diff_text.ptr);
 		review_diff_parse(&fix, diff_text.ptr, diff_text.len,
 				  "the fix", &e);
-		oc->diffstat = actions_fix_diffstat(&fix);
+		oc->diffstat = actions_act_diffstat(&fix);
 	}
 	if (!fixed) {
 		const struct actions_fix_round *last = oc->nr_rounds ?
@@ -1438,9 +1011,9 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 				    last && last->gate ? last->gate :
 				    "the budget was spent");
 		/* The work tree goes back as it was. */
-		if (actions_fix_changed(&paths, &nr_paths, &job, &env,
+		if (actions_act_changed(&paths, &nr_paths, &job.act, &env,
 					&e) == 0)
-			actions_fix_restore(&job, paths, nr_paths);
+			actions_act_restore(&job.act, paths, nr_paths);
 		goto report;
 	}
 	oc->diagnosis = oc->rounds[oc->nr_rounds - 1].summary ?
@@ -1448,7 +1021,7 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 
 	/* The commit and where it goes. */
 	t0 = actions_fix_now();
-	if ((rc = actions_fix_changed(&paths, &nr_paths, &job, &env, err)) < 0)
+	if ((rc = actions_act_changed(&paths, &nr_paths, &job.act, &env, err)) < 0)
 		goto out;
 	msg = actions_fix_message(&job, run_id);
 	{
@@ -1471,7 +1044,7 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 		oc->status = ACTIONS_FIX_DRY_RUN;
 		oc->why = xstrdup("the tests pass with this change; nothing "
 				  "was written");
-		actions_fix_restore(&job, paths, nr_paths);
+		actions_act_restore(&job.act, paths, nr_paths);
 	} else if (!opts->ctx) {
 		oc->status = ACTIONS_FIX_COMMITTED;
 		git_oid_tostr(oc->commit, sizeof(oc->commit), &final);
@@ -1510,7 +1083,7 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 		}
 		/* The work tree is the pushed commit now, or back. */
 		if (oc->status != ACTIONS_FIX_PUSHED)
-			actions_fix_restore(&job, paths, nr_paths);
+			actions_act_restore(&job.act, paths, nr_paths);
 	} else {
 		if ((rc = actions_fix_offer(&job, &fix, run_id, err)) < 0)
 			goto out;
@@ -1520,7 +1093,7 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 				  "is offered as suggestions and a patch" :
 				  "tend cannot push to this branch: the fix "
 				  "is the patch below");
-		actions_fix_restore(&job, paths, nr_paths);
+		actions_act_restore(&job.act, paths, nr_paths);
 	}
 	oc->git_ms += actions_fix_now() - t0;
 
@@ -1544,7 +1117,7 @@ out:
 		forge_get_stats(job.forge, &oc->stats);
 	oc->total_ms = actions_fix_now() - start;
 	free(msg);
-	actions_fix_strv_free(paths, nr_paths);
+	actions_act_strv_free(paths, nr_paths);
 	if (env_ready)
 		agent_tools_env_release(&env);
 	agent_def_release(&def);

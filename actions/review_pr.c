@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions/act.h"
 #include "actions/review_pr.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -172,39 +173,6 @@ static int actions_pr_build_diff(struct review_diff *out,
 	return 0;
 }
 
-static void actions_pr_base64(struct buf *out, const char *s)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = strlen(s), i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16 |
-			     (unsigned char)s[i + 1] << 8 |
-			     (unsigned char)s[i + 2];
-
-		buf_putc(out, tab[v >> 18]);
-		buf_putc(out, tab[(v >> 12) & 63]);
-		buf_putc(out, tab[(v >> 6) & 63]);
-		buf_putc(out, tab[v & 63]);
-	}
-	if (n - i == 1) {
-		unsigned v = (unsigned char)s[i] << 16;
-
-		buf_putc(out, tab[v >> 18]);
-		buf_putc(out, tab[(v >> 12) & 63]);
-		buf_puts(out, "==");
-	} else if (n - i == 2) {
-		unsigned v = (unsigned char)s[i] << 16 |
-			     (unsigned char)s[i + 1] << 8;
-
-		buf_putc(out, tab[v >> 18]);
-		buf_putc(out, tab[(v >> 12) & 63]);
-		buf_putc(out, tab[(v >> 6) & 63]);
-		buf_putc(out, '=');
-	}
-}
-
 /* The host of an http(s) URL, into `out`; 0, or -1 when it has none. */
 static int actions_pr_host(char *out, size_t size, const char *url)
 {
@@ -237,7 +205,7 @@ static int actions_pr_fetch(git_repository *repo,
 {
 	char *url = forge_context_remote_url(git_repository_workdir(repo));
 	char host[256], fhost[256], *specs[2];
-	struct buf auth = BUF_INIT, cred = BUF_INIT;
+	struct buf auth = BUF_INIT;
 	size_t n = 0;
 	int rc;
 
@@ -256,21 +224,14 @@ static int actions_pr_fetch(git_repository *repo,
 	if (ctx->token && !strncmp(url, "https://", 8) && ctx->server_url &&
 	    !actions_pr_host(host, sizeof(host), url) &&
 	    !actions_pr_host(fhost, sizeof(fhost), ctx->server_url) &&
-	    !strcasecmp(host, fhost)) {
-		buf_printf(&cred, "%s:%s", ctx->kind == FORGE_GITHUB ?
-			   "x-access-token" : ctx->token_job ?
-			   "gitlab-ci-token" : "oauth2", ctx->token);
-		buf_puts(&auth, "Authorization: Basic ");
-		actions_pr_base64(&auth, cred.ptr);
-		redact_add(auth.ptr + strlen("Authorization: Basic "));
-	}
+	    !strcasecmp(host, fhost))
+		actions_act_git_auth(&auth, ctx);
 	log_info("fetching the pull request's commits from origin");
 	rc = forge_git_fetch(repo, url, (const char *const *)specs, n,
 			     auth.len ? auth.ptr : NULL, err);
 	while (n)
 		free(specs[--n]);
 	buf_release(&auth);
-	buf_release(&cred);
 	free(url);
 	return rc;
 }

@@ -117,7 +117,9 @@ static const char *const config_sandbox_keys[] = {
 	"test", "setup", "timeout", "memory_mb", "mode", NULL
 };
 static const char *const config_tasks_keys[] = {
-	"label", "max_per_run", "budget_usd", NULL
+	"label", "max_per_run", "budget_usd", "run_budget_usd", "max_files",
+	"max_lines", "max_attempts", "max_tokens", "max_minutes",
+	"orchestrate_steps", "claim_minutes", "open_on_failure", "base", NULL
 };
 static const char *const config_fix_keys[] = {
 	"max_files", "max_lines", "max_attempts", "max_runs_per_pr",
@@ -194,6 +196,14 @@ void config_init(struct tend_config *cfg)
 	cfg->tasks.label = config_default_label;
 	cfg->tasks.max_per_run = 3;
 	cfg->tasks.budget_usd = 2.0;
+	cfg->tasks.run_budget_usd = 5.0;
+	cfg->tasks.max_files = 20;
+	cfg->tasks.max_lines = 500;
+	cfg->tasks.max_attempts = 2;
+	cfg->tasks.max_tokens = 2000000;
+	cfg->tasks.max_minutes = 30;
+	cfg->tasks.orchestrate_steps = 3;
+	cfg->tasks.claim_minutes = 120;
 	cfg->fix.max_files = 10;
 	cfg->fix.max_lines = 200;
 	cfg->fix.max_attempts = 3;
@@ -285,6 +295,7 @@ void config_release(struct tend_config *cfg)
 	free(cfg->sandbox.test);
 	free(cfg->sandbox.setup);
 	config_free_str(cfg->tasks.label);
+	free(cfg->tasks.base);
 	free(cfg->fix.author_name);
 	free(cfg->fix.author_email);
 	config_init(cfg);
@@ -1864,6 +1875,7 @@ static int config_sandbox(struct config_ctx *ctx, struct tend_config *cfg,
 static int config_tasks(struct config_ctx *ctx, struct tend_config *cfg,
 			const struct config_node *sec)
 {
+	size_t open = (size_t)cfg->tasks.open_on_failure;
 	int error;
 
 	if ((error = config_check_map(ctx, sec, "tasks",
@@ -1875,8 +1887,38 @@ static int config_tasks(struct config_ctx *ctx, struct tend_config *cfg,
 				 &cfg->tasks.max_per_run)) < 0 ||
 	    (error = config_money(ctx, config_get(sec, "budget_usd"),
 				  "tasks.budget_usd",
-				  &cfg->tasks.budget_usd)) < 0)
+				  &cfg->tasks.budget_usd)) < 0 ||
+	    (error = config_money(ctx, config_get(sec, "run_budget_usd"),
+				  "tasks.run_budget_usd",
+				  &cfg->tasks.run_budget_usd)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_files"),
+				 "tasks.max_files", 1,
+				 &cfg->tasks.max_files)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_lines"),
+				 "tasks.max_lines", 1,
+				 &cfg->tasks.max_lines)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_attempts"),
+				 "tasks.max_attempts", 1,
+				 &cfg->tasks.max_attempts)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_tokens"),
+				 "tasks.max_tokens", 1000,
+				 &cfg->tasks.max_tokens)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "max_minutes"),
+				 "tasks.max_minutes", 1,
+				 &cfg->tasks.max_minutes)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "orchestrate_steps"),
+				 "tasks.orchestrate_steps", 0,
+				 &cfg->tasks.orchestrate_steps)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "claim_minutes"),
+				 "tasks.claim_minutes", 1,
+				 &cfg->tasks.claim_minutes)) < 0 ||
+	    (error = config_enum(ctx, config_get(sec, "open_on_failure"),
+				 "tasks.open_on_failure", config_bools,
+				 &open)) < 0 ||
+	    (error = config_str(ctx, config_get(sec, "base"), "tasks.base",
+				&cfg->tasks.base)) < 0)
 		return error;
+	cfg->tasks.open_on_failure = (int)open;
 	return 0;
 }
 
@@ -2296,6 +2338,14 @@ int config_apply_env(struct tend_config *cfg, struct buf *err)
 				     &cfg->tasks.max_per_run, err)) < 0 ||
 	    (error = config_env_money("TEND_TASKS_BUDGET_USD",
 				      &cfg->tasks.budget_usd, err)) < 0 ||
+	    (error = config_env_money("TEND_TASKS_RUN_BUDGET_USD",
+				      &cfg->tasks.run_budget_usd, err)) < 0 ||
+	    (error = config_env_long("TEND_TASKS_MAX_FILES", 1,
+				     &cfg->tasks.max_files, err)) < 0 ||
+	    (error = config_env_long("TEND_TASKS_MAX_LINES", 1,
+				     &cfg->tasks.max_lines, err)) < 0 ||
+	    (error = config_env_long("TEND_TASKS_MAX_MINUTES", 1,
+				     &cfg->tasks.max_minutes, err)) < 0 ||
 	    (error = config_env_long("TEND_FIX_MAX_FILES", 1,
 				     &cfg->fix.max_files, err)) < 0 ||
 	    (error = config_env_long("TEND_FIX_MAX_LINES", 1,

@@ -165,7 +165,18 @@ struct tend_config {
 	struct {
 		char *label;	  /* default "tend" */
 		long max_per_run; /* default 3 */
-		double budget_usd; /* default 2.0 */
+		double budget_usd; /* per task, default 2.0 */
+		double run_budget_usd;	/* per run, default 5.0 */
+		long max_files;		/* files one task may change, 20 */
+		long max_lines;		/* lines added + removed, 500 */
+		long max_attempts;	/* code-agent rounds, default 2 */
+		long max_tokens;	/* per task, default 2,000,000 */
+		long max_minutes;	/* wall time per task, default 30 */
+		long orchestrate_steps;	/* plans this long go to the
+					   orchestrator; 0: never; 3 */
+		long claim_minutes;	/* a claim older is abandoned; 120 */
+		int open_on_failure;	/* a draft PR for a failed task: 0 */
+		char *base;		/* NULL: the checkout's branch */
 	} tasks;
 	struct {
 		long max_files;		/* files one fix may change, default 10 */

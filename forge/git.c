@@ -548,6 +548,67 @@ static int forge_git_worktree_diff(git_diff **out, git_repository *repo,
 	return rc;
 }
 
+int forge_git_delete_ref(git_repository *repo, const char *name,
+			 struct buf *err)
+{
+	int rc;
+
+	forge_git_init_once();
+	if ((rc = git_reference_remove(repo, name)) < 0 &&
+	    rc != GIT_ENOTFOUND)
+		return error_set(err, TEND_ERROR, "cannot delete '%s': %s",
+				 name, forge_git_errmsg());
+	return 0;
+}
+
+int forge_git_worktree_at(git_repository **out, git_repository *repo,
+			  const git_oid *commit, const char *dir,
+			  struct buf *err)
+{
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	git_repository *view = NULL;
+	git_index *index = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	int rc;
+
+	*out = NULL;
+	forge_git_init_once();
+	if ((rc = forge_git_commit_tree(&c, &tree, repo, commit, err)) < 0)
+		goto out;
+	/*
+	 * A bare handle on the same git directory, given `dir` as its work
+	 * tree and an index of its own in memory: the checkout's index and
+	 * HEAD stay as they are, and the index becomes the stat cache of
+	 * the new work tree once the checkout below has filled it.
+	 */
+	if (git_repository_open_bare(&view, git_repository_path(repo)) < 0 ||
+	    git_repository_set_workdir(view, dir, 0) < 0 ||
+	    git_index_new(&index) < 0 ||
+	    git_repository_set_index(view, index) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot open a work tree in "
+			       "'%s': %s", dir, forge_git_errmsg());
+		goto out;
+	}
+	co.checkout_strategy = GIT_CHECKOUT_FORCE |
+			       GIT_CHECKOUT_DONT_WRITE_INDEX;
+	if (git_checkout_tree(view, (const git_object *)tree, &co) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot check %.12s out in "
+			       "'%s': %s", git_oid_tostr_s(commit), dir,
+			       forge_git_errmsg());
+		goto out;
+	}
+	*out = view;
+	view = NULL;
+	rc = 0;
+out:
+	git_index_free(index);
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_repository_free(view);
+	return rc;
+}
+
 int forge_git_changed_paths(char ***out, size_t *nr, git_repository *repo,
 			    const git_oid *base, struct buf *err)
 {

@@ -36,6 +36,21 @@ int forge_git_open(git_repository **out, const char *path, struct buf *err);
 const char *forge_git_workdir(git_repository *repo);
 
 /*
+ * A work tree of its own for `commit`, beside the checkout and without
+ * touching it: `dir` (an existing, empty directory) gets the commit's
+ * files, and *out is a second handle on `repo`'s objects and refs whose
+ * work tree is `dir` and whose index lives in memory only (neither
+ * .git/index nor HEAD is read or written). Everything above that takes a
+ * work tree works on it: changed paths, restore, commit (with update_ref
+ * NULL or a full ref name), push. Submodules are not checked out. For
+ * the acting commands that carry several tasks in one run. Free with
+ * git_repository_free(); removing `dir` is the caller's.
+ */
+int forge_git_worktree_at(git_repository **out, git_repository *repo,
+			  const git_oid *commit, const char *dir,
+			  struct buf *err);
+
+/*
  * Resolve `rev` (a branch, tag, SHA, "HEAD~2", "origin/main") to a commit.
  * Unknown revisions fail with TEND_EINVALID: "unknown revision 'REV'".
  */
@@ -104,6 +119,10 @@ int forge_git_path_in_commit(git_repository *repo, const git_oid *commit,
  */
 int forge_git_diff_text(struct buf *out, git_repository *repo,
 			const git_oid *a, const git_oid *b, struct buf *err);
+
+/* Delete the ref `name` ("refs/tend/..."); one that does not exist is fine. */
+int forge_git_delete_ref(git_repository *repo, const char *name,
+			 struct buf *err);
 
 /* The short name of the branch HEAD points to, or NULL when detached. */
 char *forge_git_head_branch(git_repository *repo);
