@@ -193,8 +193,6 @@ int forge_has_marker(const char *text, const char *marker);
 
 /* Append a note to a list and return it, zeroed. */
 struct forge_note *forge_notes_push(struct forge_notes *list);
-/* Append an issue to a list and return it, initialised. */
-struct forge_issue *forge_issues_push(struct forge_issues *list);
 /* Append a file to a list and return it, zeroed. */
 struct forge_file *forge_files_push(struct forge_files *list);
 

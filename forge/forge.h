@@ -365,6 +365,8 @@ void forge_issue_init(struct forge_issue *issue);
 void forge_issue_release(struct forge_issue *issue);
 void forge_issues_init(struct forge_issues *list);
 void forge_issues_release(struct forge_issues *list);
+/* Append an issue to a list and return it, initialised. */
+struct forge_issue *forge_issues_push(struct forge_issues *list);
 /* Does the issue carry label `name` (compared as the forge does: exactly)? */
 int forge_issue_has_label(const struct forge_issue *issue, const char *name);
 
