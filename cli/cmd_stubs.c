@@ -6,11 +6,6 @@
  */
 #include "cli/cli.h"
 
-int cmd_tasks(int argc, char **argv)
-{
-	return cli_not_built("tasks", argc, argv);
-}
-
 int cmd_ask(int argc, char **argv)
 {
 	return cli_not_built("ask", argc, argv);
