@@ -296,10 +296,10 @@ const struct agent_tool *agent_tools_find(const char *name);
 
 /*
  * The tools of the groups named in the NULL-terminated `groups` ("read",
- * "edit", "command", "delegate", "final"), in table order, each once. An unknown group
- * is TEND_EINVALID with a message listing the known ones; `out` is then
- * empty. "final" gives every final tool: an agent's own set takes only
- * its own (agent_def_tools() in agents/agent.h).
+ * "edit", "command", "delegate", "final"), in table order, each once. An
+ * unknown group is TEND_EINVALID with a message listing the known ones;
+ * `out` is then empty. "final" gives every final tool: an agent's own
+ * set takes only its own (agent_def_tools() in agents/agent.h).
  */
 int agent_tools_defs(struct agent_tool_set *out, const char *const *groups,
 		     struct buf *err);
