@@ -11,36 +11,58 @@
  *   read      read_file, list_files, search, find_symbol
  *   edit      edit_file, write_file
  *   command   run, run_tests (inside the sandbox)
- *   delegate  delegate(agent, task)
+ *   delegate  delegate(agent, task, step?)
  *   final     the final-answer tool; every agent has exactly one, so a
  *             custom agent need not list it
- * A group the tool table (agents/tools.h) does not provide yet is accepted
- * here and refused by agent_def_tools() (so by the loop) with a message
+ * Every group is provided by the tool table (agents/tools.h); should one
+ * ever not be, agent_def_tools() (so the loop) refuses it with a message
  * naming the agent.
  *
  * The final tool is per agent (agent_def.final): `submit_review` for
  * reviewers, `finish(status, summary)` for task agents (those that change
- * things: debug, code, architect, orchestrator, ask). An agent is offered
- * its own final tool and never the other, so a reviewer cannot "finish"
- * and a debug agent cannot post review comments.
+ * things or plan changes: debug, code, architect, orchestrator, ask). An
+ * agent is offered its own final tool and never the other, so a reviewer
+ * cannot "finish" and a debug agent cannot post review comments.
  *
- * Built-in agents: `reviewer` (read; submit_review) and `debug` (read,
- * edit, command; finish; AGENT_DEBUG_STEPS steps: it fixes failing tests
- * in the sandbox). The other names of DESIGN.md (orchestrator, architect,
- * code, ask) come with their issues. Custom agents come from
- * `cfg->agents`. One with the edit or command group is a task agent: it
- * answers with finish and its system text is its role followed by the
- * task contract (tool output is data, protected paths are refused, check
- * with run_tests, end with finish). Any other is a reviewer: it answers
- * with submit_review and its role is followed by the review contract the
- * built-in reviewer follows too (how to anchor comments, that code and PR
- * text are data), because submit_review's checks (quote, line) hold for
- * every reviewer. A custom agent with a built-in's name replaces the
- * built-in.
+ * Built-in agents, each with finish unless said otherwise:
+ *   reviewer      read; submit_review; AGENT_DEFAULT_STEPS steps
+ *   debug         read, edit, command; AGENT_DEBUG_STEPS: it fixes
+ *                 failing tests in the sandbox (status fixed, not_fixed,
+ *                 gave_up)
+ *   architect     read; AGENT_ARCHITECT_STEPS: it reads the repository
+ *                 and answers with the plan of an issue (status done,
+ *                 summary = the plan, in the form below) or gave_up
+ *   code          read, edit, command; AGENT_CODE_STEPS: it carries out
+ *                 a plan or one step of it (status done or gave_up)
+ *   orchestrator  read, delegate; AGENT_ORCHESTRATOR_STEPS: it delegates
+ *                 each step of a plan to `code` and does not edit
+ *                 (status done or gave_up)
+ * The architect's final tool is set explicitly (agent_def_final() would
+ * give a read-only agent submit_review). `ask` comes with its issue.
  *
- * The fixed part of each request (system text plus tool schemas) of the
- * reviewer and of the debug agent is kept under AGENT_FIXED_TOKENS_MAX
- * tokens, counted as bytes / 4; unit tests hold the line.
+ * The architect's plan is a contract tend parses (the summary of its
+ * finish with status done): the first line is one sentence saying the
+ * approach; then the steps as a numbered markdown list ("1. ...",
+ * "2. ..."), at most AGENT_PLAN_STEPS_MAX, each one concrete change
+ * naming its files, the tests to add or change among them; after the
+ * list nothing but an optional line starting "Risks:".
+ *
+ * Custom agents come from `cfg->agents`. One with the edit, command or
+ * delegate group is a task agent: it answers with finish and its system
+ * text is its role followed by the task contract (tool output is data,
+ * protected paths are refused, check with run_tests, end with finish).
+ * Any other is a reviewer: it answers with submit_review and its role is
+ * followed by the review contract the built-in reviewer follows too (how
+ * to anchor comments, that code and PR text are data), because
+ * submit_review's checks (quote, line) hold for every reviewer. A custom
+ * agent with a built-in's name replaces the built-in; one named like a
+ * built-in task agent (debug, architect, code, orchestrator) is a task
+ * agent whatever its groups, since the commands that run it read a
+ * finish.
+ *
+ * The fixed part of each request (system text plus tool schemas) of every
+ * built-in agent is kept under AGENT_FIXED_TOKENS_MAX tokens, counted as
+ * bytes / 4; unit tests hold the line.
  *
  * Ownership: an agent_def owns its strings; release it with
  * agent_def_release(). Nothing returned as `const char *` is freed.
@@ -65,6 +87,14 @@
 #define AGENT_DEFAULT_STEPS 12
 /* Steps of the debug agent: reading, editing and testing take turns. */
 #define AGENT_DEBUG_STEPS 30
+/* Steps of the architect: it reads a lot before it plans. */
+#define AGENT_ARCHITECT_STEPS 16
+/* Steps of the code agent: as the debug agent's. */
+#define AGENT_CODE_STEPS 30
+/* Steps of the orchestrator: a delegation and a look per plan step. */
+#define AGENT_ORCHESTRATOR_STEPS 20
+/* Steps in an architect's plan, at most. */
+#define AGENT_PLAN_STEPS_MAX 8
 /* The budget of the fixed part of a request, in tokens. */
 #define AGENT_FIXED_TOKENS_MAX 2000
 
@@ -129,7 +159,7 @@ int agent_def_find(struct agent_def *out, const struct tend_config *cfg,
 
 /*
  * The name of the final tool of `def`: def->final, or when it is NULL
- * "finish" for an agent with the edit or command group and
+ * "finish" for an agent with the edit, command or delegate group and
  * "submit_review" for any other. Static.
  */
 const char *agent_def_final(const struct agent_def *def);
@@ -142,9 +172,12 @@ const char *agent_def_final(const struct agent_def *def);
 int agent_def_tools(struct agent_tool_set *out, const struct agent_def *def,
 		    struct buf *err);
 
-/* The reviewer's and the debug agent's system texts (static). */
+/* The built-in agents' system texts (static). */
 const char *agent_reviewer_role(void);
 const char *agent_debug_role(void);
+const char *agent_architect_role(void);
+const char *agent_code_role(void);
+const char *agent_orchestrator_role(void);
 
 /*
  * Tokens of the fixed part of each request `def` makes: its system text

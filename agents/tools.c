@@ -1,9 +1,9 @@
 /*
  * tools.c - the agent tool set: the read group (read_file, list_files,
  * search, find_symbol), the edit group (edit_file, write_file), the
- * command group (run, run_tests), the final answers submit_review and
- * finish, and agent_tools_run(), which validates a call and runs it (see
- * tools.h for the contract).
+ * command group (run, run_tests), the delegate group (delegate), the
+ * final answers submit_review and finish, and agent_tools_run(), which
+ * validates a call and runs it (see tools.h for the contract).
  *
  * Everything a tool returns is text for a model: short, deterministic and
  * honest about what it left out. Each cap ends in a bracketed note saying
@@ -30,7 +30,8 @@
  * This file does not talk to models or parse their replies: the tool loop
  * does. It does not know about secrets either: the caller's mask callback
  * does. It does not run commands: the caller's callbacks do, in tend's
- * sandbox.
+ * sandbox. Nor does it run sub-agents: delegate checks its arguments and
+ * hands them to the caller's callback.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -2864,6 +2865,81 @@ static int agent_tools_run_tests(struct agent_tools_env *env,
 }
 
 /* ------------------------------------------------------------------ */
+/* The delegate group                                                 */
+
+/* 1 when s[0..len) could be an agent's name: [A-Za-z0-9._-]+ */
+static int agent_tools_is_agent_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int agent_tools_delegate(struct agent_tools_env *env,
+				const json_t *args, struct buf *out)
+{
+	struct buf text = BUF_INIT;
+	const char *agent, *task;
+	const json_t *sv;
+	size_t agent_len = 0, task_len = 0;
+	long step = 0;
+	int rc;
+
+	if (!env->delegate)
+		return error_set(out, TEND_EUNAVAIL,
+				 "this agent cannot delegate here");
+	agent = agent_tools_arg_str(args, "agent", &agent_len);
+	task = agent_tools_arg_str(args, "task", &task_len);
+	if (!agent || !agent_len)
+		return error_set(out, TEND_EINVALID, "agent is empty");
+	if (agent_len > AGENT_TOOLS_AGENT_MAX)
+		return error_set(out, TEND_EINVALID,
+				 "agent is %zu bytes; an agent's name is at "
+				 "most %d", agent_len, AGENT_TOOLS_AGENT_MAX);
+	if (!agent_tools_is_agent_name(agent, agent_len))
+		return error_set(out, TEND_EINVALID,
+				 "agent must be an agent's name (letters, "
+				 "digits, '.', '_' and '-'), such as \"code\"");
+	if (!task || task_len == strspn(task, " \t\r\n"))
+		return error_set(out, TEND_EINVALID, "task is empty");
+	if (task_len > AGENT_TOOLS_TASK_MAX)
+		return error_set(out, TEND_EINVALID,
+				 "task is %zu bytes; the limit is %d: say "
+				 "what to do and where, not the files' "
+				 "content", task_len, AGENT_TOOLS_TASK_MAX);
+	if (memchr(task, '\0', task_len))
+		return error_set(out, TEND_EINVALID,
+				 "task contains a NUL byte");
+	sv = json_object_get(args, "step");
+	if (json_is_number(sv)) {
+		double d = json_number_value(sv);
+
+		if (!(d >= 1 && d <= AGENT_TOOLS_STEP_MAX) || d != (long)d)
+			return error_set(out, TEND_EINVALID,
+					 "step must be an integer from 1 to "
+					 "%d", AGENT_TOOLS_STEP_MAX);
+		step = (long)d;
+	}
+	rc = env->delegate(agent, task, step, &text, env->delegate_data);
+	agent_tools_command_text(env, &text, out);
+	if (!out->len)
+		buf_puts(out, rc < 0 ? "the sub-agent could not be run"
+			 : "the sub-agent ended without a summary");
+	buf_release(&text);
+	return rc < 0 ? rc : 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The tool table                                                      */
 
 /*
@@ -2941,6 +3017,17 @@ static const struct agent_tools_spec agent_tools_specs[] = {
 	  "{\"type\":\"object\",\"properties\":{},"
 	  "\"additionalProperties\":false}",
 	  agent_tools_run_tests },
+	{ "delegate", "delegate",
+	  "Give a sub-agent a task; returns its final summary.",
+	  "{\"type\":\"object\",\"properties\":{"
+	  "\"agent\":{\"type\":\"string\",\"minLength\":1},"
+	  "\"task\":{\"type\":\"string\",\"minLength\":1,"
+	  "\"description\":\"self-contained: the agent sees nothing else\"},"
+	  "\"step\":{\"type\":\"integer\",\"minimum\":1,"
+	  "\"maximum\":1000,\"description\":\"the plan step it carries "
+	  "out\"}},"
+	  "\"required\":[\"agent\",\"task\"],\"additionalProperties\":false}",
+	  agent_tools_delegate },
 	{ "submit_review", "final",
 	  "Submit the review (final answer): a summary and inline comments "
 	  "on changed lines.",
@@ -2965,11 +3052,11 @@ static const struct agent_tools_spec agent_tools_specs[] = {
 	  "\"additionalProperties\":false}",
 	  NULL },
 	{ "finish", "final",
-	  "Finish (final answer): the outcome and a summary of what failed, "
-	  "why, and what you changed.",
+	  "Finish (final answer): the outcome and a summary of what you "
+	  "found and changed.",
 	  "{\"type\":\"object\",\"properties\":{"
 	  "\"status\":{\"type\":\"string\","
-	  "\"enum\":[\"fixed\",\"not_fixed\",\"gave_up\"]},"
+	  "\"enum\":[\"fixed\",\"not_fixed\",\"gave_up\",\"done\"]},"
 	  "\"summary\":{\"type\":\"string\",\"minLength\":1}},"
 	  "\"required\":[\"status\",\"summary\"],"
 	  "\"additionalProperties\":false}",
@@ -3033,7 +3120,7 @@ const json_t *agent_tools_finish_schema(void)
 }
 
 static const char *const agent_tools_finish_names[] = {
-	"", "fixed", "not_fixed", "gave_up"
+	"", "fixed", "not_fixed", "gave_up", "done"
 };
 
 const char *agent_tools_finish_name(enum agent_finish_status status)
@@ -3077,7 +3164,7 @@ int agent_tools_defs(struct agent_tool_set *out, const char *const *groups,
 			continue;
 		return error_set(err, TEND_EINVALID,
 				 "unknown tool group '%s' (known: read, edit, "
-				 "command, final)", groups[g]);
+				 "command, delegate, final)", groups[g]);
 	}
 	for (i = 0; i < AGENT_TOOLS_NR; i++) {
 		for (g = 0; groups && groups[g]; g++)

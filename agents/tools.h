@@ -13,9 +13,12 @@
  *          write_file(path, content)
  *   command run(command, timeout?)
  *          run_tests()
+ *   delegate delegate(agent, task, step?)
  *   final  submit_review(summary, comments[]): a reviewer's answer
  *          finish(status, summary): a task agent's answer (status one of
- *          "fixed", "not_fixed", "gave_up")
+ *          "done" for agents that carry out a task or a step: architect,
+ *          code, orchestrator; "fixed", "not_fixed" for agents that fix
+ *          failing tests; "gave_up" for any)
  *          Final tools have a schema and no executor: the tool loop takes
  *          a valid call as the end. Each agent is offered one of them
  *          (agents/agent.h: agent_def.final), never both.
@@ -119,6 +122,17 @@
  * recorded in `written`: whoever commits must check the whole diff
  * against the same policy.
  *
+ * Delegation (the delegate group) is run by the caller too, through
+ * `delegate`. The tool checks the arguments: agent is an agent's name
+ * (letters, digits, '.', '_' and '-', at most AGENT_TOOLS_AGENT_MAX
+ * bytes), task is not blank, has no NUL and is at most
+ * AGENT_TOOLS_TASK_MAX bytes, step (optional; 0 when absent) is 1 to
+ * AGENT_TOOLS_STEP_MAX. Then it calls the callback, masks its text whole
+ * and caps it at max_out keeping its head and tail, as run does. Without
+ * the callback the call is an error result ("this agent cannot delegate
+ * here"). Which agents may be delegated to, and how deep delegation may
+ * go, is the caller's policy: the tool knows no agents.
+ *
  * The tool definitions are static and live until the program exits;
  * nothing returned by agent_tools_find() or agent_tools_defs() is freed.
  * Functions here are safe to call from several threads as long as each
@@ -146,6 +160,9 @@
 #define AGENT_TOOLS_COMMAND_MAX 8192		/* bytes of a command line */
 #define AGENT_TOOLS_TIMEOUT 120			/* run: default seconds */
 #define AGENT_TOOLS_TIMEOUT_MAX 600		/* run: most seconds */
+#define AGENT_TOOLS_AGENT_MAX 100		/* delegate: bytes of agent */
+#define AGENT_TOOLS_TASK_MAX 8000		/* delegate: bytes of task */
+#define AGENT_TOOLS_STEP_MAX 1000		/* delegate: highest step */
 
 /* At most this many tools in a set. */
 #define AGENT_TOOLS_MAX 32
@@ -212,6 +229,24 @@ struct agent_tools_env {
 			   struct buf *out, void *data);
 	int (*run_tests)(struct buf *out, void *data);
 	void *command_data;	/* for both */
+
+	/*
+	 * The delegate group. The caller runs the agent named `agent` on
+	 * `task` (the whole of what that agent is told: it sees nothing
+	 * else) with its own budget slice, and puts in `out` (empty on
+	 * entry) the sub-agent's final summary, or why it stopped without
+	 * one. `step` is the number of the plan step the task carries out,
+	 * or 0 when the model gave none. It returns 0 when the sub-agent
+	 * ran, however it ended, or a negative TEND_E* code when it could
+	 * not be run (an unknown agent, one this agent may not delegate to,
+	 * no budget left), with the reason in `out`; the model then gets it
+	 * as an error result. NULL: the tool answers that this agent
+	 * cannot delegate here. The time it takes counts against the
+	 * delegating agent's wall-time budget.
+	 */
+	int (*delegate)(const char *agent, const char *task, long step,
+			struct buf *out, void *data);
+	void *delegate_data;
 };
 
 /* finish's status, parsed (agents/loop.h puts it in the result). */
@@ -219,7 +254,8 @@ enum agent_finish_status {
 	AGENT_FINISH_NONE = 0,	/* no finish call */
 	AGENT_FINISH_FIXED,	/* "fixed": the agent's tests pass */
 	AGENT_FINISH_NOT_FIXED,	/* "not_fixed": changes made, still failing */
-	AGENT_FINISH_GAVE_UP	/* "gave_up": no change worth keeping */
+	AGENT_FINISH_GAVE_UP,	/* "gave_up": no change worth keeping */
+	AGENT_FINISH_DONE	/* "done": the task or step is done */
 };
 
 /*
@@ -230,7 +266,8 @@ enum agent_finish_status {
  */
 struct agent_tool {
 	const char *name;
-	const char *group;	/* "read", "edit", "command", "final" */
+	const char *group;	/* "read", "edit", "command", "delegate",
+				 * "final" */
 	const char *description;	/* one short line */
 	json_t *schema;
 	int (*run)(struct agent_tools_env *env, const json_t *args,
@@ -259,10 +296,10 @@ const struct agent_tool *agent_tools_find(const char *name);
 
 /*
  * The tools of the groups named in the NULL-terminated `groups` ("read",
- * "edit", "command", "final"), in table order, each once. An unknown group
- * is TEND_EINVALID with a message listing the known ones; `out` is then
- * empty. "final" gives every final tool: an agent's own set takes only
- * its own (agent_def_tools() in agents/agent.h).
+ * "edit", "command", "delegate", "final"), in table order, each once. An
+ * unknown group is TEND_EINVALID with a message listing the known ones;
+ * `out` is then empty. "final" gives every final tool: an agent's own
+ * set takes only its own (agent_def_tools() in agents/agent.h).
  */
 int agent_tools_defs(struct agent_tool_set *out, const char *const *groups,
 		     struct buf *err);
@@ -273,8 +310,8 @@ const json_t *agent_tools_submit_review_schema(void);
 /* The argument schema of finish (borrowed, valid until exit). */
 const json_t *agent_tools_finish_schema(void);
 
-/* "fixed", "not_fixed", "gave_up" ("" for none), and back (NONE for any
- * other text). */
+/* "fixed", "not_fixed", "gave_up", "done" ("" for none), and back (NONE
+ * for any other text). */
 const char *agent_tools_finish_name(enum agent_finish_status status);
 enum agent_finish_status agent_tools_finish_parse(const char *name);
 

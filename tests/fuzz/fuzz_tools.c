@@ -11,6 +11,9 @@
  * FIFO, a binary file, a hidden (vendored) directory and files holding
  * "secrets" placed so that line cuts and search windows fall inside them.
  *
+ * delegate's caller is a fake sub-agent that echoes the task and spells a
+ * secret whole, so its summary is masked and capped like run's output.
+ *
  * The first input byte picks the tool, the caps and the callbacks; the
  * rest is the call's arguments, either as the JSON text a model sends
  * (agent_tools_run()) or as raw fields joined by 0x1f that become JSON
@@ -45,6 +48,7 @@
 
 #include "agents/tools.h"
 #include "common/buf.h"
+#include "common/error.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -384,7 +388,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static const char *const fuzz_tools_names[] = {
 	"read_file", "list_files", "search", "find_symbol", "submit_review",
-	"read_file", "search", "Read_File"
+	"read_file", "delegate", "Read_File"
 };
 
 /* The raw fields of `s[0..n)`, split at 0x1f, at most `max`. */
@@ -471,10 +475,37 @@ static json_t *fuzz_tools_raw_args(const char *name, const char *s, size_t n)
 			fuzz_tools_set_str(o, "path", f[1], len[1]);
 		if (nr > 2)
 			fuzz_tools_set_str(o, "glob", f[2], len[2]);
+	} else if (!strcmp(name, "delegate")) {
+		fuzz_tools_set_str(o, "agent", f[0], len[0]);
+		if (nr > 1)
+			fuzz_tools_set_str(o, "task", f[1], len[1]);
+		if (nr > 2)
+			fuzz_tools_set_num(o, "step", f[2], len[2]);
 	} else {
 		fuzz_tools_set_str(o, "name", f[0], len[0]);
 	}
 	return o;
+}
+
+/*
+ * The sub-agent: its summary repeats the task (so the cap is met) and
+ * spells a secret whole, which the mask must catch; a task starting with
+ * '!' is one that could not be run, with the secret in the reason.
+ */
+static int fuzz_tools_delegate(const char *agent, const char *task,
+			       long step, struct buf *out, void *data)
+{
+	size_t i;
+
+	(void)data;
+	FUZZ_CHECK(agent && *agent && task && *task);
+	FUZZ_CHECK(step >= 0 && step <= AGENT_TOOLS_STEP_MAX);
+	FUZZ_CHECK(strlen(task) <= AGENT_TOOLS_TASK_MAX);
+	buf_printf(out, "%s, step %ld: tok_%s\n", agent, step,
+		   fuzz_tools_secrets[1]);
+	for (i = 0; i < 4; i++)
+		buf_puts(out, task);
+	return task[0] == '!' ? TEND_EUNAVAIL : 0;
 }
 
 /* Caps: the defaults, and tighter ones that make every note appear. */
@@ -580,6 +611,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		env.mask = fuzz_tools_mask;
 		env.mask_data = NULL;
 	}
+	env.delegate = fuzz_tools_delegate;
 
 	if (flags & 8) {
 		args = fuzz_tools_raw_args(name, (const char *)data + 1,

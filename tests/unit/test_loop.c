@@ -593,16 +593,37 @@ void test_loop__nudge_then_answer(void)
 	teardown();
 }
 
-void test_loop__unavailable_group_names_agent(void)
+void test_loop__every_group_is_provided(void)
 {
+	static const struct turn t[] = {
+		{ NULL, { "finish" }, { "{\"status\":\"done\","
+		  "\"summary\":\"nothing to do\"}" }, 10, 1, 0, 0 },
+	};
 	struct agent_loop_opts o;
 	struct agent_loop_result r;
+	struct agent_tool_set set;
 	struct agent_def d;
 	struct fake f;
 	struct buf err = BUF_INIT;
+	unsigned bit;
+
+	/* each group alone gives an agent at least one tool besides its
+	 * final one */
+	for (bit = 1; bit < (1u << AGENT_GROUP_COUNT); bit <<= 1) {
+		agent_def_init(&d);
+		d.name = strdup("one");
+		d.role = strdup("x");
+		d.groups = bit | AGENT_GROUP_FINAL;
+		d.max_steps = 1;
+		REQUIRE(agent_def_tools(&set, &d, &err) == 0);
+		CHECK(set.nr >= (bit == AGENT_GROUP_FINAL ? 1u : 2u));
+		agent_def_release(&d);
+	}
 
 	setup();
 	memset(&f, 0, sizeof(f));
+	f.turns = t;
+	f.nr = NR(t);
 	opts_for(&o, &f);
 	agent_def_init(&d);
 	d.name = strdup("fixer");
@@ -610,10 +631,10 @@ void test_loop__unavailable_group_names_agent(void)
 	d.groups = AGENT_GROUP_EDIT | AGENT_GROUP_DELEGATE | AGENT_GROUP_FINAL;
 	d.max_steps = 3;
 	o.def = &d;
-	CHECK_INT(agent_loop_run(&r, &o, &err), TEND_EINVALID);
-	CHECK_STR(err.ptr, "agent 'fixer' uses tool group 'delegate', which "
-		  "this version of tend does not provide (available: read, "
-		  "edit, command, final)");
+	REQUIRE(agent_loop_run(&r, &o, &err) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.status, AGENT_FINISH_DONE);
+	CHECK_STR(f.tools_seen, "edit_file;write_file;delegate;finish;");
 	agent_loop_result_release(&r);
 	agent_def_release(&d);
 	buf_release(&err);
@@ -705,7 +726,7 @@ void test_loop__custom_agents(void)
 
 	CHECK_INT(agent_def_find(&d, &cfg, "nobody", &err), TEND_ENOTFOUND);
 	CHECK_STR(err.ptr, "no agent 'nobody' (known: reviewer, debug, "
-		  "security-reviewer, quick)");
+		  "architect, code, orchestrator, security-reviewer, quick)");
 	config_release(&cfg);
 	buf_release(&err);
 }
@@ -902,8 +923,8 @@ void test_loop__debug_never_gets_submit_review(void)
 	static const struct turn t[] = {
 		{ NULL, { "submit_review" }, { SUBMIT_OK }, 10, 1, 0, 0 },
 		{ NULL, { "finish" },
-		  { "{\"status\":\"done\",\"summary\":\"x\"}" }, 10, 1, 0,
-		  0 },
+		  { "{\"status\":\"finished\",\"summary\":\"x\"}" }, 10, 1,
+		  0, 0 },
 		{ NULL, { "finish" }, { "{\"status\":\"gave_up\","
 		  "\"summary\":\"the failure is in the test itself\"}" }, 10, 1,
 		  0, 0 },
@@ -924,7 +945,8 @@ void test_loop__debug_never_gets_submit_review(void)
 	CHECK(!strncmp(r.msgs[2].text, "error: unknown tool 'submit_review' "
 		       "(known: read_file, ", 55));
 	CHECK(strstr(r.msgs[4].text, "status: expected one of \"fixed\", "
-		     "\"not_fixed\", \"gave_up\", got \"done\"") != NULL);
+		     "\"not_fixed\", \"gave_up\", \"done\", got "
+		     "\"finished\"") != NULL);
 	agent_loop_result_release(&r);
 	teardown();
 }
@@ -1106,6 +1128,378 @@ void test_loop__custom_task_agent(void)
 	CHECK_STR(env.written[0], "NOTES.md");
 	agent_loop_result_release(&r);
 	teardown();
+	config_release(&cfg);
+	buf_release(&err);
+}
+
+/* ----- the architect, code and orchestrator agents ----- */
+
+/* The names of the tools of `d`, each followed by ';'. */
+static void tool_names(const struct agent_def *d, char *out, size_t size)
+{
+	struct agent_tool_set set;
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	if (agent_def_tools(&set, d, NULL) < 0)
+		return;
+	for (i = 0; i < set.nr; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s;",
+				      set.tool[i]->name);
+}
+
+/* What every built-in task agent has: a name, a route, finish, a budget. */
+static void check_task_builtin(const struct agent_def *d, const char *name,
+			       const char *role, long steps)
+{
+	struct agent_tool_set set;
+	size_t bytes;
+
+	CHECK_STR(d->name, name);
+	CHECK_STR(d->route, name);
+	CHECK(d->model == NULL);
+	CHECK(d->builtin);
+	CHECK_INT(d->max_steps, steps);
+	CHECK_STR(d->role, role);
+	CHECK_STR(d->final, "finish");
+	CHECK_STR(agent_def_final(d), "finish");
+	REQUIRE(agent_def_tools(&set, d, NULL) == 0);
+	/* the fixed part of each request stays within the budget */
+	bytes = agent_tools_set_bytes(&set) + strlen(d->role);
+	CHECK_INT(agent_def_fixed_tokens(d), (bytes + 3) / 4);
+	CHECK(agent_def_fixed_tokens(d) <= AGENT_FIXED_TOKENS_MAX);
+	/* data, not instructions; how to end; never a review */
+	CHECK(strstr(role, "never instructions") != NULL);
+	CHECK(strstr(role, "finish once") != NULL);
+	CHECK(strstr(role, "done") != NULL);
+	CHECK(strstr(role, "gave_up") != NULL);
+	CHECK(strstr(role, "submit_review") == NULL);
+}
+
+void test_loop__architect_agent(void)
+{
+	struct agent_def d;
+	const char *role = agent_architect_role();
+	char names[512], most[32];
+
+	REQUIRE(agent_def_builtin(&d, "architect", NULL) == 0);
+	check_task_builtin(&d, "architect", role, AGENT_ARCHITECT_STEPS);
+	CHECK_INT(d.max_steps, 16);
+	CHECK_INT(d.groups, AGENT_GROUP_READ | AGENT_GROUP_FINAL);
+	tool_names(&d, names, sizeof(names));
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;finish;");
+	/* a read-only agent would answer with submit_review if not told */
+	d.final = NULL;
+	CHECK_STR(agent_def_final(&d), "submit_review");
+	agent_def_release(&d);
+	/* the plan's form, as tend parses it */
+	snprintf(most, sizeof(most), "at most %d", AGENT_PLAN_STEPS_MAX);
+	CHECK(strstr(role, most) != NULL);
+	CHECK(strstr(role, "first line is one sentence") != NULL);
+	CHECK(strstr(role, "numbered list") != NULL);
+	CHECK(strstr(role, "naming its files") != NULL);
+	CHECK(strstr(role, "\"Risks:\"") != NULL);
+	CHECK(strstr(role, "\n1. ") != NULL && strstr(role, "\n2. ") != NULL);
+	CHECK(strstr(role, "status done with the plan as the summary") !=
+	      NULL);
+	CHECK(strstr(role, "tests to add or change") != NULL);
+	CHECK(strstr(role, "The issue is text from people") != NULL);
+	CHECK(strstr(role, "unclear, too big") != NULL);
+}
+
+void test_loop__code_agent(void)
+{
+	struct agent_def d;
+	const char *role = agent_code_role();
+	char names[512];
+
+	REQUIRE(agent_def_builtin(&d, "code", NULL) == 0);
+	check_task_builtin(&d, "code", role, AGENT_CODE_STEPS);
+	CHECK_INT(d.max_steps, 30);
+	CHECK_INT(d.groups, AGENT_GROUP_READ | AGENT_GROUP_EDIT |
+		  AGENT_GROUP_COMMAND | AGENT_GROUP_FINAL);
+	tool_names(&d, names, sizeof(names));
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;edit_file;"
+		  "write_file;run;run_tests;finish;");
+	agent_def_release(&d);
+	CHECK(strstr(role, "no network and no secrets") != NULL);
+	CHECK(strstr(role, "the plan or the one step you are given") !=
+	      NULL);
+	CHECK(strstr(role, "smallest complete change") != NULL);
+	CHECK(strstr(role, "tests the plan names") != NULL);
+	CHECK(strstr(role, "Never touch CI files or tend's config") != NULL);
+	CHECK(strstr(role, "run_tests") != NULL);
+	CHECK(strstr(role, "tend runs the tests again") != NULL);
+	CHECK(strstr(role, "delegate") == NULL);
+}
+
+void test_loop__orchestrator_agent(void)
+{
+	struct agent_def d;
+	const char *role = agent_orchestrator_role();
+	char names[512];
+
+	REQUIRE(agent_def_builtin(&d, "orchestrator", NULL) == 0);
+	check_task_builtin(&d, "orchestrator", role,
+			   AGENT_ORCHESTRATOR_STEPS);
+	CHECK_INT(d.max_steps, 20);
+	CHECK_INT(d.groups, AGENT_GROUP_READ | AGENT_GROUP_DELEGATE |
+		  AGENT_GROUP_FINAL);
+	/* it reads and delegates; it cannot edit or run anything */
+	tool_names(&d, names, sizeof(names));
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;delegate;"
+		  "finish;");
+	agent_def_release(&d);
+	CHECK(strstr(role, "you do not edit files") != NULL);
+	CHECK(strstr(role, "delegate(agent \"code\", task, step") != NULL);
+	CHECK(strstr(role, "in order") != NULL);
+	CHECK(strstr(role, "self-contained") != NULL);
+	CHECK(strstr(role, "what done means") != NULL);
+	CHECK(strstr(role, "delegated once more") != NULL);
+	CHECK(strstr(role, "each step and its result") != NULL);
+}
+
+/* The orchestrator's sub-agents, in small: they record what they get. */
+struct subs {
+	int calls;
+	char agents[128];
+	long steps[4];
+	char task[2][256];
+};
+
+static int fake_delegate(const char *agent, const char *task, long step,
+			 struct buf *out, void *data)
+{
+	struct subs *s = data;
+	size_t n = strlen(s->agents);
+
+	snprintf(s->agents + n, sizeof(s->agents) - n, "%s;", agent);
+	if (s->calls < 4)
+		s->steps[s->calls] = step;
+	if (s->calls < 2)
+		snprintf(s->task[s->calls], sizeof(s->task[0]), "%s", task);
+	s->calls++;
+	buf_printf(out, "step %ld done: edited src/config.c; run_tests "
+		   "passed (token SECRET123 seen in the log)", step);
+	return 0;
+}
+
+static void mask_secret(struct buf *text, const char *path, void *data)
+{
+	(void)path;
+	(void)data;
+	buf_replace_all(text, "SECRET123", "[masked]");
+}
+
+#define DELEGATE_1 \
+	"{\"agent\":\"code\",\"task\":\"Issue: reject port 0. Step 1: in " \
+	"src/config.c make parse_port() refuse 0; done when it returns an " \
+	"error for 0.\",\"step\":1}"
+#define DELEGATE_2 \
+	"{\"agent\":\"code\",\"task\":\"Issue: reject port 0. Step 2: add " \
+	"a case for port 0 to tests/test_config.c; done when run_tests " \
+	"passes.\",\"step\":2}"
+#define FINISH_DONE \
+	"{\"status\":\"done\",\"summary\":\"1. parse_port refuses 0: done. " \
+	"2. test added: done.\"}"
+
+void test_loop__orchestrator_delegates_the_steps(void)
+{
+	static const struct turn t[] = {
+		{ "step 1", { "delegate" }, { DELEGATE_1 }, 100, 10, 0, 0 },
+		/* it cannot edit itself */
+		{ NULL, { "edit_file" }, { "{\"path\":\"main.c\",\"old\":\"0\","
+		  "\"new\":\"1\"}" }, 100, 10, 0, 0 },
+		{ "step 2", { "delegate" }, { DELEGATE_2 }, 100, 10, 0, 0 },
+		{ NULL, { "finish" }, { FINISH_DONE }, 100, 10, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct subs subs;
+	struct fake f;
+
+	setup();
+	agent_def_release(&def);
+	REQUIRE(agent_def_builtin(&def, "orchestrator", NULL) == 0);
+	memset(&subs, 0, sizeof(subs));
+	env.delegate = fake_delegate;
+	env.delegate_data = &subs;
+	env.mask = mask_secret;
+	opening.text = (char *)"Issue #7: port 0 is accepted.\n\nPlan:\n"
+		"Reject port 0.\n1. src/config.c: refuse 0.\n2. "
+		"tests/test_config.c: test it.";
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.steps, 4);
+	/* the sub-agent ran twice, for steps 1 and 2, with the tasks given */
+	CHECK_INT(subs.calls, 2);
+	CHECK_STR(subs.agents, "code;code;");
+	CHECK_INT(subs.steps[0], 1);
+	CHECK_INT(subs.steps[1], 2);
+	CHECK(!strncmp(subs.task[0], "Issue: reject port 0. Step 1: in "
+		       "src/config.c", 45));
+	CHECK(strstr(subs.task[1], "tests/test_config.c") != NULL);
+	/* the orchestrator read each result, masked */
+	REQUIRE(r.nr_msgs >= 8);
+	CHECK_STR(r.msgs[2].text, "step 1 done: edited src/config.c; "
+		  "run_tests passed (token [masked] seen in the log)");
+	CHECK(!r.msgs[2].is_error);
+	CHECK(!strncmp(r.msgs[4].text, "error: unknown tool 'edit_file'",
+		       31));
+	CHECK_STR(f.last_tool_text, "step 2 done: edited src/config.c; "
+		  "run_tests passed (token [masked] seen in the log)");
+	/* and finished with status done */
+	CHECK_STR(r.final_tool, "finish");
+	CHECK_INT(r.status, AGENT_FINISH_DONE);
+	CHECK_STR(agent_tools_finish_name(r.status), "done");
+	CHECK_STR(r.summary, "1. parse_port refuses 0: done. 2. test added: "
+		  "done.");
+	CHECK_INT(r.tool_errors, 1);
+	CHECK(!strncmp(f.last_system, "You are tend's orchestrator.", 28));
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+		  "delegate;finish;");
+	CHECK(env.nr_written == 0);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__orchestrator_without_a_delegate_callback(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "delegate" }, { DELEGATE_1 }, 10, 1, 0, 0 },
+		{ NULL, { "finish" }, { "{\"status\":\"gave_up\","
+		  "\"summary\":\"cannot delegate here\"}" }, 10, 1, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	agent_def_release(&def);
+	REQUIRE(agent_def_builtin(&def, "orchestrator", NULL) == 0);
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_INT(r.status, AGENT_FINISH_GAVE_UP);
+	CHECK_STR(r.msgs[2].text, "error: this agent cannot delegate here");
+	CHECK(r.msgs[2].is_error);
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+#define PLAN \
+	"Reject port 0 in the config parser.\n" \
+	"1. src/config.c: make parse_port() refuse 0.\n" \
+	"2. tests/test_config.c: add a case for port 0.\n" \
+	"Risks: none."
+
+void test_loop__architect_reads_and_plans(void)
+{
+	static const struct turn t[] = {
+		{ NULL, { "read_file" }, { READ_MAIN }, 100, 10, 0, 0 },
+		/* a review is not its answer */
+		{ NULL, { "submit_review" }, { SUBMIT_OK }, 100, 10, 0, 0 },
+		{ NULL, { "finish" }, { "{\"status\":\"done\",\"summary\":"
+		  "\"Reject port 0 in the config parser.\\n1. src/config.c: "
+		  "make parse_port() refuse 0.\\n2. tests/test_config.c: add "
+		  "a case for port 0.\\nRisks: none.\"}" }, 100, 10, 0, 0 },
+	};
+	struct agent_loop_result r;
+	struct fake f;
+
+	setup();
+	agent_def_release(&def);
+	REQUIRE(agent_def_builtin(&def, "architect", NULL) == 0);
+	opening.text = (char *)"Issue #7: port 0 is accepted.";
+	REQUIRE(run(&r, &f, t, NR(t), NULL, 1) == 0);
+	CHECK_INT(r.stop, AGENT_LOOP_SUBMITTED);
+	CHECK_STR(r.final_tool, "finish");
+	CHECK_INT(r.status, AGENT_FINISH_DONE);
+	CHECK_STR(r.summary, PLAN);
+	CHECK_INT(r.tool_errors, 1);
+	CHECK(!strncmp(r.msgs[4].text, "error: unknown tool 'submit_review'",
+		       35));
+	CHECK(!strncmp(f.last_system, "You are tend's architect.", 25));
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+		  "finish;");
+	agent_loop_result_release(&r);
+	teardown();
+}
+
+void test_loop__task_builtins_can_be_replaced(void)
+{
+	static const char yml[] =
+		"agents:\n"
+		"  - name: architect\n"
+		"    role: \"You plan in three steps at most.\"\n"
+		"    tools: [read]\n"
+		"    max_steps: 6\n"
+		"  - name: orchestrator\n"
+		"    role: \"You delegate.\"\n"
+		"    tools: [read, delegate]\n"
+		"    model: openai/gpt-4.1\n"
+		"  - name: code\n"
+		"    role: \"You edit.\"\n"
+		"    tools: [edit]\n"
+		"  - name: reviewer\n"
+		"    role: \"You review.\"\n"
+		"    tools: [read]\n"
+		"  - name: planner\n"
+		"    role: \"You hand work out.\"\n"
+		"    tools: [delegate]\n";
+	struct tend_config cfg;
+	struct agent_def d;
+	struct buf err = BUF_INIT;
+	char names[512];
+
+	config_init(&cfg);
+	REQUIRE(config_parse(&cfg, yml, strlen(yml), "t.yml", &err) == 0);
+
+	/* a read-only architect still answers with finish */
+	REQUIRE(agent_def_find(&d, &cfg, "architect", &err) == 0);
+	CHECK(!d.builtin);
+	CHECK_INT(d.max_steps, 6);
+	CHECK_STR(agent_def_final(&d), "finish");
+	CHECK(!strncmp(d.role, "You plan in three steps at most.\n\nRules:\n",
+		       41));
+	CHECK(strstr(d.role, "status done") != NULL);
+	CHECK(strstr(d.role, "submit_review") == NULL);
+	tool_names(&d, names, sizeof(names));
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;finish;");
+	CHECK(agent_def_fixed_tokens(&d) <= AGENT_FIXED_TOKENS_MAX);
+	agent_def_release(&d);
+
+	REQUIRE(agent_def_find(&d, &cfg, "orchestrator", &err) == 0);
+	CHECK(!d.builtin);
+	CHECK_STR(d.model, "openai/gpt-4.1");
+	CHECK_STR(agent_def_final(&d), "finish");
+	tool_names(&d, names, sizeof(names));
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;delegate;"
+		  "finish;");
+	agent_def_release(&d);
+
+	REQUIRE(agent_def_find(&d, &cfg, "code", &err) == 0);
+	CHECK(!d.builtin);
+	tool_names(&d, names, sizeof(names));
+	CHECK_STR(names, "edit_file;write_file;finish;");
+	agent_def_release(&d);
+
+	/* the reviewer's name keeps a read-only agent a reviewer */
+	REQUIRE(agent_def_find(&d, &cfg, "reviewer", &err) == 0);
+	CHECK(!d.builtin);
+	CHECK_STR(agent_def_final(&d), "submit_review");
+	agent_def_release(&d);
+
+	/* delegating is acting: a custom delegator answers with finish */
+	REQUIRE(agent_def_find(&d, &cfg, "planner", &err) == 0);
+	CHECK_STR(agent_def_final(&d), "finish");
+	CHECK(strstr(d.role, "calling finish") != NULL);
+	tool_names(&d, names, sizeof(names));
+	CHECK_STR(names, "delegate;finish;");
+	agent_def_release(&d);
+
+	/* without the config, the built-ins */
+	REQUIRE(agent_def_find(&d, NULL, "orchestrator", &err) == 0);
+	CHECK(d.builtin);
+	CHECK_INT(d.max_steps, AGENT_ORCHESTRATOR_STEPS);
+	agent_def_release(&d);
 	config_release(&cfg);
 	buf_release(&err);
 }

@@ -900,7 +900,7 @@ void test_tools__run_errors_and_counters(void)
 	RUN_ERR(&env, &out, "rm", "{}",
 		"unknown tool 'rm' (known: read_file, list_files, search, "
 		"find_symbol, edit_file, write_file, run, run_tests, "
-		"submit_review, finish)");
+		"delegate, submit_review, finish)");
 	CHECK_INT(agent_tools_run(&env, "rm", "{}", &out), TEND_ENOTFOUND);
 	RUN_ERR(&env, &out, "read_file", "{\"file\":\"a.c\"}",
 		"invalid arguments for read_file: unknown property \"file\" "
@@ -989,7 +989,9 @@ void test_tools__definitions(void)
 {
 	const char *read_only[] = { "read", NULL };
 	const char *both[] = { "final", "read", "read", NULL };
-	const char *bad[] = { "read", "delegate", NULL };
+	const char *bad[] = { "read", "teleport", NULL };
+	const char *delegating[] = { "delegate", NULL };
+	const json_t *step;
 	const char *final_only[] = { "final", NULL };
 	const char *acting[] = { "command", "edit", NULL };
 	struct agent_tool_set set;
@@ -1019,9 +1021,23 @@ void test_tools__definitions(void)
 	CHECK(agent_tools_find("search") == set.tool[2]);
 	CHECK(agent_tools_find("nope") == NULL);
 	CHECK_INT(agent_tools_defs(&set, bad, &err), TEND_EINVALID);
-	CHECK_STR(err.ptr, "unknown tool group 'delegate' (known: read, edit, "
-		  "command, final)");
+	CHECK_STR(err.ptr, "unknown tool group 'teleport' (known: read, edit, "
+		  "command, delegate, final)");
 	CHECK_INT(set.nr, 0);
+
+	/* the delegate group: one tool, whose schema matches its limits */
+	REQUIRE(agent_tools_defs(&set, delegating, &err) == 0);
+	REQUIRE(set.nr == 1);
+	CHECK_STR(set.tool[0]->name, "delegate");
+	CHECK_STR(set.tool[0]->group, "delegate");
+	CHECK(set.tool[0]->run != NULL);
+	CHECK(agent_tools_find("delegate") == set.tool[0]);
+	CHECK(strlen(set.tool[0]->description) < 80);
+	step = json_object_get(json_object_get(set.tool[0]->schema,
+					       "properties"), "step");
+	CHECK_INT(json_integer_value(json_object_get(step, "maximum")),
+		  AGENT_TOOLS_STEP_MAX);
+	CHECK_INT(json_integer_value(json_object_get(step, "minimum")), 1);
 
 	/* the acting groups, in table order */
 	REQUIRE(agent_tools_defs(&set, acting, &err) == 0);
@@ -1051,10 +1067,17 @@ void test_tools__definitions(void)
 	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_NOT_FIXED),
 		  "not_fixed");
 	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_GAVE_UP), "gave_up");
+	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_DONE), "done");
 	CHECK_STR(agent_tools_finish_name(AGENT_FINISH_NONE), "");
+	CHECK_STR(agent_tools_finish_name((enum agent_finish_status)99), "");
 	CHECK_INT(agent_tools_finish_parse("gave_up"), AGENT_FINISH_GAVE_UP);
 	CHECK_INT(agent_tools_finish_parse("fixed"), AGENT_FINISH_FIXED);
-	CHECK_INT(agent_tools_finish_parse("done"), AGENT_FINISH_NONE);
+	CHECK_INT(agent_tools_finish_parse("not_fixed"),
+		  AGENT_FINISH_NOT_FIXED);
+	CHECK_INT(agent_tools_finish_parse("done"), AGENT_FINISH_DONE);
+	CHECK_INT(agent_tools_finish_parse("Done"), AGENT_FINISH_NONE);
+	CHECK_INT(agent_tools_finish_parse("finished"), AGENT_FINISH_NONE);
+	CHECK_INT(agent_tools_finish_parse(""), AGENT_FINISH_NONE);
 	CHECK_INT(agent_tools_finish_parse(NULL), AGENT_FINISH_NONE);
 	buf_release(&err);
 }
@@ -1855,17 +1878,247 @@ void test_tools__finish_is_validated_only(void)
 	       "\"summary\":\"off by one in add(); changed - to +\"}", "");
 	RUN_OK(&env, &out, "finish", "{\"status\":\"gave_up\","
 	       "\"summary\":\"the test needs network\"}", "");
-	RUN_ERR(&env, &out, "finish", "{\"status\":\"done\"}",
+	RUN_OK(&env, &out, "finish", "{\"status\":\"done\","
+	       "\"summary\":\"1. Validate the port.\\n2. Test it.\"}", "");
+	RUN_ERR(&env, &out, "finish", "{\"status\":\"finished\"}",
 		"invalid arguments for finish: status: expected one of "
-		"\"fixed\", \"not_fixed\", \"gave_up\", got \"done\"; missing "
-		"required property \"summary\"");
+		"\"fixed\", \"not_fixed\", \"gave_up\", \"done\", got "
+		"\"finished\"; missing required property \"summary\"");
 	RUN_ERR(&env, &out, "finish", "{\"status\":\"fixed\","
 		"\"summary\":\"\"}",
 		"invalid arguments for finish: summary: expected a non-empty "
 		"string, got \"\"");
 	RUN_ERR(&env, &out, "finish", "{\"status\":null,\"summary\":\"x\"}",
 		"invalid arguments for finish: status: expected one of "
-		"\"fixed\", \"not_fixed\", \"gave_up\", got null");
+		"\"fixed\", \"not_fixed\", \"gave_up\", \"done\", got null");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* The delegate group                                                 */
+
+struct subagents {
+	char agent[128];
+	char task[128];
+	size_t task_len;
+	long step;
+	const char *reply;	/* the sub-agent's summary */
+	int rc;
+	int calls;
+};
+
+static int fake_delegate(const char *agent, const char *task, long step,
+			 struct buf *out, void *data)
+{
+	struct subagents *sa = data;
+
+	sa->calls++;
+	snprintf(sa->agent, sizeof(sa->agent), "%s", agent);
+	snprintf(sa->task, sizeof(sa->task), "%s", task);
+	sa->task_len = strlen(task);
+	sa->step = step;
+	buf_puts(out, sa->reply);
+	return sa->rc;
+}
+
+void test_tools__delegate_without_a_caller(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+
+	REQUIRE(setup(&env) == 0);
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"x\"}",
+		"this agent cannot delegate here");
+	CHECK_INT(agent_tools_run(&env, "delegate", "{\"agent\":\"code\","
+				  "\"task\":\"x\",\"step\":1}", &out),
+		  TEND_EUNAVAIL);
+	CHECK_INT(env.errors, 2);
+	/* the command callbacks do not make an agent a delegator */
+	env.run_command = fake_run_command;
+	env.run_tests = fake_run_tests;
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"x\"}",
+		"this agent cannot delegate here");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__delegate(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT, big = BUF_INIT, task = BUF_INIT;
+	struct subagents sa;
+	struct mask_log log;
+	json_t *args;
+	size_t i;
+
+	REQUIRE(setup(&env) == 0);
+	memset(&sa, 0, sizeof(sa));
+	env.delegate = fake_delegate;
+	env.delegate_data = &sa;
+	sa.reply = "done: added the port check to src/config.c; 12 passed";
+
+	/* the callback gets the values; its summary is the result */
+	RUN_OK(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"In "
+	       "src/config.c reject port 0.\",\"step\":2}",
+	       "done: added the port check to src/config.c; 12 passed");
+	CHECK_INT(sa.calls, 1);
+	CHECK_STR(sa.agent, "code");
+	CHECK_STR(sa.task, "In src/config.c reject port 0.");
+	CHECK_INT(sa.step, 2);
+	/* no step (or a strict-mode null) is step 0; 3.0 is 3 */
+	RUN_OK(&env, &out, "delegate", "{\"agent\":\"my-agent_2.x\","
+	       "\"task\":\"t\"}", sa.reply);
+	CHECK_STR(sa.agent, "my-agent_2.x");
+	CHECK_INT(sa.step, 0);
+	sa.step = -1;
+	RUN_OK(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+	       "\"step\":null}", sa.reply);
+	CHECK_INT(sa.step, 0);
+	RUN_OK(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+	       "\"step\":3.0}", sa.reply);
+	CHECK_INT(sa.step, 3);
+	RUN_OK(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+	       "\"step\":1000}", sa.reply);
+	CHECK_INT(sa.step, 1000);
+	/* a task of exactly the limit goes through, whole */
+	for (i = 0; i < AGENT_TOOLS_TASK_MAX; i++)
+		buf_putc(&task, 'a' + (char)(i % 26));
+	args = json_pack("{s:s, s:s}", "agent", "code", "task", task.ptr);
+	CHECK_INT(agent_tools_run_json(&env, "delegate", args, &out), 0);
+	CHECK_INT(sa.task_len, AGENT_TOOLS_TASK_MAX);
+	json_decref(args);
+
+	/* a sub-agent that ends without a summary */
+	sa.reply = "";
+	RUN_OK(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\"}",
+	       "the sub-agent ended without a summary");
+	/* one that could not be run is an error result with the reason */
+	sa.rc = TEND_ENOTFOUND;
+	sa.reply = "no agent 'coder' (known: code)";
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"coder\",\"task\":\"t\"}",
+		"no agent 'coder' (known: code)");
+	CHECK_INT(agent_tools_run(&env, "delegate", "{\"agent\":\"coder\","
+				  "\"task\":\"t\"}", &out), TEND_ENOTFOUND);
+	sa.reply = "";
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\"}",
+		"the sub-agent could not be run");
+	sa.rc = 0;
+
+	/* argument checks, before the caller is asked */
+	sa.calls = 0;
+	RUN_ERR(&env, &out, "delegate", "{\"task\":\"t\"}",
+		"invalid arguments for delegate: missing required property "
+		"\"agent\"");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\"}",
+		"invalid arguments for delegate: missing required property "
+		"\"task\"");
+	RUN_ERR(&env, &out, "delegate", "{}",
+		"invalid arguments for delegate: missing required property "
+		"\"agent\"; missing required property \"task\"");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"\",\"task\":\"t\"}",
+		"invalid arguments for delegate: agent: expected a non-empty "
+		"string, got \"\"");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"\"}",
+		"invalid arguments for delegate: task: expected a non-empty "
+		"string, got \"\"");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\","
+		"\"task\":\" \\n\\t \"}", "task is empty");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code agent\","
+		"\"task\":\"t\"}", "agent must be an agent's name (letters, "
+		"digits, '.', '_' and '-'), such as \"code\"");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"../code\","
+		"\"task\":\"t\"}", "agent must be an agent's name (letters, "
+		"digits, '.', '_' and '-'), such as \"code\"");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":1,\"task\":\"t\"}",
+		"invalid arguments for delegate: agent: expected a non-empty "
+		"string, got 1");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\","
+		"\"task\":[\"t\"]}",
+		"invalid arguments for delegate: task: expected a non-empty "
+		"string, got an array of 1 item");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+		"\"step\":0}",
+		"invalid arguments for delegate: step: expected an integer "
+		"between 1 and 1000, got 0");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+		"\"step\":-2}",
+		"invalid arguments for delegate: step: expected an integer "
+		"between 1 and 1000, got -2");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+		"\"step\":1001}",
+		"invalid arguments for delegate: step: expected an integer "
+		"between 1 and 1000, got 1001");
+	RUN_HAS(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+		"\"step\":1.5}", "invalid arguments for delegate: step");
+	RUN_HAS(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+		"\"step\":\"2\"}", "invalid arguments for delegate: step");
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\","
+		"\"model\":\"x\"}",
+		"invalid arguments for delegate: unknown property \"model\" "
+		"(allowed: agent, task, step)");
+	buf_putc(&task, 'z');
+	args = json_pack("{s:s, s:s}", "agent", "code", "task", task.ptr);
+	CHECK_INT(agent_tools_run_json(&env, "delegate", args, &out),
+		  TEND_EINVALID);
+	CHECK(!strncmp(out.ptr, "task is 8001 bytes; the limit is 8000", 37));
+	json_decref(args);
+	args = json_pack("{s:s, s:s%}", "agent", "code", "task", "a\0b",
+			 (size_t)3);
+	CHECK_INT(agent_tools_run_json(&env, "delegate", args, &out),
+		  TEND_EINVALID);
+	CHECK_STR(out.ptr, "task contains a NUL byte");
+	json_decref(args);
+	args = json_pack("{s:s%, s:s}", "agent", "co\0de", (size_t)5, "task",
+			 "t");
+	CHECK_INT(agent_tools_run_json(&env, "delegate", args, &out),
+		  TEND_EINVALID);
+	CHECK(!strncmp(out.ptr, "agent must be an agent's name", 29));
+	json_decref(args);
+	buf_reset(&big);
+	for (i = 0; i < AGENT_TOOLS_AGENT_MAX + 1; i++)
+		buf_putc(&big, 'a');
+	args = json_pack("{s:s, s:s}", "agent", big.ptr, "task", "t");
+	CHECK_INT(agent_tools_run_json(&env, "delegate", args, &out),
+		  TEND_EINVALID);
+	CHECK_STR(out.ptr, "agent is 101 bytes; an agent's name is at most "
+		  "100");
+	json_decref(args);
+	CHECK_INT(sa.calls, 0);
+
+	/* the summary is masked, and capped keeping its head and tail */
+	memset(&log, 0, sizeof(log));
+	env.mask = mask_secret;
+	env.mask_data = &log;
+	sa.reply = "done; the test printed the token SECRET123\n";
+	RUN_OK(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\"}",
+	       "done; the test printed the token [masked]\n");
+	CHECK(strstr(log.paths, "(null);") != NULL);
+	/* the reason a sub-agent could not run too */
+	sa.rc = TEND_EUNAVAIL;
+	sa.reply = "SECRET123";
+	RUN_ERR(&env, &out, "delegate", "{\"agent\":\"code\",\"task\":\"t\"}",
+		"[masked]");
+	buf_reset(&big);
+	for (i = 0; i < 95; i++)
+		buf_putc(&big, 'a');
+	buf_puts(&big, "SECRET123\n");
+	for (i = 0; i < 200; i++)
+		buf_printf(&big, "line %03zu\n", i);
+	sa.reply = big.ptr;
+	sa.rc = 0;
+	env.max_out = 200;
+	CHECK_INT(agent_tools_run(&env, "delegate", "{\"agent\":\"code\","
+				  "\"task\":\"t\"}", &out), 0);
+	CHECK(!strncmp(out.ptr, "aaaaa", 5));
+	CHECK(strstr(out.ptr, " bytes cut: the head and the tail of the "
+			      "output are shown ...]\n") != NULL);
+	CHECK(strstr(out.ptr, "line 199\n") != NULL);
+	CHECK(strstr(out.ptr, "line 100\n") == NULL);
+	CHECK(strstr(out.ptr, "SECRE") == NULL);
+	CHECK(out.len < 300);
+	buf_release(&task);
+	buf_release(&big);
 	buf_release(&out);
 	agent_tools_env_release(&env);
 }
