@@ -899,14 +899,14 @@ static int tasks_delegate(const char *agent, const char *task, long step,
 	int rc;
 
 	if (strcmp(agent, "code")) {
-		buf_printf(out, "error: the orchestrator delegates to the "
+		buf_printf(out, "the orchestrator delegates to the "
 			   "`code` agent only, not '%s'", agent);
 		return TEND_EINVALID;
 	}
 	for (i = 0; i < t->nr_steps; i++)
 		left += !t->step_done[i];
 	if (!tasks_budget(job, &b, 1.0 / (double)(left ? left + 1 : 2))) {
-		buf_puts(out, "error: the task's budget is spent; finish now");
+		buf_puts(out, "the task's budget is spent; finish now");
 		return TEND_ETOOBIG;
 	}
 	agent_loop_result_init(&res);
@@ -915,7 +915,7 @@ static int tasks_delegate(const char *agent, const char *task, long step,
 		   "run_tests, then finish.\n", job->brief.ptr, task);
 	rc = tasks_agent(job, "code", prompt.ptr, &b, 0, &res, &err);
 	if (rc < 0) {
-		buf_printf(out, "error: the code agent failed: %s", err.ptr);
+		buf_printf(out, "the code agent failed: %s", err.ptr);
 	} else {
 		buf_printf(out, "code agent: %s\n%s\n",
 			   res.status != AGENT_FINISH_NONE ?
@@ -949,7 +949,7 @@ static int tasks_run_tests(struct buf *out, void *data)
 	to.cfg = &job->run->cfg;
 	actions_test_result_init(&r);
 	if ((rc = actions_test_run(&r, &to, &err)) < 0)
-		buf_printf(out, "error: the tests could not run: %s", err.ptr);
+		buf_printf(out, "the tests could not run: %s", err.ptr);
 	else
 		actions_act_describe_run(out, &r);
 	actions_test_result_release(&r);
@@ -1476,8 +1476,8 @@ static int tasks_open_tree(struct tasks_job *job, struct buf *err)
 	job->env.run_command = tasks_run_command;
 	job->env.command_data = job;
 	job->env.run_tests = tasks_run_tests;
-	//DEL job->env.delegate = tasks_delegate;
-	//DEL job->env.delegate_data = job;
+	job->env.delegate = tasks_delegate;
+	job->env.delegate_data = job;
 	rc = 0;
 out:
 	free(local);
