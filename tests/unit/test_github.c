@@ -474,6 +474,289 @@ void test_github__parse_user_and_check_run(void)
 	buf_release(&err);
 }
 
+/*
+ * A page of GET /issues: a pull request among the issues is left out;
+ * labels come as objects or plain strings; a null body is "".
+ */
+void test_github__parse_issues(void)
+{
+	static const char page[] =
+		"[{\"number\": 7, \"title\": \"Add a flag\", \"body\": null,"
+		"  \"user\": {\"login\": \"alice\", \"id\": 11},"
+		"  \"state\": \"open\","
+		"  \"labels\": [{\"name\": \"tend\", \"color\": \"fff\"},"
+		"              \"bug\", 3, {\"id\": 4}],"
+		"  \"assignees\": [{\"login\": \"bob\"}, {\"id\": 2}],"
+		"  \"html_url\": \"https://github.com/o/r/issues/7\","
+		"  \"created_at\": \"2024-02-01T00:00:00Z\"},"
+		" {\"number\": 8, \"title\": \"A PR\", \"labels\": [\"tend\"],"
+		"  \"pull_request\": {\"url\": \"u\"}},"
+		" {\"number\": 9, \"user\": null, \"state\": \"closed\","
+		"  \"pull_request\": null, \"body\": \"text\"}]";
+	static const char *const bad[] = {
+		"not json", "{}", "[{\"title\": \"no number\"}]",
+		"[{\"number\": \"7\"}]", "[{\"number\": 0}]", "[7]",
+		NULL
+	};
+	struct forge_issues list;
+	struct forge_issue *is;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	forge_issues_init(&list);
+	CHECK_INT(forge_github_parse_issues(&list, page, strlen(page), &err),
+		  0);
+	REQUIRE(list.nr == 2);
+	is = &list.items[0];
+	CHECK_INT(is->number, 7);
+	CHECK_STR(is->title, "Add a flag");
+	CHECK_STR(is->body, "");
+	CHECK_STR(is->author, "alice");
+	CHECK_STR(is->author_id, "11");
+	CHECK_INT(is->open, 1);
+	REQUIRE(is->nr_labels == 2);
+	CHECK_STR(is->labels[0], "tend");
+	CHECK_STR(is->labels[1], "bug");
+	CHECK(forge_issue_has_label(is, "bug"));
+	CHECK(!forge_issue_has_label(is, "Bug"));
+	REQUIRE(is->nr_assignees == 1);
+	CHECK_STR(is->assignees[0], "bob");
+	CHECK_STR(is->url, "https://github.com/o/r/issues/7");
+	CHECK_STR(is->created_at, "2024-02-01T00:00:00Z");
+	is = &list.items[1];
+	CHECK_INT(is->number, 9);
+	CHECK_STR(is->title, "");
+	CHECK_STR(is->body, "text");
+	CHECK(is->author == NULL && is->author_id == NULL);
+	CHECK_INT(is->open, 0);
+	CHECK_INT(is->nr_labels, 0);
+	for (i = 0; bad[i]; i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_github_parse_issues(&list, bad[i],
+						    strlen(bad[i]), &err),
+			  TEND_EINVALID);
+		if (!err.len)
+			CHECK_STR(bad[i], "(a message)");
+	}
+	CHECK_INT(list.nr, 2);
+	buf_reset(&err);
+	forge_github_parse_issues(&list, bad[2], strlen(bad[2]), &err);
+	CHECK(strstr(err.ptr, "no number") != NULL);
+	forge_issues_release(&list);
+	buf_release(&err);
+}
+
+/* GET /issues/N: an issue, a pull request (not an issue), a bad answer. */
+void test_github__parse_issue(void)
+{
+	static const char issue[] =
+		"{\"number\": 12, \"title\": \"T\", \"body\": \"B\","
+		" \"user\": {\"login\": \"carol\", \"id\": \"5\"},"
+		" \"state\": \"open\", \"labels\": [\"tend\"]}";
+	static const char pull[] =
+		"{\"number\": 13, \"title\": \"P\","
+		" \"pull_request\": {\"url\": \"u\", \"merged_at\": null}}";
+	struct forge_issue is;
+	struct buf err = BUF_INIT;
+
+	forge_issue_init(&is);
+	CHECK_INT(forge_github_parse_issue(&is, issue, strlen(issue), &err),
+		  0);
+	CHECK_INT(is.number, 12);
+	CHECK_STR(is.body, "B");
+	CHECK_STR(is.author_id, "5");
+	CHECK_INT(is.nr_labels, 1);
+	CHECK_INT(forge_github_parse_issue(&is, pull, strlen(pull), &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "#13 is a pull request, not an issue") != NULL);
+	CHECK(is.title == NULL && is.number == 0);
+	CHECK_INT(forge_github_parse_issue(&is, "{\"title\": \"x\"}", 14,
+					   &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no number") != NULL);
+	CHECK_INT(forge_github_parse_issue(&is, "{", 1, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "not JSON") != NULL);
+	forge_issue_release(&is);
+	buf_release(&err);
+}
+
+/* Issue comments read flat: no thread, no reply; a bot is a bot. */
+void test_github__parse_issue_notes(void)
+{
+	static const char page[] =
+		"[{\"id\": 4294968298, \"body\": \"hi\","
+		"  \"user\": {\"login\": \"carol\", \"id\": 3,"
+		"            \"type\": \"User\"}},"
+		" {\"id\": 4294968299, \"body\": \"<!-- tend:task -->\","
+		"  \"user\": {\"login\": \"github-actions[bot]\","
+		"            \"id\": 41898282, \"type\": \"Bot\"}},"
+		" {\"id\": 5, \"body\": null, \"user\": null}]";
+	struct forge_notes notes;
+	struct buf err = BUF_INIT;
+
+	forge_notes_init(&notes);
+	CHECK_INT(forge_github_parse_issue_notes(&notes, page, strlen(page),
+						 &err), 0);
+	REQUIRE(notes.nr == 3);
+	CHECK_STR(notes.items[0].id, "4294968298");
+	CHECK_STR(notes.items[0].author, "carol");
+	CHECK_INT(notes.items[0].author_is_bot, 0);
+	CHECK(notes.items[0].thread == NULL && !notes.items[0].reply);
+	CHECK_STR(notes.items[1].author_id, "41898282");
+	CHECK_INT(notes.items[1].author_is_bot, 1);
+	CHECK_INT(notes.items[1].own, 0);
+	CHECK(notes.items[2].author == NULL && notes.items[2].body == NULL);
+	CHECK_INT(forge_github_parse_issue_notes(&notes, "[{\"body\": \"x\"}]",
+						 15, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no id") != NULL);
+	CHECK_INT(forge_github_parse_issue_notes(&notes, "nope", 4, &err),
+		  TEND_EINVALID);
+	forge_notes_release(&notes);
+	buf_release(&err);
+}
+
+/*
+ * Issue events, read page by page: the last "labeled" event of the
+ * label names its actor; other labels, "unlabeled" and other events do
+ * not count; a deleted actor leaves nobody.
+ */
+void test_github__parse_label_events(void)
+{
+	static const char page1[] =
+		"[{\"event\": \"labeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"bob\", \"id\": 2}},"
+		" {\"event\": \"unlabeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"bob\", \"id\": 2}},"
+		" {\"event\": \"labeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"carol\", \"id\": 3}},"
+		" {\"event\": \"labeled\", \"label\": {\"name\": \"Tend\"},"
+		"  \"actor\": {\"login\": \"mallory\", \"id\": 6}},"
+		" {\"event\": \"closed\", \"actor\": {\"login\": \"eve\"}}]";
+	static const char page2[] =
+		"[{\"event\": \"unlabeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"mallory\", \"id\": 6}},"
+		" {\"event\": \"labeled\", \"label\": {\"name\": \"bug\"},"
+		"  \"actor\": {\"login\": \"mallory\", \"id\": 6}}]";
+	static const char ghost[] =
+		"[{\"event\": \"labeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": null}]";
+	struct buf err = BUF_INIT;
+	char *login = NULL, *id = NULL;
+
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend", page1,
+						  strlen(page1), &err), 0);
+	CHECK_STR(login, "carol");
+	CHECK_STR(id, "3");
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend", page2,
+						  strlen(page2), &err), 0);
+	CHECK_STR(login, "carol");
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "bug", page2,
+						  strlen(page2), &err), 0);
+	CHECK_STR(login, "mallory");
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend", ghost,
+						  strlen(ghost), &err), 0);
+	CHECK(login == NULL && id == NULL);
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend",
+						  "[1]", 3, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "not an object") != NULL);
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend",
+						  "{\"event\": 1}", 12, &err),
+		  TEND_EINVALID);
+	CHECK(login == NULL && id == NULL);
+	buf_release(&err);
+}
+
+/* permission admin|write, or role_name admin|maintain|write. */
+void test_github__parse_permission(void)
+{
+	static const struct {
+		const char *text;
+		int write;
+	} cases[] = {
+		{ "{\"permission\": \"admin\", \"role_name\": \"admin\"}", 1 },
+		{ "{\"permission\": \"write\", \"role_name\": \"maintain\"}", 1 },
+		{ "{\"permission\": \"read\", \"role_name\": \"maintain\"}", 1 },
+		{ "{\"permission\": \"write\"}", 1 },
+		{ "{\"role_name\": \"write\"}", 1 },
+		{ "{\"permission\": \"read\", \"role_name\": \"triage\"}", 0 },
+		{ "{\"permission\": \"read\", \"role_name\": \"read\"}", 0 },
+		{ "{\"permission\": \"none\", \"role_name\": \"custom\"}", 0 },
+		{ "{\"permission\": \"Write\"}", 0 },
+	};
+	struct buf err = BUF_INIT;
+	size_t i;
+	int w;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		w = -1;
+		CHECK_INT(forge_github_parse_permission(&w, cases[i].text,
+							strlen(cases[i].text),
+							&err), 0);
+		if (w != cases[i].write)
+			CHECK_STR(cases[i].text, cases[i].write ? "(write)"
+								: "(no write)");
+	}
+	w = 1;
+	CHECK_INT(forge_github_parse_permission(&w, "{\"permission\": 1}", 17,
+						&err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no permission") != NULL);
+	CHECK_INT(w, 0);
+	CHECK_INT(forge_github_parse_permission(&w, "[]", 2, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_github_parse_permission(&w, "x", 1, &err),
+		  TEND_EINVALID);
+	buf_release(&err);
+}
+
+/*
+ * The newest PR of a branch, of this repository only (a fork's branch of
+ * the same name is not it), "merged" when merged_at is set.
+ */
+void test_github__parse_branch_pr(void)
+{
+#define GH_PR_ITEM(n, ref, repo, state, merged) \
+	"{\"number\": " #n ", \"state\": \"" state "\", \"merged_at\": " \
+	merged ", \"head\": {\"sha\": \"h" #n "\", \"ref\": \"" ref "\"," \
+	" \"repo\": {\"full_name\": \"" repo "\"}}, \"base\": {\"sha\":" \
+	" \"b\", \"ref\": \"main\", \"repo\": {\"full_name\": \"o/r\"}}}"
+	static const char page[] = "["
+		GH_PR_ITEM(9, "tend/issue-1", "forker/r", "open", "null") ","
+		GH_PR_ITEM(8, "other", "o/r", "open", "null") ","
+		GH_PR_ITEM(7, "tend/issue-1", "O/R", "closed",
+			   "\"2024-03-01T00:00:00Z\"") ","
+		GH_PR_ITEM(6, "tend/issue-1", "o/r", "closed", "null") ","
+		GH_PR_ITEM(5, "tend/issue-2", "o/r", "closed", "null") "]";
+	struct forge_pr pr;
+	struct buf err = BUF_INIT;
+
+	forge_pr_init(&pr);
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "tend/issue-1",
+					       page, strlen(page), &err), 1);
+	CHECK_INT(pr.number, 7);
+	CHECK_STR(pr.state, "merged");
+	CHECK_STR(pr.head_sha, "h7");
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "tend/issue-2",
+					       page, strlen(page), &err), 1);
+	CHECK_INT(pr.number, 5);
+	CHECK_STR(pr.state, "closed");
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "tend/issue-3",
+					       page, strlen(page), &err), 0);
+	CHECK(pr.number == 0 && pr.state == NULL);
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "x", "[1]", 3,
+					       &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no head") != NULL);
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "x", "{", 1, &err),
+		  TEND_EINVALID);
+	/* A match without head.sha is no pull request. */
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "x",
+		"[{\"head\": {\"ref\": \"x\", \"repo\": {\"full_name\":"
+		" \"o/r\"}}, \"base\": {}}]", 66, &err), TEND_EINVALID);
+	forge_pr_release(&pr);
+	buf_release(&err);
+#undef GH_PR_ITEM
+}
+
 /* ------------------------------------------------------------------ */
 /*
  * Against tests/lib/fakegithub.py on 127.0.0.1, serving a real git
