@@ -20,6 +20,7 @@
  * The JSON answers are read by the parsers of github.h, which unit tests
  * and fuzz_github drive with any text.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -574,8 +575,8 @@ static int forge_github_find(struct forge *f, const char *path,
 static int forge_github_post_once(struct forge *f, const char *path,
 				  json_t *body, const char *find_path,
 				  const char *field, const char *marker,
-				  json_t **json_out, char **url_found,
-				  struct buf *err)
+				  json_t **json_out, char **id_found,
+				  char **url_found, struct buf *err)
 {
 	struct http_response raw;
 	int rc, attempt, found;
@@ -590,8 +591,8 @@ static int forge_github_post_once(struct forge *f, const char *path,
 		http_response_release(&raw);
 		log_warn("POST %s: no answer (%s); checking whether it "
 			 "arrived", path, err->ptr);
-		found = forge_github_find(f, find_path, field, marker, NULL,
-					  url_found, err);
+		found = forge_github_find(f, find_path, field, marker,
+					  id_found, url_found, err);
 		if (found < 0)
 			return found;
 		if (found) {
@@ -647,7 +648,7 @@ static int forge_github_post_review(struct forge *f, const struct forge_pr *pr,
 	find = xasprintf("/repos/%s/pulls/%ld/reviews?per_page=100", f->repo,
 			 pr->number);
 	rc = forge_github_post_once(f, path, req, find, "body", marker, &json,
-				    NULL, err);
+				    NULL, NULL, err);
 	json_decref(json);
 	json_decref(req);
 	free(path);
@@ -681,7 +682,7 @@ static int forge_github_put_summary(struct forge *f, const struct forge_pr *pr,
 		find = xasprintf("/repos/%s/issues/%ld/comments?per_page=100",
 				 f->repo, pr->number);
 		rc = forge_github_post_once(f, path, req, find, "body", marker,
-					    &json, &found, err);
+					    &json, NULL, &found, err);
 	}
 	if (rc == 0 && url_out) {
 		if (json) {
@@ -893,6 +894,775 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * Issues, labels, label events, permissions, and opening pull requests,
+ * for `tend tasks`.
+ */
+
+/* An id that goes into a path: digits only, so it cannot leave it. */
+static int forge_github_check_id(const char *id, const char *what,
+				 struct buf *err)
+{
+	const char *p;
+
+	for (p = id; p && *p; p++)
+		if (*p < '0' || *p > '9')
+			break;
+	if (!id || !*id || *p || p - id > 20)
+		return error_set(err, TEND_EINVALID, "%s id '%.40s' is not a "
+				 "number", what, id ? id : "");
+	return 0;
+}
+
+/* The names of the array `arr`: strings, or objects' `key` members. */
+static char **forge_github_names(const json_t *arr, const char *key,
+				 size_t *nr_out)
+{
+	char **v;
+	const json_t *it;
+	size_t i, n = 0;
+
+	*nr_out = 0;
+	if (!json_is_array(arr) || !json_array_size(arr))
+		return NULL;
+	v = xcalloc(json_array_size(arr), sizeof(*v));
+	json_array_foreach(arr, i, it) {
+		const json_t *name = json_is_object(it) ?
+				     json_object_get(it, key) : it;
+
+		if (json_is_string(name))
+			v[n++] = xstrdup(json_string_value(name));
+	}
+	*nr_out = n;
+	return v;
+}
+
+/* Is `item` a pull request among issues (a non-null pull_request)? */
+static int forge_github_is_pull(const json_t *item)
+{
+	const json_t *pr = json_object_get(item, "pull_request");
+
+	return pr && !json_is_null(pr);
+}
+
+/* Read the issue `item` into `out` (released first). */
+static int forge_github_read_issue(struct forge_issue *out,
+				   const json_t *item, const char *where,
+				   struct buf *err)
+{
+	const json_t *num = json_object_get(item, "number");
+	const json_t *user = json_object_get(item, "user");
+	const json_t *state = json_object_get(item, "state");
+
+	forge_issue_release(out);
+	if (!json_is_object(item) || !json_is_integer(num) ||
+	    json_integer_value(num) <= 0 ||
+	    json_integer_value(num) > (json_int_t)LONG_MAX)
+		return error_set(err, TEND_EINVALID,
+				 "%s: an entry has no number", where);
+	out->number = (long)json_integer_value(num);
+	out->title = forge_json_strdup(item, "title");
+	if (!out->title)
+		out->title = xstrdup("");
+	out->body = forge_json_strdup(item, "body");
+	if (!out->body)
+		out->body = xstrdup("");
+	if (json_is_object(user)) {
+		out->author = forge_json_strdup(user, "login");
+		out->author_id = forge_json_id(user, "id");
+	}
+	out->open = json_is_string(state) &&
+		    !strcmp(json_string_value(state), "open");
+	out->labels = forge_github_names(json_object_get(item, "labels"),
+					 "name", &out->nr_labels);
+	out->assignees = forge_github_names(json_object_get(item,
+							    "assignees"),
+					    "login", &out->nr_assignees);
+	out->url = forge_json_strdup(item, "html_url");
+	out->created_at = forge_json_strdup(item, "created_at");
+	return 0;
+}
+
+/* forge_list_issues(): the issues of each page, up to `max`. */
+struct forge_github_issues {
+	struct forge_issues *out;
+	size_t from, max;
+};
+
+static int forge_github_issue_one(const json_t *item, void *data,
+				  struct buf *err)
+{
+	struct forge_github_issues *is = data;
+	struct forge_issue issue;
+	int rc;
+
+	if (json_is_object(item) && forge_github_is_pull(item))
+		return 0;
+	forge_issue_init(&issue);
+	if ((rc = forge_github_read_issue(&issue, item, "issues", err)) < 0) {
+		forge_issue_release(&issue);
+		return rc;
+	}
+	*forge_issues_push(is->out) = issue;
+	return is->max && is->out->nr - is->from >= is->max;
+}
+
+int forge_github_parse_issues(struct forge_issues *out, const char *text,
+			      size_t len, struct buf *err)
+{
+	struct forge_github_issues is = { out, out->nr, 0 };
+
+	return forge_github_parse_page(text, len, "issues",
+				       forge_github_issue_one, &is, err);
+}
+
+static int forge_github_read_one_issue(struct forge_issue *out,
+				       const json_t *json, const char *where,
+				       struct buf *err)
+{
+	int rc;
+
+	if (json_is_object(json) && forge_github_is_pull(json)) {
+		long n = forge_json_long(json, "number", 0);
+
+		forge_issue_release(out);
+		return error_set(err, TEND_ENOTFOUND, "#%ld is a pull request, "
+				 "not an issue", n);
+	}
+	if ((rc = forge_github_read_issue(out, json, where, err)) < 0)
+		forge_issue_release(out);
+	return rc;
+}
+
+int forge_github_parse_issue(struct forge_issue *out, const char *text,
+			     size_t len, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "issue", err);
+	int rc;
+
+	if (!json) {
+		forge_issue_release(out);
+		return TEND_EINVALID;
+	}
+	rc = forge_github_read_one_issue(out, json, "issue", err);
+	json_decref(json);
+	return rc;
+}
+
+static int forge_github_list_issues(struct forge *f, const char *label,
+				    size_t max, struct forge_issues *out,
+				    struct buf *err)
+{
+	struct forge_github_issues is = { out, out->nr, max };
+	struct buf path = BUF_INIT;
+	int rc;
+
+	buf_printf(&path, "/repos/%s/issues?state=open", f->repo);
+	if (label && *label) {
+		buf_puts(&path, "&labels=");
+		forge_url_escape(&path, label);
+	}
+	buf_puts(&path, "&sort=created&direction=asc&per_page=100");
+	rc = forge_github_each(f, path.ptr, forge_github_issue_one, &is, err);
+	buf_release(&path);
+	return rc;
+}
+
+static int forge_github_get_issue(struct forge *f, long number,
+				  struct forge_issue *out, struct buf *err)
+{
+	char *path = xasprintf("/repos/%s/issues/%ld", f->repo, number);
+	char *where = xasprintf("GET %s", path);
+	json_t *json = NULL;
+	int rc;
+
+	forge_issue_release(out);
+	rc = forge_request(f, "GET", path, NULL, &json, NULL, err);
+	if (rc == TEND_ENOTFOUND || (rc == TEND_EINVALID &&
+				     strstr(err->ptr, "HTTP 410"))) {
+		/* 410 Gone: deleted, or moved to another repository. */
+		rc = error_wrap(err, TEND_ENOTFOUND, "no issue %ld in %s",
+				number, f->repo);
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	rc = forge_github_read_one_issue(out, json, where, err);
+out:
+	json_decref(json);
+	free(where);
+	free(path);
+	return rc;
+}
+
+static int forge_github_issue_note(const json_t *item, void *data,
+				   struct buf *err)
+{
+	return forge_github_note(data, item, "issue comments", err) ?
+	       0 : TEND_EINVALID;
+}
+
+int forge_github_parse_issue_notes(struct forge_notes *out, const char *text,
+				   size_t len, struct buf *err)
+{
+	return forge_github_parse_page(text, len, "issue comments",
+				       forge_github_issue_note, out, err);
+}
+
+static int forge_github_list_issue_notes(struct forge *f, long number,
+					 struct forge_notes *out,
+					 struct buf *err)
+{
+	char *path = xasprintf("/repos/%s/issues/%ld/comments?per_page=100",
+			       f->repo, number);
+	int rc;
+
+	rc = forge_github_each(f, path, forge_github_issue_note, out, err);
+	free(path);
+	return rc;
+}
+
+/* Transient failures of an idempotent write are worth one more try. */
+static int forge_github_transient(int rc)
+{
+	return rc < 0 && rc != TEND_ENOTFOUND && rc != TEND_EINVALID &&
+	       rc != TEND_EAUTH && rc != FORGE_EREADONLY;
+}
+
+static int forge_github_put_issue_note(struct forge *f, long number,
+				       const char *id, const char *body,
+				       const char *marker, char **id_out,
+				       char **url_out, struct buf *err)
+{
+	json_t *req = NULL, *json = NULL;
+	char *path = NULL, *find = NULL, *id_found = NULL, *url_found = NULL;
+	int rc;
+
+	if (id && (rc = forge_github_check_id(id, "comment", err)) < 0)
+		return rc;
+	req = json_object();
+	json_object_set_new(req, "body", jsonutil_string(body));
+	if (id) {
+		/* Editing is idempotent: sending it twice does no harm. */
+		path = xasprintf("/repos/%s/issues/comments/%s", f->repo, id);
+		rc = forge_request(f, "PATCH", path, req, &json, NULL, err);
+		if (forge_github_transient(rc)) {
+			buf_reset(err);
+			rc = forge_request(f, "PATCH", path, req, &json, NULL,
+					   err);
+		}
+	} else {
+		path = xasprintf("/repos/%s/issues/%ld/comments", f->repo,
+				 number);
+		find = xasprintf("/repos/%s/issues/%ld/comments?per_page=100",
+				 f->repo, number);
+		rc = forge_github_post_once(f, path, req, find, "body", marker,
+					    &json, &id_found, &url_found, err);
+	}
+	if (rc < 0)
+		goto out;
+	if (json) {
+		free(id_found);
+		free(url_found);
+		id_found = forge_json_id(json, "id");
+		url_found = forge_json_strdup(json, "html_url");
+	}
+	if (!id_found && id)
+		id_found = xstrdup(id);
+	if (!id_found) {
+		rc = error_set(err, TEND_EINVALID, "POST %s: the answer names "
+			       "no comment id", path);
+		goto out;
+	}
+	if (id_out) {
+		*id_out = id_found;
+		id_found = NULL;
+	}
+	if (url_out) {
+		*url_out = url_found;
+		url_found = NULL;
+	}
+out:
+	free(id_found);
+	free(url_found);
+	json_decref(json);
+	json_decref(req);
+	free(path);
+	free(find);
+	return rc;
+}
+
+static int forge_github_delete_issue_note(struct forge *f, long number,
+					  const char *id, struct buf *err)
+{
+	char *path;
+	int rc;
+
+	(void)number;
+	if ((rc = forge_github_check_id(id, "comment", err)) < 0)
+		return rc;
+	path = xasprintf("/repos/%s/issues/comments/%s", f->repo, id);
+	rc = forge_request(f, "DELETE", path, NULL, NULL, NULL, err);
+	if (forge_github_transient(rc)) {
+		buf_reset(err);
+		rc = forge_request(f, "DELETE", path, NULL, NULL, NULL, err);
+	}
+	free(path);
+	/* Already gone, by an earlier try or by hand: what was wanted. */
+	return rc == TEND_ENOTFOUND ? 0 : rc;
+}
+
+static int forge_github_edit_labels(struct forge *f, long number,
+				    const char *const *add,
+				    const char *const *remove, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	json_t *req, *arr;
+	int rc = 0;
+
+	if (add && *add) {
+		req = json_object();
+		arr = json_array();
+		for (; *add; add++)
+			json_array_append_new(arr, jsonutil_string(*add));
+		json_object_set_new(req, "labels", arr);
+		buf_printf(&path, "/repos/%s/issues/%ld/labels", f->repo,
+			   number);
+		/* Adding a label the issue has is no change: safe to repeat. */
+		rc = forge_request(f, "POST", path.ptr, req, NULL, NULL, err);
+		if (forge_github_transient(rc)) {
+			buf_reset(err);
+			rc = forge_request(f, "POST", path.ptr, req, NULL,
+					   NULL, err);
+		}
+		json_decref(req);
+	}
+	for (; rc == 0 && remove && *remove; remove++) {
+		buf_reset(&path);
+		buf_printf(&path, "/repos/%s/issues/%ld/labels/", f->repo,
+			   number);
+		forge_url_escape(&path, *remove);
+		rc = forge_request(f, "DELETE", path.ptr, NULL, NULL, NULL,
+				   err);
+		if (forge_github_transient(rc)) {
+			buf_reset(err);
+			rc = forge_request(f, "DELETE", path.ptr, NULL, NULL,
+					   NULL, err);
+		}
+		/* The issue lacks it (or it is gone): removed all the same. */
+		if (rc == TEND_ENOTFOUND)
+			rc = 0;
+	}
+	buf_release(&path);
+	return rc;
+}
+
+/* forge_label_actor(): the actor of the latest "labeled" event of `label`. */
+struct forge_github_actor {
+	const char *label;
+	char *login, *id;
+	int seen;
+};
+
+static int forge_github_label_event(const json_t *item, void *data,
+				    struct buf *err)
+{
+	struct forge_github_actor *a = data;
+	const json_t *ev = json_object_get(item, "event");
+	const json_t *label = json_object_get(item, "label");
+	const json_t *name = json_object_get(label, "name");
+	const json_t *actor = json_object_get(item, "actor");
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "issue events: an entry is not an object");
+	if (!json_is_string(ev) ||
+	    strcmp(json_string_value(ev), "labeled") ||
+	    !json_is_string(name) ||
+	    strcmp(json_string_value(name), a->label))
+		return 0;
+	free(a->login);
+	free(a->id);
+	a->login = a->id = NULL;
+	a->seen = 1;
+	if (json_is_object(actor)) {
+		a->login = forge_json_strdup(actor, "login");
+		if (a->login && !*a->login) {
+			free(a->login);
+			a->login = NULL;
+		}
+		if (a->login)
+			a->id = forge_json_id(actor, "id");
+	}
+	return 0;
+}
+
+int forge_github_parse_label_events(char **login_out, char **id_out,
+				    const char *label, const char *text,
+				    size_t len, struct buf *err)
+{
+	struct forge_github_actor a = { label, NULL, NULL, 0 };
+	int rc;
+
+	rc = forge_github_parse_page(text, len, "issue events",
+				     forge_github_label_event, &a, err);
+	if (rc == 0 && a.seen) {
+		free(*login_out);
+		free(*id_out);
+		*login_out = a.login;
+		*id_out = a.id;
+		a.login = a.id = NULL;
+	}
+	free(a.login);
+	free(a.id);
+	return rc;
+}
+
+static int forge_github_label_actor(struct forge *f, long number,
+				    const char *label, char **login_out,
+				    char **id_out, struct buf *err)
+{
+	struct forge_github_actor a = { label, NULL, NULL, 0 };
+	char *path = xasprintf("/repos/%s/issues/%ld/events?per_page=100",
+			       f->repo, number);
+	int rc;
+
+	rc = forge_github_each(f, path, forge_github_label_event, &a, err);
+	if (rc == 0 && !a.login)
+		rc = error_set(err, TEND_ENOTFOUND, "issue %ld of %s: %s "
+			       "label '%.200s'", number, f->repo,
+			       a.seen ? "a deleted user applied the"
+				      : "no event applied the", label);
+	if (rc == 0) {
+		*login_out = a.login;
+		*id_out = a.id;
+		a.login = a.id = NULL;
+	}
+	free(a.login);
+	free(a.id);
+	free(path);
+	return rc;
+}
+
+static int forge_github_read_permission(int *write_out, const json_t *json,
+					const char *where, struct buf *err)
+{
+	const char *perm = json_string_value(json_object_get(json,
+							     "permission"));
+	const char *role = json_string_value(json_object_get(json,
+							     "role_name"));
+
+	*write_out = 0;
+	if (!json_is_object(json) || (!perm && !role))
+		return error_set(err, TEND_EINVALID,
+				 "%s: no permission in the answer", where);
+	*write_out = (perm && (!strcmp(perm, "admin") ||
+			       !strcmp(perm, "write"))) ||
+		     (role && (!strcmp(role, "admin") ||
+			       !strcmp(role, "maintain") ||
+			       !strcmp(role, "write")));
+	return 0;
+}
+
+int forge_github_parse_permission(int *write_out, const char *text,
+				  size_t len, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "collaborator permission",
+				       err);
+	int rc;
+
+	*write_out = 0;
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_github_read_permission(write_out, json,
+					  "collaborator permission", err);
+	json_decref(json);
+	return rc;
+}
+
+static int forge_github_user_can_write(struct forge *f, const char *login,
+				       const char *id, int *write_out,
+				       struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	json_t *json = NULL;
+	int rc;
+
+	(void)id;
+	*write_out = 0;
+	buf_printf(&path, "/repos/%s/collaborators/", f->repo);
+	forge_url_escape(&path, login);
+	buf_puts(&path, "/permission");
+	rc = forge_request(f, "GET", path.ptr, NULL, &json, NULL, err);
+	if (rc == TEND_ENOTFOUND) {
+		/* No such user, or not one GitHub will name: no rights. */
+		rc = 0;
+		goto out;
+	}
+	if (rc == 0) {
+		char *where = xasprintf("GET %s", path.ptr);
+
+		rc = forge_github_read_permission(write_out, json, where,
+						  err);
+		free(where);
+	}
+out:
+	json_decref(json);
+	buf_release(&path);
+	return rc;
+}
+
+/*
+ * The first pull request of a list (newest first) whose head is branch
+ * `head_ref` of `repo`; with `base_ref` its base must be that branch, and
+ * with `marker` its body must hold the marker and its author be tend's
+ * own account (the re-read after a lost answer).
+ */
+struct forge_github_branch {
+	const struct forge *f;
+	const char *repo, *head_ref, *base_ref, *marker;
+	struct forge_pr *out;
+	int found;
+};
+
+static int forge_github_branch_one(const json_t *item, void *data,
+				   struct buf *err)
+{
+	struct forge_github_branch *b = data;
+	const json_t *head = json_object_get(item, "head");
+	const json_t *base = json_object_get(item, "base");
+	const json_t *user = json_object_get(item, "user");
+	const char *ref, *name, *bref, *body;
+	int rc;
+
+	if (!json_is_object(item) || !json_is_object(head))
+		return error_set(err, TEND_EINVALID,
+				 "pull requests: an entry has no head");
+	ref = json_string_value(json_object_get(head, "ref"));
+	name = json_string_value(json_object_get(json_object_get(head, "repo"),
+						 "full_name"));
+	bref = json_string_value(json_object_get(base, "ref"));
+	body = json_string_value(json_object_get(item, "body"));
+	if (!ref || !name || strcmp(ref, b->head_ref) ||
+	    strcasecmp(name, b->repo))
+		return 0;
+	if (b->base_ref && (!bref || strcmp(bref, b->base_ref)))
+		return 0;
+	if (b->marker) {
+		char *login = forge_json_strdup(user, "login");
+		char *uid = forge_json_id(user, "id");
+		int own = forge_is_self(b->f, login, uid);
+
+		free(login);
+		free(uid);
+		if (!own || !forge_has_marker(body, b->marker))
+			return 0;
+	}
+	rc = forge_github_read_pr(b->out, item, 0, "pull requests", err);
+	if (rc < 0)
+		return rc;
+	if (json_is_string(json_object_get(item, "merged_at"))) {
+		free(b->out->state);
+		b->out->state = xstrdup("merged");
+	}
+	b->found = 1;
+	return 1;
+}
+
+int forge_github_parse_branch_pr(struct forge_pr *out, const char *repo,
+				 const char *head_ref, const char *text,
+				 size_t len, struct buf *err)
+{
+	struct forge_github_branch b = { NULL, repo, head_ref, NULL, NULL,
+					 out, 0 };
+	int rc;
+
+	forge_pr_release(out);
+	rc = forge_github_parse_page(text, len, "pull requests",
+				     forge_github_branch_one, &b, err);
+	if (rc < 0) {
+		forge_pr_release(out);
+		return rc;
+	}
+	return b.found;
+}
+
+/*
+ * Find the newest pull request of `state` ("open", "all") from branch
+ * `head_ref` of this repository (and see struct forge_github_branch):
+ * 1 with `out` filled, 0 when none, or the forge's error.
+ */
+static int forge_github_branch_pr(struct forge *f, const char *head_ref,
+				  const char *state, const char *base_ref,
+				  const char *marker, struct forge_pr *out,
+				  struct buf *err)
+{
+	struct forge_github_branch b = { f, f->repo, head_ref, base_ref,
+					 marker, out, 0 };
+	struct buf path = BUF_INIT;
+	const char *slash = strchr(f->repo, '/');
+	char *owner;
+	int rc;
+
+	forge_pr_release(out);
+	if (!head_ref || !*head_ref)
+		return error_set(err, TEND_EINVALID, "no head branch to look "
+				 "for a pull request by");
+	if (marker && (rc = forge_self_resolve(f, err)) < 0)
+		return rc;
+	owner = slash ? xstrndup(f->repo, (size_t)(slash - f->repo))
+		      : xstrdup(f->repo);
+	buf_printf(&path, "/repos/%s/pulls?state=%s&head=", f->repo, state);
+	forge_url_escape(&path, owner);
+	free(owner);
+	buf_putc(&path, ':');
+	forge_url_escape(&path, head_ref);
+	buf_puts(&path, "&sort=created&direction=desc&per_page=100");
+	rc = forge_github_each(f, path.ptr, forge_github_branch_one, &b, err);
+	buf_release(&path);
+	if (rc < 0) {
+		forge_pr_release(out);
+		return rc;
+	}
+	return b.found;
+}
+
+static int forge_github_find_branch_pr(struct forge *f, const char *head_ref,
+				       struct forge_pr *out, struct buf *err)
+{
+	int rc = forge_github_branch_pr(f, head_ref, "all", NULL, NULL, out,
+					err);
+
+	if (rc == 0)
+		return error_set(err, TEND_ENOTFOUND, "no pull request in %s "
+				 "from branch '%.200s'", f->repo, head_ref);
+	return rc < 0 ? rc : 0;
+}
+
+static int forge_github_create_pr(struct forge *f,
+				  const struct forge_pr_new *req,
+				  struct forge_pr *out, struct buf *err)
+{
+	struct http_response raw;
+	json_t *body, *json = NULL;
+	char *path = xasprintf("/repos/%s/pulls", f->repo);
+	char *where = xasprintf("POST %s", path);
+	int rc, found, attempt, maybe;
+
+	forge_pr_release(out);
+	body = json_object();
+	json_object_set_new(body, "title", jsonutil_string(req->title));
+	json_object_set_new(body, "head", jsonutil_string(req->head_ref));
+	json_object_set_new(body, "base", jsonutil_string(req->base_ref));
+	json_object_set_new(body, "body", jsonutil_string(req->body ?
+							  req->body : ""));
+	json_object_set_new(body, "draft", json_boolean(req->draft));
+	for (attempt = 0; attempt < 2; attempt++) {
+		http_response_init(&raw);
+		rc = forge_request(f, "POST", path, body, &json, &raw, err);
+		maybe = raw.maybe_sent;
+		http_response_release(&raw);
+		if (rc == 0) {
+			rc = forge_github_read_pr(out, json, 0, where, err);
+			goto out;
+		}
+		/*
+		 * "A pull request already exists for o:branch.": GitHub
+		 * keeps one open per head and base; hand that one back.
+		 */
+		if (rc == TEND_EINVALID && strstr(err->ptr, "already exists")) {
+			found = forge_github_branch_pr(f, req->head_ref,
+						       "open", NULL, NULL,
+						       out, err);
+			if (found > 0)
+				rc = error_set(err, FORGE_EEXIST, "a pull "
+					       "request is already open from "
+					       "branch '%.200s': #%ld",
+					       req->head_ref, out->number);
+			else if (found < 0)
+				rc = found;
+			goto out;
+		}
+		if (!maybe || !req->marker)
+			goto out;
+		log_warn("%s: no answer (%s); checking whether it arrived",
+			 where, err->ptr);
+		found = forge_github_branch_pr(f, req->head_ref, "open",
+					       req->base_ref, req->marker, out,
+					       err);
+		if (found < 0) {
+			rc = found;
+			goto out;
+		}
+		if (found) {
+			log_info("%s had arrived; not sending it again",
+				 where);
+			buf_reset(err);
+			rc = 0;
+			goto out;
+		}
+	}
+out:
+	if (rc < 0 && rc != FORGE_EEXIST)
+		forge_pr_release(out);
+	json_decref(json);
+	json_decref(body);
+	free(where);
+	free(path);
+	return rc;
+}
+
+static int forge_github_update_pr(struct forge *f, const struct forge_pr *pr,
+				  const char *title, const char *body,
+				  struct buf *err)
+{
+	json_t *req = json_object();
+	char *path = xasprintf("/repos/%s/pulls/%ld", f->repo, pr->number);
+	int rc;
+
+	if (title)
+		json_object_set_new(req, "title", jsonutil_string(title));
+	if (body)
+		json_object_set_new(req, "body", jsonutil_string(body));
+	/* Setting the same title and body twice does no harm. */
+	rc = forge_request(f, "PATCH", path, req, NULL, NULL, err);
+	if (forge_github_transient(rc)) {
+		buf_reset(err);
+		rc = forge_request(f, "PATCH", path, req, NULL, NULL, err);
+	}
+	json_decref(req);
+	free(path);
+	return rc;
+}
+
+static int forge_github_request_review(struct forge *f,
+				       const struct forge_pr *pr,
+				       const char *login, const char *id,
+				       struct buf *err)
+{
+	json_t *req = json_object(), *arr = json_array();
+	char *path = xasprintf("/repos/%s/pulls/%ld/requested_reviewers",
+			       f->repo, pr->number);
+	int rc;
+
+	(void)id;
+	json_array_append_new(arr, jsonutil_string(login));
+	json_object_set_new(req, "reviewers", arr);
+	/* Asking the same reviewer twice changes nothing: safe to repeat. */
+	rc = forge_request(f, "POST", path, req, NULL, NULL, err);
+	if (forge_github_transient(rc)) {
+		buf_reset(err);
+		rc = forge_request(f, "POST", path, req, NULL, NULL, err);
+	}
+	if (rc == TEND_EINVALID)
+		error_wrap(err, rc, "cannot ask '%.100s' to review #%ld",
+			   login, pr->number);
+	json_decref(req);
+	free(path);
+	return rc;
+}
+
 const struct forge_ops forge_github_ops = {
 	.get_pr = forge_github_get_pr,
 	.find_pr = forge_github_find_pr,
@@ -903,4 +1673,16 @@ const struct forge_ops forge_github_ops = {
 	.set_status = forge_github_set_status,
 	.resolve_thread = NULL,
 	.get_self = forge_github_get_self,
+	.list_issues = forge_github_list_issues,
+	.get_issue = forge_github_get_issue,
+	.list_issue_notes = forge_github_list_issue_notes,
+	.put_issue_note = forge_github_put_issue_note,
+	.delete_issue_note = forge_github_delete_issue_note,
+	.edit_labels = forge_github_edit_labels,
+	.label_actor = forge_github_label_actor,
+	.user_can_write = forge_github_user_can_write,
+	.create_pr = forge_github_create_pr,
+	.find_branch_pr = forge_github_find_branch_pr,
+	.update_pr = forge_github_update_pr,
+	.request_review = forge_github_request_review,
 };

@@ -68,4 +68,67 @@ int forge_github_parse_check_run(char **id_out, const char *text, size_t len,
 int forge_github_parse_user(char **login_out, char **id_out, const char *text,
 			    size_t len, struct buf *err);
 
+/*
+ * Issues, for `tend tasks`. GitHub lists pull requests among issues: an
+ * entry with a `pull_request` member is one, and is never read as an
+ * issue. An issue's body null is read as "", labels as objects with a
+ * name or as plain strings, assignees by login.
+ */
+
+/*
+ * Append the issues of one page of GET /repos/o/r/issues to `out`, pull
+ * requests left out. TEND_EINVALID when the page is not an array of
+ * objects with a positive integer number.
+ */
+int forge_github_parse_issues(struct forge_issues *out, const char *text,
+			      size_t len, struct buf *err);
+
+/*
+ * Read one issue (GET /repos/o/r/issues/N) into `out` (released first).
+ * TEND_ENOTFOUND when it is a pull request, TEND_EINVALID when it is not
+ * an object with a positive integer number.
+ */
+int forge_github_parse_issue(struct forge_issue *out, const char *text,
+			     size_t len, struct buf *err);
+
+/*
+ * Append one page of an issue's comments (GET .../issues/N/comments) to
+ * `out` as flat notes: id, author, author_id, author_is_bot and body;
+ * thread and reply left empty. TEND_EINVALID when an entry has no id.
+ */
+int forge_github_parse_issue_notes(struct forge_notes *out, const char *text,
+				   size_t len, struct buf *err);
+
+/*
+ * Read one page of issue events (GET .../issues/N/events, oldest first):
+ * each "labeled" event of `label` replaces `*login_out` and `*id_out`
+ * (freed first; both NULL when its actor is a deleted user), so after the
+ * last page they name who applied the label last. Untouched when the page
+ * has no such event. The caller frees both. TEND_EINVALID when the page
+ * is not an array of objects.
+ */
+int forge_github_parse_label_events(char **login_out, char **id_out,
+				    const char *label, const char *text,
+				    size_t len, struct buf *err);
+
+/*
+ * GET .../collaborators/LOGIN/permission: `*write_out` 1 when
+ * `permission` is "admin" or "write" or `role_name` is "admin",
+ * "maintain" or "write", else 0. TEND_EINVALID when the answer has
+ * neither member as a string.
+ */
+int forge_github_parse_permission(int *write_out, const char *text,
+				  size_t len, struct buf *err);
+
+/*
+ * From one page of GET .../pulls (newest first), read the first pull
+ * request whose head is branch `head_ref` of repository `repo` ("owner/
+ * name", compared ignoring ASCII case) into `out` (released first), its
+ * state "merged" when merged_at is set. 1 when found, 0 when the page
+ * has none, TEND_EINVALID when the page is not an array of pull requests.
+ */
+int forge_github_parse_branch_pr(struct forge_pr *out, const char *repo,
+				 const char *head_ref, const char *text,
+				 size_t len, struct buf *err);
+
 #endif

@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
 """fakegithub.py - a strict fake of GitHub's REST API for integration tests.
 
-It serves the part of the API tend uses to publish a review, backed by a
-real git repository: pull requests, their files and patches, reviews and
-review comments, issue comments, check runs and commit statuses. It is
-strict where GitHub is strict, so that a request real GitHub would refuse
-(a comment outside the diff, a range across hunks, an unknown key, a body
-too long, 51 annotations, a write with a read-only token) fails here too.
-It is not a general GitHub: no repositories API, no GraphQL, no webhooks.
+It serves the part of the API tend uses to publish a review and to carry
+out issues, backed by a real git repository (a work tree or a bare one):
+pull requests, their files and patches, reviews and review comments,
+issue comments, check runs and commit statuses; issues, their labels and
+label events, collaborator permissions, opening and editing pull
+requests and asking for reviews. It is strict where GitHub is strict, so
+that a request real GitHub would refuse (a comment outside the diff, a
+range across hunks, an unknown key, a body too long, 51 annotations, a
+write with a read-only token, a second open PR from one branch) fails
+here too. It is not a general GitHub: no repositories API, no GraphQL,
+no webhooks.
 
 Usage:
     fakegithub.py --repo DIR --owner o --name r
-                  --pr N:BASE:HEAD[:fork[:modifiable]][:draft][:closed]
-                  [--pr ...]
+                  [--pr N:BASE:HEAD[:fork[:modifiable]][:draft][:closed]]...
+                  [--issues FILE] [--permission LOGIN=LEVEL]...
                   --token TOKEN [--readonly-token T2] [--no-checks-token T3]
                   [--pat-token TOKEN:LOGIN]
                   [--prefix /api/v3] [--max-files 3000] [--patch-limit BYTES]
@@ -30,6 +34,37 @@ repository); ":modifiable" is its author's "allow edits by maintainers"
 (maintainer_can_modify true; always false on a PR that is no fork, as on
 GitHub).
 
+Issues (--issues FILE) are a JSON list of
+    {"number": N, "title": s, "body": s|null, "user": LOGIN,
+     "labels": [NAME, ...], "assignees": [LOGIN, ...],
+     "state": "open"|"closed", "created_at": ISO,
+     "events": [{"event": "labeled"|"unlabeled", "label": NAME,
+                 "actor": LOGIN}],
+     "comments": [{"user": LOGIN, "body": s}]}
+Issues and pull requests share one sequence of numbers, as on GitHub (a
+number taken twice stops the fake); a PR opened through the API takes the
+next free one. Pull requests are issues too: GET /issues lists them with
+a pull_request member, and they take labels and issue comments.
+Labels: adding one the repository lacks creates it; adding records a
+"labeled" event by the token's user, removing an "unlabeled" one (404
+"Label does not exist" when the issue lacks it); closing, reopening and
+assigning through /__control record their events too.
+Permissions (--permission LOGIN=LEVEL, LEVEL admin|maintain|write|triage|
+read|none): GET /collaborators/LOGIN/permission answers permission
+(admin, write, read or none, GitHub's legacy names) and role_name (the
+LEVEL); --login and the --pat-token users are write unless given; anyone
+else is 404. A review may be requested only from a user with a level
+above none who is not the PR's author (422 otherwise).
+Opening a pull request (POST /pulls): head is a branch of this repository
+("BRANCH" or "OWNER:BRANCH") and must exist, so must base (422 field
+head/base code invalid); an open PR with the same head and base gives
+422 "A pull request already exists for OWNER:BRANCH."; a head with no
+commit the base lacks gives 422 "No commits between BASE and HEAD".
+Such PRs are stored (title, body, draft, author = the token's user) and
+otherwise computed from the repository like --pr ones; PATCH pulls/N
+edits title, body, base and state (reopening is refused while a twin is
+open, or once merged).
+
 Pull requests are computed from the repository at every request: head =
 tip of HEAD branch, base sha = tip of BASE branch, files = `git diff -M
 merge-base(BASE, HEAD) HEAD` (GitHub's three-dot diff). A test may push to
@@ -40,15 +75,26 @@ position null) when it changed or left the diff.
 Endpoints (under --prefix when given; the paths are GitHub's):
     GET  /user                             (see the tokens below)
     GET  /repos/o/r/pulls                  state=open|closed|all, head=
-                                           OWNER:BRANCH, newest first
+                                           OWNER:BRANCH, base=, sort=,
+                                           direction= (newest first)
+    POST /repos/o/r/pulls                  PATCH /repos/o/r/pulls/N
+    POST /repos/o/r/pulls/N/requested_reviewers
     GET  /repos/o/r/pulls/N                (Accept: ...diff gives the diff)
     GET  /repos/o/r/pulls/N/files|commits|comments|reviews   (paginated)
     POST /repos/o/r/pulls/N/reviews        POST .../reviews/ID/events
     GET  /repos/o/r/pulls/N/reviews/ID[/comments]  DELETE .../reviews/ID
     POST /repos/o/r/pulls/N/comments       POST .../comments/ID/replies
     GET|PATCH|DELETE /repos/o/r/pulls/comments/ID
-    GET|POST /repos/o/r/issues/N/comments
+    GET  /repos/o/r/issues                 state=, labels=A,B (all of
+                                           them), sort=created|updated|
+                                           comments, direction=
+    GET  /repos/o/r/issues/N               (a PR has pull_request)
+    GET|POST /repos/o/r/issues/N/comments  (issues and PRs alike)
     GET|PATCH|DELETE /repos/o/r/issues/comments/ID
+    GET|POST /repos/o/r/issues/N/labels    {"labels": [NAME, ...]}
+    DELETE /repos/o/r/issues/N/labels/NAME (NAME percent-encoded)
+    GET  /repos/o/r/issues/N/events        oldest first
+    GET  /repos/o/r/collaborators/LOGIN/permission
     POST /repos/o/r/check-runs             GET|PATCH /repos/o/r/check-runs/ID
     GET  /repos/o/r/check-runs/ID/annotations
     GET  /repos/o/r/commits/REF/check-runs|statuses|status
@@ -72,8 +118,8 @@ x-github-request-id and (JSON) content-type application/json;
 charset=utf-8. Requests need a User-Agent (else 403, as GitHub) and an
 Accept header, and `Authorization: Bearer T` or `token T` with a known
 token (else 401 "Bad credentials"). --readonly-token reads but every
-write is 403 "Resource not accessible by integration" (a fork PR's
-GITHUB_TOKEN); --no-checks-token may do everything but check runs (403).
+write (comments, labels, pull requests, review requests included) is
+403 "Resource not accessible by integration" (a fork PR's GITHUB_TOKEN); --no-checks-token may do everything but check runs (403).
 These are installation tokens, as an Actions GITHUB_TOKEN is: what they
 write is by --login (default github-actions[bot], id 41898282), and GET
 /user answers them 403 "Resource not accessible by integration", as
@@ -104,11 +150,26 @@ Control paths (no auth, never faulted):
     GET  /__log        the request log       ANY /__shutdown   stop
     GET  /__state      everything stored: reviews, review_comments (as the
                        API shows them now), issue_comments, check_runs
-                       (with all annotations), statuses, deleted ids
+                       (with all annotations), statuses, deleted ids,
+                       issues (number, title, body, user, labels,
+                       assignees, state, comments [{id, user, body}],
+                       events [{event, label, actor}]) and pulls (number,
+                       head, base, title, body, draft, user, state,
+                       merged, labels, requested_reviewers)
     POST /__control/reply    {"in_reply_to": ID, "body": s, "user": login}
     POST /__control/comment  {"body": s, "user": login, "pr": N}
     POST /__control/review   {"user": login, "pr": N, <review body>}
+    POST /__control/issue-comment  {"issue": N, "user": login, "body": s}
+    POST /__control/label    {"issue": N, "label": L, "user": login,
+                              "action": "add"|"remove"}
+    POST /__control/issue    {"issue": N, "state": "open"|"closed",
+                              "assignees": [login, ...], "user": login}
+    POST /__control/pull     {"pr": N, "state": "closed"|"open",
+                              "merged": true, "user": login}
     POST /__control/faults   [fault, ...]  (replaces the fault list)
+
+Every request is served under one lock, so two clients at once (two tend
+jobs of one test) see each other's writes whole.
 """
 
 import argparse
@@ -124,7 +185,7 @@ import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 DOCS = "https://docs.github.com/rest"
 API_VERSIONS = ("2022-11-28", "2026-03-10")
@@ -224,6 +285,20 @@ SCHEMA_SINGLE_COMMENT = OBJ({
     "subject_type": S("string", enum=["line", "file"])},
     ["body", "commit_id", "path"])
 SCHEMA_BODY = OBJ({"body": S("string")}, ["body"])
+SCHEMA_PR_CREATE = OBJ({
+    "title": S("string"), "head": S("string"), "head_repo": S("string"),
+    "base": S("string"), "body": S("string", nullable=True),
+    "maintainer_can_modify": S("boolean"), "draft": S("boolean")},
+    ["head", "base"])
+SCHEMA_PR_UPDATE = OBJ({
+    "title": S("string"), "body": S("string", nullable=True),
+    "state": S("string", enum=["open", "closed"]), "base": S("string"),
+    "maintainer_can_modify": S("boolean")})
+SCHEMA_REVIEWERS = OBJ({
+    "reviewers": S("array", items=S("string")),
+    "team_reviewers": S("array", items=S("string"))})
+SCHEMA_LABELS = OBJ({
+    "labels": S("array", items=S("string"), max_items=100)}, ["labels"])
 CONCLUSIONS = ["action_required", "cancelled", "failure", "neutral",
                "success", "skipped", "timed_out"]
 ANNOTATION = OBJ({
@@ -617,6 +692,28 @@ class Pull:
         if self.modifiable and not self.fork:
             raise SystemExit("fakegithub: --pr '%s': :modifiable needs "
                              ":fork" % spec)
+        # None: computed from the first commit (title, body), octocat.
+        self.title = self.body = self.user = None
+        self.merged = False
+        self.requested = []
+        self.created_at = "2024-01-01T00:00:00Z"
+        self.closed_at = None
+
+    @classmethod
+    def created(cls, number, base, head, title, body, user, draft):
+        """A pull request opened through POST /pulls."""
+        p = cls("%d:%s:%s" % (number, base, head))
+        p.title, p.body, p.user, p.draft = title, body, user, draft
+        p.created_at = now_iso()
+        return p
+
+
+LEVELS = ("admin", "maintain", "write", "triage", "read", "none")
+# The legacy `permission` GitHub answers next to role_name.
+LEVEL_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write",
+                    "triage": "read", "read": "read", "none": "none"}
+ISSUE_KEYS = {"number", "title", "body", "user", "labels", "assignees",
+              "state", "created_at", "events", "comments"}
 
 
 class State:
@@ -630,7 +727,28 @@ class State:
         self.pulls = {}
         for spec in args.pr:
             p = Pull(spec)
+            if p.number in self.pulls:
+                raise SystemExit("fakegithub: --pr %d given twice" %
+                                 p.number)
             self.pulls[p.number] = p
+        self.next_id = args.id_base
+        # Issues and pull requests share one sequence of numbers; every
+        # pull request has an issue record too (labels, assignees,
+        # events), marked "_pull", as on GitHub.
+        self.issues = {}
+        self.labels = {}
+        self.issue_comments = []
+        for n in sorted(self.pulls):
+            self.add_pull_issue(self.pulls[n])
+        if args.issues:
+            self.load_issues(args.issues)
+        self.permissions = {}
+        for spec in args.permission:
+            login, sep, level = spec.partition("=")
+            if not sep or not login or level not in LEVELS:
+                raise SystemExit("--permission wants LOGIN=LEVEL, LEVEL "
+                                 "one of %s" % ", ".join(LEVELS))
+            self.permissions[login.lower()] = level
         self.tokens = {}
         for t in args.token:
             self.tokens[t] = "full"
@@ -651,10 +769,8 @@ class State:
         if args.faults:
             with open(args.faults, encoding="utf-8") as f:
                 self.set_faults(json.load(f))
-        self.next_id = args.id_base
         self.reviews = []
         self.review_comments = []
-        self.issue_comments = []
         self.check_runs = []
         self.statuses = []
         self.deleted = {"issue_comments": [], "review_comments": [],
@@ -665,6 +781,107 @@ class State:
         self.port = 0
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
+
+    # -- issues
+
+    def add_pull_issue(self, p):
+        self.issues[p.number] = {
+            "number": p.number, "_pull": True, "labels": [],
+            "assignees": [], "events": [], "locked": False}
+
+    def load_issues(self, path):
+        with open(path, encoding="utf-8") as f:
+            items = json.load(f)
+        if not isinstance(items, list):
+            raise SystemExit("fakegithub: --issues %s: not a JSON list" %
+                             path)
+        for it in items:
+            n = it.get("number") if isinstance(it, dict) else None
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise SystemExit("fakegithub: --issues: an issue without "
+                                 "a positive number: %r" % (it,))
+            extra = set(it) - ISSUE_KEYS
+            if extra:
+                raise SystemExit("fakegithub: --issues: #%d: unknown keys "
+                                 "%s" % (n, sorted(extra)))
+            if n in self.issues:
+                raise SystemExit("fakegithub: --issues: #%d is taken (by "
+                                 "a pull request or another issue: they "
+                                 "share numbers)" % n)
+            state = it.get("state", "open")
+            if state not in ("open", "closed"):
+                raise SystemExit("fakegithub: --issues: #%d: state %r" %
+                                 (n, state))
+            rec = {"number": n, "_pull": False,
+                   "title": it.get("title", "Issue %d" % n),
+                   "body": it.get("body"), "_user": it.get("user", "alice"),
+                   "labels": list(it.get("labels", [])),
+                   "assignees": list(it.get("assignees", [])),
+                   "state": state, "locked": False,
+                   "created_at": it.get("created_at",
+                                        "2024-01-01T00:00:%02dZ" % (n % 60)),
+                   "closed_at": None if state == "open" else now_iso(),
+                   "events": []}
+            for name in rec["labels"]:
+                self.label(name)
+            for e in it.get("events", []):
+                if e.get("event") not in ("labeled", "unlabeled") or \
+                        not e.get("label") or not e.get("actor"):
+                    raise SystemExit("fakegithub: --issues: #%d: an event "
+                                     "needs event labeled|unlabeled, label "
+                                     "and actor" % n)
+                self.label(e["label"])
+                rec["events"].append({
+                    "id": self.new_id(), "event": e["event"],
+                    "label": e["label"], "_actor": e["actor"],
+                    "created_at": e.get("created_at", rec["created_at"])})
+            self.issues[n] = rec
+            for c in it.get("comments", []):
+                self.issue_comments.append({
+                    "id": self.new_id(), "_pr": n,
+                    "_user": c.get("user", "alice"),
+                    "body": c.get("body", ""), "_created": now_iso(),
+                    "_updated": now_iso()})
+
+    def next_number(self):
+        return max([0] + list(self.issues) + list(self.pulls)) + 1
+
+    def issue_rec(self, number):
+        rec = self.issues.get(int(number))
+        if rec is None:
+            raise not_found()
+        return rec
+
+    def label(self, name):
+        """The repository's label `name` (case-insensitive), created when
+        new."""
+        for k, v in self.labels.items():
+            if k.lower() == name.lower():
+                return v
+        lb = {"id": 200000000 + len(self.labels) + 1, "name": name,
+              "color": "%06x" % (sum(map(ord, name)) * 2654435761 %
+                                 0xffffff)}
+        self.labels[name] = lb
+        return lb
+
+    def add_event(self, rec, event, actor, label=None, assignee=None):
+        rec["events"].append({"id": self.new_id(), "event": event,
+                              "label": label, "_actor": actor,
+                              "assignee": assignee,
+                              "created_at": now_iso()})
+
+    def level(self, login):
+        """A user's role on the repository, or None for a user GitHub
+        does not know. --login and --pat-token users write."""
+        if login is None:
+            return None
+        lv = self.permissions.get(login.lower())
+        if lv is not None:
+            return lv
+        known = [self.args.login] + list(self.token_user.values())
+        if any(k.lower() == login.lower() for k in known):
+            return "write"
+        return None
 
     # -- bookkeeping
 
@@ -826,6 +1043,19 @@ class Api:
         o = re.escape(state.full_name)
         r = [
             ("GET", r"/pulls", self.pr_list, None),
+            ("POST", r"/pulls", self.pr_create, "pulls"),
+            ("PATCH", r"/pulls/(\d+)", self.pr_update, "pulls"),
+            ("POST", r"/pulls/(\d+)/requested_reviewers", self.pr_request,
+             "pulls"),
+            ("GET", r"/issues", self.is_list, None),
+            ("GET", r"/issues/(\d+)", self.is_get, None),
+            ("GET", r"/issues/(\d+)/labels", self.lb_list, None),
+            ("POST", r"/issues/(\d+)/labels", self.lb_add, "issues"),
+            ("DELETE", r"/issues/(\d+)/labels/([^/]+)", self.lb_remove,
+             "issues"),
+            ("GET", r"/issues/(\d+)/events", self.ev_list, None),
+            ("GET", r"/collaborators/([^/]+)/permission", self.perm_get,
+             None),
             ("GET", r"/pulls/(\d+)", self.pr_get, None),
             ("GET", r"/pulls/(\d+)/files", self.pr_files, None),
             ("GET", r"/pulls/(\d+)/commits", self.pr_commits, None),
@@ -942,17 +1172,27 @@ class Api:
         state = q.get("state", "open")
         if state not in ("open", "closed", "all"):
             raise validation_failed("Issue", "state", "invalid")
+        sort = q.get("sort", "created")
+        if sort not in ("created", "updated", "popularity", "long-running"):
+            raise validation_failed("Issue", "sort", "invalid")
+        direction = q.get("direction", "desc" if sort == "created" else
+                          "asc")
+        if direction not in ("asc", "desc"):
+            raise validation_failed("Issue", "direction", "invalid")
         owner, ref = None, None
         if "head" in q:
             owner, _, ref = q["head"].partition(":")
         out = []
-        for n in sorted(s.pulls, reverse=True):
+        # Numbers grow with creation: they order the list.
+        for n in sorted(s.pulls, reverse=direction == "desc"):
             p = s.pulls[n]
             if state != "all" and (state == "closed") != p.closed:
                 continue
             head_owner = "forker" if p.fork else s.owner
             if owner is not None and (owner.lower() != head_owner.lower()
                                       or ref != p.head_ref):
+                continue
+            if "base" in q and q["base"] != p.base_ref:
                 continue
             head, base, mb = s.pr_state(p)
             j = self.pr_json(h, p, head, base, mb)
@@ -988,12 +1228,7 @@ class Api:
         s = self.s
         host = h.host()
         commits = s.git.commits(mb, head)
-        title, body = "PR %d" % p.number, None
-        if commits:
-            msg = s.git.message(commits[0]).strip("\n").split("\n", 1)
-            title = msg[0]
-            if len(msg) > 1 and msg[1].strip():
-                body = msg[1].strip("\n")
+        title, body = self.pr_title_body(p, commits)
         files = s.git.diff_files(mb, head)
         head_repo = ("forker/%s" % s.name) if p.fork else s.full_name
         n = p.number
@@ -1006,9 +1241,16 @@ class Api:
             "issue_url": s.api_url(host, "/issues/%d" % n),
             "number": n, "state": "closed" if p.closed else "open",
             "locked": False, "title": title, "body": body,
-            "user": s.user("octocat"), "draft": p.draft,
-            "created_at": "2024-01-01T00:00:00Z", "updated_at": now_iso(),
-            "closed_at": None, "merged_at": None, "merge_commit_sha": None,
+            "user": s.user(p.user or "octocat"), "draft": p.draft,
+            "created_at": p.created_at, "updated_at": now_iso(),
+            "closed_at": p.closed_at,
+            "merged_at": p.closed_at if p.merged else None,
+            "merge_commit_sha": head if p.merged else None,
+            "labels": [self.label_json(h, x)
+                       for x in s.issues[n]["labels"]],
+            "assignees": [s.user(x) for x in s.issues[n]["assignees"]],
+            "requested_reviewers": [s.user(x) for x in p.requested],
+            "requested_teams": [],
             "head": {"label": "%s:%s" % (head_repo.split("/")[0],
                                          p.head_ref),
                      "ref": p.head_ref, "sha": head,
@@ -1019,7 +1261,7 @@ class Api:
                      "user": s.user(s.owner),
                      "repo": s.repo_obj(s.full_name, False)},
             "author_association": "CONTRIBUTOR",
-            "merged": False, "mergeable": True, "rebaseable": True,
+            "merged": p.merged, "mergeable": True, "rebaseable": True,
             "mergeable_state": "clean",
             "comments": len([c for c in s.issue_comments
                              if c["_pr"] == n]),
@@ -1032,6 +1274,332 @@ class Api:
             "deletions": sum(f["deletions"] for f in files),
             "changed_files": len(files),
         }
+
+    def pr_title_body(self, p, commits=None):
+        """What the PR says: stored (opened or edited through the API), or
+        its first commit's message."""
+        if p.title is not None:
+            return p.title, p.body
+        if commits is None:
+            head, _, mb = self.s.pr_state(p)
+            commits = self.s.git.commits(mb, head)
+        title, body = "PR %d" % p.number, None
+        if commits:
+            msg = self.s.git.message(commits[0]).strip("\n").split("\n", 1)
+            title = msg[0]
+            if len(msg) > 1 and msg[1].strip():
+                body = msg[1].strip("\n")
+        if p.body is not None:
+            body = p.body
+        return title, body
+
+    def open_twin(self, p, head_ref, base_ref):
+        """Another open pull request with this head and base, or None."""
+        for q in self.s.pulls.values():
+            if q is not p and not q.closed and not q.fork and \
+                    q.head_ref == head_ref and q.base_ref == base_ref:
+                return q
+        return None
+
+    def exists_error(self, head_ref, doc):
+        return err(422, "Validation Failed", doc,
+                   detail="an open pull request has this head and base",
+                   errors=[{"resource": "PullRequest", "code": "custom",
+                            "message": "A pull request already exists for "
+                            "%s:%s." % (self.s.owner, head_ref)}])
+
+    def pr_create(self, h):
+        s = self.s
+        doc = DOCS + "/pulls/pulls#create-a-pull-request"
+        data = self.body_json(h)
+        validate(data, SCHEMA_PR_CREATE, doc)
+        if "title" not in data:
+            raise err(422, "Validation Failed", doc, detail="no title",
+                      errors=[{"resource": "PullRequest",
+                               "code": "missing_field", "field": "title"}])
+        self.check_body_len(data.get("body"), "PullRequest", doc)
+        owner, sep, head_ref = data["head"].rpartition(":")
+        bad = []
+        if (sep and owner.lower() != s.owner.lower()) or not head_ref or \
+                s.git.rev("refs/heads/" + head_ref) is None:
+            bad.append("head")
+        if s.git.rev("refs/heads/" + data["base"]) is None:
+            bad.append("base")
+        if bad:
+            raise err(422, "Validation Failed", doc,
+                      detail="no branch %s" % " and ".join(
+                          "%s '%s'" % (k, data[k]) for k in bad),
+                      errors=[{"resource": "PullRequest", "field": k,
+                               "code": "invalid"} for k in bad])
+        if self.open_twin(None, head_ref, data["base"]):
+            raise self.exists_error(head_ref, doc)
+        head = s.git.rev("refs/heads/" + head_ref)
+        base = s.git.rev("refs/heads/" + data["base"])
+        if s.git.merge_base(base, head) == head:
+            raise err(422, "Validation Failed", doc,
+                      detail="the head has no commit the base lacks",
+                      errors=[{"resource": "PullRequest", "code": "custom",
+                               "message": "No commits between %s and %s" %
+                               (data["base"], head_ref)}])
+        p = Pull.created(s.next_number(), data["base"], head_ref,
+                         data["title"], data.get("body"), h.login,
+                         data.get("draft", False))
+        s.pulls[p.number] = p
+        s.add_pull_issue(p)
+        head, base, mb = s.pr_state(p)
+        return 201, self.pr_json(h, p, head, base, mb)
+
+    def pr_update(self, h, number):
+        s = self.s
+        doc = DOCS + "/pulls/pulls#update-a-pull-request"
+        p = s.pull(int(number))
+        data = self.body_json(h)
+        validate(data, SCHEMA_PR_UPDATE, doc)
+        self.check_body_len(data.get("body"), "PullRequest", doc)
+        base_ref = data.get("base", p.base_ref)
+        if s.git.rev("refs/heads/" + base_ref) is None:
+            raise err(422, "Validation Failed", doc, detail="no base branch",
+                      errors=[{"resource": "PullRequest", "field": "base",
+                               "code": "invalid"}])
+        state = data.get("state")
+        if state == "open" and p.closed:
+            if p.merged:
+                raise unprocessable(["state cannot be changed. The pull "
+                                     "request has been merged."], doc)
+            if self.open_twin(p, p.head_ref, base_ref):
+                raise self.exists_error(p.head_ref, doc)
+        title, body = self.pr_title_body(p)
+        p.title = data.get("title", title)
+        p.body = data.get("body", body)
+        p.base_ref = base_ref
+        if state is not None:
+            self.set_pr_state(p, state == "closed", h.login)
+        head, base, mb = s.pr_state(p)
+        return 200, self.pr_json(h, p, head, base, mb)
+
+    def set_pr_state(self, p, closed, actor, merged=False):
+        rec = self.s.issues[p.number]
+        if closed != p.closed:
+            self.s.add_event(rec, "closed" if closed else "reopened", actor)
+        p.closed = closed
+        p.merged = merged and closed
+        p.closed_at = now_iso() if closed else None
+
+    def pr_request(self, h, number):
+        s = self.s
+        doc = DOCS + "/pulls/review-requests#request-reviewers-for-a-pull-" \
+            "request"
+        p = s.pull(int(number))
+        data = self.body_json(h)
+        validate(data, SCHEMA_REVIEWERS, doc)
+        author = (p.user or "octocat").lower()
+        for login in data.get("reviewers", []):
+            if login.lower() == author:
+                raise err(422, "Review cannot be requested from pull "
+                          "request author.", doc,
+                          detail="%s is the author" % login)
+            if s.level(login) in (None, "none"):
+                raise err(422, "Reviews may only be requested from "
+                          "collaborators. One or more of the users or teams "
+                          "you specified is not a collaborator of the %s "
+                          "repository." % s.full_name, doc,
+                          detail="%s has no read permission" % login)
+        if data.get("team_reviewers"):
+            raise unprocessable(["Could not resolve to a node with the "
+                                 "global id of '%s'." %
+                                 data["team_reviewers"][0]], doc)
+        for login in data.get("reviewers", []):
+            if login.lower() not in [x.lower() for x in p.requested]:
+                p.requested.append(login)
+        head, base, mb = s.pr_state(p)
+        return 201, self.pr_json(h, p, head, base, mb)
+
+    # -- issues, labels, events, permissions
+
+    def label_json(self, h, name):
+        s = self.s
+        lb = s.label(name)
+        host = h.host() if h else "127.0.0.1:%d" % s.port
+        return {"id": lb["id"], "node_id": "LA_kwfake%d" % lb["id"],
+                "url": s.api_url(host, "/labels/%s" % quote(lb["name"],
+                                                             safe="")),
+                "name": lb["name"], "color": lb["color"], "default": False,
+                "description": None}
+
+    def issue_json(self, h, rec):
+        s = self.s
+        host = h.host() if h else "127.0.0.1:%d" % s.port
+        n = rec["number"]
+        if rec["_pull"]:
+            p = s.pulls[n]
+            title, body = self.pr_title_body(p)
+            user, state = p.user or "octocat", \
+                "closed" if p.closed else "open"
+            created, closed = p.created_at, p.closed_at
+        else:
+            title, body, user, state = rec["title"], rec["body"], \
+                rec["_user"], rec["state"]
+            created, closed = rec["created_at"], rec["closed_at"]
+        kind = "pull" if rec["_pull"] else "issues"
+        out = {
+            "url": s.api_url(host, "/issues/%d" % n),
+            "repository_url": "http://%s%s/repos/%s" % (
+                host, s.prefix, s.full_name),
+            "labels_url": s.api_url(host, "/issues/%d/labels{/name}" % n),
+            "comments_url": s.api_url(host, "/issues/%d/comments" % n),
+            "events_url": s.api_url(host, "/issues/%d/events" % n),
+            "html_url": s.web_url("/%s/%d" % (kind, n)),
+            "id": 500000000 + n, "node_id": "I_kwfake%d" % n,
+            "number": n, "title": title, "user": s.user(user),
+            "labels": [self.label_json(h, x) for x in rec["labels"]],
+            "state": state, "locked": rec["locked"],
+            "assignee": s.user(rec["assignees"][0])
+            if rec["assignees"] else None,
+            "assignees": [s.user(x) for x in rec["assignees"]],
+            "milestone": None,
+            "comments": len([c for c in s.issue_comments
+                             if c["_pr"] == n]),
+            "created_at": created, "updated_at": now_iso(),
+            "closed_at": closed, "author_association": "CONTRIBUTOR",
+            "active_lock_reason": None, "body": body,
+            "state_reason": None if state == "open" else "completed",
+        }
+        if rec["_pull"]:
+            p = s.pulls[n]
+            out["draft"] = p.draft
+            out["pull_request"] = {
+                "url": s.api_url(host, "/pulls/%d" % n),
+                "html_url": s.web_url("/pull/%d" % n),
+                "diff_url": s.web_url("/pull/%d.diff" % n),
+                "patch_url": s.web_url("/pull/%d.patch" % n),
+                "merged_at": p.closed_at if p.merged else None}
+        return out
+
+    def issue_open(self, rec):
+        if rec["_pull"]:
+            return not self.s.pulls[rec["number"]].closed
+        return rec["state"] == "open"
+
+    def is_list(self, h):
+        s = self.s
+        q = dict(h.query_list)
+        state = q.get("state", "open")
+        if state not in ("open", "closed", "all"):
+            raise validation_failed("Issue", "state", "invalid")
+        sort = q.get("sort", "created")
+        if sort not in ("created", "updated", "comments"):
+            raise validation_failed("Issue", "sort", "invalid")
+        direction = q.get("direction", "desc")
+        if direction not in ("asc", "desc"):
+            raise validation_failed("Issue", "direction", "invalid")
+        want = [x.strip().lower() for x in q.get("labels", "").split(",")
+                if x.strip()]
+        recs = []
+        for rec in s.issues.values():
+            if state != "all" and (state == "open") != self.issue_open(rec):
+                continue
+            have = [x.lower() for x in rec["labels"]]
+            if any(x not in have for x in want):
+                continue
+            recs.append(rec)
+        items = [self.issue_json(h, r) for r in recs]
+        if sort == "comments":
+            items.sort(key=lambda i: (i["comments"], i["number"]))
+        else:
+            # "updated" is now for all: creation order stands in.
+            items.sort(key=lambda i: (i["created_at"], i["number"]))
+        if direction == "desc":
+            items.reverse()
+        return 200, paginate(h, items)
+
+    def is_get(self, h, number):
+        return 200, self.issue_json(h, self.s.issue_rec(number))
+
+    def lb_list(self, h, number):
+        rec = self.s.issue_rec(number)
+        return 200, paginate(h, [self.label_json(h, x)
+                                 for x in rec["labels"]])
+
+    def add_label(self, rec, name, actor):
+        lb = self.s.label(name)
+        if lb["name"].lower() in [x.lower() for x in rec["labels"]]:
+            return
+        rec["labels"].append(lb["name"])
+        self.s.add_event(rec, "labeled", actor, label=lb["name"])
+
+    def remove_label(self, rec, name):
+        """Take label `name` off; False when the issue lacks it."""
+        for x in rec["labels"]:
+            if x.lower() == name.lower():
+                rec["labels"].remove(x)
+                return x
+        return None
+
+    def lb_add(self, h, number):
+        doc = DOCS + "/issues/labels#add-labels-to-an-issue"
+        rec = self.s.issue_rec(number)
+        data = self.body_json(h)
+        validate(data, SCHEMA_LABELS, doc)
+        for name in data["labels"]:
+            if not name.strip() or len(name) > 50:
+                raise validation_failed("Label", "name", "name is invalid "
+                                        "(1 to 50 characters)", "invalid",
+                                        doc)
+        for name in data["labels"]:
+            self.add_label(rec, name, h.login)
+        return 200, [self.label_json(h, x) for x in rec["labels"]]
+
+    def lb_remove(self, h, number, name):
+        doc = DOCS + "/issues/labels#remove-a-label-from-an-issue"
+        rec = self.s.issue_rec(number)
+        gone = self.remove_label(rec, unquote(name))
+        if gone is None:
+            raise err(404, "Label does not exist", doc,
+                      detail="issue %d has no label '%s'" % (
+                          rec["number"], unquote(name)))
+        self.s.add_event(rec, "unlabeled", h.login, label=gone)
+        return 200, [self.label_json(h, x) for x in rec["labels"]]
+
+    def ev_json(self, h, rec, e):
+        s = self.s
+        host = h.host() if h else "127.0.0.1:%d" % s.port
+        out = {"id": e["id"], "node_id": "LE_kwfake%d" % e["id"],
+               "url": s.api_url(host, "/issues/events/%d" % e["id"]),
+               "actor": s.user(e["_actor"]) if e["_actor"] else None,
+               "event": e["event"], "commit_id": None, "commit_url": None,
+               "created_at": e["created_at"],
+               "performed_via_github_app": None}
+        if e.get("label"):
+            out["label"] = {"name": e["label"],
+                            "color": s.label(e["label"])["color"]}
+        if e.get("assignee"):
+            out["assignee"] = s.user(e["assignee"])
+            out["assigner"] = out["actor"]
+        return out
+
+    def ev_list(self, h, number):
+        rec = self.s.issue_rec(number)
+        return 200, paginate(h, [self.ev_json(h, rec, e)
+                                 for e in rec["events"]])
+
+    def perm_get(self, h, login):
+        s = self.s
+        login = unquote(login)
+        level = s.level(login)
+        if level is None:
+            raise err(404, "Not Found", DOCS + "/collaborators/collaborators"
+                      "#get-repository-permissions-for-a-user",
+                      detail="no user '%s'" % login)
+        user = s.user(login)
+        user["permissions"] = {
+            "admin": level == "admin",
+            "maintain": level in ("admin", "maintain"),
+            "push": level in ("admin", "maintain", "write"),
+            "triage": level in ("admin", "maintain", "write", "triage"),
+            "pull": level != "none"}
+        user["role_name"] = level
+        return 200, {"permission": LEVEL_PERMISSION[level],
+                     "role_name": level, "user": user}
 
     def pr_files(self, h, number):
         s = self.s
@@ -1529,20 +2097,21 @@ class Api:
     def ic_json(self, h, c):
         s = self.s
         host = h.host() if h else "127.0.0.1:%d" % s.port
+        kind = "pull" if c["_pr"] in s.pulls else "issues"
         return {"id": c["id"], "node_id": "IC_kwfake%d" % c["id"],
                 "url": s.api_url(host, "/issues/comments/%d" % c["id"]),
-                "html_url": s.web_url("/pull/%d#issuecomment-%d" % (
-                    c["_pr"], c["id"])),
+                "html_url": s.web_url("/%s/%d#issuecomment-%d" % (
+                    kind, c["_pr"], c["id"])),
                 "issue_url": s.api_url(host, "/issues/%d" % c["_pr"]),
                 "body": c["body"], "user": s.user(c["_user"]),
                 "created_at": c["_created"], "updated_at": c["_updated"],
                 "author_association": "CONTRIBUTOR"}
 
     def ic_list(self, h, number):
-        p = self.s.pull(int(number))
+        rec = self.s.issue_rec(number)
         return 200, paginate(h, [self.ic_json(h, c)
                                  for c in self.s.issue_comments
-                                 if c["_pr"] == p.number])
+                                 if c["_pr"] == rec["number"]])
 
     def ic_get(self, h, ident):
         return 200, self.ic_json(h, self.find(self.s.issue_comments, ident))
@@ -1556,20 +2125,22 @@ class Api:
                                     "blank", "missing_field", doc)
         return data["body"]
 
-    def add_issue_comment(self, p, body, user):
+    def add_issue_comment(self, number, body, user):
+        """A comment on issue or pull request `number` (the key `_pr`
+        names either: they share numbers)."""
         s = self.s
-        c = {"id": s.new_id(), "_pr": p.number, "_user": user, "body": body,
+        c = {"id": s.new_id(), "_pr": number, "_user": user, "body": body,
              "_created": now_iso()}
         c["_updated"] = c["_created"]
         s.issue_comments.append(c)
         return c
 
     def ic_create(self, h, number):
-        p = self.s.pull(int(number))
+        rec = self.s.issue_rec(number)
         body = self.ic_body(h, DOCS + "/issues/comments#create-an-issue-"
                             "comment")
         return 201, self.ic_json(h, self.add_issue_comment(
-            p, body, h.login))
+            rec["number"], body, h.login))
 
     def ic_edit(self, h, ident):
         c = self.find(self.s.issue_comments, ident)
@@ -1794,7 +2365,83 @@ class Api:
             "statuses": [dict(self.st_json(h, st), sha=st["_sha"])
                          for st in s.statuses],
             "deleted": s.deleted,
+            "issues": [self.issue_state(h, r) for _, r in
+                       sorted(s.issues.items()) if not r["_pull"]],
+            "pulls": [self.pull_state(p) for _, p in sorted(s.pulls.items())],
         }
+
+    def issue_state(self, h, rec):
+        s = self.s
+        j = self.issue_json(h, rec)
+        return {"number": rec["number"], "title": j["title"],
+                "body": j["body"], "user": j["user"]["login"],
+                "labels": list(rec["labels"]),
+                "assignees": list(rec["assignees"]), "state": j["state"],
+                "comments": [{"id": c["id"], "user": c["_user"],
+                              "body": c["body"]}
+                             for c in s.issue_comments
+                             if c["_pr"] == rec["number"]],
+                "events": [{"event": e["event"], "label": e.get("label"),
+                            "actor": e["_actor"]} for e in rec["events"]]}
+
+    def pull_state(self, p):
+        title, body = self.pr_title_body(p)
+        return {"number": p.number, "head": p.head_ref, "base": p.base_ref,
+                "title": title, "body": body, "draft": p.draft,
+                "user": p.user or "octocat",
+                "state": "closed" if p.closed else "open",
+                "merged": p.merged,
+                "labels": list(self.s.issues[p.number]["labels"]),
+                "requested_reviewers": list(p.requested)}
+
+    def control_issue(self, path, data):
+        """The people's side of issues: comments, labels, state."""
+        s = self.s
+        user = data.get("user", "alice")
+        if path == "/__control/pull":
+            p = s.pull(data.get("pr", 0))
+            closed = data.get("state", "closed") == "closed"
+            if not closed and p.merged:
+                raise err(400, "a merged pull request stays closed")
+            self.set_pr_state(p, closed, user, bool(data.get("merged")))
+            return 200, self.pull_state(p)
+        rec = s.issue_rec(data.get("issue", 0))
+        if path == "/__control/issue-comment":
+            c = self.add_issue_comment(rec["number"], data.get("body", ""),
+                                       user)
+            return 201, self.ic_json(None, c)
+        if path == "/__control/label":
+            label = data.get("label")
+            action = data.get("action", "add")
+            if not isinstance(label, str) or not label or \
+                    action not in ("add", "remove"):
+                raise err(400, "label wants a label and action add|remove")
+            if action == "add":
+                self.add_label(rec, label, user)
+            else:
+                gone = self.remove_label(rec, label)
+                if gone is not None:
+                    s.add_event(rec, "unlabeled", user, label=gone)
+            return 200, {"labels": rec["labels"]}
+        if path == "/__control/issue":
+            if rec["_pull"]:
+                raise err(400, "#%d is a pull request: use /__control/pull"
+                          % rec["number"])
+            state = data.get("state", rec["state"])
+            if state not in ("open", "closed"):
+                raise err(400, "state is open or closed")
+            if state != rec["state"]:
+                s.add_event(rec, "closed" if state == "closed" else
+                            "reopened", user)
+                rec["state"] = state
+                rec["closed_at"] = now_iso() if state == "closed" else None
+            for a in data.get("assignees", rec["assignees"]):
+                if a not in rec["assignees"]:
+                    s.add_event(rec, "assigned", user, assignee=a)
+            if "assignees" in data:
+                rec["assignees"] = list(data["assignees"])
+            return 200, self.issue_state(None, rec)
+        raise not_found()
 
     def control(self, h, path):
         s = self.s
@@ -1814,6 +2461,9 @@ class Api:
             return 200, {"faults": len(data)}
         if not isinstance(data, dict):
             raise err(400, "a JSON object is expected")
+        if path in ("/__control/issue-comment", "/__control/label",
+                    "/__control/issue", "/__control/pull"):
+            return self.control_issue(path, data)
         user = data.pop("user", "alice")
         pr = data.pop("pr", None)
         if path == "/__control/reply":
@@ -1821,10 +2471,12 @@ class Api:
             c = self.add_reply(s.pulls[parent["_pr"]], parent,
                                data.get("body", ""), user)
             return 201, self.rc_json(h, c)
+        if pr is None and not s.pulls:
+            raise err(400, "no pull request to act on: give \"pr\"")
         p = s.pull(pr) if pr is not None else s.pulls[sorted(s.pulls)[0]]
         if path == "/__control/comment":
             return 201, self.ic_json(h, self.add_issue_comment(
-                p, data.get("body", ""), user))
+                p.number, data.get("body", ""), user))
         if path == "/__control/review":
             h.body = json.dumps(data).encode()
             return self.rv_create(h, str(p.number), user=user)
@@ -2077,7 +2729,10 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("--owner", required=True)
     ap.add_argument("--name", required=True)
-    ap.add_argument("--pr", action="append", default=[], required=True)
+    ap.add_argument("--pr", action="append", default=[])
+    ap.add_argument("--issues", default=None, metavar="FILE")
+    ap.add_argument("--permission", action="append", default=[],
+                    metavar="LOGIN=LEVEL")
     ap.add_argument("--token", action="append", default=[], required=True)
     ap.add_argument("--readonly-token", action="append", default=[])
     ap.add_argument("--no-checks-token", action="append", default=[])

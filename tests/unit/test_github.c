@@ -474,6 +474,289 @@ void test_github__parse_user_and_check_run(void)
 	buf_release(&err);
 }
 
+/*
+ * A page of GET /issues: a pull request among the issues is left out;
+ * labels come as objects or plain strings; a null body is "".
+ */
+void test_github__parse_issues(void)
+{
+	static const char page[] =
+		"[{\"number\": 7, \"title\": \"Add a flag\", \"body\": null,"
+		"  \"user\": {\"login\": \"alice\", \"id\": 11},"
+		"  \"state\": \"open\","
+		"  \"labels\": [{\"name\": \"tend\", \"color\": \"fff\"},"
+		"              \"bug\", 3, {\"id\": 4}],"
+		"  \"assignees\": [{\"login\": \"bob\"}, {\"id\": 2}],"
+		"  \"html_url\": \"https://github.com/o/r/issues/7\","
+		"  \"created_at\": \"2024-02-01T00:00:00Z\"},"
+		" {\"number\": 8, \"title\": \"A PR\", \"labels\": [\"tend\"],"
+		"  \"pull_request\": {\"url\": \"u\"}},"
+		" {\"number\": 9, \"user\": null, \"state\": \"closed\","
+		"  \"pull_request\": null, \"body\": \"text\"}]";
+	static const char *const bad[] = {
+		"not json", "{}", "[{\"title\": \"no number\"}]",
+		"[{\"number\": \"7\"}]", "[{\"number\": 0}]", "[7]",
+		NULL
+	};
+	struct forge_issues list;
+	struct forge_issue *is;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	forge_issues_init(&list);
+	CHECK_INT(forge_github_parse_issues(&list, page, strlen(page), &err),
+		  0);
+	REQUIRE(list.nr == 2);
+	is = &list.items[0];
+	CHECK_INT(is->number, 7);
+	CHECK_STR(is->title, "Add a flag");
+	CHECK_STR(is->body, "");
+	CHECK_STR(is->author, "alice");
+	CHECK_STR(is->author_id, "11");
+	CHECK_INT(is->open, 1);
+	REQUIRE(is->nr_labels == 2);
+	CHECK_STR(is->labels[0], "tend");
+	CHECK_STR(is->labels[1], "bug");
+	CHECK(forge_issue_has_label(is, "bug"));
+	CHECK(!forge_issue_has_label(is, "Bug"));
+	REQUIRE(is->nr_assignees == 1);
+	CHECK_STR(is->assignees[0], "bob");
+	CHECK_STR(is->url, "https://github.com/o/r/issues/7");
+	CHECK_STR(is->created_at, "2024-02-01T00:00:00Z");
+	is = &list.items[1];
+	CHECK_INT(is->number, 9);
+	CHECK_STR(is->title, "");
+	CHECK_STR(is->body, "text");
+	CHECK(is->author == NULL && is->author_id == NULL);
+	CHECK_INT(is->open, 0);
+	CHECK_INT(is->nr_labels, 0);
+	for (i = 0; bad[i]; i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_github_parse_issues(&list, bad[i],
+						    strlen(bad[i]), &err),
+			  TEND_EINVALID);
+		if (!err.len)
+			CHECK_STR(bad[i], "(a message)");
+	}
+	CHECK_INT(list.nr, 2);
+	buf_reset(&err);
+	forge_github_parse_issues(&list, bad[2], strlen(bad[2]), &err);
+	CHECK(strstr(err.ptr, "no number") != NULL);
+	forge_issues_release(&list);
+	buf_release(&err);
+}
+
+/* GET /issues/N: an issue, a pull request (not an issue), a bad answer. */
+void test_github__parse_issue(void)
+{
+	static const char issue[] =
+		"{\"number\": 12, \"title\": \"T\", \"body\": \"B\","
+		" \"user\": {\"login\": \"carol\", \"id\": \"5\"},"
+		" \"state\": \"open\", \"labels\": [\"tend\"]}";
+	static const char pull[] =
+		"{\"number\": 13, \"title\": \"P\","
+		" \"pull_request\": {\"url\": \"u\", \"merged_at\": null}}";
+	struct forge_issue is;
+	struct buf err = BUF_INIT;
+
+	forge_issue_init(&is);
+	CHECK_INT(forge_github_parse_issue(&is, issue, strlen(issue), &err),
+		  0);
+	CHECK_INT(is.number, 12);
+	CHECK_STR(is.body, "B");
+	CHECK_STR(is.author_id, "5");
+	CHECK_INT(is.nr_labels, 1);
+	CHECK_INT(forge_github_parse_issue(&is, pull, strlen(pull), &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "#13 is a pull request, not an issue") != NULL);
+	CHECK(is.title == NULL && is.number == 0);
+	CHECK_INT(forge_github_parse_issue(&is, "{\"title\": \"x\"}", 14,
+					   &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no number") != NULL);
+	CHECK_INT(forge_github_parse_issue(&is, "{", 1, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "not JSON") != NULL);
+	forge_issue_release(&is);
+	buf_release(&err);
+}
+
+/* Issue comments read flat: no thread, no reply; a bot is a bot. */
+void test_github__parse_issue_notes(void)
+{
+	static const char page[] =
+		"[{\"id\": 4294968298, \"body\": \"hi\","
+		"  \"user\": {\"login\": \"carol\", \"id\": 3,"
+		"            \"type\": \"User\"}},"
+		" {\"id\": 4294968299, \"body\": \"<!-- tend:task -->\","
+		"  \"user\": {\"login\": \"github-actions[bot]\","
+		"            \"id\": 41898282, \"type\": \"Bot\"}},"
+		" {\"id\": 5, \"body\": null, \"user\": null}]";
+	struct forge_notes notes;
+	struct buf err = BUF_INIT;
+
+	forge_notes_init(&notes);
+	CHECK_INT(forge_github_parse_issue_notes(&notes, page, strlen(page),
+						 &err), 0);
+	REQUIRE(notes.nr == 3);
+	CHECK_STR(notes.items[0].id, "4294968298");
+	CHECK_STR(notes.items[0].author, "carol");
+	CHECK_INT(notes.items[0].author_is_bot, 0);
+	CHECK(notes.items[0].thread == NULL && !notes.items[0].reply);
+	CHECK_STR(notes.items[1].author_id, "41898282");
+	CHECK_INT(notes.items[1].author_is_bot, 1);
+	CHECK_INT(notes.items[1].own, 0);
+	CHECK(notes.items[2].author == NULL && notes.items[2].body == NULL);
+	CHECK_INT(forge_github_parse_issue_notes(&notes, "[{\"body\": \"x\"}]",
+						 15, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no id") != NULL);
+	CHECK_INT(forge_github_parse_issue_notes(&notes, "nope", 4, &err),
+		  TEND_EINVALID);
+	forge_notes_release(&notes);
+	buf_release(&err);
+}
+
+/*
+ * Issue events, read page by page: the last "labeled" event of the
+ * label names its actor; other labels, "unlabeled" and other events do
+ * not count; a deleted actor leaves nobody.
+ */
+void test_github__parse_label_events(void)
+{
+	static const char page1[] =
+		"[{\"event\": \"labeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"bob\", \"id\": 2}},"
+		" {\"event\": \"unlabeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"bob\", \"id\": 2}},"
+		" {\"event\": \"labeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"carol\", \"id\": 3}},"
+		" {\"event\": \"labeled\", \"label\": {\"name\": \"Tend\"},"
+		"  \"actor\": {\"login\": \"mallory\", \"id\": 6}},"
+		" {\"event\": \"closed\", \"actor\": {\"login\": \"eve\"}}]";
+	static const char page2[] =
+		"[{\"event\": \"unlabeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": {\"login\": \"mallory\", \"id\": 6}},"
+		" {\"event\": \"labeled\", \"label\": {\"name\": \"bug\"},"
+		"  \"actor\": {\"login\": \"mallory\", \"id\": 6}}]";
+	static const char ghost[] =
+		"[{\"event\": \"labeled\", \"label\": {\"name\": \"tend\"},"
+		"  \"actor\": null}]";
+	struct buf err = BUF_INIT;
+	char *login = NULL, *id = NULL;
+
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend", page1,
+						  strlen(page1), &err), 0);
+	CHECK_STR(login, "carol");
+	CHECK_STR(id, "3");
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend", page2,
+						  strlen(page2), &err), 0);
+	CHECK_STR(login, "carol");
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "bug", page2,
+						  strlen(page2), &err), 0);
+	CHECK_STR(login, "mallory");
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend", ghost,
+						  strlen(ghost), &err), 0);
+	CHECK(login == NULL && id == NULL);
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend",
+						  "[1]", 3, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "not an object") != NULL);
+	CHECK_INT(forge_github_parse_label_events(&login, &id, "tend",
+						  "{\"event\": 1}", 12, &err),
+		  TEND_EINVALID);
+	CHECK(login == NULL && id == NULL);
+	buf_release(&err);
+}
+
+/* permission admin|write, or role_name admin|maintain|write. */
+void test_github__parse_permission(void)
+{
+	static const struct {
+		const char *text;
+		int write;
+	} cases[] = {
+		{ "{\"permission\": \"admin\", \"role_name\": \"admin\"}", 1 },
+		{ "{\"permission\": \"write\", \"role_name\": \"maintain\"}", 1 },
+		{ "{\"permission\": \"read\", \"role_name\": \"maintain\"}", 1 },
+		{ "{\"permission\": \"write\"}", 1 },
+		{ "{\"role_name\": \"write\"}", 1 },
+		{ "{\"permission\": \"read\", \"role_name\": \"triage\"}", 0 },
+		{ "{\"permission\": \"read\", \"role_name\": \"read\"}", 0 },
+		{ "{\"permission\": \"none\", \"role_name\": \"custom\"}", 0 },
+		{ "{\"permission\": \"Write\"}", 0 },
+	};
+	struct buf err = BUF_INIT;
+	size_t i;
+	int w;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		w = -1;
+		CHECK_INT(forge_github_parse_permission(&w, cases[i].text,
+							strlen(cases[i].text),
+							&err), 0);
+		if (w != cases[i].write)
+			CHECK_STR(cases[i].text, cases[i].write ? "(write)"
+								: "(no write)");
+	}
+	w = 1;
+	CHECK_INT(forge_github_parse_permission(&w, "{\"permission\": 1}", 17,
+						&err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no permission") != NULL);
+	CHECK_INT(w, 0);
+	CHECK_INT(forge_github_parse_permission(&w, "[]", 2, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_github_parse_permission(&w, "x", 1, &err),
+		  TEND_EINVALID);
+	buf_release(&err);
+}
+
+/*
+ * The newest PR of a branch, of this repository only (a fork's branch of
+ * the same name is not it), "merged" when merged_at is set.
+ */
+void test_github__parse_branch_pr(void)
+{
+#define GH_PR_ITEM(n, ref, repo, state, merged) \
+	"{\"number\": " #n ", \"state\": \"" state "\", \"merged_at\": " \
+	merged ", \"head\": {\"sha\": \"h" #n "\", \"ref\": \"" ref "\"," \
+	" \"repo\": {\"full_name\": \"" repo "\"}}, \"base\": {\"sha\":" \
+	" \"b\", \"ref\": \"main\", \"repo\": {\"full_name\": \"o/r\"}}}"
+	static const char page[] = "["
+		GH_PR_ITEM(9, "tend/issue-1", "forker/r", "open", "null") ","
+		GH_PR_ITEM(8, "other", "o/r", "open", "null") ","
+		GH_PR_ITEM(7, "tend/issue-1", "O/R", "closed",
+			   "\"2024-03-01T00:00:00Z\"") ","
+		GH_PR_ITEM(6, "tend/issue-1", "o/r", "closed", "null") ","
+		GH_PR_ITEM(5, "tend/issue-2", "o/r", "closed", "null") "]";
+	struct forge_pr pr;
+	struct buf err = BUF_INIT;
+
+	forge_pr_init(&pr);
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "tend/issue-1",
+					       page, strlen(page), &err), 1);
+	CHECK_INT(pr.number, 7);
+	CHECK_STR(pr.state, "merged");
+	CHECK_STR(pr.head_sha, "h7");
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "tend/issue-2",
+					       page, strlen(page), &err), 1);
+	CHECK_INT(pr.number, 5);
+	CHECK_STR(pr.state, "closed");
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "tend/issue-3",
+					       page, strlen(page), &err), 0);
+	CHECK(pr.number == 0 && pr.state == NULL);
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "x", "[1]", 3,
+					       &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no head") != NULL);
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "x", "{", 1, &err),
+		  TEND_EINVALID);
+	/* A match without head.sha is no pull request. */
+	CHECK_INT(forge_github_parse_branch_pr(&pr, "o/r", "x",
+		"[{\"head\": {\"ref\": \"x\", \"repo\": {\"full_name\":"
+		" \"o/r\"}}, \"base\": {}}]", 66, &err), TEND_EINVALID);
+	forge_pr_release(&pr);
+	buf_release(&err);
+#undef GH_PR_ITEM
+}
+
 /* ------------------------------------------------------------------ */
 /*
  * Against tests/lib/fakegithub.py on 127.0.0.1, serving a real git
@@ -489,12 +772,36 @@ void test_github__parse_user_and_check_run(void)
  *   3 main:other, a fork that does not
  *   4 release:feature              the same head as 1, newer
  *   5, 6 main:feature              fresh PRs for the lost-answer tests
+ * Issues 7-11 (GH_ISSUES; they share numbers with the PRs, and PRs opened
+ * by the tests take 12 on): 7 and 9 carry "tend", 10 too but is closed,
+ * 8 has a comment, 11 is the labels test's. Branches tend/issue-7 and
+ * tend/issue-9 are copies of feature, for opening PRs. bob maintains,
+ * wanda is admin, eve reads, tina triages (--permission).
  * One server serves every test (the fake has no reset: each test uses
- * its own PRs); it stops when this process does (--watch-parent).
+ * its own PRs and issues); it stops when this process does
+ * (--watch-parent).
  */
 #define GH_ACTIONS "ghs_unitActionsToken0123456789"
 #define GH_PAT "ghp_unitMaintainerPat0123456789"
 #define GH_RO "ghs_unitReadOnlyToken0123456789"
+#define GH_ISSUES \
+	"[{\"number\": 7, \"title\": \"Add a --quiet flag\", \"body\": null," \
+	"  \"user\": \"alice\", \"labels\": [\"tend\"]," \
+	"  \"created_at\": \"2024-02-01T00:00:00Z\"," \
+	"  \"events\": [{\"event\": \"labeled\", \"label\": \"tend\"," \
+	"              \"actor\": \"bob\"}]}," \
+	" {\"number\": 8, \"title\": \"Comments\", \"body\": \"b\"," \
+	"  \"labels\": [\"bug\"], \"created_at\": \"2024-02-02T00:00:00Z\"," \
+	"  \"comments\": [{\"user\": \"carol\", \"body\": \"first\"}]}," \
+	" {\"number\": 9, \"title\": \"Second task\", \"body\": \"do it\"," \
+	"  \"user\": \"carol\", \"labels\": [\"bug\", \"tend\"]," \
+	"  \"created_at\": \"2024-02-03T00:00:00Z\"}," \
+	" {\"number\": 10, \"title\": \"Done\", \"labels\": [\"tend\"]," \
+	"  \"state\": \"closed\", \"created_at\": \"2024-01-15T00:00:00Z\"}," \
+	" {\"number\": 11, \"title\": \"Labels\", \"labels\": [\"ready\"]," \
+	"  \"created_at\": \"2024-02-04T00:00:00Z\"," \
+	"  \"events\": [{\"event\": \"labeled\", \"label\": \"ready\"," \
+	"              \"actor\": \"bob\"}]}]"
 
 struct gh_server {
 	pid_t pid;
@@ -502,6 +809,7 @@ struct gh_server {
 	char repo[600];
 	char base[64];
 	char log_path[700];
+	char issues_path[700];
 };
 
 static struct gh_server gh_srv;
@@ -521,13 +829,14 @@ static int gh_make_repo(void)
 		"if ($0 == \"line 10\") { print \"new A\"; "
 		"print \"new B\" } }' src/a.c > src/a.tmp; "
 		"mv src/a.tmp src/a.c; git commit -qam 'Parse empty lines'; "
-		"git branch contrib; git branch other",
+		"git branch contrib; git branch other; "
+		"git branch tend/issue-7; git branch tend/issue-9",
 		gh_srv.dir);
 }
 
 static int gh_start(void)
 {
-	const char *argv[48];
+	const char *argv[64];
 	char server[1100], line[32];
 	struct pollfd pfd;
 	size_t got = 0, n = 0;
@@ -539,6 +848,10 @@ static int gh_start(void)
 	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
 	snprintf(gh_srv.log_path, sizeof(gh_srv.log_path), "%s/log.json",
 		 gh_srv.dir);
+	snprintf(gh_srv.issues_path, sizeof(gh_srv.issues_path),
+		 "%s/issues.json", gh_srv.dir);
+	if (test_write(gh_srv.issues_path, GH_ISSUES, strlen(GH_ISSUES)))
+		return -1;
 	snprintf(server, sizeof(server), "%s",
 		 test_fixture("lib/fakegithub.py"));
 	argv[n++] = "python3";
@@ -569,6 +882,16 @@ static int gh_start(void)
 	argv[n++] = GH_RO;
 	argv[n++] = "--pat-token";
 	argv[n++] = GH_PAT ":maintainer";
+	argv[n++] = "--issues";
+	argv[n++] = gh_srv.issues_path;
+	argv[n++] = "--permission";
+	argv[n++] = "bob=maintain";
+	argv[n++] = "--permission";
+	argv[n++] = "wanda=admin";
+	argv[n++] = "--permission";
+	argv[n++] = "eve=read";
+	argv[n++] = "--permission";
+	argv[n++] = "tina=triage";
 	argv[n++] = "--log";
 	argv[n++] = gh_srv.log_path;
 	argv[n++] = "--timeout";
@@ -1020,5 +1343,490 @@ void test_github__server_suggestions(void)
 	json_decref(state);
 	forge_pr_release(&pr);
 	forge_free(f);
+	buf_release(&err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Issues and opening pull requests, for `tend tasks`. */
+
+/* Entry `number` of /__state's list `which` (a new reference), or NULL. */
+static json_t *gh_state_item(const char *which, long number)
+{
+	json_t *state = gh_call("GET", "/__state", NULL), *out = NULL, *it;
+	size_t i;
+
+	json_array_foreach(json_object_get(state, which), i, it)
+		if (json_integer_value(json_object_get(it, "number")) == number)
+			out = json_incref(it);
+	json_decref(state);
+	return out;
+}
+
+/* The string members `key` of the array `arr` joined by ',' (static). */
+static const char *gh_join(const json_t *arr, const char *key)
+{
+	static char out[512];
+	const json_t *it;
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	json_array_foreach(arr, i, it) {
+		const char *v = json_string_value(key ? json_object_get(it, key)
+						      : it);
+
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s",
+				      i ? "," : "", v ? v : "(null)");
+		if (n >= sizeof(out))
+			break;
+	}
+	return out;
+}
+
+/*
+ * The open issues of a label, oldest first, a pull request carrying the
+ * label left out (GitHub lists PRs among issues), a closed issue left
+ * out, `max` honoured; one issue read alone; a PR is no issue.
+ */
+void test_github__server_list_issues(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct forge_issues list;
+	struct forge_issue is;
+	struct buf err = BUF_INIT;
+
+	REQUIRE(f != NULL);
+	forge_issues_init(&list);
+	forge_issue_init(&is);
+	json_decref(gh_call("POST", "/__control/label",
+			    "{\"issue\": 1, \"label\": \"tend\", "
+			    "\"user\": \"bob\", \"action\": \"add\"}"));
+	CHECK_INT(forge_list_issues(f, "tend", 0, &list, &err), 0);
+	REQUIRE(list.nr == 2);
+	CHECK_INT(list.items[0].number, 7);
+	CHECK_INT(list.items[1].number, 9);
+	CHECK_STR(list.items[0].title, "Add a --quiet flag");
+	CHECK_STR(list.items[0].body, "");
+	CHECK_STR(list.items[0].author, "alice");
+	CHECK(list.items[0].author_id != NULL);
+	CHECK_INT(list.items[0].open, 1);
+	CHECK_INT(list.items[0].nr_labels, 1);
+	CHECK(strstr(list.items[0].url, "/o/r/issues/7") != NULL);
+	CHECK_STR(list.items[0].created_at, "2024-02-01T00:00:00Z");
+	CHECK(forge_issue_has_label(&list.items[1], "bug"));
+	forge_issues_release(&list);
+	CHECK_INT(forge_list_issues(f, "tend", 1, &list, &err), 0);
+	REQUIRE(list.nr == 1);
+	CHECK_INT(list.items[0].number, 7);
+	forge_issues_release(&list);
+	CHECK_INT(forge_list_issues(f, "bug", 0, &list, &err), 0);
+	REQUIRE(list.nr == 2);
+	CHECK_INT(list.items[0].number, 8);
+	CHECK_INT(list.items[1].number, 9);
+	forge_issues_release(&list);
+	CHECK_INT(forge_list_issues(f, "no such label", 0, &list, &err), 0);
+	CHECK_INT(list.nr, 0);
+
+	CHECK_INT(forge_get_issue(f, 9, &is, &err), 0);
+	CHECK_INT(is.number, 9);
+	CHECK_STR(is.body, "do it");
+	CHECK_STR(is.author, "carol");
+	CHECK_INT(is.nr_labels, 2);
+	CHECK_INT(forge_get_issue(f, 10, &is, &err), 0);
+	CHECK_INT(is.open, 0);
+	buf_reset(&err);
+	CHECK_INT(forge_get_issue(f, 1, &is, &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "#1 is a pull request, not an issue") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_get_issue(f, 999, &is, &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "no issue 999 in o/r") != NULL);
+	forge_issue_release(&is);
+	forge_issues_release(&list);
+	forge_free(f);
+	buf_release(&err);
+}
+
+#define GH_TASK "<!-- tend:task -->"
+#define GH_TASK2 "<!-- tend:task-2 -->"
+
+/*
+ * The tracking comment on an issue: posted (id and URL back), found
+ * among the issue's comments as tend's own, edited in place, posted once
+ * when its answer is lost, deleted (twice is fine); a read-only token
+ * may not post.
+ */
+void test_github__server_issue_notes(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1), *ro;
+	struct forge_notes notes;
+	struct buf err = BUF_INIT;
+	enum log_level level = log_get_level();
+	char *id = NULL, *url = NULL, *id2 = NULL;
+	json_t *is;
+
+	REQUIRE(f != NULL);
+	forge_notes_init(&notes);
+	REQUIRE(forge_list_issue_notes(f, 8, &notes, &err) == 0);
+	REQUIRE(notes.nr == 1);
+	CHECK_STR(notes.items[0].author, "carol");
+	CHECK_STR(notes.items[0].body, "first");
+	CHECK_INT(notes.items[0].own, 0);
+	forge_notes_release(&notes);
+
+	CHECK_INT(forge_put_issue_note(f, 8, NULL, "Working\n" GH_TASK,
+				       GH_TASK, &id, &url, &err), 0);
+	REQUIRE(id != NULL);
+	CHECK(url && strstr(url, "/o/r/issues/8#issuecomment-") != NULL);
+	REQUIRE(forge_list_issue_notes(f, 8, &notes, &err) == 0);
+	REQUIRE(notes.nr == 2);
+	CHECK_STR(notes.items[1].id, id);
+	CHECK_INT(notes.items[1].own, 1);
+	CHECK_INT(notes.items[1].author_is_bot, 1);
+	CHECK(notes.items[1].thread == NULL);
+	forge_notes_release(&notes);
+	free(url);
+	url = NULL;
+
+	CHECK_INT(forge_put_issue_note(f, 8, id, "Done\n" GH_TASK, GH_TASK,
+				       &id2, &url, &err), 0);
+	CHECK_STR(id2, id);
+	CHECK(url && strstr(url, id) != NULL);
+	free(id2);
+	id2 = NULL;
+	is = gh_state_item("issues", 8);
+	CHECK_STR(gh_join(json_object_get(is, "comments"), "body"),
+		  "first,Done\n" GH_TASK);
+	json_decref(is);
+
+	/* The answer is lost after the comment was stored. */
+	log_set_level(LOG_ERROR);
+	json_decref(gh_call("POST", "/__control/faults",
+			    "[{\"method\": \"POST\", \"path\": "
+			    "\"/issues/8/comments$\", \"times\": 1, "
+			    "\"action\": \"store_then_drop\"}]"));
+	CHECK_INT(forge_put_issue_note(f, 8, NULL, "Plan\n" GH_TASK2, GH_TASK2,
+				       &id2, NULL, &err), 0);
+	log_set_level(level);
+	json_decref(gh_call("POST", "/__control/faults", "[]"));
+	CHECK(id2 != NULL && strcmp(id2, id));
+	is = gh_state_item("issues", 8);
+	CHECK_STR(gh_join(json_object_get(is, "comments"), "body"),
+		  "first,Done\n" GH_TASK ",Plan\n" GH_TASK2);
+	json_decref(is);
+
+	CHECK_INT(forge_delete_issue_note(f, 8, id2, &err), 0);
+	CHECK_INT(forge_delete_issue_note(f, 8, id2, &err), 0);
+	is = gh_state_item("issues", 8);
+	CHECK_STR(gh_join(json_object_get(is, "comments"), "body"),
+		  "first,Done\n" GH_TASK);
+	json_decref(is);
+	buf_reset(&err);
+	CHECK_INT(forge_delete_issue_note(f, 8, "1/../../x", &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "is not a number") != NULL);
+	CHECK_INT(forge_put_issue_note(f, 8, "", "x", NULL, NULL, NULL, &err),
+		  TEND_EINVALID);
+
+	ro = gh_server_open(GH_RO, 0);
+	REQUIRE(ro != NULL);
+	CHECK_INT(forge_put_issue_note(ro, 8, NULL, "ro", NULL, NULL, NULL,
+				       &err), FORGE_EREADONLY);
+	CHECK_INT(forge_put_issue_note(f, 999, NULL, "x", NULL, NULL, NULL,
+				       &err), TEND_ENOTFOUND);
+	forge_free(ro);
+	free(id);
+	free(id2);
+	free(url);
+	forge_free(f);
+	buf_release(&err);
+}
+
+/*
+ * Labels added and removed (a name with a space and a slash travels
+ * percent-encoded; removing one the issue lacks is fine, adding one it
+ * has records nothing), and who applied a label last, from the events:
+ * a person through the fake's control, then tend's own account.
+ */
+void test_github__server_labels(void)
+{
+	static const char *const add[] = { "tend:working", "needs info/x",
+					   NULL };
+	static const char *const remove[] = { "ready", "absent",
+					      "needs info/x", NULL };
+	struct forge *f = gh_server_open(GH_PAT, -1), *ro;
+	struct buf err = BUF_INIT;
+	char *login = NULL, *id = NULL;
+	json_t *is;
+	size_t events;
+
+	REQUIRE(f != NULL);
+	CHECK_INT(forge_label_actor(f, 11, "ready", &login, &id, &err), 0);
+	CHECK_STR(login, "bob");
+	CHECK(id != NULL);
+	free(login);
+	free(id);
+	json_decref(gh_call("POST", "/__control/label",
+			    "{\"issue\": 11, \"label\": \"ready\", "
+			    "\"user\": \"bob\", \"action\": \"remove\"}"));
+	json_decref(gh_call("POST", "/__control/label",
+			    "{\"issue\": 11, \"label\": \"ready\", "
+			    "\"user\": \"carol\", \"action\": \"add\"}"));
+	CHECK_INT(forge_label_actor(f, 11, "ready", &login, &id, &err), 0);
+	CHECK_STR(login, "carol");
+	free(login);
+	free(id);
+
+	CHECK_INT(forge_edit_labels(f, 11, add, NULL, &err), 0);
+	is = gh_state_item("issues", 11);
+	CHECK_STR(gh_join(json_object_get(is, "labels"), NULL),
+		  "ready,tend:working,needs info/x");
+	json_decref(is);
+	CHECK_INT(forge_edit_labels(f, 11, add, remove, &err), 0);
+	is = gh_state_item("issues", 11);
+	CHECK_STR(gh_join(json_object_get(is, "labels"), NULL),
+		  "tend:working");
+	CHECK_STR(gh_join(json_object_get(is, "events"), "event"),
+		  "labeled,unlabeled,labeled,labeled,labeled,unlabeled,"
+		  "unlabeled");
+	CHECK_STR(gh_join(json_object_get(is, "events"), "actor"),
+		  "bob,bob,carol,maintainer,maintainer,maintainer,"
+		  "maintainer");
+	events = json_array_size(json_object_get(is, "events"));
+	json_decref(is);
+
+	CHECK_INT(forge_label_actor(f, 11, "tend:working", &login, &id, &err),
+		  0);
+	CHECK_STR(login, "maintainer");
+	free(login);
+	free(id);
+	/* Removed since, but carol applied it last. */
+	CHECK_INT(forge_label_actor(f, 11, "ready", &login, &id, &err), 0);
+	CHECK_STR(login, "carol");
+	free(login);
+	free(id);
+	buf_reset(&err);
+	CHECK_INT(forge_label_actor(f, 11, "never", &login, &id, &err),
+		  TEND_ENOTFOUND);
+	CHECK(login == NULL && id == NULL);
+	CHECK(strstr(err.ptr, "no event applied the label 'never'") != NULL);
+
+	ro = gh_server_open(GH_RO, 0);
+	REQUIRE(ro != NULL);
+	CHECK_INT(forge_edit_labels(ro, 11, add, NULL, &err),
+		  FORGE_EREADONLY);
+	CHECK_INT(forge_edit_labels(ro, 11, NULL, remove, &err),
+		  FORGE_EREADONLY);
+	is = gh_state_item("issues", 11);
+	CHECK_INT(json_array_size(json_object_get(is, "events")), events);
+	json_decref(is);
+	forge_free(ro);
+	forge_free(f);
+	buf_release(&err);
+}
+
+/* Who may write: admin, maintain and write roles; read, triage, strangers not. */
+void test_github__server_user_can_write(void)
+{
+	static const struct {
+		const char *login;
+		int write;
+	} cases[] = {
+		{ "bob", 1 }, { "wanda", 1 }, { "maintainer", 1 },
+		{ "github-actions[bot]", 1 }, { "eve", 0 }, { "tina", 0 },
+		{ "zed", 0 }, { "bob/../wanda", 0 }, { "", 0 },
+	};
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct buf err = BUF_INIT;
+	size_t i;
+	int w;
+
+	REQUIRE(f != NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		w = -1;
+		CHECK_INT(forge_user_can_write(f, cases[i].login, NULL, &w,
+					       &err), 0);
+		if (w != cases[i].write)
+			CHECK_STR(cases[i].login, cases[i].write ? "(writes)"
+								 : "(reads)");
+	}
+	forge_free(f);
+	buf_release(&err);
+}
+
+/*
+ * Opening the draft PR of an issue, twice (the second time GitHub says
+ * one exists: FORGE_EEXIST and that one), finding it by branch, editing
+ * it, asking for reviews (never from its author), and finding it again
+ * once closed, and the newest once a later one is merged.
+ */
+void test_github__server_open_pr(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1), *ro;
+	struct forge_pr_new req;
+	struct forge_pr pr, again;
+	struct buf err = BUF_INIT, ctl = BUF_INIT;
+	json_t *p, *body;
+	long first;
+
+	REQUIRE(f != NULL);
+	forge_pr_init(&pr);
+	forge_pr_init(&again);
+	memset(&req, 0, sizeof(req));
+	req.head_ref = "tend/issue-7";
+	req.base_ref = "main";
+	req.title = "Add a --quiet flag";
+	req.body = "Closes #7\n<!-- tend:pr:7 -->";
+	req.draft = 1;
+	req.marker = "<!-- tend:pr:7 -->";
+	REQUIRE(forge_create_pr(f, &req, &pr, &err) == 0);
+	first = pr.number;
+	CHECK(first > 11);
+	CHECK_INT(pr.draft, 1);
+	CHECK_STR(pr.state, "open");
+	CHECK_STR(pr.title, "Add a --quiet flag");
+	CHECK_STR(pr.head_ref, "tend/issue-7");
+	CHECK_STR(pr.base_ref, "main");
+	CHECK_STR(pr.head_repo, "o/r");
+	CHECK_STR(pr.author, "github-actions[bot]");
+	CHECK_INT(pr.fork, 0);
+	CHECK_INT(pr.can_push, -1);
+	buf_reset(&err);
+	CHECK_INT(forge_create_pr(f, &req, &again, &err), FORGE_EEXIST);
+	CHECK_INT(again.number, first);
+	CHECK(strstr(err.ptr, "already open") != NULL);
+	CHECK_INT(forge_find_branch_pr(f, "tend/issue-7", &again, &err), 0);
+	CHECK_INT(again.number, first);
+	CHECK_STR(again.state, "open");
+
+	CHECK_INT(forge_update_pr(f, &pr, "Add --quiet", "Closes #7\nready",
+				  &err), 0);
+	CHECK_INT(forge_update_pr(f, &pr, NULL, "Closes #7\nagain", &err), 0);
+	p = gh_state_item("pulls", first);
+	CHECK_STR(json_string_value(json_object_get(p, "title")),
+		  "Add --quiet");
+	CHECK_STR(json_string_value(json_object_get(p, "body")),
+		  "Closes #7\nagain");
+	CHECK(json_is_true(json_object_get(p, "draft")));
+	json_decref(p);
+
+	buf_reset(&err);
+	CHECK_INT(forge_request_review(f, &pr, "github-actions[bot]", NULL,
+				       &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "Review cannot be requested from pull request "
+		     "author") != NULL);
+	CHECK_INT(forge_request_review(f, &pr, "zed", NULL, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_request_review(f, &pr, "bob", NULL, &err), 0);
+	CHECK_INT(forge_request_review(f, &pr, "bob", NULL, &err), 0);
+	p = gh_state_item("pulls", first);
+	CHECK_STR(gh_join(json_object_get(p, "requested_reviewers"), NULL),
+		  "bob");
+	json_decref(p);
+
+	/* Closed by hand: found closed; a new one may then be opened. */
+	body = json_pack("{s:s}", "state", "closed");
+	buf_printf(&ctl, "/repos/o/r/pulls/%ld", first);
+	CHECK_INT(forge_request(f, "PATCH", ctl.ptr, body, NULL, NULL, &err),
+		  0);
+	json_decref(body);
+	CHECK_INT(forge_find_branch_pr(f, "tend/issue-7", &again, &err), 0);
+	CHECK_INT(again.number, first);
+	CHECK_STR(again.state, "closed");
+	CHECK_INT(forge_create_pr(f, &req, &again, &err), 0);
+	CHECK(again.number > first);
+	buf_reset(&ctl);
+	buf_printf(&ctl, "{\"pr\": %ld, \"state\": \"closed\", "
+		   "\"merged\": true}", again.number);
+	json_decref(gh_call("POST", "/__control/pull", ctl.ptr));
+	first = again.number;
+	CHECK_INT(forge_find_branch_pr(f, "tend/issue-7", &again, &err), 0);
+	CHECK_INT(again.number, first);
+	CHECK_STR(again.state, "merged");
+
+	buf_reset(&err);
+	CHECK_INT(forge_find_branch_pr(f, "tend/issue-404", &again, &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "branch 'tend/issue-404'") != NULL);
+	req.head_ref = "tend/issue-404";
+	CHECK_INT(forge_create_pr(f, &req, &again, &err), TEND_EINVALID);
+	CHECK(again.number == 0);
+	ro = gh_server_open(GH_RO, 0);
+	REQUIRE(ro != NULL);
+	req.head_ref = "tend/issue-7";
+	CHECK_INT(forge_create_pr(ro, &req, &again, &err), FORGE_EREADONLY);
+	CHECK_INT(forge_update_pr(ro, &pr, "x", "y", &err), FORGE_EREADONLY);
+	forge_free(ro);
+	forge_pr_release(&pr);
+	forge_pr_release(&again);
+	forge_free(f);
+	buf_release(&ctl);
+	buf_release(&err);
+}
+
+/* The open PRs in /__state whose head is `head`. */
+static size_t gh_open_pulls(const char *head, size_t *all)
+{
+	json_t *state = gh_call("GET", "/__state", NULL), *it;
+	size_t i, n = 0;
+
+	*all = 0;
+	json_array_foreach(json_object_get(state, "pulls"), i, it) {
+		const char *h = json_string_value(json_object_get(it, "head"));
+		const char *st = json_string_value(json_object_get(it,
+								   "state"));
+
+		if (!h || strcmp(h, head))
+			continue;
+		(*all)++;
+		n += st && !strcmp(st, "open");
+	}
+	json_decref(state);
+	return n;
+}
+
+/*
+ * POST /pulls whose answer is lost: stored, the re-read finds it by its
+ * marker and does not open a second; not stored, it is sent again, once.
+ */
+void test_github__server_open_pr_lost_answer(void)
+{
+	static const char *const actions[] = { "store_then_drop", "drop" };
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct forge_pr_new req;
+	struct forge_pr pr;
+	struct buf err = BUF_INIT, ctl = BUF_INIT;
+	enum log_level level = log_get_level();
+	size_t i, all;
+
+	REQUIRE(f != NULL);
+	forge_pr_init(&pr);
+	memset(&req, 0, sizeof(req));
+	req.head_ref = "tend/issue-9";
+	req.base_ref = "main";
+	req.title = "Second task";
+	req.body = "Closes #9\n<!-- tend:pr:9 -->";
+	req.draft = 1;
+	req.marker = "<!-- tend:pr:9 -->";
+	log_set_level(LOG_ERROR);
+	for (i = 0; i < 2; i++) {
+		buf_reset(&ctl);
+		buf_printf(&ctl, "[{\"method\": \"POST\", \"path\": "
+			   "\"/pulls$\", \"times\": 1, \"action\": \"%s\"}]",
+			   actions[i]);
+		json_decref(gh_call("POST", "/__control/faults", ctl.ptr));
+		CHECK_INT(forge_create_pr(f, &req, &pr, &err), 0);
+		CHECK(pr.number > 11);
+		CHECK_STR(pr.head_ref, "tend/issue-9");
+		CHECK_INT(gh_open_pulls("tend/issue-9", &all), 1);
+		CHECK_INT(all, i + 1);
+		buf_reset(&ctl);
+		buf_printf(&ctl, "{\"pr\": %ld, \"state\": \"closed\"}",
+			   pr.number);
+		json_decref(gh_call("POST", "/__control/pull", ctl.ptr));
+	}
+	json_decref(gh_call("POST", "/__control/faults", "[]"));
+	log_set_level(level);
+	forge_pr_release(&pr);
+	forge_free(f);
+	buf_release(&ctl);
 	buf_release(&err);
 }
