@@ -87,7 +87,8 @@ struct tasks_job {
 					   existed before */
 	struct buf brief;		/* the issue as the agents see it */
 	char *title;			/* the issue's title when trusted */
-	/* the work tree */
+	/* the work tree: top/tree, its index top/index */
+	char *top;
 	char *dir;
 	git_repository *view;
 	git_oid start;			/* what the change goes on */
@@ -457,6 +458,7 @@ static int tasks_label(struct tasks_job *job, const char *add,
 			      ACTIONS_TASKS_FAILED };
 	const char *adds[2] = { add, NULL }, *dels[4];
 	size_t i, n = 0;
+	int rc;
 
 	for (i = 0; i < 3; i++)
 		if ((!add || strcmp(all[i], add)) &&
@@ -465,8 +467,25 @@ static int tasks_label(struct tasks_job *job, const char *add,
 	dels[n] = NULL;
 	if (add && forge_issue_has_label(&job->issue, add))
 		adds[0] = NULL;
-	return forge_edit_labels(job->run->forge, job->t->number, adds, dels,
-				 err);
+	if ((rc = forge_edit_labels(job->run->forge, job->t->number, adds,
+				    dels, err)) < 0)
+		return rc;
+	/* The issue's labels as they are now, for the next change. */
+	for (i = 0; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < job->issue.nr_labels; k++)
+			if (!strcmp(job->issue.labels[k], dels[i])) {
+				free(job->issue.labels[k]);
+				job->issue.labels[k] = job->issue.labels[
+					--job->issue.nr_labels];
+				break;
+			}
+	}
+	if (adds[0])
+		actions_act_strv_add(&job->issue.labels,
+				     &job->issue.nr_labels, adds[0]);
+	return 0;
 }
 
 /*
@@ -1402,14 +1421,15 @@ static void tasks_job_release(struct tasks_job *job)
 	if (job->env_ready)
 		agent_tools_env_release(&job->env);
 	git_repository_free(job->view);
-	if (job->dir) {
-		/* Files the sandbox made may be read-only: walk depth first. */
-		if (nftw(job->dir, tasks_rm_entry, 16,
+	if (job->top) {
+		/* Depth first: a directory goes once it is empty. */
+		if (nftw(job->top, tasks_rm_entry, 16,
 			 FTW_DEPTH | FTW_PHYS) < 0)
-			log_warn("cannot remove '%s': %s", job->dir,
+			log_warn("cannot remove '%s': %s", job->top,
 				 strerror(errno));
-		free(job->dir);
+		free(job->top);
 	}
+	free(job->dir);
 	forge_issue_release(&job->issue);
 	forge_pr_release(&job->pr);
 	actions_test_result_release(&job->before);
@@ -1429,7 +1449,7 @@ static int tasks_open_tree(struct tasks_job *job, struct buf *err)
 	struct tasks_run *run = job->run;
 	const char *tmp = getenv("RUNNER_TEMP");
 	char *local = xasprintf("refs/tend/task/%ld", job->t->number);
-	char tmpl[4096];
+	char tmpl[4096], *index = NULL;
 	git_oid tip;
 	int found = 0, rc;
 
@@ -1444,7 +1464,14 @@ static int tasks_open_tree(struct tasks_job *job, struct buf *err)
 			       "'%s': %s", tmp, strerror(errno));
 		goto out;
 	}
-	job->dir = xstrdup(tmpl);
+	job->top = xstrdup(tmpl);
+	job->dir = xasprintf("%s/tree", tmpl);
+	index = xasprintf("%s/index", tmpl);
+	if (mkdir(job->dir, 0700) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot make '%s': %s",
+			       job->dir, strerror(errno));
+		goto out;
+	}
 	memset(&job->act, 0, sizeof(job->act));
 	job->act.repo = run->repo;
 	if ((rc = actions_act_fetch_branch(&job->act, run->opts->ctx,
@@ -1458,7 +1485,7 @@ static int tasks_open_tree(struct tasks_job *job, struct buf *err)
 			 job->t->number, job->t->branch,
 			 git_oid_tostr_s(&tip));
 	if ((rc = forge_git_worktree_at(&job->view, run->repo, &job->start,
-					job->dir, err)) < 0)
+					job->dir, index, err)) < 0)
 		goto out;
 	job->act.root = job->dir;
 	job->act.cfg = &run->cfg;
@@ -1481,6 +1508,7 @@ static int tasks_open_tree(struct tasks_job *job, struct buf *err)
 	rc = 0;
 out:
 	free(local);
+	free(index);
 	return rc;
 }
 

@@ -563,7 +563,7 @@ int forge_git_delete_ref(git_repository *repo, const char *name,
 
 int forge_git_worktree_at(git_repository **out, git_repository *repo,
 			  const git_oid *commit, const char *dir,
-			  struct buf *err)
+			  const char *index_path, struct buf *err)
 {
 	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
 	git_repository *view = NULL;
@@ -574,24 +574,23 @@ int forge_git_worktree_at(git_repository **out, git_repository *repo,
 
 	*out = NULL;
 	forge_git_init_once();
-	if ((rc = forge_git_commit_tree(&c, &tree, repo, commit, err)) < 0)
-		goto out;
 	/*
 	 * A bare handle on the same git directory, given `dir` as its work
-	 * tree and an index of its own in memory: the checkout's index and
-	 * HEAD stay as they are, and the index becomes the stat cache of
-	 * the new work tree once the checkout below has filled it.
+	 * tree and an index file of its own: the checkout's index and HEAD
+	 * stay as they are, and the new index becomes the stat cache of the
+	 * new work tree once the checkout below has filled it.
 	 */
 	if (git_repository_open_bare(&view, git_repository_path(repo)) < 0 ||
 	    git_repository_set_workdir(view, dir, 0) < 0 ||
-	    git_index_new(&index) < 0 ||
+	    git_index_open(&index, index_path) < 0 ||
 	    git_repository_set_index(view, index) < 0) {
 		rc = error_set(err, TEND_ERROR, "cannot open a work tree in "
 			       "'%s': %s", dir, forge_git_errmsg());
 		goto out;
 	}
-	co.checkout_strategy = GIT_CHECKOUT_FORCE |
-			       GIT_CHECKOUT_DONT_WRITE_INDEX;
+	if ((rc = forge_git_commit_tree(&c, &tree, view, commit, err)) < 0)
+		goto out;
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
 	if (git_checkout_tree(view, (const git_object *)tree, &co) < 0) {
 		rc = error_set(err, TEND_ERROR, "cannot check %.12s out in "
 			       "'%s': %s", git_oid_tostr_s(commit), dir,

@@ -39,16 +39,16 @@ const char *forge_git_workdir(git_repository *repo);
  * A work tree of its own for `commit`, beside the checkout and without
  * touching it: `dir` (an existing, empty directory) gets the commit's
  * files, and *out is a second handle on `repo`'s objects and refs whose
- * work tree is `dir` and whose index lives in memory only (neither
- * .git/index nor HEAD is read or written). Everything above that takes a
+ * work tree is `dir` and whose index is the file `index_path` (made
+ * here; outside `dir`): neither .git/index nor HEAD is read or written. Everything above that takes a
  * work tree works on it: changed paths, restore, commit (with update_ref
  * NULL or a full ref name), push. Submodules are not checked out. For
  * the acting commands that carry several tasks in one run. Free with
- * git_repository_free(); removing `dir` is the caller's.
+ * git_repository_free(); removing `dir` and the index is the caller's.
  */
 int forge_git_worktree_at(git_repository **out, git_repository *repo,
 			  const git_oid *commit, const char *dir,
-			  struct buf *err);
+			  const char *index_path, struct buf *err);
 
 /*
  * Resolve `rev` (a branch, tag, SHA, "HEAD~2", "origin/main") to a commit.

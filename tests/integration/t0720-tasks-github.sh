@@ -309,7 +309,7 @@ branch tend/issue-4 >/dev/null && fail "a failed task pushed a branch"
 track=$(issue 4 "[c['body'] for c in i['comments'] if 'tend:task -->' in c['body']][0]")
 contains "$track" "state=failed"
 contains "$track" "tests"
-[ -z "$(git -C work status --porcelain)" ] || fail "the checkout was changed"
+[ -z "$(git -C work status --porcelain | grep -v " std...\.txt$")" ] || fail "the checkout was changed"
 
 # ---- issue 5: a budget stop is a clean failure ----
 model none.json
