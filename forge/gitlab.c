@@ -380,27 +380,21 @@ static int forge_gitlab_get_mr(struct forge *f, long number, json_t **out,
 	return rc;
 }
 
-static int forge_gitlab_get_pr(struct forge *f, long number,
-			       struct forge_pr *out, struct buf *err)
+/*
+ * What forge_get_pr() adds to a merge request read by forge_gitlab_read_mr()
+ * from `json`: the number when the answer had none, and the head
+ * repository (this project, or a fork's path, one more read).
+ */
+static void forge_gitlab_finish_mr(struct forge *f, struct forge_pr *out,
+				   const json_t *json, long number)
 {
-	char *path = forge_gitlab_mr_path(f, number, "");
-	char *where = xasprintf("GET %s", path);
-	json_t *json = NULL, *proj = NULL;
-	const json_t *src;
-	int rc;
+	const json_t *src = json_object_get(json, "source_project_id");
+	json_t *proj = NULL;
 
-	forge_pr_release(out);
-	rc = forge_gitlab_get_mr(f, number, &json, err);
-	if (rc < 0)
-		goto out;
-	rc = forge_gitlab_read_mr(out, json, where, err);
-	if (rc < 0)
-		goto out;
 	if (!out->number)
 		out->number = number;
 	if (!out->head_repo && !out->fork)
 		out->head_repo = xstrdup(f->repo);
-	src = json_object_get(json, "source_project_id");
 	if (out->fork && json_is_integer(src)) {
 		/* The fork's path; a private fork may hide it from us. */
 		char *ppath = xasprintf("/projects/%lld",
@@ -413,16 +407,34 @@ static int forge_gitlab_get_pr(struct forge *f, long number,
 				proj, "path_with_namespace");
 		else
 			log_debug("cannot read the source project of !%ld: %s",
-				  number, ignore.ptr);
+				  out->number, ignore.ptr);
 		buf_release(&ignore);
 		free(ppath);
 	}
+	json_decref(proj);
+}
+
+static int forge_gitlab_get_pr(struct forge *f, long number,
+			       struct forge_pr *out, struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, number, "");
+	char *where = xasprintf("GET %s", path);
+	json_t *json = NULL;
+	int rc;
+
+	forge_pr_release(out);
+	rc = forge_gitlab_get_mr(f, number, &json, err);
+	if (rc < 0)
+		goto out;
+	rc = forge_gitlab_read_mr(out, json, where, err);
+	if (rc < 0)
+		goto out;
+	forge_gitlab_finish_mr(f, out, json, number);
 	rc = 0;
 out:
 	if (rc < 0)
 		forge_pr_release(out);
 	json_decref(json);
-	json_decref(proj);
 	free(where);
 	free(path);
 	return rc;
@@ -1016,12 +1028,14 @@ static int forge_gitlab_uncertain(int rc, const struct http_response *raw)
  * state: 1 it did land (done), 0 it did not (sent once more), <0 the
  * re-read failed. Without `landed` a doubtful POST is not sent again.
  * `*json_out` (may be NULL) gets the answer; it stays NULL when `landed`
- * found the write. `err` is left alone on success.
+ * found the write. `*status_out` (may be NULL) gets the HTTP status of
+ * the last answer (0: none). `err` is left alone on success.
  */
-static int forge_gitlab_post(struct forge *f, const char *path, json_t *body,
-			     json_t **json_out,
-			     int (*landed)(void *data, struct buf *err),
-			     void *data, struct buf *err)
+static int forge_gitlab_post_status(struct forge *f, const char *path,
+				    json_t *body, json_t **json_out,
+				    int (*landed)(void *data, struct buf *err),
+				    void *data, long *status_out,
+				    struct buf *err)
 {
 	struct http_response raw;
 	struct buf e = BUF_INIT;
@@ -1029,10 +1043,14 @@ static int forge_gitlab_post(struct forge *f, const char *path, json_t *body,
 
 	if (json_out)
 		*json_out = NULL;
+	if (status_out)
+		*status_out = 0;
 	for (attempt = 0; attempt < 2; attempt++) {
 		http_response_init(&raw);
 		buf_reset(&e);
 		rc = forge_request(f, "POST", path, body, json_out, &raw, &e);
+		if (status_out)
+			*status_out = raw.status;
 		if (!rc || !forge_gitlab_uncertain(rc, &raw) || attempt ||
 		    !landed) {
 			http_response_release(&raw);
@@ -1055,6 +1073,16 @@ static int forge_gitlab_post(struct forge *f, const char *path, json_t *body,
 		error_set(err, rc, "%s", e.ptr);
 	buf_release(&e);
 	return rc;
+}
+
+/* forge_gitlab_post_status() without the status. */
+static int forge_gitlab_post(struct forge *f, const char *path, json_t *body,
+			     json_t **json_out,
+			     int (*landed)(void *data, struct buf *err),
+			     void *data, struct buf *err)
+{
+	return forge_gitlab_post_status(f, path, body, json_out, landed, data,
+					NULL, err);
 }
 
 /*
@@ -1474,18 +1502,18 @@ static int forge_gitlab_note_landed(void *data, struct buf *err)
 }
 
 /*
- * POST a general note with `body`; `*id_out` gets its id (caller frees).
- * A POST that may have landed is looked for by `marker` before it is sent
- * again; without a marker it is not sent again.
+ * POST a note with `body` to `noteable` (the path of a merge request or
+ * an issue); `*id_out` gets its id (caller frees). A POST that may have
+ * landed is looked for by `marker` before it is sent again; without a
+ * marker it is not sent again.
  */
-static int forge_gitlab_post_note(struct forge *f, long number,
-				  const char *body, const char *marker,
-				  char **id_out, struct buf *err)
+static int forge_gitlab_post_note_at(struct forge *f, const char *noteable,
+				     const char *body, const char *marker,
+				     char **id_out, struct buf *err)
 {
-	char *path = forge_gitlab_mr_path(f, number, "/notes");
-	char *search = forge_gitlab_mr_path(f, number,
-					    "/notes?sort=desc&order_by="
-					    "created_at&per_page=100");
+	char *path = xasprintf("%s/notes", noteable);
+	char *search = xasprintf("%s/notes?sort=desc&order_by=created_at&"
+				 "per_page=100", noteable);
 	struct forge_gitlab_note_check nc = { f, search,
 					      { f, marker, NULL } };
 	json_t *req = json_object(), *json = NULL;
@@ -1509,6 +1537,18 @@ static int forge_gitlab_post_note(struct forge *f, long number,
 	json_decref(json);
 	free(path);
 	free(search);
+	return rc;
+}
+
+/* A general note on merge request `number`. */
+static int forge_gitlab_post_note(struct forge *f, long number,
+				  const char *body, const char *marker,
+				  char **id_out, struct buf *err)
+{
+	char *mr = forge_gitlab_mr_path(f, number, "");
+	int rc = forge_gitlab_post_note_at(f, mr, body, marker, id_out, err);
+
+	free(mr);
 	return rc;
 }
 
@@ -1815,6 +1855,1074 @@ static int forge_gitlab_resolve_thread(struct forge *f,
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* Issues.                                                              */
+
+/* Path ids tend puts in a URL are digits only: nothing else can reach
+ * another path through them. */
+static int forge_gitlab_numeric(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static char *forge_gitlab_issue_path(struct forge *f, long iid,
+				     const char *suffix)
+{
+	return xasprintf("/projects/%s/issues/%ld%s", f->project, iid, suffix);
+}
+
+/* The names in a JSON array of strings (or of objects with `key`). */
+static void forge_gitlab_names(char ***out, size_t *nr, const json_t *arr,
+			       const char *key)
+{
+	const json_t *v;
+	size_t i, n = 0;
+
+	*out = NULL;
+	*nr = 0;
+	if (!json_is_array(arr) || !json_array_size(arr))
+		return;
+	*out = xcalloc(json_array_size(arr), sizeof(**out));
+	json_array_foreach(arr, i, v) {
+		if (json_is_object(v))
+			v = json_object_get(v, key);
+		if (json_is_string(v))
+			(*out)[n++] = xstrdup(json_string_value(v));
+	}
+	*nr = n;
+}
+
+/*
+ * One issue of GET /projects/:id/issues[/:iid] into `out` (initialised by
+ * the caller; released on failure).
+ */
+static int forge_gitlab_read_issue(struct forge_issue *out, const json_t *item,
+				   const char *where, struct buf *err)
+{
+	const json_t *author, *state, *assignees;
+	long iid;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "%s: not an issue (not a JSON object)", where);
+	iid = forge_json_long(item, "iid", 0);
+	if (iid <= 0)
+		return error_set(err, TEND_EINVALID,
+				 "%s: an issue without an iid", where);
+	out->number = iid;
+	out->title = forge_json_strdup(item, "title");
+	if (!out->title)
+		out->title = xstrdup("");
+	out->body = forge_json_strdup(item, "description");
+	if (!out->body)
+		out->body = xstrdup("");
+	author = json_object_get(item, "author");
+	if (json_is_object(author)) {
+		out->author = forge_json_strdup(author, "username");
+		out->author_id = forge_json_id(author, "id");
+	}
+	state = json_object_get(item, "state");
+	out->open = json_is_string(state) &&
+		    !strcmp(json_string_value(state), "opened");
+	/* Names; with_labels_details=true would give objects. */
+	forge_gitlab_names(&out->labels, &out->nr_labels,
+			   json_object_get(item, "labels"), "name");
+	assignees = json_object_get(item, "assignees");
+	if (!json_is_array(assignees) || !json_array_size(assignees)) {
+		/* Old servers: one assignee, not a list. */
+		const json_t *one = json_object_get(item, "assignee");
+		char *name = json_is_object(one) ?
+			     forge_json_strdup(one, "username") : NULL;
+
+		if (name) {
+			out->assignees = xcalloc(1, sizeof(*out->assignees));
+			out->assignees[0] = name;
+			out->nr_assignees = 1;
+		}
+	} else {
+		forge_gitlab_names(&out->assignees, &out->nr_assignees,
+				   assignees, "username");
+	}
+	out->url = forge_json_strdup(item, "web_url");
+	out->created_at = forge_json_strdup(item, "created_at");
+	return 0;
+}
+
+/* Read one issue and append it to `data` (a struct forge_issues). */
+static int forge_gitlab_issue_item(const json_t *item, size_t index,
+				   void *data, struct buf *err)
+{
+	struct forge_issue issue;
+	char where[64];
+	int rc;
+
+	snprintf(where, sizeof(where), "issues: entry %zu", index + 1);
+	forge_issue_init(&issue);
+	rc = forge_gitlab_read_issue(&issue, item, where, err);
+	if (rc < 0) {
+		forge_issue_release(&issue);
+		return rc;
+	}
+	*forge_issues_push(data) = issue;
+	return 0;
+}
+
+/* Parse an answer that must be a JSON array and call `each` on it. */
+static int forge_gitlab_parse_list(const char *text, size_t len,
+				   const char *what, forge_gitlab_each_fn each,
+				   void *data, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, what, err);
+	size_t i;
+	int rc = 0;
+
+	if (!json)
+		return TEND_EINVALID;
+	if (!json_is_array(json))
+		rc = error_set(err, TEND_EINVALID, "%s: expected a JSON array",
+			       what);
+	for (i = 0; !rc && i < json_array_size(json); i++)
+		rc = each(json_array_get(json, i), i, data, err);
+	json_decref(json);
+	return rc < 0 ? rc : 0;
+}
+
+int forge_gitlab_parse_issues(struct forge_issues *out, const char *text,
+			      size_t len, struct buf *err)
+{
+	return forge_gitlab_parse_list(text, len, "issues",
+				       forge_gitlab_issue_item, out, err);
+}
+
+int forge_gitlab_parse_issue(struct forge_issue *out, const char *text,
+			     size_t len, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "issue", err);
+	int rc;
+
+	forge_issue_release(out);
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_gitlab_read_issue(out, json, "issue", err);
+	if (rc < 0)
+		forge_issue_release(out);
+	json_decref(json);
+	return rc;
+}
+
+/* GitLab's issue list takes labels=a,b: a name with a comma is two. */
+static int forge_gitlab_label_ok(const char *name, struct buf *err)
+{
+	if (!name || !*name)
+		return error_set(err, TEND_EINVALID, "an empty label name");
+	if (strchr(name, ','))
+		return error_set(err, TEND_EINVALID,
+				 "label '%s' has a comma: GitLab reads it as "
+				 "two labels", name);
+	return 0;
+}
+
+struct forge_gitlab_issue_list {
+	struct forge_issues *out;
+	const char *label;
+	size_t max, taken;
+};
+
+static int forge_gitlab_issue_listed(const json_t *item, size_t index,
+				     void *data, struct buf *err)
+{
+	struct forge_gitlab_issue_list *il = data;
+	struct forge_issues *out = il->out;
+	int rc = forge_gitlab_issue_item(item, index, out, err);
+
+	if (rc < 0)
+		return rc;
+	/*
+	 * What the filter let through must carry the label and be open:
+	 * "None" and "Any" are GitLab's words, not label names.
+	 */
+	if (!out->items[out->nr - 1].open ||
+	    !forge_issue_has_label(&out->items[out->nr - 1], il->label)) {
+		forge_issue_release(&out->items[--out->nr]);
+		return 0;
+	}
+	il->taken++;
+	return il->max && il->taken >= il->max ? 1 : 0;
+}
+
+static int forge_gitlab_list_issues(struct forge *f, const char *label,
+				    size_t max, struct forge_issues *out,
+				    struct buf *err)
+{
+	struct forge_gitlab_issue_list il = { out, label, max, 0 };
+	struct buf path = BUF_INIT;
+	size_t from = out->nr;
+	int rc;
+
+	if ((rc = forge_gitlab_label_ok(label, err)) < 0)
+		return rc;
+	buf_printf(&path, "/projects/%s/issues?state=opened&labels=",
+		   f->project);
+	forge_url_escape(&path, label);
+	buf_printf(&path, "&order_by=created_at&sort=asc&per_page=%zu",
+		   max && max < 100 ? max : (size_t)100);
+	rc = forge_gitlab_each(f, path.ptr, forge_gitlab_issue_listed, &il,
+			       err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no project '%s' (or its issues are "
+			   "turned off)", f->repo);
+	if (rc < 0) {
+		while (out->nr > from)
+			forge_issue_release(&out->items[--out->nr]);
+	}
+	buf_release(&path);
+	return rc;
+}
+
+static int forge_gitlab_get_issue(struct forge *f, long number,
+				  struct forge_issue *out, struct buf *err)
+{
+	char *path = forge_gitlab_issue_path(f, number, "");
+	char *where = xasprintf("GET %s", path);
+	json_t *json = NULL;
+	int rc;
+
+	forge_issue_release(out);
+	rc = forge_request(f, "GET", path, NULL, &json, NULL, err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no issue #%ld in project '%s'", number,
+			   f->repo);
+	if (!rc)
+		rc = forge_gitlab_read_issue(out, json, where, err);
+	if (rc < 0)
+		forge_issue_release(out);
+	json_decref(json);
+	free(where);
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Issue notes.                                                         */
+
+static int forge_gitlab_issue_note(const json_t *item, size_t index,
+				   void *data, struct buf *err)
+{
+	struct forge_notes *out = data;
+	const json_t *author;
+	struct forge_note *n;
+	char *id;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "issue notes: entry %zu is not an object",
+				 index + 1);
+	if (forge_gitlab_true(item, "system"))
+		return 0;
+	id = forge_json_id(item, "id");
+	if (!id)
+		return error_set(err, TEND_EINVALID,
+				 "issue notes: entry %zu has no id", index + 1);
+	n = forge_notes_push(out);
+	n->id = id;
+	author = json_object_get(item, "author");
+	if (json_is_object(author)) {
+		n->author = forge_json_strdup(author, "username");
+		n->author_id = forge_json_id(author, "id");
+		n->author_is_bot = forge_gitlab_is_bot(author);
+	}
+	n->body = forge_json_strdup(item, "body");
+	if (!n->body)
+		n->body = xstrdup("");
+	return 0;
+}
+
+int forge_gitlab_parse_issue_notes(struct forge_notes *out, const char *text,
+				   size_t len, struct buf *err)
+{
+	return forge_gitlab_parse_list(text, len, "issue notes",
+				       forge_gitlab_issue_note, out, err);
+}
+
+static int forge_gitlab_list_issue_notes(struct forge *f, long number,
+					 struct forge_notes *out,
+					 struct buf *err)
+{
+	char *path = forge_gitlab_issue_path(f, number,
+					     "/notes?sort=asc&order_by="
+					     "created_at&per_page=100");
+	int rc = forge_gitlab_each(f, path, forge_gitlab_issue_note, out, err);
+
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no issue #%ld in project '%s'", number,
+			   f->repo);
+	free(path);
+	return rc;
+}
+
+static int forge_gitlab_put_issue_note(struct forge *f, long number,
+				       const char *id, const char *body,
+				       const char *marker, char **id_out,
+				       char **url_out, struct buf *err)
+{
+	char *issue = forge_gitlab_issue_path(f, number, "");
+	char *note_id = NULL, *path = NULL;
+	struct forge_issue fresh;
+	json_t *req = NULL;
+	int rc;
+
+	forge_issue_init(&fresh);
+	if (id_out)
+		*id_out = NULL;
+	if (url_out)
+		*url_out = NULL;
+	if (!body) {
+		rc = error_set(err, TEND_EINVALID, "issue comment has no body");
+		goto out;
+	}
+	if (!id) {
+		rc = forge_gitlab_post_note_at(f, issue, body, marker,
+					       &note_id, err);
+	} else if (!forge_gitlab_numeric(id)) {
+		rc = error_set(err, TEND_EINVALID,
+			       "'%.40s' is not a GitLab note id", id);
+	} else {
+		path = xasprintf("%s/notes/%s", issue, id);
+		req = json_object();
+		json_object_set_new(req, "body", jsonutil_string(body));
+		rc = forge_request(f, "PUT", path, req, NULL, NULL, err);
+		note_id = xstrdup(id);
+	}
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "issue #%ld of project '%s'", number,
+			   f->repo);
+	if (rc < 0)
+		goto out;
+	if (url_out) {
+		struct buf ignore = BUF_INIT;
+
+		/* The note is written: a URL we cannot learn is no failure. */
+		if (!forge_gitlab_get_issue(f, number, &fresh, &ignore) &&
+		    fresh.url)
+			*url_out = xasprintf("%s#note_%s", fresh.url, note_id);
+		else
+			log_debug("no web URL for issue #%ld: %s", number,
+				  ignore.ptr);
+		buf_release(&ignore);
+	}
+	if (id_out) {
+		*id_out = note_id;
+		note_id = NULL;
+	}
+	rc = 0;
+out:
+	forge_issue_release(&fresh);
+	json_decref(req);
+	free(note_id);
+	free(path);
+	free(issue);
+	return rc;
+}
+
+static int forge_gitlab_delete_issue_note(struct forge *f, long number,
+					  const char *id, struct buf *err)
+{
+	char *suffix, *path;
+	int rc;
+
+	if (!forge_gitlab_numeric(id))
+		return error_set(err, TEND_EINVALID,
+				 "'%.40s' is not a GitLab note id",
+				 id ? id : "");
+	suffix = xasprintf("/notes/%s", id);
+	path = forge_gitlab_issue_path(f, number, suffix);
+	rc = forge_request(f, "DELETE", path, NULL, NULL, NULL, err);
+	free(suffix);
+	free(path);
+	/* Gone already (or its issue is): what was asked for holds. */
+	return rc == TEND_ENOTFOUND ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Labels.                                                              */
+
+/* "a,b,c" of a NULL-terminated list, or NULL when it is empty. */
+static json_t *forge_gitlab_label_csv(const char *const *names,
+				      struct buf *err, int *rc)
+{
+	struct buf b = BUF_INIT;
+	json_t *out;
+	size_t i;
+
+	for (i = 0; names && names[i]; i++) {
+		if ((*rc = forge_gitlab_label_ok(names[i], err)) < 0) {
+			buf_release(&b);
+			return NULL;
+		}
+		if (i)
+			buf_putc(&b, ',');
+		buf_puts(&b, names[i]);
+	}
+	out = i ? jsonutil_string(b.ptr) : NULL;
+	buf_release(&b);
+	return out;
+}
+
+static int forge_gitlab_edit_labels(struct forge *f, long number,
+				    const char *const *add,
+				    const char *const *remove, struct buf *err)
+{
+	json_t *req = json_object(), *a, *r;
+	char *path = NULL;
+	int rc = 0;
+
+	a = forge_gitlab_label_csv(add, err, &rc);
+	if (rc < 0)
+		goto out;
+	r = forge_gitlab_label_csv(remove, err, &rc);
+	if (rc < 0) {
+		json_decref(a);
+		goto out;
+	}
+	if (a)
+		json_object_set_new(req, "add_labels", a);
+	if (r)
+		json_object_set_new(req, "remove_labels", r);
+	if (!json_object_size(req))
+		goto out;
+	path = forge_gitlab_issue_path(f, number, "");
+	rc = forge_request(f, "PUT", path, req, NULL, NULL, err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no issue #%ld in project '%s'", number,
+			   f->repo);
+out:
+	json_decref(req);
+	free(path);
+	return rc;
+}
+
+/*
+ * The latest "add" event of one label: its actor (NULL when the user is
+ * gone) and the event's id, for "latest" by id when the list is not in
+ * order.
+ */
+struct forge_gitlab_label_search {
+	const char *label;
+	char *login, *id;
+	long long best;
+	int found;
+};
+
+static int forge_gitlab_label_event(const json_t *item, size_t index,
+				    void *data, struct buf *err)
+{
+	struct forge_gitlab_label_search *ls = data;
+	const json_t *action, *label, *name, *user;
+	long long id;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "label events: entry %zu is not an object",
+				 index + 1);
+	action = json_object_get(item, "action");
+	label = json_object_get(item, "label");
+	name = json_is_object(label) ? json_object_get(label, "name") : NULL;
+	/* A label deleted since has label null: it cannot be ours. */
+	if (!json_is_string(action) || strcmp(json_string_value(action),
+					      "add") ||
+	    !json_is_string(name) || strcmp(json_string_value(name),
+					    ls->label))
+		return 0;
+	id = json_is_integer(json_object_get(item, "id")) ?
+	     (long long)json_integer_value(json_object_get(item, "id")) : -1;
+	if (ls->found && id < ls->best)
+		return 0;
+	ls->found = 1;
+	ls->best = id;
+	free(ls->login);
+	free(ls->id);
+	user = json_object_get(item, "user");
+	ls->login = json_is_object(user) ? forge_json_strdup(user, "username")
+					 : NULL;
+	ls->id = ls->login ? forge_json_id(user, "id") : NULL;
+	return 0;
+}
+
+int forge_gitlab_parse_label_events(char **login_out, char **id_out,
+				    const char *label, const char *text,
+				    size_t len, struct buf *err)
+{
+	struct forge_gitlab_label_search ls = { label, NULL, NULL, -1, 0 };
+	int rc;
+
+	*login_out = *id_out = NULL;
+	rc = forge_gitlab_parse_list(text, len, "label events",
+				     forge_gitlab_label_event, &ls, err);
+	if (!rc) {
+		*login_out = ls.login;
+		*id_out = ls.id;
+	} else {
+		free(ls.login);
+		free(ls.id);
+	}
+	return rc;
+}
+
+static int forge_gitlab_label_actor(struct forge *f, long number,
+				    const char *label, char **login_out,
+				    char **id_out, struct buf *err)
+{
+	struct forge_gitlab_label_search ls = { label, NULL, NULL, -1, 0 };
+	char *path = forge_gitlab_issue_path(f, number,
+					     "/resource_label_events?"
+					     "per_page=100");
+	int rc;
+
+	*login_out = *id_out = NULL;
+	if (!label || !*label) {
+		rc = error_set(err, TEND_EINVALID, "an empty label name");
+		goto out;
+	}
+	rc = forge_gitlab_each(f, path, forge_gitlab_label_event, &ls, err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no issue #%ld in project '%s'", number,
+			   f->repo);
+	if (rc < 0)
+		goto out;
+	if (!ls.login) {
+		rc = error_set(err, TEND_ENOTFOUND,
+			       ls.found ? "issue #%ld: the user who added "
+			       "label '%s' is gone" : "issue #%ld: no one "
+			       "added label '%s'", number, label);
+		goto out;
+	}
+	*login_out = ls.login;
+	*id_out = ls.id;
+	ls.login = ls.id = NULL;
+out:
+	free(ls.login);
+	free(ls.id);
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Users and members.                                                   */
+
+/* GitLab's Developer role: the lowest that pushes and merges. */
+#define FORGE_GITLAB_DEVELOPER 30
+
+int forge_gitlab_parse_member(int *write_out, const char *text, size_t len,
+			      struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "member", err);
+	const json_t *level, *state;
+	int rc = 0;
+
+	*write_out = 0;
+	if (!json)
+		return TEND_EINVALID;
+	level = json_is_object(json) ? json_object_get(json, "access_level")
+				     : NULL;
+	state = json_is_object(json) ? json_object_get(json, "state") : NULL;
+	if (!json_is_integer(level))
+		rc = error_set(err, TEND_EINVALID,
+			       "member: no access_level");
+	else
+		/* A blocked or deactivated user keeps the level, not the
+		 * right. */
+		*write_out = json_integer_value(level) >=
+			     FORGE_GITLAB_DEVELOPER &&
+			     (!json_is_string(state) ||
+			      !strcmp(json_string_value(state), "active"));
+	json_decref(json);
+	return rc;
+}
+
+struct forge_gitlab_user_search {
+	const char *login;
+	char *id;
+};
+
+static int forge_gitlab_user_item(const json_t *item, size_t index,
+				  void *data, struct buf *err)
+{
+	struct forge_gitlab_user_search *us = data;
+	const json_t *name = json_object_get(item, "username");
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "users: entry %zu is not an object",
+				 index + 1);
+	if (!json_is_string(name) ||
+	    strcasecmp(json_string_value(name), us->login))
+		return 0;
+	us->id = forge_json_id(item, "id");
+	return us->id ? 1 : 0;
+}
+
+int forge_gitlab_parse_users(char **id_out, const char *login,
+			     const char *text, size_t len, struct buf *err)
+{
+	struct forge_gitlab_user_search us = { login, NULL };
+	int rc = forge_gitlab_parse_list(text, len, "users",
+					 forge_gitlab_user_item, &us, err);
+
+	*id_out = rc ? NULL : us.id;
+	if (rc)
+		free(us.id);
+	return rc;
+}
+
+/*
+ * The numeric id of user `login`: GET /users?username=. TEND_ENOTFOUND
+ * when there is no such user.
+ */
+static int forge_gitlab_user_id(struct forge *f, const char *login,
+				char **id_out, struct buf *err)
+{
+	struct forge_gitlab_user_search us = { login, NULL };
+	struct buf path = BUF_INIT;
+	json_t *json = NULL;
+	size_t i;
+	int rc;
+
+	*id_out = NULL;
+	buf_puts(&path, "/users?username=");
+	forge_url_escape(&path, login);
+	rc = forge_request(f, "GET", path.ptr, NULL, &json, NULL, err);
+	if (!rc && !json_is_array(json))
+		rc = error_set(err, TEND_EINVALID, "GET %s: expected a JSON "
+			       "array", path.ptr);
+	for (i = 0; !rc && i < json_array_size(json) && !us.id; i++)
+		rc = forge_gitlab_user_item(json_array_get(json, i), i, &us,
+					    err);
+	if (rc >= 0 && !us.id)
+		rc = error_set(err, TEND_ENOTFOUND, "no GitLab user '%s'",
+			       login);
+	if (rc >= 0) {
+		*id_out = us.id;
+		us.id = NULL;
+		rc = 0;
+	}
+	free(us.id);
+	json_decref(json);
+	buf_release(&path);
+	return rc;
+}
+
+static int forge_gitlab_user_can_write(struct forge *f, const char *login,
+				       const char *id, int *write_out,
+				       struct buf *err)
+{
+	struct http_response raw;
+	char *uid = NULL, *path = NULL;
+	int rc;
+
+	*write_out = 0;
+	http_response_init(&raw);
+	if (forge_gitlab_numeric(id)) {
+		uid = xstrdup(id);
+	} else {
+		rc = forge_gitlab_user_id(f, login, &uid, err);
+		/* No such user: no member either. */
+		if (rc == TEND_ENOTFOUND)
+			rc = 0;
+		if (rc < 0 || !uid)
+			goto out;
+	}
+	/* all: inherited memberships (the group's) count as well. */
+	path = xasprintf("/projects/%s/members/all/%s", f->project, uid);
+	rc = forge_request(f, "GET", path, NULL, NULL, &raw, err);
+	if (rc == TEND_ENOTFOUND) {
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	rc = forge_gitlab_parse_member(write_out, raw.body.ptr, raw.body.len,
+				       err);
+	if (rc < 0)
+		error_wrap(err, rc, "GET %s", path);
+out:
+	http_response_release(&raw);
+	free(uid);
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening merge requests.                                              */
+
+/* GitLab's draft prefixes: "Draft:", "[Draft]", "(Draft)", any case. */
+static int forge_gitlab_draft_title(const char *title)
+{
+	return !strncasecmp(title, "draft:", 6) ||
+	       !strncasecmp(title, "[draft]", 7) ||
+	       !strncasecmp(title, "(draft)", 7);
+}
+
+/* "opened" (and "locked", an open one being merged) -> "open". */
+static int forge_gitlab_pr_state(struct forge_pr *pr, const char *where,
+				 struct buf *err)
+{
+	const char *st = pr->state ? pr->state : "";
+
+	if (!strcmp(st, "opened") || !strcmp(st, "locked")) {
+		free(pr->state);
+		pr->state = xstrdup("open");
+		return 0;
+	}
+	if (!strcmp(st, "closed") || !strcmp(st, "merged"))
+		return 0;
+	return error_set(err, TEND_EINVALID,
+			 "%s: merge request !%ld has state '%.40s'", where,
+			 pr->number, st);
+}
+
+/* The newest merge request from `head_ref` of this project. */
+struct forge_gitlab_branch_mr {
+	const char *head_ref;
+	json_t *keep;		/* the entry, a reference of ours */
+};
+
+static int forge_gitlab_branch_mr_one(const json_t *item, size_t index,
+				      void *data, struct buf *err)
+{
+	struct forge_gitlab_branch_mr *bm = data;
+	const json_t *src = json_object_get(item, "source_project_id");
+	const json_t *dst = json_object_get(item, "target_project_id");
+	const json_t *ref = json_object_get(item, "source_branch");
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "merge requests: entry %zu is not an object",
+				 index + 1);
+	if (forge_json_long(item, "iid", 0) <= 0)
+		return error_set(err, TEND_EINVALID,
+				 "merge requests: entry %zu has no iid",
+				 index + 1);
+	/* A fork's branch of the same name is not ours. */
+	if (!json_is_string(ref) || strcmp(json_string_value(ref),
+					   bm->head_ref) ||
+	    !json_is_integer(src) || !json_is_integer(dst) ||
+	    json_integer_value(src) != json_integer_value(dst))
+		return 0;
+	bm->keep = json_incref((json_t *)item);
+	return 1;
+}
+
+int forge_gitlab_parse_branch_mr(struct forge_pr *out, const char *head_ref,
+				 const char *text, size_t len,
+				 struct buf *err)
+{
+	struct forge_gitlab_branch_mr bm = { head_ref, NULL };
+	int rc;
+
+	forge_pr_release(out);
+	rc = forge_gitlab_parse_list(text, len, "merge requests",
+				     forge_gitlab_branch_mr_one, &bm, err);
+	if (!rc && !bm.keep)
+		rc = TEND_ENOTFOUND;
+	if (!rc)
+		rc = forge_gitlab_read_mr(out, bm.keep, "merge requests", err);
+	if (!rc)
+		rc = forge_gitlab_pr_state(out, "merge requests", err);
+	if (rc < 0)
+		forge_pr_release(out);
+	json_decref(bm.keep);
+	return rc;
+}
+
+static int forge_gitlab_find_branch_pr(struct forge *f, const char *head_ref,
+				       struct forge_pr *out, struct buf *err)
+{
+	struct forge_gitlab_branch_mr bm = { head_ref, NULL };
+	struct buf path = BUF_INIT;
+	int rc;
+
+	forge_pr_release(out);
+	if (!head_ref || !*head_ref)
+		return error_set(err, TEND_EINVALID,
+				 "no branch to look a merge request up by");
+	buf_printf(&path, "/projects/%s/merge_requests?source_branch=",
+		   f->project);
+	forge_url_escape(&path, head_ref);
+	buf_puts(&path, "&state=all&order_by=created_at&sort=desc&"
+		 "per_page=100");
+	rc = forge_gitlab_each(f, path.ptr, forge_gitlab_branch_mr_one, &bm,
+			       err);
+	if (rc < 0)
+		goto out;
+	if (!bm.keep) {
+		rc = error_set(err, TEND_ENOTFOUND,
+			       "no merge request in '%s' from branch '%.200s'",
+			       f->repo, head_ref);
+		goto out;
+	}
+	rc = forge_gitlab_read_mr(out, bm.keep, path.ptr, err);
+	if (!rc) {
+		forge_gitlab_finish_mr(f, out, bm.keep, 0);
+		rc = forge_gitlab_pr_state(out, path.ptr, err);
+	}
+out:
+	if (rc < 0)
+		forge_pr_release(out);
+	json_decref(bm.keep);
+	buf_release(&path);
+	return rc;
+}
+
+/* After a POST that may have landed: our open merge request with the
+ * marker. */
+struct forge_gitlab_mr_check {
+	struct forge *f;
+	const char *search;
+	const char *head_ref;
+	const char *marker;
+	long iid;
+};
+
+static int forge_gitlab_marker_mr(const json_t *item, size_t index,
+				  void *data, struct buf *err)
+{
+	struct forge_gitlab_mr_check *mc = data;
+	const json_t *desc = json_object_get(item, "description");
+	const json_t *ref = json_object_get(item, "source_branch");
+
+	(void)index;
+	(void)err;
+	if (json_is_object(item) && json_is_string(ref) &&
+	    !strcmp(json_string_value(ref), mc->head_ref) &&
+	    json_is_string(desc) &&
+	    forge_has_marker(json_string_value(desc), mc->marker) &&
+	    forge_gitlab_by_self(mc->f, item, "author")) {
+		mc->iid = forge_json_long(item, "iid", 0);
+		return mc->iid > 0;
+	}
+	return 0;
+}
+
+static int forge_gitlab_mr_landed(void *data, struct buf *err)
+{
+	struct forge_gitlab_mr_check *mc = data;
+	int rc = forge_self_resolve(mc->f, err);
+
+	if (rc < 0)
+		return rc;
+	mc->iid = 0;
+	rc = forge_gitlab_each(mc->f, mc->search, forge_gitlab_marker_mr, mc,
+			       err);
+	return rc < 0 ? rc : mc->iid > 0;
+}
+
+static int forge_gitlab_create_pr(struct forge *f,
+				  const struct forge_pr_new *req,
+				  struct forge_pr *out, struct buf *err)
+{
+	struct forge_gitlab_mr_check mc = { f, NULL, NULL, NULL, 0 };
+	char *path = NULL, *where = NULL, *title = NULL;
+	struct buf search = BUF_INIT;
+	json_t *body = NULL, *json = NULL;
+	long status = 0, iid = 0;
+	int rc;
+
+	forge_pr_release(out);
+	if (!req->head_ref || !*req->head_ref || !req->base_ref ||
+	    !*req->base_ref || !req->title || !*req->title)
+		return error_set(err, TEND_EINVALID,
+				 "a merge request needs a source branch, a "
+				 "target branch and a title");
+	title = req->draft && !forge_gitlab_draft_title(req->title) ?
+		xasprintf("Draft: %s", req->title) : xstrdup(req->title);
+	body = json_object();
+	json_object_set_new(body, "source_branch",
+			    jsonutil_string(req->head_ref));
+	json_object_set_new(body, "target_branch",
+			    jsonutil_string(req->base_ref));
+	json_object_set_new(body, "title", jsonutil_string(title));
+	json_object_set_new(body, "description",
+			    jsonutil_string(req->body ? req->body : ""));
+	json_object_set_new(body, "remove_source_branch", json_false());
+	path = xasprintf("/projects/%s/merge_requests", f->project);
+	buf_printf(&search, "%s?state=opened&source_branch=", path);
+	forge_url_escape(&search, req->head_ref);
+	buf_puts(&search, "&per_page=100");
+	mc.search = search.ptr;
+	mc.head_ref = req->head_ref;
+	mc.marker = req->marker;
+	rc = forge_gitlab_post_status(f, path, body, &json,
+				      req->marker && *req->marker ?
+				      forge_gitlab_mr_landed : NULL, &mc,
+				      &status, err);
+	if (rc < 0 && status == 409) {
+		/* "Another open merge request already exists for this
+		 * source branch: !N": that one, never a second. */
+		struct buf e = BUF_INIT;
+
+		rc = forge_gitlab_find_pr(f, NULL, req->head_ref, NULL, &iid,
+					  &e);
+		if (rc < 0) {
+			error_set(err, rc, "POST %s: GitLab says a merge "
+				  "request from '%s' is open, but: %s", path,
+				  req->head_ref, e.ptr);
+			buf_release(&e);
+			goto out;
+		}
+		buf_release(&e);
+		rc = forge_gitlab_get_pr(f, iid, out, err);
+		if (!rc)
+			rc = FORGE_EEXIST;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (!json && mc.iid <= 0) {
+		rc = error_set(err, TEND_EINVALID, "POST %s: an empty answer",
+			       path);
+		goto out;
+	}
+	if (!json) {
+		/* The lost POST landed: read what it made. */
+		rc = forge_gitlab_get_pr(f, mc.iid, out, err);
+		goto out;
+	}
+	where = xasprintf("POST %s", path);
+	rc = forge_gitlab_read_mr(out, json, where, err);
+	if (!rc && out->number <= 0)
+		rc = error_set(err, TEND_EINVALID, "%s: the answer names no "
+			       "iid", where);
+	if (!rc)
+		forge_gitlab_finish_mr(f, out, json, 0);
+out:
+	if (rc < 0 && rc != FORGE_EEXIST)
+		forge_pr_release(out);
+	json_decref(body);
+	json_decref(json);
+	buf_release(&search);
+	free(where);
+	free(title);
+	free(path);
+	return rc;
+}
+
+static int forge_gitlab_update_pr(struct forge *f, const struct forge_pr *pr,
+				  const char *title, const char *body,
+				  struct buf *err)
+{
+	json_t *req = json_object();
+	char *path = NULL;
+	int rc = 0;
+
+	if (title && !*title) {
+		rc = error_set(err, TEND_EINVALID, "an empty title for merge "
+			       "request !%ld", pr->number);
+		goto out;
+	}
+	/* A title without the prefix would make a draft ready. */
+	if (title && pr->draft && !forge_gitlab_draft_title(title)) {
+		char *t = xasprintf("Draft: %s", title);
+
+		json_object_set_new(req, "title", jsonutil_string(t));
+		free(t);
+	} else if (title) {
+		json_object_set_new(req, "title", jsonutil_string(title));
+	}
+	if (body)
+		json_object_set_new(req, "description", jsonutil_string(body));
+	if (!json_object_size(req))
+		goto out;
+	path = forge_gitlab_mr_path(f, pr->number, "");
+	rc = forge_request(f, "PUT", path, req, NULL, NULL, err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no merge request !%ld in project '%s'",
+			   pr->number, f->repo);
+out:
+	json_decref(req);
+	free(path);
+	return rc;
+}
+
+/* Is user `id` among the reviewers of merge request answer `mr`? */
+static int forge_gitlab_has_reviewer(const json_t *mr, const char *id)
+{
+	const json_t *list = json_object_get(mr, "reviewers"), *r;
+	size_t i;
+	int hit = 0;
+
+	json_array_foreach(list, i, r) {
+		char *rid = forge_json_id(r, "id");
+
+		hit = rid && !strcmp(rid, id);
+		free(rid);
+		if (hit)
+			break;
+	}
+	return hit;
+}
+
+/*
+ * GitLab replaces the reviewers with reviewer_ids: the ones already asked
+ * are sent again, and a user GitLab will not take (one who cannot see the
+ * merge request) is left out without an error, so the answer is checked.
+ */
+static int forge_gitlab_request_review(struct forge *f,
+				       const struct forge_pr *pr,
+				       const char *login, const char *id,
+				       struct buf *err)
+{
+	json_t *mr = NULL, *req = NULL, *ids, *after = NULL;
+	const json_t *r;
+	char *uid = NULL, *path = NULL;
+	size_t i;
+	int rc;
+
+	if (forge_gitlab_numeric(id)) {
+		uid = xstrdup(id);
+	} else if (!login || !*login) {
+		return error_set(err, TEND_EINVALID, "no reviewer to ask");
+	} else {
+		rc = forge_gitlab_user_id(f, login, &uid, err);
+		if (rc == TEND_ENOTFOUND)
+			rc = TEND_EINVALID;
+		if (rc < 0)
+			goto out;
+	}
+	rc = forge_gitlab_get_mr(f, pr->number, &mr, err);
+	if (rc < 0)
+		goto out;
+	if (forge_gitlab_has_reviewer(mr, uid))
+		goto out;
+	req = json_object();
+	ids = json_array();
+	json_object_set_new(req, "reviewer_ids", ids);
+	json_array_foreach(json_object_get(mr, "reviewers"), i, r)
+		if (json_is_integer(json_object_get(r, "id")))
+			json_array_append(ids, json_object_get(r, "id"));
+	json_array_append_new(ids, json_integer(strtoll(uid, NULL, 10)));
+	path = forge_gitlab_mr_path(f, pr->number, "");
+	rc = forge_request(f, "PUT", path, req, &after, NULL, err);
+	if (rc < 0)
+		goto out;
+	if (!forge_gitlab_has_reviewer(after, uid))
+		rc = error_set(err, TEND_EINVALID,
+			       "merge request !%ld: GitLab did not take '%s' "
+			       "as a reviewer", pr->number,
+			       login && *login ? login : uid);
+out:
+	json_decref(mr);
+	json_decref(req);
+	json_decref(after);
+	free(uid);
+	free(path);
+	return rc;
+}
+
 const struct forge_ops forge_gitlab_ops = {
 	.get_pr = forge_gitlab_get_pr,
 	.find_pr = forge_gitlab_find_pr,
@@ -1825,4 +2933,16 @@ const struct forge_ops forge_gitlab_ops = {
 	.set_status = forge_gitlab_set_status,
 	.resolve_thread = forge_gitlab_resolve_thread,
 	.get_self = forge_gitlab_get_self,
+	.list_issues = forge_gitlab_list_issues,
+	.get_issue = forge_gitlab_get_issue,
+	.list_issue_notes = forge_gitlab_list_issue_notes,
+	.put_issue_note = forge_gitlab_put_issue_note,
+	.delete_issue_note = forge_gitlab_delete_issue_note,
+	.edit_labels = forge_gitlab_edit_labels,
+	.label_actor = forge_gitlab_label_actor,
+	.user_can_write = forge_gitlab_user_can_write,
+	.create_pr = forge_gitlab_create_pr,
+	.find_branch_pr = forge_gitlab_find_branch_pr,
+	.update_pr = forge_gitlab_update_pr,
+	.request_review = forge_gitlab_request_review,
 };

@@ -1,8 +1,10 @@
 /*
  * gitlab.h - the pure parts of the GitLab adapter (forge/gitlab.c), open
  * for unit tests and fuzz targets: reading GitLab's JSON answers into the
- * forge structs, finding a line in a merge request diff with GitLab's line
- * counters, and the SHA-1 that GitLab's line codes are made of.
+ * forge structs (merge requests, diffs, discussions, issues and their
+ * notes, label events, members, users), finding a line in a merge request
+ * diff with GitLab's line counters, and the SHA-1 that GitLab's line codes
+ * are made of.
  *
  * Everything else in the adapter is reached through forge.h; callers
  * outside forge/ and tests have no use for this header.
@@ -54,6 +56,63 @@ int forge_gitlab_parse_discussions(struct forge_notes *out, const char *text,
  */
 int forge_gitlab_parse_user(char **login_out, char **id_out, const char *text,
 			    size_t len, struct buf *err);
+
+/*
+ * Append the issues of one page of GET /projects/:id/issues to `out`
+ * (description null is ""; labels by name; state "opened" is open).
+ * TEND_EINVALID when the page is not an array of issues with an iid.
+ */
+int forge_gitlab_parse_issues(struct forge_issues *out, const char *text,
+			      size_t len, struct buf *err);
+
+/* Read one issue (GET /projects/:id/issues/:iid) into `out`, released
+ * first. */
+int forge_gitlab_parse_issue(struct forge_issue *out, const char *text,
+			     size_t len, struct buf *err);
+
+/*
+ * Append the notes of one page of GET .../issues/:iid/notes to `out`,
+ * system notes left out (thread and reply stay empty).
+ */
+int forge_gitlab_parse_issue_notes(struct forge_notes *out, const char *text,
+				   size_t len, struct buf *err);
+
+/*
+ * Who added `label` in one page of GET .../issues/:iid/
+ * resource_label_events: the user of the latest "add" event of it (by
+ * event id, else by order; an event whose label was deleted, label null,
+ * is skipped). `*login_out` and `*id_out` (caller frees) are NULL when no
+ * event added it or its user is gone.
+ */
+int forge_gitlab_parse_label_events(char **login_out, char **id_out,
+				    const char *label, const char *text,
+				    size_t len, struct buf *err);
+
+/*
+ * May the member of GET /projects/:id/members/all/:user_id write?
+ * `*write_out` 1 for access_level Developer (30) or more of a user whose
+ * state, when given, is "active". TEND_EINVALID without an access_level.
+ */
+int forge_gitlab_parse_member(int *write_out, const char *text, size_t len,
+			      struct buf *err);
+
+/*
+ * The id of user `login` (ASCII case aside) in GET /users?username=
+ * (caller frees; NULL when the list does not hold that user).
+ */
+int forge_gitlab_parse_users(char **id_out, const char *login,
+			     const char *text, size_t len, struct buf *err);
+
+/*
+ * The first merge request in a page of GET .../merge_requests whose
+ * source is branch `head_ref` of this project (not a fork), read as
+ * forge_gitlab_parse_pr() does, with state "open" (GitLab's "opened" or
+ * "locked"), "closed" or "merged". TEND_ENOTFOUND when the page has none;
+ * TEND_EINVALID for a bad page, an entry without an iid, another state.
+ */
+int forge_gitlab_parse_branch_mr(struct forge_pr *out, const char *head_ref,
+				 const char *text, size_t len,
+				 struct buf *err);
 
 /* One line of a diff as GitLab counts it. */
 struct forge_gitlab_line {

@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """fakegitlab.py - a strict fake of GitLab's REST API v4 for tests.
 
-It serves one project and its merge requests from a real git repository, so
-every diff it hands out comes from git itself, and it is strict where
-GitLab is strict: authentication, write permissions, pagination, and the
-positions of diff notes. Everything written (notes, discussions, draft
-notes, commit statuses) lives in memory.
+It serves one project, its merge requests and its issues from a real git
+repository (a work tree or a bare one), so every diff it hands out comes
+from git itself, and it is strict where GitLab is strict: authentication,
+write permissions, pagination, parameter types, and the positions of diff
+notes. Everything written (notes, discussions, draft notes, commit
+statuses, issue notes and labels, merge requests) lives in memory. Every
+change of state is made under one lock, so two clients may use it at once.
 
 Usage:
     fakegitlab.py --repo DIR --project 7:group/proj
-                  --mr IID:BASE_BRANCH:HEAD_BRANCH[:fork[:collab]]
-                  [--mr ...]
+                  [--mr IID:BASE_BRANCH:HEAD_BRANCH[:fork[:collab]] ...]
                   --token PRIVATE [--job-token JOB]
+                  [--issues ISSUES.json] [--member USERNAME=LEVEL ...]
                   [--port-file F] [--log requests.json] [--faults F]
                   [--too-large PATH ...] [--collapsed PATH ...]
                   [--max-files N] [--timeout 120] [--watch-parent]
@@ -37,19 +39,70 @@ repository). GitLab sends allow_collaboration and its older name
 allow_maintainer_to_push for forks only: true with ":collab" (the author
 lets members who can merge push to the branch), false without.
 
+Merge requests opened through the API (POST .../merge_requests) get the
+next merge request iid and are computed from the repository like --mr
+ones; their title and description are what was sent (a title starting
+"Draft:", "[Draft]" or "(Draft)", any case, makes draft true) and their
+author is tend-bot. PUT .../merge_requests/:iid changes title,
+description, reviewer_ids, target_branch and state (state_event close or
+reopen; a merged one stays merged).
+
+Issues (--issues FILE, a JSON list) have their own iid sequence:
+    [{"iid": 1, "title": "...", "description": "..." or null,
+      "author": "alice", "labels": ["tend"], "assignees": ["bob"],
+      "state": "opened"|"closed", "created_at": "2024-01-02T00:00:00Z",
+      "label_events": [{"action": "add"|"remove", "label": NAME or null,
+                        "user": USERNAME (absent: a deleted user)}],
+      "notes": [{"author": USERNAME, "body": "...", "system": false}]}]
+Only iid is required. Labels are changed by PUT .../issues/:iid
+(add_labels, remove_labels, labels: "a,b" or a list of strings; anything
+else is 400 "add_labels is invalid"), each real change recorded as a
+resource label event by the token's user, tend-bot.
+
+People. Every user has a stable numeric id (tend-bot 1, alice 3, others
+from a hash of the name, made unique). --member USERNAME=LEVEL
+(10, 20, 30, 40 or 50, repeatable) makes a project member; tend-bot is a
+Maintainer (40). GET /users?username= knows every user the fake has seen
+(members, authors, assignees, label event users). Reviewers are kept only
+when they can see the merge request: members of Reporter (20) or more;
+GitLab drops the others without an error.
+
 Authentication, as GitLab: PRIVATE-TOKEN: <token>, JOB-TOKEN: <job>, or
 Authorization: Bearer <either>. Anything else is 401 {"message":"401
 Unauthorized"}. The job token may read; its writes (notes, drafts,
-discussions, statuses) get 403 {"message":"403 Forbidden"}. The private
-token belongs to the user "tend-bot" (a bot).
+discussions, statuses, issues, issue notes, merge requests) get 403
+{"message":"403 Forbidden"}. The private token belongs to the user
+"tend-bot" (a bot).
 
 Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
     GET  /user        the private token's user (tend-bot); the job token
                       gets 401, as GitLab answers a job token there
     GET  /projects/:id
-    GET  /projects/:id/merge_requests   state (default all), source_branch;
-                                        newest first, paginated
-    GET  /projects/:id/merge_requests/:iid
+    GET  /users       username= (ignoring case); GET /users/:id
+    GET  /projects/:id/members/all[/:user_id]   404 for a non-member
+    GET  /projects/:id/issues     state (default all), labels (all of
+                                  them; None, Any), order_by, sort
+                                  (default desc); paginated
+    GET|PUT /projects/:id/issues/:iid
+    GET  /projects/:id/issues/:iid/resource_label_events     paginated
+    GET  /projects/:id/issues/:iid/notes      sort (default desc), paginated
+    POST /projects/:id/issues/:iid/notes
+    GET|PUT|DELETE /projects/:id/issues/:iid/notes/:nid  (PUT and DELETE:
+                                  tend-bot's own notes only, else 403)
+    GET  /projects/:id/merge_requests   state (default all), source_branch,
+                                        sort (default desc: newest first);
+                                        paginated
+    POST /projects/:id/merge_requests   source_branch, target_branch and
+                                        title required (400 "... is
+                                        missing" / "... is invalid"); the
+                                        same branch twice: 422; a branch
+                                        that does not exist: 400
+                                        {"message": {"base": [...]}}; an
+                                        open merge request from the same
+                                        branch: 409 {"message": ["Another
+                                        open merge request already exists
+                                        for this source branch: !N"]}
+    GET|PUT /projects/:id/merge_requests/:iid
     GET  /projects/:id/merge_requests/:iid/diffs              paginated
     GET  /projects/:id/merge_requests/:iid/discussions        paginated
     POST /projects/:id/merge_requests/:iid/discussions
@@ -87,7 +140,11 @@ sit in one hunk in order, and the end must be the position's own line.
 
 Test hooks (never authenticated):
     GET  /__log                    the request log
-    GET  /__state                  discussions, draft notes, statuses
+    GET  /__state                  discussions, draft notes, statuses,
+                                   issues (labels, assignees, state, notes,
+                                   label_events), merge_requests (iid,
+                                   branches, title, description, draft,
+                                   state, reviewer_ids, created)
     POST /__control/reply          {"discussion_id", "body", "author"}
     POST /__control/note           {"body", "author", "system"}: a new
                                    general note (system notes included);
@@ -96,12 +153,23 @@ Test hooks (never authenticated):
                                    resolvable diff discussion instead
                                    (the SHAs are the MR's diff_refs)
     POST /__control/mr             {"iid", "set": {...}}: override fields
-                                   of the merge request JSON
+                                   of the merge request JSON ("state":
+                                   "merged" makes it merged)
+    POST /__control/issue-note     {"issue", "user", "body", "system"}: a
+                                   person's note on an issue
+    POST /__control/label          {"issue", "label", "user", "action":
+                                   "add"|"remove"}: a person (un)labels
+    POST /__control/issue          {"issue", "state", "assignees", "title",
+                                   "description"}: change an issue; with
+                                   no "issue", a new one (the fields of
+                                   --issues) with the next iid
     POST /__control/faults         {"faults": [...]}, appended to the faults
     POST /__control/config         {"too_large": [...], "collapsed": [...],
                                    "max_files": N}: replace those options
     POST /__control/reset          forget what was written (notes, drafts,
-                                   statuses), faults, the log, overrides and
+                                   statuses, issues back to --issues,
+                                   merge requests opened or changed),
+                                   faults, the log, overrides and
                                    /__control/config: a fresh server for
                                    the next test, over the same repository
     any  /__shutdown               stop
@@ -180,6 +248,63 @@ def user_for(name):
     return {"id": uid, "username": name, "name": name.title(),
             "state": "active",
             "bot": name.endswith("-bot") or name.endswith("_bot")}
+
+
+DRAFT_RE = re.compile(r"\A(\[draft\]|\(draft\)|draft:)", re.I)
+ACCESS_LEVELS = (10, 20, 30, 40, 50)
+BOT_LEVEL = 40
+
+
+def is_draft(title):
+    return bool(DRAFT_RE.match(title or ""))
+
+
+def parse_members(specs):
+    members = {}
+    for spec in specs:
+        name, _, level = spec.partition("=")
+        if not name or not level.isdigit() or int(level) not in ACCESS_LEVELS:
+            raise SystemExit("fakegitlab: bad --member '%s' (USERNAME=LEVEL, "
+                             "LEVEL one of %s)" % (spec, ACCESS_LEVELS))
+        members[name] = int(level)
+    return members
+
+
+def load_issues(path):
+    """The --issues file, checked: a JSON list of issues."""
+    with open(path, encoding="utf-8") as f:
+        items = json.load(f)
+    if not isinstance(items, list):
+        raise SystemExit("fakegitlab: %s: not a JSON list" % path)
+    seen = set()
+    for n, it in enumerate(items, 1):
+        where = "fakegitlab: %s: issue %d" % (path, n)
+        if not isinstance(it, dict) or not isinstance(it.get("iid"), int) \
+                or isinstance(it.get("iid"), bool) or it["iid"] <= 0:
+            raise SystemExit("%s: needs an integer iid > 0" % where)
+        if it["iid"] in seen:
+            raise SystemExit("%s: iid %d twice" % (where, it["iid"]))
+        seen.add(it["iid"])
+        if it.get("state", "opened") not in ("opened", "closed"):
+            raise SystemExit("%s: state is opened or closed" % where)
+        for key in ("labels", "assignees"):
+            v = it.get(key, [])
+            if not isinstance(v, list) or \
+                    not all(isinstance(x, str) for x in v):
+                raise SystemExit("%s: %s is a list of strings" % (where, key))
+        for e in it.get("label_events", []):
+            if not isinstance(e, dict) or \
+                    e.get("action") not in ("add", "remove") or \
+                    not (e.get("label") is None or
+                         isinstance(e.get("label"), str)):
+                raise SystemExit("%s: a label event needs action add or "
+                                 "remove and a label (a name or null)" %
+                                 where)
+        for note in it.get("notes", []):
+            if not isinstance(note, dict) or \
+                    not isinstance(note.get("body"), str):
+                raise SystemExit("%s: a note needs a body" % where)
+    return items
 
 
 # --- git ------------------------------------------------------------------
@@ -378,11 +503,17 @@ class State:
             self.mrs[int(iid)] = {"iid": int(iid), "base": base,
                                   "head": head, "overrides": {},
                                   "fork": "fork" in flags,
-                                  "collab": "collab" in flags}
+                                  "collab": "collab" in flags,
+                                  "state": "opened", "reviewer_ids": []}
         self.discussions = {}    # iid -> [discussion]
         self.drafts = {}         # iid -> [draft]
         self.statuses = []
         self.next_note = 1000
+        self.next_event = 0
+        self.base_mrs = set(self.mrs)
+        self.members = parse_members(args.member)
+        self.issue_specs = load_issues(args.issues) if args.issues else []
+        self.init_people()
         self.next_draft = 1
         self.next_status = 1
         self.next_disc = 0
@@ -397,8 +528,17 @@ class State:
         self.too_large = set(self.args.too_large or [])
         self.collapsed = set(self.args.collapsed or [])
         self.max_files = self.args.max_files
-        for m in self.mrs.values():
+        for iid in list(self.mrs):
+            if iid not in self.base_mrs:
+                del self.mrs[iid]
+                continue
+            m = self.mrs[iid]
             m["overrides"] = {}
+            m["state"] = "opened"
+            m["reviewer_ids"] = []
+            m.pop("title", None)
+            m.pop("description", None)
+        self.init_people()
         self.discussions = {}
         self.drafts = {}
         self.statuses = []
@@ -461,6 +601,168 @@ class State:
         self.next_disc += 1
         return hashlib.sha1(b"discussion %d" % self.next_disc).hexdigest()
 
+    # people: stable ids; the registry makes ids unique
+    def init_people(self):
+        self.users = {}
+        self.ids = {}
+        self.user(BOT["username"])
+        self.user(MR_AUTHOR["username"])
+        self.levels = dict(self.members)
+        self.levels[BOT["username"]] = BOT_LEVEL
+        for name in self.members:
+            self.user(name)
+        self.issues = {}
+        for spec in self.issue_specs:
+            self.add_issue(json.loads(json.dumps(spec)))
+
+    def user(self, name):
+        """The user `name` (None: tend-bot), made on first sight."""
+        if name is None:
+            name = BOT["username"]
+        u = self.users.get(name)
+        if u is None:
+            if name == BOT["username"]:
+                u = dict(BOT)
+            elif name == MR_AUTHOR["username"]:
+                u = dict(MR_AUTHOR)
+            else:
+                u = user_for(name)
+            while u["id"] in self.ids:
+                u["id"] += 1000
+            self.users[name] = u
+            self.ids[u["id"]] = name
+        return dict(u)
+
+    def user_by_id(self, uid):
+        name = self.ids.get(uid)
+        return self.user(name) if name else None
+
+    def member_json(self, name):
+        return dict(self.user(name), access_level=self.levels[name],
+                    created_at="2024-01-01T00:00:00.000Z", expires_at=None,
+                    membership_state="active",
+                    web_url="%s/%s" % (self.base_url(), name))
+
+    # issues
+    def add_issue(self, spec):
+        iid = spec["iid"] if spec.get("iid") else \
+            max(list(self.issues) + [0]) + 1
+        i = {
+            "iid": iid,
+            "title": spec.get("title", "Issue %d" % iid),
+            "description": spec.get("description"),
+            "author": spec.get("author", "alice"),
+            "labels": list(spec.get("labels", [])),
+            "assignees": list(spec.get("assignees", [])),
+            "state": spec.get("state", "opened"),
+            "created_at": spec.get("created_at",
+                                   "2024-01-%02dT00:00:00.000Z" %
+                                   (1 + iid % 28)),
+            "updated_at": spec.get("created_at", now_iso()),
+            "label_events": [],
+            "notes": [],
+        }
+        self.issues[iid] = i
+        self.user(i["author"])
+        for a in i["assignees"]:
+            self.user(a)
+        for e in spec.get("label_events", []):
+            self.label_event(i, e["action"], e["label"], e.get("user"))
+        for n in spec.get("notes", []):
+            self.issue_note(i, n["body"], n.get("author", "alice"),
+                            n.get("system", False))
+        return i
+
+    def issue(self, iid):
+        i = self.issues.get(iid)
+        if not i:
+            raise not_found("Not found")
+        return i
+
+    def label_event(self, i, action, label, user):
+        self.next_event += 1
+        i["label_events"].append({
+            "id": self.next_event,
+            "user": self.user(user) if user is not None else None,
+            "created_at": now_iso(),
+            "resource_type": "Issue",
+            "resource_id": 9000 + i["iid"],
+            "label": None if label is None else {
+                "id": 200 + int(hashlib.sha1(label.encode()).hexdigest()[:4],
+                                16),
+                "name": label, "color": "#428BCA", "description": None},
+            "action": action,
+        })
+
+    def set_labels(self, i, add, remove, user):
+        """Add then remove labels, an event for each real change."""
+        for name in add:
+            if name not in i["labels"]:
+                i["labels"].append(name)
+                self.label_event(i, "add", name, user)
+        for name in remove:
+            if name in i["labels"]:
+                i["labels"].remove(name)
+                self.label_event(i, "remove", name, user)
+        i["updated_at"] = now_iso()
+
+    def issue_note(self, i, body, author, system=False):
+        n = {
+            "id": self.new_id(),
+            "type": None,
+            "body": body,
+            "attachment": None,
+            "author": self.user(author),
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+            "system": bool(system),
+            "noteable_id": 9000 + i["iid"],
+            "noteable_type": "Issue",
+            "noteable_iid": i["iid"],
+            "resolvable": False,
+            "internal": False,
+            "confidential": False,
+        }
+        i["notes"].append(n)
+        return n
+
+    def issue_json(self, i):
+        iid = i["iid"]
+        assignees = [self.user(a) for a in i["assignees"]]
+        return {
+            "id": 9000 + iid,
+            "iid": iid,
+            "project_id": self.project_id,
+            "title": i["title"],
+            "description": i["description"],
+            "state": i["state"],
+            "created_at": i["created_at"],
+            "updated_at": i["updated_at"],
+            "closed_at": None if i["state"] == "opened" else i["updated_at"],
+            "labels": list(i["labels"]),
+            "milestone": None,
+            "assignees": assignees,
+            "assignee": assignees[0] if assignees else None,
+            "author": self.user(i["author"]),
+            "type": "ISSUE",
+            "issue_type": "issue",
+            "user_notes_count": sum(1 for n in i["notes"]
+                                    if not n["system"]),
+            "confidential": False,
+            "discussion_locked": None,
+            "references": {"short": "#%d" % iid,
+                           "full": "%s#%d" % (self.project_path, iid)},
+            "web_url": "%s/-/issues/%d" % (self.web_url(), iid),
+        }
+
+    def open_mr_from(self, branch, but=None):
+        for iid in sorted(self.mrs):
+            m = self.mrs[iid]
+            if iid != but and m["head"] == branch and not m["fork"] and \
+                    self.mr_state(m) == "opened":
+                return m
+        return None
+
     # merge requests
     def mr(self, iid):
         m = self.mrs.get(iid)
@@ -472,9 +774,17 @@ class State:
         start = self.git.rev("refs/heads/" + m["base"])
         head = self.git.rev("refs/heads/" + m["head"])
         if not start or not head:
+            # A closed or merged merge request keeps its last diff when
+            # its branch is deleted.
+            if m.get("_refs") and self.mr_state(m) != "opened":
+                return dict(m["_refs"])
             raise ApiError(500, {"message": "500 Internal Server Error"})
-        return {"base_sha": self.git.merge_base(start, head),
-                "start_sha": start, "head_sha": head}
+        m["_refs"] = {"base_sha": self.git.merge_base(start, head),
+                      "start_sha": start, "head_sha": head}
+        return dict(m["_refs"])
+
+    def mr_state(self, m):
+        return m["overrides"].get("state", m["state"])
 
     def files(self, m):
         refs = self.diff_refs(m)
@@ -508,23 +818,25 @@ class State:
         else:
             count = str(total)
         iid = m["iid"]
+        title = m.get("title", subject)
         j = {
             "id": 5000 + iid,
             "iid": iid,
             "project_id": self.project_id,
-            "title": subject,
-            "description": body,
-            "state": "opened",
-            "created_at": "2024-01-01T00:00:00.000Z",
+            "title": title,
+            "description": m.get("description", body),
+            "state": m["state"],
+            "created_at": m.get("created_at", "2024-01-01T00:00:00.000Z"),
             "updated_at": now_iso(),
             "target_branch": m["base"],
             "source_branch": m["head"],
-            "author": dict(MR_AUTHOR),
+            "author": self.user(m.get("author", MR_AUTHOR["username"])),
             "source_project_id": self.project_id + (1000 if m.get("fork")
                                                     else 0),
             "target_project_id": self.project_id,
-            "draft": False,
-            "work_in_progress": False,
+            "draft": is_draft(title),
+            "work_in_progress": is_draft(title),
+            "reviewers": [self.user_by_id(u) for u in m["reviewer_ids"]],
             "merge_status": "can_be_merged",
             "detailed_merge_status": "mergeable",
             "sha": refs["head_sha"],
@@ -628,7 +940,7 @@ class State:
                     ("DiscussionNote" if resolvable else None),
             "body": body,
             "attachment": None,
-            "author": user_for(author),
+            "author": self.user(author),
             "created_at": now_iso(),
             "updated_at": now_iso(),
             "system": bool(system),
@@ -681,7 +993,36 @@ class State:
             "drafts": {str(k): [public_draft(d) for d in v]
                        for k, v in self.drafts.items()},
             "statuses": self.statuses,
+            "issues": [{
+                "iid": i["iid"], "title": i["title"],
+                "description": i["description"], "author": i["author"],
+                "labels": i["labels"], "assignees": i["assignees"],
+                "state": i["state"],
+                "notes": [{"id": n["id"], "author": n["author"]["username"],
+                           "body": n["body"], "system": n["system"]}
+                          for n in i["notes"]],
+                "label_events": [{
+                    "id": e["id"], "action": e["action"],
+                    "label": e["label"]["name"] if e["label"] else None,
+                    "user": e["user"]["username"] if e["user"] else None}
+                    for e in i["label_events"]],
+            } for _, i in sorted(self.issues.items())],
+            "merge_requests": [self.mr_summary(m)
+                               for _, m in sorted(self.mrs.items())],
         }
+
+    def mr_summary(self, m):
+        try:
+            j = self.mr_json(m)
+        except (ApiError, RuntimeError):
+            j = {"title": m.get("title"), "description":
+                 m.get("description"), "draft": is_draft(m.get("title"))}
+        return {"iid": m["iid"], "source_branch": m["head"],
+                "target_branch": m["base"], "title": j["title"],
+                "description": j["description"], "draft": j["draft"],
+                "state": self.mr_state(m),
+                "reviewer_ids": list(m["reviewer_ids"]),
+                "created": m["iid"] not in self.base_mrs}
 
 
 def public_draft(d):
@@ -872,6 +1213,8 @@ class Handler(BaseHTTPRequestHandler):
             return 200, dict(BOT, web_url=state.base_url() + "/" +
                              BOT["username"]), {}
         with state.lock:
+            if segs[0] == "users":
+                return self.users(segs[1:], params, query)
             return self.api(segs, params, query, access)
 
     def control(self, path, p):
@@ -927,6 +1270,42 @@ class Handler(BaseHTTPRequestHandler):
             m = state.mr(int(p["iid"]))
             m["overrides"].update(p.get("set", {}))
             return 200, state.mr_json(m), {}
+        if path == "/__control/issue-note":
+            i = state.issue(int(p["issue"]))
+            if not isinstance(p.get("body"), str):
+                raise bad_request("body is a string")
+            n = state.issue_note(i, p["body"], p.get("user", "human"),
+                                 bool(p.get("system", False)))
+            return 201, n, {}
+        if path == "/__control/label":
+            i = state.issue(int(p["issue"]))
+            action = p.get("action", "add")
+            if action not in ("add", "remove") or \
+                    not isinstance(p.get("label"), str):
+                raise bad_request("label is a name, action add or remove")
+            user = p.get("user", "human")
+            state.set_labels(i, [p["label"]] if action == "add" else [],
+                             [p["label"]] if action == "remove" else [],
+                             user)
+            return 200, state.issue_json(i), {}
+        if path == "/__control/issue":
+            if p.get("issue") is None:
+                i = state.add_issue(p)
+            else:
+                i = state.issue(int(p["issue"]))
+            if "state" in p:
+                if p["state"] not in ("opened", "closed"):
+                    raise bad_request("state is opened or closed")
+                i["state"] = p["state"]
+            if "assignees" in p:
+                i["assignees"] = list(p["assignees"])
+                for a in i["assignees"]:
+                    state.user(a)
+            for key in ("title", "description"):
+                if key in p:
+                    i[key] = p[key]
+            i["updated_at"] = now_iso()
+            return 200, state.issue_json(i), {}
         raise not_found("Not Found")
 
     def api(self, segs, p, query, access):
@@ -978,12 +1357,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.paginate(items, p, query)
         if rest == ["merge_requests"] and method == "GET":
             return self.list_mrs(p, query)
+        if rest == ["merge_requests"] and method == "POST":
+            return self.create_mr(p)
+        if rest[0] == "issues":
+            return self.issues(rest[1:], p, query)
+        if rest[:2] == ["members", "all"] and method == "GET":
+            return self.members_all(rest[2:], p, query)
         if rest[0] != "merge_requests" or len(rest) < 2:
             raise not_found("Not Found")
         iid = parse_int(rest[1], "merge_request_iid")
         m = state.mr(iid)
         rest = rest[2:]
         if not rest:
+            if method == "PUT":
+                return self.update_mr(m, p)
             if method != "GET":
                 raise not_found("Not Found")
             return 200, state.mr_json(m), {}
@@ -1001,6 +1388,335 @@ class Handler(BaseHTTPRequestHandler):
             return self.draft_notes(m, rest[1:], p, query)
         raise not_found("Not Found")
 
+    # --- people ---
+
+    def users(self, rest, p, query):
+        state = self.server.state
+        if self.command != "GET":
+            raise not_found("Not Found")
+        if rest:
+            uid = parse_int(rest[0], "id")
+            u = state.user_by_id(uid)
+            if len(rest) != 1 or not u:
+                raise not_found("User Not Found")
+            return 200, u, {}
+        names = sorted(state.users)
+        if "username" in p:
+            # GitLab matches the username ignoring case.
+            names = [n for n in names if n.lower() == p["username"].lower()]
+        return self.paginate([state.user(n) for n in names], p, query)
+
+    def members_all(self, rest, p, query):
+        state = self.server.state
+        if not rest:
+            return self.paginate([state.member_json(n) for n in
+                                  sorted(state.levels)], p, query)
+        uid = parse_int(rest[0], "user_id")
+        name = state.ids.get(uid)
+        if len(rest) != 1 or name not in state.levels:
+            raise not_found("Not found")
+        return 200, state.member_json(name), {}
+
+    # --- issues ---
+
+    def issues(self, rest, p, query):
+        state = self.server.state
+        method = self.command
+        if not rest:
+            if method != "GET":
+                raise not_found("Not Found")
+            return self.list_issues(p, query)
+        iid = parse_int(rest[0], "issue_iid")
+        i = state.issue(iid)
+        rest = rest[1:]
+        if not rest:
+            if method == "GET":
+                return 200, state.issue_json(i), {}
+            if method == "PUT":
+                return self.update_issue(i, p)
+            raise not_found("Not Found")
+        if rest == ["resource_label_events"] and method == "GET":
+            return self.paginate(list(i["label_events"]), p, query)
+        if rest[0] == "notes":
+            return self.issue_notes(i, rest[1:], p, query)
+        raise not_found("Not Found")
+
+    def list_issues(self, p, query):
+        state = self.server.state
+        want = p.get("state", "all")
+        if want not in ("opened", "closed", "all"):
+            raise ApiError(400, {"error": "state does not have a valid "
+                                          "value"})
+        order = p.get("order_by", "created_at")
+        if order not in ("created_at", "updated_at", "priority", "due_date",
+                         "relative_position", "label_priority",
+                         "milestone_due", "popularity", "weight", "title"):
+            raise ApiError(400, {"error": "order_by does not have a valid "
+                                          "value"})
+        sort = p.get("sort", "desc")
+        if sort not in ("asc", "desc"):
+            raise ApiError(400, {"error": "sort does not have a valid "
+                                          "value"})
+        labels = None
+        if p.get("labels"):
+            labels = [x.strip() for x in p["labels"].split(",") if x.strip()]
+        items = []
+        for i in state.issues.values():
+            if want != "all" and i["state"] != want:
+                continue
+            if labels == ["None"]:
+                if i["labels"]:
+                    continue
+            elif labels == ["Any"]:
+                if not i["labels"]:
+                    continue
+            elif labels and not all(x in i["labels"] for x in labels):
+                continue
+            items.append(i)
+        key = "title" if order == "title" else \
+            "updated_at" if order == "updated_at" else "created_at"
+        items.sort(key=lambda i: (i[key], i["iid"]), reverse=sort == "desc")
+        return self.paginate([state.issue_json(i) for i in items], p, query)
+
+    @staticmethod
+    def label_list(p, key):
+        """A labels parameter: "a,b" or ["a", "b"]; 400 otherwise."""
+        v = p.get(key)
+        if v is None:
+            return []
+        if isinstance(v, str):
+            return [x.strip() for x in v.split(",") if x.strip()]
+        if isinstance(v, list) and all(isinstance(x, str) for x in v):
+            return [x.strip() for x in v if x.strip()]
+        raise ApiError(400, {"error": "%s is invalid" % key})
+
+    ISSUE_PARAMS = ("add_labels", "remove_labels", "labels", "state_event",
+                    "title", "description", "assignee_ids",
+                    "confidential", "discussion_locked", "milestone_id",
+                    "due_date", "weight", "issue_type")
+
+    def update_issue(self, i, p):
+        state = self.server.state
+        if not any(k in p for k in self.ISSUE_PARAMS):
+            raise ApiError(400, {"error": ", ".join(self.ISSUE_PARAMS) +
+                                 " are missing, at least one parameter "
+                                 "must be provided"})
+        add = self.label_list(p, "add_labels")
+        remove = self.label_list(p, "remove_labels")
+        for key in ("title", "description"):
+            if key in p and not isinstance(p[key], str):
+                raise ApiError(400, {"error": "%s is invalid" % key})
+        ev = p.get("state_event")
+        if ev is not None and ev not in ("close", "reopen"):
+            raise ApiError(400, {"error": "state_event does not have a "
+                                          "valid value"})
+        if "labels" in p:
+            want = self.label_list(p, "labels")
+            add = add + [x for x in want if x not in i["labels"]]
+            remove = remove + [x for x in i["labels"] if x not in want]
+        if "assignee_ids" in p:
+            ids = p["assignee_ids"]
+            if not isinstance(ids, list) or \
+                    not all(isinstance(x, int) for x in ids):
+                raise ApiError(400, {"error": "assignee_ids is invalid"})
+            i["assignees"] = [state.ids[x] for x in ids if x in state.ids]
+        if "title" in p:
+            if not p["title"]:
+                raise bad_request({"title": ["can't be blank"]})
+            i["title"] = p["title"]
+        if "description" in p:
+            i["description"] = p["description"]
+        if ev:
+            i["state"] = "closed" if ev == "close" else "opened"
+        state.set_labels(i, add, remove, BOT["username"])
+        return 200, state.issue_json(i), {}
+
+    def issue_notes(self, i, rest, p, query):
+        state = self.server.state
+        method = self.command
+        if not rest:
+            if method == "GET":
+                if p.get("sort", "desc") not in ("asc", "desc") or \
+                        p.get("order_by", "created_at") not in (
+                            "created_at", "updated_at"):
+                    raise ApiError(400, {"error": "sort does not have a "
+                                                  "valid value"})
+                notes = sorted(i["notes"], key=lambda n: n["id"],
+                               reverse=p.get("sort", "desc") != "asc")
+                return self.paginate(notes, p, query)
+            if method == "POST":
+                body = p.get("body")
+                if not isinstance(body, str) or not body:
+                    raise ApiError(400, {"error": "body is missing"})
+                if len(body) > 1000000:
+                    raise bad_request({"note": ["is too long (maximum is "
+                                                "1000000 characters)"]})
+                return 201, state.issue_note(i, body, BOT["username"]), {}
+            raise not_found("Not Found")
+        nid = parse_int(rest[0], "note_id")
+        found = [n for n in i["notes"] if n["id"] == nid]
+        if len(rest) != 1 or not found:
+            raise not_found("Note Not Found" if not found else "Not Found")
+        n = found[0]
+        if method == "GET":
+            return 200, n, {}
+        if method in ("PUT", "DELETE") and \
+                n["author"]["username"] != BOT["username"]:
+            raise ApiError(403, {"message": "403 Forbidden"})
+        if method == "PUT":
+            body = p.get("body")
+            if not isinstance(body, str) or not body:
+                raise ApiError(400, {"error": "body is missing"})
+            n["body"] = body
+            n["updated_at"] = now_iso()
+            return 200, n, {}
+        if method == "DELETE":
+            i["notes"].remove(n)
+            return 204, None, {}
+        raise not_found("Not Found")
+
+    # --- opening and editing merge requests ---
+
+    @staticmethod
+    def check_types(p, strings=(), bools=(), int_lists=(), required=()):
+        """Grape's checks: missing first, then wrong types."""
+        missing = [k for k in required if p.get(k) is None]
+        if missing:
+            raise ApiError(400, {"error": ", ".join(
+                "%s is missing" % k for k in missing)})
+        bad = []
+        for k in strings:
+            if k in p and p[k] is not None and not isinstance(p[k], str):
+                bad.append(k)
+        for k in bools:
+            if k in p and p[k] not in (True, False, "true", "false"):
+                bad.append(k)
+        for k in int_lists:
+            v = p.get(k)
+            if v is None or (isinstance(v, str) and
+                             re.fullmatch(r"(\d+(,\d+)*)?", v)):
+                continue
+            if not isinstance(v, list) or not all(
+                    isinstance(x, int) and not isinstance(x, bool)
+                    for x in v):
+                bad.append(k)
+        if bad:
+            raise ApiError(400, {"error": ", ".join(
+                "%s is invalid" % k for k in bad)})
+
+    @staticmethod
+    def int_list(v):
+        if v is None:
+            return []
+        if isinstance(v, str):
+            return [int(x) for x in v.split(",") if x]
+        return list(v)
+
+    def reviewers(self, ids):
+        """The ids GitLab keeps: users who can see the merge request
+        (Reporter or more here); the others are dropped silently."""
+        state = self.server.state
+        out = []
+        for uid in ids:
+            name = state.ids.get(uid)
+            if name and state.levels.get(name, 0) >= 20 and uid not in out:
+                out.append(uid)
+        return out
+
+    def create_mr(self, p):
+        state = self.server.state
+        self.check_types(p, strings=("source_branch", "target_branch",
+                                     "title", "description"),
+                         bools=("remove_source_branch", "squash",
+                                "allow_collaboration"),
+                         int_lists=("assignee_ids", "reviewer_ids"),
+                         required=("source_branch", "target_branch",
+                                   "title"))
+        src, dst, title = p["source_branch"], p["target_branch"], p["title"]
+        if src == dst:
+            raise ApiError(422, {"message": ["You can't use same "
+                                             "project/branch for source "
+                                             "and target"]})
+        errors = []
+        if not state.git.rev("refs/heads/" + src):
+            errors.append("Source branch \"%s\" does not exist" % src)
+        if not state.git.rev("refs/heads/" + dst):
+            errors.append("Target branch \"%s\" does not exist" % dst)
+        if errors:
+            raise ApiError(400, {"message": {"base": errors}})
+        if not title.strip():
+            raise ApiError(400, {"message": {"title": ["can't be blank"]}})
+        other = state.open_mr_from(src)
+        if other:
+            raise ApiError(409, {"message": [
+                "Another open merge request already exists for this "
+                "source branch: !%d" % other["iid"]]})
+        iid = max(list(state.mrs) + [0]) + 1
+        m = {"iid": iid, "base": dst, "head": src, "overrides": {},
+             "fork": False, "collab": False, "state": "opened",
+             "reviewer_ids": self.reviewers(self.int_list(
+                 p.get("reviewer_ids"))),
+             "title": title, "description": p.get("description") or "",
+             "author": BOT["username"], "created_at": now_iso()}
+        state.mrs[iid] = m
+        try:
+            return 201, state.mr_json(m), {}
+        except ApiError:
+            del state.mrs[iid]
+            raise
+
+    MR_PARAMS = ("title", "description", "reviewer_ids", "assignee_ids",
+                 "state_event", "target_branch", "labels", "add_labels",
+                 "remove_labels", "remove_source_branch", "squash",
+                 "discussion_locked", "allow_collaboration", "milestone_id")
+
+    def update_mr(self, m, p):
+        state = self.server.state
+        if not any(k in p for k in self.MR_PARAMS):
+            raise ApiError(400, {"error": ", ".join(self.MR_PARAMS) +
+                                 " are missing, at least one parameter "
+                                 "must be provided"})
+        self.check_types(p, strings=("title", "description",
+                                     "target_branch", "state_event"),
+                         bools=("remove_source_branch", "squash",
+                                "discussion_locked", "allow_collaboration"),
+                         int_lists=("assignee_ids", "reviewer_ids"))
+        ev = p.get("state_event")
+        if ev is not None and ev not in ("close", "reopen"):
+            raise ApiError(400, {"error": "state_event does not have a "
+                                          "valid value"})
+        if "title" in p and not p["title"].strip():
+            raise ApiError(400, {"message": {"title": ["can't be blank"]}})
+        if "target_branch" in p and \
+                not state.git.rev("refs/heads/" + p["target_branch"]):
+            raise ApiError(400, {"message": {"base": [
+                "Target branch \"%s\" does not exist" %
+                p["target_branch"]]}})
+        cur = state.mr_state(m)
+        if ev == "reopen" and cur == "closed":
+            other = state.open_mr_from(m["head"], but=m["iid"])
+            if other and not m["fork"]:
+                raise ApiError(409, {"message": [
+                    "Another open merge request already exists for this "
+                    "source branch: !%d" % other["iid"]]})
+        if "title" in p:
+            m["title"] = p["title"]
+            m["overrides"].pop("draft", None)
+            m["overrides"].pop("title", None)
+        if "description" in p:
+            m["description"] = p["description"]
+            m["overrides"].pop("description", None)
+        if "target_branch" in p:
+            m["base"] = p["target_branch"]
+        if "reviewer_ids" in p:
+            m["reviewer_ids"] = self.reviewers(self.int_list(
+                p["reviewer_ids"]))
+        # A merged merge request neither closes nor reopens.
+        if ev and cur != "merged":
+            m["state"] = "closed" if ev == "close" else "opened"
+            m["overrides"].pop("state", None)
+        return 200, state.mr_json(m), {}
+
     # What GET .../merge_requests/:iid adds to a list's entries.
     SINGLE_ONLY = ("diff_refs", "changes_count", "user_notes_count")
 
@@ -1010,8 +1726,17 @@ class Handler(BaseHTTPRequestHandler):
         if want not in ("opened", "closed", "locked", "merged", "all"):
             raise ApiError(400, {"error": "state does not have a valid "
                                           "value"})
+        if p.get("order_by", "created_at") not in ("created_at",
+                                                   "updated_at", "title",
+                                                   "merged_at"):
+            raise ApiError(400, {"error": "order_by does not have a valid "
+                                          "value"})
+        if p.get("sort", "desc") not in ("asc", "desc"):
+            raise ApiError(400, {"error": "sort does not have a valid "
+                                          "value"})
         items = []
-        for iid in sorted(state.mrs, reverse=True):
+        for iid in sorted(state.mrs, reverse=p.get("sort", "desc") ==
+                          "desc"):
             j = state.mr_json(state.mrs[iid])
             if want != "all" and j["state"] != want:
                 continue
@@ -1306,7 +2031,7 @@ def main():
     ap = argparse.ArgumentParser(description="strict fake GitLab API v4")
     ap.add_argument("--repo", required=True)
     ap.add_argument("--project", required=True, help="ID:group/path")
-    ap.add_argument("--mr", action="append", required=True,
+    ap.add_argument("--mr", action="append", default=[],
                     help="IID:BASE_BRANCH:HEAD_BRANCH")
     ap.add_argument("--token", required=True)
     ap.add_argument("--job-token", default=None)
@@ -1316,6 +2041,9 @@ def main():
     ap.add_argument("--too-large", action="append", default=[])
     ap.add_argument("--collapsed", action="append", default=[])
     ap.add_argument("--max-files", type=int, default=0)
+    ap.add_argument("--issues", default=None)
+    ap.add_argument("--member", action="append", default=[],
+                    help="USERNAME=LEVEL")
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--watch-parent", action="store_true")
     args = ap.parse_args()

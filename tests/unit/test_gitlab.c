@@ -58,6 +58,7 @@ struct gl_server {
 	char base[64];
 	char api[96];
 	char log_path[700];
+	char issues[700];
 };
 
 static struct gl_server gl_srv;
@@ -106,14 +107,49 @@ static int gl_make_repo(void)
 		"git commit -qm 'Add the feature' -m 'The description.'; "
 		"git branch feature2; git checkout -q -b many main; i=1; "
 		"while [ $i -le 250 ]; do echo $i > f$i.txt; i=$((i+1)); done; "
-		"git add -A; git commit -qm many",
+		"git add -A; git commit -qm many; "
+		"git branch tend/issue-1 feature; "
+		"git branch tend/issue-2 feature",
 		gl_srv.dir);
 }
+
+/*
+ * The issues of the fake (--issues): open ones labelled "tend" are 2
+ * (oldest), 1 and 5; 3 is closed, 4 has no label. Label events: on 1
+ * dave added "tend"; on 2 the last to add "tend" is a deleted user; on 5
+ * rita added it, and an event of a deleted label follows. Members: dave
+ * Developer, rita Reporter, mia Maintainer; carol is no member.
+ */
+static const char gl_issues[] =
+	"[{\"iid\":1,\"title\":\"Add a flag\",\"description\":null,"
+	"\"author\":\"carol\",\"labels\":[\"tend\",\"bug\"],"
+	"\"assignees\":[\"dave\"],\"created_at\":\"2024-01-03T00:00:00Z\","
+	"\"label_events\":[{\"action\":\"add\",\"label\":\"tend\","
+	"\"user\":\"dave\"},{\"action\":\"add\",\"label\":\"bug\","
+	"\"user\":\"carol\"}],"
+	"\"notes\":[{\"author\":\"carol\",\"body\":\"first\"},"
+	"{\"author\":\"carol\",\"body\":\"changed the title\","
+	"\"system\":true},{\"author\":\"dave\",\"body\":\"second\"}]},"
+	"{\"iid\":2,\"title\":\"Older\",\"description\":\"Body two\","
+	"\"author\":\"dave\",\"labels\":[\"tend\"],"
+	"\"created_at\":\"2024-01-02T00:00:00Z\","
+	"\"label_events\":[{\"action\":\"add\",\"label\":\"tend\","
+	"\"user\":\"rita\"},{\"action\":\"remove\",\"label\":\"tend\","
+	"\"user\":\"rita\"},{\"action\":\"add\",\"label\":\"tend\"}]},"
+	"{\"iid\":3,\"title\":\"Closed\",\"labels\":[\"tend\"],"
+	"\"state\":\"closed\",\"created_at\":\"2024-01-01T00:00:00Z\"},"
+	"{\"iid\":4,\"title\":\"Unlabelled\","
+	"\"created_at\":\"2024-01-01T00:00:00Z\"},"
+	"{\"iid\":5,\"title\":\"Newest\",\"labels\":[\"tend\"],"
+	"\"created_at\":\"2024-01-05T00:00:00Z\","
+	"\"label_events\":[{\"action\":\"add\",\"label\":\"tend\","
+	"\"user\":\"rita\"},{\"action\":\"add\",\"label\":null,"
+	"\"user\":\"dave\"}]}]";
 
 /* Start the shared fake; 0 on success. */
 static int gl_start(void)
 {
-	const char *argv[40];
+	const char *argv[48];
 	char server[1100], line[32];
 	struct pollfd pfd;
 	size_t got = 0, n = 0;
@@ -125,6 +161,10 @@ static int gl_start(void)
 	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
 	snprintf(gl_srv.log_path, sizeof(gl_srv.log_path), "%s/log.json",
 		 gl_srv.dir);
+	snprintf(gl_srv.issues, sizeof(gl_srv.issues), "%s/issues.json",
+		 gl_srv.dir);
+	if (test_write(gl_srv.issues, gl_issues, sizeof(gl_issues) - 1))
+		return -1;
 	snprintf(server, sizeof(server), "%s",
 		 test_fixture("lib/fakegitlab.py"));
 	argv[n++] = "python3";
@@ -151,6 +191,14 @@ static int gl_start(void)
 	argv[n++] = GL_JOB;
 	argv[n++] = "--log";
 	argv[n++] = gl_srv.log_path;
+	argv[n++] = "--issues";
+	argv[n++] = gl_srv.issues;
+	argv[n++] = "--member";
+	argv[n++] = "dave=30";
+	argv[n++] = "--member";
+	argv[n++] = "rita=20";
+	argv[n++] = "--member";
+	argv[n++] = "mia=40";
 	argv[n++] = "--timeout";
 	argv[n++] = "600";
 	argv[n++] = "--watch-parent";
@@ -1943,6 +1991,730 @@ void test_gitlab__suggestions(void)
 				  "drafts"), "5")), 0);
 	json_decref(state);
 	forge_pr_release(&pr);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/* ------------------------------------------------------------------ */
+/* Issues, labels, members, opening merge requests (`tend tasks`).      */
+
+void test_gitlab__parse_issue_shapes(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_issues il;
+	struct forge_issue is;
+	struct forge_notes nl;
+	struct forge_pr pr;
+	char *login = NULL, *id = NULL;
+	const char *text;
+	int write = -1;
+	size_t i;
+	static const char *const bad_issues[] = {
+		"", "nope", "{}", "[1]", "[{}]", "[{\"iid\":0}]",
+		"[{\"iid\":\"x\"}]", "[{\"title\":\"no iid\"}]",
+	};
+	static const char *const bad_notes[] = {
+		"{}", "[7]", "[{\"body\":\"no id\"}]", "[{\"id\":\"\"}]",
+	};
+
+	forge_issues_init(&il);
+	for (i = 0; i < sizeof(bad_issues) / sizeof(*bad_issues); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_issues(&il, bad_issues[i],
+						    strlen(bad_issues[i]),
+						    &err), TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	CHECK_INT(il.nr, 0);
+	buf_reset(&err);
+	forge_gitlab_parse_issues(&il, "[{}]", 4, &err);
+	CHECK(strstr(err.ptr, "no iid") || strstr(err.ptr, "without an iid"));
+	buf_reset(&err);
+	forge_gitlab_parse_issues(&il, "nope", 4, &err);
+	CHECK(strstr(err.ptr, "not JSON") != NULL);
+	text = "[{\"iid\":4,\"title\":\"T\",\"description\":null,"
+	       "\"author\":{\"username\":\"carol\",\"id\":77},"
+	       "\"state\":\"opened\",\"labels\":[\"tend\",5,\"bug\"],"
+	       "\"assignees\":[{\"username\":\"dave\"},{\"id\":3}],"
+	       "\"web_url\":\"https://gl/g/p/-/issues/4\","
+	       "\"created_at\":\"2024-01-02T00:00:00Z\"},"
+	       "{\"iid\":\"5\",\"description\":\"B\",\"state\":\"closed\","
+	       "\"labels\":[{\"name\":\"x\"}],\"assignee\":{\"username\":"
+	       "\"eve\"},\"author\":null}]";
+	CHECK_INT(forge_gitlab_parse_issues(&il, text, strlen(text), &err), 0);
+	REQUIRE(il.nr == 2);
+	CHECK_INT(il.items[0].number, 4);
+	CHECK_STR(il.items[0].title, "T");
+	CHECK_STR(il.items[0].body, "");
+	CHECK_STR(il.items[0].author, "carol");
+	CHECK_STR(il.items[0].author_id, "77");
+	CHECK_INT(il.items[0].open, 1);
+	REQUIRE(il.items[0].nr_labels == 2);
+	CHECK_STR(il.items[0].labels[1], "bug");
+	CHECK(forge_issue_has_label(&il.items[0], "tend"));
+	CHECK(!forge_issue_has_label(&il.items[0], "Tend"));
+	REQUIRE(il.items[0].nr_assignees == 1);
+	CHECK_STR(il.items[0].assignees[0], "dave");
+	CHECK_STR(il.items[0].url, "https://gl/g/p/-/issues/4");
+	CHECK_STR(il.items[0].created_at, "2024-01-02T00:00:00Z");
+	CHECK_INT(il.items[1].number, 5);
+	CHECK_STR(il.items[1].title, "");
+	CHECK_STR(il.items[1].body, "B");
+	CHECK(il.items[1].author == NULL);
+	CHECK_INT(il.items[1].open, 0);
+	REQUIRE(il.items[1].nr_labels == 1);
+	CHECK_STR(il.items[1].labels[0], "x");
+	REQUIRE(il.items[1].nr_assignees == 1);
+	CHECK_STR(il.items[1].assignees[0], "eve");
+	forge_issues_release(&il);
+
+	forge_issue_init(&is);
+	text = "{\"iid\":9,\"state\":\"opened\"}";
+	CHECK_INT(forge_gitlab_parse_issue(&is, text, strlen(text), &err), 0);
+	CHECK_INT(is.number, 9);
+	CHECK_STR(is.body, "");
+	CHECK_INT(forge_gitlab_parse_issue(&is, "[]", 2, &err),
+		  TEND_EINVALID);
+	CHECK_INT(is.number, 0);
+	forge_issue_release(&is);
+
+	forge_notes_init(&nl);
+	for (i = 0; i < sizeof(bad_notes) / sizeof(*bad_notes); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_issue_notes(&nl, bad_notes[i],
+			strlen(bad_notes[i]), &err), TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	forge_notes_release(&nl);
+	text = "[{\"id\":1,\"body\":\"a\",\"system\":true},"
+	       "{\"id\":2,\"body\":\"b\",\"author\":{\"username\":\"x-bot\","
+	       "\"id\":8}},{\"id\":\"3\",\"author\":{\"username\":\"h\","
+	       "\"bot\":true}}]";
+	CHECK_INT(forge_gitlab_parse_issue_notes(&nl, text, strlen(text),
+						 &err), 0);
+	REQUIRE(nl.nr == 2);
+	CHECK_STR(nl.items[0].id, "2");
+	CHECK_STR(nl.items[0].author_id, "8");
+	CHECK_INT(nl.items[0].author_is_bot, 1);
+	CHECK(nl.items[0].thread == NULL);
+	CHECK_STR(nl.items[1].body, "");
+	CHECK_INT(nl.items[1].author_is_bot, 1);
+	forge_notes_release(&nl);
+
+	/* The latest add of the label wins; removals, other labels and
+	   deleted labels (null) do not count; ids order them. */
+	text = "[{\"id\":1,\"action\":\"add\",\"label\":{\"name\":\"tend\"},"
+	       "\"user\":{\"username\":\"a\",\"id\":1}},"
+	       "{\"id\":4,\"action\":\"add\",\"label\":{\"name\":\"tend\"},"
+	       "\"user\":{\"username\":\"b\",\"id\":2}},"
+	       "{\"id\":3,\"action\":\"add\",\"label\":{\"name\":\"tend\"},"
+	       "\"user\":{\"username\":\"c\",\"id\":3}},"
+	       "{\"id\":5,\"action\":\"remove\",\"label\":{\"name\":\"tend\"},"
+	       "\"user\":{\"username\":\"d\"}},"
+	       "{\"id\":6,\"action\":\"add\",\"label\":null,"
+	       "\"user\":{\"username\":\"e\"}},"
+	       "{\"id\":7,\"action\":\"add\",\"label\":{\"name\":\"other\"},"
+	       "\"user\":{\"username\":\"f\"}}]";
+	CHECK_INT(forge_gitlab_parse_label_events(&login, &id, "tend", text,
+						  strlen(text), &err), 0);
+	CHECK_STR(login, "b");
+	CHECK_STR(id, "2");
+	free(login);
+	free(id);
+	/* Its user gone: nobody. */
+	text = "[{\"action\":\"add\",\"label\":{\"name\":\"tend\"},"
+	       "\"user\":{\"username\":\"a\"}},{\"action\":\"add\","
+	       "\"label\":{\"name\":\"tend\"},\"user\":null}]";
+	CHECK_INT(forge_gitlab_parse_label_events(&login, &id, "tend", text,
+						  strlen(text), &err), 0);
+	CHECK(login == NULL && id == NULL);
+	CHECK_INT(forge_gitlab_parse_label_events(&login, &id, "tend", "[5]",
+						  3, &err), TEND_EINVALID);
+	CHECK_INT(forge_gitlab_parse_label_events(&login, &id, "tend", "{}",
+						  2, &err), TEND_EINVALID);
+
+	/* Members: Developer (30) and up write; blocked users do not. */
+	text = "{\"access_level\":30,\"state\":\"active\"}";
+	CHECK_INT(forge_gitlab_parse_member(&write, text, strlen(text), &err),
+		  0);
+	CHECK_INT(write, 1);
+	text = "{\"access_level\":50}";
+	CHECK_INT(forge_gitlab_parse_member(&write, text, strlen(text), &err),
+		  0);
+	CHECK_INT(write, 1);
+	text = "{\"access_level\":20}";
+	CHECK_INT(forge_gitlab_parse_member(&write, text, strlen(text), &err),
+		  0);
+	CHECK_INT(write, 0);
+	text = "{\"access_level\":40,\"state\":\"blocked\"}";
+	CHECK_INT(forge_gitlab_parse_member(&write, text, strlen(text), &err),
+		  0);
+	CHECK_INT(write, 0);
+	buf_reset(&err);
+	text = "{\"access_level\":\"40\"}";
+	CHECK_INT(forge_gitlab_parse_member(&write, text, strlen(text), &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "access_level") != NULL);
+	CHECK_INT(forge_gitlab_parse_member(&write, "[", 1, &err),
+		  TEND_EINVALID);
+
+	text = "[{\"username\":\"Dave2\",\"id\":5},{\"username\":\"DAVE\","
+	       "\"id\":9}]";
+	CHECK_INT(forge_gitlab_parse_users(&id, "dave", text, strlen(text),
+					   &err), 0);
+	CHECK_STR(id, "9");
+	free(id);
+	CHECK_INT(forge_gitlab_parse_users(&id, "zed", text, strlen(text),
+					   &err), 0);
+	CHECK(id == NULL);
+	CHECK_INT(forge_gitlab_parse_users(&id, "zed", "{}", 2, &err),
+		  TEND_EINVALID);
+
+	/* Merge requests of a branch: the first of this project (a fork's
+	   branch of the same name is not it), state in three words. */
+	forge_pr_init(&pr);
+	text = "[{\"iid\":9,\"source_branch\":\"b\",\"sha\":\"f\","
+	       "\"source_project_id\":8,\"target_project_id\":7,"
+	       "\"state\":\"opened\"},"
+	       "{\"iid\":8,\"source_branch\":\"b\",\"sha\":\"h\","
+	       "\"source_project_id\":7,\"target_project_id\":7,"
+	       "\"state\":\"merged\"},"
+	       "{\"iid\":6,\"source_branch\":\"b\",\"sha\":\"g\","
+	       "\"source_project_id\":7,\"target_project_id\":7,"
+	       "\"state\":\"opened\"}]";
+	CHECK_INT(forge_gitlab_parse_branch_mr(&pr, "b", text, strlen(text),
+					       &err), 0);
+	CHECK_INT(pr.number, 8);
+	CHECK_STR(pr.state, "merged");
+	CHECK_STR(pr.head_sha, "h");
+	text = "[{\"iid\":3,\"source_branch\":\"b\",\"sha\":\"h\","
+	       "\"source_project_id\":7,\"target_project_id\":7,"
+	       "\"state\":\"opened\"}]";
+	CHECK_INT(forge_gitlab_parse_branch_mr(&pr, "b", text, strlen(text),
+					       &err), 0);
+	CHECK_STR(pr.state, "open");
+	text = "[{\"iid\":3,\"source_branch\":\"b\",\"sha\":\"h\","
+	       "\"source_project_id\":7,\"target_project_id\":7,"
+	       "\"state\":\"closed\"}]";
+	CHECK_INT(forge_gitlab_parse_branch_mr(&pr, "b", text, strlen(text),
+					       &err), 0);
+	CHECK_STR(pr.state, "closed");
+	CHECK_INT(forge_gitlab_parse_branch_mr(&pr, "c", text, strlen(text),
+					       &err), TEND_ENOTFOUND);
+	CHECK(pr.state == NULL);
+	buf_reset(&err);
+	text = "[{\"iid\":3,\"source_branch\":\"b\",\"sha\":\"h\","
+	       "\"source_project_id\":7,\"target_project_id\":7,"
+	       "\"state\":\"weird\"}]";
+	CHECK_INT(forge_gitlab_parse_branch_mr(&pr, "b", text, strlen(text),
+					       &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "weird") != NULL);
+	buf_reset(&err);
+	text = "[{\"source_branch\":\"b\"}]";
+	CHECK_INT(forge_gitlab_parse_branch_mr(&pr, "b", text, strlen(text),
+					       &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "iid") != NULL);
+	CHECK_INT(forge_gitlab_parse_branch_mr(&pr, "b", "x", 1, &err),
+		  TEND_EINVALID);
+	forge_pr_release(&pr);
+	buf_release(&err);
+}
+
+/* The numeric id the fake gives user `name`, as text ("" when none). */
+static void gl_user_id(struct gl *g, const char *name, char out[32])
+{
+	char path[128];
+	json_t *j;
+
+	snprintf(path, sizeof(path), "/api/v4/users?username=%s", name);
+	j = gl_call(g, "GET", path, NULL, NULL);
+	out[0] = '\0';
+	if (json_is_integer(json_object_get(json_array_get(j, 0), "id")))
+		snprintf(out, 32, "%lld", (long long)json_integer_value(
+			json_object_get(json_array_get(j, 0), "id")));
+	json_decref(j);
+}
+
+/* Issue `iid` of the fake's state (borrowed from `state`). */
+static json_t *gl_issue_state(json_t *state, long iid)
+{
+	json_t *i;
+	size_t k;
+
+	json_array_foreach(json_object_get(state, "issues"), k, i)
+		if (json_integer_value(json_object_get(i, "iid")) == iid)
+			return i;
+	return NULL;
+}
+
+void test_gitlab__list_issues(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_issues il;
+	struct forge_issue is;
+	char carol[32];
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	gl_user_id(&g, "carol", carol);
+	forge_issues_init(&il);
+	/* Open ones with the label, oldest first. */
+	CHECK_INT(forge_list_issues(g.f, "tend", 0, &il, &err), 0);
+	REQUIRE(il.nr == 3);
+	CHECK_INT(il.items[0].number, 2);
+	CHECK_INT(il.items[1].number, 1);
+	CHECK_INT(il.items[2].number, 5);
+	CHECK_STR(il.items[0].body, "Body two");
+	CHECK_STR(il.items[1].title, "Add a flag");
+	CHECK_STR(il.items[1].body, "");
+	CHECK_STR(il.items[1].author, "carol");
+	CHECK_STR(il.items[1].author_id, carol);
+	CHECK_INT(il.items[1].open, 1);
+	CHECK(forge_issue_has_label(&il.items[1], "bug"));
+	REQUIRE(il.items[1].nr_assignees == 1);
+	CHECK_STR(il.items[1].assignees[0], "dave");
+	CHECK(il.items[1].url && strstr(il.items[1].url,
+					"/group/proj/-/issues/1"));
+	CHECK_STR(il.items[1].created_at, "2024-01-03T00:00:00Z");
+	CHECK_INT(gl_count(&g, "GET", "/issues?state=opened&labels=tend&"
+			   "order_by=created_at&sort=asc"), 1);
+	forge_issues_release(&il);
+
+	/* At most two: the oldest two. */
+	CHECK_INT(forge_list_issues(g.f, "tend", 2, &il, &err), 0);
+	REQUIRE(il.nr == 2);
+	CHECK_INT(il.items[0].number, 2);
+	CHECK_INT(il.items[1].number, 1);
+	forge_issues_release(&il);
+	/* Another label; none; one GitLab would split. */
+	CHECK_INT(forge_list_issues(g.f, "bug", 0, &il, &err), 0);
+	REQUIRE(il.nr == 1);
+	CHECK_INT(il.items[0].number, 1);
+	forge_issues_release(&il);
+	CHECK_INT(forge_list_issues(g.f, "none-such", 0, &il, &err), 0);
+	CHECK_INT(il.nr, 0);
+	buf_reset(&err);
+	CHECK_INT(forge_list_issues(g.f, "a,b", 0, &il, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "comma") != NULL);
+	CHECK_INT(gl_count(&g, "GET", "labels=a"), 0);
+
+	/* More than a page: 120 issues labelled "many". */
+	{
+		char body[128];
+		int k;
+		long st;
+
+		for (k = 0; k < 120; k++) {
+			snprintf(body, sizeof(body), "{\"title\":\"m%d\","
+				 "\"labels\":[\"many\"]}", k);
+			json_decref(gl_call(&g, "POST", "/__control/issue",
+					    body, &st));
+			CHECK_INT(st, 200);
+		}
+	}
+	CHECK_INT(forge_list_issues(g.f, "many", 0, &il, &err), 0);
+	CHECK_INT(il.nr, 120);
+	CHECK_INT(gl_count(&g, "GET", "labels=many"), 2);
+	forge_issues_release(&il);
+	CHECK_INT(forge_list_issues(g.f, "many", 101, &il, &err), 0);
+	CHECK_INT(il.nr, 101);
+	forge_issues_release(&il);
+
+	forge_issue_init(&is);
+	CHECK_INT(forge_get_issue(g.f, 3, &is, &err), 0);
+	CHECK_INT(is.number, 3);
+	CHECK_INT(is.open, 0);
+	buf_reset(&err);
+	CHECK_INT(forge_get_issue(g.f, 999, &is, &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "no issue #999") != NULL);
+	forge_issue_release(&is);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__issue_notes(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_notes nl;
+	char *id = NULL, *url = NULL, *id2 = NULL;
+	json_t *state, *notes;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_notes_init(&nl);
+	/* The system note is left out; nothing is tend's. */
+	CHECK_INT(forge_list_issue_notes(g.f, 1, &nl, &err), 0);
+	REQUIRE(nl.nr == 2);
+	CHECK_STR(nl.items[0].body, "first");
+	CHECK_STR(nl.items[1].body, "second");
+	CHECK_STR(nl.items[1].author, "dave");
+	CHECK_INT(nl.items[0].own, 0);
+	CHECK_INT(gl_count(&g, "GET", "/issues/1/notes?sort=asc"), 1);
+	forge_notes_release(&nl);
+
+	CHECK_INT(forge_put_issue_note(g.f, 1, NULL, "status <!-- t1 -->",
+				       "<!-- t1 -->", &id, &url, &err), 0);
+	REQUIRE(id != NULL);
+	REQUIRE(url != NULL);
+	CHECK(strstr(url, "/group/proj/-/issues/1#note_") != NULL);
+	CHECK(strstr(url, id) != NULL);
+	CHECK_INT(forge_list_issue_notes(g.f, 1, &nl, &err), 0);
+	REQUIRE(nl.nr == 3);
+	CHECK_STR(nl.items[2].id, id);
+	CHECK_INT(nl.items[2].own, 1);
+	CHECK_STR(nl.items[2].author, "tend-bot");
+	forge_notes_release(&nl);
+
+	/* Edited in place. */
+	CHECK_INT(forge_put_issue_note(g.f, 1, id, "done <!-- t1 -->",
+				       "<!-- t1 -->", &id2, NULL, &err), 0);
+	CHECK_STR(id2, id);
+	free(id2);
+	id2 = NULL;
+	state = gl_state(&g);
+	notes = json_object_get(gl_issue_state(state, 1), "notes");
+	REQUIRE(json_array_size(notes) == 4);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(notes, 3),
+						    "body")),
+		  "done <!-- t1 -->");
+	json_decref(state);
+	CHECK_INT(forge_put_issue_note(g.f, 1, "1/../2", "x", NULL, NULL, NULL,
+				       &err), TEND_EINVALID);
+
+	/* A POST stored and then dropped is found by its marker: one note. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/issues/2/notes$\","
+		  "\"action\":\"store_then_drop\"}]");
+	CHECK_INT(forge_put_issue_note(g.f, 2, NULL, "hello <!-- t2 -->",
+				       "<!-- t2 -->", &id2, NULL, &err), 0);
+	CHECK(id2 != NULL);
+	CHECK_INT(gl_count(&g, "POST", "/issues/2/notes"), 1);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(gl_issue_state(state, 2),
+						  "notes")), 1);
+	json_decref(state);
+
+	/* Deleted; deleting again is no error. */
+	CHECK_INT(forge_delete_issue_note(g.f, 1, id, &err), 0);
+	CHECK_INT(forge_delete_issue_note(g.f, 1, id, &err), 0);
+	CHECK_INT(gl_count(&g, "DELETE", "/issues/1/notes/"), 2);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(gl_issue_state(state, 1),
+						  "notes")), 3);
+	json_decref(state);
+	buf_reset(&err);
+	CHECK_INT(forge_put_issue_note(g.f, 999, NULL, "x", NULL, NULL, NULL,
+				       &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "issue #999") != NULL);
+
+	/* A job token may not write. */
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, NULL, 1) == 0);
+	CHECK_INT(forge_put_issue_note(g.f, 1, NULL, "x", NULL, NULL, NULL,
+				       &err), FORGE_EREADONLY);
+	free(id);
+	free(id2);
+	free(url);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__labels(void)
+{
+	static const char *const add[] = { "tend-doing", "needs info", NULL };
+	static const char *const rm[] = { "tend", "absent", NULL };
+	static const char *const bad[] = { "a,b", NULL };
+	struct buf err = BUF_INIT;
+	char *login = NULL, *id = NULL, dave[32], mia[32];
+	json_t *state, *labels;
+	struct gl g;
+	int k;
+
+	REQUIRE(gl_setup(&g) == 0);
+	gl_user_id(&g, "dave", dave);
+	gl_user_id(&g, "mia", mia);
+	/* Who added "tend": dave. */
+	CHECK_INT(forge_label_actor(g.f, 1, "tend", &login, &id, &err), 0);
+	CHECK_STR(login, "dave");
+	CHECK_STR(id, dave);
+	free(login);
+	free(id);
+
+	/* One PUT adds and removes. */
+	CHECK_INT(forge_edit_labels(g.f, 1, add, rm, &err), 0);
+	CHECK_INT(gl_count(&g, "PUT", "/projects/group%2Fproj/issues/1"), 1);
+	state = gl_state(&g);
+	labels = json_object_get(gl_issue_state(state, 1), "labels");
+	REQUIRE(json_array_size(labels) == 3);
+	CHECK_STR(json_string_value(json_array_get(labels, 0)), "bug");
+	CHECK_STR(json_string_value(json_array_get(labels, 1)), "tend-doing");
+	CHECK_STR(json_string_value(json_array_get(labels, 2)), "needs info");
+	json_decref(state);
+	CHECK_INT(forge_label_actor(g.f, 1, "tend-doing", &login, &id, &err),
+		  0);
+	CHECK_STR(login, "tend-bot");
+	CHECK_STR(id, "1");
+	free(login);
+	free(id);
+	/* The label was removed since: the add is still dave's. */
+	CHECK_INT(forge_label_actor(g.f, 1, "tend", &login, &id, &err), 0);
+	CHECK_STR(login, "dave");
+	free(login);
+	free(id);
+
+	/* Someone adds it again, after more than a page of events. */
+	for (k = 0; k < 55; k++) {
+		json_decref(gl_call(&g, "POST", "/__control/label",
+				    "{\"issue\":1,\"label\":\"tend\","
+				    "\"user\":\"rita\",\"action\":\"add\"}",
+				    NULL));
+		json_decref(gl_call(&g, "POST", "/__control/label",
+				    "{\"issue\":1,\"label\":\"tend\","
+				    "\"user\":\"rita\",\"action\":\"remove\"}",
+				    NULL));
+	}
+	json_decref(gl_call(&g, "POST", "/__control/label",
+			    "{\"issue\":1,\"label\":\"tend\",\"user\":\"mia\","
+			    "\"action\":\"add\"}", NULL));
+	CHECK_INT(forge_label_actor(g.f, 1, "tend", &login, &id, &err), 0);
+	CHECK_STR(login, "mia");
+	CHECK_STR(id, mia);
+	CHECK_INT(gl_count(&g, "GET", "/issues/1/resource_label_events"), 5);
+	free(login);
+	free(id);
+
+	/* The last to add it is a deleted user; never added; a deleted
+	   label's event is skipped. */
+	buf_reset(&err);
+	CHECK_INT(forge_label_actor(g.f, 2, "tend", &login, &id, &err),
+		  TEND_ENOTFOUND);
+	CHECK(login == NULL && id == NULL);
+	CHECK(strstr(err.ptr, "gone") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_label_actor(g.f, 4, "tend", &login, &id, &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "no one") != NULL);
+	CHECK_INT(forge_label_actor(g.f, 5, "tend", &login, &id, &err), 0);
+	CHECK_STR(login, "rita");
+	free(login);
+	free(id);
+	CHECK_INT(forge_label_actor(g.f, 999, "tend", &login, &id, &err),
+		  TEND_ENOTFOUND);
+
+	/* Nothing to do is no request; a comma is refused before one. */
+	CHECK_INT(forge_edit_labels(g.f, 1, NULL, NULL, &err), 0);
+	CHECK_INT(forge_edit_labels(g.f, 1, bad, NULL, &err), TEND_EINVALID);
+	CHECK_INT(gl_count(&g, "PUT", "/issues/1"), 1);
+	CHECK_INT(forge_edit_labels(g.f, 999, add, NULL, &err),
+		  TEND_ENOTFOUND);
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, NULL, 1) == 0);
+	CHECK_INT(forge_edit_labels(g.f, 1, add, NULL, &err), FORGE_EREADONLY);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__user_can_write(void)
+{
+	struct buf err = BUF_INIT;
+	char dave[32], carol[32];
+	int write = -1;
+	struct gl g;
+
+	REQUIRE(gl_setup(&g) == 0);
+	gl_user_id(&g, "dave", dave);
+	gl_user_id(&g, "carol", carol);
+	/* By login: the id is looked up first (the test asked once too). */
+	CHECK_INT(forge_user_can_write(g.f, "dave", NULL, &write, &err), 0);
+	CHECK_INT(write, 1);
+	CHECK_INT(gl_count(&g, "GET", "/users?username=dave"), 2);
+	CHECK_INT(gl_count(&g, "GET", "/members/all/"), 1);
+	/* By id: no lookup. */
+	CHECK_INT(forge_user_can_write(g.f, "dave", dave, &write, &err), 0);
+	CHECK_INT(write, 1);
+	CHECK_INT(gl_count(&g, "GET", "/users?username=dave"), 2);
+	/* Maintainer yes; Reporter, no member, no user: no. */
+	CHECK_INT(forge_user_can_write(g.f, "mia", NULL, &write, &err), 0);
+	CHECK_INT(write, 1);
+	write = -1;
+	CHECK_INT(forge_user_can_write(g.f, "rita", NULL, &write, &err), 0);
+	CHECK_INT(write, 0);
+	write = -1;
+	CHECK_INT(forge_user_can_write(g.f, "carol", carol, &write, &err), 0);
+	CHECK_INT(write, 0);
+	write = -1;
+	CHECK_INT(forge_user_can_write(g.f, "zed", NULL, &write, &err), 0);
+	CHECK_INT(write, 0);
+	/* dave twice, mia, rita, carol; zed has no id to ask by. */
+	CHECK_INT(gl_count(&g, "GET", "/members/all/"), 5);
+	/* A forge that fails is an error, not a "no". */
+	gl_faults(&g, "[{\"method\":\"GET\",\"path\":\"/members/all/\","
+		  "\"status\":500,\"times\":0}]");
+	CHECK(forge_user_can_write(g.f, "dave", dave, &write, &err) < 0);
+	CHECK_INT(write, 0);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/* The fake's merge request `iid` (borrowed from `state`). */
+static json_t *gl_mr_state(json_t *state, long iid)
+{
+	json_t *m;
+	size_t k;
+
+	json_array_foreach(json_object_get(state, "merge_requests"), k, m)
+		if (json_integer_value(json_object_get(m, "iid")) == iid)
+			return m;
+	return NULL;
+}
+
+void test_gitlab__create_pr(void)
+{
+	struct forge_pr_new req = {
+		"tend/issue-1", "main", "Add a flag",
+		"Closes #1\n<!-- tend:task 1 -->", 1, "<!-- tend:task 1 -->"
+	};
+	struct buf err = BUF_INIT;
+	struct forge_pr pr, again, found;
+	char dave[32], head[41];
+	json_t *state, *m;
+	struct gl g;
+	long first;
+
+	REQUIRE(gl_setup(&g) == 0);
+	gl_user_id(&g, "dave", dave);
+	gl_git(&g, "rev-parse tend/issue-1", head);
+	forge_pr_init(&pr);
+	forge_pr_init(&again);
+	forge_pr_init(&found);
+	CHECK_INT(forge_create_pr(g.f, &req, &pr, &err), 0);
+	first = pr.number;
+	/* Merge request iids are their own sequence: after !1-!5. */
+	CHECK_INT(first, 6);
+	CHECK_STR(pr.title, "Draft: Add a flag");
+	CHECK_INT(pr.draft, 1);
+	CHECK_STR(pr.head_ref, "tend/issue-1");
+	CHECK_STR(pr.base_ref, "main");
+	CHECK_STR(pr.head_sha, head);
+	CHECK_STR(pr.head_repo, "group/proj");
+	CHECK_STR(pr.state, "opened");
+	CHECK_STR(pr.author, "tend-bot");
+	CHECK_INT(pr.fork, 0);
+	CHECK_INT(pr.can_push, 1);
+	CHECK(pr.url && strstr(pr.url, "/-/merge_requests/6"));
+
+	/* Again: the same one, FORGE_EEXIST, never a second. */
+	CHECK_INT(forge_create_pr(g.f, &req, &again, &err), FORGE_EEXIST);
+	CHECK_INT(again.number, first);
+	CHECK_STR(again.head_ref, "tend/issue-1");
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(state, "merge_requests")), 6);
+	m = gl_mr_state(state, 6);
+	CHECK_STR(json_string_value(json_object_get(m, "description")),
+		  req.body);
+	CHECK(json_is_true(json_object_get(m, "draft")));
+	json_decref(state);
+
+	CHECK_INT(forge_find_branch_pr(g.f, "tend/issue-1", &found, &err), 0);
+	CHECK_INT(found.number, first);
+	CHECK_STR(found.state, "open");
+	CHECK_STR(found.head_repo, "group/proj");
+	CHECK_INT(gl_count(&g, "GET", "merge_requests?source_branch=tend%2F"
+			   "issue-1&state=all&order_by=created_at&sort=desc"),
+		  1);
+
+	/* New words; the draft stays a draft. */
+	CHECK_INT(forge_update_pr(g.f, &pr, "Add the flag", "Closes #1\nnew",
+				  &err), 0);
+	CHECK_INT(forge_update_pr(g.f, &pr, NULL, "Closes #1\nnewer", &err),
+		  0);
+	state = gl_state(&g);
+	m = gl_mr_state(state, 6);
+	CHECK_STR(json_string_value(json_object_get(m, "title")),
+		  "Draft: Add the flag");
+	CHECK_STR(json_string_value(json_object_get(m, "description")),
+		  "Closes #1\nnewer");
+	CHECK(json_is_true(json_object_get(m, "draft")));
+	json_decref(state);
+
+	/* Review: by login; again is no write; unknown and unseeing users
+	   are refused. */
+	CHECK_INT(forge_request_review(g.f, &pr, "dave", NULL, &err), 0);
+	state = gl_state(&g);
+	m = json_object_get(gl_mr_state(state, 6), "reviewer_ids");
+	REQUIRE(json_array_size(m) == 1);
+	CHECK_INT(json_integer_value(json_array_get(m, 0)),
+		  strtol(dave, NULL, 10));
+	json_decref(state);
+	CHECK_INT(forge_request_review(g.f, &pr, "dave", dave, &err), 0);
+	CHECK_INT(forge_request_review(g.f, &pr, "mia", NULL, &err), 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(gl_mr_state(state, 6),
+						  "reviewer_ids")), 2);
+	json_decref(state);
+	buf_reset(&err);
+	CHECK_INT(forge_request_review(g.f, &pr, "zed", NULL, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "zed") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_request_review(g.f, &pr, "carol", NULL, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "carol") != NULL);
+	/* dave, mia, carol refused: three PUTs, the title and body two. */
+	CHECK_INT(gl_count(&g, "PUT", "/merge_requests/6"), 5);
+
+	/* Closed: found as closed; a new one may be opened, the newest
+	   is found, and a merged one says so. */
+	json_decref(gl_call(&g, "PUT", "/api/v4/projects/7/merge_requests/6",
+			    "{\"state_event\":\"close\"}", NULL));
+	CHECK_INT(forge_find_branch_pr(g.f, "tend/issue-1", &found, &err), 0);
+	CHECK_INT(found.number, 6);
+	CHECK_STR(found.state, "closed");
+	req.draft = 0;
+	CHECK_INT(forge_create_pr(g.f, &req, &again, &err), 0);
+	CHECK_INT(again.number, 7);
+	CHECK_STR(again.title, "Add a flag");
+	CHECK_INT(again.draft, 0);
+	json_decref(gl_call(&g, "POST", "/__control/mr", "{\"iid\":7,\"set\":"
+			    "{\"state\":\"merged\"}}", NULL));
+	CHECK_INT(forge_find_branch_pr(g.f, "tend/issue-1", &found, &err), 0);
+	CHECK_INT(found.number, 7);
+	CHECK_STR(found.state, "merged");
+	CHECK_INT(forge_find_branch_pr(g.f, "tend/none", &found, &err),
+		  TEND_ENOTFOUND);
+	/* A fork's branch of the same name is not ours: !4 and !5 come
+	   from forker's "feature"; !1 is ours. */
+	CHECK_INT(forge_find_branch_pr(g.f, "feature", &found, &err), 0);
+	CHECK_INT(found.number, 1);
+
+	/* A branch GitLab does not have: its message. */
+	buf_reset(&err);
+	req.head_ref = "tend/issue-9";
+	CHECK_INT(forge_create_pr(g.f, &req, &again, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "does not exist") != NULL);
+	CHECK(again.head_sha == NULL);
+
+	/* Stored, then the answer lost: found by the marker, not sent
+	   again. */
+	req.head_ref = "tend/issue-2";
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/merge_requests$\","
+		  "\"action\":\"store_then_drop\"}]");
+	CHECK_INT(forge_create_pr(g.f, &req, &again, &err), 0);
+	CHECK_INT(again.number, 8);
+	CHECK_STR(again.head_ref, "tend/issue-2");
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(state, "merge_requests")), 8);
+	json_decref(state);
+	/* !6, the 409, !7, the missing branch, !8 once. */
+	CHECK_INT(gl_count(&g, "POST", "/merge_requests"), 5);
+
+	/* A job token may not open one. */
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, NULL, 1) == 0);
+	req.head_ref = "feature2";
+	CHECK_INT(forge_create_pr(g.f, &req, &again, &err), FORGE_EREADONLY);
+	forge_pr_release(&pr);
+	forge_pr_release(&again);
+	forge_pr_release(&found);
 	buf_release(&err);
 	gl_stop(&g);
 }
