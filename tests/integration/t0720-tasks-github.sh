@@ -322,9 +322,9 @@ branch tend/issue-5 >/dev/null && fail "a budget stop pushed a branch"
 [ "$(issue 5 "sorted(i['labels'])")" = "['tend', 'tend:failed']" ] || fail "issue 5 labels"
 
 # ---- issue 1 again: tend:done removed, a new comment: continued ----
-curl -s -X POST -d '{"issue": 1, "label": "tend:done", "user": "alice", "action": "remove"}' \
+curl -s -X POST -H "Content-Type: application/json" -d '{"issue": 1, "label": "tend:done", "user": "alice", "action": "remove"}' \
 	"http://127.0.0.1:$gh_port/__control/label" >/dev/null
-curl -s -X POST -d '{"issue": 1, "user": "alice", "body": "Also make sub() handle the other order: a test for sub(3, 5) == -2."}' \
+curl -s -X POST -H "Content-Type: application/json" -d '{"issue": 1, "user": "alice", "body": "Also make sub() handle the other order: a test for sub(3, 5) == -2."}' \
 	"http://127.0.0.1:$gh_port/__control/issue-comment" >/dev/null
 cat >again.json <<'EOF'
 {"turns": [
