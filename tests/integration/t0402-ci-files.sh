@@ -498,6 +498,22 @@ def gl_check(path):
     if '"$tend" fix' not in fix["script"][-1] or \
             "tend_sum" not in fix["script"][-1]:
         die("tend-fix must run the checked binary's fix")
+    # tend-tasks: opt in, on a schedule, the same checked binary.
+    if doc.get("tend-tasks", {}).get("extends") != ".tend-review":
+        die("tend-tasks does not extend .tend-review")
+    tasks = gl_job(path, "tend-tasks")
+    trules = tasks.get("rules", [])
+    if not trules or not all('$TEND_TASKS == "true"' in r.get("if", "") and
+                             '"schedule"' in r.get("if", "")
+                             for r in trules):
+        die("tend-tasks must run only on a schedule with TEND_TASKS true")
+    if tasks["script"][0] != job["script"][0]:
+        die("tend-tasks must get and check tend as tend-review does")
+    if '"$tend" tasks' not in tasks["script"][-1] or \
+            "tend_sum" not in tasks["script"][-1] or \
+            "CI_NODE_INDEX - 1" not in tasks["script"][-1]:
+        die("tend-tasks must run the checked binary's tasks, sharded by "
+            "parallel:")
     text = "\n".join(job.get("before_script", []) + job["script"])
     text = re.sub(r"\s+", " ", text.replace("\\\n", " "))
     if "--format codequality --output gl-code-quality-report.json" not in text:
