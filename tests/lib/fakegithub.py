@@ -119,7 +119,8 @@ charset=utf-8. Requests need a User-Agent (else 403, as GitHub) and an
 Accept header, and `Authorization: Bearer T` or `token T` with a known
 token (else 401 "Bad credentials"). --readonly-token reads but every
 write (comments, labels, pull requests, review requests included) is
-403 "Resource not accessible by integration" (a fork PR's GITHUB_TOKEN); --no-checks-token may do everything but check runs (403).
+403 "Resource not accessible by integration" (a fork PR's GITHUB_TOKEN);
+--no-checks-token may do everything but check runs (403).
 These are installation tokens, as an Actions GITHUB_TOKEN is: what they
 write is by --login (default github-actions[bot], id 41898282), and GET
 /user answers them 403 "Resource not accessible by integration", as
