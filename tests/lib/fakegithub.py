@@ -696,6 +696,7 @@ class Pull:
         # None: computed from the first commit (title, body), octocat.
         self.title = self.body = self.user = None
         self.merged = False
+        self.last_head = None
         self.requested = []
         self.created_at = "2024-01-01T00:00:00Z"
         self.closed_at = None
@@ -972,12 +973,16 @@ class State:
         """head, base tip, merge base and files of pull `p` right now."""
         head = self.git.rev("refs/heads/" + p.head_ref) or \
             self.git.rev(p.head_ref)
+        if head is None and p.closed:
+            # A closed PR outlives its branch, as on GitHub.
+            head = p.last_head
         base = self.git.rev("refs/heads/" + p.base_ref) or \
             self.git.rev(p.base_ref)
         if head is None or base is None:
             raise err(500, "fakegithub: branch %s or %s is missing" %
                       (p.base_ref, p.head_ref))
         mb = self.git.merge_base(base, head)
+        p.last_head = head
         return head, base, mb
 
     def files_at(self, p, commit):
@@ -1380,6 +1385,7 @@ class Api:
 
     def set_pr_state(self, p, closed, actor, merged=False):
         rec = self.s.issues[p.number]
+        self.s.pr_state(p)          # remember its head
         if closed != p.closed:
             self.s.add_event(rec, "closed" if closed else "reopened", actor)
         p.closed = closed
