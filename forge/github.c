@@ -12,13 +12,25 @@
  * as an issue comment, and a check run (annotations 50 per request) or,
  * when the token may not write checks, a commit status.
  *
+ * For `tend tasks`: the open issues of a label (pull requests, which
+ * GitHub lists among issues, left out), one issue, its comments (the
+ * tracking comment posted, edited and deleted), its labels (added in one
+ * request, removed one by one) and who applied a label last (the issue's
+ * events), a user's collaborator permission, and opening (draft), finding
+ * by branch, editing and asking reviews of a pull request. GitHub keeps
+ * one open pull request per head and base: a second is refused with 422,
+ * and the open one is returned as FORGE_EEXIST. Writes that must not
+ * happen twice (a comment, a pull request) are re-read for their marker
+ * when the answer was lost; the others are idempotent and are sent once
+ * more after a passing failure.
+ *
  * A pagination link is followed only when it points under the API URL
  * (forge_under_api()); any other is an error, not a silent end of the
  * list: the token is never sent to another host or path, and a list cut
  * short is never taken for the whole.
  *
  * The JSON answers are read by the parsers of github.h, which unit tests
- * and fuzz_github drive with any text.
+ * and fuzz_github and fuzz_github_issues drive with any text.
  */
 #include <limits.h>
 #include <stdlib.h>

@@ -119,7 +119,8 @@ charset=utf-8. Requests need a User-Agent (else 403, as GitHub) and an
 Accept header, and `Authorization: Bearer T` or `token T` with a known
 token (else 401 "Bad credentials"). --readonly-token reads but every
 write (comments, labels, pull requests, review requests included) is
-403 "Resource not accessible by integration" (a fork PR's GITHUB_TOKEN); --no-checks-token may do everything but check runs (403).
+403 "Resource not accessible by integration" (a fork PR's GITHUB_TOKEN);
+--no-checks-token may do everything but check runs (403).
 These are installation tokens, as an Actions GITHUB_TOKEN is: what they
 write is by --login (default github-actions[bot], id 41898282), and GET
 /user answers them 403 "Resource not accessible by integration", as
@@ -695,6 +696,7 @@ class Pull:
         # None: computed from the first commit (title, body), octocat.
         self.title = self.body = self.user = None
         self.merged = False
+        self.last_head = None
         self.requested = []
         self.created_at = "2024-01-01T00:00:00Z"
         self.closed_at = None
@@ -971,12 +973,16 @@ class State:
         """head, base tip, merge base and files of pull `p` right now."""
         head = self.git.rev("refs/heads/" + p.head_ref) or \
             self.git.rev(p.head_ref)
+        if head is None and p.closed:
+            # A closed PR outlives its branch, as on GitHub.
+            head = p.last_head
         base = self.git.rev("refs/heads/" + p.base_ref) or \
             self.git.rev(p.base_ref)
         if head is None or base is None:
             raise err(500, "fakegithub: branch %s or %s is missing" %
                       (p.base_ref, p.head_ref))
         mb = self.git.merge_base(base, head)
+        p.last_head = head
         return head, base, mb
 
     def files_at(self, p, commit):
@@ -1379,6 +1385,7 @@ class Api:
 
     def set_pr_state(self, p, closed, actor, merged=False):
         rec = self.s.issues[p.number]
+        self.s.pr_state(p)          # remember its head
         if closed != p.closed:
             self.s.add_event(rec, "closed" if closed else "reopened", actor)
         p.closed = closed

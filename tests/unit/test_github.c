@@ -9,7 +9,11 @@
  * tests/integration/t0410..t0420; the test_github__server_* tests here
  * drive it against tests/lib/fakegithub.py for what `tend fix` needs:
  * can_push from a real answer, finding a PR by its head branch, two
- * sticky comments on one PR, and committable suggestions.
+ * sticky comments on one PR, and committable suggestions; and for what
+ * `tend tasks` needs: listing and reading issues, the tracking comment,
+ * labels and who applied them, permissions, and opening, finding,
+ * editing and asking reviews of a pull request (the readers of those
+ * answers are tested alone too).
  */
 #include <poll.h>
 #include <signal.h>
@@ -675,8 +679,10 @@ void test_github__parse_permission(void)
 		int write;
 	} cases[] = {
 		{ "{\"permission\": \"admin\", \"role_name\": \"admin\"}", 1 },
-		{ "{\"permission\": \"write\", \"role_name\": \"maintain\"}", 1 },
-		{ "{\"permission\": \"read\", \"role_name\": \"maintain\"}", 1 },
+		{ "{\"permission\": \"write\","
+		  " \"role_name\": \"maintain\"}", 1 },
+		{ "{\"permission\": \"read\","
+		  " \"role_name\": \"maintain\"}", 1 },
 		{ "{\"permission\": \"write\"}", 1 },
 		{ "{\"role_name\": \"write\"}", 1 },
 		{ "{\"permission\": \"read\", \"role_name\": \"triage\"}", 0 },
@@ -1623,7 +1629,7 @@ void test_github__server_labels(void)
 	buf_release(&err);
 }
 
-/* Who may write: admin, maintain and write roles; read, triage, strangers not. */
+/* Who may write: admin, maintain, write; not read, triage or strangers. */
 void test_github__server_user_can_write(void)
 {
 	static const struct {
