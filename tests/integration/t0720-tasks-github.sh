@@ -98,6 +98,9 @@ cat >issues.json <<EOF
   "events": $(lab alice), "comments": []},
  {"number": 8, "title": "Add sq()", "body": "sq(a) returns a * a.",
   "user": "alice", "labels": ["tend"], "state": "open", "created_at": "2026-01-08T00:00:00Z",
+  "events": $(lab alice), "comments": []},
+ {"number": 9, "title": "Add cube()", "body": "cube(a) returns a * a * a.",
+  "user": "alice", "labels": ["tend"], "state": "open", "created_at": "2026-01-09T00:00:00Z",
   "events": $(lab alice), "comments": []}
 ]
 EOF
@@ -180,6 +183,20 @@ writes() {	# forge writes so far
 print(len([r for r in json.load(sys.stdin) if r['method'] != 'GET' and not r['path'].startswith('/__')]))"
 }
 branch() { git -C repo rev-parse -q --verify "refs/heads/$1"; }
+
+# ---- --dry-run: the plan, printed; nothing written ----
+cat >dry.json <<'EOF'
+{"turns": [
+ {"tool_calls": [{"name": "finish", "arguments": {"status": "done", "summary": "Add sub() next to add().\n1. Add int sub(int a, int b) to calc.c.\n2. Test it."}}]}
+]}
+EOF
+model dry.json
+checkout
+run_tasks 0 --issue 1 --dry-run
+contains "$out" "#1: planned"
+contains "$out" "1. Add int sub(int a, int b) to calc.c."
+[ "$(writes)" = 0 ] || fail "--dry-run wrote to the forge"
+branch tend/issue-1 >/dev/null && fail "--dry-run pushed"
 
 # ---- issue 1: planned, changed, tested, one draft PR ----
 cat >one.json <<'EOF'
@@ -373,6 +390,29 @@ both="$(cat a/out.txt b/out.txt)"
 contains "$both" "#6: done"
 case $both in *"#6: backed off"*|*"#6: skipped"*) ;; *) fail "no job backed off: $both" ;; esac
 
+# ---- issue 9: assigned to a person while tend works: left alone ----
+cat >nine.json <<'EOF'
+{"turns": [
+ {"tool_calls": [{"name": "finish", "arguments": {"status": "done", "summary": "Add cube().\n1. Add int cube(int a) to calc.c."}}]},
+ {"tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.c", "old": "int mul(int a, int b)", "new": "int cube(int a)\n{\n\treturn a * a * a;\n}\n\nint mul(int a, int b)"}}]},
+ {"delay_ms": 2500, "tool_calls": [{"name": "finish", "arguments": {"status": "done", "summary": "cube() added"}}]}
+]}
+EOF
+model nine.json
+checkout
+( sleep 1.5; curl -s -X POST -H "Content-Type: application/json" \
+	-d '{"issue": 9, "assignees": ["bob"], "user": "bob"}' \
+	"http://127.0.0.1:$gh_port/__control/issue" >/dev/null ) &
+assigner=$!
+run_tasks 0 --issue 9
+wait $assigner
+contains "$out" "#9: backed off"
+contains "$out" "@bob was assigned meanwhile"
+branch tend/issue-9 >/dev/null && fail "pushed an issue assigned to a person"
+[ "$(pulls_of tend/issue-9)" = 0 ] || fail "opened a PR for an issue assigned to a person"
+[ "$(issue 9 "sorted(i['labels'])")" = "['tend']" ] || fail "labels: $(issue 9 "i['labels']")"
+contains "$(issue 9 "[c['body'] for c in i['comments'] if 'tend:task -->' in c['body']][0]")" "assigned meanwhile"
+
 # ---- issues 7 and 8: two shards at once, each issue taken once ----
 cat >seven.json <<'EOF'
 {"turns": [
@@ -396,6 +436,7 @@ wait $j1 $j2
 [ "$(cat a/rc.txt)" = 0 ] || { cat a/out.txt a/err.txt; fail "shard 1/2: $(cat a/rc.txt)"; }
 [ "$(cat b/rc.txt)" = 0 ] || { cat b/out.txt b/err.txt; fail "shard 0/2: $(cat b/rc.txt)"; }
 contains "$(cat a/out.txt)" "#7: done"
+contains "$(cat a/out.txt)" "#9: skipped: assigned to @bob"
 not_contains "$(cat a/out.txt)" "#8:"
 contains "$(cat b/out.txt)" "#8: done"
 not_contains "$(cat b/out.txt)" "#7:"
@@ -408,6 +449,6 @@ w=$(writes)
 model none.json
 checkout
 run_tasks 0
-contains "$out" "8 labelled issues, 0 taken"
+contains "$out" "9 labelled issues, 0 taken"
 [ "$(writes)" = "$w" ] || fail "a run on the same state wrote to the forge"
 exit 0

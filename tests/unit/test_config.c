@@ -1240,3 +1240,66 @@ void test_config__fix_section(void)
 		  TEND_EINVALID);
 	buf_release(&err);
 }
+
+void test_config__tasks_section(void)
+{
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+	static const char text[] =
+		"tasks:\n"
+		"  label: bot\n"
+		"  max_per_run: 5\n"
+		"  budget_usd: 0.5\n"
+		"  run_budget_usd: 3\n"
+		"  max_files: 4\n"
+		"  max_lines: 80\n"
+		"  max_attempts: 1\n"
+		"  max_tokens: 50000\n"
+		"  max_minutes: 9\n"
+		"  orchestrate_steps: 0\n"
+		"  claim_minutes: 30\n"
+		"  open_on_failure: true\n"
+		"  base: develop\n";
+	const char *text2;
+
+	config_init(&cfg);
+	CHECK_STR(cfg.tasks.label, "tend");
+	CHECK_INT(cfg.tasks.max_per_run, 3);
+	CHECK_INT(cfg.tasks.max_files, 20);
+	CHECK_INT(cfg.tasks.max_lines, 500);
+	CHECK_INT(cfg.tasks.max_attempts, 2);
+	CHECK_INT(cfg.tasks.max_tokens, 2000000);
+	CHECK_INT(cfg.tasks.max_minutes, 30);
+	CHECK_INT(cfg.tasks.orchestrate_steps, 3);
+	CHECK_INT(cfg.tasks.claim_minutes, 120);
+	CHECK_INT(cfg.tasks.open_on_failure, 0);
+	CHECK(cfg.tasks.base == NULL);
+	CHECK(cfg.tasks.run_budget_usd > 4.99 && cfg.tasks.run_budget_usd < 5.01);
+	CHECK_INT(config_parse(&cfg, text, strlen(text), "t.yml", &err), 0);
+	CHECK_STR(cfg.tasks.label, "bot");
+	CHECK_INT(cfg.tasks.max_per_run, 5);
+	CHECK(cfg.tasks.budget_usd > 0.49 && cfg.tasks.budget_usd < 0.51);
+	CHECK(cfg.tasks.run_budget_usd > 2.99 && cfg.tasks.run_budget_usd < 3.01);
+	CHECK_INT(cfg.tasks.max_files, 4);
+	CHECK_INT(cfg.tasks.max_lines, 80);
+	CHECK_INT(cfg.tasks.max_attempts, 1);
+	CHECK_INT(cfg.tasks.max_tokens, 50000);
+	CHECK_INT(cfg.tasks.max_minutes, 9);
+	CHECK_INT(cfg.tasks.orchestrate_steps, 0);
+	CHECK_INT(cfg.tasks.claim_minutes, 30);
+	CHECK_INT(cfg.tasks.open_on_failure, 1);
+	CHECK_STR(cfg.tasks.base, "develop");
+	config_release(&cfg);
+	text2 = "tasks:\n  max_tokens: 10\n";
+	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "t.yml", &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "tasks.max_tokens") != NULL);
+	text2 = "tasks:\n  open_on_failure: sometimes\n";
+	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "t.yml", &err),
+		  TEND_EINVALID);
+	text2 = "tasks:\n  max_per_ron: 3\n";
+	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "t.yml", &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "max_per_run") != NULL);
+	buf_release(&err);
+}

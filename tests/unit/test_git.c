@@ -1253,3 +1253,60 @@ void test_git__submodules_left_alone(void)
 	buf_release(&out);
 	buf_release(&err);
 }
+
+/*
+ * A work tree of its own: the commit's files in another directory, a
+ * commit from there, and the checkout (its files, index and HEAD) as it
+ * was.
+ */
+void test_git__worktree_at(void)
+{
+	char top[512], dir[600], index[600];
+	const char *repo_dir;
+	git_repository *repo = NULL, *view = NULL;
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	struct forge_git_commit_opts co = { 0 };
+	char **paths = NULL;
+	size_t nr = 0;
+	git_oid head, one, made;
+
+	REQUIRE((repo_dir = test_git_repo()) != NULL);
+	snprintf(top, sizeof(top), "%s/../wt-%d", repo_dir, (int)getpid());
+	snprintf(dir, sizeof(dir), "%s/tree", top);
+	snprintf(index, sizeof(index), "%s/index", top);
+	REQUIRE(test_sh("mkdir -p '%s'", dir) == 0);
+	REQUIRE(forge_git_open(&repo, repo_dir, &err) == 0);
+	REQUIRE(forge_git_resolve(&head, repo, "HEAD", &err) == 0);
+	REQUIRE(forge_git_resolve(&one, repo, "main~1", &err) == 0);
+	CHECK_INT(forge_git_worktree_at(&view, repo, &one, dir, index, &err),
+		  0);
+	REQUIRE(view != NULL);
+	CHECK(test_sh("test \"$(cat '%s/a')\" = a", dir) == 0);
+	/* Nothing changed yet; then a change, seen from the view only. */
+	CHECK_INT(forge_git_changed_paths(&paths, &nr, view, &one, &err), 0);
+	CHECK_INT(nr, 0);
+	forge_git_paths_free(paths);
+	REQUIRE(test_sh("echo z >> '%s/a' && echo n > '%s/n'", dir, dir) == 0);
+	CHECK_INT(forge_git_changed_paths(&paths, &nr, view, &one, &err), 0);
+	CHECK_INT(nr, 2);
+	CHECK(nr == 2 && !strcmp(paths[0], "a") && !strcmp(paths[1], "n"));
+	forge_git_paths_free(paths);
+	co.message = "from the view";
+	co.name = "t";
+	co.email = "t@example.com";
+	CHECK_INT(forge_git_commit(&made, view, &one, &co, &err), 0);
+	CHECK_INT(forge_git_read_blob(&text, repo, &made, "a", 0, &err), 0);
+	CHECK(text.len == 4 && !memcmp(text.ptr, "a\nz\n", 4));
+	CHECK_INT(forge_git_read_blob(&text, repo, &made, "n", 0, &err), 0);
+	/* The checkout: same HEAD, clean, its files untouched. */
+	CHECK_INT(forge_git_resolve(&made, repo, "HEAD", &err), 0);
+	CHECK(git_oid_equal(&made, &head));
+	CHECK(test_sh("cd '%s' && test -z \"$(git status --porcelain)\" && "
+		      "test \"$(git rev-parse --abbrev-ref HEAD)\" = topic",
+		      repo_dir) == 0);
+	git_repository_free(view);
+	git_repository_free(repo);
+	test_sh("rm -rf '%s'", top);
+	buf_release(&err);
+	buf_release(&text);
+}
