@@ -86,6 +86,7 @@ struct tasks_job {
 	char *claim_id;			/* a separate claim, when tracking
 					   existed before */
 	struct buf brief;		/* the issue as the agents see it */
+	struct forge_notes notes;	/* its comments, as the brief read them */
 	char *title;			/* the issue's title when trusted */
 	/* the work tree: top/tree, its index top/index */
 	char *top;
@@ -501,18 +502,16 @@ static int tasks_claim(struct tasks_job *job, struct buf *err)
 	char *other = NULL, *mine = NULL, *body = NULL;
 	int rc;
 
+	/* The comments the brief just read: is someone on it already? */
 	forge_notes_init(&ns);
-	if ((rc = forge_list_issue_notes(run->forge, t->number, &ns,
-					 err)) < 0)
-		goto out;
-	tasks_first_claim(run, &ns, &other, NULL);
+	tasks_first_claim(run, &job->notes, &other, NULL);
 	if (other && strcmp(other, run->run_id)) {
 		tasks_set_why(t, ACTIONS_TASK_BACKED_OFF, "run %s is working "
 			      "on it", other);
 		rc = 0;
 		goto out;
 	}
-	tr = tasks_tracking(&ns);
+	tr = tasks_tracking(&job->notes);
 	if (tr) {
 		job->tracking_id = xstrdup(tr->id);
 		body = xasprintf(ACTIONS_TASKS_CLAIM " run=%s at=%ld -->\n"
@@ -529,8 +528,6 @@ static int tasks_claim(struct tasks_job *job, struct buf *err)
 	if (rc < 0)
 		goto out;
 	/* Read again: the earliest live claim wins. */
-	forge_notes_release(&ns);
-	forge_notes_init(&ns);
 	free(other);
 	other = NULL;
 	if ((rc = forge_list_issue_notes(run->forge, t->number, &ns,
@@ -602,12 +599,13 @@ static int tasks_brief(struct tasks_job *job, struct buf *err)
 	struct tasks_run *run = job->run;
 	struct actions_task *t = job->t;
 	struct agent_hygiene_mask mask = { tasks_mask, run };
-	struct forge_notes ns;
+	struct forge_notes *ns = &job->notes;
 	struct buf left = BUF_INIT, who = BUF_INIT;
 	size_t i, shown = 0, skipped = 0;
 	int rc, w, any = 0;
 
-	forge_notes_init(&ns);
+	forge_notes_release(ns);
+	forge_notes_init(ns);
 	buf_reset(&job->brief);
 	if ((w = tasks_can_write(run, job->issue.author,
 				 job->issue.author_id, err)) < 0) {
@@ -638,11 +636,11 @@ static int tasks_brief(struct tasks_job *job, struct buf *err)
 			   "written by someone without write access and are "
 			   "not shown.\n", t->number);
 	}
-	if ((rc = forge_list_issue_notes(run->forge, t->number, &ns,
+	if ((rc = forge_list_issue_notes(run->forge, t->number, ns,
 					 err)) < 0)
 		goto out;
-	for (i = 0; i < ns.nr; i++) {
-		const struct forge_note *n = &ns.items[i];
+	for (i = 0; i < ns->nr; i++) {
+		const struct forge_note *n = &ns->items[i];
 
 		if (n->own)
 			continue;
@@ -681,7 +679,6 @@ static int tasks_brief(struct tasks_job *job, struct buf *err)
 	}
 	rc = any;
 out:
-	forge_notes_release(&ns);
 	buf_release(&left);
 	buf_release(&who);
 	return rc;
@@ -1431,6 +1428,7 @@ static void tasks_job_release(struct tasks_job *job)
 	}
 	free(job->dir);
 	forge_issue_release(&job->issue);
+	forge_notes_release(&job->notes);
 	forge_pr_release(&job->pr);
 	actions_test_result_release(&job->before);
 	actions_test_result_release(&job->after);
@@ -1627,6 +1625,7 @@ static int tasks_one(struct tasks_run *run, struct actions_task *t,
 	actions_test_result_init(&job.before);
 	actions_test_result_init(&job.after);
 	buf_init(&job.brief, 0);
+	forge_notes_init(&job.notes);
 	forge_issue_init(&job.issue);
 	/* The listing's copy, moved in: the job owns it now. */
 	job.issue = *issue;

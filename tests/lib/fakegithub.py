@@ -2493,6 +2493,8 @@ class Api:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "GitHub.com"
+    # Answer at once: no Nagle delay between headers and body.
+    disable_nagle_algorithm = True
 
     def version_string(self):
         return self.server_version

@@ -1042,6 +1042,8 @@ def parse_int(value, name):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakegitlab/1"
+    # Answer at once: no Nagle delay between headers and body.
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()

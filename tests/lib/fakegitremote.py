@@ -131,6 +131,8 @@ def git_dir_of(path):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakegitremote/1"
+    # Answer at once: no Nagle delay between headers and body.
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()

@@ -127,6 +127,8 @@ def expand(state, text):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakehttp/1"
+    # Answer at once: no Nagle delay between headers and body.
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()
