@@ -46,3 +46,23 @@ new_repo() {
 		printf 'hello\n' >README && git add README &&
 		git commit -qm init)
 }
+
+# start_bg NAME CMD...: start a loopback server (tests/lib/fake*.py) in
+# the background with --port-file NAME.port, --timeout ${BG_TIMEOUT:-300}
+# and --watch-parent; wait for its port. Sets NAME_pid and NAME_port; its
+# stderr goes to NAME.err.
+start_bg() {
+	name=$1
+	shift
+	rm -f "$name.port"
+	"$@" --port-file "$name.port" --timeout "${BG_TIMEOUT:-300}" \
+		--watch-parent >/dev/null 2>"$name.err" &
+	eval "${name}_pid=\$!"
+	i=0
+	while [ ! -s "$name.port" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s "$name.port" ] || { cat "$name.err" >&2; fail "$name did not start"; }
+	eval "${name}_port=\$(cat $name.port)"
+}

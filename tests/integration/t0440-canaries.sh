@@ -128,21 +128,6 @@ json.dump({"turns": [turn, review, turn, review, turn, review]},
           open("script.json", "w"))
 PY
 
-start_bg() {	# start_bg NAME CMD...: a loopback server writing its port
-	name=$1
-	shift
-	rm -f "$name.port"
-	"$@" --port-file "$name.port" --timeout 300 --watch-parent \
-		>/dev/null 2>"$name.err" &
-	eval "${name}_pid=\$!"
-	i=0
-	while [ ! -s "$name.port" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -s "$name.port" ] || { cat "$name.err" >&2; fail "$name did not start"; }
-	eval "${name}_port=\$(cat $name.port)"
-}
 start_bg model python3 "$lib/fakemodel.py" --script script.json \
 	--log model-log.json --key "$OPENAI_API_KEY"
 start_bg gh python3 "$lib/fakegithub.py" --repo r --owner o --name r \

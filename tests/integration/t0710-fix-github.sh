@@ -62,21 +62,6 @@ git checkout -q main
 cd ..
 base=$(git -C repo rev-parse main)
 
-start_bg() {	# start_bg NAME CMD...: a loopback server writing its port
-	name=$1
-	shift
-	rm -f "$name.port"
-	"$@" --port-file "$name.port" --timeout 300 --watch-parent \
-		>/dev/null 2>"$name.err" &
-	eval "${name}_pid=\$!"
-	i=0
-	while [ ! -s "$name.port" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -s "$name.port" ] || { cat "$name.err" >&2; fail "$name did not start"; }
-	eval "${name}_port=\$(cat $name.port)"
-}
 start_bg git python3 "$lib/fakegitremote.py" --repo "/o/r.git=$PWD/repo" \
 	--token "$tok" --log git-log.json
 start_bg gh python3 "$lib/fakegithub.py" --repo repo --owner o --name r \

@@ -40,21 +40,6 @@ git commit -qam "feature: doubling, faster"
 git checkout -q main
 cd ..
 
-start_bg() {
-	name=$1
-	shift
-	rm -f "$name.port"
-	"$@" --port-file "$name.port" --timeout 300 --watch-parent \
-		>/dev/null 2>"$name.err" &
-	eval "${name}_pid=\$!"
-	i=0
-	while [ ! -s "$name.port" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -s "$name.port" ] || { cat "$name.err" >&2; fail "$name did not start"; }
-	eval "${name}_port=\$(cat $name.port)"
-}
 cat >model.json <<'EOF'
 {"turns": [
  {"tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.py", "old": "x + 2", "new": "x * 2"}}]},

@@ -79,21 +79,7 @@ cat >issues.json <<EOF
 ]
 EOF
 
-start_bg() {
-	name=$1
-	shift
-	rm -f "$name.port"
-	"$@" --port-file "$name.port" --timeout 600 --watch-parent \
-		>/dev/null 2>"$name.err" &
-	eval "${name}_pid=\$!"
-	i=0
-	while [ ! -s "$name.port" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -s "$name.port" ] || { cat "$name.err" >&2; fail "$name did not start"; }
-	eval "${name}_port=\$(cat $name.port)"
-}
+BG_TIMEOUT=600
 start_bg git python3 "$lib/fakegitremote.py" \
 	--repo "/group/proj.git=$PWD/repo" --token "$tok" --log git-log.json
 start_bg gl python3 "$lib/fakegitlab.py" --repo repo --project 7:group/proj \
