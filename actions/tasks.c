@@ -83,8 +83,6 @@ struct tasks_job {
 	struct forge_issue issue;
 	char *labeller_id;
 	char *tracking_id;		/* the tracking comment */
-	char *claim_id;			/* a separate claim, when tracking
-					   existed before */
 	struct buf brief;		/* the issue as the agents see it */
 	struct forge_notes notes;	/* its comments, as the brief read them */
 	char *title;			/* the issue's title when trusted */
@@ -1303,8 +1301,7 @@ out:
 }
 
 /* Commit, push with a lease, open or update the PR. 0, or < 0. */
-static int tasks_publish(struct tasks_job *job, const git_oid *cand,
-			 int failed, struct buf *err)
+static int tasks_publish(struct tasks_job *job, int failed, struct buf *err)
 {
 	struct tasks_run *run = job->run;
 	struct actions_task *t = job->t;
@@ -1318,7 +1315,6 @@ static int tasks_publish(struct tasks_job *job, const git_oid *cand,
 	git_oid zero;
 	int rc;
 
-	(void)cand;
 	memset(&zero, 0, sizeof(zero));
 	if ((rc = actions_act_changed(&paths, &nr, &job->act, &job->env,
 				      err)) < 0)
@@ -1435,7 +1431,6 @@ static void tasks_job_release(struct tasks_job *job)
 	buf_release(&job->brief);
 	free(job->labeller_id);
 	free(job->tracking_id);
-	free(job->claim_id);
 	free(job->title);
 	free(job->gate);
 	free(job->summary);
@@ -1683,7 +1678,7 @@ static int tasks_one(struct tasks_run *run, struct actions_task *t,
 		    !strcmp(job.gate, "nothing changed"))
 			goto done;
 	}
-	if ((rc = tasks_publish(&job, &cand, !ok, err)) < 0)
+	if ((rc = tasks_publish(&job, !ok, err)) < 0)
 		goto out;
 	if (rc == 0 && ok)
 		tasks_set_why(t, ACTIONS_TASK_DONE, "%s #%ld %s, with %ld "

@@ -120,9 +120,9 @@ static void cmd_tasks_text(struct buf *out,
 			buf_printf(out, "  not shown to the model: %s\n",
 				   t->left_out);
 	}
-	buf_printf(out, "cost: %s$%.4f; forge: %lu reads, %lu writes; total "
-		   "%.1f s\n", "", oc->cost_usd, oc->stats.reads,
-		   oc->stats.writes, oc->total_ms / 1000.0);
+	buf_printf(out, "cost: $%.4f; forge: %lu reads, %lu writes; total "
+		   "%.1f s\n", oc->cost_usd, oc->stats.reads, oc->stats.writes,
+		   oc->total_ms / 1000.0);
 }
 
 static int cmd_tasks_json(struct buf *out,

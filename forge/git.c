@@ -356,13 +356,22 @@ int forge_git_fetch(git_repository *repo, const char *url,
 		    const char *auth_header, struct buf *err)
 {
 	git_remote *remote = NULL;
+	git_remote_create_options cr = GIT_REMOTE_CREATE_OPTIONS_INIT;
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	git_strarray specs = { (char **)refspecs, nr };
 	char *headers[1];
 	int rc;
 
 	forge_git_init_once();
-	if (git_remote_create_anonymous(&remote, repo, url) < 0)
+	/*
+	 * Anonymous, and without the repository's insteadOf rewrites: they
+	 * could send the fetch, and the auth header the caller decided this
+	 * URL may see, to another host.
+	 */
+	cr.repository = repo;
+	cr.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		   GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, url, &cr) < 0)
 		return error_set(err, TEND_EINVALID,
 				 "cannot fetch from the origin remote: %s",
 				 forge_git_errmsg());

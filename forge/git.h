@@ -129,7 +129,8 @@ char *forge_git_head_branch(git_repository *repo);
 
 /*
  * Fetch `refspecs` from the repository at `url` (an anonymous remote, so
- * nothing is written to the config), with no tags and no FETCH_HEAD. An
+ * nothing is written to the config, and no insteadOf rewrite of the
+ * repository's config changes the URL), with no tags and no FETCH_HEAD. An
  * `auth_header` ("Authorization: Basic ...") is sent with every request;
  * the caller decides whether the URL may see it. TEND_EINVALID for a URL
  * libgit2 cannot use, TEND_ERROR when the fetch fails.

@@ -1310,3 +1310,37 @@ void test_git__worktree_at(void)
 	buf_release(&err);
 	buf_release(&text);
 }
+
+/*
+ * A fetch goes where it was told: an insteadOf rewrite in the
+ * repository's config (a CI step or a cached checkout may have written
+ * one) does not send it, and the auth header with the token, elsewhere.
+ * Here the rewrite would point at a closed port.
+ */
+void test_git__fetch_ignores_insteadof(void)
+{
+	static const char *const args[] = { "--token", TOKEN, NULL };
+	const char *spec = "+refs/heads/other:refs/tend/fetched";
+	struct pushenv e;
+	struct buf err = BUF_INIT, auth = BUF_INIT, b64 = BUF_INIT;
+	git_oid got;
+
+	REQUIRE(pushenv_init(&e) == 0);
+	REQUIRE(pushenv_start(&e, args) == 0);
+	REQUIRE(test_sh("git -C '%s' config url.http://127.0.0.1:9/.insteadOf "
+			"'%s'", e.work, e.r.origin) == 0);
+	REQUIRE(cmd_out(&b64, "printf 'x-access-token:%%s' '%s' | base64 -w0",
+			TOKEN) == 0);
+	buf_printf(&auth, "Authorization: Basic %s", b64.ptr);
+	CHECK_INT(forge_git_fetch(e.repo, e.r.url, &spec, 1, auth.ptr, &err),
+		  0);
+	if (err.len)
+		printf("  %s\n", err.ptr);
+	CHECK_INT(forge_git_resolve(&got, e.repo, "refs/tend/fetched", &err),
+		  0);
+	CHECK(git_oid_equal(&got, &e.other));
+	pushenv_release(&e);
+	buf_release(&err);
+	buf_release(&auth);
+	buf_release(&b64);
+}
