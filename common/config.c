@@ -79,7 +79,8 @@ static const char *const config_builtin_agents[] = {
 };
 
 static const char *const config_top_keys[] = {
-	"review", "checks", "models", "agents", "sandbox", "tasks", "fix", NULL
+	"review", "checks", "models", "agents", "sandbox", "tasks", "fix",
+	"chatops", "notify", NULL
 };
 static const char *const config_review_keys[] = {
 	"filter", "fail_level", "max_comments", "max_file_bytes", "ignore",
@@ -124,6 +125,12 @@ static const char *const config_tasks_keys[] = {
 static const char *const config_fix_keys[] = {
 	"max_files", "max_lines", "max_attempts", "max_runs_per_pr",
 	"allow_test_edits", "budget_usd", "author_name", "author_email", NULL
+};
+static const char *const config_chatops_keys[] = {
+	"reply_to_outsiders", "allowed_bots", "inbox_days", NULL
+};
+static const char *const config_notify_keys[] = {
+	"slack_webhook_env", NULL
 };
 static const char *const config_bools[] = { "false", "true", NULL };
 
@@ -204,6 +211,8 @@ void config_init(struct tend_config *cfg)
 	cfg->tasks.max_minutes = 30;
 	cfg->tasks.orchestrate_steps = 3;
 	cfg->tasks.claim_minutes = 120;
+	cfg->chatops.reply_to_outsiders = 1;
+	cfg->chatops.inbox_days = 7;
 	cfg->fix.max_files = 10;
 	cfg->fix.max_lines = 200;
 	cfg->fix.max_attempts = 3;
@@ -296,6 +305,8 @@ void config_release(struct tend_config *cfg)
 	free(cfg->sandbox.setup);
 	config_free_str(cfg->tasks.label);
 	free(cfg->tasks.base);
+	config_free_strv(cfg->chatops.allowed_bots, cfg->chatops.nr_allowed_bots);
+	free(cfg->notify.slack_webhook_env);
 	free(cfg->fix.author_name);
 	free(cfg->fix.author_email);
 	config_init(cfg);
@@ -1958,6 +1969,43 @@ static int config_fix(struct config_ctx *ctx, struct tend_config *cfg,
 	return 0;
 }
 
+static int config_chatops(struct config_ctx *ctx, struct tend_config *cfg,
+			  const struct config_node *sec)
+{
+	size_t reply = (size_t)cfg->chatops.reply_to_outsiders;
+	int error;
+
+	if ((error = config_check_map(ctx, sec, "chatops",
+				      config_chatops_keys)) < 0 ||
+	    (error = config_enum(ctx, config_get(sec, "reply_to_outsiders"),
+				 "chatops.reply_to_outsiders", config_bools,
+				 &reply)) < 0 ||
+	    (error = config_strlist(ctx, config_get(sec, "allowed_bots"),
+				    "chatops.allowed_bots",
+				    &cfg->chatops.allowed_bots,
+				    &cfg->chatops.nr_allowed_bots)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "inbox_days"),
+				 "chatops.inbox_days", 1,
+				 &cfg->chatops.inbox_days)) < 0)
+		return error;
+	cfg->chatops.reply_to_outsiders = (int)reply;
+	return 0;
+}
+
+static int config_notify(struct config_ctx *ctx, struct tend_config *cfg,
+			 const struct config_node *sec)
+{
+	int error;
+
+	if ((error = config_check_map(ctx, sec, "notify",
+				      config_notify_keys)) < 0 ||
+	    (error = config_str(ctx, config_get(sec, "slack_webhook_env"),
+				"notify.slack_webhook_env",
+				&cfg->notify.slack_webhook_env)) < 0)
+		return error;
+	return 0;
+}
+
 /*
  * Walk the tree. Sections go in a fixed order (agents before models, whose
  * routes may name custom agents), not in the order of the file.
@@ -1993,6 +2041,12 @@ static int config_apply(struct config_ctx *ctx, struct tend_config *cfg,
 		return error;
 	if ((n = config_get_set(root, "fix")) &&
 	    (error = config_fix(ctx, cfg, n)) < 0)
+		return error;
+	if ((n = config_get_set(root, "chatops")) &&
+	    (error = config_chatops(ctx, cfg, n)) < 0)
+		return error;
+	if ((n = config_get_set(root, "notify")) &&
+	    (error = config_notify(ctx, cfg, n)) < 0)
 		return error;
 	return 0;
 }

@@ -188,6 +188,15 @@ struct tend_config {
 		char *author_name;	/* NULL: "tend[bot]" */
 		char *author_email;	/* NULL: tend's noreply address */
 	} fix;
+	struct {
+		int reply_to_outsiders;	/* one polite reply, default 1 */
+		char **allowed_bots;	/* exact logins that may command */
+		size_t nr_allowed_bots;
+		long inbox_days;	/* how far back tend inbox looks, 7 */
+	} chatops;
+	struct {
+		char *slack_webhook_env; /* the variable holding the URL */
+	} notify;
 };
 
 /* Set the defaults. Allocates nothing. */

@@ -765,7 +765,8 @@ void test_config__release_on_error(void)
 	/* The error is replaced, not appended to, and untouched on success. */
 	CHECK_INT(config_parse(&cfg, "a: b", 4, "n.yml", &err), TEND_EINVALID);
 	CHECK_STR(err.ptr, "n.yml:1:1: unknown key 'a' at the top (known "
-		  "keys: review, checks, models, agents, sandbox, tasks, fix)");
+		  "keys: review, checks, models, agents, sandbox, tasks, fix, "
+		  "chatops, notify)");
 	CHECK_INT(config_parse(&cfg, "", 0, "n.yml", &err), 0);
 	CHECK(!strncmp(err.ptr, "n.yml:1:1: unknown key 'a'", 26));
 	/* A NULL err is allowed. */
@@ -1301,5 +1302,40 @@ void test_config__tasks_section(void)
 	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "t.yml", &err),
 		  TEND_EINVALID);
 	CHECK(strstr(err.ptr, "max_per_run") != NULL);
+	buf_release(&err);
+}
+
+void test_config__chatops_and_notify(void)
+{
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+	static const char text[] =
+		"chatops:\n"
+		"  reply_to_outsiders: false\n"
+		"  allowed_bots: [renovate-bot, 'ci[bot]']\n"
+		"  inbox_days: 2\n"
+		"notify:\n"
+		"  slack_webhook_env: TEAM_SLACK_HOOK\n";
+	const char *text2;
+
+	config_init(&cfg);
+	CHECK_INT(cfg.chatops.reply_to_outsiders, 1);
+	CHECK_INT(cfg.chatops.nr_allowed_bots, 0);
+	CHECK_INT(cfg.chatops.inbox_days, 7);
+	CHECK(cfg.notify.slack_webhook_env == NULL);
+	CHECK_INT(config_parse(&cfg, text, strlen(text), "c.yml", &err), 0);
+	CHECK_INT(cfg.chatops.reply_to_outsiders, 0);
+	CHECK_INT(cfg.chatops.nr_allowed_bots, 2);
+	CHECK(cfg.chatops.nr_allowed_bots == 2 &&
+	      !strcmp(cfg.chatops.allowed_bots[1], "ci[bot]"));
+	CHECK_INT(cfg.chatops.inbox_days, 2);
+	CHECK_STR(cfg.notify.slack_webhook_env, "TEAM_SLACK_HOOK");
+	config_release(&cfg);
+	text2 = "chatops:\n  inbox_days: 0\n";
+	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "c.yml", &err),
+		  TEND_EINVALID);
+	text2 = "notify:\n  slack_webhook: https://hooks.example/x\n";
+	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "c.yml", &err),
+		  TEND_EINVALID);
 	buf_release(&err);
 }
