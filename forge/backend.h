@@ -68,6 +68,17 @@ struct forge_ops {
 	int (*request_review)(struct forge *f, const struct forge_pr *pr,
 			      const char *login, const char *id,
 			      struct buf *err);
+	/* ChatOps: see forge.h. */
+	int (*list_comments_since)(struct forge *f, const char *since,
+				   int review, struct forge_comments *out,
+				   struct buf *err);
+	int (*react)(struct forge *f, const struct forge_comment *c,
+		     const char *emoji, struct buf *err);
+	int (*reacted)(struct forge *f, const struct forge_comment *c,
+		       const char *emoji, int *out, struct buf *err);
+	int (*reply)(struct forge *f, const struct forge_comment *c,
+		     const char *body, const char *marker, char **url_out,
+		     struct buf *err);
 };
 
 /* Who tend posts as; see forge_get_self(). */

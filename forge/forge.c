@@ -630,6 +630,94 @@ int forge_request_review(struct forge *f, const struct forge_pr *pr,
 	return f->ops->request_review(f, pr, login, id, err);
 }
 
+void forge_comment_init(struct forge_comment *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void forge_comment_release(struct forge_comment *c)
+{
+	free(c->id);
+	free(c->thread);
+	free(c->author);
+	free(c->author_id);
+	free(c->body);
+	free(c->created_at);
+	free(c->url);
+	forge_comment_init(c);
+}
+
+void forge_comments_init(struct forge_comments *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void forge_comments_release(struct forge_comments *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		forge_comment_release(&list->items[i]);
+	free(list->items);
+	forge_comments_init(list);
+}
+
+struct forge_comment *forge_comments_push(struct forge_comments *list)
+{
+	ALLOC_GROW(list->items, list->nr + 1, list->alloc);
+	forge_comment_init(&list->items[list->nr]);
+	return &list->items[list->nr++];
+}
+
+int forge_list_comments_since(struct forge *f, const char *since, int review,
+			      struct forge_comments *out, struct buf *err)
+{
+	size_t from = out->nr, i;
+	int rc;
+
+	if (!f->ops->list_comments_since)
+		return forge_unsupported(f, "listing comments", err);
+	if ((rc = f->ops->list_comments_since(f, since, review, out,
+					      err)) < 0)
+		return rc;
+	if (out->nr == from)
+		return 0;
+	if ((rc = forge_self_resolve(f, err)) < 0)
+		return rc;
+	for (i = from; i < out->nr; i++)
+		out->items[i].own = forge_is_self(f, out->items[i].author,
+						  out->items[i].author_id);
+	return 0;
+}
+
+int forge_react(struct forge *f, const struct forge_comment *c,
+		const char *emoji, struct buf *err)
+{
+	if (!f->ops->react)
+		return forge_unsupported(f, "reactions", err);
+	return f->ops->react(f, c, emoji, err);
+}
+
+int forge_reacted(struct forge *f, const struct forge_comment *c,
+		  const char *emoji, int *out, struct buf *err)
+{
+	*out = 0;
+	if (!f->ops->reacted)
+		return forge_unsupported(f, "reactions", err);
+	return f->ops->reacted(f, c, emoji, out, err);
+}
+
+int forge_reply(struct forge *f, const struct forge_comment *c,
+		const char *body, const char *marker, char **url_out,
+		struct buf *err)
+{
+	if (url_out)
+		*url_out = NULL;
+	if (!f->ops->reply)
+		return forge_unsupported(f, "replies", err);
+	return f->ops->reply(f, c, body, marker, url_out, err);
+}
+
 const char *forge_state_name(enum forge_state st)
 {
 	switch (st) {

@@ -475,6 +475,80 @@ int forge_update_pr(struct forge *f, const struct forge_pr *pr,
 int forge_request_review(struct forge *f, const struct forge_pr *pr,
 			 const char *login, const char *id, struct buf *err);
 
+/*
+ * ChatOps: comments anywhere in the repository's conversations (issues,
+ * pull/merge requests, review comments on lines), tend's reactions to
+ * them and its replies.
+ */
+struct forge_comment {
+	char *id;		/* the comment / note id */
+	long number;		/* the issue or PR/MR it is on */
+	int on_pr;		/* on a pull/merge request (else an issue) */
+	int diff_note;		/* on a line of the diff: GitHub review
+				   comment, GitLab DiffNote */
+	char *thread;		/* GitLab discussion id when known; GitHub
+				   review comment: its thread's first
+				   comment id; NULL otherwise */
+	char *author;		/* login / username; NULL: a deleted user */
+	char *author_id;
+	int author_is_bot;
+	int own;		/* by tend's own account (forge_get_self) */
+	char *body;
+	char *created_at;	/* ISO 8601, as the forge wrote it */
+	char *url;		/* web link, or NULL */
+};
+
+struct forge_comments {
+	struct forge_comment *items;
+	size_t nr, alloc;
+};
+
+void forge_comment_init(struct forge_comment *c);
+void forge_comment_release(struct forge_comment *c);
+void forge_comments_init(struct forge_comments *list);
+void forge_comments_release(struct forge_comments *list);
+/* Append a comment to a list and return it, initialised. */
+struct forge_comment *forge_comments_push(struct forge_comments *list);
+
+/*
+ * The comments written at or after `since` (ISO 8601 UTC,
+ * "2026-12-07T06:00:00Z") on the repository's issues and PRs/MRs, tend's
+ * own included (`own` set), oldest first, every page:
+ *   GitHub: GET /repos/O/R/issues/comments?since=...&sort=created
+ *   (conversation comments of issues and PRs), and with `review` also
+ *   GET /repos/O/R/pulls/comments?since=... (review comments);
+ *   GitLab: GET /projects/:id/events?action=commented&after=<the day
+ *   before since> (note events of issues and MRs, their bodies
+ *   included), those created before `since` left out; `review` is
+ *   ignored (diff notes are note events too).
+ * With nothing new this is one request (two on GitHub with `review`).
+ */
+int forge_list_comments_since(struct forge *f, const char *since, int review,
+			      struct forge_comments *out, struct buf *err);
+
+/*
+ * Put reaction `emoji` ("eyes", "+1", "rocket", "confused") on comment
+ * `c` as tend: GitHub reactions (issue comment or review comment), GitLab
+ * award emoji on the note (issue or MR). One already there is success.
+ */
+int forge_react(struct forge *f, const struct forge_comment *c,
+		const char *emoji, struct buf *err);
+
+/* Has tend's own account put `emoji` on `c`? *out 1 or 0. */
+int forge_reacted(struct forge *f, const struct forge_comment *c,
+		  const char *emoji, int *out, struct buf *err);
+
+/*
+ * Answer `c` where it was written: GitHub: a new conversation comment on
+ * c->number, or for a review comment a reply in its thread; GitLab: a
+ * note in c's discussion (found from the note when c->thread is NULL), or
+ * a new note on the issue / MR. `marker` (in `body`) as for
+ * forge_post_review(). `*url_out` (may be NULL) gets the reply's web URL.
+ */
+int forge_reply(struct forge *f, const struct forge_comment *c,
+		const char *body, const char *marker, char **url_out,
+		struct buf *err);
+
 /* "success", "failure", "neutral", "error". */
 const char *forge_state_name(enum forge_state st);
 
