@@ -557,6 +557,90 @@ static int forge_git_worktree_diff(git_diff **out, git_repository *repo,
 	return rc;
 }
 
+int forge_git_worktree_add(git_repository *repo, const char *name,
+			   const char *path, const git_oid *commit,
+			   struct buf *err)
+{
+	git_worktree_add_options wo = GIT_WORKTREE_ADD_OPTIONS_INIT;
+	git_reference *branch = NULL;
+	git_worktree *wt = NULL;
+	git_commit *c = NULL;
+	const char *p;
+	int rc = 0;
+
+	forge_git_init_once();
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		      (*p == '.' && p != name)))
+			return error_set(err, TEND_EINVALID, "'%s' is not a "
+					 "work tree name", name);
+	if (!*name)
+		return error_set(err, TEND_EINVALID, "no work tree name");
+	if (git_commit_lookup(&c, repo, commit) < 0 ||
+	    git_branch_create(&branch, repo, name, c, 1) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot make branch '%s' at "
+			       "%.12s: %s", name, git_oid_tostr_s(commit),
+			       forge_git_errmsg());
+		goto out;
+	}
+	wo.ref = branch;
+	if (git_worktree_add(&wt, repo, name, path, &wo) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot check %.12s out in "
+			       "'%s': %s", git_oid_tostr_s(commit), path,
+			       forge_git_errmsg());
+		goto out;
+	}
+out:
+	git_worktree_free(wt);
+	git_reference_free(branch);
+	git_commit_free(c);
+	return rc;
+}
+
+static int forge_git_rm_entry(const char *path, const struct stat *st,
+			      int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int forge_git_worktree_drop(git_repository *repo, const char *name,
+			    struct buf *err)
+{
+	git_worktree_prune_options po = GIT_WORKTREE_PRUNE_OPTIONS_INIT;
+	git_reference *branch = NULL;
+	git_worktree *wt = NULL;
+	int rc = 0;
+
+	forge_git_init_once();
+	if (git_worktree_lookup(&wt, repo, name) == 0) {
+		const char *path = git_worktree_path(wt);
+
+		/* Whatever a command left there goes too, depth first. */
+		if (path && nftw(path, forge_git_rm_entry, 16,
+				 FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+			rc = error_set(err, TEND_ERROR, "cannot remove '%s': "
+				       "%s", path, strerror(errno));
+		po.flags = GIT_WORKTREE_PRUNE_VALID |
+			   GIT_WORKTREE_PRUNE_LOCKED |
+			   GIT_WORKTREE_PRUNE_WORKING_TREE;
+		if (git_worktree_prune(wt, &po) < 0 && rc == 0)
+			rc = error_set(err, TEND_ERROR, "cannot prune work "
+				       "tree '%s': %s", name,
+				       forge_git_errmsg());
+	}
+	if (git_branch_lookup(&branch, repo, name, GIT_BRANCH_LOCAL) == 0 &&
+	    git_branch_delete(branch) < 0 && rc == 0)
+		rc = error_set(err, TEND_ERROR, "cannot delete branch '%s': "
+			       "%s", name, forge_git_errmsg());
+	git_reference_free(branch);
+	git_worktree_free(wt);
+	return rc;
+}
+
 int forge_git_delete_ref(git_repository *repo, const char *name,
 			 struct buf *err)
 {

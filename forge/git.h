@@ -120,6 +120,20 @@ int forge_git_path_in_commit(git_repository *repo, const git_oid *commit,
 int forge_git_diff_text(struct buf *out, git_repository *repo,
 			const git_oid *a, const git_oid *b, struct buf *err);
 
+/*
+ * A linked work tree (as `git worktree add`) at `path` (which must not
+ * exist) with `commit` checked out on a local branch `name` made for it
+ * (a plain name: letters, digits, '-', '_', '.'), for a job that needs a
+ * real checkout of another commit: tend's commands open it like any
+ * checkout. forge_git_worktree_drop() removes the directory, the
+ * worktree's administrative files and the branch.
+ */
+int forge_git_worktree_add(git_repository *repo, const char *name,
+			   const char *path, const git_oid *commit,
+			   struct buf *err);
+int forge_git_worktree_drop(git_repository *repo, const char *name,
+			    struct buf *err);
+
 /* Delete the ref `name` ("refs/tend/..."); one that does not exist is fine. */
 int forge_git_delete_ref(git_repository *repo, const char *name,
 			 struct buf *err);

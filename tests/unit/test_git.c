@@ -1344,3 +1344,41 @@ void test_git__fetch_ignores_insteadof(void)
 	buf_release(&auth);
 	buf_release(&b64);
 }
+
+/* A linked work tree of another commit, opened like a checkout, dropped. */
+void test_git__worktree_add_drop(void)
+{
+	char path[600];
+	const char *dir;
+	git_repository *repo = NULL, *wt = NULL;
+	struct buf err = BUF_INIT;
+	git_oid one, at, head;
+
+	REQUIRE((dir = test_git_repo()) != NULL);
+	snprintf(path, sizeof(path), "%s/../lw-%d", dir, (int)getpid());
+	REQUIRE(forge_git_open(&repo, dir, &err) == 0);
+	REQUIRE(forge_git_resolve(&head, repo, "HEAD", &err) == 0);
+	REQUIRE(forge_git_resolve(&one, repo, "main~1", &err) == 0);
+	CHECK_INT(forge_git_worktree_add(repo, "tend-x/../y", path, &one,
+					 &err), TEND_EINVALID);
+	CHECK_INT(forge_git_worktree_add(repo, "tend-inbox-1", path, &one,
+					 &err), 0);
+	CHECK_INT(forge_git_open(&wt, path, &err), 0);
+	CHECK_INT(forge_git_resolve(&at, wt, "HEAD", &err), 0);
+	CHECK(git_oid_equal(&at, &one));
+	CHECK(test_sh("test \"$(cat '%s/a')\" = a", path) == 0);
+	git_repository_free(wt);
+	/* The checkout is as it was. */
+	CHECK_INT(forge_git_resolve(&at, repo, "HEAD", &err), 0);
+	CHECK(git_oid_equal(&at, &head));
+	REQUIRE(test_sh("echo junk > '%s/junk'", path) == 0);
+	CHECK_INT(forge_git_worktree_drop(repo, "tend-inbox-1", &err), 0);
+	CHECK(test_sh("test ! -e '%s'", path) == 0);
+	CHECK(test_sh("cd '%s' && test -z \"$(git worktree list | grep lw-)\" "
+		      "&& ! git rev-parse -q --verify refs/heads/tend-inbox-1",
+		      dir) == 0);
+	/* Dropping what is not there is fine. */
+	CHECK_INT(forge_git_worktree_drop(repo, "tend-inbox-1", &err), 0);
+	git_repository_free(repo);
+	buf_release(&err);
+}
