@@ -396,7 +396,9 @@ static char *tasks_tracking_body(struct tasks_job *job, const char *state)
 		buf_printf(&md, "Run: [%s](%s)", run->run_id, ctx->run_url);
 	else
 		buf_printf(&md, "Run: `%s`", run->run_id);
-	if (t->labeller)
+	if (t->labeller && run->opts->commander)
+		buf_printf(&md, "; asked by @%s (`/tend do`)", t->labeller);
+	else if (t->labeller)
 		buf_printf(&md, "; asked by @%s (applied `%s`)", t->labeller,
 			   run->cfg.tasks.label);
 	buf_puts(&md, "\n");
@@ -1224,7 +1226,9 @@ static char *tasks_pr_body(struct tasks_job *job, int failed)
 			   job->gate : "");
 	buf_printf(&md, "tend carried out #%ld", t->number);
 	if (t->labeller)
-		buf_printf(&md, ", as @%s asked by labelling it", t->labeller);
+		buf_printf(&md, ", as @%s asked %s", t->labeller,
+			   job->run->opts->commander ? "with `/tend do`" :
+			   "by labelling it");
 	buf_puts(&md, ".\n");
 	tasks_md_plan(&md, t);
 	if (job->summary) {
@@ -1275,7 +1279,8 @@ static int tasks_changed_meanwhile(struct tasks_job *job, struct buf *err)
 			      "closed meanwhile");
 		goto out;
 	}
-	if (!forge_issue_has_label(&now, run->cfg.tasks.label)) {
+	if (!run->opts->commander &&
+	    !forge_issue_has_label(&now, run->cfg.tasks.label)) {
 		tasks_set_why(job->t, ACTIONS_TASK_BACKED_OFF, "the label "
 			      "'%s' was removed meanwhile",
 			      run->cfg.tasks.label);
@@ -1520,13 +1525,15 @@ static int tasks_eligible(struct tasks_job *job, struct buf *err)
 		tasks_set_why(t, ACTIONS_TASK_SKIPPED, "the issue is closed");
 		return 0;
 	}
-	if (!forge_issue_has_label(is, run->cfg.tasks.label)) {
+	if (!run->opts->commander &&
+	    !forge_issue_has_label(is, run->cfg.tasks.label)) {
 		tasks_set_why(t, ACTIONS_TASK_SKIPPED, "the issue lacks the "
 			      "label '%s'", run->cfg.tasks.label);
 		return 0;
 	}
-	if (forge_issue_has_label(is, ACTIONS_TASKS_DONE) ||
-	    forge_issue_has_label(is, ACTIONS_TASKS_FAILED)) {
+	if (!run->opts->commander &&
+	    (forge_issue_has_label(is, ACTIONS_TASKS_DONE) ||
+	     forge_issue_has_label(is, ACTIONS_TASKS_FAILED))) {
 		tasks_set_why(t, ACTIONS_TASK_SKIPPED, "labelled %s: remove "
 			      "that label to have tend take it again",
 			      forge_issue_has_label(is, ACTIONS_TASKS_DONE) ?
@@ -1542,7 +1549,13 @@ static int tasks_eligible(struct tasks_job *job, struct buf *err)
 				      "@%s", is->assignees[i]);
 			return 0;
 		}
-	/* Who asked: the label's last adder, who must be able to write. */
+	/* Who asked: the commander, or the label's last adder. */
+	if (run->opts->commander) {
+		t->labeller = xstrdup(run->opts->commander);
+		job->labeller_id = run->opts->commander_id ?
+				   xstrdup(run->opts->commander_id) : NULL;
+		goto asked;
+	}
 	rc = forge_label_actor(run->forge, t->number, run->cfg.tasks.label,
 			       &login, &job->labeller_id, err);
 	if (rc == TEND_ENOTFOUND) {
@@ -1562,6 +1575,7 @@ static int tasks_eligible(struct tasks_job *job, struct buf *err)
 			      login);
 		return 0;
 	}
+asked:
 	/* One PR per issue, ever: a closed one is a person's answer. */
 	t->branch = xasprintf("tend/issue-%ld", t->number);
 	rc = forge_find_branch_pr(run->forge, t->branch, &job->pr, err);

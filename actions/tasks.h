@@ -63,6 +63,13 @@ struct actions_tasks_opts {
 	int dry_run;
 	long shard_index, shard_total;		/* total 0: no sharding */
 	const char *run_id;			/* NULL: made up */
+	/*
+	 * `/tend do` on issue `issue`: the person who commanded it (their
+	 * write access checked by the caller) stands for the label: the
+	 * label, its actor and the state labels tend:done / tend:failed
+	 * are not required or heeded. NULL: a label run.
+	 */
+	const char *commander, *commander_id;
 	/* Now, in seconds since the epoch; NULL: time(). A test hook. */
 	long (*now_s)(void);
 };
