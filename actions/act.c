@@ -515,15 +515,28 @@ int actions_act_fetch_branch(struct actions_act *act,
 			     const char *branch, const char *local_ref,
 			     git_oid *oid, int *found, struct buf *err)
 {
+	char *ref = xasprintf("refs/heads/%s", branch);
+	int rc = actions_act_fetch_ref(act, ctx, ref, local_ref, oid, found,
+				       err);
+
+	free(ref);
+	return rc;
+}
+
+int actions_act_fetch_ref(struct actions_act *act,
+			  const struct forge_context *ctx,
+			  const char *remote_ref, const char *local_ref,
+			  git_oid *oid, int *found, struct buf *err)
+{
 	char *url = actions_act_repo_url(ctx, NULL);
-	char *spec = xasprintf("+refs/heads/%s:%s", branch, local_ref);
+	char *spec = xasprintf("+%s:%s", remote_ref, local_ref);
 	struct buf auth = BUF_INIT, e = BUF_INIT;
 	int rc;
 
 	*found = 0;
 	if (!url) {
 		rc = error_set(err, TEND_EINVALID, "cannot fetch '%s': no "
-			       "server URL for the forge", branch);
+			       "server URL for the forge", remote_ref);
 		goto out;
 	}
 	/* A ref left by an earlier run must not pass for the branch. */

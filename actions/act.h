@@ -125,6 +125,15 @@ int actions_act_fetch_branch(struct actions_act *act,
  */
 void actions_act_git_auth(struct buf *auth, const struct forge_context *ctx);
 
+/*
+ * actions_act_fetch_branch() for any ref of the forge's repository
+ * (`remote_ref`: "refs/pull/12/head", "refs/merge-requests/3/head").
+ */
+int actions_act_fetch_ref(struct actions_act *act,
+			  const struct forge_context *ctx,
+			  const char *remote_ref, const char *local_ref,
+			  git_oid *oid, int *found, struct buf *err);
+
 /* Lists of strings, each once: add, test, join with ", ", free. */
 void actions_act_strv_add(char ***v, size_t *nr, const char *s);
 int actions_act_strv_has(char *const *v, size_t nr, const char *s);

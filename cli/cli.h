@@ -30,6 +30,7 @@ struct cli_command {
 int cmd_review(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
 int cmd_tasks(int argc, char **argv);
+int cmd_inbox(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_context(int argc, char **argv);

@@ -11,6 +11,7 @@ static const struct cli_command cli_commands[] = {
 	{ "fix", cmd_fix, "run the tests in the sandbox and let the debug agent fix them" },
 	{ "tasks", cmd_tasks, "carry out labelled issues end to end (scheduled)" },
 	{ "ask", cmd_ask, "answer a question about a pull request or the repository" },
+	{ "inbox", cmd_inbox, "carry out the commands given in comments (/tend ...)" },
 	{ "test", cmd_test, "run the project's tests in the sandbox and report failures" },
 	{ "rules", cmd_rules, "list every active check and what it matches" },
 	{ "context", cmd_context, "print what tend detected: forge, repository, PR, SHAs" },
