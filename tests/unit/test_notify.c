@@ -465,6 +465,7 @@ void test_notify__secrets_in_texts_are_masked(void)
 	struct tend_config cfg;
 	struct buf err = BUF_INIT;
 	struct notify_fake f;
+	struct buf raw_body = BUF_INIT;
 	const char *text;
 	json_t *body;
 	char *raw;
@@ -496,6 +497,13 @@ void test_notify__secrets_in_texts_are_masked(void)
 	REQUIRE(text);
 	CHECK(strstr(text, "*failed with ***") != NULL);
 	json_decref(body);
+
+	/* The message is masked before it reaches the HTTP client. */
+	REQUIRE(actions_notify_slack_body(&raw_body, &n) == 0);
+	CHECK(strstr(raw_body.ptr, "registered-Secret") == NULL);
+	CHECK(strstr(raw_body.ptr, "failed with ***") != NULL);
+	CHECK(strstr(raw_body.ptr, "ghp_xTkw") == NULL);
+	buf_release(&raw_body);
 
 	buf_release(&err);
 	notify_fake_stop(&f);
