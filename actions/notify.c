@@ -10,6 +10,7 @@
  * other chat service.
  */
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -258,7 +259,7 @@ static int actions_notify_body_with(struct buf *out,
 		actions_notify_escape(&line, detail.ptr);
 		json_array_append_new(blocks, actions_notify_section(line.ptr));
 	}
-	if (n->cost_usd >= 0) {
+	if (n->cost_usd >= 0 && isfinite(n->cost_usd)) {
 		buf_reset(&line);
 		actions_notify_cost(&line, n->cost_usd);
 		b = json_pack("{s:s, s:[{s:s, s:s}]}", "type", "context",
@@ -464,17 +465,17 @@ int actions_notify_slack(const struct tend_config *cfg,
 	/* Before anything could log it. */
 	actions_notify_register(url.ptr);
 	if (!actions_notify_url_allowed(url.ptr)) {
-		error = error_set(err, TEND_EINVALID, "the Slack webhook URL in "
-				  "$%s must start with https:// (http:// only "
-				  "to 127.0.0.1 or [::1]); nothing was sent",
-				  var);
+		error = error_set(err, TEND_EINVALID,
+				  "the Slack webhook URL in $%s must start "
+				  "with https:// (http:// only to 127.0.0.1 "
+				  "or [::1]); nothing was sent", var);
 		goto out;
 	}
 
-	if ((error = actions_notify_rules(&rules, err)) < 0 ||
-	    (error = actions_notify_body_with(&body, n, &rules)) < 0) {
-		if (error == TEND_ERROR && !(err && err->len))
-			error_set(err, error, "cannot build the Slack message");
+	if ((error = actions_notify_rules(&rules, err)) < 0)
+		goto out;
+	if ((error = actions_notify_body_with(&body, n, &rules)) < 0) {
+		error = error_set(err, error, "cannot build the Slack message");
 		goto out;
 	}
 

@@ -10,6 +10,7 @@
  * leak of the URL is a leak of the canary.
  */
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -453,6 +454,18 @@ void test_notify__body_variants(void)
 	blocks = json_object_get(body, "blocks");
 	REQUIRE(json_array_size(blocks) == 2);
 	CHECK_STR(notify_text(json_array_get(blocks, 0)), ":x: *tend*");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+		json_object_get(json_array_get(blocks, 1), "elements"), 0),
+		"text")), "Cost: $0.00");
+	json_decref(body);
+
+	/* A cost that is not a number is no cost. */
+	n.cost_usd = NAN;
+	buf_reset(&out);
+	REQUIRE(actions_notify_slack_body(&out, &n) == 0);
+	body = json_loads(out.ptr, 0, &jerr);
+	REQUIRE(body);
+	CHECK_INT(json_array_size(json_object_get(body, "blocks")), 1);
 	json_decref(body);
 
 	buf_release(&out);
