@@ -17,6 +17,7 @@
 
 #include "actions/act.h"
 #include "actions/fix.h"
+#include "actions/notify.h"
 #include "actions/review.h"
 #include "actions/rules.h"
 #include "actions/test.h"
@@ -786,6 +787,33 @@ out:
 	return rc;
 }
 
+/* Tell Slack, when it is configured, how the fix ended. */
+static void actions_fix_notify(struct actions_fix_job *job)
+{
+	const struct actions_fix_outcome *oc = job->oc;
+	struct actions_notice n = { 0 };
+	struct buf err = BUF_INIT;
+	char *where = xasprintf("%s #%ld", forge_kind(job->forge) ==
+				FORGE_GITLAB ? "merge request" :
+				"pull request", job->pr.number);
+
+	n.what = "tend fix";
+	n.repo = job->opts->ctx->repo;
+	n.where = where;
+	n.where_url = job->pr.url;
+	n.result = actions_fix_status_name(oc->status);
+	n.ok = oc->status == ACTIONS_FIX_PUSHED ||
+	       oc->status == ACTIONS_FIX_SUGGESTED;
+	n.detail = oc->why;
+	n.link = oc->commit_url ? oc->commit_url : oc->report_url;
+	n.link_text = oc->commit_url ? "Open the commit" : "Open the report";
+	n.cost_usd = oc->cost_unknown ? -1 : oc->cost_usd;
+	if (actions_notify_slack(&job->cfg, &n, &err) < 0)
+		log_warn("Slack: %s", err.ptr);
+	buf_release(&err);
+	free(where);
+}
+
 static void actions_fix_job_release(struct actions_fix_job *job)
 {
 	config_release(&job->cfg);
@@ -1109,6 +1137,7 @@ report:
 			buf_reset(err);
 		}
 		oc->git_ms += actions_fix_now() - t0;
+		actions_fix_notify(&job);
 	}
 done:
 	rc = 0;

@@ -432,7 +432,7 @@ static int inbox_ask(struct inbox_run *run, const struct forge_comment *c,
 	ao.cfg = &run->cfg;
 	ao.rules = &run->rules;
 	ao.question = cmd->arg;
-	ao.context = diff.len ? diff.ptr : NULL;
+	ao.diff = diff.len ? diff.ptr : NULL;
 	ao.asker = c->author;
 	ao.link_base = links;
 	ao.gitlab_links = forge_kind(run->forge) == FORGE_GITLAB;
@@ -506,7 +506,7 @@ static void inbox_notify(struct inbox_run *run, const struct forge_comment *c,
 	n.repo = run->opts->ctx->repo;
 	n.where = where;
 	n.where_url = c->url;
-	n.result = ok ? "done" : "did not succeed";
+	n.result = ok ? "done" : "findings at the fail level";
 	n.ok = ok;
 	n.detail = reply->ptr;
 	n.link = c->url;
@@ -526,7 +526,7 @@ static int inbox_carry_out(struct inbox_run *run,
 {
 	struct buf reply = BUF_INIT, e = BUF_INIT;
 	double cost = -1;
-	int rc = 0, ok;
+	int rc = 0, ok, findings = 0;
 	const char *what = NULL;
 
 	switch (cmd->verb) {
@@ -539,11 +539,17 @@ static int inbox_carry_out(struct inbox_run *run,
 			rc = 1;
 			break;
 		}
-		what = cmd->verb == ACTIONS_CHATOPS_FIX ? "/tend fix" :
-		       "/tend review";
+		/* fix tells Slack itself; a review's findings are told here. */
+		what = cmd->verb == ACTIONS_CHATOPS_REVIEW ? "/tend review" :
+		       NULL;
 		rc = cmd->verb == ACTIONS_CHATOPS_FIX ?
 		     inbox_fix(run, c, &reply, &cost, &e) :
 		     inbox_review(run, c, &reply, &e);
+		/* A review that finds something did its job. */
+		if (cmd->verb == ACTIONS_CHATOPS_REVIEW && rc == 1) {
+			findings = 1;
+			rc = 0;
+		}
 		break;
 	case ACTIONS_CHATOPS_ASK:
 		rc = inbox_ask(run, c, cmd, &reply, &cost, &e);
@@ -556,7 +562,6 @@ static int inbox_carry_out(struct inbox_run *run,
 			rc = 1;
 			break;
 		}
-		what = "/tend do";
 		rc = inbox_do(run, c, &reply, &cost, &e);
 		break;
 	case ACTIONS_CHATOPS_UNKNOWN:
@@ -583,8 +588,8 @@ static int inbox_carry_out(struct inbox_run *run,
 	buf_reset(&e);
 	if ((rc = inbox_reply(run, c, it, reply.ptr, cost, err)) < 0)
 		goto out;
-	if (what)
-		inbox_notify(run, c, what, &reply, ok, cost);
+	if (what && findings)
+		inbox_notify(run, c, what, &reply, 0, cost);
 	rc = 0;
 out:
 	buf_release(&reply);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "actions/act.h"
+#include "actions/notify.h"
 #include "actions/review.h"
 #include "actions/rules.h"
 #include "actions/tasks.h"
@@ -1615,6 +1616,27 @@ static void tasks_finish(struct tasks_job *job)
 	if (tasks_label(job, label, &err) < 0)
 		log_warn("issue #%ld: cannot set the label: %s", t->number,
 			 err.ptr);
+	buf_reset(&err);
+	if (label) {
+		struct actions_notice n = { 0 };
+		char *where = xasprintf("issue #%ld", t->number);
+
+		n.what = job->run->opts->commander ? "/tend do" : "tend tasks";
+		n.repo = job->run->opts->ctx->repo;
+		n.where = where;
+		n.where_url = job->issue.url;
+		n.result = t->status == ACTIONS_TASK_DONE ?
+			   "draft pull request ready" : "failed";
+		n.ok = t->status == ACTIONS_TASK_DONE;
+		n.detail = t->why;
+		n.link = t->pr_url ? t->pr_url : t->tracking_url;
+		n.link_text = t->pr_url ? "Open the pull request" :
+			      "Open the issue";
+		n.cost_usd = t->cost_unknown ? -1 : t->cost_usd;
+		if (actions_notify_slack(&job->run->cfg, &n, &err) < 0)
+			log_warn("Slack: %s", err.ptr);
+		free(where);
+	}
 	buf_release(&err);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "actions/ci.h"
+#include "actions/notify.h"
 #include "actions/review.h"
 #include "actions/review_agent.h"
 #include "actions/review_pr.h"
@@ -55,6 +56,39 @@ static int cmd_review_use_color(const char *output, enum review_format fmt)
 	if (term && !strcmp(term, "dumb"))
 		return 0;
 	return isatty(1);
+}
+
+/* Findings at the fail level: Slack hears of it, when configured. */
+static void cmd_review_notify(const struct forge_context *ctx,
+			      const struct actions_pr_outcome *oc,
+			      const struct review_result *r,
+			      const struct tend_config *cfg)
+{
+	struct actions_notice n = { 0 };
+	struct buf err = BUF_INIT;
+	char where[64], result[64];
+	size_t i, bad = 0;
+
+	for (i = 0; i < r->findings.nr; i++)
+		if (r->findings.items[i].severity >= r->fail_level)
+			bad++;
+	snprintf(where, sizeof(where), "%s #%ld", ctx->kind == FORGE_GITLAB ?
+		 "merge request" : "pull request", oc->pr.number);
+	snprintf(result, sizeof(result), "%zu finding%s at the fail level",
+		 bad, bad == 1 ? "" : "s");
+	n.what = "tend review";
+	n.repo = ctx->repo;
+	n.where = where;
+	n.where_url = oc->pr.url;
+	n.result = result;
+	n.ok = 0;
+	n.detail = oc->pr.title;
+	n.link = oc->summary_url ? oc->summary_url : oc->pr.url;
+	n.link_text = "Open the review";
+	n.cost_usd = -1;
+	if (actions_notify_slack(cfg, &n, &err) < 0)
+		log_warn("Slack: %s", err.ptr);
+	buf_release(&err);
 }
 
 /*
@@ -142,8 +176,11 @@ static int cmd_review_pr(const struct cli_common *c,
 	exit_code = CLI_EXIT_OK;
 	/* The review's own level: a fork's PR uses the base's settings. */
 	if (result.fail_level != REVIEW_SEV_NONE &&
-	    review_result_max(&result) >= result.fail_level)
+	    review_result_max(&result) >= result.fail_level) {
 		exit_code = CLI_EXIT_FINDINGS;
+		if (!c->dry_run)
+			cmd_review_notify(ctx, &oc, &result, &oc.cfg);
+	}
 out:
 	buf_release(&err);
 	buf_release(&e2);
