@@ -1836,3 +1836,334 @@ void test_github__server_open_pr_lost_answer(void)
 	buf_release(&ctl);
 	buf_release(&err);
 }
+
+/* ------------------------------------------------------------------ */
+/* ChatOps, for `tend inbox`: comments since a time, reactions, replies. */
+
+/*
+ * The two repository-wide comment lists read and merged: a conversation
+ * comment on an issue and one on a pull request (told apart by html_url),
+ * review comments with their thread, a deleted user, a body null; the
+ * merge is by time (offsets honoured), then by id as a number.
+ */
+void test_github__parse_chatops_comments(void)
+{
+	static const char issues[] =
+		"[{\"id\": 10, \"body\": \"/tend plan\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3, \"type\": \"User\"},"
+		"  \"created_at\": \"2024-01-01T00:00:03Z\","
+		"  \"html_url\": \"https://github.com/o/r/issues/9#issuecomment-10\","
+		"  \"issue_url\": \"https://api.github.com/repos/o/r/issues/9\"},"
+		" {\"id\": \"9\", \"body\": null, \"user\": null,"
+		"  \"created_at\": \"2024-01-01T01:00:03+01:00\","
+		"  \"html_url\": \"https://github.com/o/r/pull/4#issuecomment-9\","
+		"  \"issue_url\": \"https://api.github.com/repos/o/r/issues/4\"},"
+		" {\"id\": 12, \"body\": \"hi\","
+		"  \"user\": {\"login\": \"tend[bot]\", \"id\": 7, \"type\": \"Bot\"},"
+		"  \"created_at\": \"2024-01-01T00:00:01.5Z\","
+		"  \"issue_url\": \"https://api.github.com/repos/o/r/issues/4\"}]";
+	static const char reviews[] =
+		"[{\"id\": 30, \"body\": \"@tend why\", \"in_reply_to_id\": 20,"
+		"  \"user\": {\"login\": \"bob\", \"id\": 4},"
+		"  \"created_at\": \"2024-01-01T00:00:02Z\","
+		"  \"html_url\": \"https://github.com/o/r/pull/4#discussion_r30\","
+		"  \"pull_request_url\": \"https://api.github.com/repos/o/r/pulls/4\"},"
+		" {\"id\": 20, \"body\": \"x\", \"user\": {\"login\": \"bob\"},"
+		"  \"created_at\": \"2024-01-01T00:00:01Z\","
+		"  \"pull_request_url\": \"http://h/api/v3/repos/o/r/pulls/4\"}]";
+	static const char *const bad_issue[] = {
+		"{\"id\": 1}", "[7]", "[{\"body\": \"no id\"}]",
+		"[{\"id\": \"1/../2\", \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-13-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01 00:00:00\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/x1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/pulls/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/0\"}]",
+		"not json", NULL
+	};
+	static const char *const bad_review[] = {
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"pull_request_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"pull_request_url\": \"http://h/repos/o/r/pulls/1\","
+		" \"in_reply_to_id\": \"../1\"}]",
+		NULL
+	};
+	struct forge_comments list;
+	struct buf err = BUF_INIT;
+	const struct forge_comment *c;
+	size_t i;
+
+	forge_comments_init(&list);
+	CHECK_INT(forge_github_parse_comments(&list, 0, issues,
+					      strlen(issues), &err), 0);
+	REQUIRE(list.nr == 3);
+	c = &list.items[0];
+	CHECK_STR(c->id, "10");
+	CHECK_INT(c->number, 9);
+	CHECK_INT(c->on_pr, 0);
+	CHECK_INT(c->diff_note, 0);
+	CHECK(c->thread == NULL);
+	CHECK_STR(c->author, "alice");
+	CHECK_STR(c->author_id, "3");
+	CHECK_INT(c->author_is_bot, 0);
+	CHECK_INT(c->own, 0);
+	CHECK_STR(c->body, "/tend plan");
+	CHECK_STR(c->created_at, "2024-01-01T00:00:03Z");
+	CHECK_STR(c->url, "https://github.com/o/r/issues/9#issuecomment-10");
+	c = &list.items[1];
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK(c->author == NULL && c->author_id == NULL);
+	CHECK_STR(c->body, "");
+	/* No html_url: nothing says it is a pull request's. */
+	CHECK_INT(list.items[2].on_pr, 0);
+	CHECK_INT(list.items[2].author_is_bot, 1);
+	CHECK_INT(forge_github_parse_comments(&list, 1, reviews,
+					      strlen(reviews), &err), 0);
+	REQUIRE(list.nr == 5);
+	c = &list.items[3];
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 1);
+	CHECK_STR(c->thread, "20");
+	CHECK_STR(list.items[4].thread, "20");
+	CHECK(list.items[4].author_id == NULL);
+
+	/* Merged: 00:00:01 (20), 00:00:01.5 (12), 00:00:02 (30), then two
+	   at 00:00:03, one written with an offset: 9 before 10. */
+	forge_github_sort_comments(&list, 0);
+	CHECK_STR(list.items[0].id, "20");
+	CHECK_STR(list.items[1].id, "12");
+	CHECK_STR(list.items[2].id, "30");
+	CHECK_STR(list.items[3].id, "9");
+	CHECK_STR(list.items[4].id, "10");
+	/* Only from `from` on. */
+	forge_github_sort_comments(&list, 4);
+	forge_github_sort_comments(&list, 5);
+	CHECK_STR(list.items[4].id, "10");
+
+	for (i = 0; bad_issue[i]; i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_github_parse_comments(&list, 0, bad_issue[i],
+						      strlen(bad_issue[i]),
+						      &err), TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	for (i = 0; bad_review[i]; i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_github_parse_comments(&list, 1, bad_review[i],
+						      strlen(bad_review[i]),
+						      &err), TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	CHECK_INT(list.nr, 5);
+	buf_reset(&err);
+	forge_github_parse_comments(&list, 0, bad_issue[5],
+				    strlen(bad_issue[5]), &err);
+	CHECK(strstr(err.ptr, "comment 1 has no valid created_at "
+		     "('2024-13-01T00:00:00Z')") != NULL);
+	buf_reset(&err);
+	forge_github_parse_comments(&list, 0, bad_issue[3],
+				    strlen(bad_issue[3]), &err);
+	CHECK(strstr(err.ptr, "comment id '1/../2' is not a number") != NULL);
+	forge_comments_release(&list);
+	buf_release(&err);
+}
+
+/* Tend's own reaction of one content, and nobody else's, counts. */
+void test_github__parse_reactions(void)
+{
+	static const char others[] =
+		"[{\"id\": 1, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3}},"
+		" {\"id\": 2, \"content\": \"rocket\","
+		"  \"user\": {\"login\": \"github-actions[bot]\","
+		"   \"id\": 41898282}},"
+		" {\"id\": 3, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"github-actions[bot]\", \"id\": 5}},"
+		" {\"id\": 4, \"content\": \"eyes\", \"user\": null}]";
+	static const char own[] =
+		"[{\"id\": 1, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3}},"
+		" {\"id\": 5, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"GitHub-Actions[bot]\","
+		"   \"id\": 41898282}}]";
+	static const char *const bad[] = {
+		"{}", "[1]", "[null]", "", "[", NULL
+	};
+	struct forge f;
+	struct buf err = BUF_INIT;
+	size_t i;
+	int found = -1;
+
+	memset(&f, 0, sizeof(f));
+	f.self.asked = 1;
+	f.self.login = (char *)"github-actions[bot]";
+	f.self.id = (char *)"41898282";
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", others,
+					       strlen(others), &err), 0);
+	CHECK_INT(found, 0);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", own,
+					       strlen(own), &err), 0);
+	CHECK_INT(found, 1);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "rocket", own,
+					       strlen(own), &err), 0);
+	CHECK_INT(found, 0);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "rocket", others,
+					       strlen(others), &err), 0);
+	CHECK_INT(found, 1);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", "[]", 2,
+					       &err), 0);
+	CHECK_INT(found, 0);
+	for (i = 0; bad[i]; i++) {
+		buf_reset(&err);
+		found = -1;
+		CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes",
+						       bad[i], strlen(bad[i]),
+						       &err), TEND_EINVALID);
+		CHECK_INT(found, 0);
+		CHECK(err.len > 0);
+	}
+	/* Nobody is tend while the identity is unknown. */
+	f.self.login = NULL;
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", own,
+					       strlen(own), &err), 0);
+	CHECK_INT(found, 0);
+	buf_release(&err);
+}
+
+/*
+ * The payloads of issue_comment (an issue's, a pull request's) and
+ * pull_request_review_comment events, and what is not one of them.
+ */
+void test_github__parse_comment_event(void)
+{
+	static const char on_issue[] =
+		"{\"action\": \"created\", \"issue\": {\"number\": 9,"
+		"  \"title\": \"t\"},"
+		" \"comment\": {\"id\": 5, \"body\": \"/tend plan\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3, \"type\": \"User\"},"
+		"  \"created_at\": \"2024-01-01T00:00:00Z\","
+		"  \"html_url\": \"https://github.com/o/r/issues/9#issuecomment-5\"},"
+		" \"repository\": {\"full_name\": \"o/r\"}}";
+	static const char on_pr[] =
+		"{\"action\": \"edited\", \"issue\": {\"number\": 4,"
+		"  \"pull_request\": {\"url\": \"x\"}},"
+		" \"comment\": {\"id\": \"6\", \"body\": null, \"user\": null}}";
+	static const char pr_null[] =
+		"{\"action\": \"created\", \"issue\": {\"number\": 4,"
+		"  \"pull_request\": null}, \"pull_request\": null,"
+		" \"comment\": {\"id\": 6}}";
+	static const char review[] =
+		"{\"action\": \"created\", \"pull_request\": {\"number\": 4},"
+		" \"comment\": {\"id\": 8, \"in_reply_to_id\": 7, \"body\": \"@tend"
+		"  fix\", \"user\": {\"login\": \"dependabot[bot]\", \"id\": 2,"
+		"  \"type\": \"Bot\"}, \"html_url\": \"u\"}}";
+	static const char review_root[] =
+		"{\"action\": \"created\", \"pull_request\": {\"number\": 4},"
+		" \"comment\": {\"id\": 8}}";
+	static const char *const bad[] = {
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"pull_request\": {\"number\": 1}, \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"comment\": {\"id\": 1}}",
+		"{\"action\": \"opened\", \"number\": 1,"
+		" \"repository\": {}}",
+		"{\"issue\": {\"number\": 1}, \"comment\": {\"id\": 1}}",
+		"{\"action\": \"\", \"issue\": {\"number\": 1},"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"comment\": {\"body\": \"x\"}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"comment\": {\"id\": \"a\"}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"comment\": [1]}",
+		"{\"action\": \"created\", \"issue\": {\"number\": \"1\"},"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 0},"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"issue\": 1,"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"pull_request\": {\"number\": 1},"
+		" \"comment\": {\"id\": 2, \"in_reply_to_id\": \"x\"}}",
+		"[]", "", "{", NULL
+	};
+	struct forge_comment c;
+	struct buf err = BUF_INIT;
+	char *action = NULL;
+	size_t i;
+
+	forge_comment_init(&c);
+	CHECK_INT(forge_github_parse_comment_event(on_issue, strlen(on_issue),
+						   &c, &action, &err), 0);
+	CHECK_STR(action, "created");
+	CHECK_STR(c.id, "5");
+	CHECK_INT(c.number, 9);
+	CHECK_INT(c.on_pr, 0);
+	CHECK_INT(c.diff_note, 0);
+	CHECK(c.thread == NULL);
+	CHECK_STR(c.author, "alice");
+	CHECK_STR(c.author_id, "3");
+	CHECK_STR(c.body, "/tend plan");
+	CHECK_STR(c.created_at, "2024-01-01T00:00:00Z");
+	CHECK(c.url && strstr(c.url, "issuecomment-5"));
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(on_pr, strlen(on_pr), &c,
+						   &action, &err), 0);
+	CHECK_STR(action, "edited");
+	CHECK_STR(c.id, "6");
+	CHECK_INT(c.number, 4);
+	CHECK_INT(c.on_pr, 1);
+	CHECK_STR(c.body, "");
+	CHECK(c.author == NULL && c.created_at == NULL && c.url == NULL);
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(pr_null, strlen(pr_null),
+						   &c, &action, &err), 0);
+	CHECK_INT(c.on_pr, 0);
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(review, strlen(review), &c,
+						   &action, &err), 0);
+	CHECK_INT(c.number, 4);
+	CHECK_INT(c.on_pr, 1);
+	CHECK_INT(c.diff_note, 1);
+	CHECK_STR(c.thread, "7");
+	CHECK_INT(c.author_is_bot, 1);
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(review_root,
+						   strlen(review_root), &c,
+						   &action, &err), 0);
+	CHECK_STR(c.thread, "8");
+	free(action);
+	for (i = 0; bad[i]; i++) {
+		buf_reset(&err);
+		action = (char *)"untouched";
+		CHECK_INT(forge_github_parse_comment_event(bad[i],
+							   strlen(bad[i]), &c,
+							   &action, &err),
+			  TEND_EINVALID);
+		CHECK(action == NULL);
+		CHECK(c.id == NULL && c.number == 0 && c.thread == NULL);
+		CHECK(err.len > 0);
+	}
+	buf_reset(&err);
+	forge_github_parse_comment_event(bad[0], strlen(bad[0]), &c, &action,
+					 &err);
+	CHECK_STR(err.ptr, "comment event: it has both an issue and a "
+		  "pull_request");
+	buf_reset(&err);
+	forge_github_parse_comment_event(bad[2], strlen(bad[2]), &c, &action,
+					 &err);
+	CHECK(strstr(err.ptr, "neither issue_comment nor "
+		     "pull_request_review_comment") != NULL);
+	forge_comment_release(&c);
+	buf_release(&err);
+}
