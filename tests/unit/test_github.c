@@ -2167,3 +2167,471 @@ void test_github__parse_comment_event(void)
 	forge_comment_release(&c);
 	buf_release(&err);
 }
+
+/*
+ * People's comments in the fake, dated in 2090 so that no other test's
+ * comments (written now) fall in the window, made once per process:
+ *   :01 bob on PR 4's conversation      :02 carol's review comment on PR 4
+ *   :03 alice on issue 9                :03 dave's reply to carol (later id)
+ *   :04 tend's own account on issue 9
+ * and erin's comment on issue 9 written in 2089 and edited in 2090.
+ */
+#define GH_CHAT_SINCE "2090-01-01T00:00:00Z"
+
+static int gh_chat_ready;
+static char gh_chat_carol[32];
+
+/* The id of the review comment of PR `pr` whose body is `body`. */
+static int gh_review_comment_id(long pr, const char *body, char *out,
+				size_t size)
+{
+	json_t *state = gh_call("GET", "/__state", NULL), *it;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(json_object_get(state, "review_comments"), i, it) {
+		const char *b = json_string_value(json_object_get(it, "body"));
+
+		if (json_integer_value(json_object_get(it, "pr")) == pr &&
+		    b && !strcmp(b, body)) {
+			snprintf(out, size, "%lld", (long long)
+				 json_integer_value(json_object_get(it, "id")));
+			found = 1;
+		}
+	}
+	json_decref(state);
+	return found;
+}
+
+static int gh_chat_setup(void)
+{
+	struct buf ctl = BUF_INIT;
+
+	if (gh_chat_ready)
+		return 0;
+	json_decref(gh_call("POST", "/__control/comment",
+			    "{\"pr\": 4, \"user\": \"bob\", \"body\": "
+			    "\"@tend review\", \"created_at\": "
+			    "\"2090-01-01T00:00:01Z\"}"));
+	json_decref(gh_call("POST", "/__control/review",
+			    "{\"pr\": 4, \"user\": \"carol\", \"event\": "
+			    "\"COMMENT\", \"comments\": [{\"path\": \"src/a.c\","
+			    " \"line\": 5, \"side\": \"RIGHT\", \"body\": "
+			    "\"/tend explain\"}], \"created_at\": "
+			    "\"2090-01-01T00:00:02Z\"}"));
+	if (!gh_review_comment_id(4, "/tend explain", gh_chat_carol,
+				  sizeof(gh_chat_carol)))
+		return -1;
+	json_decref(gh_call("POST", "/__control/issue-comment",
+			    "{\"issue\": 9, \"user\": \"alice\", \"body\": "
+			    "\"/tend plan\", \"created_at\": "
+			    "\"2090-01-01T00:00:03Z\"}"));
+	buf_printf(&ctl, "{\"in_reply_to\": %s, \"user\": \"dave\", "
+		   "\"body\": \"/tend why\", \"created_at\": "
+		   "\"2090-01-01T00:00:03Z\"}", gh_chat_carol);
+	json_decref(gh_call("POST", "/__control/reply", ctl.ptr));
+	buf_release(&ctl);
+	json_decref(gh_call("POST", "/__control/issue-comment",
+			    "{\"issue\": 9, \"user\": \"github-actions[bot]\", "
+			    "\"body\": \"on it\", \"created_at\": "
+			    "\"2090-01-01T00:00:04Z\"}"));
+	json_decref(gh_call("POST", "/__control/issue-comment",
+			    "{\"issue\": 9, \"user\": \"erin\", \"body\": "
+			    "\"/tend old\", \"created_at\": "
+			    "\"2089-12-31T00:00:00Z\", \"updated_at\": "
+			    "\"2090-01-01T00:00:05Z\"}"));
+	gh_chat_ready = 1;
+	return 0;
+}
+
+/* The comment of `list` by `author`; NULL when none. */
+static const struct forge_comment *gh_chat_by(
+	const struct forge_comments *list, const char *author)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		if (list->items[i].author &&
+		    !strcmp(list->items[i].author, author))
+			return &list->items[i];
+	return NULL;
+}
+
+/* The authors of `list` joined by ',' (static). */
+static const char *gh_chat_authors(const struct forge_comments *list)
+{
+	static char out[512];
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < list->nr && n < sizeof(out); i++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s",
+				      i ? "," : "", list->items[i].author ?
+				      list->items[i].author : "(null)");
+	return out;
+}
+
+/*
+ * The comments since a time: conversation comments of issues and PRs,
+ * with `review` the review comments too, merged oldest first (the same
+ * second: the lower id); tend's own marked; one written before `since`
+ * and edited after it left out; a `since` with an offset; a bad `since`
+ * refused before anything is sent; every page read; a bad page fails
+ * the call and leaves the list as it was.
+ */
+void test_github__server_chatops_since(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct forge_comments list;
+	struct buf err = BUF_INIT;
+	const struct forge_comment *c;
+	enum log_level level = log_get_level();
+	size_t i;
+
+	REQUIRE(f != NULL);
+	REQUIRE(gh_chat_setup() == 0);
+	forge_comments_init(&list);
+	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list, &err),
+		  0);
+	CHECK_STR(gh_chat_authors(&list),
+		  "bob,carol,alice,dave,github-actions[bot]");
+	REQUIRE(list.nr == 5);
+	c = &list.items[0];
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 0);
+	CHECK(c->thread == NULL);
+	CHECK_STR(c->body, "@tend review");
+	CHECK_STR(c->created_at, "2090-01-01T00:00:01Z");
+	CHECK(c->url && strstr(c->url, "/o/r/pull/4#issuecomment-"));
+	CHECK_INT(c->own, 0);
+	c = &list.items[1];
+	CHECK_STR(c->id, gh_chat_carol);
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 1);
+	CHECK_STR(c->thread, gh_chat_carol);
+	CHECK_STR(c->body, "/tend explain");
+	CHECK(c->url && strstr(c->url, "/o/r/pull/4#discussion_r"));
+	c = &list.items[2];
+	CHECK_INT(c->number, 9);
+	CHECK_INT(c->on_pr, 0);
+	CHECK(c->url && strstr(c->url, "/o/r/issues/9#issuecomment-"));
+	c = &list.items[3];
+	CHECK_INT(c->diff_note, 1);
+	CHECK_STR(c->thread, gh_chat_carol);
+	CHECK(strcmp(c->id, gh_chat_carol) != 0);
+	c = &list.items[4];
+	CHECK_INT(c->own, 1);
+	CHECK_INT(c->author_is_bot, 1);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(list.items[i].own, 0);
+	forge_comments_release(&list);
+
+	/* Without review comments; a list appended to. */
+	c = forge_comments_push(&list);
+	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 0, &list, &err),
+		  0);
+	REQUIRE(list.nr == 4);
+	CHECK(list.items[0].id == NULL);
+	CHECK_STR(list.items[1].author, "bob");
+	CHECK_STR(list.items[2].author, "alice");
+	CHECK_STR(list.items[3].author, "github-actions[bot]");
+	forge_comments_release(&list);
+
+	/* 01:00:02 at +01:00 is 00:00:02Z, and `since` is inclusive. */
+	CHECK_INT(forge_list_comments_since(f, "2090-01-01T01:00:02+01:00", 1,
+					    &list, &err), 0);
+	CHECK_STR(gh_chat_authors(&list),
+		  "carol,alice,dave,github-actions[bot]");
+	forge_comments_release(&list);
+
+	buf_reset(&err);
+	CHECK_INT(forge_list_comments_since(f, "yesterday", 1, &list, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'yesterday': not an ISO 8601 time") != NULL);
+	CHECK_INT(forge_list_comments_since(f, NULL, 0, &list, &err),
+		  TEND_EINVALID);
+	CHECK_INT(list.nr, 0);
+
+	/* A page that is no list: an error, nothing handed out. */
+	log_set_level(LOG_ERROR);
+	json_decref(gh_call("POST", "/__control/faults",
+			    "[{\"method\": \"GET\", \"path\": "
+			    "\"/pulls/comments$\", \"times\": 1, "
+			    "\"status\": 200, \"body\": {\"message\": \"x\"}}]"));
+	buf_reset(&err);
+	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "/repos/o/r/pulls/comments?since=") != NULL);
+	CHECK_INT(list.nr, 0);
+	json_decref(gh_call("POST", "/__control/faults", "[]"));
+	log_set_level(level);
+
+	/* More than a page, in 2091: every one, in order. */
+	for (i = 0; i < 105; i++) {
+		char body[160];
+
+		snprintf(body, sizeof(body), "{\"issue\": 10, \"user\": "
+			 "\"u%zu\", \"body\": \"n\", \"created_at\": "
+			 "\"2091-01-01T00:%02zu:%02zuZ\"}", i, (104 - i) / 60,
+			 (104 - i) % 60);
+		json_decref(gh_call("POST", "/__control/issue-comment", body));
+	}
+	CHECK_INT(forge_list_comments_since(f, "2091-01-01T00:00:00Z", 1,
+					    &list, &err), 0);
+	REQUIRE(list.nr == 105);
+	CHECK_STR(list.items[0].author, "u104");
+	CHECK_STR(list.items[104].author, "u0");
+	CHECK_INT(list.items[50].number, 10);
+	forge_comments_release(&list);
+	forge_free(f);
+	buf_release(&err);
+}
+
+/* The reactions of comment `id` in /__state: "user:content" joined. */
+static const char *gh_reactions(const char *id, int review)
+{
+	static char out[4096];
+	json_t *state = gh_call("GET", "/__state", NULL), *it;
+	size_t i, n = 0;
+	long long want = strtoll(id, NULL, 10);
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(state, "reactions"), i, it) {
+		if (json_integer_value(json_object_get(it, "comment")) != want ||
+		    json_is_true(json_object_get(it, "review")) != review)
+			continue;
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s:%s",
+				      n ? "," : "",
+				      json_string_value(json_object_get(it,
+									"user")),
+				      json_string_value(json_object_get(
+					      it, "content")));
+		if (n >= sizeof(out))
+			break;
+	}
+	json_decref(state);
+	return out;
+}
+
+/*
+ * Reactions: tend's "eyes" on an issue comment (twice is one), found
+ * among 120 people's on a later page, where others' never count; one
+ * on a review comment goes to the review comment; an unknown reaction
+ * and a comment id that is no number are refused before anything is
+ * sent; a read-only token may not react.
+ */
+void test_github__server_chatops_react(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1), *ro;
+	struct forge_comments list;
+	struct forge_comment bad;
+	const struct forge_comment *alice, *carol;
+	struct buf err = BUF_INIT, ctl = BUF_INIT;
+	size_t i;
+	int on = -1;
+
+	REQUIRE(f != NULL);
+	REQUIRE(gh_chat_setup() == 0);
+	forge_comments_init(&list);
+	REQUIRE(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list,
+					  &err) == 0);
+	alice = gh_chat_by(&list, "alice");
+	carol = gh_chat_by(&list, "carol");
+	REQUIRE(alice && carol);
+
+	for (i = 0; i < 120; i++) {
+		buf_reset(&ctl);
+		buf_printf(&ctl, "{\"comment\": %s, \"user\": \"p%zu\", "
+			   "\"content\": \"eyes\"}", alice->id, i);
+		json_decref(gh_call("POST", "/__control/reaction", ctl.ptr));
+	}
+	CHECK_INT(forge_reacted(f, alice, "eyes", &on, &err), 0);
+	CHECK_INT(on, 0);
+	CHECK_INT(forge_react(f, alice, "eyes", &err), 0);
+	CHECK_INT(forge_react(f, alice, "eyes", &err), 0);
+	CHECK(strstr(gh_reactions(alice->id, 0),
+		     "p119:eyes,github-actions[bot]:eyes") != NULL);
+	CHECK(strstr(gh_reactions(alice->id, 0),
+		     "github-actions[bot]:eyes,") == NULL);
+	CHECK_INT(forge_reacted(f, alice, "eyes", &on, &err), 0);
+	CHECK_INT(on, 1);
+	CHECK_INT(forge_reacted(f, alice, "rocket", &on, &err), 0);
+	CHECK_INT(on, 0);
+	CHECK_INT(forge_react(f, alice, "rocket", &err), 0);
+	CHECK_INT(forge_reacted(f, alice, "rocket", &on, &err), 0);
+	CHECK_INT(on, 1);
+
+	/* A review comment's reactions are its own. */
+	buf_reset(&ctl);
+	buf_printf(&ctl, "{\"comment\": %s, \"user\": \"bob\", \"content\": "
+		   "\"+1\", \"review\": true}", carol->id);
+	json_decref(gh_call("POST", "/__control/reaction", ctl.ptr));
+	CHECK_INT(forge_reacted(f, carol, "+1", &on, &err), 0);
+	CHECK_INT(on, 0);
+	CHECK_INT(forge_react(f, carol, "+1", &err), 0);
+	CHECK_INT(forge_reacted(f, carol, "+1", &on, &err), 0);
+	CHECK_INT(on, 1);
+	CHECK_STR(gh_reactions(carol->id, 1),
+		  "bob:+1,github-actions[bot]:+1");
+	CHECK_STR(gh_reactions(carol->id, 0), "");
+
+	buf_reset(&err);
+	CHECK_INT(forge_react(f, alice, "tada", &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'tada' is not a GitHub reaction") != NULL);
+	CHECK_INT(forge_reacted(f, alice, "eyes&content=rocket", &on, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_react(f, alice, NULL, &err), TEND_EINVALID);
+	forge_comment_init(&bad);
+	bad.id = (char *)"1/../2";
+	bad.number = 9;
+	buf_reset(&err);
+	CHECK_INT(forge_react(f, &bad, "eyes", &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "is not a number") != NULL);
+	CHECK_INT(forge_reacted(f, &bad, "eyes", &on, &err), TEND_EINVALID);
+	CHECK_INT(on, 0);
+	bad.id = (char *)"4";
+	CHECK_INT(forge_react(f, &bad, "eyes", &err), TEND_ENOTFOUND);
+
+	ro = gh_server_open(GH_RO, 0);
+	REQUIRE(ro != NULL);
+	CHECK_INT(forge_react(ro, alice, "heart", &err), FORGE_EREADONLY);
+	CHECK(strstr(gh_reactions(alice->id, 0), "heart") == NULL);
+	forge_free(ro);
+	forge_comments_release(&list);
+	forge_free(f);
+	buf_release(&ctl);
+	buf_release(&err);
+}
+
+/* How many comments in /__state's list `which` have `text` in the body. */
+static size_t gh_state_count(const char *which, const char *text)
+{
+	json_t *state = gh_call("GET", "/__state", NULL);
+	size_t n = gh_with_marker(json_object_get(state, which), text);
+
+	json_decref(state);
+	return n;
+}
+
+/*
+ * Replies where the command was written: a new conversation comment on
+ * the issue or PR, a reply in a review thread (to its first comment,
+ * even for a reply's command); a lost answer re-read by its marker
+ * (stored: not posted again; not stored: posted once more, once).
+ */
+void test_github__server_chatops_reply(void)
+{
+	static const char *const actions[] = { "store_then_drop", "drop" };
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct forge_comments list;
+	struct forge_comment bad;
+	const struct forge_comment *alice, *bob, *dave;
+	struct buf err = BUF_INIT, body = BUF_INIT, mark = BUF_INIT;
+	enum log_level level = log_get_level();
+	json_t *state, *it;
+	char *url = NULL;
+	size_t i, n;
+
+	REQUIRE(f != NULL);
+	REQUIRE(gh_chat_setup() == 0);
+	forge_comments_init(&list);
+	REQUIRE(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list,
+					  &err) == 0);
+	alice = gh_chat_by(&list, "alice");
+	bob = gh_chat_by(&list, "bob");
+	dave = gh_chat_by(&list, "dave");
+	REQUIRE(alice && bob && dave);
+
+	buf_printf(&mark, "<!-- tend:chatops re=%s -->", alice->id);
+	buf_printf(&body, "Planned.\n%s", mark.ptr);
+	CHECK_INT(forge_reply(f, alice, body.ptr, mark.ptr, &url, &err), 0);
+	CHECK(url && strstr(url, "/o/r/issues/9#issuecomment-"));
+	free(url);
+	url = NULL;
+	CHECK_INT(gh_state_count("issue_comments", mark.ptr), 1);
+
+	buf_reset(&mark);
+	buf_printf(&mark, "<!-- tend:chatops re=%s -->", bob->id);
+	CHECK_INT(forge_reply(f, bob, mark.ptr, mark.ptr, &url, &err), 0);
+	CHECK(url && strstr(url, "/o/r/pull/4#issuecomment-"));
+	free(url);
+	url = NULL;
+
+	/* Dave replied to carol: tend answers in that thread. */
+	buf_reset(&mark);
+	buf_printf(&mark, "<!-- tend:chatops re=%s -->", dave->id);
+	CHECK_INT(forge_reply(f, dave, mark.ptr, mark.ptr, &url, &err), 0);
+	CHECK(url && strstr(url, "/o/r/pull/4#discussion_r"));
+	free(url);
+	url = NULL;
+	state = gh_call("GET", "/__state", NULL);
+	n = 0;
+	json_array_foreach(json_object_get(state, "review_comments"), i, it) {
+		const char *b = json_string_value(json_object_get(it, "body"));
+		char parent[32];
+
+		if (!b || strcmp(b, mark.ptr))
+			continue;
+		n++;
+		snprintf(parent, sizeof(parent), "%lld", (long long)
+			 json_integer_value(json_object_get(it,
+							    "in_reply_to_id")));
+		CHECK_STR(parent, dave->thread);
+		CHECK_INT(json_integer_value(json_object_get(it, "pr")), 4);
+		CHECK_STR(json_string_value(json_object_get(
+			json_object_get(it, "user"), "login")),
+			"github-actions[bot]");
+	}
+	CHECK_INT(n, 1);
+	json_decref(state);
+
+	/* Lost answers, on both kinds. */
+	log_set_level(LOG_ERROR);
+	for (i = 0; i < 2; i++) {
+		buf_reset(&body);
+		buf_printf(&body, "[{\"method\": \"POST\", \"path\": "
+			   "\"/issues/9/comments$\", \"times\": 1, \"action\": "
+			   "\"%s\"}, {\"method\": \"POST\", \"path\": "
+			   "\"/replies$\", \"times\": 1, \"action\": \"%s\"}]",
+			   actions[i], actions[i]);
+		json_decref(gh_call("POST", "/__control/faults", body.ptr));
+		buf_reset(&mark);
+		buf_printf(&mark, "<!-- tend:chatops re=%s lost=%zu -->",
+			   alice->id, i);
+		CHECK_INT(forge_reply(f, alice, mark.ptr, mark.ptr, &url,
+				      &err), 0);
+		CHECK(url && strstr(url, "/o/r/issues/9#issuecomment-"));
+		free(url);
+		url = NULL;
+		CHECK_INT(gh_state_count("issue_comments", mark.ptr), 1);
+		buf_reset(&mark);
+		buf_printf(&mark, "<!-- tend:chatops re=%s lost=%zu -->",
+			   dave->id, i);
+		CHECK_INT(forge_reply(f, dave, mark.ptr, mark.ptr, &url,
+				      &err), 0);
+		CHECK(url && strstr(url, "#discussion_r"));
+		free(url);
+		url = NULL;
+		CHECK_INT(gh_state_count("review_comments", mark.ptr), 1);
+	}
+	json_decref(gh_call("POST", "/__control/faults", "[]"));
+	log_set_level(level);
+
+	forge_comment_init(&bad);
+	bad.id = (char *)"5";
+	buf_reset(&err);
+	CHECK_INT(forge_reply(f, &bad, "x", NULL, &url, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "names no issue or pull request") != NULL);
+	bad.number = 4;
+	bad.diff_note = 1;
+	bad.thread = (char *)"7?x=1";
+	CHECK_INT(forge_reply(f, &bad, "x", NULL, &url, &err), TEND_EINVALID);
+	CHECK(url == NULL);
+	forge_comments_release(&list);
+	forge_free(f);
+	buf_release(&mark);
+	buf_release(&body);
+	buf_release(&err);
+}
