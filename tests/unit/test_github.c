@@ -13,7 +13,9 @@
  * `tend tasks` needs: listing and reading issues, the tracking comment,
  * labels and who applied them, permissions, and opening, finding,
  * editing and asking reviews of a pull request (the readers of those
- * answers are tested alone too).
+ * answers are tested alone too); and for `tend inbox`: the repository's
+ * comments since a time, reactions and replies (and the readers of
+ * those lists and of the comment events a workflow is given).
  */
 #include <poll.h>
 #include <signal.h>
@@ -2389,6 +2391,16 @@ void test_github__server_chatops_since(void)
 	buf_release(&err);
 }
 
+/* How many requests the fake has logged. */
+static size_t gh_log_size(void)
+{
+	json_t *log = gh_call("GET", "/__log", NULL);
+	size_t n = json_array_size(log);
+
+	json_decref(log);
+	return n;
+}
+
 /* The reactions of comment `id` in /__state: "user:content" joined. */
 static const char *gh_reactions(const char *id, int review)
 {
@@ -2429,7 +2441,8 @@ void test_github__server_chatops_react(void)
 	struct forge_comment bad;
 	const struct forge_comment *alice, *carol;
 	struct buf err = BUF_INIT, ctl = BUF_INIT;
-	size_t i;
+	json_t *req;
+	size_t i, sent;
 	int on = -1;
 
 	REQUIRE(f != NULL);
@@ -2477,12 +2490,28 @@ void test_github__server_chatops_react(void)
 		  "bob:+1,github-actions[bot]:+1");
 	CHECK_STR(gh_reactions(carol->id, 0), "");
 
+	sent = gh_log_size();
 	buf_reset(&err);
 	CHECK_INT(forge_react(f, alice, "tada", &err), TEND_EINVALID);
 	CHECK(strstr(err.ptr, "'tada' is not a GitHub reaction") != NULL);
 	CHECK_INT(forge_reacted(f, alice, "eyes&content=rocket", &on, &err),
 		  TEND_EINVALID);
 	CHECK_INT(forge_react(f, alice, NULL, &err), TEND_EINVALID);
+	/* Nothing sent but the one GET /__log. */
+	CHECK_INT(gh_log_size(), sent + 1);
+	/* What GitHub would say to it all the same. */
+	buf_reset(&ctl);
+	buf_printf(&ctl, "/repos/o/r/issues/comments/%s/reactions", alice->id);
+	req = json_pack("{s:s}", "content", "tada");
+	CHECK_INT(forge_request(f, "POST", ctl.ptr, req, NULL, NULL, &err),
+		  TEND_EINVALID);
+	json_decref(req);
+	buf_puts(&ctl, "?content=tada");
+	CHECK_INT(forge_request(f, "GET", ctl.ptr, NULL, NULL, NULL, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_request(f, "GET", "/repos/o/r/issues/comments?"
+				"since=yesterday", NULL, NULL, NULL, &err),
+		  TEND_EINVALID);
 	forge_comment_init(&bad);
 	bad.id = (char *)"1/../2";
 	bad.number = 9;
