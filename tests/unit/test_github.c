@@ -1852,30 +1852,33 @@ void test_github__parse_chatops_comments(void)
 {
 	static const char issues[] =
 		"[{\"id\": 10, \"body\": \"/tend plan\","
-		"  \"user\": {\"login\": \"alice\", \"id\": 3, \"type\": \"User\"},"
+		"  \"user\": {\"login\": \"alice\", \"id\": 3,"
+		"   \"type\": \"User\"},"
 		"  \"created_at\": \"2024-01-01T00:00:03Z\","
-		"  \"html_url\": \"https://github.com/o/r/issues/9#issuecomment-10\","
-		"  \"issue_url\": \"https://api.github.com/repos/o/r/issues/9\"},"
+		"  \"html_url\": \"https://g/o/r/issues/9#issuecomment-10\","
+		"  \"issue_url\": \"http://h/repos/o/r/issues/9\"},"
 		" {\"id\": \"9\", \"body\": null, \"user\": null,"
 		"  \"created_at\": \"2024-01-01T01:00:03+01:00\","
-		"  \"html_url\": \"https://github.com/o/r/pull/4#issuecomment-9\","
-		"  \"issue_url\": \"https://api.github.com/repos/o/r/issues/4\"},"
+		"  \"html_url\": \"https://g/o/r/pull/4#issuecomment-9\","
+		"  \"issue_url\": \"http://h/repos/o/r/issues/4\"},"
 		" {\"id\": 12, \"body\": \"hi\","
-		"  \"user\": {\"login\": \"tend[bot]\", \"id\": 7, \"type\": \"Bot\"},"
+		"  \"user\": {\"login\": \"tend[bot]\", \"id\": 7,"
+		"   \"type\": \"Bot\"},"
 		"  \"created_at\": \"2024-01-01T00:00:01.5Z\","
-		"  \"issue_url\": \"https://api.github.com/repos/o/r/issues/4\"}]";
+		"  \"issue_url\": \"http://h/repos/o/r/issues/4\"}]";
 	static const char reviews[] =
 		"[{\"id\": 30, \"body\": \"@tend why\", \"in_reply_to_id\": 20,"
 		"  \"user\": {\"login\": \"bob\", \"id\": 4},"
 		"  \"created_at\": \"2024-01-01T00:00:02Z\","
-		"  \"html_url\": \"https://github.com/o/r/pull/4#discussion_r30\","
-		"  \"pull_request_url\": \"https://api.github.com/repos/o/r/pulls/4\"},"
+		"  \"html_url\": \"https://g/o/r/pull/4#discussion_r30\","
+		"  \"pull_request_url\": \"http://h/repos/o/r/pulls/4\"},"
 		" {\"id\": 20, \"body\": \"x\", \"user\": {\"login\": \"bob\"},"
 		"  \"created_at\": \"2024-01-01T00:00:01Z\","
-		"  \"pull_request_url\": \"http://h/api/v3/repos/o/r/pulls/4\"}]";
+		"  \"pull_request_url\": \"http://h/v3/repos/o/r/pulls/4\"}]";
 	static const char *const bad_issue[] = {
 		"{\"id\": 1}", "[7]", "[{\"body\": \"no id\"}]",
-		"[{\"id\": \"1/../2\", \"created_at\": \"2024-01-01T00:00:00Z\","
+		"[{\"id\": \"1/../2\","
+		" \"created_at\": \"2024-01-01T00:00:00Z\","
 		" \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
 		"[{\"id\": 1, \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
 		"[{\"id\": 1, \"created_at\": \"2024-13-01T00:00:00Z\","
@@ -1920,7 +1923,7 @@ void test_github__parse_chatops_comments(void)
 	CHECK_INT(c->own, 0);
 	CHECK_STR(c->body, "/tend plan");
 	CHECK_STR(c->created_at, "2024-01-01T00:00:03Z");
-	CHECK_STR(c->url, "https://github.com/o/r/issues/9#issuecomment-10");
+	CHECK_STR(c->url, "https://g/o/r/issues/9#issuecomment-10");
 	c = &list.items[1];
 	CHECK_INT(c->number, 4);
 	CHECK_INT(c->on_pr, 1);
@@ -2053,22 +2056,25 @@ void test_github__parse_comment_event(void)
 		"{\"action\": \"created\", \"issue\": {\"number\": 9,"
 		"  \"title\": \"t\"},"
 		" \"comment\": {\"id\": 5, \"body\": \"/tend plan\","
-		"  \"user\": {\"login\": \"alice\", \"id\": 3, \"type\": \"User\"},"
+		"  \"user\": {\"login\": \"alice\", \"id\": 3,"
+		"   \"type\": \"User\"},"
 		"  \"created_at\": \"2024-01-01T00:00:00Z\","
-		"  \"html_url\": \"https://github.com/o/r/issues/9#issuecomment-5\"},"
+		"  \"html_url\": \"https://g/o/r/issues/9#issuecomment-5\"},"
 		" \"repository\": {\"full_name\": \"o/r\"}}";
 	static const char on_pr[] =
 		"{\"action\": \"edited\", \"issue\": {\"number\": 4,"
 		"  \"pull_request\": {\"url\": \"x\"}},"
-		" \"comment\": {\"id\": \"6\", \"body\": null, \"user\": null}}";
+		" \"comment\": {\"id\": \"6\", \"body\": null,"
+		"  \"user\": null}}";
 	static const char pr_null[] =
 		"{\"action\": \"created\", \"issue\": {\"number\": 4,"
 		"  \"pull_request\": null}, \"pull_request\": null,"
 		" \"comment\": {\"id\": 6}}";
 	static const char review[] =
 		"{\"action\": \"created\", \"pull_request\": {\"number\": 4},"
-		" \"comment\": {\"id\": 8, \"in_reply_to_id\": 7, \"body\": \"@tend"
-		"  fix\", \"user\": {\"login\": \"dependabot[bot]\", \"id\": 2,"
+		" \"comment\": {\"id\": 8, \"in_reply_to_id\": 7,"
+		"  \"body\": \"@tend fix\","
+		"  \"user\": {\"login\": \"dependabot[bot]\", \"id\": 2,"
 		"  \"type\": \"Bot\"}, \"html_url\": \"u\"}}";
 	static const char review_root[] =
 		"{\"action\": \"created\", \"pull_request\": {\"number\": 4},"
@@ -2217,8 +2223,9 @@ static int gh_chat_setup(void)
 			    "\"2090-01-01T00:00:01Z\"}"));
 	json_decref(gh_call("POST", "/__control/review",
 			    "{\"pr\": 4, \"user\": \"carol\", \"event\": "
-			    "\"COMMENT\", \"comments\": [{\"path\": \"src/a.c\","
-			    " \"line\": 5, \"side\": \"RIGHT\", \"body\": "
+			    "\"COMMENT\", \"comments\": [{\"path\": "
+			    "\"src/a.c\", \"line\": 5, \"side\": \"RIGHT\", "
+			    "\"body\": "
 			    "\"/tend explain\"}], \"created_at\": "
 			    "\"2090-01-01T00:00:02Z\"}"));
 	if (!gh_review_comment_id(4, "/tend explain", gh_chat_carol,
@@ -2361,7 +2368,8 @@ void test_github__server_chatops_since(void)
 	json_decref(gh_call("POST", "/__control/faults",
 			    "[{\"method\": \"GET\", \"path\": "
 			    "\"/pulls/comments$\", \"times\": 1, "
-			    "\"status\": 200, \"body\": {\"message\": \"x\"}}]"));
+			    "\"status\": 200, \"body\": {\"message\": "
+			    "\"x\"}}]"));
 	buf_reset(&err);
 	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list, &err),
 		  TEND_EINVALID);
@@ -2411,15 +2419,16 @@ static const char *gh_reactions(const char *id, int review)
 
 	out[0] = '\0';
 	json_array_foreach(json_object_get(state, "reactions"), i, it) {
-		if (json_integer_value(json_object_get(it, "comment")) != want ||
+		const json_t *user = json_object_get(it, "user");
+		const json_t *content = json_object_get(it, "content");
+
+		if (json_integer_value(json_object_get(it, "comment")) !=
+		    want ||
 		    json_is_true(json_object_get(it, "review")) != review)
 			continue;
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s:%s",
-				      n ? "," : "",
-				      json_string_value(json_object_get(it,
-									"user")),
-				      json_string_value(json_object_get(
-					      it, "content")));
+				      n ? "," : "", json_string_value(user),
+				      json_string_value(content));
 		if (n >= sizeof(out))
 			break;
 	}
