@@ -1675,6 +1675,612 @@ static int forge_github_request_review(struct forge *f,
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * ChatOps, for `tend inbox`: the repository's comments written since a
+ * time (conversation comments of issues and pull requests, and review
+ * comments on lines of a diff), tend's reactions to them, its replies,
+ * and the comment events a workflow reads from GITHUB_EVENT_PATH.
+ */
+
+/* The reactions GitHub knows; it refuses anything else with 422. */
+static const char *const forge_github_reactions[] = {
+	"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
+	NULL
+};
+
+/* A time as GitHub writes it: seconds since 1970 (UTC), nanoseconds. */
+struct forge_github_time {
+	long long sec;
+	long nsec;
+};
+
+/* Read exactly `n` digits at *p into *out, moving *p past them. */
+static int forge_github_digits(const char **p, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((*p)[0] < '0' || (*p)[0] > '9')
+			return -1;
+		v = v * 10 + ((*p)[0] - '0');
+		(*p)++;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Step over the character `c` at *p; -1 (and no step) when it is not. */
+static int forge_github_char(const char **p, char c)
+{
+	if (**p != c)
+		return -1;
+	(*p)++;
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static long long forge_github_days(int y, int m, int d)
+{
+	long long yy = y - (m <= 2), era, yoe, doy, doe;
+
+	era = (yy >= 0 ? yy : yy - 399) / 400;
+	yoe = yy - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * Read an ISO 8601 time of the shape GitHub writes and takes,
+ * "2026-12-07T06:00:00Z", with optional fractional seconds and an
+ * offset "+01:00" in place of the Z. 0, or -1 for anything else.
+ */
+static int forge_github_parse_time(const char *s,
+				   struct forge_github_time *out)
+{
+	int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0, n;
+	long nsec = 0;
+	const char *p = s;
+
+	if (!s || forge_github_digits(&p, 4, &y) ||
+	    forge_github_char(&p, '-') || forge_github_digits(&p, 2, &mo) ||
+	    forge_github_char(&p, '-') || forge_github_digits(&p, 2, &d) ||
+	    forge_github_char(&p, 'T') || forge_github_digits(&p, 2, &h) ||
+	    forge_github_char(&p, ':') || forge_github_digits(&p, 2, &mi) ||
+	    forge_github_char(&p, ':') || forge_github_digits(&p, 2, &se))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 60)
+		return -1;
+	if (!forge_github_char(&p, '.')) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		for (n = 0; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 9)
+				nsec = nsec * 10 + (*p - '0');
+		for (; n < 9; n++)
+			nsec *= 10;
+	}
+	if (!forge_github_char(&p, 'Z')) {
+		sign = 0;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? 1 : -1;
+		if (forge_github_digits(&p, 2, &oh) ||
+		    forge_github_char(&p, ':') ||
+		    forge_github_digits(&p, 2, &om) || oh > 23 || om > 59)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (*p)
+		return -1;
+	out->sec = forge_github_days(y, mo, d) * 86400 + h * 3600L +
+		   mi * 60L + se - sign * (oh * 3600L + om * 60L);
+	out->nsec = nsec;
+	return 0;
+}
+
+static int forge_github_time_cmp(const struct forge_github_time *a,
+				 const struct forge_github_time *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec ? -1 : 1;
+	if (a->nsec != b->nsec)
+		return a->nsec < b->nsec ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The number N at the end of an API URL ".../KIND/N" (issue_url,
+ * pull_request_url), or 0 when the URL is not one.
+ */
+static long forge_github_url_number(const char *url, const char *kind)
+{
+	size_t k = strlen(kind);
+	const char *slash, *p;
+	long n = 0;
+
+	slash = url ? strrchr(url, '/') : NULL;
+	if (!slash || (size_t)(slash - url) < k + 1 ||
+	    strncmp(slash - k, kind, k) || slash[-(long)k - 1] != '/')
+		return 0;
+	for (p = slash + 1; *p >= '0' && *p <= '9'; p++) {
+		if (n > (LONG_MAX - 9) / 10)
+			return 0;
+		n = n * 10 + (*p - '0');
+	}
+	return p > slash + 1 && !*p ? n : 0;
+}
+
+/*
+ * Is the web link `html_url` that of a pull request's conversation,
+ * ".../pull/N#issuecomment-..."? An issue's is ".../issues/N#...".
+ */
+static int forge_github_web_on_pr(const char *html_url, long number)
+{
+	const char *end, *p;
+	long n = 0;
+
+	if (!html_url)
+		return 0;
+	end = strchr(html_url, '#');
+	if (!end)
+		end = html_url + strlen(html_url);
+	for (p = end; p > html_url && p[-1] >= '0' && p[-1] <= '9'; p--)
+		;
+	if (p == end || end - p > 18 || p - html_url < 6 ||
+	    strncmp(p - 6, "/pull/", 6))
+		return 0;
+	for (; p < end; p++)
+		n = n * 10 + (*p - '0');
+	return n == number;
+}
+
+/* Comment `c`'s author, from its `user` (null for a deleted account). */
+static void forge_github_comment_author(struct forge_comment *c,
+					const json_t *item)
+{
+	const json_t *user = json_object_get(item, "user");
+	const json_t *type = json_object_get(user, "type");
+
+	if (!json_is_object(user))
+		return;
+	c->author = forge_json_strdup(user, "login");
+	c->author_id = forge_json_id(user, "id");
+	c->author_is_bot = json_is_string(type) &&
+			   !strcmp(json_string_value(type), "Bot");
+}
+
+/*
+ * What every comment has: an id (a number: it goes into paths), its
+ * author, body ("" when null), created_at and web link. With
+ * `need_time` created_at must be a time (the lists are ordered by it).
+ */
+static int forge_github_comment_common(struct forge_comment *c,
+				       const json_t *item, int need_time,
+				       const char *what, struct buf *err)
+{
+	struct forge_github_time t;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "%s: a comment is not an object", what);
+	c->id = forge_json_id(item, "id");
+	if (!c->id)
+		return error_set(err, TEND_EINVALID, "%s: a comment has no id",
+				 what);
+	if (forge_github_check_id(c->id, "comment", err) < 0)
+		return error_wrap(err, TEND_EINVALID, "%s", what);
+	forge_github_comment_author(c, item);
+	c->body = forge_json_strdup(item, "body");
+	if (!c->body)
+		c->body = xstrdup("");
+	c->created_at = forge_json_strdup(item, "created_at");
+	if (need_time && forge_github_parse_time(c->created_at, &t) < 0)
+		return error_set(err, TEND_EINVALID, "%s: comment %s has no "
+				 "valid created_at ('%.40s')", what, c->id,
+				 c->created_at ? c->created_at : "");
+	c->url = forge_json_strdup(item, "html_url");
+	return 0;
+}
+
+/* A review comment's thread: the id of its first comment. */
+static int forge_github_comment_thread(struct forge_comment *c,
+				       const json_t *item, const char *what,
+				       struct buf *err)
+{
+	c->thread = forge_json_id(item, "in_reply_to_id");
+	if (c->thread &&
+	    forge_github_check_id(c->thread, "in_reply_to", err) < 0)
+		return error_wrap(err, TEND_EINVALID, "%s: comment %s", what,
+				  c->id);
+	if (!c->thread)
+		c->thread = xstrdup(c->id);
+	return 0;
+}
+
+/*
+ * One entry of GET /repos/o/r/issues/comments (`review` 0) or of GET
+ * /repos/o/r/pulls/comments (`review` 1) into `c`.
+ */
+static int forge_github_read_comment(struct forge_comment *c,
+				     const json_t *item, int review,
+				     const char *what, struct buf *err)
+{
+	const char *url;
+	int rc;
+
+	if ((rc = forge_github_comment_common(c, item, 1, what, err)) < 0)
+		return rc;
+	url = json_string_value(json_object_get(item, review ?
+						"pull_request_url" :
+						"issue_url"));
+	c->number = forge_github_url_number(url, review ? "pulls" : "issues");
+	if (c->number <= 0)
+		return error_set(err, TEND_EINVALID, "%s: comment %s names no "
+				 "%s (%s '%.100s')", what, c->id,
+				 review ? "pull request" : "issue",
+				 review ? "pull_request_url" : "issue_url",
+				 url ? url : "");
+	if (!review) {
+		c->on_pr = forge_github_web_on_pr(c->url, c->number);
+		return 0;
+	}
+	c->on_pr = 1;
+	c->diff_note = 1;
+	return forge_github_comment_thread(c, item, what, err);
+}
+
+/* forge_list_comments_since(): each page's comments, at or after `since`. */
+struct forge_github_since {
+	struct forge_comments *out;
+	int review;
+	const struct forge_github_time *since;	/* NULL: keep them all */
+	const char *what;
+};
+
+static int forge_github_since_one(const json_t *item, void *data,
+				  struct buf *err)
+{
+	struct forge_github_since *s = data;
+	struct forge_github_time t;
+	struct forge_comment c;
+	int rc;
+
+	forge_comment_init(&c);
+	rc = forge_github_read_comment(&c, item, s->review, s->what, err);
+	if (rc < 0) {
+		forge_comment_release(&c);
+		return rc;
+	}
+	/*
+	 * GitHub's `since` is about the last update: an old comment edited
+	 * since comes too, and was not written since.
+	 */
+	if (s->since && !forge_github_parse_time(c.created_at, &t) &&
+	    forge_github_time_cmp(&t, s->since) < 0) {
+		forge_comment_release(&c);
+		return 0;
+	}
+	*forge_comments_push(s->out) = c;
+	return 0;
+}
+
+int forge_github_parse_comments(struct forge_comments *out, int review,
+				const char *text, size_t len,
+				struct buf *err)
+{
+	struct forge_github_since s = { out, review, NULL, NULL };
+
+	s.what = review ? "review comments" : "issue comments";
+	return forge_github_parse_page(text, len, s.what,
+				       forge_github_since_one, &s, err);
+}
+
+/* Oldest first; at the same time, the lower id first. */
+static int forge_github_comment_cmp(const void *a, const void *b)
+{
+	const struct forge_comment *x = a, *y = b;
+	struct forge_github_time tx = { 0, 0 }, ty = { 0, 0 };
+	size_t lx = x->id ? strlen(x->id) : 0, ly = y->id ? strlen(y->id) : 0;
+	int c;
+
+	/* A time that does not parse sorts first, as 1970. */
+	if (forge_github_parse_time(x->created_at, &tx) < 0)
+		tx.sec = tx.nsec = 0;
+	if (forge_github_parse_time(y->created_at, &ty) < 0)
+		ty.sec = ty.nsec = 0;
+	if ((c = forge_github_time_cmp(&tx, &ty)))
+		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return lx ? strcmp(x->id, y->id) : 0;
+}
+
+void forge_github_sort_comments(struct forge_comments *list, size_t from)
+{
+	if (from < list->nr && list->nr - from > 1)
+		qsort(list->items + from, list->nr - from,
+		      sizeof(list->items[0]), forge_github_comment_cmp);
+}
+
+static int forge_github_list_comments_since(struct forge *f,
+					    const char *since, int review,
+					    struct forge_comments *out,
+					    struct buf *err)
+{
+	struct forge_github_time t;
+	struct forge_github_since s = { out, 0, &t, NULL };
+	struct buf path = BUF_INIT, where = BUF_INIT;
+	size_t from = out->nr;
+	int rc = 0, pass;
+
+	if (forge_github_parse_time(since, &t) < 0)
+		return error_set(err, TEND_EINVALID, "cannot list the comments "
+				 "since '%.60s': not an ISO 8601 time such as "
+				 "2026-12-07T06:00:00Z", since ? since : "");
+	for (pass = 0; pass <= !!review && rc == 0; pass++) {
+		buf_reset(&path);
+		buf_printf(&path, "/repos/%s/%s/comments?since=", f->repo,
+			   pass ? "pulls" : "issues");
+		forge_url_escape(&path, since);
+		buf_puts(&path, "&sort=created&direction=asc&per_page=100");
+		buf_reset(&where);
+		buf_printf(&where, "GET %s", path.ptr);
+		s.review = pass;
+		s.what = where.ptr;
+		rc = forge_github_each(f, path.ptr, forge_github_since_one, &s,
+				       err);
+	}
+	if (rc < 0) {
+		/* A list cut short is never handed out as the whole. */
+		while (out->nr > from)
+			forge_comment_release(&out->items[--out->nr]);
+	} else {
+		forge_github_sort_comments(out, from);
+	}
+	buf_release(&path);
+	buf_release(&where);
+	return rc;
+}
+
+/* "/repos/o/r/KIND/comments/ID/reactions" for `c`, `emoji` checked. */
+static int forge_github_reaction_path(struct buf *path, struct forge *f,
+				      const struct forge_comment *c,
+				      const char *emoji, struct buf *err)
+{
+	const char *const *r;
+	int rc;
+
+	for (r = forge_github_reactions; emoji && *r; r++)
+		if (!strcmp(*r, emoji))
+			break;
+	if (!emoji || !*r)
+		return error_set(err, TEND_EINVALID, "'%.40s' is not a GitHub "
+				 "reaction (+1, -1, laugh, confused, heart, "
+				 "hooray, rocket, eyes)", emoji ? emoji : "");
+	if ((rc = forge_github_check_id(c->id, "comment", err)) < 0)
+		return rc;
+	buf_printf(path, "/repos/%s/%s/comments/%s/reactions", f->repo,
+		   c->diff_note ? "pulls" : "issues", c->id);
+	return 0;
+}
+
+static int forge_github_react(struct forge *f, const struct forge_comment *c,
+			      const char *emoji, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	json_t *req = NULL;
+	int rc;
+
+	if ((rc = forge_github_reaction_path(&path, f, c, emoji, err)) < 0)
+		goto out;
+	req = json_pack("{s:s}", "content", emoji);
+	/* 200 when tend's reaction is there already: safe to repeat. */
+	rc = forge_request(f, "POST", path.ptr, req, NULL, NULL, err);
+	if (forge_github_transient(rc)) {
+		buf_reset(err);
+		rc = forge_request(f, "POST", path.ptr, req, NULL, NULL, err);
+	}
+out:
+	json_decref(req);
+	buf_release(&path);
+	return rc;
+}
+
+/* forge_reacted(): is one of a page's reactions of `emoji` tend's? */
+struct forge_github_reacted {
+	const struct forge *f;
+	const char *emoji;
+	int found;
+};
+
+static int forge_github_reaction_one(const json_t *item, void *data,
+				     struct buf *err)
+{
+	struct forge_github_reacted *r = data;
+	const json_t *user = json_object_get(item, "user");
+	const char *content;
+	char *login, *id;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "reactions: an entry is not an object");
+	content = json_string_value(json_object_get(item, "content"));
+	/* The list is filtered by content; a server that did not is read
+	   with care all the same. */
+	if (!content || strcmp(content, r->emoji))
+		return 0;
+	login = forge_json_strdup(user, "login");
+	id = forge_json_id(user, "id");
+	r->found = forge_is_self(r->f, login, id);
+	free(login);
+	free(id);
+	return r->found;
+}
+
+int forge_github_parse_reactions(int *found_out, const struct forge *f,
+				 const char *emoji, const char *text,
+				 size_t len, struct buf *err)
+{
+	struct forge_github_reacted r = { f, emoji, 0 };
+	int rc;
+
+	rc = forge_github_parse_page(text, len, "reactions",
+				     forge_github_reaction_one, &r, err);
+	*found_out = rc > 0;
+	return rc > 0 ? 0 : rc;
+}
+
+static int forge_github_reacted(struct forge *f, const struct forge_comment *c,
+				const char *emoji, int *out, struct buf *err)
+{
+	struct forge_github_reacted r = { f, emoji, 0 };
+	struct buf path = BUF_INIT;
+	int rc;
+
+	*out = 0;
+	if ((rc = forge_github_reaction_path(&path, f, c, emoji, err)) < 0)
+		goto out;
+	if ((rc = forge_self_resolve(f, err)) < 0)
+		goto out;
+	buf_puts(&path, "?content=");
+	forge_url_escape(&path, emoji);
+	buf_puts(&path, "&per_page=100");
+	rc = forge_github_each(f, path.ptr, forge_github_reaction_one, &r,
+			       err);
+	if (rc == 0)
+		*out = r.found;
+out:
+	buf_release(&path);
+	return rc;
+}
+
+static int forge_github_reply(struct forge *f, const struct forge_comment *c,
+			      const char *body, const char *marker,
+			      char **url_out, struct buf *err)
+{
+	const char *root = c->thread ? c->thread : c->id;
+	char *path = NULL, *find = NULL, *found = NULL;
+	json_t *req = NULL, *json = NULL;
+	int rc;
+
+	if (c->number <= 0)
+		return error_set(err, TEND_EINVALID, "comment %.40s names no "
+				 "issue or pull request to reply on",
+				 c->id ? c->id : "(no id)");
+	if (!body)
+		return error_set(err, TEND_EINVALID, "no reply to post");
+	if (c->diff_note) {
+		/* GitHub takes replies to a thread's first comment only. */
+		if ((rc = forge_github_check_id(root, "review comment",
+						err)) < 0)
+			return rc;
+		path = xasprintf("/repos/%s/pulls/%ld/comments/%s/replies",
+				 f->repo, c->number, root);
+		find = xasprintf("/repos/%s/pulls/%ld/comments?per_page=100",
+				 f->repo, c->number);
+	} else {
+		path = xasprintf("/repos/%s/issues/%ld/comments", f->repo,
+				 c->number);
+		find = xasprintf("/repos/%s/issues/%ld/comments?per_page=100",
+				 f->repo, c->number);
+	}
+	req = json_object();
+	json_object_set_new(req, "body", jsonutil_string(body));
+	rc = forge_github_post_once(f, path, req, find, "body", marker, &json,
+				    NULL, &found, err);
+	if (rc == 0 && url_out) {
+		if (json) {
+			*url_out = forge_json_strdup(json, "html_url");
+		} else {
+			*url_out = found;
+			found = NULL;
+		}
+	}
+	free(found);
+	json_decref(json);
+	json_decref(req);
+	free(path);
+	free(find);
+	return rc;
+}
+
+int forge_github_parse_comment_event(const char *text, size_t len,
+				     struct forge_comment *out,
+				     char **action_out, struct buf *err)
+{
+	static const char what[] = "comment event";
+	json_t *json = forge_json_load(text, len, what, err);
+	const json_t *issue, *pull, *target, *num, *comment;
+	const char *action;
+	int rc, on_issue;
+
+	forge_comment_release(out);
+	*action_out = NULL;
+	if (!json)
+		return TEND_EINVALID;
+	issue = json_object_get(json, "issue");
+	pull = json_object_get(json, "pull_request");
+	if (issue && json_is_null(issue))
+		issue = NULL;
+	if (pull && json_is_null(pull))
+		pull = NULL;
+	if (!json_is_object(json)) {
+		rc = error_set(err, TEND_EINVALID, "%s: not a JSON object",
+			       what);
+		goto out;
+	}
+	if (!issue == !pull) {
+		rc = error_set(err, TEND_EINVALID, "%s: %s", what, issue ?
+			       "it has both an issue and a pull_request" :
+			       "neither issue_comment nor "
+			       "pull_request_review_comment (no issue, no "
+			       "pull_request)");
+		goto out;
+	}
+	on_issue = issue != NULL;
+	target = on_issue ? issue : pull;
+	num = json_object_get(target, "number");
+	if (!json_is_object(target) || !json_is_integer(num) ||
+	    json_integer_value(num) <= 0 ||
+	    json_integer_value(num) > (json_int_t)LONG_MAX) {
+		rc = error_set(err, TEND_EINVALID, "%s: the %s has no number",
+			       what, on_issue ? "issue" : "pull_request");
+		goto out;
+	}
+	action = json_string_value(json_object_get(json, "action"));
+	if (!action || !*action) {
+		rc = error_set(err, TEND_EINVALID, "%s: no action", what);
+		goto out;
+	}
+	comment = json_object_get(json, "comment");
+	if (!comment) {
+		rc = error_set(err, TEND_EINVALID, "%s: no comment", what);
+		goto out;
+	}
+	if ((rc = forge_github_comment_common(out, comment, 0, what,
+					      err)) < 0)
+		goto out;
+	out->number = (long)json_integer_value(num);
+	if (on_issue) {
+		out->on_pr = forge_github_is_pull(issue);
+	} else {
+		out->on_pr = 1;
+		out->diff_note = 1;
+		if ((rc = forge_github_comment_thread(out, comment, what,
+						      err)) < 0)
+			goto out;
+	}
+	*action_out = xstrdup(action);
+out:
+	if (rc < 0)
+		forge_comment_release(out);
+	json_decref(json);
+	return rc;
+}
+
 const struct forge_ops forge_github_ops = {
 	.get_pr = forge_github_get_pr,
 	.find_pr = forge_github_find_pr,
@@ -1697,4 +2303,8 @@ const struct forge_ops forge_github_ops = {
 	.find_branch_pr = forge_github_find_branch_pr,
 	.update_pr = forge_github_update_pr,
 	.request_review = forge_github_request_review,
+	.list_comments_since = forge_github_list_comments_since,
+	.react = forge_github_react,
+	.reacted = forge_github_reacted,
+	.reply = forge_github_reply,
 };

@@ -131,4 +131,55 @@ int forge_github_parse_branch_pr(struct forge_pr *out, const char *repo,
 				 const char *head_ref, const char *text,
 				 size_t len, struct buf *err);
 
+/*
+ * ChatOps, for `tend inbox`. Comment ids are numbers (they go into
+ * paths): an id that is not is TEND_EINVALID. A body null is read as "".
+ * A review comment is on_pr and diff_note, its `thread` the id of its
+ * thread's first comment (in_reply_to_id, else its own). `own` is not
+ * set here (forge_list_comments_since() sets it).
+ */
+
+/*
+ * Append one page of GET /repos/o/r/issues/comments (`review` 0: the
+ * number from issue_url, on_pr when html_url is a pull request's
+ * ".../pull/N#...") or of GET /repos/o/r/pulls/comments (`review` 1: the
+ * number from pull_request_url) to `out`, in the page's order.
+ * TEND_EINVALID when the page is not an array of comments with a numeric
+ * id, a created_at time (ISO 8601) and that URL.
+ */
+int forge_github_parse_comments(struct forge_comments *out, int review,
+				const char *text, size_t len,
+				struct buf *err);
+
+/*
+ * Order the comments of `list` from index `from` on oldest first by
+ * created_at, then by id (as numbers): the merge of the two lists.
+ */
+void forge_github_sort_comments(struct forge_comments *list, size_t from);
+
+/*
+ * Read one page of GET .../comments/ID/reactions?content=EMOJI:
+ * `*found_out` 1 when a reaction of content `emoji` is by tend's own
+ * account (forge_is_self(f, ...): f's identity must be resolved), else 0.
+ * TEND_EINVALID when the page is not an array of objects.
+ */
+int forge_github_parse_reactions(int *found_out, const struct forge *f,
+				 const char *emoji, const char *text,
+				 size_t len, struct buf *err);
+
+/*
+ * Read the payload of an issue_comment event (action, comment{id, body,
+ * user, created_at, html_url}, issue{number, pull_request when on a PR})
+ * or of a pull_request_review_comment event (action, comment{...,
+ * in_reply_to_id}, pull_request{number}), as GITHUB_EVENT_PATH holds it,
+ * into `out` (released first) and `*action_out` ("created", "edited",
+ * "deleted"; caller frees). Which event it is comes from the payload:
+ * "issue" or "pull_request" at the top. TEND_EINVALID for anything else
+ * (both, neither, no action, no comment id, no number), with `out`
+ * empty and `*action_out` NULL.
+ */
+int forge_github_parse_comment_event(const char *text, size_t len,
+				     struct forge_comment *out,
+				     char **action_out, struct buf *err);
+
 #endif

@@ -6,7 +6,8 @@ out issues, backed by a real git repository (a work tree or a bare one):
 pull requests, their files and patches, reviews and review comments,
 issue comments, check runs and commit statuses; issues, their labels and
 label events, collaborator permissions, opening and editing pull
-requests and asking for reviews. It is strict where GitHub is strict, so
+requests and asking for reviews; for ChatOps, the repository's comments
+since a time and reactions to comments. It is strict where GitHub is strict, so
 that a request real GitHub would refuse (a comment outside the diff, a
 range across hunks, an unknown key, a body too long, 51 annotations, a
 write with a read-only token, a second open PR from one branch) fails
@@ -91,6 +92,20 @@ Endpoints (under --prefix when given; the paths are GitHub's):
     GET  /repos/o/r/issues/N               (a PR has pull_request)
     GET|POST /repos/o/r/issues/N/comments  (issues and PRs alike)
     GET|PATCH|DELETE /repos/o/r/issues/comments/ID
+    GET  /repos/o/r/issues/comments        every issue's and PR's
+                                           conversation comments
+    GET  /repos/o/r/pulls/comments         every PR's review comments
+                                           (pending reviews' left out)
+         both: since=ISO (updated at or after it, so an old comment
+         edited since comes too; 422 when not ISO 8601), sort=created|
+         updated (pulls also created_at), direction=asc|desc (asc),
+         paginated
+    GET|POST /repos/o/r/issues/comments/ID/reactions
+    GET|POST /repos/o/r/pulls/comments/ID/reactions
+         POST {"content": C} by the token's user: 201 new, 200 when
+         that user's C is there already; GET content=C filters;
+         paginated. C is one of +1 -1 laugh confused heart hooray
+         rocket eyes (else 422). A deleted comment's reactions go too.
     GET|POST /repos/o/r/issues/N/labels    {"labels": [NAME, ...]}
     DELETE /repos/o/r/issues/N/labels/NAME (NAME percent-encoded)
     GET  /repos/o/r/issues/N/events        oldest first
@@ -156,11 +171,18 @@ Control paths (no auth, never faulted):
                        assignees, state, comments [{id, user, body}],
                        events [{event, label, actor}]) and pulls (number,
                        head, base, title, body, draft, user, state,
-                       merged, labels, requested_reviewers)
+                       merged, labels, requested_reviewers), reactions
+                       (id, comment, review (bool), user, content)
     POST /__control/reply    {"in_reply_to": ID, "body": s, "user": login}
     POST /__control/comment  {"body": s, "user": login, "pr": N}
     POST /__control/review   {"user": login, "pr": N, <review body>}
     POST /__control/issue-comment  {"issue": N, "user": login, "body": s}
+         these four also take "created_at" (default now) and
+         "updated_at" (default created_at), ISO 8601, for the comments
+         they write
+    POST /__control/reaction {"comment": ID, "user": login, "content":
+                              "eyes", "review": false (true: a review
+                              comment)}
     POST /__control/label    {"issue": N, "label": L, "user": login,
                               "action": "add"|"remove"}
     POST /__control/issue    {"issue": N, "state": "open"|"closed",
@@ -174,6 +196,7 @@ jobs of one test) see each other's writes whole.
 """
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -200,6 +223,16 @@ TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?"
 
 def now_iso():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def parse_time(text):
+    """An ISO 8601 time as GitHub takes it, as an aware datetime, or None."""
+    if not isinstance(text, str) or not TIME_RE.match(text):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def to_sentence(items):
@@ -286,6 +319,10 @@ SCHEMA_SINGLE_COMMENT = OBJ({
     "subject_type": S("string", enum=["line", "file"])},
     ["body", "commit_id", "path"])
 SCHEMA_BODY = OBJ({"body": S("string")}, ["body"])
+REACTIONS = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket",
+             "eyes"]
+SCHEMA_REACTION = OBJ({"content": S("string", enum=REACTIONS)},
+                      ["content"])
 SCHEMA_PR_CREATE = OBJ({
     "title": S("string"), "head": S("string"), "head_repo": S("string"),
     "base": S("string"), "body": S("string", nullable=True),
@@ -775,6 +812,9 @@ class State:
         self.review_comments = []
         self.check_runs = []
         self.statuses = []
+        # Reactions to issue comments ("issue") and review comments
+        # ("review"): id, _kind, _comment, _user, content, created_at.
+        self.reactions = []
         self.deleted = {"issue_comments": [], "review_comments": [],
                         "reviews": []}
         self.log = []
@@ -1083,6 +1123,16 @@ class Api:
              self.rv_comments, None),
             ("GET", r"/issues/(\d+)/comments", self.ic_list, None),
             ("POST", r"/issues/(\d+)/comments", self.ic_create, "issues"),
+            ("GET", r"/issues/comments", self.ic_repo_list, None),
+            ("GET", r"/pulls/comments", self.rc_repo_list, None),
+            ("GET", r"/issues/comments/(\d+)/reactions", self.re_list_ic,
+             None),
+            ("POST", r"/issues/comments/(\d+)/reactions", self.re_add_ic,
+             "issues"),
+            ("GET", r"/pulls/comments/(\d+)/reactions", self.re_list_rc,
+             None),
+            ("POST", r"/pulls/comments/(\d+)/reactions", self.re_add_rc,
+             "pulls"),
             ("GET", r"/issues/comments/(\d+)", self.ic_get, None),
             ("PATCH", r"/issues/comments/(\d+)", self.ic_edit, "issues"),
             ("DELETE", r"/issues/comments/(\d+)", self.ic_delete, "issues"),
@@ -1895,6 +1945,7 @@ class Api:
         c = self.find(s.review_comments, ident)
         s.review_comments.remove(c)
         s.deleted["review_comments"].append(c["id"])
+        self.drop_reactions("review", c["id"])
         return 204, None
 
     def rc_reply(self, h, number, ident):
@@ -2160,7 +2211,120 @@ class Api:
         c = self.find(self.s.issue_comments, ident)
         self.s.issue_comments.remove(c)
         self.s.deleted["issue_comments"].append(c["id"])
+        self.drop_reactions("issue", c["id"])
         return 204, None
+
+    # -- the repository's comments, and reactions
+
+    def since_query(self, h, sorts, resource):
+        """(since or None, sort key, descending) of a repository-wide
+        comment list; 422 for a value GitHub would refuse."""
+        q = dict(h.query_list)
+        since = None
+        if "since" in q:
+            since = parse_time(q["since"])
+            if since is None:
+                raise validation_failed(resource, "since", "invalid",
+                                        "invalid")
+        sort = q.get("sort", "created")
+        if sort not in sorts:
+            raise validation_failed(resource, "sort", "invalid", "invalid")
+        direction = q.get("direction", "asc")
+        if direction not in ("asc", "desc"):
+            raise validation_failed(resource, "direction", "invalid",
+                                    "invalid")
+        key = "_updated" if sort == "updated" else "_created"
+        return since, key, direction == "desc"
+
+    @staticmethod
+    def since_filter(items, since, key, desc):
+        """GitHub's `since`: updated at or after it (an old comment
+        edited since comes too); ordered by `key`, then id."""
+        out = [c for c in items
+               if since is None or parse_time(c["_updated"]) >= since]
+        out.sort(key=lambda c: (parse_time(c[key]), c["id"]),
+                 reverse=desc)
+        return out
+
+    def ic_repo_list(self, h):
+        since, key, desc = self.since_query(h, ("created", "updated"),
+                                            "IssueComment")
+        items = self.since_filter(self.s.issue_comments, since, key, desc)
+        return 200, paginate(h, [self.ic_json(h, c) for c in items])
+
+    def rc_repo_list(self, h):
+        s = self.s
+        since, key, desc = self.since_query(
+            h, ("created", "updated", "created_at"),
+            "PullRequestReviewComment")
+        pending = self.pending_ids()
+        items = self.since_filter([c for c in s.review_comments
+                                   if c["_review"] not in pending],
+                                  since, key, desc)
+        now = {}
+        return 200, paginate(h, [self.rc_json(h, c, now) for c in items])
+
+    def re_json(self, r):
+        return {"id": r["id"], "node_id": "REA_kwfake%d" % r["id"],
+                "user": self.s.user(r["_user"]), "content": r["content"],
+                "created_at": r["created_at"]}
+
+    def re_comment(self, kind, ident):
+        """The comment reactions of `kind` go on (404 when none)."""
+        s = self.s
+        pending = self.pending_ids()
+        if kind == "issue":
+            return self.find(s.issue_comments, ident)
+        return self.find([c for c in s.review_comments
+                          if c["_review"] not in pending], ident)
+
+    def re_list(self, h, kind, ident):
+        c = self.re_comment(kind, ident)
+        content = dict(h.query_list).get("content")
+        if content is not None and content not in REACTIONS:
+            raise validation_failed("Reaction", "content", "content is "
+                                    "not included in the list", "invalid")
+        return 200, paginate(h, [
+            self.re_json(r) for r in self.s.reactions
+            if r["_kind"] == kind and r["_comment"] == c["id"] and
+            (content is None or r["content"] == content)])
+
+    def add_reaction(self, kind, comment_id, user, content):
+        """(new?, reaction): one per user, comment and content."""
+        s = self.s
+        for r in s.reactions:
+            if r["_kind"] == kind and r["_comment"] == comment_id and \
+                    r["_user"].lower() == user.lower() and \
+                    r["content"] == content:
+                return False, r
+        r = {"id": s.new_id(), "_kind": kind, "_comment": comment_id,
+             "_user": user, "content": content, "created_at": now_iso()}
+        s.reactions.append(r)
+        return True, r
+
+    def re_add(self, h, kind, ident):
+        c = self.re_comment(kind, ident)
+        data = self.body_json(h)
+        validate(data, SCHEMA_REACTION, DOCS + "/reactions/reactions")
+        new, r = self.add_reaction(kind, c["id"], h.login, data["content"])
+        return (201 if new else 200), self.re_json(r)
+
+    def re_list_ic(self, h, ident):
+        return self.re_list(h, "issue", ident)
+
+    def re_list_rc(self, h, ident):
+        return self.re_list(h, "review", ident)
+
+    def re_add_ic(self, h, ident):
+        return self.re_add(h, "issue", ident)
+
+    def re_add_rc(self, h, ident):
+        return self.re_add(h, "review", ident)
+
+    def drop_reactions(self, kind, comment_id):
+        self.s.reactions[:] = [r for r in self.s.reactions
+                               if r["_kind"] != kind or
+                               r["_comment"] != comment_id]
 
     # -- check runs
 
@@ -2372,6 +2536,10 @@ class Api:
             "statuses": [dict(self.st_json(h, st), sha=st["_sha"])
                          for st in s.statuses],
             "deleted": s.deleted,
+            "reactions": [{"id": r["id"], "comment": r["_comment"],
+                           "review": r["_kind"] == "review",
+                           "user": r["_user"], "content": r["content"]}
+                          for r in s.reactions],
             "issues": [self.issue_state(h, r) for _, r in
                        sorted(s.issues.items()) if not r["_pull"]],
             "pulls": [self.pull_state(p) for _, p in sorted(s.pulls.items())],
@@ -2414,8 +2582,10 @@ class Api:
             return 200, self.pull_state(p)
         rec = s.issue_rec(data.get("issue", 0))
         if path == "/__control/issue-comment":
+            times = self.control_times(data)
             c = self.add_issue_comment(rec["number"], data.get("body", ""),
                                        user)
+            self.set_times(c, times)
             return 201, self.ic_json(None, c)
         if path == "/__control/label":
             label = data.get("label")
@@ -2450,6 +2620,43 @@ class Api:
             return 200, self.issue_state(None, rec)
         raise not_found()
 
+    @staticmethod
+    def control_times(data):
+        """created_at and updated_at a test gives (ISO 8601), checked."""
+        out = {}
+        for k in ("created_at", "updated_at"):
+            if k in data:
+                if parse_time(data[k]) is None:
+                    raise err(400, "%s is an ISO 8601 time such as "
+                              "2024-01-01T00:00:00Z" % k)
+                out[k] = data[k]
+        return out
+
+    def set_times(self, c, data):
+        """Date comment `c` as the test says: created_at (default now),
+        updated_at (default created_at)."""
+        t = self.control_times(data)
+        if "created_at" in t:
+            c["_created"] = t["created_at"]
+            c["_updated"] = t["created_at"]
+        if "updated_at" in t:
+            c["_updated"] = t["updated_at"]
+
+    def control_reaction(self, data):
+        """A person's reaction to an issue or review comment."""
+        s = self.s
+        kind = "review" if data.get("review") else "issue"
+        content = data.get("content", "eyes")
+        user = data.get("user", "alice")
+        if content not in REACTIONS or not isinstance(user, str) or \
+                not user:
+            raise err(400, "reaction wants a user and content one of %s"
+                      % ", ".join(REACTIONS))
+        c = self.find(s.issue_comments if kind == "issue" else
+                      s.review_comments, data.get("comment", 0))
+        new, r = self.add_reaction(kind, c["id"], user, content)
+        return (201 if new else 200), self.re_json(r)
+
     def control(self, h, path):
         s = self.s
         if path == "/__state" and h.command == "GET":
@@ -2471,22 +2678,33 @@ class Api:
         if path in ("/__control/issue-comment", "/__control/label",
                     "/__control/issue", "/__control/pull"):
             return self.control_issue(path, data)
+        if path == "/__control/reaction":
+            return self.control_reaction(data)
         user = data.pop("user", "alice")
         pr = data.pop("pr", None)
+        times = self.control_times(data)
+        data.pop("created_at", None)
+        data.pop("updated_at", None)
         if path == "/__control/reply":
             parent = self.find(s.review_comments, data.get("in_reply_to", 0))
             c = self.add_reply(s.pulls[parent["_pr"]], parent,
                                data.get("body", ""), user)
+            self.set_times(c, times)
             return 201, self.rc_json(h, c)
         if pr is None and not s.pulls:
             raise err(400, "no pull request to act on: give \"pr\"")
         p = s.pull(pr) if pr is not None else s.pulls[sorted(s.pulls)[0]]
         if path == "/__control/comment":
-            return 201, self.ic_json(h, self.add_issue_comment(
-                p.number, data.get("body", ""), user))
+            c = self.add_issue_comment(p.number, data.get("body", ""), user)
+            self.set_times(c, times)
+            return 201, self.ic_json(h, c)
         if path == "/__control/review":
             h.body = json.dumps(data).encode()
-            return self.rv_create(h, str(p.number), user=user)
+            status, r = self.rv_create(h, str(p.number), user=user)
+            for c in s.review_comments:
+                if c["_review"] == r["id"]:
+                    self.set_times(c, times)
+            return status, r
         raise not_found()
 
 

@@ -13,7 +13,9 @@
  * `tend tasks` needs: listing and reading issues, the tracking comment,
  * labels and who applied them, permissions, and opening, finding,
  * editing and asking reviews of a pull request (the readers of those
- * answers are tested alone too).
+ * answers are tested alone too); and for `tend inbox`: the repository's
+ * comments since a time, reactions and replies (and the readers of
+ * those lists and of the comment events a workflow is given).
  */
 #include <poll.h>
 #include <signal.h>
@@ -1834,5 +1836,840 @@ void test_github__server_open_pr_lost_answer(void)
 	forge_pr_release(&pr);
 	forge_free(f);
 	buf_release(&ctl);
+	buf_release(&err);
+}
+
+/* ------------------------------------------------------------------ */
+/* ChatOps, for `tend inbox`: comments since a time, reactions, replies. */
+
+/*
+ * The two repository-wide comment lists read and merged: a conversation
+ * comment on an issue and one on a pull request (told apart by html_url),
+ * review comments with their thread, a deleted user, a body null; the
+ * merge is by time (offsets honoured), then by id as a number.
+ */
+void test_github__parse_chatops_comments(void)
+{
+	static const char issues[] =
+		"[{\"id\": 10, \"body\": \"/tend plan\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3,"
+		"   \"type\": \"User\"},"
+		"  \"created_at\": \"2024-01-01T00:00:03Z\","
+		"  \"html_url\": \"https://g/o/r/issues/9#issuecomment-10\","
+		"  \"issue_url\": \"http://h/repos/o/r/issues/9\"},"
+		" {\"id\": \"9\", \"body\": null, \"user\": null,"
+		"  \"created_at\": \"2024-01-01T01:00:03+01:00\","
+		"  \"html_url\": \"https://g/o/r/pull/4#issuecomment-9\","
+		"  \"issue_url\": \"http://h/repos/o/r/issues/4\"},"
+		" {\"id\": 12, \"body\": \"hi\","
+		"  \"user\": {\"login\": \"tend[bot]\", \"id\": 7,"
+		"   \"type\": \"Bot\"},"
+		"  \"created_at\": \"2024-01-01T00:00:01.5Z\","
+		"  \"issue_url\": \"http://h/repos/o/r/issues/4\"}]";
+	static const char reviews[] =
+		"[{\"id\": 30, \"body\": \"@tend why\", \"in_reply_to_id\": 20,"
+		"  \"user\": {\"login\": \"bob\", \"id\": 4},"
+		"  \"created_at\": \"2024-01-01T00:00:02Z\","
+		"  \"html_url\": \"https://g/o/r/pull/4#discussion_r30\","
+		"  \"pull_request_url\": \"http://h/repos/o/r/pulls/4\"},"
+		" {\"id\": 20, \"body\": \"x\", \"user\": {\"login\": \"bob\"},"
+		"  \"created_at\": \"2024-01-01T00:00:01Z\","
+		"  \"pull_request_url\": \"http://h/v3/repos/o/r/pulls/4\"}]";
+	static const char *const bad_issue[] = {
+		"{\"id\": 1}", "[7]", "[{\"body\": \"no id\"}]",
+		"[{\"id\": \"1/../2\","
+		" \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-13-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01 00:00:00\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/x1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/pulls/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"issue_url\": \"http://h/repos/o/r/issues/0\"}]",
+		"not json", NULL
+	};
+	static const char *const bad_review[] = {
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"pull_request_url\": \"http://h/repos/o/r/issues/1\"}]",
+		"[{\"id\": 1, \"created_at\": \"2024-01-01T00:00:00Z\","
+		" \"pull_request_url\": \"http://h/repos/o/r/pulls/1\","
+		" \"in_reply_to_id\": \"../1\"}]",
+		NULL
+	};
+	struct forge_comments list;
+	struct buf err = BUF_INIT;
+	const struct forge_comment *c;
+	size_t i;
+
+	forge_comments_init(&list);
+	CHECK_INT(forge_github_parse_comments(&list, 0, issues,
+					      strlen(issues), &err), 0);
+	REQUIRE(list.nr == 3);
+	c = &list.items[0];
+	CHECK_STR(c->id, "10");
+	CHECK_INT(c->number, 9);
+	CHECK_INT(c->on_pr, 0);
+	CHECK_INT(c->diff_note, 0);
+	CHECK(c->thread == NULL);
+	CHECK_STR(c->author, "alice");
+	CHECK_STR(c->author_id, "3");
+	CHECK_INT(c->author_is_bot, 0);
+	CHECK_INT(c->own, 0);
+	CHECK_STR(c->body, "/tend plan");
+	CHECK_STR(c->created_at, "2024-01-01T00:00:03Z");
+	CHECK_STR(c->url, "https://g/o/r/issues/9#issuecomment-10");
+	c = &list.items[1];
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK(c->author == NULL && c->author_id == NULL);
+	CHECK_STR(c->body, "");
+	/* No html_url: nothing says it is a pull request's. */
+	CHECK_INT(list.items[2].on_pr, 0);
+	CHECK_INT(list.items[2].author_is_bot, 1);
+	CHECK_INT(forge_github_parse_comments(&list, 1, reviews,
+					      strlen(reviews), &err), 0);
+	REQUIRE(list.nr == 5);
+	c = &list.items[3];
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 1);
+	CHECK_STR(c->thread, "20");
+	CHECK_STR(list.items[4].thread, "20");
+	CHECK(list.items[4].author_id == NULL);
+
+	/* Merged: 00:00:01 (20), 00:00:01.5 (12), 00:00:02 (30), then two
+	   at 00:00:03, one written with an offset: 9 before 10. */
+	forge_github_sort_comments(&list, 0);
+	CHECK_STR(list.items[0].id, "20");
+	CHECK_STR(list.items[1].id, "12");
+	CHECK_STR(list.items[2].id, "30");
+	CHECK_STR(list.items[3].id, "9");
+	CHECK_STR(list.items[4].id, "10");
+	/* Only from `from` on. */
+	forge_github_sort_comments(&list, 4);
+	forge_github_sort_comments(&list, 5);
+	CHECK_STR(list.items[4].id, "10");
+
+	for (i = 0; bad_issue[i]; i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_github_parse_comments(&list, 0, bad_issue[i],
+						      strlen(bad_issue[i]),
+						      &err), TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	for (i = 0; bad_review[i]; i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_github_parse_comments(&list, 1, bad_review[i],
+						      strlen(bad_review[i]),
+						      &err), TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	CHECK_INT(list.nr, 5);
+	buf_reset(&err);
+	forge_github_parse_comments(&list, 0, bad_issue[5],
+				    strlen(bad_issue[5]), &err);
+	CHECK(strstr(err.ptr, "comment 1 has no valid created_at "
+		     "('2024-13-01T00:00:00Z')") != NULL);
+	buf_reset(&err);
+	forge_github_parse_comments(&list, 0, bad_issue[3],
+				    strlen(bad_issue[3]), &err);
+	CHECK(strstr(err.ptr, "comment id '1/../2' is not a number") != NULL);
+	forge_comments_release(&list);
+	buf_release(&err);
+}
+
+/* Tend's own reaction of one content, and nobody else's, counts. */
+void test_github__parse_reactions(void)
+{
+	static const char others[] =
+		"[{\"id\": 1, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3}},"
+		" {\"id\": 2, \"content\": \"rocket\","
+		"  \"user\": {\"login\": \"github-actions[bot]\","
+		"   \"id\": 41898282}},"
+		" {\"id\": 3, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"github-actions[bot]\", \"id\": 5}},"
+		" {\"id\": 4, \"content\": \"eyes\", \"user\": null}]";
+	static const char own[] =
+		"[{\"id\": 1, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3}},"
+		" {\"id\": 5, \"content\": \"eyes\","
+		"  \"user\": {\"login\": \"GitHub-Actions[bot]\","
+		"   \"id\": 41898282}}]";
+	static const char *const bad[] = {
+		"{}", "[1]", "[null]", "", "[", NULL
+	};
+	struct forge f;
+	struct buf err = BUF_INIT;
+	size_t i;
+	int found = -1;
+
+	memset(&f, 0, sizeof(f));
+	f.self.asked = 1;
+	f.self.login = (char *)"github-actions[bot]";
+	f.self.id = (char *)"41898282";
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", others,
+					       strlen(others), &err), 0);
+	CHECK_INT(found, 0);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", own,
+					       strlen(own), &err), 0);
+	CHECK_INT(found, 1);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "rocket", own,
+					       strlen(own), &err), 0);
+	CHECK_INT(found, 0);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "rocket", others,
+					       strlen(others), &err), 0);
+	CHECK_INT(found, 1);
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", "[]", 2,
+					       &err), 0);
+	CHECK_INT(found, 0);
+	for (i = 0; bad[i]; i++) {
+		buf_reset(&err);
+		found = -1;
+		CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes",
+						       bad[i], strlen(bad[i]),
+						       &err), TEND_EINVALID);
+		CHECK_INT(found, 0);
+		CHECK(err.len > 0);
+	}
+	/* Nobody is tend while the identity is unknown. */
+	f.self.login = NULL;
+	CHECK_INT(forge_github_parse_reactions(&found, &f, "eyes", own,
+					       strlen(own), &err), 0);
+	CHECK_INT(found, 0);
+	buf_release(&err);
+}
+
+/*
+ * The payloads of issue_comment (an issue's, a pull request's) and
+ * pull_request_review_comment events, and what is not one of them.
+ */
+void test_github__parse_comment_event(void)
+{
+	static const char on_issue[] =
+		"{\"action\": \"created\", \"issue\": {\"number\": 9,"
+		"  \"title\": \"t\"},"
+		" \"comment\": {\"id\": 5, \"body\": \"/tend plan\","
+		"  \"user\": {\"login\": \"alice\", \"id\": 3,"
+		"   \"type\": \"User\"},"
+		"  \"created_at\": \"2024-01-01T00:00:00Z\","
+		"  \"html_url\": \"https://g/o/r/issues/9#issuecomment-5\"},"
+		" \"repository\": {\"full_name\": \"o/r\"}}";
+	static const char on_pr[] =
+		"{\"action\": \"edited\", \"issue\": {\"number\": 4,"
+		"  \"pull_request\": {\"url\": \"x\"}},"
+		" \"comment\": {\"id\": \"6\", \"body\": null,"
+		"  \"user\": null}}";
+	static const char pr_null[] =
+		"{\"action\": \"created\", \"issue\": {\"number\": 4,"
+		"  \"pull_request\": null}, \"pull_request\": null,"
+		" \"comment\": {\"id\": 6}}";
+	static const char review[] =
+		"{\"action\": \"created\", \"pull_request\": {\"number\": 4},"
+		" \"comment\": {\"id\": 8, \"in_reply_to_id\": 7,"
+		"  \"body\": \"@tend fix\","
+		"  \"user\": {\"login\": \"dependabot[bot]\", \"id\": 2,"
+		"  \"type\": \"Bot\"}, \"html_url\": \"u\"}}";
+	static const char review_root[] =
+		"{\"action\": \"created\", \"pull_request\": {\"number\": 4},"
+		" \"comment\": {\"id\": 8}}";
+	static const char *const bad[] = {
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"pull_request\": {\"number\": 1}, \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"comment\": {\"id\": 1}}",
+		"{\"action\": \"opened\", \"number\": 1,"
+		" \"repository\": {}}",
+		"{\"issue\": {\"number\": 1}, \"comment\": {\"id\": 1}}",
+		"{\"action\": \"\", \"issue\": {\"number\": 1},"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"comment\": {\"body\": \"x\"}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"comment\": {\"id\": \"a\"}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 1},"
+		" \"comment\": [1]}",
+		"{\"action\": \"created\", \"issue\": {\"number\": \"1\"},"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"issue\": {\"number\": 0},"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"issue\": 1,"
+		" \"comment\": {\"id\": 1}}",
+		"{\"action\": \"created\", \"pull_request\": {\"number\": 1},"
+		" \"comment\": {\"id\": 2, \"in_reply_to_id\": \"x\"}}",
+		"[]", "", "{", NULL
+	};
+	struct forge_comment c;
+	struct buf err = BUF_INIT;
+	char *action = NULL;
+	size_t i;
+
+	forge_comment_init(&c);
+	CHECK_INT(forge_github_parse_comment_event(on_issue, strlen(on_issue),
+						   &c, &action, &err), 0);
+	CHECK_STR(action, "created");
+	CHECK_STR(c.id, "5");
+	CHECK_INT(c.number, 9);
+	CHECK_INT(c.on_pr, 0);
+	CHECK_INT(c.diff_note, 0);
+	CHECK(c.thread == NULL);
+	CHECK_STR(c.author, "alice");
+	CHECK_STR(c.author_id, "3");
+	CHECK_STR(c.body, "/tend plan");
+	CHECK_STR(c.created_at, "2024-01-01T00:00:00Z");
+	CHECK(c.url && strstr(c.url, "issuecomment-5"));
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(on_pr, strlen(on_pr), &c,
+						   &action, &err), 0);
+	CHECK_STR(action, "edited");
+	CHECK_STR(c.id, "6");
+	CHECK_INT(c.number, 4);
+	CHECK_INT(c.on_pr, 1);
+	CHECK_STR(c.body, "");
+	CHECK(c.author == NULL && c.created_at == NULL && c.url == NULL);
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(pr_null, strlen(pr_null),
+						   &c, &action, &err), 0);
+	CHECK_INT(c.on_pr, 0);
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(review, strlen(review), &c,
+						   &action, &err), 0);
+	CHECK_INT(c.number, 4);
+	CHECK_INT(c.on_pr, 1);
+	CHECK_INT(c.diff_note, 1);
+	CHECK_STR(c.thread, "7");
+	CHECK_INT(c.author_is_bot, 1);
+	free(action);
+	CHECK_INT(forge_github_parse_comment_event(review_root,
+						   strlen(review_root), &c,
+						   &action, &err), 0);
+	CHECK_STR(c.thread, "8");
+	free(action);
+	for (i = 0; bad[i]; i++) {
+		buf_reset(&err);
+		action = (char *)"untouched";
+		CHECK_INT(forge_github_parse_comment_event(bad[i],
+							   strlen(bad[i]), &c,
+							   &action, &err),
+			  TEND_EINVALID);
+		CHECK(action == NULL);
+		CHECK(c.id == NULL && c.number == 0 && c.thread == NULL);
+		CHECK(err.len > 0);
+	}
+	buf_reset(&err);
+	forge_github_parse_comment_event(bad[0], strlen(bad[0]), &c, &action,
+					 &err);
+	CHECK_STR(err.ptr, "comment event: it has both an issue and a "
+		  "pull_request");
+	buf_reset(&err);
+	forge_github_parse_comment_event(bad[2], strlen(bad[2]), &c, &action,
+					 &err);
+	CHECK(strstr(err.ptr, "neither issue_comment nor "
+		     "pull_request_review_comment") != NULL);
+	forge_comment_release(&c);
+	buf_release(&err);
+}
+
+/*
+ * People's comments in the fake, dated in 2090 so that no other test's
+ * comments (written now) fall in the window, made once per process:
+ *   :01 bob on PR 4's conversation      :02 carol's review comment on PR 4
+ *   :03 alice on issue 9                :03 dave's reply to carol (later id)
+ *   :04 tend's own account on issue 9
+ * and erin's comment on issue 9 written in 2089 and edited in 2090.
+ */
+#define GH_CHAT_SINCE "2090-01-01T00:00:00Z"
+
+static int gh_chat_ready;
+static char gh_chat_carol[32];
+
+/* The id of the review comment of PR `pr` whose body is `body`. */
+static int gh_review_comment_id(long pr, const char *body, char *out,
+				size_t size)
+{
+	json_t *state = gh_call("GET", "/__state", NULL), *it;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(json_object_get(state, "review_comments"), i, it) {
+		const char *b = json_string_value(json_object_get(it, "body"));
+
+		if (json_integer_value(json_object_get(it, "pr")) == pr &&
+		    b && !strcmp(b, body)) {
+			snprintf(out, size, "%lld", (long long)
+				 json_integer_value(json_object_get(it, "id")));
+			found = 1;
+		}
+	}
+	json_decref(state);
+	return found;
+}
+
+static int gh_chat_setup(void)
+{
+	struct buf ctl = BUF_INIT;
+
+	if (gh_chat_ready)
+		return 0;
+	json_decref(gh_call("POST", "/__control/comment",
+			    "{\"pr\": 4, \"user\": \"bob\", \"body\": "
+			    "\"@tend review\", \"created_at\": "
+			    "\"2090-01-01T00:00:01Z\"}"));
+	json_decref(gh_call("POST", "/__control/review",
+			    "{\"pr\": 4, \"user\": \"carol\", \"event\": "
+			    "\"COMMENT\", \"comments\": [{\"path\": "
+			    "\"src/a.c\", \"line\": 5, \"side\": \"RIGHT\", "
+			    "\"body\": "
+			    "\"/tend explain\"}], \"created_at\": "
+			    "\"2090-01-01T00:00:02Z\"}"));
+	if (!gh_review_comment_id(4, "/tend explain", gh_chat_carol,
+				  sizeof(gh_chat_carol)))
+		return -1;
+	json_decref(gh_call("POST", "/__control/issue-comment",
+			    "{\"issue\": 9, \"user\": \"alice\", \"body\": "
+			    "\"/tend plan\", \"created_at\": "
+			    "\"2090-01-01T00:00:03Z\"}"));
+	buf_printf(&ctl, "{\"in_reply_to\": %s, \"user\": \"dave\", "
+		   "\"body\": \"/tend why\", \"created_at\": "
+		   "\"2090-01-01T00:00:03Z\"}", gh_chat_carol);
+	json_decref(gh_call("POST", "/__control/reply", ctl.ptr));
+	buf_release(&ctl);
+	json_decref(gh_call("POST", "/__control/issue-comment",
+			    "{\"issue\": 9, \"user\": \"github-actions[bot]\", "
+			    "\"body\": \"on it\", \"created_at\": "
+			    "\"2090-01-01T00:00:04Z\"}"));
+	json_decref(gh_call("POST", "/__control/issue-comment",
+			    "{\"issue\": 9, \"user\": \"erin\", \"body\": "
+			    "\"/tend old\", \"created_at\": "
+			    "\"2089-12-31T00:00:00Z\", \"updated_at\": "
+			    "\"2090-01-01T00:00:05Z\"}"));
+	gh_chat_ready = 1;
+	return 0;
+}
+
+/* The comment of `list` by `author`; NULL when none. */
+static const struct forge_comment *gh_chat_by(
+	const struct forge_comments *list, const char *author)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		if (list->items[i].author &&
+		    !strcmp(list->items[i].author, author))
+			return &list->items[i];
+	return NULL;
+}
+
+/* The authors of `list` joined by ',' (static). */
+static const char *gh_chat_authors(const struct forge_comments *list)
+{
+	static char out[512];
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < list->nr && n < sizeof(out); i++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s",
+				      i ? "," : "", list->items[i].author ?
+				      list->items[i].author : "(null)");
+	return out;
+}
+
+/*
+ * The comments since a time: conversation comments of issues and PRs,
+ * with `review` the review comments too, merged oldest first (the same
+ * second: the lower id); tend's own marked; one written before `since`
+ * and edited after it left out; a `since` with an offset; a bad `since`
+ * refused before anything is sent; every page read; a bad page fails
+ * the call and leaves the list as it was.
+ */
+void test_github__server_chatops_since(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct forge_comments list;
+	struct buf err = BUF_INIT;
+	const struct forge_comment *c;
+	enum log_level level = log_get_level();
+	size_t i;
+
+	REQUIRE(f != NULL);
+	REQUIRE(gh_chat_setup() == 0);
+	forge_comments_init(&list);
+	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list, &err),
+		  0);
+	CHECK_STR(gh_chat_authors(&list),
+		  "bob,carol,alice,dave,github-actions[bot]");
+	REQUIRE(list.nr == 5);
+	c = &list.items[0];
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 0);
+	CHECK(c->thread == NULL);
+	CHECK_STR(c->body, "@tend review");
+	CHECK_STR(c->created_at, "2090-01-01T00:00:01Z");
+	CHECK(c->url && strstr(c->url, "/o/r/pull/4#issuecomment-"));
+	CHECK_INT(c->own, 0);
+	c = &list.items[1];
+	CHECK_STR(c->id, gh_chat_carol);
+	CHECK_INT(c->number, 4);
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 1);
+	CHECK_STR(c->thread, gh_chat_carol);
+	CHECK_STR(c->body, "/tend explain");
+	CHECK(c->url && strstr(c->url, "/o/r/pull/4#discussion_r"));
+	c = &list.items[2];
+	CHECK_INT(c->number, 9);
+	CHECK_INT(c->on_pr, 0);
+	CHECK(c->url && strstr(c->url, "/o/r/issues/9#issuecomment-"));
+	c = &list.items[3];
+	CHECK_INT(c->diff_note, 1);
+	CHECK_STR(c->thread, gh_chat_carol);
+	CHECK(strcmp(c->id, gh_chat_carol) != 0);
+	c = &list.items[4];
+	CHECK_INT(c->own, 1);
+	CHECK_INT(c->author_is_bot, 1);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(list.items[i].own, 0);
+	forge_comments_release(&list);
+
+	/* Without review comments; a list appended to. */
+	c = forge_comments_push(&list);
+	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 0, &list, &err),
+		  0);
+	REQUIRE(list.nr == 4);
+	CHECK(list.items[0].id == NULL);
+	CHECK_STR(list.items[1].author, "bob");
+	CHECK_STR(list.items[2].author, "alice");
+	CHECK_STR(list.items[3].author, "github-actions[bot]");
+	forge_comments_release(&list);
+
+	/* 01:00:02 at +01:00 is 00:00:02Z, and `since` is inclusive. */
+	CHECK_INT(forge_list_comments_since(f, "2090-01-01T01:00:02+01:00", 1,
+					    &list, &err), 0);
+	CHECK_STR(gh_chat_authors(&list),
+		  "carol,alice,dave,github-actions[bot]");
+	forge_comments_release(&list);
+
+	buf_reset(&err);
+	CHECK_INT(forge_list_comments_since(f, "yesterday", 1, &list, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'yesterday': not an ISO 8601 time") != NULL);
+	CHECK_INT(forge_list_comments_since(f, NULL, 0, &list, &err),
+		  TEND_EINVALID);
+	CHECK_INT(list.nr, 0);
+
+	/* A page that is no list: an error, nothing handed out. */
+	log_set_level(LOG_ERROR);
+	json_decref(gh_call("POST", "/__control/faults",
+			    "[{\"method\": \"GET\", \"path\": "
+			    "\"/pulls/comments$\", \"times\": 1, "
+			    "\"status\": 200, \"body\": {\"message\": "
+			    "\"x\"}}]"));
+	buf_reset(&err);
+	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "/repos/o/r/pulls/comments?since=") != NULL);
+	CHECK_INT(list.nr, 0);
+	json_decref(gh_call("POST", "/__control/faults", "[]"));
+	log_set_level(level);
+
+	/* More than a page, in 2091: every one, in order. */
+	for (i = 0; i < 105; i++) {
+		char body[160];
+
+		snprintf(body, sizeof(body), "{\"issue\": 10, \"user\": "
+			 "\"u%zu\", \"body\": \"n\", \"created_at\": "
+			 "\"2091-01-01T00:%02zu:%02zuZ\"}", i, (104 - i) / 60,
+			 (104 - i) % 60);
+		json_decref(gh_call("POST", "/__control/issue-comment", body));
+	}
+	CHECK_INT(forge_list_comments_since(f, "2091-01-01T00:00:00Z", 1,
+					    &list, &err), 0);
+	REQUIRE(list.nr == 105);
+	CHECK_STR(list.items[0].author, "u104");
+	CHECK_STR(list.items[104].author, "u0");
+	CHECK_INT(list.items[50].number, 10);
+	forge_comments_release(&list);
+	forge_free(f);
+	buf_release(&err);
+}
+
+/* How many requests the fake has logged. */
+static size_t gh_log_size(void)
+{
+	json_t *log = gh_call("GET", "/__log", NULL);
+	size_t n = json_array_size(log);
+
+	json_decref(log);
+	return n;
+}
+
+/* The reactions of comment `id` in /__state: "user:content" joined. */
+static const char *gh_reactions(const char *id, int review)
+{
+	static char out[4096];
+	json_t *state = gh_call("GET", "/__state", NULL), *it;
+	size_t i, n = 0;
+	long long want = strtoll(id, NULL, 10);
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(state, "reactions"), i, it) {
+		const json_t *user = json_object_get(it, "user");
+		const json_t *content = json_object_get(it, "content");
+
+		if (json_integer_value(json_object_get(it, "comment")) !=
+		    want ||
+		    json_is_true(json_object_get(it, "review")) != review)
+			continue;
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s:%s",
+				      n ? "," : "", json_string_value(user),
+				      json_string_value(content));
+		if (n >= sizeof(out))
+			break;
+	}
+	json_decref(state);
+	return out;
+}
+
+/*
+ * Reactions: tend's "eyes" on an issue comment (twice is one), found
+ * among 120 people's on a later page, where others' never count; one
+ * on a review comment goes to the review comment; an unknown reaction
+ * and a comment id that is no number are refused before anything is
+ * sent; a read-only token may not react.
+ */
+void test_github__server_chatops_react(void)
+{
+	struct forge *f = gh_server_open(GH_ACTIONS, -1), *ro;
+	struct forge_comments list;
+	struct forge_comment bad;
+	const struct forge_comment *alice, *carol;
+	struct buf err = BUF_INIT, ctl = BUF_INIT;
+	json_t *req;
+	size_t i, sent;
+	int on = -1;
+
+	REQUIRE(f != NULL);
+	REQUIRE(gh_chat_setup() == 0);
+	forge_comments_init(&list);
+	REQUIRE(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list,
+					  &err) == 0);
+	alice = gh_chat_by(&list, "alice");
+	carol = gh_chat_by(&list, "carol");
+	REQUIRE(alice && carol);
+
+	for (i = 0; i < 120; i++) {
+		buf_reset(&ctl);
+		buf_printf(&ctl, "{\"comment\": %s, \"user\": \"p%zu\", "
+			   "\"content\": \"eyes\"}", alice->id, i);
+		json_decref(gh_call("POST", "/__control/reaction", ctl.ptr));
+	}
+	CHECK_INT(forge_reacted(f, alice, "eyes", &on, &err), 0);
+	CHECK_INT(on, 0);
+	CHECK_INT(forge_react(f, alice, "eyes", &err), 0);
+	CHECK_INT(forge_react(f, alice, "eyes", &err), 0);
+	CHECK(strstr(gh_reactions(alice->id, 0),
+		     "p119:eyes,github-actions[bot]:eyes") != NULL);
+	CHECK(strstr(gh_reactions(alice->id, 0),
+		     "github-actions[bot]:eyes,") == NULL);
+	CHECK_INT(forge_reacted(f, alice, "eyes", &on, &err), 0);
+	CHECK_INT(on, 1);
+	CHECK_INT(forge_reacted(f, alice, "rocket", &on, &err), 0);
+	CHECK_INT(on, 0);
+	CHECK_INT(forge_react(f, alice, "rocket", &err), 0);
+	CHECK_INT(forge_reacted(f, alice, "rocket", &on, &err), 0);
+	CHECK_INT(on, 1);
+
+	/* A review comment's reactions are its own. */
+	buf_reset(&ctl);
+	buf_printf(&ctl, "{\"comment\": %s, \"user\": \"bob\", \"content\": "
+		   "\"+1\", \"review\": true}", carol->id);
+	json_decref(gh_call("POST", "/__control/reaction", ctl.ptr));
+	CHECK_INT(forge_reacted(f, carol, "+1", &on, &err), 0);
+	CHECK_INT(on, 0);
+	CHECK_INT(forge_react(f, carol, "+1", &err), 0);
+	CHECK_INT(forge_reacted(f, carol, "+1", &on, &err), 0);
+	CHECK_INT(on, 1);
+	CHECK_STR(gh_reactions(carol->id, 1),
+		  "bob:+1,github-actions[bot]:+1");
+	CHECK_STR(gh_reactions(carol->id, 0), "");
+
+	sent = gh_log_size();
+	buf_reset(&err);
+	CHECK_INT(forge_react(f, alice, "tada", &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'tada' is not a GitHub reaction") != NULL);
+	CHECK_INT(forge_reacted(f, alice, "eyes&content=rocket", &on, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_react(f, alice, NULL, &err), TEND_EINVALID);
+	/* Nothing sent but the one GET /__log. */
+	CHECK_INT(gh_log_size(), sent + 1);
+	/* What GitHub would say to it all the same. */
+	buf_reset(&ctl);
+	buf_printf(&ctl, "/repos/o/r/issues/comments/%s/reactions", alice->id);
+	req = json_pack("{s:s}", "content", "tada");
+	CHECK_INT(forge_request(f, "POST", ctl.ptr, req, NULL, NULL, &err),
+		  TEND_EINVALID);
+	json_decref(req);
+	buf_puts(&ctl, "?content=tada");
+	CHECK_INT(forge_request(f, "GET", ctl.ptr, NULL, NULL, NULL, &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_request(f, "GET", "/repos/o/r/issues/comments?"
+				"since=yesterday", NULL, NULL, NULL, &err),
+		  TEND_EINVALID);
+	forge_comment_init(&bad);
+	bad.id = (char *)"1/../2";
+	bad.number = 9;
+	buf_reset(&err);
+	CHECK_INT(forge_react(f, &bad, "eyes", &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "is not a number") != NULL);
+	CHECK_INT(forge_reacted(f, &bad, "eyes", &on, &err), TEND_EINVALID);
+	CHECK_INT(on, 0);
+	bad.id = (char *)"4";
+	CHECK_INT(forge_react(f, &bad, "eyes", &err), TEND_ENOTFOUND);
+
+	ro = gh_server_open(GH_RO, 0);
+	REQUIRE(ro != NULL);
+	CHECK_INT(forge_react(ro, alice, "heart", &err), FORGE_EREADONLY);
+	CHECK(strstr(gh_reactions(alice->id, 0), "heart") == NULL);
+	forge_free(ro);
+	forge_comments_release(&list);
+	forge_free(f);
+	buf_release(&ctl);
+	buf_release(&err);
+}
+
+/* How many comments in /__state's list `which` have `text` in the body. */
+static size_t gh_state_count(const char *which, const char *text)
+{
+	json_t *state = gh_call("GET", "/__state", NULL);
+	size_t n = gh_with_marker(json_object_get(state, which), text);
+
+	json_decref(state);
+	return n;
+}
+
+/*
+ * Replies where the command was written: a new conversation comment on
+ * the issue or PR, a reply in a review thread (to its first comment,
+ * even for a reply's command); a lost answer re-read by its marker
+ * (stored: not posted again; not stored: posted once more, once).
+ */
+void test_github__server_chatops_reply(void)
+{
+	static const char *const actions[] = { "store_then_drop", "drop" };
+	struct forge *f = gh_server_open(GH_ACTIONS, -1);
+	struct forge_comments list;
+	struct forge_comment bad;
+	const struct forge_comment *alice, *bob, *dave;
+	struct buf err = BUF_INIT, body = BUF_INIT, mark = BUF_INIT;
+	enum log_level level = log_get_level();
+	json_t *state, *it;
+	char *url = NULL;
+	size_t i, n;
+
+	REQUIRE(f != NULL);
+	REQUIRE(gh_chat_setup() == 0);
+	forge_comments_init(&list);
+	REQUIRE(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list,
+					  &err) == 0);
+	alice = gh_chat_by(&list, "alice");
+	bob = gh_chat_by(&list, "bob");
+	dave = gh_chat_by(&list, "dave");
+	REQUIRE(alice && bob && dave);
+
+	buf_printf(&mark, "<!-- tend:chatops re=%s -->", alice->id);
+	buf_printf(&body, "Planned.\n%s", mark.ptr);
+	CHECK_INT(forge_reply(f, alice, body.ptr, mark.ptr, &url, &err), 0);
+	CHECK(url && strstr(url, "/o/r/issues/9#issuecomment-"));
+	free(url);
+	url = NULL;
+	CHECK_INT(gh_state_count("issue_comments", mark.ptr), 1);
+
+	buf_reset(&mark);
+	buf_printf(&mark, "<!-- tend:chatops re=%s -->", bob->id);
+	CHECK_INT(forge_reply(f, bob, mark.ptr, mark.ptr, &url, &err), 0);
+	CHECK(url && strstr(url, "/o/r/pull/4#issuecomment-"));
+	free(url);
+	url = NULL;
+
+	/* Dave replied to carol: tend answers in that thread. */
+	buf_reset(&mark);
+	buf_printf(&mark, "<!-- tend:chatops re=%s -->", dave->id);
+	CHECK_INT(forge_reply(f, dave, mark.ptr, mark.ptr, &url, &err), 0);
+	CHECK(url && strstr(url, "/o/r/pull/4#discussion_r"));
+	free(url);
+	url = NULL;
+	state = gh_call("GET", "/__state", NULL);
+	n = 0;
+	json_array_foreach(json_object_get(state, "review_comments"), i, it) {
+		const char *b = json_string_value(json_object_get(it, "body"));
+		char parent[32];
+
+		if (!b || strcmp(b, mark.ptr))
+			continue;
+		n++;
+		snprintf(parent, sizeof(parent), "%lld", (long long)
+			 json_integer_value(json_object_get(it,
+							    "in_reply_to_id")));
+		CHECK_STR(parent, dave->thread);
+		CHECK_INT(json_integer_value(json_object_get(it, "pr")), 4);
+		CHECK_STR(json_string_value(json_object_get(
+			json_object_get(it, "user"), "login")),
+			"github-actions[bot]");
+	}
+	CHECK_INT(n, 1);
+	json_decref(state);
+
+	/* Lost answers, on both kinds. */
+	log_set_level(LOG_ERROR);
+	for (i = 0; i < 2; i++) {
+		buf_reset(&body);
+		buf_printf(&body, "[{\"method\": \"POST\", \"path\": "
+			   "\"/issues/9/comments$\", \"times\": 1, \"action\": "
+			   "\"%s\"}, {\"method\": \"POST\", \"path\": "
+			   "\"/replies$\", \"times\": 1, \"action\": \"%s\"}]",
+			   actions[i], actions[i]);
+		json_decref(gh_call("POST", "/__control/faults", body.ptr));
+		buf_reset(&mark);
+		buf_printf(&mark, "<!-- tend:chatops re=%s lost=%zu -->",
+			   alice->id, i);
+		CHECK_INT(forge_reply(f, alice, mark.ptr, mark.ptr, &url,
+				      &err), 0);
+		CHECK(url && strstr(url, "/o/r/issues/9#issuecomment-"));
+		free(url);
+		url = NULL;
+		CHECK_INT(gh_state_count("issue_comments", mark.ptr), 1);
+		buf_reset(&mark);
+		buf_printf(&mark, "<!-- tend:chatops re=%s lost=%zu -->",
+			   dave->id, i);
+		CHECK_INT(forge_reply(f, dave, mark.ptr, mark.ptr, &url,
+				      &err), 0);
+		CHECK(url && strstr(url, "#discussion_r"));
+		free(url);
+		url = NULL;
+		CHECK_INT(gh_state_count("review_comments", mark.ptr), 1);
+	}
+	json_decref(gh_call("POST", "/__control/faults", "[]"));
+	log_set_level(level);
+
+	forge_comment_init(&bad);
+	bad.id = (char *)"5";
+	buf_reset(&err);
+	CHECK_INT(forge_reply(f, &bad, "x", NULL, &url, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "names no issue or pull request") != NULL);
+	bad.number = 4;
+	bad.diff_note = 1;
+	bad.thread = (char *)"7?x=1";
+	CHECK_INT(forge_reply(f, &bad, "x", NULL, &url, &err), TEND_EINVALID);
+	CHECK(url == NULL);
+	forge_comments_release(&list);
+	forge_free(f);
+	buf_release(&mark);
+	buf_release(&body);
 	buf_release(&err);
 }
