@@ -625,7 +625,7 @@ static void actions_ask_render(struct actions_ask_outcome *oc,
 		free(place);
 	}
 	if (nr - cited) {
-		buf_puts(&plain, cited ? "Dropped:\n" : "\n\nDropped:\n");
+		buf_puts(&plain, cited ? "\nDropped:\n" : "\n\nDropped:\n");
 		for (i = 0; i < nr; i++) {
 			char *place;
 

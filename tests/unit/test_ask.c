@@ -290,7 +290,7 @@ void test_ask__markers_renumbered(void)
 		  "Sources:\n"
 		  "  1. src/add.c:3  \"int add\"\n"
 		  "  2. long.txt:7  \"line 7\"\n"
-		  "Dropped:\n"
+		  "\nDropped:\n"
 		  "  - src/add.c:5: the quote is not in line 5 of "
 		  "'src/add.c'\n");
 	actions_ask_outcome_release(&oc);
