@@ -41,6 +41,8 @@
 #define ACTIONS_ASK_TOKENS 300000
 #define ACTIONS_ASK_MS (5L * 60 * 1000)
 #define ACTIONS_ASK_OUTPUT 8192
+/* Bytes an inline code span may hold, at most. */
+#define ACTIONS_ASK_SPAN_MAX 2000
 /* Bytes of a quote shown in the sources. */
 #define ACTIONS_ASK_QUOTE_SHOWN 100
 
@@ -423,10 +425,20 @@ static void actions_ask_rewrite(struct buf *md, struct buf *plain,
 		if (s[i] == '`') {
 			size_t n = actions_ask_run_of(s, len, i, '`'), j;
 
-			/* the closing run of as many backticks, if any */
+			/*
+			 * The closing run of as many backticks, in the same
+			 * paragraph and not too far (so that many unclosed
+			 * runs cost no more than a pass each).
+			 */
 			for (j = i + n; j < len; j++) {
 				size_t m;
 
+				if (j - i > ACTIONS_ASK_SPAN_MAX ||
+				    (s[j] == '\n' && j + 1 < len &&
+				     s[j + 1] == '\n')) {
+					j = len;
+					break;
+				}
 				if (s[j] != '`')
 					continue;
 				m = actions_ask_run_of(s, len, j, '`');
@@ -455,8 +467,9 @@ static void actions_ask_rewrite(struct buf *md, struct buf *plain,
 				if (map[n - 1]) {
 					buf_printf(md, "[%ld]", map[n - 1]);
 					buf_printf(plain, "[%ld]", map[n - 1]);
-				} else if (j + 1 == len ||
-					   strchr(" \t\r\n.,;:!?)", s[j + 1])) {
+				} else if (j + 1 == len || (s[j + 1] &&
+					   strchr(" \t\r\n.,;:!?)",
+						  s[j + 1]))) {
 					actions_ask_unblank(md);
 					actions_ask_unblank(plain);
 				}

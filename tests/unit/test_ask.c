@@ -362,6 +362,30 @@ void test_ask__links(void)
 	actions_ask_outcome_release(&oc);
 }
 
+void test_ask__links_survive_the_mask(void)
+{
+	struct actions_ask_outcome oc;
+	struct review_rules rules;
+	struct buf err = BUF_INIT;
+	static const char base[] = "https://github.com/o/r/blob/"
+		"9fceb02d0ae598e95dc970b74767f19372d61af8/";
+
+	setup();
+	review_rules_init(&rules);
+	REQUIRE(actions_rules_load(&rules, NULL, NULL, NULL, &err) == 0);
+	/* a commit id is not a secret: the link stays whole */
+	REQUIRE(check(&oc, ONE("src/add.c", 5, "return a + b;"), base, 0,
+		      &rules) == 0);
+	CHECK_STR(oc.citations[0].link, "https://github.com/o/r/blob/"
+		  "9fceb02d0ae598e95dc970b74767f19372d61af8/src/add.c#L5");
+	CHECK(strstr(oc.answer_md, "(https://github.com/o/r/blob/"
+		     "9fceb02d0ae598e95dc970b74767f19372d61af8/src/add.c#L5)")
+	      != NULL);
+	actions_ask_outcome_release(&oc);
+	review_rules_release(&rules);
+	buf_release(&err);
+}
+
 void test_ask__secrets_and_markup(void)
 {
 	struct actions_ask_outcome oc;
