@@ -124,3 +124,81 @@ contains "$out" "did not call answer"
 ask 3 "what does add do?"
 contains "$out" "tend could not answer this question"
 contains "$err" "model"
+
+# ---- --pr: the pull request's diff and text, links to its head ----
+#   - a same-repository PR: its head's config counts (a custom ask agent);
+#   - a fork's PR: only the base's config counts;
+#   - a checkout that is not the PR's head is refused.
+gtok=ghs_asktoken0123456789abcdefABCDEF012345
+git init -q repo && cd repo || fail "git init repo"
+git checkout -q -b main
+cat >calc.py <<'EOF'
+def add(a, b):
+    return a + b
+EOF
+git add -A && git commit -qm base
+git checkout -q -b feature
+cat >>calc.py <<'EOF'
+
+def sub(a, b):
+    return a - b
+EOF
+printf 'agents:\n  - name: ask\n    role: "HEAD-ROLE: answer like a pirate."\n    tools: [read]\n' >.tend.yml
+git add -A && git commit -qm "sub()"
+git checkout -q main
+cd ..
+phead=$(git -C repo rev-parse feature)
+git clone -q repo work || fail "clone"
+git -C work checkout -q "$phead" || fail "checkout"
+
+start_bg gh python3 "$lib/fakegithub.py" --repo repo --owner o --name r \
+	--pr 1:main:feature --pr 2:main:feature:fork --token "$gtok" \
+	--log gh-log.json
+trap 'kill ${model_pid:-} ${gh_pid:-} 2>/dev/null' EXIT
+kill $model_pid 2>/dev/null; wait $model_pid 2>/dev/null
+psub='{"name": "answer", "arguments": {"text": "sub() subtracts [1].", "citations": [{"path": "calc.py", "line": 4, "end_line": 5, "quote": "def sub(a, b):\n    return a - b"}]}}'
+cat >pr.json <<EOF
+{"turns": [{"tool_calls": [$psub]}, {"tool_calls": [$psub]}]}
+EOF
+start_bg model python3 "$lib/fakemodel.py" --script pr.json \
+	--log pr-log.json --key "$key"
+ask_pr() {	# ask_pr WANT [args]
+	want=$1
+	shift
+	(cd work && expect_rc "$want" env -u GITHUB_ACTIONS \
+		GITHUB_API_URL="http://127.0.0.1:$gh_port" \
+		GITHUB_TOKEN="$gtok" OPENAI_API_KEY="$key" \
+		OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" \
+		TEND_MODEL=openai/gpt-4.1-mini "$TEND_BIN" ask --repo o/r "$@"
+	cp stdout.txt stderr.txt ..) || exit 1
+	out=$(cat stdout.txt)
+	err=$(cat stderr.txt)
+}
+last_request() {	# what the model was sent last: system, user text
+	python3 - "$1" <<'EOF'
+import json, sys
+r = [x for x in json.load(open("pr-log.json")) if x["path"].endswith("/chat/completions")][-1]
+msgs = json.loads(r["body"])["messages"]
+print({"system": msgs[0]["content"], "user": msgs[1]["content"]}[sys.argv[1]])
+EOF
+}
+
+ask_pr 0 --pr 1 --format markdown "what does sub do?"
+contains "$out" "sub() subtracts [1]."
+contains "$out" "1. [calc.py:4-5](https://github.com/o/r/blob/$phead/calc.py#L4-L5): \"def sub(a, b): return a - b\""
+contains "$(last_request user)" '<untrusted-data source="diff">'
+contains "$(last_request user)" "+def sub(a, b):"
+contains "$(last_request user)" "Pull request #1"
+contains "$(last_request system)" "HEAD-ROLE: answer like a pirate."
+
+# a fork's head configures nothing: the built-in agent answers
+ask_pr 0 --pr 2 "what does sub do?"
+contains "$out" "  1. calc.py:4-5  \"def sub(a, b): return a - b\""
+not_contains "$(last_request system)" "HEAD-ROLE"
+contains "$(last_request system)" "You are tend's ask agent."
+not_contains "$(cat pr-log.json)" "$gtok"
+
+# the checkout must be the pull request's head
+git -C work checkout -q main
+ask_pr 2 --pr 1 "what does sub do?"
+contains "$err" "the pull request's head is ${phead%"${phead#????????????}"}"
