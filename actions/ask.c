@@ -7,8 +7,8 @@
  * quote is in the lines it names of a file tend itself can read under
  * the same confinement as the tools. The answer's text is the model's;
  * what tend changes in it is the markers of dropped citations, the
- * numbers of the others, and what markdown could abuse (HTML, mentions)
- * outside code.
+ * numbers of the others, and what markdown could abuse (HTML, mentions,
+ * images) outside code.
  *
  * This file does not find the work tree, the config or the pull request
  * (cli/cmd_ask.c does, or the ChatOps inbox), post anything, or run
@@ -480,6 +480,10 @@ static void actions_ask_rewrite(struct buf *md, struct buf *plain,
 		if (s[i] == '<') {
 			buf_puts(md, "&lt;");
 			buf_putc(plain, '<');
+		} else if (s[i] == '!' && i + 1 < len && s[i + 1] == '[') {
+			/* no images: a forge would load them for every reader */
+			buf_puts(md, "&#33;");
+			buf_putc(plain, '!');
 		} else if (s[i] == '@' && i + 1 < len &&
 			   (isalnum((unsigned char)s[i + 1]) ||
 			    s[i + 1] == '_' || s[i + 1] == '-')) {

@@ -25,8 +25,9 @@
  *
  * What comes out (struct actions_ask_outcome):
  *   answer_md    markdown for a comment or a step summary: the text (no
- *                HTML: '<' is written "&lt;" and '@' before a name gets a
- *                zero-width space, outside code), the dropped line, then
+ *                HTML: '<' is written "&lt;", '@' before a name gets a
+ *                zero-width space, and "![" is no image, outside code),
+ *                the dropped line, then
  *                "**Sources**" and "n. path:line-end: "quote"" per
  *                citation kept, the place a link to link_base + path +
  *                "#L10-L12" ("#L10-12" with gitlab_links) when link_base

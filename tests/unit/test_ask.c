@@ -399,7 +399,8 @@ void test_ask__secrets_and_markup(void)
 	/* the raw secret is not what the model saw: dropped, and masked in
 	 * everything the outcome holds */
 	REQUIRE(check(&oc, "{\"text\":\"The token is " FAKE_GHP " [1], "
-		      "ask @alice <b>now</b> `@bob <i>`.\",\"citations\":["
+		      "ask @alice <b>now</b> `@bob <i>`. ![x](http://e/p.png)\","
+		      "\"citations\":["
 		      "{\"path\":\"conf/keys.py\",\"line\":1,\"quote\":"
 		      "\"TOKEN = \\\"" FAKE_GHP "\\\"\"},"
 		      "{\"path\":\"conf/keys.py\",\"line\":2,\"quote\":"
@@ -414,7 +415,9 @@ void test_ask__secrets_and_markup(void)
 	/* no HTML, no mentions in markdown; code is left alone */
 	CHECK(strstr(oc.answer_md, "ask @\xe2\x80\x8b" "alice &lt;b>now&lt;/b> "
 		     "`@bob <i>`.") != NULL);
+	CHECK(strstr(oc.answer_md, " &#33;[x](http://e/p.png)") != NULL);
 	CHECK(strstr(oc.answer_text, "ask @alice <b>now</b>") != NULL);
+	CHECK(strstr(oc.answer_text, " ![x](http://e/p.png)") != NULL);
 	actions_ask_outcome_release(&oc);
 	/* the masked form the model read is what stands */
 	REQUIRE(check(&oc, ONE("conf/keys.py", 1, "TOKEN ="), NULL, 0,
