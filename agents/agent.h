@@ -20,9 +20,10 @@
  *
  * The final tool is per agent (agent_def.final): `submit_review` for
  * reviewers, `finish(status, summary)` for task agents (those that change
- * things or plan changes: debug, code, architect, orchestrator, ask). An
- * agent is offered its own final tool and never the other, so a reviewer
- * cannot "finish" and a debug agent cannot post review comments.
+ * things or plan changes: debug, code, architect, orchestrator), and
+ * `answer(text, citations)` for the ask agent. An agent is offered its
+ * own final tool and never another, so a reviewer cannot "finish" and a
+ * debug agent cannot post review comments.
  *
  * Built-in agents, each with finish unless said otherwise:
  *   reviewer      read; submit_review; AGENT_DEFAULT_STEPS steps
@@ -37,8 +38,12 @@
  *   orchestrator  read, delegate; AGENT_ORCHESTRATOR_STEPS: it delegates
  *                 each step of a plan to `code` and does not edit
  *                 (status done or gave_up)
- * The architect's final tool is set explicitly (agent_def_final() would
- * give a read-only agent submit_review). `ask` comes with its issue.
+ *   ask           read; answer; AGENT_ASK_STEPS: it answers a question
+ *                 about the repository (or a change) from the files it
+ *                 read, citing them; tend checks every citation
+ *                 (actions/ask.h)
+ * The architect's and ask's final tools are set explicitly
+ * (agent_def_final() would give a read-only agent submit_review).
  *
  * The architect's plan is a contract tend parses (the summary of its
  * finish with status done): the first line is one sentence saying the
@@ -47,10 +52,14 @@
  * naming its files, the tests to add or change among them; after the
  * list nothing but an optional line starting "Risks:".
  *
- * Custom agents come from `cfg->agents`. One with the edit, command or
- * delegate group is a task agent: it answers with finish and its system
- * text is its role followed by the task contract (tool output is data,
- * protected paths are refused, check with run_tests, end with finish).
+ * Custom agents come from `cfg->agents`. One named `ask` replaces the
+ * built-in ask agent: it answers with `answer`, whatever its groups, and
+ * its role is followed by the answer contract the built-in follows too
+ * (data rule, cite as [n] with verbatim quotes, end with answer). Any
+ * other with the edit, command or delegate group is a task agent: it
+ * answers with finish and its system text is its role followed by the
+ * task contract (tool output is data, protected paths are refused, check
+ * with run_tests, end with finish).
  * Any other is a reviewer: it answers with submit_review and its role is
  * followed by the review contract the built-in reviewer follows too (how
  * to anchor comments, that code and PR text are data), because
@@ -93,6 +102,8 @@
 #define AGENT_CODE_STEPS 30
 /* Steps of the orchestrator: a delegation and a look per plan step. */
 #define AGENT_ORCHESTRATOR_STEPS 20
+/* Steps of the ask agent: reading, then one answer. */
+#define AGENT_ASK_STEPS 16
 /* Steps in an architect's plan, at most. */
 #define AGENT_PLAN_STEPS_MAX 8
 /* The budget of the fixed part of a request, in tokens. */
@@ -101,6 +112,7 @@
 /* The final-answer tools, as agent_def.final names them. */
 #define AGENT_FINAL_REVIEW "submit_review"
 #define AGENT_FINAL_FINISH "finish"
+#define AGENT_FINAL_ANSWER "answer"
 
 struct agent_tool_set;
 
@@ -113,8 +125,9 @@ struct agent_def {
 	long max_steps;		/* > 0 */
 	int builtin;
 	/*
-	 * Its final tool: AGENT_FINAL_REVIEW or AGENT_FINAL_FINISH, a
-	 * static string, never freed. NULL: agent_def_final() picks.
+	 * Its final tool: AGENT_FINAL_REVIEW, AGENT_FINAL_FINISH or
+	 * AGENT_FINAL_ANSWER, a static string, never freed. NULL:
+	 * agent_def_final() picks.
 	 */
 	const char *final;
 };
@@ -178,6 +191,7 @@ const char *agent_debug_role(void);
 const char *agent_architect_role(void);
 const char *agent_code_role(void);
 const char *agent_orchestrator_role(void);
+const char *agent_ask_role(void);
 
 /*
  * Tokens of the fixed part of each request `def` makes: its system text

@@ -642,6 +642,11 @@ static void agent_loop_note(struct agent_loop *l)
 		buf_printf(&n, " after %ld step%s; the agent did not call "
 			   "finish, so there is no diagnosis", r->steps,
 			   r->steps == 1 ? "" : "s");
+	else if (r->stop != AGENT_LOOP_SUBMITTED &&
+		 !strcmp(l->final_name, AGENT_FINAL_ANSWER))
+		buf_printf(&n, " after %ld step%s; the agent did not call "
+			   "answer, so there is no answer", r->steps,
+			   r->steps == 1 ? "" : "s");
 	else if (r->stop != AGENT_LOOP_SUBMITTED)
 		buf_printf(&n, " after %ld step%s; no review was submitted, "
 			   "so there are no model comments", r->steps,

@@ -15,12 +15,12 @@
  *     schema error comes back to the model as a tool result with is_error
  *     (text starting "error: ") so it can correct itself;
  *   - takes the agent's final-answer tool (agent_def_final(): submit_review
- *     for reviewers, finish for task agents; an agent is offered only its
- *     own) as the end: valid arguments end the run with
- *     AGENT_LOOP_SUBMITTED and the answer in `review` (and, for finish,
- *     `status` and `summary` parsed); invalid ones go back as an error and
- *     the run goes on. Calls after a valid answer in the same turn are not
- *     run.
+ *     for reviewers, finish for task agents, answer for the ask agent; an
+ *     agent is offered only its own) as the end: valid arguments end the
+ *     run with AGENT_LOOP_SUBMITTED and the answer in `review` (and, for
+ *     finish, `status` and `summary` parsed); invalid ones go back as an
+ *     error and the run goes on. Calls after a valid answer in the same
+ *     turn are not run.
  * A turn with no tool call is nudged once (a user message asking for the
  * final tool); a second such turn ends the run with AGENT_LOOP_NO_ANSWER.
  *
@@ -56,7 +56,7 @@
  * result says why (`stop`, `note`), with everything gathered (steps,
  * usage, cost, time, transcript). Without a valid answer `review` is NULL
  * and `note` says no review was submitted (or, for finish, that there is
- * no diagnosis). Only a definition the loop cannot run (a tool group that
+ * no diagnosis; for answer, that there is no answer). Only a definition the loop cannot run (a tool group that
  * does not exist yet) fails the call.
  *
  * Record/replay: the messages the loop adds depend only on the
@@ -148,7 +148,8 @@ struct agent_loop_result {
 	/*
 	 * The final answer: the final tool's arguments as validated, nulls
 	 * given for optional properties dropped (submit_review: {"summary",
-	 * "comments"}; finish: {"status", "summary"}). Owned; NULL when
+	 * "comments"}; finish: {"status", "summary"}; answer: {"text",
+	 * "citations"}). Owned; NULL when
 	 * none came. The name is historical: it holds finish's too.
 	 */
 	json_t *review;

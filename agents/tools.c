@@ -2,8 +2,9 @@
  * tools.c - the agent tool set: the read group (read_file, list_files,
  * search, find_symbol), the edit group (edit_file, write_file), the
  * command group (run, run_tests), the delegate group (delegate), the
- * final answers submit_review and finish, and agent_tools_run(), which
- * validates a call and runs it (see tools.h for the contract).
+ * final answers submit_review, finish and answer, agent_tools_run(),
+ * which validates a call and runs it (see tools.h for the contract), and
+ * agent_tools_file_text(), which reads a file as read_file would.
  *
  * Everything a tool returns is text for a model: short, deterministic and
  * honest about what it left out. Each cap ends in a bracketed note saying
@@ -860,6 +861,57 @@ out:
 	buf_release(&rel);
 	buf_release(&shown);
 	buf_release(&data);
+	return rc;
+}
+
+int agent_tools_file_text(struct buf *out, struct agent_tools_env *env,
+			  const char *path, int *partial, struct buf *err)
+{
+	struct buf rel = BUF_INIT, shown = BUF_INIT, msg = BUF_INIT;
+	json_t *args = json_pack("{s:s}", "path", path ? path : "");
+	struct stat st;
+	int fd = -1, cut = 0, rc;
+
+	buf_reset(out);
+	*partial = 0;
+	if (!args) {
+		/* not UTF-8: no model could have given it either */
+		rc = error_set(err, TEND_EINVALID, "the path is not UTF-8");
+		goto out;
+	}
+	rc = agent_tools_path_arg(env, args, "path", &rel, &shown, &fd, &st,
+				  &msg);
+	if (rc < 0) {
+		error_set(err, rc, "%s", msg.ptr);
+		goto out;
+	}
+	if (!rel.len || S_ISDIR(st.st_mode)) {
+		rc = error_set(err, TEND_EINVALID, "'%s' is a directory",
+			       shown.ptr);
+		goto out;
+	}
+	if (agent_tools_slurp(fd, env->max_read_bytes, out, &cut) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot read '%s': %s",
+			       shown.ptr, agent_tools_reason(errno));
+		goto out;
+	}
+	if (agent_tools_is_binary(out)) {
+		rc = error_set(err, TEND_EINVALID, "'%s' is a binary file",
+			       shown.ptr);
+		goto out;
+	}
+	agent_tools_mask(env, out, rel.ptr);
+	*partial = cut;
+	rc = 0;
+out:
+	if (rc < 0)
+		buf_reset(out);
+	if (fd >= 0)
+		close(fd);
+	json_decref(args);
+	buf_release(&rel);
+	buf_release(&shown);
+	buf_release(&msg);
 	return rc;
 }
 
@@ -3061,6 +3113,26 @@ static const struct agent_tools_spec agent_tools_specs[] = {
 	  "\"required\":[\"status\",\"summary\"],"
 	  "\"additionalProperties\":false}",
 	  NULL },
+	{ "answer", "final",
+	  "Answer (final answer): markdown citing sources as [1], [2], and "
+	  "the citations.",
+	  "{\"type\":\"object\",\"properties\":{"
+	  "\"text\":{\"type\":\"string\",\"minLength\":1,"
+	  "\"maxLength\":20000},"
+	  "\"citations\":{\"type\":\"array\",\"maxItems\":20,\"items\":{"
+	  "\"type\":\"object\",\"properties\":{"
+	  "\"path\":{\"type\":\"string\",\"minLength\":1},"
+	  "\"line\":{\"type\":\"integer\",\"minimum\":1},"
+	  "\"end_line\":{\"type\":\"integer\",\"minimum\":1,"
+	  "\"description\":\"line..line+50\"},"
+	  "\"quote\":{\"type\":\"string\",\"minLength\":1,"
+	  "\"maxLength\":500,\"description\":\"verbatim text of those "
+	  "lines\"}},"
+	  "\"required\":[\"path\",\"line\",\"quote\"],"
+	  "\"additionalProperties\":false}}},"
+	  "\"required\":[\"text\",\"citations\"],"
+	  "\"additionalProperties\":false}",
+	  NULL },
 };
 
 #define AGENT_TOOLS_NR \
@@ -3117,6 +3189,11 @@ const json_t *agent_tools_submit_review_schema(void)
 const json_t *agent_tools_finish_schema(void)
 {
 	return agent_tools_find("finish")->schema;
+}
+
+const json_t *agent_tools_answer_schema(void)
+{
+	return agent_tools_find("answer")->schema;
 }
 
 static const char *const agent_tools_finish_names[] = {

@@ -19,9 +19,19 @@
  *          "done" for agents that carry out a task or a step: architect,
  *          code, orchestrator; "fixed", "not_fixed" for agents that fix
  *          failing tests; "gave_up" for any)
+ *          answer(text, citations[]): the ask agent's answer: `text`
+ *          (markdown, 1..AGENT_TOOLS_ANSWER_MAX characters) cites its
+ *          sources as [1], [2], ... by their place in `citations` (at
+ *          most AGENT_TOOLS_CITATIONS_MAX), each {path, line, end_line?,
+ *          quote}: line >= 1, quote 1..AGENT_TOOLS_QUOTE_MAX characters
+ *          copied from lines line..end_line. The schema cannot say that
+ *          end_line lies in line..line + AGENT_TOOLS_CITE_SPAN or that
+ *          the quote is at most AGENT_TOOLS_QUOTE_MAX bytes: whoever
+ *          checks the citations against the files does
+ *          (actions/ask.h), as it checks that the quote is there.
  *          Final tools have a schema and no executor: the tool loop takes
  *          a valid call as the end. Each agent is offered one of them
- *          (agents/agent.h: agent_def.final), never both.
+ *          (agents/agent.h: agent_def.final), never another.
  *
  * Every executor writes the text the model will read into `out` and
  * returns 0, or a negative TEND_E* code when the call failed; then `out`
@@ -163,6 +173,12 @@
 #define AGENT_TOOLS_AGENT_MAX 100		/* delegate: bytes of agent */
 #define AGENT_TOOLS_TASK_MAX 8000		/* delegate: bytes of task */
 #define AGENT_TOOLS_STEP_MAX 1000		/* delegate: highest step */
+
+/* answer: the limits of its arguments (the schema holds the same). */
+#define AGENT_TOOLS_ANSWER_MAX 20000		/* characters of text */
+#define AGENT_TOOLS_CITATIONS_MAX 20		/* citations */
+#define AGENT_TOOLS_QUOTE_MAX 500		/* bytes of a quote */
+#define AGENT_TOOLS_CITE_SPAN 50		/* end_line - line, at most */
 
 /* At most this many tools in a set. */
 #define AGENT_TOOLS_MAX 32
@@ -310,6 +326,9 @@ const json_t *agent_tools_submit_review_schema(void);
 /* The argument schema of finish (borrowed, valid until exit). */
 const json_t *agent_tools_finish_schema(void);
 
+/* The argument schema of answer (borrowed, valid until exit). */
+const json_t *agent_tools_answer_schema(void);
+
 /* "fixed", "not_fixed", "gave_up", "done" ("" for none), and back (NONE
  * for any other text). */
 const char *agent_tools_finish_name(enum agent_finish_status status);
@@ -345,5 +364,18 @@ int agent_tools_run(struct agent_tools_env *env, const char *name,
 /* The same with arguments already parsed (borrowed). */
 int agent_tools_run_json(struct agent_tools_env *env, const char *name,
 			 const json_t *args, struct buf *out);
+
+/*
+ * The text of the file `path` (relative to the root) as read_file sees
+ * it, for checking what a model quoted: the same confinement (no
+ * absolute path, "..", .git, symlink out of the root or into .git, path
+ * hidden by the caller), a regular file only, not binary, at most
+ * max_read_bytes of it (*partial set when the file holds more; the text
+ * then ends at a whole line), masked with the env's mask under the
+ * file's path. Returns 0, or a negative TEND_E* code with the reason in
+ * `err` and `out` empty. The text is in `out`, reset first.
+ */
+int agent_tools_file_text(struct buf *out, struct agent_tools_env *env,
+			  const char *path, int *partial, struct buf *err);
 
 #endif

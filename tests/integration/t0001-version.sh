@@ -4,8 +4,7 @@
 expect_rc 0 "$TEND_BIN" version
 contains "$out" "tend 0."
 contains "$out" "libgit2 1."
-expect_rc 2 "$TEND_BIN" ask
-contains "$err" "not built yet"
 expect_rc 2 "$TEND_BIN" nosuch
+contains "$err" "'nosuch' is not a tend command"
 expect_rc 0 "$TEND_BIN" --help
 contains "$out" "review"

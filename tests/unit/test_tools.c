@@ -900,7 +900,7 @@ void test_tools__run_errors_and_counters(void)
 	RUN_ERR(&env, &out, "rm", "{}",
 		"unknown tool 'rm' (known: read_file, list_files, search, "
 		"find_symbol, edit_file, write_file, run, run_tests, "
-		"delegate, submit_review, finish)");
+		"delegate, submit_review, finish, answer)");
 	CHECK_INT(agent_tools_run(&env, "rm", "{}", &out), TEND_ENOTFOUND);
 	RUN_ERR(&env, &out, "read_file", "{\"file\":\"a.c\"}",
 		"invalid arguments for read_file: unknown property \"file\" "
@@ -1011,13 +1011,18 @@ void test_tools__definitions(void)
 		CHECK(strlen(set.tool[i]->description) < 80);
 	}
 	REQUIRE(agent_tools_defs(&set, both, &err) == 0);
-	CHECK_INT(set.nr, 6);
+	CHECK_INT(set.nr, 7);
 	CHECK_STR(set.tool[4]->name, "submit_review");
 	CHECK(set.tool[4]->run == NULL);
 	CHECK(set.tool[4]->schema == agent_tools_submit_review_schema());
 	CHECK_STR(set.tool[5]->name, "finish");
 	CHECK(set.tool[5]->run == NULL);
 	CHECK(set.tool[5]->schema == agent_tools_finish_schema());
+	CHECK_STR(set.tool[6]->name, "answer");
+	CHECK_STR(set.tool[6]->group, "final");
+	CHECK(set.tool[6]->run == NULL);
+	CHECK(set.tool[6]->schema == agent_tools_answer_schema());
+	CHECK(strlen(set.tool[6]->description) < 100);
 	CHECK(agent_tools_find("search") == set.tool[2]);
 	CHECK(agent_tools_find("nope") == NULL);
 	CHECK_INT(agent_tools_defs(&set, bad, &err), TEND_EINVALID);
@@ -1058,7 +1063,8 @@ void test_tools__definitions(void)
 	CHECK(bytes > 0);
 	CHECK(bytes == agent_tools_schema_bytes(read_only) +
 		       agent_tools_schema_bytes(final_only));
-	CHECK(bytes < 2600);	/* about 650 tokens of the 2000 */
+	/* about 850 tokens of the 2000, though an agent gets one final */
+	CHECK(bytes < 3400);
 	CHECK_INT(agent_tools_schema_bytes(bad),
 		  agent_tools_schema_bytes(read_only));
 
@@ -1892,6 +1898,168 @@ void test_tools__finish_is_validated_only(void)
 		"invalid arguments for finish: status: expected one of "
 		"\"fixed\", \"not_fixed\", \"gave_up\", \"done\", got null");
 	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+#define CITE(extra) "{\"path\":\"a.c\",\"line\":2,\"quote\":\"x\"" extra "}"
+
+void test_tools__answer_is_validated_only(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT, big = BUF_INIT, args = BUF_INIT;
+	const json_t *props, *items, *q, *t;
+	int i;
+
+	REQUIRE(setup(&env) == 0);
+	RUN_OK(&env, &out, "answer", "{\"text\":\"It returns 0 [1].\","
+	       "\"citations\":[" CITE(",\"end_line\":4") "]}", "");
+	/* no citations is an answer ("I do not know"); nulls are absent */
+	RUN_OK(&env, &out, "answer", "{\"text\":\"I cannot tell.\","
+	       "\"citations\":[]}", "");
+	RUN_OK(&env, &out, "answer", "{\"text\":\"t\",\"citations\":["
+	       CITE(",\"end_line\":null") "]}", "");
+	/* bad shapes, each said where */
+	RUN_ERR(&env, &out, "answer", "{\"text\":\"\",\"citations\":[]}",
+		"invalid arguments for answer: text: expected a string of 1 "
+		"to 20000 characters, got \"\"");
+	RUN_ERR(&env, &out, "answer", "{\"text\":\"t\"}",
+		"invalid arguments for answer: missing required property "
+		"\"citations\"");
+	RUN_ERR(&env, &out, "answer", "{\"text\":\"t\",\"citations\":"
+		"\"a.c:2\"}",
+		"invalid arguments for answer: citations: expected an array "
+		"of at most 20 items, got \"a.c:2\"");
+	RUN_ERR(&env, &out, "answer", "{\"text\":\"t\",\"citations\":["
+		"{\"path\":\"a.c\",\"line\":0,\"quote\":\"\"}]}",
+		"invalid arguments for answer: citations[0].line: expected an "
+		"integer >= 1, got 0; citations[0].quote: expected a string "
+		"of 1 to 500 characters, got \"\"");
+	RUN_ERR(&env, &out, "answer", "{\"text\":\"t\",\"citations\":["
+		"{\"path\":\"a.c\",\"line\":\"2\"}]}",
+		"invalid arguments for answer: citations[0].line: expected an "
+		"integer >= 1, got \"2\"; missing required property "
+		"\"quote\" in citations[0]");
+	RUN_HAS(&env, &out, "answer", "{\"text\":\"t\",\"citations\":["
+		CITE(",\"end_line\":0") "]}",
+		"citations[0].end_line: expected an integer >= 1, got 0");
+	RUN_HAS(&env, &out, "answer", "{\"text\":\"t\",\"citations\":["
+		CITE(",\"file\":\"b.c\"") "]}",
+		"unknown property \"file\"");
+	RUN_HAS(&env, &out, "answer", "{\"text\":\"t\",\"citations\":[],"
+		"\"summary\":\"s\"}", "unknown property \"summary\"");
+	/* a quote over 500 characters */
+	for (i = 0; i < 501; i++)
+		buf_putc(&big, 'q');
+	buf_printf(&args, "{\"text\":\"t\",\"citations\":[{\"path\":"
+		   "\"a.c\",\"line\":1,\"quote\":\"%s\"}]}", big.ptr);
+	RUN_HAS(&env, &out, "answer", args.ptr, "citations[0].quote");
+	/* 21 citations */
+	buf_reset(&args);
+	buf_puts(&args, "{\"text\":\"t\",\"citations\":[");
+	for (i = 0; i < AGENT_TOOLS_CITATIONS_MAX + 1; i++)
+		buf_printf(&args, "%s" CITE(""), i ? "," : "");
+	buf_puts(&args, "]}");
+	RUN_HAS(&env, &out, "answer", args.ptr, "citations: expected an "
+		"array of at most 20 items, got an array of 21");
+	/* 20 are fine */
+	buf_reset(&args);
+	buf_puts(&args, "{\"text\":\"t\",\"citations\":[");
+	for (i = 0; i < AGENT_TOOLS_CITATIONS_MAX; i++)
+		buf_printf(&args, "%s" CITE(""), i ? "," : "");
+	buf_puts(&args, "]}");
+	RUN_OK(&env, &out, "answer", args.ptr, "");
+
+	/* the schema holds the limits of tools.h */
+	props = json_object_get(agent_tools_answer_schema(), "properties");
+	t = json_object_get(props, "text");
+	CHECK_INT(json_integer_value(json_object_get(t, "maxLength")),
+		  AGENT_TOOLS_ANSWER_MAX);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(props,
+		"citations"), "maxItems")), AGENT_TOOLS_CITATIONS_MAX);
+	items = json_object_get(json_object_get(props, "citations"), "items");
+	q = json_object_get(json_object_get(items, "properties"), "quote");
+	CHECK_INT(json_integer_value(json_object_get(q, "maxLength")),
+		  AGENT_TOOLS_QUOTE_MAX);
+	CHECK(agent_tools_find("answer")->schema ==
+	      agent_tools_answer_schema());
+	buf_release(&out);
+	buf_release(&big);
+	buf_release(&args);
+	agent_tools_env_release(&env);
+}
+
+static void mask_key(struct buf *text, const char *path, void *data)
+{
+	(void)path;
+	(void)data;
+	buf_replace_all(text, "KEY123", "[masked]");
+}
+
+void test_tools__file_text(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	char outside[2048];
+	int partial = 7;
+
+	REQUIRE(setup(&env) == 0);
+	put("src/a.c", "int a;\nchar *k = \"KEY123\";\n");
+	{
+		char bin[2048];
+
+		snprintf(bin, sizeof(bin), "%s/bin", repo);
+		REQUIRE(test_write(bin, "x\0y", 3) == 0);
+	}
+	snprintf(outside, sizeof(outside), "%s/../outside.txt", repo);
+	REQUIRE(test_write(outside, "secret\n", 7) == 0);
+	REQUIRE(test_sh("ln -s ../outside.txt '%s/out' && ln -s src/a.c "
+			"'%s/in' && ln -s .git/config '%s/cfg'", repo, repo,
+			repo) == 0);
+
+	/* a file, as read_file sees it: masked with the env's mask */
+	env.mask = mask_key;
+	CHECK_INT(agent_tools_file_text(&out, &env, "./src//a.c", &partial,
+					&err), 0);
+	CHECK_STR(out.ptr, "int a;\nchar *k = \"[masked]\";\n");
+	CHECK_INT(partial, 0);
+	/* a link that stays inside is followed, as read_file does */
+	CHECK_INT(agent_tools_file_text(&out, &env, "in", &partial, &err), 0);
+	CHECK(strstr(out.ptr, "int a;") != NULL);
+
+	/* what the tools refuse, it refuses, with the reason */
+	CHECK(agent_tools_file_text(&out, &env, "out", &partial, &err) < 0);
+	CHECK_STR(err.ptr, "'out' resolves to a path outside the repository");
+	CHECK_INT(out.len, 0);
+	CHECK(agent_tools_file_text(&out, &env, "cfg", &partial, &err) < 0);
+	CHECK_STR(err.ptr, "'cfg' resolves into .git, which tools cannot "
+		  "access");
+	CHECK(agent_tools_file_text(&out, &env, ".git/config", &partial,
+				    &err) < 0);
+	CHECK(strstr(err.ptr, "inside .git") != NULL);
+	CHECK(agent_tools_file_text(&out, &env, "../outside.txt", &partial,
+				    &err) < 0);
+	CHECK(strstr(err.ptr, "'..' is not allowed") != NULL);
+	CHECK(agent_tools_file_text(&out, &env, "/etc/passwd", &partial,
+				    &err) < 0);
+	CHECK(strstr(err.ptr, "absolute path") != NULL);
+	CHECK_INT(agent_tools_file_text(&out, &env, "nope.c", &partial, &err),
+		  TEND_ENOTFOUND);
+	CHECK_STR(err.ptr, "cannot open 'nope.c': no such file or directory");
+	CHECK(agent_tools_file_text(&out, &env, "src", &partial, &err) < 0);
+	CHECK_STR(err.ptr, "'src' is a directory");
+	CHECK(agent_tools_file_text(&out, &env, "bin", &partial, &err) < 0);
+	CHECK_STR(err.ptr, "'bin' is a binary file");
+	CHECK(agent_tools_file_text(&out, &env, "a\xff.c", &partial, &err) <
+	      0);
+
+	/* a file over the cap: whole lines, and it says so */
+	env.max_read_bytes = 10;
+	CHECK_INT(agent_tools_file_text(&out, &env, "src/a.c", &partial,
+					&err), 0);
+	CHECK_STR(out.ptr, "int a;\n");
+	CHECK_INT(partial, 1);
+	buf_release(&out);
+	buf_release(&err);
 	agent_tools_env_release(&env);
 }
 
