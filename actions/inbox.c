@@ -126,7 +126,7 @@ static void inbox_why(struct actions_inbox_item *it,
 	it->status = s;
 }
 
-/* The id after `mark` in `body` (digits, letters, '-', '_'), or NULL. */
+/* The id after `mark` in `body` (letters, digits, '-', '_', ':'), or NULL. */
 static char *inbox_marked_id(const char *body, const char *mark)
 {
 	const char *p = body ? strstr(body, mark) : NULL;
@@ -135,7 +135,8 @@ static char *inbox_marked_id(const char *body, const char *mark)
 	if (!p)
 		return NULL;
 	p += strlen(mark);
-	n = strspn(p, "0123456789abcdefABCDEF-_:");
+	n = strspn(p, "0123456789abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_:");
 	return n ? xstrndup(p, n) : NULL;
 }
 
