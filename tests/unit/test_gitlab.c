@@ -2718,3 +2718,294 @@ void test_gitlab__create_pr(void)
 	buf_release(&err);
 	gl_stop(&g);
 }
+
+/* ------------------------------------------------------------------ */
+/* ChatOps: note events, award emoji, replies.                         */
+
+void test_gitlab__parse_time(void)
+{
+	static const char *const bad[] = {
+		"", "2026-12-07", "2026-12-07T06:00:00", "2026-12-07 06:00:00Z",
+		"2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+		"2026-04-31T00:00:00Z", "2026-12-07T24:00:00Z",
+		"2026-12-07T06:60:00Z", "2026-12-07T06:00:61Z",
+		"2026-12-07T06:00:00.Z", "2026-12-07T06:00:00Zx",
+		"2026-12-07T06:00:00+1", "2026-12-07T06:00:00+01:0",
+		"2026-12-07T06:00:00+24:00", "2026-12-07T06:00:00+01:60",
+		"26-12-07T06:00:00Z", "2026-1-07T06:00:00Z", "x026-12-07T06:00Z",
+		"2026-12-07T06:00:00+010", "-026-12-07T06:00:00Z",
+	};
+	struct buf err = BUF_INIT;
+	char after[11];
+	int64_t t, u;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		t = 42;
+		CHECK_INT(forge_gitlab_parse_time(&t, bad[i]), -1);
+		CHECK_INT(t, 42);
+	}
+	CHECK_INT(forge_gitlab_parse_time(&t, NULL), -1);
+	CHECK_INT(forge_gitlab_parse_time(&t, "1970-01-01T00:00:00Z"), 0);
+	CHECK_INT(t, 0);
+	CHECK_INT(forge_gitlab_parse_time(&t, "1970-01-02T00:00:01.5Z"), 0);
+	CHECK_INT(t, 86401500000LL);
+	CHECK_INT(forge_gitlab_parse_time(&t, "1969-12-31T23:59:59Z"), 0);
+	CHECK_INT(t, -1000000LL);
+	/* date -u -d 2026-12-07T06:00:00Z +%s: 1796623200 */
+	CHECK_INT(forge_gitlab_parse_time(&t, "2026-12-07T06:00:00Z"), 0);
+	CHECK_INT(t, 1796623200LL * 1000000);
+	/* The same instant with an offset, in each of its spellings. */
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T07:30:00+01:30"), 0);
+	CHECK_INT(u, t);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T07:30:00+0130"), 0);
+	CHECK_INT(u, t);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T01:00:00-05"), 0);
+	CHECK_INT(u, t);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07t06:00:00+00:00"), 0);
+	CHECK_INT(u, t);
+	/* Milliseconds count; digits past microseconds do not. */
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T06:00:00.123Z"), 0);
+	CHECK_INT(u - t, 123000);
+	CHECK_INT(forge_gitlab_parse_time(&u,
+					  "2026-12-07T06:00:00.1234569Z"), 0);
+	CHECK_INT(u - t, 123456);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2024-02-29T00:00:00Z"), 0);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2000-02-29T00:00:00Z"), 0);
+	CHECK_INT(forge_gitlab_parse_time(&u, "1900-02-29T00:00:00Z"), -1);
+
+	/* The day before since's UTC day. */
+	CHECK_INT(forge_gitlab_events_after(after, "2026-12-07T06:00:00Z",
+					    &err), 0);
+	CHECK_STR(after, "2026-12-06");
+	CHECK_INT(forge_gitlab_events_after(after, "2027-01-01T00:00:00Z",
+					    &err), 0);
+	CHECK_STR(after, "2026-12-31");
+	CHECK_INT(forge_gitlab_events_after(after, "2024-03-01T23:59:59Z",
+					    &err), 0);
+	CHECK_STR(after, "2024-02-29");
+	/* 00:30 at +01:00 is the day before in UTC. */
+	CHECK_INT(forge_gitlab_events_after(after, "2026-12-07T00:30:00+01:00",
+					    &err), 0);
+	CHECK_STR(after, "2026-12-05");
+	CHECK_INT(forge_gitlab_events_after(after, "1969-12-31T12:00:00Z",
+					    &err), 0);
+	CHECK_STR(after, "1969-12-30");
+	CHECK_INT(err.len, 0);
+	CHECK_INT(forge_gitlab_events_after(after, "yesterday", &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'yesterday' is not an ISO 8601 time") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_gitlab_events_after(after, "0000-01-01T00:00:00Z",
+					    &err), TEND_EINVALID);
+	CHECK(err.len > 0);
+	buf_release(&err);
+}
+
+/* One note event of the shape GitLab sends. */
+#define GL_EVENT(target, id, kind, iid, type, created, extra)               \
+	"{\"id\":" #id ",\"action_name\":\"commented on\",\"target_type\":" \
+	target ",\"target_id\":" #id ",\"target_iid\":" #id ","             \
+	"\"author\":{\"username\":\"ev\",\"id\":5},\"note\":{\"id\":" #id     \
+	",\"body\":\"/tend " #id "\",\"noteable_type\":" kind ","           \
+	"\"noteable_iid\":" #iid ",\"type\":" type ",\"created_at\":"       \
+	created "," "\"author\":{\"username\":\"ann\",\"id\":9}" extra "}}"
+
+void test_gitlab__parse_events(void)
+{
+	static const char *const bad[] = {
+		"", "nope", "{}", "[1]", "[[]]",
+		/* A note event without its note. */
+		"[{\"target_type\":\"Note\"}]",
+		"[{\"target_type\":\"Note\",\"note\":7}]",
+		/* A note without an id, an iid, a kind or a time. */
+		"[{\"note\":{\"noteable_type\":\"Issue\",\"noteable_iid\":1,"
+		"\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"noteable_iid\":-3,\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_iid\":3,"
+		"\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"noteable_iid\":3}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"noteable_iid\":3,\"created_at\":\"today\"}}]",
+		"[{\"note\":{\"id\":{},\"noteable_type\":\"MergeRequest\","
+		"\"noteable_iid\":3,\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+	};
+	static const char *const since = "2026-12-07T06:00:00.500Z";
+	struct buf err = BUF_INIT;
+	struct forge_comments cl;
+	struct buf page = BUF_INIT;
+	size_t i;
+
+	forge_comments_init(&cl);
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_events(&cl, since, bad[i],
+						    strlen(bad[i]), &err),
+			  TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	CHECK_INT(cl.nr, 0);
+	buf_reset(&err);
+	forge_gitlab_parse_events(&cl, since, bad[9], strlen(bad[9]), &err);
+	CHECK(strstr(err.ptr, "note 1 names no Issue iid") != NULL);
+	buf_reset(&err);
+	forge_gitlab_parse_events(&cl, since, bad[12], strlen(bad[12]), &err);
+	CHECK(strstr(err.ptr, "created_at 'today' is not a time") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_gitlab_parse_events(&cl, "now", "[]", 2, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'now' is not an ISO 8601 time") != NULL);
+	buf_reset(&err);
+
+	buf_puts(&page, "[");
+	/* Kept: an issue note at since to the millisecond. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 11, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T06:00:00.500Z\"", "") ",");
+	/* Left out: a millisecond before since. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 12, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T06:00:00.499Z\"", "") ",");
+	/* Left out: before since once the offset is counted. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 13, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T06:30:00+01:00\"", "") ",");
+	/* Kept: a diff note on a merge request, with +00:00. */
+	buf_puts(&page, GL_EVENT("\"DiffNote\"", 14, "\"MergeRequest\"", 4,
+				 "\"DiffNote\"", "\"2026-12-07T07:00:00+00:00\"",
+				 ",\"position\":{\"new_line\":3}") ",");
+	/* Left out: a system note, a commit note, a snippet note. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 15, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T08:00:00Z\"",
+				 ",\"system\":true") ",");
+	buf_puts(&page, GL_EVENT("\"Note\"", 16, "\"Commit\"", 0, "null",
+				 "\"2026-12-07T08:00:00Z\"", "") ",");
+	buf_puts(&page, GL_EVENT("\"Note\"", 17, "\"Snippet\"", 2, "null",
+				 "\"2026-12-07T08:00:00Z\"", "") ",");
+	/* Left out: not a note event at all. */
+	buf_puts(&page, "{\"id\":18,\"target_type\":\"Issue\","
+		 "\"action_name\":\"closed\"},{\"id\":19,\"target_type\":null},");
+	/* Kept: a reply in a discussion, by a bot without a note author. */
+	buf_puts(&page, "{\"id\":20,\"target_type\":\"DiscussionNote\","
+		 "\"author\":{\"username\":\"other-bot\",\"id\":\"77\"},"
+		 "\"note\":{\"id\":\"20\",\"noteable_type\":\"MergeRequest\","
+		 "\"noteable_iid\":\"4\",\"type\":\"DiscussionNote\","
+		 "\"created_at\":\"2026-12-08T00:00:00Z\"}}");
+	buf_puts(&page, "]");
+	CHECK_INT(forge_gitlab_parse_events(&cl, since, page.ptr, page.len,
+					    &err), 0);
+	CHECK_INT(err.len, 0);
+	REQUIRE(cl.nr == 3);
+	CHECK_STR(cl.items[0].id, "11");
+	CHECK_INT(cl.items[0].number, 3);
+	CHECK_INT(cl.items[0].on_pr, 0);
+	CHECK_INT(cl.items[0].diff_note, 0);
+	CHECK(cl.items[0].thread == NULL);
+	CHECK(cl.items[0].url == NULL);
+	CHECK_STR(cl.items[0].author, "ann");
+	CHECK_STR(cl.items[0].author_id, "9");
+	CHECK_INT(cl.items[0].author_is_bot, 0);
+	CHECK_INT(cl.items[0].own, 0);
+	CHECK_STR(cl.items[0].body, "/tend 11");
+	CHECK_STR(cl.items[0].created_at, "2026-12-07T06:00:00.500Z");
+	CHECK_STR(cl.items[1].id, "14");
+	CHECK_INT(cl.items[1].number, 4);
+	CHECK_INT(cl.items[1].on_pr, 1);
+	CHECK_INT(cl.items[1].diff_note, 1);
+	CHECK_STR(cl.items[2].id, "20");
+	CHECK_INT(cl.items[2].number, 4);
+	CHECK_INT(cl.items[2].on_pr, 1);
+	CHECK_INT(cl.items[2].diff_note, 0);
+	CHECK_STR(cl.items[2].author, "other-bot");
+	CHECK_STR(cl.items[2].author_id, "77");
+	CHECK_INT(cl.items[2].author_is_bot, 1);
+	CHECK_STR(cl.items[2].body, "");
+	forge_comments_release(&cl);
+	buf_release(&page);
+	buf_release(&err);
+}
+
+void test_gitlab__parse_awards_and_discussions(void)
+{
+	static const char *const bad[] = {
+		"", "{}", "[1]", "[\"eyes\"]",
+	};
+	static const char *const bad_disc[] = {
+		"", "{}", "[1]", "[{}]", "[{\"id\":\"\",\"notes\":[]}]",
+		"[{\"id\":\"d1\"}]", "[{\"id\":7,\"notes\":[]}]",
+	};
+	struct buf err = BUF_INIT;
+	const char *text;
+	char *id = NULL;
+	int found = -1;
+	size_t i;
+
+	CHECK_STR(forge_gitlab_emoji_name("+1"), "thumbsup");
+	CHECK_STR(forge_gitlab_emoji_name("-1"), "thumbsdown");
+	CHECK_STR(forge_gitlab_emoji_name("eyes"), "eyes");
+	CHECK_STR(forge_gitlab_emoji_name("white_check_mark"),
+		  "white_check_mark");
+	CHECK_STR(forge_gitlab_emoji_name("100"), "100");
+	CHECK(forge_gitlab_emoji_name(NULL) == NULL);
+	CHECK(forge_gitlab_emoji_name("") == NULL);
+	CHECK(forge_gitlab_emoji_name("Eyes") == NULL);
+	CHECK(forge_gitlab_emoji_name(":eyes:") == NULL);
+	CHECK(forge_gitlab_emoji_name("eyes/../x") == NULL);
+	CHECK(forge_gitlab_emoji_name("\xf0\x9f\x91\x80") == NULL);
+	CHECK(forge_gitlab_emoji_name("+1x") == NULL);
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		buf_reset(&err);
+		found = -1;
+		CHECK_INT(forge_gitlab_parse_awards(&found, "eyes", "tend-bot",
+						    "1", bad[i], strlen(bad[i]),
+						    &err), TEND_EINVALID);
+		CHECK_INT(found, 0);
+		CHECK(err.len > 0);
+	}
+	buf_reset(&err);
+	/* Someone else's eyes, tend's rocket, a namesake with another id. */
+	text = "[{\"id\":1,\"name\":\"eyes\",\"user\":{\"username\":\"ann\","
+	       "\"id\":9}},{\"id\":2,\"name\":\"rocket\",\"user\":"
+	       "{\"username\":\"tend-bot\",\"id\":1}},{\"id\":3,\"name\":"
+	       "\"eyes\",\"user\":{\"username\":\"TEND-BOT\",\"id\":2}},"
+	       "{\"id\":4,\"name\":\"eyes\",\"user\":null},{\"id\":5}]";
+	CHECK_INT(forge_gitlab_parse_awards(&found, "eyes", "tend-bot", "1",
+					    text, strlen(text), &err), 0);
+	CHECK_INT(found, 0);
+	CHECK_INT(forge_gitlab_parse_awards(&found, "rocket", "tend-bot", "1",
+					    text, strlen(text), &err), 0);
+	CHECK_INT(found, 1);
+	/* Without tend's id the login (any case) decides. */
+	CHECK_INT(forge_gitlab_parse_awards(&found, "eyes", "tend-bot", NULL,
+					    text, strlen(text), &err), 0);
+	CHECK_INT(found, 1);
+	CHECK_INT(err.len, 0);
+
+	for (i = 0; i < sizeof(bad_disc) / sizeof(*bad_disc); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_note_discussion(&id, "5",
+			bad_disc[i], strlen(bad_disc[i]), &err),
+			TEND_EINVALID);
+		CHECK(id == NULL);
+		CHECK(err.len > 0);
+	}
+	buf_reset(&err);
+	text = "[{\"id\":\"aaa\",\"notes\":[{\"id\":4},{\"id\":\"55\"}]},"
+	       "{\"id\":\"bbb\",\"notes\":[{\"id\":5},{}]},"
+	       "{\"id\":\"ccc\",\"notes\":[{\"id\":5}]}]";
+	CHECK_INT(forge_gitlab_parse_note_discussion(&id, "5", text,
+						     strlen(text), &err), 0);
+	CHECK_STR(id, "bbb");
+	free(id);
+	CHECK_INT(forge_gitlab_parse_note_discussion(&id, "55", text,
+						     strlen(text), &err), 0);
+	CHECK_STR(id, "aaa");
+	free(id);
+	CHECK_INT(forge_gitlab_parse_note_discussion(&id, "6", text,
+						     strlen(text), &err), 0);
+	CHECK(id == NULL);
+	CHECK_INT(err.len, 0);
+	buf_release(&err);
+}
