@@ -606,13 +606,13 @@ class State:
         self.next_award = 0
         self.next_note = 1000
         self.next_event = 0
+        self.next_disc = 0
         self.base_mrs = set(self.mrs)
         self.members = parse_members(args.member)
         self.issue_specs = load_issues(args.issues) if args.issues else []
         self.init_people()
         self.next_draft = 1
         self.next_status = 1
-        self.next_disc = 0
         self.faults = []
         self.log = []
         self.log_path = args.log
