@@ -39,6 +39,16 @@
  * landed), the notes for the marker of a note, the statuses for a status.
  * Found: done. Not found: sent once more.
  *
+ * ChatOps. GitLab sends no comment to CI, so tend polls: the note events
+ * of the project (GET /projects/:id/events?action=commented, by day, the
+ * day before `since` on, as `after` is a date and exclusive), each with
+ * its note, body included, kept from `since` on. Reactions are award
+ * emoji on the note (an award tend already gave is GitLab's 404 "has
+ * already been taken": success). A reply goes into the note's discussion,
+ * found by listing the issue's or merge request's discussions (events do
+ * not name it), or as a new note when none holds it; a lost reply is
+ * looked for by its marker before it is sent again.
+ *
  * Statuses. GitLab's commit statuses are pending, running, success,
  * failed, canceled (and skipped on recent versions). tend maps success to
  * "success", failure and error to "failed", and neutral (skipped, partial
@@ -1502,16 +1512,18 @@ static int forge_gitlab_note_landed(void *data, struct buf *err)
 }
 
 /*
- * POST a note with `body` to `noteable` (the path of a merge request or
- * an issue); `*id_out` gets its id (caller frees). A POST that may have
- * landed is looked for by `marker` before it is sent again; without a
+ * POST a note with `body` to `path`, a list of notes of `noteable` (the
+ * path of a merge request or an issue): its notes, or the notes of one of
+ * its discussions; `*id_out` gets its id (caller frees). A POST that may
+ * have landed is looked for by `marker` among the noteable's notes (a
+ * discussion's notes are among them) before it is sent again; without a
  * marker it is not sent again.
  */
-static int forge_gitlab_post_note_at(struct forge *f, const char *noteable,
-				     const char *body, const char *marker,
-				     char **id_out, struct buf *err)
+static int forge_gitlab_post_note_to(struct forge *f, const char *path,
+				     const char *noteable, const char *body,
+				     const char *marker, char **id_out,
+				     struct buf *err)
 {
-	char *path = xasprintf("%s/notes", noteable);
 	char *search = xasprintf("%s/notes?sort=desc&order_by=created_at&"
 				 "per_page=100", noteable);
 	struct forge_gitlab_note_check nc = { f, search,
@@ -1535,8 +1547,20 @@ static int forge_gitlab_post_note_at(struct forge *f, const char *noteable,
 	free(nc.s.id);
 	json_decref(req);
 	json_decref(json);
-	free(path);
 	free(search);
+	return rc;
+}
+
+/* A note on `noteable` (the path of a merge request or an issue). */
+static int forge_gitlab_post_note_at(struct forge *f, const char *noteable,
+				     const char *body, const char *marker,
+				     char **id_out, struct buf *err)
+{
+	char *path = xasprintf("%s/notes", noteable);
+	int rc = forge_gitlab_post_note_to(f, path, noteable, body, marker,
+					   id_out, err);
+
+	free(path);
 	return rc;
 }
 
@@ -2923,6 +2947,658 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* Times.                                                               */
+
+/* `n` decimal digits at *p into *out, *p moved past them; -1 if not. */
+static int forge_gitlab_digits(const char **p, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+static int forge_gitlab_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; y >= 0). */
+static int64_t forge_gitlab_days(int y, int m, int d)
+{
+	int64_t yy = y - (m <= 2), era, yoe, doy, doe;
+
+	era = (yy >= 0 ? yy : yy - 399) / 400;
+	yoe = yy - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The date of day `z` since 1970-01-01. */
+static void forge_gitlab_civil(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int forge_gitlab_parse_time(int64_t *out, const char *text)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+				     30, 31 };
+	const char *p = text;
+	int y, mo, d, h, mi, s, oh = 0, om = 0, sign = 0, max, k;
+	int64_t us = 0, scale = 100000;
+
+	if (!p || forge_gitlab_digits(&p, 4, &y) || *p++ != '-' ||
+	    forge_gitlab_digits(&p, 2, &mo) || *p++ != '-' ||
+	    forge_gitlab_digits(&p, 2, &d) || (*p != 'T' && *p != 't'))
+		return -1;
+	p++;
+	if (forge_gitlab_digits(&p, 2, &h) || *p++ != ':' ||
+	    forge_gitlab_digits(&p, 2, &mi) || *p++ != ':' ||
+	    forge_gitlab_digits(&p, 2, &s))
+		return -1;
+	if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 60)
+		return -1;
+	max = mdays[mo - 1] + (mo == 2 && forge_gitlab_leap(y));
+	if (d < 1 || d > max)
+		return -1;
+	if (*p == '.' || *p == ',') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			us += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (forge_gitlab_digits(&p, 2, &oh))
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (forge_gitlab_digits(&p, 2, &om))
+				return -1;
+		} else if (*p >= '0' && *p <= '9' &&
+			   forge_gitlab_digits(&p, 2, &om)) {
+			return -1;
+		}
+		if (oh > 23 || om > 59)
+			return -1;
+	} else {
+		/* A time without a zone is no instant. */
+		return -1;
+	}
+	if (*p)
+		return -1;
+	k = h * 3600 + mi * 60 + s - sign * (oh * 3600 + om * 60);
+	*out = (forge_gitlab_days(y, mo, d) * 86400 + k) * 1000000 + us;
+	return 0;
+}
+
+int forge_gitlab_events_after(char out[11], const char *since,
+			      struct buf *err)
+{
+	int64_t t, day;
+	int y, m, d;
+
+	if (forge_gitlab_parse_time(&t, since) < 0)
+		return error_set(err, TEND_EINVALID,
+				 "'%.60s' is not an ISO 8601 time "
+				 "(\"2026-12-07T06:00:00Z\")",
+				 since ? since : "");
+	day = t / 86400000000LL;
+	if (t % 86400000000LL < 0)
+		day--;
+	forge_gitlab_civil(day - 1, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		return error_set(err, TEND_EINVALID,
+				 "'%.60s': no day before it to ask GitLab "
+				 "for", since);
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
+		 (unsigned)m % 100u, (unsigned)d % 100u);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ChatOps: note events, award emoji, replies in a discussion.          */
+
+struct forge_gitlab_events {
+	struct forge_comments *out;
+	int64_t since;
+};
+
+/* Is `s` one of the target types of a note event? */
+static int forge_gitlab_note_target(const char *s)
+{
+	return !strcmp(s, "Note") || !strcmp(s, "DiffNote") ||
+	       !strcmp(s, "DiscussionNote");
+}
+
+static int forge_gitlab_event(const json_t *item, size_t index, void *data,
+			      struct buf *err)
+{
+	struct forge_gitlab_events *ev = data;
+	const json_t *tt, *note, *kind, *type, *author, *when;
+	struct forge_comment *c;
+	char *id = NULL;
+	int64_t t;
+	long iid;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "events: entry %zu is not an object",
+				 index + 1);
+	tt = json_object_get(item, "target_type");
+	note = json_object_get(item, "note");
+	if (json_is_string(tt) && !forge_gitlab_note_target(
+						json_string_value(tt)))
+		return 0;
+	if (!json_is_object(note)) {
+		if (!json_is_string(tt))
+			return 0;
+		return error_set(err, TEND_EINVALID,
+				 "events: entry %zu, a %s event, has no note",
+				 index + 1, json_string_value(tt));
+	}
+	if (forge_gitlab_true(note, "system"))
+		return 0;
+	kind = json_object_get(note, "noteable_type");
+	if (!json_is_string(kind))
+		return error_set(err, TEND_EINVALID,
+				 "events: entry %zu: the note names no "
+				 "noteable_type", index + 1);
+	/* Notes on commits, snippets, designs: no command is read there. */
+	if (strcmp(json_string_value(kind), "Issue") &&
+	    strcmp(json_string_value(kind), "MergeRequest"))
+		return 0;
+	id = forge_json_id(note, "id");
+	if (!id)
+		return error_set(err, TEND_EINVALID,
+				 "events: entry %zu: the note has no id",
+				 index + 1);
+	iid = forge_json_long(note, "noteable_iid", 0);
+	if (iid <= 0) {
+		error_set(err, TEND_EINVALID, "events: note %s names no %s "
+			  "iid", id, json_string_value(kind));
+		free(id);
+		return TEND_EINVALID;
+	}
+	when = json_object_get(note, "created_at");
+	if (!json_is_string(when) ||
+	    forge_gitlab_parse_time(&t, json_string_value(when)) < 0) {
+		error_set(err, TEND_EINVALID, "events: note %s: created_at "
+			  "'%.40s' is not a time", id,
+			  json_is_string(when) ? json_string_value(when) : "");
+		free(id);
+		return TEND_EINVALID;
+	}
+	if (t < ev->since) {
+		free(id);
+		return 0;
+	}
+	c = forge_comments_push(ev->out);
+	c->id = id;
+	c->number = iid;
+	c->on_pr = !strcmp(json_string_value(kind), "MergeRequest");
+	type = json_object_get(note, "type");
+	c->diff_note = (json_is_string(type) &&
+			!strcmp(json_string_value(type), "DiffNote")) ||
+		       (json_is_string(tt) &&
+			!strcmp(json_string_value(tt), "DiffNote"));
+	author = json_object_get(note, "author");
+	if (!json_is_object(author))
+		author = json_object_get(item, "author");
+	if (json_is_object(author)) {
+		c->author = forge_json_strdup(author, "username");
+		c->author_id = forge_json_id(author, "id");
+		c->author_is_bot = forge_gitlab_is_bot(author);
+	}
+	c->body = forge_json_strdup(note, "body");
+	if (!c->body)
+		c->body = xstrdup("");
+	c->created_at = xstrdup(json_string_value(when));
+	return 0;
+}
+
+int forge_gitlab_parse_events(struct forge_comments *out, const char *since,
+			      const char *text, size_t len, struct buf *err)
+{
+	struct forge_gitlab_events ev = { out, 0 };
+
+	if (forge_gitlab_parse_time(&ev.since, since) < 0)
+		return error_set(err, TEND_EINVALID,
+				 "'%.60s' is not an ISO 8601 time",
+				 since ? since : "");
+	return forge_gitlab_parse_list(text, len, "events", forge_gitlab_event,
+				       &ev, err);
+}
+
+static int forge_gitlab_list_comments_since(struct forge *f, const char *since,
+					    int review,
+					    struct forge_comments *out,
+					    struct buf *err)
+{
+	struct forge_gitlab_events ev = { out, 0 };
+	size_t from = out->nr;
+	char after[11];
+	char *path = NULL;
+	int rc;
+
+	/* Diff notes are note events like any other. */
+	(void)review;
+	if ((rc = forge_gitlab_events_after(after, since, err)) < 0)
+		return rc;
+	forge_gitlab_parse_time(&ev.since, since);
+	path = xasprintf("/projects/%s/events?action=commented&after=%s&"
+			 "sort=asc&per_page=100", f->project, after);
+	rc = forge_gitlab_each(f, path, forge_gitlab_event, &ev, err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "no project '%s'", f->repo);
+	if (rc < 0) {
+		while (out->nr > from)
+			forge_comment_release(&out->items[--out->nr]);
+	}
+	free(path);
+	return rc;
+}
+
+const char *forge_gitlab_emoji_name(const char *emoji)
+{
+	size_t n;
+
+	if (!emoji)
+		return NULL;
+	if (!strcmp(emoji, "+1"))
+		return "thumbsup";
+	if (!strcmp(emoji, "-1"))
+		return "thumbsdown";
+	for (n = 0; emoji[n]; n++)
+		if (!((emoji[n] >= 'a' && emoji[n] <= 'z') ||
+		      (emoji[n] >= '0' && emoji[n] <= '9') || emoji[n] == '_'))
+			return NULL;
+	return n && n <= 64 ? emoji : NULL;
+}
+
+/*
+ * An award `name` by tend: by forge_is_self() when `f` is set, else by
+ * `login` and `id` as forge_is_self() would compare them.
+ */
+struct forge_gitlab_award_search {
+	const struct forge *f;
+	const char *name, *login, *id;
+	int found;
+};
+
+static int forge_gitlab_award(const json_t *item, size_t index, void *data,
+			      struct buf *err)
+{
+	struct forge_gitlab_award_search *as = data;
+	const json_t *name = json_object_get(item, "name");
+	const json_t *user = json_object_get(item, "user");
+	char *login, *id;
+	int mine;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "award emoji: entry %zu is not an object",
+				 index + 1);
+	if (!json_is_string(name) || strcmp(json_string_value(name),
+					    as->name) ||
+	    !json_is_object(user))
+		return 0;
+	login = forge_json_strdup(user, "username");
+	id = forge_json_id(user, "id");
+	if (as->f)
+		mine = forge_is_self(as->f, login, id);
+	else
+		mine = login && as->login && !strcasecmp(login, as->login) &&
+		       (!as->id || (id && !strcmp(id, as->id)));
+	free(login);
+	free(id);
+	as->found = mine;
+	return mine;
+}
+
+int forge_gitlab_parse_awards(int *out, const char *name, const char *login,
+			      const char *id, const char *text, size_t len,
+			      struct buf *err)
+{
+	struct forge_gitlab_award_search as = { NULL, name, login, id, 0 };
+	int rc;
+
+	*out = 0;
+	rc = forge_gitlab_parse_list(text, len, "award emoji",
+				     forge_gitlab_award, &as, err);
+	if (!rc)
+		*out = as.found;
+	return rc;
+}
+
+struct forge_gitlab_discussion_search {
+	const char *note_id;
+	char *id;
+};
+
+static int forge_gitlab_note_discussion(const json_t *item, size_t index,
+					void *data, struct buf *err)
+{
+	struct forge_gitlab_discussion_search *ds = data;
+	const json_t *id = json_object_get(item, "id");
+	const json_t *notes = json_object_get(item, "notes"), *note;
+	size_t i;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "discussions: entry %zu is not an object",
+				 index + 1);
+	if (!json_is_string(id) || !*json_string_value(id) ||
+	    !json_is_array(notes))
+		return error_set(err, TEND_EINVALID,
+				 "discussions: entry %zu has no id or no notes",
+				 index + 1);
+	json_array_foreach(notes, i, note) {
+		char *nid = forge_json_id(note, "id");
+		int hit = nid && !strcmp(nid, ds->note_id);
+
+		free(nid);
+		if (hit) {
+			ds->id = xstrdup(json_string_value(id));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int forge_gitlab_parse_note_discussion(char **id_out, const char *note_id,
+				       const char *text, size_t len,
+				       struct buf *err)
+{
+	struct forge_gitlab_discussion_search ds = { note_id, NULL };
+	int rc = forge_gitlab_parse_list(text, len, "discussions",
+					 forge_gitlab_note_discussion, &ds,
+					 err);
+
+	*id_out = rc ? NULL : ds.id;
+	if (rc)
+		free(ds.id);
+	return rc;
+}
+
+/* The issue or merge request a comment is on, as an API path. */
+static char *forge_gitlab_noteable(struct forge *f,
+				   const struct forge_comment *c)
+{
+	return c->on_pr ? forge_gitlab_mr_path(f, c->number, "")
+			: forge_gitlab_issue_path(f, c->number, "");
+}
+
+/* "issue #3" / "merge request !4", for messages. */
+static char *forge_gitlab_noteable_name(const struct forge_comment *c)
+{
+	return xasprintf(c->on_pr ? "merge request !%ld" : "issue #%ld",
+			 c->number);
+}
+
+/* Only a note tend can name in a URL: digits, on a numbered noteable. */
+static int forge_gitlab_comment_ok(const struct forge_comment *c,
+				   struct buf *err)
+{
+	if (!c || c->number <= 0 || !forge_gitlab_numeric(c->id))
+		return error_set(err, TEND_EINVALID,
+				 "'%.40s' on %s %ld is not a GitLab note",
+				 c && c->id ? c->id : "",
+				 c && c->on_pr ? "merge request" : "issue",
+				 c ? c->number : 0L);
+	return 0;
+}
+
+/* GitLab's name of `emoji`, or TEND_EINVALID. */
+static int forge_gitlab_emoji(const char **name_out, const char *emoji,
+			      struct buf *err)
+{
+	*name_out = forge_gitlab_emoji_name(emoji);
+	if (!*name_out)
+		return error_set(err, TEND_EINVALID,
+				 "'%.40s' is not an award emoji name",
+				 emoji ? emoji : "");
+	return 0;
+}
+
+struct forge_gitlab_award_check {
+	struct forge *f;
+	const char *path;	/* the note's award_emoji list */
+	const char *name;
+};
+
+/* Has tend awarded `name` on the note? 1, 0 or <0. */
+static int forge_gitlab_awarded(void *data, struct buf *err)
+{
+	struct forge_gitlab_award_check *ac = data;
+	struct forge_gitlab_award_search as = { ac->f, ac->name, NULL, NULL,
+						0 };
+	char *list;
+	int rc = forge_self_resolve(ac->f, err);
+
+	/* Nobody is tend while tend is unknown. */
+	if (rc < 0 || !ac->f->self.login)
+		return rc;
+	list = xasprintf("%s?per_page=100", ac->path);
+	rc = forge_gitlab_each(ac->f, list, forge_gitlab_award, &as, err);
+	free(list);
+	return rc < 0 ? rc : as.found;
+}
+
+static char *forge_gitlab_award_path(struct forge *f,
+				     const struct forge_comment *c)
+{
+	char *noteable = forge_gitlab_noteable(f, c);
+	char *path = xasprintf("%s/notes/%s/award_emoji", noteable, c->id);
+
+	free(noteable);
+	return path;
+}
+
+/*
+ * Award emoji on a note. GitLab answers an award the user already gave
+ * with 404 "Award Emoji Name has already been taken" (some versions 409):
+ * what was asked for holds. Another 404 may be that same answer worded
+ * otherwise, or a note that is gone: the awards are read to tell.
+ */
+static int forge_gitlab_react(struct forge *f, const struct forge_comment *c,
+			      const char *emoji, struct buf *err)
+{
+	struct forge_gitlab_award_check ac = { f, NULL, NULL };
+	struct buf e = BUF_INIT;
+	char *path = NULL, *what = NULL;
+	json_t *req = NULL;
+	long status = 0;
+	int rc, found;
+
+	if ((rc = forge_gitlab_emoji(&ac.name, emoji, err)) < 0 ||
+	    (rc = forge_gitlab_comment_ok(c, err)) < 0)
+		return rc;
+	path = forge_gitlab_award_path(f, c);
+	ac.path = path;
+	req = json_object();
+	json_object_set_new(req, "name", json_string(ac.name));
+	rc = forge_gitlab_post_status(f, path, req, NULL, forge_gitlab_awarded,
+				      &ac, &status, &e);
+	if (rc < 0 && (status == 404 || status == 409)) {
+		if (strstr(e.ptr, "already been taken")) {
+			rc = 0;
+			goto out;
+		}
+		struct buf e2 = BUF_INIT;
+
+		found = forge_gitlab_awarded(&ac, &e2);
+		if (found < 0 && found != TEND_ENOTFOUND) {
+			rc = error_set(err, found, "after POST %s: %s", path,
+				       e2.ptr);
+			buf_release(&e2);
+			goto out;
+		}
+		buf_release(&e2);
+		if (found > 0) {
+			rc = 0;
+			goto out;
+		}
+	}
+	if (rc < 0) {
+		what = forge_gitlab_noteable_name(c);
+		error_set(err, rc, "cannot award '%s' to note %s of %s: %s",
+			  ac.name, c->id, what, e.ptr);
+	}
+out:
+	json_decref(req);
+	buf_release(&e);
+	free(what);
+	free(path);
+	return rc;
+}
+
+static int forge_gitlab_reacted(struct forge *f, const struct forge_comment *c,
+				const char *emoji, int *out, struct buf *err)
+{
+	struct forge_gitlab_award_check ac = { f, NULL, NULL };
+	char *path, *what;
+	int rc;
+
+	*out = 0;
+	if ((rc = forge_gitlab_emoji(&ac.name, emoji, err)) < 0 ||
+	    (rc = forge_gitlab_comment_ok(c, err)) < 0)
+		return rc;
+	path = forge_gitlab_award_path(f, c);
+	ac.path = path;
+	rc = forge_gitlab_awarded(&ac, err);
+	if (rc == TEND_ENOTFOUND) {
+		what = forge_gitlab_noteable_name(c);
+		error_wrap(err, rc, "note %s of %s", c->id, what);
+		free(what);
+	}
+	if (rc > 0)
+		*out = 1;
+	free(path);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * The web link of note `note_id` on c's issue or merge request: from
+ * c->url when the caller has it, else from the noteable's web_url (one
+ * more read; none is no failure: NULL).
+ */
+static char *forge_gitlab_note_url(struct forge *f,
+				   const struct forge_comment *c,
+				   const char *note_id)
+{
+	struct buf ignore = BUF_INIT;
+	char *noteable, *url = NULL;
+	const char *hash;
+	json_t *json = NULL;
+
+	if (c->url && *c->url) {
+		hash = strchr(c->url, '#');
+		return xasprintf("%.*s#note_%s", hash ? (int)(hash - c->url) :
+				 (int)strlen(c->url), c->url, note_id);
+	}
+	noteable = forge_gitlab_noteable(f, c);
+	if (!forge_request(f, "GET", noteable, NULL, &json, NULL, &ignore) &&
+	    json_is_string(json_object_get(json, "web_url")))
+		url = xasprintf("%s#note_%s", json_string_value(
+				json_object_get(json, "web_url")), note_id);
+	else
+		log_debug("no web URL for %s: %s", noteable, ignore.ptr);
+	json_decref(json);
+	buf_release(&ignore);
+	free(noteable);
+	return url;
+}
+
+/*
+ * Reply in c's discussion: c->thread, else the discussion whose notes
+ * hold c (every page of the noteable's discussions: an issue's plain
+ * note is a discussion of its own, and a reply to it makes it a thread),
+ * else a new note on the issue or merge request.
+ */
+static int forge_gitlab_reply(struct forge *f, const struct forge_comment *c,
+			      const char *body, const char *marker,
+			      char **url_out, struct buf *err)
+{
+	struct forge_gitlab_discussion_search ds = { NULL, NULL };
+	char *noteable = NULL, *list = NULL, *path = NULL, *note_id = NULL;
+	char *what = NULL;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (!body || !*body)
+		return error_set(err, TEND_EINVALID, "a reply has no body");
+	if ((rc = forge_gitlab_comment_ok(c, err)) < 0)
+		return rc;
+	noteable = forge_gitlab_noteable(f, c);
+	what = forge_gitlab_noteable_name(c);
+	ds.note_id = c->id;
+	if (c->thread && *c->thread) {
+		ds.id = xstrdup(c->thread);
+	} else {
+		list = xasprintf("%s/discussions?per_page=100", noteable);
+		rc = forge_gitlab_each(f, list, forge_gitlab_note_discussion,
+				       &ds, err);
+		if (rc == TEND_ENOTFOUND)
+			error_wrap(err, rc, "no %s in project '%s'", what,
+				   f->repo);
+		if (rc < 0)
+			goto out;
+	}
+	if (ds.id) {
+		buf_printf(&b, "%s/discussions/", noteable);
+		forge_url_escape(&b, ds.id);
+		buf_puts(&b, "/notes");
+		path = buf_detach(&b, NULL);
+	} else {
+		log_debug("note %s of %s is in no discussion: a new note",
+			  c->id, what);
+		path = xasprintf("%s/notes", noteable);
+	}
+	rc = forge_gitlab_post_note_to(f, path, noteable, body, marker,
+				       &note_id, err);
+	if (rc == TEND_ENOTFOUND)
+		error_wrap(err, rc, "cannot reply to note %s of %s", c->id,
+			   what);
+	if (rc < 0)
+		goto out;
+	if (url_out)
+		*url_out = forge_gitlab_note_url(f, c, note_id);
+out:
+	buf_release(&b);
+	free(ds.id);
+	free(noteable);
+	free(list);
+	free(path);
+	free(note_id);
+	free(what);
+	return rc;
+}
+
 const struct forge_ops forge_gitlab_ops = {
 	.get_pr = forge_gitlab_get_pr,
 	.find_pr = forge_gitlab_find_pr,
@@ -2945,4 +3621,8 @@ const struct forge_ops forge_gitlab_ops = {
 	.find_branch_pr = forge_gitlab_find_branch_pr,
 	.update_pr = forge_gitlab_update_pr,
 	.request_review = forge_gitlab_request_review,
+	.list_comments_since = forge_gitlab_list_comments_since,
+	.react = forge_gitlab_react,
+	.reacted = forge_gitlab_reacted,
+	.reply = forge_gitlab_reply,
 };

@@ -2,9 +2,9 @@
  * gitlab.h - the pure parts of the GitLab adapter (forge/gitlab.c), open
  * for unit tests and fuzz targets: reading GitLab's JSON answers into the
  * forge structs (merge requests, diffs, discussions, issues and their
- * notes, label events, members, users), finding a line in a merge request
- * diff with GitLab's line counters, and the SHA-1 that GitLab's line codes
- * are made of.
+ * notes, label events, members, users, note events, award emoji),
+ * finding a line in a merge request diff with GitLab's line counters, the
+ * SHA-1 that GitLab's line codes are made of, and the times GitLab writes.
  *
  * Everything else in the adapter is reached through forge.h; callers
  * outside forge/ and tests have no use for this header.
@@ -113,6 +113,66 @@ int forge_gitlab_parse_users(char **id_out, const char *login,
 int forge_gitlab_parse_branch_mr(struct forge_pr *out, const char *head_ref,
 				 const char *text, size_t len,
 				 struct buf *err);
+
+/*
+ * An ISO 8601 time as GitLab writes it ("2026-12-07T06:00:00.123Z", or
+ * with an offset "+01:00", "+0100", "+01") as microseconds since
+ * 1970-01-01T00:00:00Z in `*out`: 0, or -1 (nothing set) when `text` is
+ * not such a time (a date alone, a field out of range, trailing bytes).
+ * Digits of a fraction past the sixth are read and dropped.
+ */
+int forge_gitlab_parse_time(int64_t *out, const char *text);
+
+/*
+ * The `after` of GET /projects/:id/events for comments written at or
+ * after `since` (forge_gitlab_parse_time()): the UTC day before since's
+ * day, "YYYY-MM-DD", in `out`; GitLab's `after` is a date and exclusive.
+ * 0, or TEND_EINVALID with a message naming `since`.
+ */
+int forge_gitlab_events_after(char out[11], const char *since,
+			      struct buf *err);
+
+/*
+ * Append the comments of one page of GET /projects/:id/events?
+ * action=commented to `out`: the note events (target_type "Note",
+ * "DiffNote", "DiscussionNote") of notes on issues and merge requests
+ * written at or after `since` (compared as instants), system notes and
+ * notes on anything else (commits, snippets) left out. number is the
+ * note's noteable_iid, on_pr a merge request's, diff_note a DiffNote's;
+ * thread and url stay NULL (an event names neither); `own` is the
+ * caller's. TEND_EINVALID when the page is not an array of events, an
+ * event of an issue or merge request note has no note id, no iid or no
+ * readable created_at, or `since` is not a time.
+ */
+int forge_gitlab_parse_events(struct forge_comments *out, const char *since,
+			      const char *text, size_t len, struct buf *err);
+
+/*
+ * GitLab's award emoji name for a reaction: "+1" and "-1" are
+ * "thumbsup" and "thumbsdown"; any other name of [a-z0-9_] (at most 64)
+ * is itself. NULL for anything else (nothing to free: a static string or
+ * `emoji` itself).
+ */
+const char *forge_gitlab_emoji_name(const char *emoji);
+
+/*
+ * Does one page of GET .../notes/:note_id/award_emoji hold an award
+ * `name` by user `login` (id `id`, may be NULL: then by login alone,
+ * ASCII case aside)? `*out` 1 or 0. TEND_EINVALID when the page is not
+ * an array of objects.
+ */
+int forge_gitlab_parse_awards(int *out, const char *name, const char *login,
+			      const char *id, const char *text, size_t len,
+			      struct buf *err);
+
+/*
+ * The id of the discussion in one page of GET .../discussions whose notes
+ * hold note `note_id` (caller frees; NULL when none does). TEND_EINVALID
+ * when the page is not an array of discussions with an id and notes.
+ */
+int forge_gitlab_parse_note_discussion(char **id_out, const char *note_id,
+				       const char *text, size_t len,
+				       struct buf *err);
 
 /* One line of a diff as GitLab counts it. */
 struct forge_gitlab_line {

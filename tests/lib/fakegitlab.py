@@ -6,7 +6,8 @@ repository (a work tree or a bare one), so every diff it hands out comes
 from git itself, and it is strict where GitLab is strict: authentication,
 write permissions, pagination, parameter types, and the positions of diff
 notes. Everything written (notes, discussions, draft notes, commit
-statuses, issue notes and labels, merge requests) lives in memory. Every
+statuses, issue notes and labels, merge requests, award emoji) lives in
+memory. Every
 change of state is made under one lock, so two clients may use it at once.
 
 Usage:
@@ -89,6 +90,19 @@ Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
     POST /projects/:id/issues/:iid/notes
     GET|PUT|DELETE /projects/:id/issues/:iid/notes/:nid  (PUT and DELETE:
                                   tend-bot's own notes only, else 403)
+    GET|POST /projects/:id/issues/:iid/notes/:nid/award_emoji
+    GET|POST /projects/:id/issues/:iid/discussions    paginated; every
+                                  plain note is a discussion of its own
+                                  (individual_note) until a reply
+    GET  /projects/:id/issues/:iid/discussions/:did
+    POST /projects/:id/issues/:iid/discussions/:did/notes
+    GET  /projects/:id/events     note events only ("commented on"):
+                                  action, target_type (another value of
+                                  either: an empty list; an unknown one:
+                                  400), after and before (YYYY-MM-DD,
+                                  exclusive, by the event's UTC day; 400
+                                  "after is invalid"), sort (default
+                                  desc); paginated
     GET  /projects/:id/merge_requests   state (default all), source_branch,
                                         sort (default desc: newest first);
                                         paginated
@@ -112,6 +126,7 @@ Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
     GET  /projects/:id/merge_requests/:iid/notes              paginated
     POST /projects/:id/merge_requests/:iid/notes
     GET|PUT|DELETE /projects/:id/merge_requests/:iid/notes/:nid
+    GET|POST /projects/:id/merge_requests/:iid/notes/:nid/award_emoji
     GET  /projects/:id/merge_requests/:iid/draft_notes        paginated
     POST /projects/:id/merge_requests/:iid/draft_notes
     GET|PUT|DELETE /projects/:id/merge_requests/:iid/draft_notes/:dnid
@@ -138,25 +153,60 @@ sha1(path) + "_" + old + "_" + new with GitLab's running line counters,
 type is "new" (added), "old" (removed) or null (unchanged), both ends must
 sit in one hunk in order, and the end must be the position's own line.
 
+Note events. Every note that is not a system note (issue notes, merge
+request notes, diff notes, replies, tend's own) is one "commented on"
+event: id 70000 + the note id, target_type the note's type ("Note",
+"DiffNote", "DiscussionNote"), target_id and target_iid the note id (an
+adapter must read note.noteable_iid), created_at the note's, and the note
+itself as GitLab's note entity (body, author, noteable_type, noteable_iid,
+type, system). They are made from the notes at each request, so a note
+deleted is gone from them and an edited body shows.
+
+Award emoji (on issue and merge request notes): POST {"name"} awards as
+tend-bot (the job token: 403). As GitLab, every refusal is a 404 through
+the API's not_found!: an award the user already gave is 404 {"message":
+"404 Award Emoji Name has already been taken Not Found"}, a name the fake
+does not know "404 Award Emoji Name is not a valid emoji name Not Found",
+a system note "404 Award Emoji Awardable cannot be awarded emoji Not
+Found"; no name is 400 {"error": "name is missing"}. Award objects: id,
+name, user, created_at, updated_at, awardable_id (the note id),
+awardable_type "Note", url null.
+
 Test hooks (never authenticated):
     GET  /__log                    the request log
     GET  /__state                  discussions, draft notes, statuses,
                                    issues (labels, assignees, state, notes,
-                                   label_events), merge_requests (iid,
-                                   branches, title, description, draft,
-                                   state, reviewer_ids, created)
-    POST /__control/reply          {"discussion_id", "body", "author"}
-    POST /__control/note           {"body", "author", "system"}: a new
-                                   general note (system notes included);
-                                   with "position": {"new_path",
-                                   "new_line", "old_path", "old_line"} a
-                                   resolvable diff discussion instead
+                                   label_events; notes with type,
+                                   created_at, discussion_id),
+                                   merge_requests (iid, branches, title,
+                                   description, draft, state,
+                                   reviewer_ids, created), awards (id,
+                                   noteable "Issue"|"MergeRequest", iid,
+                                   note, name, user)
+    POST /__control/reply          {"discussion_id", "body", "author",
+                                   "created_at"}: a person's reply in a
+                                   discussion of a merge request or of
+                                   an issue
+    POST /__control/note           {"iid", "body", "author", "system",
+                                   "created_at"}: a new general note on
+                                   merge request iid (default the first;
+                                   system notes included); with
+                                   "position": {"new_path", "new_line",
+                                   "old_path", "old_line"} a resolvable
+                                   diff discussion (a DiffNote) instead
                                    (the SHAs are the MR's diff_refs)
     POST /__control/mr             {"iid", "set": {...}}: override fields
                                    of the merge request JSON ("state":
                                    "merged" makes it merged)
-    POST /__control/issue-note     {"issue", "user", "body", "system"}: a
-                                   person's note on an issue
+    POST /__control/issue-note     {"issue", "user", "body", "system",
+                                   "created_at", "discussion_id"}: a
+                                   person's note on an issue (with
+                                   discussion_id: a reply in that
+                                   discussion of the issue)
+    POST /__control/award          {"issue"|"mr": IID, "note": ID, "user":
+                                   U, "name": N}: a person's award emoji
+                                   on a note, checked as the API checks
+                                   tend's
     POST /__control/label          {"issue", "label", "user", "action":
                                    "add"|"remove"}: a person (un)labels
     POST /__control/issue          {"issue", "state", "assignees", "title",
@@ -167,12 +217,15 @@ Test hooks (never authenticated):
     POST /__control/config         {"too_large": [...], "collapsed": [...],
                                    "max_files": N}: replace those options
     POST /__control/reset          forget what was written (notes, drafts,
-                                   statuses, issues back to --issues,
+                                   statuses, award emoji, issues back to
+                                   --issues,
                                    merge requests opened or changed),
                                    faults, the log, overrides and
                                    /__control/config: a fresh server for
                                    the next test, over the same repository
     any  /__shutdown               stop
+A "created_at" of the note hooks is ISO 8601 with Z or +HH:MM (anything
+else: 400); it defaults to now. It is the note's time and its event's.
 
 The request log is the one tests/lib/fakehttp.py keeps: a JSON array,
 rewritten atomically before each answer, of {seq, conn, client_port,
@@ -194,6 +247,7 @@ The server stops after --timeout seconds (default 120) and, with
 """
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -239,6 +293,46 @@ def now_iso():
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
         ".%03dZ" % (int(t * 1000) % 1000)
+
+
+def parse_time(value, what="created_at"):
+    """An ISO 8601 time with a zone (GitLab's "...T..Z" or an offset) as
+    an aware datetime; 400 for anything else."""
+    if isinstance(value, str) and re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?"
+            r"(Z|[+-]\d\d:\d\d)", value):
+        frac = re.search(r"\.(\d+)", value)
+        text = value.replace("Z", "+00:00")
+        if frac:
+            # fromisoformat takes 3 or 6 digits of a fraction only.
+            text = text.replace(frac.group(0),
+                                "." + (frac.group(1) + "000000")[:6])
+        try:
+            return datetime.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    raise bad_request("%s is not an ISO 8601 time: %r" % (what, value))
+
+
+def parse_date(value, name):
+    """A YYYY-MM-DD parameter (after, before), as Grape checks a Date."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d\d-\d\d", value or ""):
+            raise ValueError
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, {"error": "%s is invalid" % name})
+
+
+# Award emoji names the fake knows (GitLab knows many more).
+EMOJI = {"thumbsup", "thumbsdown", "eyes", "rocket", "confused", "tada",
+         "heart", "smile", "laughing", "white_check_mark", "x",
+         "hourglass", "100", "8ball", "ok_hand", "pray"}
+EVENT_ACTIONS = ("approved", "closed", "commented", "created", "destroyed",
+                 "expired", "joined", "left", "merged", "pushed",
+                 "reopened", "updated")
+EVENT_TARGETS = ("issue", "milestone", "merge_request", "note", "project",
+                 "snippet", "user", "wiki", "design")
 
 
 def user_for(name):
@@ -508,15 +602,17 @@ class State:
         self.discussions = {}    # iid -> [discussion]
         self.drafts = {}         # iid -> [draft]
         self.statuses = []
+        self.awards = []         # award emoji on notes, oldest first
+        self.next_award = 0
         self.next_note = 1000
         self.next_event = 0
+        self.next_disc = 0
         self.base_mrs = set(self.mrs)
         self.members = parse_members(args.member)
         self.issue_specs = load_issues(args.issues) if args.issues else []
         self.init_people()
         self.next_draft = 1
         self.next_status = 1
-        self.next_disc = 0
         self.faults = []
         self.log = []
         self.log_path = args.log
@@ -542,6 +638,7 @@ class State:
         self.discussions = {}
         self.drafts = {}
         self.statuses = []
+        self.awards = []
         self.faults = []
         self.log = []
         self.write_log_locked()
@@ -661,6 +758,8 @@ class State:
             "updated_at": spec.get("created_at", now_iso()),
             "label_events": [],
             "notes": [],
+            "note_disc": {},        # note id -> discussion id
+            "disc_individual": {},  # discussion id -> made as one note
         }
         self.issues[iid] = i
         self.user(i["author"])
@@ -706,15 +805,22 @@ class State:
                 self.label_event(i, "remove", name, user)
         i["updated_at"] = now_iso()
 
-    def issue_note(self, i, body, author, system=False):
+    def issue_note(self, i, body, author, system=False, created_at=None,
+                   discussion_id=None):
+        """A note on issue `i`: a discussion of its own, or the next note
+        of discussion `discussion_id` (which must be one of i's)."""
+        if discussion_id is not None and \
+                discussion_id not in i["disc_individual"]:
+            raise not_found("Not found")
+        when = created_at or now_iso()
         n = {
             "id": self.new_id(),
-            "type": None,
+            "type": "DiscussionNote" if discussion_id else None,
             "body": body,
             "attachment": None,
             "author": self.user(author),
-            "created_at": now_iso(),
-            "updated_at": now_iso(),
+            "created_at": when,
+            "updated_at": when,
             "system": bool(system),
             "noteable_id": 9000 + i["iid"],
             "noteable_type": "Issue",
@@ -724,7 +830,109 @@ class State:
             "confidential": False,
         }
         i["notes"].append(n)
+        if discussion_id is None:
+            discussion_id = self.new_discussion_id()
+            i["disc_individual"][discussion_id] = True
+        else:
+            i["disc_individual"][discussion_id] = False
+        i["note_disc"][n["id"]] = discussion_id
         return n
+
+    def issue_discussions(self, i):
+        """Issue i's discussions as GitLab lists them: each plain note is
+        a discussion of its own (individual_note) until someone replies."""
+        order, groups = [], {}
+        for n in i["notes"]:
+            did = i["note_disc"][n["id"]]
+            if did not in groups:
+                groups[did] = []
+                order.append(did)
+            groups[did].append(n)
+        return [{"id": did,
+                 "individual_note": i["disc_individual"][did] and
+                 len(groups[did]) == 1,
+                 "notes": groups[did]} for did in order]
+
+    def issue_discussion(self, i, did):
+        for d in self.issue_discussions(i):
+            if d["id"] == did:
+                return d
+        raise not_found("Not found")
+
+    # note events and award emoji
+    def note_event(self, n, title):
+        return {
+            "id": 70000 + n["id"],
+            "title": None,
+            "project_id": self.project_id,
+            "action_name": "commented on",
+            "target_id": n["id"],
+            "target_iid": n["id"],
+            "target_type": n["type"] or "Note",
+            "author_id": n["author"]["id"],
+            "target_title": title,
+            "created_at": n["created_at"],
+            "note": {k: v for k, v in n.items() if k != "line_code"},
+            "author": dict(n["author"]),
+            "author_username": n["author"]["username"],
+            "imported": False,
+            "imported_from": "none",
+        }
+
+    def events(self):
+        """The "commented on" events of every note, oldest first. System
+        notes make no event, as on GitLab."""
+        out = []
+        for i in self.issues.values():
+            out += [self.note_event(n, i["title"]) for n in i["notes"]
+                    if not n["system"]]
+        for iid, ds in self.discussions.items():
+            m = self.mrs.get(iid)
+            title = m.get("title", "Merge request %d" % iid) if m else None
+            out += [self.note_event(n, title) for d in ds
+                    for n in d["notes"] if not n["system"]]
+        out.sort(key=lambda e: (parse_time(e["created_at"]), e["id"]))
+        return out
+
+    def note_of(self, kind, iid, nid):
+        """Note nid of issue or merge request iid (kind "Issue" or
+        "MergeRequest")."""
+        if kind == "Issue":
+            for n in self.issue(iid)["notes"]:
+                if n["id"] == nid:
+                    return n
+            raise not_found("Not found")
+        self.mr(iid)
+        return self.find_note(iid, nid)[1]
+
+    def note_awards(self, n):
+        return [public_draft(a) for a in self.awards
+                if a["awardable_id"] == n["id"]]
+
+    def award(self, n, name, user):
+        """User `user` awards `name` to note n, as GitLab checks it: the
+        answers of AwardEmojis::AddService through the API's not_found!."""
+        if not isinstance(name, str) or not name:
+            raise ApiError(400, {"error": "name is missing"})
+        if n["system"]:
+            raise not_found("Award Emoji Awardable cannot be awarded emoji "
+                            "Not Found")
+        if name not in EMOJI:
+            raise not_found("Award Emoji Name is not a valid emoji name "
+                            "Not Found")
+        u = self.user(user)
+        for a in self.awards:
+            if a["awardable_id"] == n["id"] and a["name"] == name and \
+                    a["user"]["id"] == u["id"]:
+                raise not_found("Award Emoji Name has already been taken "
+                                "Not Found")
+        self.next_award += 1
+        a = {"id": self.next_award, "name": name, "user": u,
+             "created_at": now_iso(), "updated_at": now_iso(),
+             "awardable_id": n["id"], "awardable_type": "Note", "url": None,
+             "_noteable": n["noteable_type"], "_iid": n["noteable_iid"]}
+        self.awards.append(a)
+        return public_draft(a)
 
     def issue_json(self, i):
         iid = i["iid"]
@@ -933,7 +1141,8 @@ class State:
 
     # discussions and notes
     def make_note(self, iid, body, author, system=False, position=None,
-                  f=None, line=None, resolvable=False):
+                  f=None, line=None, resolvable=False, created_at=None):
+        when = created_at or now_iso()
         n = {
             "id": self.new_id(),
             "type": "DiffNote" if position else
@@ -941,8 +1150,8 @@ class State:
             "body": body,
             "attachment": None,
             "author": self.user(author),
-            "created_at": now_iso(),
-            "updated_at": now_iso(),
+            "created_at": when,
+            "updated_at": when,
             "system": bool(system),
             "noteable_id": 5000 + iid,
             "noteable_type": "MergeRequest",
@@ -999,7 +1208,10 @@ class State:
                 "labels": i["labels"], "assignees": i["assignees"],
                 "state": i["state"],
                 "notes": [{"id": n["id"], "author": n["author"]["username"],
-                           "body": n["body"], "system": n["system"]}
+                           "body": n["body"], "system": n["system"],
+                           "type": n["type"],
+                           "created_at": n["created_at"],
+                           "discussion_id": i["note_disc"][n["id"]]}
                           for n in i["notes"]],
                 "label_events": [{
                     "id": e["id"], "action": e["action"],
@@ -1009,6 +1221,10 @@ class State:
             } for _, i in sorted(self.issues.items())],
             "merge_requests": [self.mr_summary(m)
                                for _, m in sorted(self.mrs.items())],
+            "awards": [{"id": a["id"], "noteable": a["_noteable"],
+                        "iid": a["_iid"], "note": a["awardable_id"],
+                        "name": a["name"], "user": a["user"]["username"]}
+                       for a in self.awards],
         }
 
     def mr_summary(self, m):
@@ -1227,14 +1443,29 @@ class Handler(BaseHTTPRequestHandler):
             faults = p.get("faults", [])
             state.add_faults(faults)
             return 200, {"faults": len(state.faults)}, {}
+        # A note's created_at (default now), for the tests of "since".
+        when = None
+        if path in ("/__control/reply", "/__control/note",
+                    "/__control/issue-note") and \
+                p.get("created_at") is not None:
+            parse_time(p["created_at"])
+            when = p["created_at"]
         if path == "/__control/reply":
+            for i in state.issues.values():
+                if p.get("discussion_id") in i["disc_individual"]:
+                    n = state.issue_note(i, p.get("body", ""),
+                                         p.get("author", "human"),
+                                         created_at=when,
+                                         discussion_id=p["discussion_id"])
+                    return 201, n, {}
             for iid in state.discussions:
                 for d in state.discussions[iid]:
                     if d["id"] == p.get("discussion_id"):
                         resolvable = d["notes"][0]["resolvable"]
                         n = state.make_note(iid, p.get("body", ""),
                                             p.get("author", "human"),
-                                            resolvable=resolvable)
+                                            resolvable=resolvable,
+                                            created_at=when)
                         if resolvable:
                             n["resolved"] = d["notes"][0].get("resolved")
                         d["notes"].append(n)
@@ -1249,12 +1480,14 @@ class Handler(BaseHTTPRequestHandler):
                 pos.setdefault("position_type", "text")
                 n = state.make_note(iid, p.get("body", ""),
                                     p.get("author", "human"),
-                                    position=pos, resolvable=True)
+                                    position=pos, resolvable=True,
+                                    created_at=when)
                 d = state.add_discussion(iid, n, False)
                 return 201, d, {}
             n = state.make_note(iid, p.get("body", ""),
                                 p.get("author", "human"),
-                                system=p.get("system", False))
+                                system=p.get("system", False),
+                                created_at=when)
             d = state.add_discussion(iid, n, True)
             return 201, d, {}
         if path == "/__control/reset":
@@ -1277,8 +1510,18 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(p.get("body"), str):
                 raise bad_request("body is a string")
             n = state.issue_note(i, p["body"], p.get("user", "human"),
-                                 bool(p.get("system", False)))
+                                 bool(p.get("system", False)),
+                                 created_at=when,
+                                 discussion_id=p.get("discussion_id"))
             return 201, n, {}
+        if path == "/__control/award":
+            if ("issue" in p) == ("mr" in p):
+                raise bad_request("award: one of issue or mr")
+            kind = "Issue" if "issue" in p else "MergeRequest"
+            n = state.note_of(kind, int(p.get("issue", p.get("mr"))),
+                              int(p.get("note", 0)))
+            return 201, state.award(n, p.get("name"),
+                                    p.get("user", "human")), {}
         if path == "/__control/label":
             i = state.issue(int(p["issue"]))
             action = p.get("action", "add")
@@ -1357,6 +1600,8 @@ class Handler(BaseHTTPRequestHandler):
                         latest.append(s)
                 items = latest
             return self.paginate(items, p, query)
+        if rest == ["events"] and method == "GET":
+            return self.list_events(p, query)
         if rest == ["merge_requests"] and method == "GET":
             return self.list_mrs(p, query)
         if rest == ["merge_requests"] and method == "POST":
@@ -1441,6 +1686,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.paginate(list(i["label_events"]), p, query)
         if rest[0] == "notes":
             return self.issue_notes(i, rest[1:], p, query)
+        if rest[0] == "discussions":
+            return self.issue_discussions(i, rest[1:], p, query)
         raise not_found("Not Found")
 
     def list_issues(self, p, query):
@@ -1557,6 +1804,8 @@ class Handler(BaseHTTPRequestHandler):
             raise not_found("Not Found")
         nid = parse_int(rest[0], "note_id")
         found = [n for n in i["notes"] if n["id"] == nid]
+        if found and rest[1:] == ["award_emoji"]:
+            return self.award_emoji(found[0], p, query)
         if len(rest) != 1 or not found:
             raise not_found("Note Not Found" if not found else "Not Found")
         n = found[0]
@@ -1576,6 +1825,81 @@ class Handler(BaseHTTPRequestHandler):
             i["notes"].remove(n)
             return 204, None, {}
         raise not_found("Not Found")
+
+    def issue_discussions(self, i, rest, p, query):
+        state = self.server.state
+        method = self.command
+        if not rest:
+            if method == "GET":
+                return self.paginate(state.issue_discussions(i), p, query)
+            if method == "POST":
+                body = p.get("body")
+                if not isinstance(body, str) or not body:
+                    raise ApiError(400, {"error": "body is missing"})
+                n = state.issue_note(i, body, BOT["username"])
+                i["disc_individual"][i["note_disc"][n["id"]]] = False
+                return 201, state.issue_discussion(
+                    i, i["note_disc"][n["id"]]), {}
+            raise not_found("Not Found")
+        d = state.issue_discussion(i, rest[0])
+        if len(rest) == 1 and method == "GET":
+            return 200, d, {}
+        if rest[1:] == ["notes"] and method == "POST":
+            body = p.get("body")
+            if not isinstance(body, str) or not body:
+                raise ApiError(400, {"error": "body is missing"})
+            if len(body) > 1000000:
+                raise bad_request({"note": ["is too long (maximum is "
+                                            "1000000 characters)"]})
+            n = state.issue_note(i, body, BOT["username"],
+                                 discussion_id=d["id"])
+            return 201, n, {}
+        raise not_found("Not Found")
+
+    def award_emoji(self, n, p, query):
+        """GET or POST .../notes/:note_id/award_emoji (POST: as the
+        token's user, tend-bot)."""
+        state = self.server.state
+        if self.command == "GET":
+            return self.paginate(state.note_awards(n), p, query)
+        if self.command == "POST":
+            return 201, state.award(n, p.get("name"), BOT["username"]), {}
+        raise not_found("Not Found")
+
+    def list_events(self, p, query):
+        """GET /projects/:id/events: only note events live here, so any
+        other action or target type is an empty list."""
+        state = self.server.state
+        action = p.get("action")
+        if action is not None and action not in EVENT_ACTIONS:
+            raise ApiError(400, {"error": "action does not have a valid "
+                                          "value"})
+        target = p.get("target_type")
+        if target is not None and target not in EVENT_TARGETS:
+            raise ApiError(400, {"error": "target_type does not have a "
+                                          "valid value"})
+        sort = p.get("sort", "desc")
+        if sort not in ("asc", "desc"):
+            raise ApiError(400, {"error": "sort does not have a valid "
+                                          "value"})
+        after = parse_date(p["after"], "after") if "after" in p else None
+        before = parse_date(p["before"], "before") if "before" in p \
+            else None
+        items = []
+        if action in (None, "commented") and target in (None, "note"):
+            for e in state.events():
+                day = parse_time(e["created_at"]).astimezone(
+                    datetime.timezone.utc).date()
+                # Both are dates and exclusive: after the end of `after`'s
+                # day, before the start of `before`'s.
+                if after is not None and day <= after:
+                    continue
+                if before is not None and day >= before:
+                    continue
+                items.append(e)
+        if sort == "desc":
+            items.reverse()
+        return self.paginate(items, p, query)
 
     # --- opening and editing merge requests ---
 
@@ -1863,6 +2187,8 @@ class Handler(BaseHTTPRequestHandler):
             raise not_found("Not Found")
         nid = parse_int(rest[0], "note_id")
         d, n = state.find_note(iid, nid)
+        if rest[1:] == ["award_emoji"]:
+            return self.award_emoji(n, p, query)
         if len(rest) != 1:
             raise not_found("Not Found")
         if method == "GET":

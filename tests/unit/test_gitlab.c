@@ -2718,3 +2718,863 @@ void test_gitlab__create_pr(void)
 	buf_release(&err);
 	gl_stop(&g);
 }
+
+/* ------------------------------------------------------------------ */
+/* ChatOps: note events, award emoji, replies.                         */
+
+void test_gitlab__parse_time(void)
+{
+	static const char *const bad[] = {
+		"", "2026-12-07", "2026-12-07T06:00:00", "2026-12-07 06:00:00Z",
+		"2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+		"2026-04-31T00:00:00Z", "2026-12-07T24:00:00Z",
+		"2026-12-07T06:60:00Z", "2026-12-07T06:00:61Z",
+		"2026-12-07T06:00:00.Z", "2026-12-07T06:00:00Zx",
+		"2026-12-07T06:00:00+1", "2026-12-07T06:00:00+01:0",
+		"2026-12-07T06:00:00+24:00", "2026-12-07T06:00:00+01:60",
+		"26-12-07T06:00:00Z", "2026-1-07T06:00:00Z", "x026-12-07T06:00Z",
+		"2026-12-07T06:00:00+010", "-026-12-07T06:00:00Z",
+	};
+	struct buf err = BUF_INIT;
+	char after[11];
+	int64_t t, u;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		t = 42;
+		CHECK_INT(forge_gitlab_parse_time(&t, bad[i]), -1);
+		CHECK_INT(t, 42);
+	}
+	CHECK_INT(forge_gitlab_parse_time(&t, NULL), -1);
+	CHECK_INT(forge_gitlab_parse_time(&t, "1970-01-01T00:00:00Z"), 0);
+	CHECK_INT(t, 0);
+	CHECK_INT(forge_gitlab_parse_time(&t, "1970-01-02T00:00:01.5Z"), 0);
+	CHECK_INT(t, 86401500000LL);
+	CHECK_INT(forge_gitlab_parse_time(&t, "1969-12-31T23:59:59Z"), 0);
+	CHECK_INT(t, -1000000LL);
+	/* date -u -d 2026-12-07T06:00:00Z +%s: 1796623200 */
+	CHECK_INT(forge_gitlab_parse_time(&t, "2026-12-07T06:00:00Z"), 0);
+	CHECK_INT(t, 1796623200LL * 1000000);
+	/* The same instant with an offset, in each of its spellings. */
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T07:30:00+01:30"), 0);
+	CHECK_INT(u, t);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T07:30:00+0130"), 0);
+	CHECK_INT(u, t);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T01:00:00-05"), 0);
+	CHECK_INT(u, t);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07t06:00:00+00:00"), 0);
+	CHECK_INT(u, t);
+	/* Milliseconds count; digits past microseconds do not. */
+	CHECK_INT(forge_gitlab_parse_time(&u, "2026-12-07T06:00:00.123Z"), 0);
+	CHECK_INT(u - t, 123000);
+	CHECK_INT(forge_gitlab_parse_time(&u,
+					  "2026-12-07T06:00:00.1234569Z"), 0);
+	CHECK_INT(u - t, 123456);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2024-02-29T00:00:00Z"), 0);
+	CHECK_INT(forge_gitlab_parse_time(&u, "2000-02-29T00:00:00Z"), 0);
+	CHECK_INT(forge_gitlab_parse_time(&u, "1900-02-29T00:00:00Z"), -1);
+
+	/* The day before since's UTC day. */
+	CHECK_INT(forge_gitlab_events_after(after, "2026-12-07T06:00:00Z",
+					    &err), 0);
+	CHECK_STR(after, "2026-12-06");
+	CHECK_INT(forge_gitlab_events_after(after, "2027-01-01T00:00:00Z",
+					    &err), 0);
+	CHECK_STR(after, "2026-12-31");
+	CHECK_INT(forge_gitlab_events_after(after, "2024-03-01T23:59:59Z",
+					    &err), 0);
+	CHECK_STR(after, "2024-02-29");
+	/* 00:30 at +01:00 is the day before in UTC. */
+	CHECK_INT(forge_gitlab_events_after(after, "2026-12-07T00:30:00+01:00",
+					    &err), 0);
+	CHECK_STR(after, "2026-12-05");
+	CHECK_INT(forge_gitlab_events_after(after, "1969-12-31T12:00:00Z",
+					    &err), 0);
+	CHECK_STR(after, "1969-12-30");
+	CHECK_INT(err.len, 0);
+	CHECK_INT(forge_gitlab_events_after(after, "yesterday", &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'yesterday' is not an ISO 8601 time") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_gitlab_events_after(after, "0000-01-01T00:00:00Z",
+					    &err), TEND_EINVALID);
+	CHECK(err.len > 0);
+	buf_release(&err);
+}
+
+/* One note event of the shape GitLab sends. */
+#define GL_EVENT(target, id, kind, iid, type, created, extra)               \
+	"{\"id\":" #id ",\"action_name\":\"commented on\",\"target_type\":" \
+	target ",\"target_id\":" #id ",\"target_iid\":" #id ","             \
+	"\"author\":{\"username\":\"ev\",\"id\":5},\"note\":{\"id\":" #id     \
+	",\"body\":\"/tend " #id "\",\"noteable_type\":" kind ","           \
+	"\"noteable_iid\":" #iid ",\"type\":" type ",\"created_at\":"       \
+	created "," "\"author\":{\"username\":\"ann\",\"id\":9}" extra "}}"
+
+void test_gitlab__parse_events(void)
+{
+	static const char *const bad[] = {
+		"", "nope", "{}", "[1]", "[[]]",
+		/* A note event without its note. */
+		"[{\"target_type\":\"Note\"}]",
+		"[{\"target_type\":\"Note\",\"note\":7}]",
+		/* A note without an id, an iid, a kind or a time. */
+		"[{\"note\":{\"noteable_type\":\"Issue\",\"noteable_iid\":1,"
+		"\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"noteable_iid\":-3,\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_iid\":3,"
+		"\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"noteable_iid\":3}}]",
+		"[{\"note\":{\"id\":1,\"noteable_type\":\"Issue\","
+		"\"noteable_iid\":3,\"created_at\":\"today\"}}]",
+		"[{\"note\":{\"id\":{},\"noteable_type\":\"MergeRequest\","
+		"\"noteable_iid\":3,\"created_at\":\"2026-12-07T06:00:00Z\"}}]",
+	};
+	static const char *const since = "2026-12-07T06:00:00.500Z";
+	struct buf err = BUF_INIT;
+	struct forge_comments cl;
+	struct buf page = BUF_INIT;
+	size_t i;
+
+	forge_comments_init(&cl);
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_events(&cl, since, bad[i],
+						    strlen(bad[i]), &err),
+			  TEND_EINVALID);
+		CHECK(err.len > 0);
+	}
+	CHECK_INT(cl.nr, 0);
+	buf_reset(&err);
+	forge_gitlab_parse_events(&cl, since, bad[9], strlen(bad[9]), &err);
+	CHECK(strstr(err.ptr, "note 1 names no Issue iid") != NULL);
+	buf_reset(&err);
+	forge_gitlab_parse_events(&cl, since, bad[12], strlen(bad[12]), &err);
+	CHECK(strstr(err.ptr, "created_at 'today' is not a time") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_gitlab_parse_events(&cl, "now", "[]", 2, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'now' is not an ISO 8601 time") != NULL);
+	buf_reset(&err);
+
+	buf_puts(&page, "[");
+	/* Kept: an issue note at since to the millisecond. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 11, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T06:00:00.500Z\"", "") ",");
+	/* Left out: a millisecond before since. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 12, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T06:00:00.499Z\"", "") ",");
+	/* Left out: before since once the offset is counted. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 13, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T06:30:00+01:00\"", "") ",");
+	/* Kept: a diff note on a merge request, with +00:00. */
+	buf_puts(&page, GL_EVENT("\"DiffNote\"", 14, "\"MergeRequest\"", 4,
+				 "\"DiffNote\"", "\"2026-12-07T07:00:00+00:00\"",
+				 ",\"position\":{\"new_line\":3}") ",");
+	/* Left out: a system note, a commit note, a snippet note. */
+	buf_puts(&page, GL_EVENT("\"Note\"", 15, "\"Issue\"", 3, "null",
+				 "\"2026-12-07T08:00:00Z\"",
+				 ",\"system\":true") ",");
+	buf_puts(&page, GL_EVENT("\"Note\"", 16, "\"Commit\"", 0, "null",
+				 "\"2026-12-07T08:00:00Z\"", "") ",");
+	buf_puts(&page, GL_EVENT("\"Note\"", 17, "\"Snippet\"", 2, "null",
+				 "\"2026-12-07T08:00:00Z\"", "") ",");
+	/* Left out: not a note event at all. */
+	buf_puts(&page, "{\"id\":18,\"target_type\":\"Issue\","
+		 "\"action_name\":\"closed\"},{\"id\":19,\"target_type\":null},");
+	/* Kept: a reply in a discussion, by a bot without a note author. */
+	buf_puts(&page, "{\"id\":20,\"target_type\":\"DiscussionNote\","
+		 "\"author\":{\"username\":\"other-bot\",\"id\":\"77\"},"
+		 "\"note\":{\"id\":\"20\",\"noteable_type\":\"MergeRequest\","
+		 "\"noteable_iid\":\"4\",\"type\":\"DiscussionNote\","
+		 "\"created_at\":\"2026-12-08T00:00:00Z\"}}");
+	buf_puts(&page, "]");
+	CHECK_INT(forge_gitlab_parse_events(&cl, since, page.ptr, page.len,
+					    &err), 0);
+	CHECK_INT(err.len, 0);
+	REQUIRE(cl.nr == 3);
+	CHECK_STR(cl.items[0].id, "11");
+	CHECK_INT(cl.items[0].number, 3);
+	CHECK_INT(cl.items[0].on_pr, 0);
+	CHECK_INT(cl.items[0].diff_note, 0);
+	CHECK(cl.items[0].thread == NULL);
+	CHECK(cl.items[0].url == NULL);
+	CHECK_STR(cl.items[0].author, "ann");
+	CHECK_STR(cl.items[0].author_id, "9");
+	CHECK_INT(cl.items[0].author_is_bot, 0);
+	CHECK_INT(cl.items[0].own, 0);
+	CHECK_STR(cl.items[0].body, "/tend 11");
+	CHECK_STR(cl.items[0].created_at, "2026-12-07T06:00:00.500Z");
+	CHECK_STR(cl.items[1].id, "14");
+	CHECK_INT(cl.items[1].number, 4);
+	CHECK_INT(cl.items[1].on_pr, 1);
+	CHECK_INT(cl.items[1].diff_note, 1);
+	CHECK_STR(cl.items[2].id, "20");
+	CHECK_INT(cl.items[2].number, 4);
+	CHECK_INT(cl.items[2].on_pr, 1);
+	CHECK_INT(cl.items[2].diff_note, 0);
+	CHECK_STR(cl.items[2].author, "other-bot");
+	CHECK_STR(cl.items[2].author_id, "77");
+	CHECK_INT(cl.items[2].author_is_bot, 1);
+	CHECK_STR(cl.items[2].body, "");
+	forge_comments_release(&cl);
+	buf_release(&page);
+	buf_release(&err);
+}
+
+void test_gitlab__parse_awards_and_discussions(void)
+{
+	static const char *const bad[] = {
+		"", "{}", "[1]", "[\"eyes\"]",
+	};
+	static const char *const bad_disc[] = {
+		"", "{}", "[1]", "[{}]", "[{\"id\":\"\",\"notes\":[]}]",
+		"[{\"id\":\"d1\"}]", "[{\"id\":7,\"notes\":[]}]",
+	};
+	struct buf err = BUF_INIT;
+	const char *text;
+	char *id = NULL;
+	int found = -1;
+	size_t i;
+
+	CHECK_STR(forge_gitlab_emoji_name("+1"), "thumbsup");
+	CHECK_STR(forge_gitlab_emoji_name("-1"), "thumbsdown");
+	CHECK_STR(forge_gitlab_emoji_name("eyes"), "eyes");
+	CHECK_STR(forge_gitlab_emoji_name("white_check_mark"),
+		  "white_check_mark");
+	CHECK_STR(forge_gitlab_emoji_name("100"), "100");
+	CHECK(forge_gitlab_emoji_name(NULL) == NULL);
+	CHECK(forge_gitlab_emoji_name("") == NULL);
+	CHECK(forge_gitlab_emoji_name("Eyes") == NULL);
+	CHECK(forge_gitlab_emoji_name(":eyes:") == NULL);
+	CHECK(forge_gitlab_emoji_name("eyes/../x") == NULL);
+	CHECK(forge_gitlab_emoji_name("\xf0\x9f\x91\x80") == NULL);
+	CHECK(forge_gitlab_emoji_name("+1x") == NULL);
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		buf_reset(&err);
+		found = -1;
+		CHECK_INT(forge_gitlab_parse_awards(&found, "eyes", "tend-bot",
+						    "1", bad[i], strlen(bad[i]),
+						    &err), TEND_EINVALID);
+		CHECK_INT(found, 0);
+		CHECK(err.len > 0);
+	}
+	buf_reset(&err);
+	/* Someone else's eyes, tend's rocket, a namesake with another id. */
+	text = "[{\"id\":1,\"name\":\"eyes\",\"user\":{\"username\":\"ann\","
+	       "\"id\":9}},{\"id\":2,\"name\":\"rocket\",\"user\":"
+	       "{\"username\":\"tend-bot\",\"id\":1}},{\"id\":3,\"name\":"
+	       "\"eyes\",\"user\":{\"username\":\"TEND-BOT\",\"id\":2}},"
+	       "{\"id\":4,\"name\":\"eyes\",\"user\":null},{\"id\":5}]";
+	CHECK_INT(forge_gitlab_parse_awards(&found, "eyes", "tend-bot", "1",
+					    text, strlen(text), &err), 0);
+	CHECK_INT(found, 0);
+	CHECK_INT(forge_gitlab_parse_awards(&found, "rocket", "tend-bot", "1",
+					    text, strlen(text), &err), 0);
+	CHECK_INT(found, 1);
+	/* Without tend's id the login (any case) decides. */
+	CHECK_INT(forge_gitlab_parse_awards(&found, "eyes", "tend-bot", NULL,
+					    text, strlen(text), &err), 0);
+	CHECK_INT(found, 1);
+	CHECK_INT(err.len, 0);
+
+	for (i = 0; i < sizeof(bad_disc) / sizeof(*bad_disc); i++) {
+		buf_reset(&err);
+		CHECK_INT(forge_gitlab_parse_note_discussion(&id, "5",
+			bad_disc[i], strlen(bad_disc[i]), &err),
+			TEND_EINVALID);
+		CHECK(id == NULL);
+		CHECK(err.len > 0);
+	}
+	buf_reset(&err);
+	text = "[{\"id\":\"aaa\",\"notes\":[{\"id\":4},{\"id\":\"55\"}]},"
+	       "{\"id\":\"bbb\",\"notes\":[{\"id\":5},{}]},"
+	       "{\"id\":\"ccc\",\"notes\":[{\"id\":5}]}]";
+	CHECK_INT(forge_gitlab_parse_note_discussion(&id, "5", text,
+						     strlen(text), &err), 0);
+	CHECK_STR(id, "bbb");
+	free(id);
+	CHECK_INT(forge_gitlab_parse_note_discussion(&id, "55", text,
+						     strlen(text), &err), 0);
+	CHECK_STR(id, "aaa");
+	free(id);
+	CHECK_INT(forge_gitlab_parse_note_discussion(&id, "6", text,
+						     strlen(text), &err), 0);
+	CHECK(id == NULL);
+	CHECK_INT(err.len, 0);
+	buf_release(&err);
+}
+
+/* POST a test hook; the answer's "id" (a note's) as text in `out`. */
+static void gl_hook(struct gl *g, const char *path, const char *body,
+		    char out[32])
+{
+	long status = 0;
+	json_t *j = gl_call(g, "POST", path, body, &status);
+	const json_t *id = json_object_get(j, "id");
+
+	if (out) {
+		out[0] = '\0';
+		if (json_is_integer(id))
+			snprintf(out, 32, "%lld",
+				 (long long)json_integer_value(id));
+		else if (json_is_object(json_object_get(j, "notes")))
+			out[0] = '\0';
+		else if (json_is_array(json_object_get(j, "notes")))
+			snprintf(out, 32, "%lld", (long long)json_integer_value(
+				 json_object_get(json_array_get(
+				 json_object_get(j, "notes"), 0), "id")));
+	}
+	if (status != 201 && status != 200)
+		printf("  hook %s: status %ld\n", path, status);
+	json_decref(j);
+}
+
+/* The comment with id `id` in a list, or NULL. */
+static const struct forge_comment *gl_comment_by_id(
+	const struct forge_comments *cl, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < cl->nr; i++)
+		if (!strcmp(cl->items[i].id, id))
+			return &cl->items[i];
+	return NULL;
+}
+
+/* The query of the last events request in the log, or "". */
+static void gl_last_events_query(struct gl *g, char *out, size_t n)
+{
+	json_error_t jerr;
+	json_t *log = json_load_file(g->log_path, 0, &jerr), *e;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(log, i, e) {
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (p && strstr(p, "/events?"))
+			snprintf(out, n, "%s", strchr(p, '?') + 1);
+	}
+	json_decref(log);
+}
+
+void test_gitlab__comments_since(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_comments cl;
+	const struct forge_comment *c;
+	char early[32], issue[32], mr[32], diff[32], sys[32], reply[32];
+	char query[512], body[256], *own = NULL;
+	json_t *d;
+	struct gl g;
+	size_t i;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_comments_init(&cl);
+	/* The --issues notes were written now: years before these. */
+	gl_hook(&g, "/__control/issue-note", "{\"issue\":1,\"user\":\"carol\","
+		"\"body\":\"/tend early\",\"created_at\":"
+		"\"2030-05-10T11:59:59.999Z\"}", early);
+	gl_hook(&g, "/__control/issue-note", "{\"issue\":1,\"user\":\"carol\","
+		"\"body\":\"/tend plan\",\"created_at\":"
+		"\"2030-05-10T13:00:00+01:00\"}", issue);
+	gl_hook(&g, "/__control/note", "{\"iid\":1,\"author\":\"dave\","
+		"\"body\":\"@tend ask why\",\"created_at\":"
+		"\"2030-05-10T12:30:00Z\"}", mr);
+	gl_hook(&g, "/__control/issue-note", "{\"issue\":2,\"user\":\"dave\","
+		"\"body\":\"changed the milestone\",\"system\":true,"
+		"\"created_at\":\"2030-05-10T12:40:00Z\"}", sys);
+	d = gl_call(&g, "POST", "/__control/note", "{\"iid\":1,\"author\":"
+		    "\"rita\",\"body\":\"/tend fix this line\",\"created_at\":"
+		    "\"2030-05-11T00:00:00Z\",\"position\":{\"new_path\":"
+		    "\"src/a.c\",\"new_line\":11}}", NULL);
+	snprintf(diff, sizeof(diff), "%lld", (long long)json_integer_value(
+		 json_object_get(json_array_get(json_object_get(d, "notes"),
+						0), "id")));
+	snprintf(body, sizeof(body), "{\"discussion_id\":\"%s\",\"author\":"
+		 "\"mia\",\"body\":\"/tend also\",\"created_at\":"
+		 "\"2030-05-11T01:00:00Z\"}",
+		 json_string_value(json_object_get(d, "id")));
+	json_decref(d);
+	gl_hook(&g, "/__control/reply", body, reply);
+
+	CHECK_INT(forge_list_comments_since(g.f, "2030-05-10T12:00:00Z", 1,
+					    &cl, &err), 0);
+	CHECK_INT(err.len, 0);
+	/* One page: one request; `after` is the day before, exclusive. */
+	CHECK_INT(gl_count(&g, "GET", "/events?"), 1);
+	gl_last_events_query(&g, query, sizeof(query));
+	CHECK(strstr(query, "action=commented") != NULL);
+	CHECK(strstr(query, "after=2030-05-09") != NULL);
+	CHECK(strstr(query, "sort=asc") != NULL);
+	REQUIRE(cl.nr == 4);
+	/* Oldest first; the early note and the system note are left out. */
+	CHECK_STR(cl.items[0].id, issue);
+	CHECK_STR(cl.items[1].id, mr);
+	CHECK_STR(cl.items[2].id, diff);
+	CHECK_STR(cl.items[3].id, reply);
+	CHECK(gl_comment_by_id(&cl, early) == NULL);
+	CHECK(gl_comment_by_id(&cl, sys) == NULL);
+	c = &cl.items[0];
+	CHECK_INT(c->number, 1);
+	CHECK_INT(c->on_pr, 0);
+	CHECK_INT(c->diff_note, 0);
+	CHECK_STR(c->author, "carol");
+	CHECK(c->author_id != NULL);
+	CHECK_STR(c->body, "/tend plan");
+	CHECK_STR(c->created_at, "2030-05-10T13:00:00+01:00");
+	CHECK_INT(c->own, 0);
+	c = &cl.items[1];
+	CHECK_INT(c->number, 1);
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 0);
+	CHECK_STR(c->body, "@tend ask why");
+	c = &cl.items[2];
+	CHECK_INT(c->on_pr, 1);
+	CHECK_INT(c->diff_note, 1);
+	CHECK_STR(c->author, "rita");
+	CHECK(c->thread == NULL);
+	CHECK_INT(cl.items[3].on_pr, 1);
+	CHECK_STR(cl.items[3].author, "mia");
+	forge_comments_release(&cl);
+
+	/* tend's own notes come too, marked own (one GET /user). */
+	CHECK_INT(forge_put_issue_note(g.f, 2, NULL, "mine", NULL, &own, NULL,
+				       &err), 0);
+	CHECK_INT(forge_list_comments_since(g.f, "2026-01-01T00:00:00Z", 0,
+					    &cl, &err), 0);
+	c = gl_comment_by_id(&cl, own);
+	REQUIRE(c != NULL);
+	CHECK_INT(c->own, 1);
+	CHECK_STR(c->author, "tend-bot");
+	CHECK_INT(c->number, 2);
+	for (i = 0; i < cl.nr; i++)
+		if (strcmp(cl.items[i].id, own))
+			CHECK_INT(cl.items[i].own, 0);
+	CHECK_INT(gl_count(&g, "GET", "/user"), 1);
+	forge_comments_release(&cl);
+
+	/* Nothing new: one request, nothing added, no /user. */
+	CHECK_INT(forge_list_comments_since(g.f, "2031-01-01T00:00:00Z", 0,
+					    &cl, &err), 0);
+	CHECK_INT(cl.nr, 0);
+	CHECK_INT(gl_count(&g, "GET", "/events?"), 3);
+
+	/* A bad time is refused before anything is sent. */
+	CHECK_INT(forge_list_comments_since(g.f, "2030-05-10", 0, &cl, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'2030-05-10' is not an ISO 8601 time") != NULL);
+	CHECK_INT(gl_count(&g, "GET", "/events?"), 3);
+	free(own);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+void test_gitlab__comments_since_pages(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_comments cl;
+	char body[256];
+	struct gl g;
+	int i;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_comments_init(&cl);
+	/* 205 notes over two days: three pages of 100. */
+	for (i = 0; i < 205; i++) {
+		snprintf(body, sizeof(body), "{\"issue\":%d,\"user\":\"dave\","
+			 "\"body\":\"n%d\",\"created_at\":"
+			 "\"2031-03-%02dT%02d:%02d:00Z\"}", 1 + i % 5, i,
+			 1 + i / 120, (i % 120) / 60, i % 60);
+		gl_hook(&g, "/__control/issue-note", body, NULL);
+	}
+	CHECK_INT(forge_list_comments_since(g.f, "2031-03-01T00:30:00Z", 0,
+					    &cl, &err), 0);
+	CHECK_INT(gl_count(&g, "GET", "/events?"), 3);
+	/* From n30 on: 175 notes, in order. */
+	REQUIRE(cl.nr == 175);
+	CHECK_STR(cl.items[0].body, "n30");
+	CHECK_STR(cl.items[174].body, "n204");
+	for (i = 1; i < 175; i++)
+		CHECK(strcmp(cl.items[i - 1].created_at,
+			     cl.items[i].created_at) <= 0);
+	forge_comments_release(&cl);
+
+	/* A page that fails leaves the list as it was. */
+	forge_comments_push(&cl)->id = xstrdup("kept");
+	gl_faults(&g, "[{\"method\":\"GET\",\"path\":\"/events\\\\?.*page=2\","
+		  "\"status\":200,\"body\":[{\"note\":{\"id\":1,"
+		  "\"noteable_type\":\"Issue\",\"noteable_iid\":1,"
+		  "\"created_at\":\"soon\"}}]}]");
+	CHECK_INT(forge_list_comments_since(g.f, "2031-03-01T00:30:00Z", 0,
+					    &cl, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "created_at 'soon' is not a time") != NULL);
+	REQUIRE(cl.nr == 1);
+	CHECK_STR(cl.items[0].id, "kept");
+	forge_comments_release(&cl);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/* The awards in the fake's state on note `note`: "name:user,..." */
+static void gl_awards(struct gl *g, const char *note, char *out, size_t n)
+{
+	json_t *state = gl_state(g), *a;
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(state, "awards"), i, a) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(
+			 json_object_get(a, "note")));
+		if (strcmp(id, note) || len >= n)
+			continue;
+		len += (size_t)snprintf(out + len, n - len, "%s%s:%s",
+			len ? "," : "",
+			json_string_value(json_object_get(a, "name")),
+			json_string_value(json_object_get(a, "user")));
+	}
+	json_decref(state);
+}
+
+void test_gitlab__react(void)
+{
+	struct buf err = BUF_INIT;
+	struct forge_comment c, m;
+	char note[32], mr_note[32], other[32], body[256], awards[256];
+	size_t reads;
+	struct gl g;
+	int got = -1;
+
+	REQUIRE(gl_setup(&g) == 0);
+	gl_hook(&g, "/__control/issue-note", "{\"issue\":1,\"user\":\"carol\","
+		"\"body\":\"/tend plan\"}", note);
+	gl_hook(&g, "/__control/issue-note", "{\"issue\":1,\"user\":\"carol\","
+		"\"body\":\"/tend other\"}", other);
+	gl_hook(&g, "/__control/note", "{\"iid\":2,\"author\":\"dave\","
+		"\"body\":\"/tend ask\"}", mr_note);
+	forge_comment_init(&c);
+	c.id = note;
+	c.number = 1;
+	forge_comment_init(&m);
+	m.id = mr_note;
+	m.number = 2;
+	m.on_pr = 1;
+
+	CHECK_INT(forge_reacted(g.f, &c, "eyes", &got, &err), 0);
+	CHECK_INT(got, 0);
+	CHECK_INT(forge_react(g.f, &c, "eyes", &err), 0);
+	gl_awards(&g, note, awards, sizeof(awards));
+	CHECK_STR(awards, "eyes:tend-bot");
+	snprintf(body, sizeof(body), "/issues/1/notes/%s/award_emoji", note);
+	CHECK_INT(gl_count(&g, "POST", body), 1);
+	CHECK_INT(forge_reacted(g.f, &c, "eyes", &got, &err), 0);
+	CHECK_INT(got, 1);
+	/* Again: GitLab's 404 "has already been taken" is success, with
+	 * nothing read back. */
+	snprintf(body, sizeof(body), "/issues/1/notes/%s/award_emoji?", note);
+	reads = gl_count(&g, "GET", body);
+	CHECK_INT(forge_react(g.f, &c, "eyes", &err), 0);
+	CHECK_INT(err.len, 0);
+	CHECK_INT(gl_count(&g, "GET", body), reads);
+	gl_awards(&g, note, awards, sizeof(awards));
+	CHECK_STR(awards, "eyes:tend-bot");
+	/* "+1" is GitLab's thumbsup; rocket is not eyes. */
+	CHECK_INT(forge_react(g.f, &c, "+1", &err), 0);
+	gl_awards(&g, note, awards, sizeof(awards));
+	CHECK_STR(awards, "eyes:tend-bot,thumbsup:tend-bot");
+	CHECK_INT(forge_reacted(g.f, &c, "rocket", &got, &err), 0);
+	CHECK_INT(got, 0);
+	CHECK_INT(forge_reacted(g.f, &c, "+1", &got, &err), 0);
+	CHECK_INT(got, 1);
+
+	/* A person's eyes are not tend's. */
+	snprintf(body, sizeof(body), "{\"issue\":1,\"note\":%s,\"user\":"
+		 "\"dave\",\"name\":\"eyes\"}", other);
+	gl_hook(&g, "/__control/award", body, NULL);
+	c.id = other;
+	CHECK_INT(forge_reacted(g.f, &c, "eyes", &got, &err), 0);
+	CHECK_INT(got, 0);
+	CHECK_INT(forge_react(g.f, &c, "eyes", &err), 0);
+	CHECK_INT(forge_reacted(g.f, &c, "eyes", &got, &err), 0);
+	CHECK_INT(got, 1);
+	gl_awards(&g, other, awards, sizeof(awards));
+	CHECK_STR(awards, "eyes:dave,eyes:tend-bot");
+
+	/* Merge request notes. */
+	CHECK_INT(forge_react(g.f, &m, "rocket", &err), 0);
+	gl_awards(&g, mr_note, awards, sizeof(awards));
+	CHECK_STR(awards, "rocket:tend-bot");
+	snprintf(body, sizeof(body), "/merge_requests/2/notes/%s/award_emoji",
+		 mr_note);
+	CHECK_INT(gl_count(&g, "POST", body), 1);
+	CHECK_INT(forge_reacted(g.f, &m, "rocket", &got, &err), 0);
+	CHECK_INT(got, 1);
+
+	/* A POST stored and then lost: the awards tell, one award. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"award_emoji$\","
+		  "\"action\":\"store_then_drop\"}]");
+	CHECK_INT(forge_react(g.f, &m, "tada", &err), 0);
+	gl_awards(&g, mr_note, awards, sizeof(awards));
+	CHECK_STR(awards, "rocket:tend-bot,tada:tend-bot");
+	CHECK_INT(gl_count(&g, "POST", body), 2);
+
+	/* A 409 for an award tend gave: read back, success. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"award_emoji$\","
+		  "\"status\":409,\"body\":{\"message\":\"409 Conflict\"}}]");
+	snprintf(awards, sizeof(awards),
+		 "/merge_requests/2/notes/%s/award_emoji?", mr_note);
+	reads = gl_count(&g, "GET", awards);
+	CHECK_INT(forge_react(g.f, &m, "tada", &err), 0);
+	CHECK_INT(gl_count(&g, "GET", awards), reads + 1);
+	/* A bare 404 for one it did not: the error, naming the note. */
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"award_emoji$\","
+		  "\"status\":404,\"body\":{\"message\":\"404 Not found\"}}]");
+	CHECK_INT(forge_react(g.f, &m, "heart", &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "cannot award 'heart' to note") != NULL);
+	CHECK(strstr(err.ptr, "merge request !2") != NULL);
+	buf_reset(&err);
+	/* A note that is not there; a name GitLab does not know. */
+	m.id = (char *)"999999";
+	CHECK_INT(forge_react(g.f, &m, "eyes", &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "note 999999") != NULL);
+	buf_reset(&err);
+	CHECK_INT(forge_reacted(g.f, &m, "eyes", &got, &err), TEND_ENOTFOUND);
+	buf_reset(&err);
+	m.id = mr_note;
+	CHECK_INT(forge_react(g.f, &m, "sparkly_unicorn", &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "not a valid emoji name") != NULL);
+	buf_reset(&err);
+
+	/* Refused before anything is sent. */
+	CHECK_INT(forge_react(g.f, &m, "\xf0\x9f\x91\x80", &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "is not an award emoji name") != NULL);
+	m.id = (char *)"1/../2";
+	CHECK_INT(forge_react(g.f, &m, "eyes", &err), TEND_EINVALID);
+	CHECK_INT(forge_reacted(g.f, &m, "eyes", &got, &err), TEND_EINVALID);
+	CHECK_INT(gl_count(&g, "POST", "/../"), 0);
+
+	/* A job token may not award, and has no self to have awarded. */
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, NULL, 1) == 0);
+	m.id = mr_note;
+	CHECK_INT(forge_react(g.f, &m, "eyes", &err), FORGE_EREADONLY);
+	CHECK_INT(forge_reacted(g.f, &m, "rocket", &got, &err), 0);
+	CHECK_INT(got, 0);
+	buf_release(&err);
+	gl_stop(&g);
+}
+
+/* The note `id` of issue `iid` in the fake's state, or NULL. */
+static json_t *gl_issue_note(json_t *state, long iid, const char *id)
+{
+	json_t *n;
+	size_t k;
+
+	json_array_foreach(json_object_get(gl_issue_state(state, iid),
+					   "notes"), k, n) {
+		char nid[32];
+
+		snprintf(nid, sizeof(nid), "%lld", (long long)
+			 json_integer_value(json_object_get(n, "id")));
+		if (!strcmp(nid, id))
+			return n;
+	}
+	return NULL;
+}
+
+/* The discussion of merge request 1 holding note `id`, or NULL. */
+static json_t *gl_mr_discussion(json_t *state, const char *id)
+{
+	json_t *d, *n;
+	size_t k, j;
+
+	json_array_foreach(gl_discussions(state), k, d) {
+		json_array_foreach(json_object_get(d, "notes"), j, n) {
+			char nid[32];
+
+			snprintf(nid, sizeof(nid), "%lld", (long long)
+				 json_integer_value(json_object_get(n, "id")));
+			if (!strcmp(nid, id))
+				return d;
+		}
+	}
+	return NULL;
+}
+
+void test_gitlab__reply(void)
+{
+	static const char marker[] = "<!-- tend:chatops re=%s -->";
+	struct buf err = BUF_INIT;
+	struct forge_comments cl;
+	struct forge_comment c;
+	char note[32], diff[32], plain[32], mk[96], body[256];
+	char *url = NULL;
+	json_t *state, *d, *n, *mine;
+	const char *did;
+	struct gl g;
+	size_t i, writes;
+
+	REQUIRE(gl_setup(&g) == 0);
+	forge_comments_init(&cl);
+	gl_hook(&g, "/__control/issue-note", "{\"issue\":1,\"user\":\"carol\","
+		"\"body\":\"/tend plan\",\"created_at\":"
+		"\"2030-01-01T00:00:00Z\"}", note);
+	d = gl_call(&g, "POST", "/__control/note", "{\"iid\":1,\"author\":"
+		    "\"rita\",\"body\":\"/tend fix this\",\"created_at\":"
+		    "\"2030-01-01T00:01:00Z\",\"position\":{\"new_path\":"
+		    "\"src/a.c\",\"new_line\":11}}", NULL);
+	snprintf(diff, sizeof(diff), "%lld", (long long)json_integer_value(
+		 json_object_get(json_array_get(json_object_get(d, "notes"),
+						0), "id")));
+	json_decref(d);
+	gl_hook(&g, "/__control/note", "{\"iid\":1,\"author\":\"dave\","
+		"\"body\":\"@tend ask\",\"created_at\":"
+		"\"2030-01-01T00:02:00Z\"}", plain);
+
+	/* What `tend inbox` does: find, acknowledge, answer. */
+	REQUIRE(forge_list_comments_since(g.f, "2030-01-01T00:00:00Z", 0, &cl,
+					  &err) == 0);
+	REQUIRE(cl.nr == 3);
+	CHECK_STR(cl.items[0].id, note);
+	CHECK_STR(cl.items[1].id, diff);
+	CHECK_STR(cl.items[2].id, plain);
+
+	/* An issue note: the reply joins its discussion. */
+	snprintf(mk, sizeof(mk), marker, note);
+	snprintf(body, sizeof(body), "Planned. %s", mk);
+	CHECK_INT(forge_reply(g.f, &cl.items[0], body, mk, &url, &err), 0);
+	REQUIRE(url != NULL);
+	CHECK(strstr(url, "/group/proj/-/issues/1#note_") != NULL);
+	state = gl_state(&g);
+	n = gl_issue_note(state, 1, note);
+	REQUIRE(n != NULL);
+	did = json_string_value(json_object_get(n, "discussion_id"));
+	mine = gl_issue_note(state, 1, strstr(url, "#note_") + 6);
+	REQUIRE(mine != NULL);
+	CHECK_STR(json_string_value(json_object_get(mine, "body")), body);
+	CHECK_STR(json_string_value(json_object_get(mine, "author")),
+		  "tend-bot");
+	CHECK_STR(json_string_value(json_object_get(mine, "discussion_id")),
+		  did);
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "GET", "/issues/1/discussions?"), 1);
+	CHECK_INT(gl_count(&g, "POST", "/issues/1/discussions/"), 1);
+	free(url);
+	url = NULL;
+
+	/* A diff note: into its discussion on the merge request. */
+	snprintf(mk, sizeof(mk), marker, diff);
+	snprintf(body, sizeof(body), "Fixed. %s", mk);
+	CHECK_INT(forge_reply(g.f, &cl.items[1], body, mk, &url, &err), 0);
+	REQUIRE(url != NULL);
+	CHECK(strstr(url, "/group/proj/-/merge_requests/1#note_") != NULL);
+	state = gl_state(&g);
+	d = gl_mr_discussion(state, diff);
+	REQUIRE(d != NULL);
+	REQUIRE(json_array_size(json_object_get(d, "notes")) == 2);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+		  json_object_get(d, "notes"), 1), "body")), body);
+	json_decref(state);
+	free(url);
+	url = NULL;
+
+	/* The caller knows the thread and the URL: no reads. */
+	writes = gl_count(&g, "GET", "/discussions?");
+	forge_comment_init(&c);
+	c.id = plain;
+	c.number = 1;
+	c.on_pr = 1;
+	c.url = (char *)"http://gl/group/proj/-/merge_requests/1#note_1";
+	state = gl_state(&g);
+	c.thread = (char *)json_string_value(json_object_get(
+		   gl_mr_discussion(state, plain), "id"));
+	REQUIRE(c.thread != NULL);
+	CHECK_INT(forge_reply(g.f, &c, "Answer.", NULL, &url, &err), 0);
+	json_decref(state);
+	CHECK_INT(gl_count(&g, "GET", "/discussions?"), writes);
+	REQUIRE(url != NULL);
+	CHECK(!strncmp(url, "http://gl/group/proj/-/merge_requests/1#note_",
+		       45));
+	CHECK(strcmp(url + 45, "1") != 0);
+	state = gl_state(&g);
+	CHECK_INT(json_array_size(json_object_get(gl_mr_discussion(state,
+		  plain), "notes")), 2);
+	json_decref(state);
+	free(url);
+	url = NULL;
+
+	/* A reply lost on the way is found by its marker: one reply. */
+	gl_hook(&g, "/__control/issue-note", "{\"issue\":2,\"user\":\"carol\","
+		"\"body\":\"/tend go\"}", note);
+	forge_comment_init(&c);
+	c.id = note;
+	c.number = 2;
+	snprintf(mk, sizeof(mk), marker, note);
+	snprintf(body, sizeof(body), "On it. %s", mk);
+	gl_faults(&g, "[{\"method\":\"POST\",\"path\":\"/issues/2/"
+		  "discussions/.*/notes$\",\"action\":\"store_then_drop\"}]");
+	CHECK_INT(forge_reply(g.f, &c, body, mk, NULL, &err), 0);
+	CHECK_INT(gl_count(&g, "POST", "/issues/2/discussions/"), 1);
+	state = gl_state(&g);
+	n = json_object_get(gl_issue_state(state, 2), "notes");
+	writes = 0;
+	json_array_foreach(n, i, d)
+		writes += !strcmp(json_string_value(json_object_get(d,
+				  "body")), body);
+	CHECK_INT(writes, 1);
+	json_decref(state);
+
+	/* A note in no discussion (deleted since): a new note. */
+	c.id = (char *)"987654";
+	CHECK_INT(forge_reply(g.f, &c, "Late.", NULL, NULL, &err), 0);
+	CHECK_INT(gl_count(&g, "POST", "/issues/2/notes"), 1);
+	state = gl_state(&g);
+	n = json_object_get(gl_issue_state(state, 2), "notes");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(n,
+		  json_array_size(n) - 1), "body")), "Late.");
+	json_decref(state);
+
+	/* Refused before anything is sent; a missing issue is named. */
+	writes = gl_count(&g, "POST", "/");
+	CHECK_INT(forge_reply(g.f, &c, NULL, NULL, NULL, &err), TEND_EINVALID);
+	CHECK_INT(forge_reply(g.f, &c, "", NULL, NULL, &err), TEND_EINVALID);
+	c.id = (char *)"5?x=1";
+	CHECK_INT(forge_reply(g.f, &c, "x", NULL, NULL, &err), TEND_EINVALID);
+	c.id = note;
+	c.number = 0;
+	CHECK_INT(forge_reply(g.f, &c, "x", NULL, NULL, &err), TEND_EINVALID);
+	CHECK_INT(gl_count(&g, "POST", "/"), writes);
+	c.number = 999;
+	buf_reset(&err);
+	CHECK_INT(forge_reply(g.f, &c, "x", NULL, NULL, &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "issue #999") != NULL);
+
+	/* tend's five replies (written now) are comments too, its own. */
+	forge_comments_release(&cl);
+	CHECK_INT(forge_list_comments_since(g.f, "2020-01-01T00:00:00Z", 0,
+					    &cl, &err), 0);
+	for (i = 0, writes = 0; i < cl.nr; i++)
+		writes += cl.items[i].own;
+	CHECK_INT(writes, 5);
+
+	/* A job token may not reply. */
+	forge_free(g.f);
+	REQUIRE(gl_open(&g, NULL, 1) == 0);
+	c.number = 2;
+	CHECK_INT(forge_reply(g.f, &c, "x", NULL, NULL, &err),
+		  FORGE_EREADONLY);
+	forge_comments_release(&cl);
+	buf_release(&err);
+	gl_stop(&g);
+}
