@@ -163,6 +163,28 @@ static void inbox_learn(struct inbox_run *run, const struct forge_comments *l)
 	}
 }
 
+/* Does any comment hold a command or one of tend's markers? */
+static int inbox_anything(const struct forge_comments *l)
+{
+	struct actions_chatops_cmd cmd;
+	size_t i;
+
+	for (i = 0; i < l->nr; i++) {
+		const char *b = l->items[i].body;
+
+		if (!b)
+			continue;
+		if (strstr(b, ACTIONS_INBOX_MARK) ||
+		    strstr(b, INBOX_OUTSIDER_MARK))
+			return 1;
+		if (actions_chatops_parse(&cmd, b, strlen(b))) {
+			actions_chatops_cmd_release(&cmd);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* "pr:12" or "issue:4": a thread, as the outsider marker names it. */
 static char *inbox_thread_key(const struct forge_comment *c)
 {
@@ -733,6 +755,14 @@ int actions_inbox_run(struct actions_inbox_outcome *oc,
 					    err)) < 0)
 		goto out;
 	oc->comments = list.nr;
+	/*
+	 * Who wrote what matters only when a comment holds a command or
+	 * one of tend's markers: with nothing of the kind, this run is the
+	 * one read above.
+	 */
+	if ((opts->event || inbox_anything(&list)) &&
+	    (rc = forge_comments_mark_own(run.forge, &list, err)) < 0)
+		goto out;
 	inbox_learn(&run, &list);
 	if (opts->event) {
 		struct forge_comment ev = *opts->event;

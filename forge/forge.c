@@ -680,13 +680,24 @@ int forge_list_comments_since(struct forge *f, const char *since, int review,
 	if ((rc = f->ops->list_comments_since(f, since, review, out,
 					      err)) < 0)
 		return rc;
-	if (out->nr == from)
+	for (i = from; i < out->nr; i++)
+		out->items[i].own = 0;
+	return 0;
+}
+
+int forge_comments_mark_own(struct forge *f, struct forge_comments *list,
+			    struct buf *err)
+{
+	size_t i;
+	int rc;
+
+	if (!list->nr)
 		return 0;
 	if ((rc = forge_self_resolve(f, err)) < 0)
 		return rc;
-	for (i = from; i < out->nr; i++)
-		out->items[i].own = forge_is_self(f, out->items[i].author,
-						  out->items[i].author_id);
+	for (i = 0; i < list->nr; i++)
+		list->items[i].own = forge_is_self(f, list->items[i].author,
+						   list->items[i].author_id);
 	return 0;
 }
 

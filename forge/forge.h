@@ -513,7 +513,8 @@ struct forge_comment *forge_comments_push(struct forge_comments *list);
 /*
  * The comments written at or after `since` (ISO 8601 UTC,
  * "2026-12-07T06:00:00Z") on the repository's issues and PRs/MRs, tend's
- * own included (`own` set), oldest first, every page:
+ * own included (`own` is left 0: forge_comments_mark_own() sets it, at
+ * the cost of asking who tend is), oldest first, every page:
  *   GitHub: GET /repos/O/R/issues/comments?since=...&sort=created
  *   (conversation comments of issues and PRs), and with `review` also
  *   GET /repos/O/R/pulls/comments?since=... (review comments);
@@ -525,6 +526,14 @@ struct forge_comment *forge_comments_push(struct forge_comments *list);
  */
 int forge_list_comments_since(struct forge *f, const char *since, int review,
 			      struct forge_comments *out, struct buf *err);
+
+/*
+ * Set `own` on the comments tend's own account wrote: one read (GET
+ * /user) the first time, none when TEND_BOT_LOGIN names the account or
+ * the list is empty.
+ */
+int forge_comments_mark_own(struct forge *f, struct forge_comments *list,
+			    struct buf *err);
 
 /*
  * Put reaction `emoji` ("eyes", "+1", "rocket", "confused") on comment

@@ -2302,6 +2302,10 @@ void test_github__server_chatops_since(void)
 	forge_comments_init(&list);
 	CHECK_INT(forge_list_comments_since(f, GH_CHAT_SINCE, 1, &list, &err),
 		  0);
+	/* Nobody's comment is tend's until asked who tend is. */
+	for (i = 0; i < list.nr; i++)
+		CHECK_INT(list.items[i].own, 0);
+	CHECK_INT(forge_comments_mark_own(f, &list, &err), 0);
 	CHECK_STR(gh_chat_authors(&list),
 		  "bob,carol,alice,dave,github-actions[bot]");
 	REQUIRE(list.nr == 5);

@@ -3144,11 +3144,13 @@ void test_gitlab__comments_since(void)
 	CHECK_STR(cl.items[3].author, "mia");
 	forge_comments_release(&cl);
 
-	/* tend's own notes come too, marked own (one GET /user). */
+	/* tend's own notes come too, marked own on asking (one GET /user). */
 	CHECK_INT(forge_put_issue_note(g.f, 2, NULL, "mine", NULL, &own, NULL,
 				       &err), 0);
 	CHECK_INT(forge_list_comments_since(g.f, "2026-01-01T00:00:00Z", 0,
 					    &cl, &err), 0);
+	CHECK_INT(gl_count(&g, "GET", "/user"), 0);
+	CHECK_INT(forge_comments_mark_own(g.f, &cl, &err), 0);
 	c = gl_comment_by_id(&cl, own);
 	REQUIRE(c != NULL);
 	CHECK_INT(c->own, 1);
@@ -3564,6 +3566,7 @@ void test_gitlab__reply(void)
 	forge_comments_release(&cl);
 	CHECK_INT(forge_list_comments_since(g.f, "2020-01-01T00:00:00Z", 0,
 					    &cl, &err), 0);
+	CHECK_INT(forge_comments_mark_own(g.f, &cl, &err), 0);
 	for (i = 0, writes = 0; i < cl.nr; i++)
 		writes += cl.items[i].own;
 	CHECK_INT(writes, 5);
