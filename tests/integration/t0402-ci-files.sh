@@ -498,6 +498,19 @@ def gl_check(path):
     if '"$tend" fix' not in fix["script"][-1] or \
             "tend_sum" not in fix["script"][-1]:
         die("tend-fix must run the checked binary's fix")
+    # tend-inbox: opt in, on a schedule, the same checked binary.
+    if doc.get("tend-inbox", {}).get("extends") != ".tend-review":
+        die("tend-inbox does not extend .tend-review")
+    ibx = gl_job(path, "tend-inbox")
+    irules = ibx.get("rules", [])
+    if not irules or not all('$TEND_INBOX == "true"' in r.get("if", "") and
+                             '"schedule"' in r.get("if", "")
+                             for r in irules):
+        die("tend-inbox must run only on a schedule with TEND_INBOX true")
+    if ibx["script"][0] != job["script"][0] or \
+            '"$tend" inbox' not in ibx["script"][-1] or \
+            "tend_sum" not in ibx["script"][-1]:
+        die("tend-inbox must get, check and run tend as tend-review does")
     # tend-tasks: opt in, on a schedule, the same checked binary.
     if doc.get("tend-tasks", {}).get("extends") != ".tend-review":
         die("tend-tasks does not extend .tend-review")
