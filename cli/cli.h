@@ -125,7 +125,4 @@ int cli_write_output(const char *path, const char *data, size_t len,
  */
 char *cli_config_root(const char *workdir);
 
-/* For commands that are not built yet: say so, exit 2. */
-int cli_not_built(const char *name, int argc, char **argv);
-
 #endif

@@ -304,18 +304,3 @@ char *cli_config_root(const char *workdir)
 		return xstrdup(".");
 	return xstrndup(workdir, n);
 }
-
-int cli_not_built(const char *name, int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: tend %s [options]\n\n"
-			       "'tend %s' is not built yet in this version of "
-			       "tend.\n", name, name);
-			return CLI_EXIT_USAGE;
-		}
-	cli_error("'%s' is not built yet in this version of tend", name);
-	return CLI_EXIT_USAGE;
-}
