@@ -511,6 +511,8 @@ def gl_check(path):
             '"$tend" inbox' not in ibx["script"][-1] or \
             "tend_sum" not in ibx["script"][-1]:
         die("tend-inbox must get, check and run tend as tend-review does")
+    if ibx.get("resource_group") != "tend-inbox":
+        die("tend-inbox must run one at a time (resource_group)")
     # tend-tasks: opt in, on a schedule, the same checked binary.
     if doc.get("tend-tasks", {}).get("extends") != ".tend-review":
         die("tend-tasks does not extend .tend-review")
