@@ -452,6 +452,16 @@ static void compare_diffs(struct prop *pr, const char *a, const char *b,
 		     !same_ranges(f, g)) &&
 		    g->added == f->added && g->deleted == f->deleted)
 			continue;
+		/*
+		 * On a large change neither is minimal: xdiff stops looking
+		 * for the shortest edit past a cost bound, and git's and
+		 * libgit2's copies of it stop at different places (git's own
+		 * `--minimal` finds 1,613 changed lines where its default
+		 * shows 1,909, on a 1,600-line rewrite of a file here). Both
+		 * diffs were checked for correctness on their own above.
+		 */
+		if (f->added + f->deleted > 500 || g->added + g->deleted > 500)
+			continue;
 		if (g->nr_hunks != f->nr_hunks || g->nr_lines != f->nr_lines) {
 			PROP_FAIL("hunk or line counts differ", f->path);
 			continue;
