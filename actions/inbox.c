@@ -49,6 +49,9 @@ struct inbox_run {
 	char **told;		/* "pr:N" / "issue:N" told they cannot */
 	size_t nr_told;
 	size_t seq;		/* work trees made */
+	char **who;		/* permission answers: login -> can[] */
+	int *can;
+	size_t nr_who;
 };
 
 void actions_inbox_outcome_init(struct actions_inbox_outcome *oc)
@@ -620,6 +623,32 @@ out:
 	return rc;
 }
 
+/* May the comment's author write? Asked once per person and run. */
+static int inbox_can_write(struct inbox_run *run,
+			   const struct forge_comment *c, int *w,
+			   struct buf *err)
+{
+	size_t i;
+	int rc;
+
+	*w = 0;
+	if (!c->author)
+		return 0;
+	for (i = 0; i < run->nr_who; i++)
+		if (!strcasecmp(run->who[i], c->author)) {
+			*w = run->can[i];
+			return 0;
+		}
+	if ((rc = forge_user_can_write(run->forge, c->author, c->author_id, w,
+				       err)) < 0)
+		return rc;
+	run->who = xrealloc(run->who, (run->nr_who + 1) * sizeof(*run->who));
+	run->can = xrealloc(run->can, (run->nr_who + 1) * sizeof(*run->can));
+	run->who[run->nr_who] = xstrdup(c->author);
+	run->can[run->nr_who++] = *w;
+	return 0;
+}
+
 /* One comment: a command? may its author give it? not done yet? */
 static int inbox_one(struct inbox_run *run, const struct forge_comment *c,
 		     struct buf *err)
@@ -647,9 +676,7 @@ static int inbox_one(struct inbox_run *run, const struct forge_comment *c,
 			  "(deleted)");
 		goto out;
 	}
-	if (!allowed && (rc = forge_user_can_write(run->forge, c->author,
-						   c->author_id, &w,
-						   err)) < 0)
+	if (!allowed && (rc = inbox_can_write(run, c, &w, err)) < 0)
 		goto out;
 	if (!allowed && !w) {
 		char *key = inbox_thread_key(c);
@@ -701,6 +728,8 @@ static void inbox_release(struct inbox_run *run)
 {
 	actions_act_strv_free(run->handled, run->nr_handled);
 	actions_act_strv_free(run->told, run->nr_told);
+	actions_act_strv_free(run->who, run->nr_who);
+	free(run->can);
 	forge_free(run->forge);
 	review_rules_release(&run->rules);
 	actions_trust_release(&run->trust);

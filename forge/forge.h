@@ -529,8 +529,8 @@ int forge_list_comments_since(struct forge *f, const char *since, int review,
 
 /*
  * Set `own` on the comments tend's own account wrote: one read (GET
- * /user) the first time, none when TEND_BOT_LOGIN names the account or
- * the list is empty.
+ * /user, see forge_get_self()) the first time the adapter needs it, none
+ * when the list is empty.
  */
 int forge_comments_mark_own(struct forge *f, struct forge_comments *list,
 			    struct buf *err);
