@@ -632,8 +632,14 @@ int forge_git_worktree_drop(git_repository *repo, const char *name,
 				       "tree '%s': %s", name,
 				       forge_git_errmsg());
 	}
+	/*
+	 * The branch is deleted as a reference: git_branch_delete would
+	 * also drop its config section, and libgit2 1.5 leaks a PCRE2
+	 * match block for every config entry the section's pattern
+	 * misses. tend never writes config for these branches.
+	 */
 	if (git_branch_lookup(&branch, repo, name, GIT_BRANCH_LOCAL) == 0 &&
-	    git_branch_delete(branch) < 0 && rc == 0)
+	    git_reference_delete(branch) < 0 && rc == 0)
 		rc = error_set(err, TEND_ERROR, "cannot delete branch '%s': "
 			       "%s", name, forge_git_errmsg());
 	git_reference_free(branch);
