@@ -40,7 +40,7 @@
 
 #define CONFIG_LINTER_TIMEOUT 300
 /* Vectors longer than this are not an embedding model's. */
-#define CONFIG_EMBED_DIM_MAX 65536L
+#define CONFIG_EMBED_DIM_MAX 4096L
 
 /*
  * The defaults that are strings. config_init() points the fields at these
@@ -1881,7 +1881,7 @@ static int config_embeddings(struct config_ctx *ctx, struct tend_config *cfg,
 	}
 	if (dim > CONFIG_EMBED_DIM_MAX) {
 		error = config_bad_value(ctx, dn, "models.embeddings.dimensions",
-					 "65536 or less");
+					 "4096 or less");
 		goto out;
 	}
 	for (i = 0; i < cfg->models.nr_providers; i++)

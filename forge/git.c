@@ -1960,6 +1960,16 @@ static int forge_git_mirror_error(int rc, const char *shown,
 	return code;
 }
 
+int forge_git_open_bare(git_repository **out, const char *dir,
+			struct buf *err)
+{
+	forge_git_init_once();
+	if (git_repository_open_bare(out, dir) < 0)
+		return error_set(err, TEND_ENOTFOUND, "no repository at '%s': "
+				 "%s", dir, forge_git_errmsg());
+	return 0;
+}
+
 int forge_git_mirror(const char *url, const char *dir, const char *ref,
 		     const char *auth_header, git_oid *out, struct buf *err)
 {

@@ -175,6 +175,13 @@ int forge_git_mirror(const char *url, const char *dir, const char *ref,
 		     const char *auth_header, git_oid *out, struct buf *err);
 
 /*
+ * Open the bare repository at `dir` (a mirror); TEND_ENOTFOUND when
+ * there is none.
+ */
+int forge_git_open_bare(git_repository **out, const char *dir,
+			struct buf *err);
+
+/*
  * A commit holding only the files of `commit` whose paths match one of
  * `globs` (common/glob.h), for indexing part of a repository: same
  * author, committer and time, no parent, so the same input always gives

@@ -1552,7 +1552,7 @@ void test_config__embeddings(void)
 	CHECK(fails_with("models:\n  embeddings: {provider: openai, model: m, "
 			 "dimensions: 100000}\n",
 			 ".tend.yml:2:56: 'models.embeddings.dimensions' must "
-			 "be 65536 or less"));
+			 "be 4096 or less"));
 	CHECK(fails_with("models:\n  embeddings: {provider: openai, model: m, "
 			 "dimensions: many}\n",
 			 ".tend.yml:2:56: 'models.embeddings.dimensions' must "
