@@ -2400,8 +2400,9 @@ void test_tools__search_ranked_by_the_index(void)
 	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":\"src\"}",
 		"[regex matches]\nsrc/a.c:3:");
 	CHECK_STR(f.glob, "/src");
-	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":\"./src/\","
-		"\"glob\":\"*.c\"}", "[2 matches in 2 files]");
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\","
+		"\"path\":\"./src/\",\"glob\":\"*.c\"}",
+		"[2 matches in 2 files]");
 	CHECK_STR(f.glob, "/src/**/*.c");
 	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":\"src\","
 		"\"glob\":\"sub/*.c\"}", "no matches");
@@ -2622,11 +2623,13 @@ void test_tools__find_symbol_from_the_index(void)
 	CHECK_STR(f.repo, "data-model");
 	f.symbol_rc = 0;
 	f.symbol_text = "";
-	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"main\",\"repo\":\"web\"}",
+	RUN_OK(&env, &out, "find_symbol",
+	       "{\"name\":\"main\",\"repo\":\"web\"}",
 	       "no definition of 'main' in the index of 'web'\n");
 	f.symbol_rc = TEND_ENOTFOUND;
 	f.symbol_text = "";
-	RUN_ERR(&env, &out, "find_symbol", "{\"name\":\"main\",\"repo\":\"web\"}",
+	RUN_ERR(&env, &out, "find_symbol",
+		"{\"name\":\"main\",\"repo\":\"web\"}",
 		"the index of 'web' could not be searched");
 	RUN_ERR(&env, &out, "find_symbol", "{\"name\":\"main\",\"repo\":\"x\"}",
 		"unknown repo 'x' (known: data-model, web)");
@@ -2635,7 +2638,8 @@ void test_tools__find_symbol_from_the_index(void)
 	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"main\"}",
 	       "src/a.c:1\n   1| int main(void)\n   2| {\n"
 	       "   3| \treturn foo(1);\n   4| }\n");
-	RUN_ERR(&env, &out, "find_symbol", "{\"name\":\"main\",\"repo\":\"web\"}",
+	RUN_ERR(&env, &out, "find_symbol",
+		"{\"name\":\"main\",\"repo\":\"web\"}",
 		"no index here: repo cannot be searched");
 	buf_release(&out);
 	agent_tools_env_release(&env);
@@ -2657,12 +2661,14 @@ void test_tools__related(void)
 	f.related_text = "uses:\nsrc/b.c:1-4 function foo\n"
 		"called from:\nsrc/c.c:9 main\n";
 	RUN_OK(&env, &out, "related", "{\"path\":\"./src//a.c\",\"line\":3}",
-	       "uses:\nsrc/b.c:1-4 function foo\ncalled from:\nsrc/c.c:9 main\n");
+	       "uses:\nsrc/b.c:1-4 function foo\ncalled from:\n"
+	       "src/c.c:9 main\n");
 	CHECK_STR(f.path, "src/a.c");
 	CHECK_INT(f.line, 3);
 	CHECK_STR(f.repo, "(null)");
 	RUN_OK(&env, &out, "related", "{\"path\":\"src/a.c\"}",
-	       "uses:\nsrc/b.c:1-4 function foo\ncalled from:\nsrc/c.c:9 main\n");
+	       "uses:\nsrc/b.c:1-4 function foo\ncalled from:\n"
+	       "src/c.c:9 main\n");
 	CHECK_INT(f.line, 0);
 	f.related_rc = 0;
 	f.related_text = "";
