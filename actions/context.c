@@ -275,7 +275,27 @@ void actions_context_release(struct actions_context *ctx)
 		actions_context_repo_release(&ctx->repos[i]);
 	free(ctx->repos);
 	free(ctx->cache_dir);
+	actions_context_embed_release(&ctx->embed);
+	agent_router_free(ctx->router);
+	if (ctx->forge) {
+		forge_context_release(ctx->forge);
+		free(ctx->forge);
+	}
 	actions_context_init(ctx);
+}
+
+void actions_context_attach(struct actions_context *ctx,
+			    struct actions_act_index *ai)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr; i++) {
+		if (!ctx->repos[i].idx)
+			continue;
+		actions_act_index_add_repo(ai, ctx->repos[i].name,
+					   ctx->repos[i].idx);
+		ctx->repos[i].idx = NULL;
+	}
 }
 
 /* A warning in the log and a line of the notes. */
@@ -405,7 +425,8 @@ size_t actions_context_open(struct actions_context *ctx,
 
 		memset(&r, 0, sizeof(r));
 		buf_reset(&err);
-		if (actions_context_find(ctx, cr->name))
+		if (actions_context_find(ctx, cr->name) ||
+		    (o->only && strcmp(o->only, cr->name)))
 			continue;
 		if (actions_context_one(&r, ctx, cr, o, notes, &err) < 0) {
 			actions_context_note(notes, "context: repository '%s' "
@@ -422,4 +443,76 @@ size_t actions_context_open(struct actions_context *ctx,
 	}
 	buf_release(&err);
 	return usable;
+}
+
+int actions_context_open_named(struct actions_context *ctx,
+			       const struct tend_config *cfg,
+			       const struct review_rules *rules,
+			       const char *root, const char *name,
+			       struct review_index **out, struct buf *err)
+{
+	struct actions_context_opts o = { 0 };
+	struct forge_context_opts fo = { 0 };
+	struct actions_context_repo *r;
+	struct buf notes = BUF_INIT, e = BUF_INIT;
+	char *remote = NULL;
+	size_t i;
+	int error = 0;
+
+	*out = NULL;
+	for (i = 0; i < cfg->context.nr_repos; i++)
+		if (!strcmp(cfg->context.repos[i].name, name))
+			break;
+	if (i == cfg->context.nr_repos) {
+		buf_printf(&e, "no repository '%s' in context.repos", name);
+		for (i = 0; i < cfg->context.nr_repos; i++)
+			buf_printf(&e, "%s%s", i ? ", " : " (there are: ",
+				   cfg->context.repos[i].name);
+		if (cfg->context.nr_repos)
+			buf_putc(&e, ')');
+		error = error_set(err, TEND_EINVALID, "%s", e.ptr);
+		goto out;
+	}
+	/*
+	 * The forge: who may see the token. Not knowing it only means
+	 * fetching anonymously.
+	 */
+	ctx->forge = xcalloc(1, sizeof(*ctx->forge));
+	forge_context_init(ctx->forge);
+	remote = forge_context_remote_url(root);
+	fo.remote_url = remote;
+	if (forge_context_detect(ctx->forge, &fo, &e) < 0) {
+		log_debug("context: no forge (%s): fetching anonymously",
+			  e.ptr);
+		forge_context_release(ctx->forge);
+		forge_context_init(ctx->forge);
+	}
+	if (cfg->models.embeddings.provider) {
+		buf_reset(&e);
+		if (agent_router_new(&ctx->router, cfg, &e) < 0)
+			log_warn("context: no embeddings: %s", e.ptr);
+		else if (actions_context_embed_init(&ctx->embed, ctx->router,
+						    cfg)) {
+			o.embed = actions_context_embed_fn;
+			o.embed_data = &ctx->embed;
+		}
+	}
+	o.cfg = cfg;
+	o.forge = ctx->forge;
+	o.rules = rules;
+	o.only = name;
+	actions_context_open(ctx, &o, &notes);
+	if (!(r = actions_context_find(ctx, name)) || !r->idx) {
+		buf_rtrim(&notes);
+		error = error_set(err, TEND_ERROR, "%s", notes.len ? notes.ptr :
+				  "the repository could not be read");
+		goto out;
+	}
+	*out = r->idx;
+	r->idx = NULL;
+out:
+	free(remote);
+	buf_release(&notes);
+	buf_release(&e);
+	return error;
 }

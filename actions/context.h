@@ -81,6 +81,10 @@ struct actions_context {
 	struct actions_context_repo *repos;
 	size_t nr, alloc;
 	char *cache_dir;
+	/* owned by actions_context_open_named() only */
+	struct forge_context *forge;
+	struct agent_router *router;
+	struct actions_context_embed embed;
 };
 
 struct actions_context_opts {
@@ -94,6 +98,7 @@ struct actions_context_opts {
 	review_index_embed_fn embed;	/* NULL: BM25 only */
 	void *embed_data;
 	const char *cache_dir;	/* NULL: $XDG_CACHE_HOME/tend/repos */
+	const char *only;	/* the one repository to open; NULL: all */
 };
 
 void actions_context_init(struct actions_context *ctx);
@@ -107,6 +112,30 @@ void actions_context_init(struct actions_context *ctx);
 size_t actions_context_open(struct actions_context *ctx,
 			    const struct actions_context_opts *opts,
 			    struct buf *notes);
+
+/*
+ * Hand every open index to the agents' `ai` under its repository's name
+ * (actions_act_index_add_repo(): `ai` closes them). The mirrors stay in
+ * `ctx`, which must be released after `ai`.
+ */
+struct actions_act_index;
+void actions_context_attach(struct actions_context *ctx,
+			    struct actions_act_index *ai);
+
+/*
+ * For a command that reads one other repository by itself (`tend index
+ * --repo-name`): the forge of the checkout at `root` (origin's URL and
+ * the environment decide who gets the token), a router when
+ * models.embeddings is configured, and actions_context_open() of the
+ * repository `name` only. *out is its index, the caller's to close
+ * before actions_context_release(). TEND_EINVALID when context.repos has
+ * no such name, TEND_ERROR when it could not be read (why in `err`).
+ */
+int actions_context_open_named(struct actions_context *ctx,
+			       const struct tend_config *cfg,
+			       const struct review_rules *rules,
+			       const char *root, const char *name,
+			       struct review_index **out, struct buf *err);
 
 /* The repository named `name`, or NULL. */
 struct actions_context_repo *actions_context_find(struct actions_context *ctx,
