@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "actions/context.h"
 #include "actions/rules.h"
 #include "cli/cli.h"
 #include "common/config.h"
@@ -29,17 +30,19 @@
 static const char cmd_index_usage[] =
 	"tend index [-C DIR] [--rev REV] [--rebuild] [--format text|json]\n"
 	"       [--query TEXT [--path GLOB] [--limit N] | --symbol NAME |\n"
-	"        --related PATH[:LINE]]";
+	"        --related PATH[:LINE]] [--repo-name NAME]";
 
 static const char cmd_index_description[] =
 	"Build or update the index of HEAD (or REV) that agents retrieve\n"
 	"from, at <git dir>/tend/index.sqlite, and say what was done: files\n"
 	"added, changed, removed and reused, blobs parsed, files skipped,\n"
 	"chunks and symbols. With --query, --symbol or --related, answer\n"
-	"from the index (updated first when it is not of REV).";
+	"from the index (updated first when it is not of REV). With\n"
+	"--repo-name, answer from the repository NAME of context.repos\n"
+	"instead (fetched and indexed first).";
 
 struct cmd_index_args {
-	const char *dir, *rev, *query, *path, *symbol, *related;
+	const char *dir, *rev, *query, *path, *symbol, *related, *repo_name;
 	long limit;
 	int rebuild, json;
 };
@@ -212,6 +215,8 @@ int cmd_index(int argc, char **argv)
 			   "definitions, then references, of NAME"),
 		OPT_STRING(0, "related", &a.related, "PATH[:LINE]",
 			   "what the span at PATH:LINE uses and who uses it"),
+		OPT_STRING(0, "repo-name", &a.repo_name, "NAME",
+			   "answer from context.repos' NAME"),
 		OPT_STRING(0, "format", &c.format, "FMT", "text|json"),
 		OPT_STRING(0, "config", &c.config, "FILE",
 			   "use this config file instead of .tend.yml"),
@@ -229,6 +234,7 @@ int cmd_index(int argc, char **argv)
 	struct review_index_symbols syms, callers;
 	struct review_index *idx = NULL;
 	struct actions_trust src;
+	struct actions_context xctx;
 	git_repository *repo = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	json_t *root = NULL;
@@ -238,6 +244,7 @@ int cmd_index(int argc, char **argv)
 	int nrest, rc, asks, updated = 0, exit_code = CLI_EXIT_USAGE;
 
 	config_init(&cfg);
+	actions_context_init(&xctx);
 	review_rules_init(&rules);
 	review_index_hits_init(&hits);
 	review_index_symbols_init(&syms);
@@ -269,6 +276,11 @@ int cmd_index(int argc, char **argv)
 		cli_error("--query, --symbol and --related go one at a time");
 		goto out;
 	}
+	if (a.repo_name && (!asks || a.rebuild || a.rev)) {
+		cli_error("--repo-name goes with --query, --symbol or "
+			  "--related (not --rev or --rebuild)");
+		goto out;
+	}
 	if (a.path && !a.query) {
 		cli_error("--path goes with --query");
 		goto out;
@@ -296,6 +308,18 @@ int cmd_index(int argc, char **argv)
 		cli_error("%s", err.ptr);
 		exit_code = cli_exit_for(rc);
 		goto out;
+	}
+	if (a.repo_name) {
+		/* Another repository's index, fetched and updated. */
+		if ((rc = actions_context_open_named(&xctx, &cfg, &rules,
+						     croot, a.repo_name, &idx,
+						     &err)) < 0) {
+			cli_error("%s", err.ptr);
+			exit_code = rc == TEND_EINVALID ? CLI_EXIT_USAGE
+							: CLI_EXIT_SERVICE;
+			goto out;
+		}
+		goto answer;
 	}
 	io.rules = &rules;
 	io.ignore = (const char *const *)cfg.review.ignore;
@@ -352,6 +376,9 @@ int cmd_index(int argc, char **argv)
 	}
 	if (updated && asks && !a.json && c.verbose)
 		fprintf(stderr, "%s", err.ptr);
+answer:
+	if (a.json && !root)
+		root = json_object();
 	buf_reset(&err);
 	if (a.query) {
 		rc = review_index_query(idx, a.query, a.path,
@@ -403,6 +430,7 @@ int cmd_index(int argc, char **argv)
 out:
 	json_decref(root);
 	review_index_close(idx);
+	actions_context_release(&xctx);
 	review_index_stats_release(&st);
 	review_index_hits_release(&hits);
 	review_index_symbols_release(&syms);
