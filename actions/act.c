@@ -1145,3 +1145,20 @@ void actions_act_index_env(struct actions_act_index *ai,
 	env->repos = ai->names;
 	env->nr_repos = ai->nr_repos;
 }
+
+void actions_act_index_prompt(const struct actions_act_index *ai,
+			      struct buf *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ai->nr_repos; i++) {
+		if (!ai->repos[i].idx)
+			continue;
+		buf_puts(out, n++ ? ", " : "\nOther repositories you can "
+			 "read through their index, with the repo argument of "
+			 "search, find_symbol and related: ");
+		buf_puts(out, ai->repos[i].name);
+	}
+	if (n)
+		buf_puts(out, ".\n");
+}

@@ -214,6 +214,13 @@ void actions_act_index_env(struct actions_act_index *ai,
 int actions_act_index_related(const char *path, unsigned line,
 			      struct buf *out, void *data);
 
+/*
+ * Append a line naming the other repositories the tools' `repo` takes,
+ * for an agent's first message; nothing when there are none.
+ */
+void actions_act_index_prompt(const struct actions_act_index *ai,
+			      struct buf *out);
+
 /* Close the indexes, free everything; `ai` is as after init. */
 void actions_act_index_release(struct actions_act_index *ai);
 
