@@ -313,15 +313,21 @@ static int review_index_try_open(struct review_index *idx, struct buf *why,
 	}
 	sqlite3_busy_timeout(idx->db, REVIEW_INDEX_BUSY_MS);
 	sqlite3_extended_result_codes(idx->db, 1);
-	if ((rc = review_index_pragma_int(idx, "PRAGMA application_id",
+	/* One read transaction: another process may be creating it. */
+	if ((rc = sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL)) !=
+		    SQLITE_OK ||
+	    (rc = review_index_pragma_int(idx, "SELECT count(*) FROM "
+					  "sqlite_master", &tables)) !=
+		    SQLITE_OK ||
+	    (rc = review_index_pragma_int(idx, "PRAGMA application_id",
 					  &app)) != SQLITE_OK ||
 	    (rc = review_index_pragma_int(idx, "PRAGMA user_version",
 					  &version)) != SQLITE_OK ||
-	    (rc = review_index_pragma_int(idx, "SELECT count(*) FROM "
-					  "sqlite_master", &tables)) !=
+	    (rc = sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL)) !=
 		    SQLITE_OK) {
 		int code = rc & 0xff;
 
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
 			buf_printf(why, "%s", sqlite3_errmsg(idx->db));
 			return 1;
@@ -1497,8 +1503,7 @@ static void review_index_writer_release(struct review_index_writer *w)
 static int review_index_writer_init(struct review_index_writer *w,
 				    struct review_index *idx, struct buf *err)
 {
-	sqlite3_stmt *st = NULL;
-	int error, pages = 0, page_size = 0;
+	int error;
 
 	memset(w, 0, sizeof(*w));
 	buf_init(&w->name, 0);
@@ -1522,8 +1527,23 @@ static int review_index_writer_init(struct review_index_writer *w,
 	    (error = review_index_prepare(idx, &w->ins_vec, "INSERT OR "
 					  "REPLACE INTO vectors(chunk, dim, "
 					  "data) VALUES (?1, ?2, ?3)", err)) <
-		    0 ||
-	    (error = review_index_prepare(idx, &st, "SELECT "
+		    0)
+		return error;
+	return 0;
+}
+
+/*
+ * Where the writer starts, read once the write transaction holds the
+ * lock: the next free chunk rowid and the database's size.
+ */
+static int review_index_writer_start(struct review_index_writer *w,
+				     struct review_index *idx,
+				     struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	int error, pages = 0, page_size = 0;
+
+	if ((error = review_index_prepare(idx, &st, "SELECT "
 					  "coalesce(max(rowid), 0) FROM "
 					  "chunks", err)) < 0)
 		return error;
@@ -1878,6 +1898,8 @@ static int review_index_run_jobs(struct review_index *idx,
 		if ((error = review_index_begin(idx, err)) < 0)
 			goto out;
 		*in_txn = 1;
+		if ((error = review_index_writer_start(w, idx, err)) < 0)
+			goto out;
 	}
 	for (i = 0; i < nr; i++) {
 		struct review_index_job *j = &jobs[i];
@@ -2151,6 +2173,8 @@ static int review_index_update_once(struct review_index *idx,
 		if ((error = review_index_begin(idx, err)) < 0)
 			goto out;
 		in_txn = 1;
+		if ((error = review_index_writer_start(&w, idx, err)) < 0)
+			goto out;
 	}
 	/*
 	 * Another process may have changed the snapshot while we parsed:
