@@ -326,15 +326,18 @@ static int review_index_try_open(struct review_index *idx, struct buf *why,
 	    (rc = sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL)) !=
 		    SQLITE_OK) {
 		int code = rc & 0xff;
+		char *msg = xstrdup(sqlite3_errmsg(idx->db));
 
 		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
-			buf_printf(why, "%s", sqlite3_errmsg(idx->db));
+			buf_printf(why, "%s", msg);
+			free(msg);
 			return 1;
 		}
-		return error_set(err, TEND_ERROR, "cannot read the index "
-				 "'%s': %s", idx->path,
-				 sqlite3_errmsg(idx->db));
+		error_set(err, TEND_ERROR, "cannot read the index '%s': %s",
+			  idx->path, msg);
+		free(msg);
+		return TEND_ERROR;
 	}
 	if (app == 0 && version == 0 && tables == 0) {
 		/* Empty: make it ours; another process may race us here. */
@@ -774,7 +777,6 @@ static void review_index_emit_def(struct review_index_job *j,
 	unsigned lo = def->parent == SIZE_MAX ? def->lead : def->start;
 	unsigned hi = def->end, k;
 	size_t i;
-	int children = 0;
 
 	if (hi - lo + 1 <= REVIEW_INDEX_DEF_LINES) {
 		for (k = lo; k <= hi; k++)
@@ -784,11 +786,9 @@ static void review_index_emit_def(struct review_index_job *j,
 		return;
 	}
 	for (i = d + 1; i < nr && defs[i].start_byte < def->end_byte; i++)
-		if (defs[i].parent == d) {
+		if (defs[i].parent == d)
 			review_index_emit_def(j, masked, covered, defs, nr, i);
-			children = 1;
-		}
-	(void)children;
+	/* What the nested definitions left: windows named for this one. */
 	review_index_windows(j, masked, covered, lo, hi, def->kind, def->name);
 }
 

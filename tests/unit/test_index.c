@@ -752,3 +752,159 @@ void test_index__match_expr(void)
 	sqlite3_close(db);
 	buf_release(&out);
 }
+
+/*
+ * A deterministic embedding: a bag of words hashed into 32 buckets, so
+ * texts that share words are close. Counts its calls; fails on demand.
+ */
+struct fake_embed {
+	int calls, fail;
+	size_t texts;
+};
+
+static int fake_embed(void *data, const char *const *texts, size_t nr,
+		      float *out, size_t *dim_out, struct buf *err)
+{
+	struct fake_embed *fe = data;
+	size_t i;
+
+	fe->calls++;
+	if (fe->fail)
+		return error_set(err, TEND_ERROR, "embeddings endpoint down");
+	for (i = 0; i < nr; i++) {
+		const char *p = texts[i];
+		float *v = out + i * 32;
+
+		memset(v, 0, 32 * sizeof(float));
+		while (*p) {
+			unsigned h = 5381;
+
+			while (*p && !((*p >= 'a' && *p <= 'z') ||
+				       (*p >= 'A' && *p <= 'Z')))
+				p++;
+			if (!*p)
+				break;
+			while ((*p >= 'a' && *p <= 'z') ||
+			       (*p >= 'A' && *p <= 'Z'))
+				h = h * 33 + (unsigned char)*p++;
+			v[h % 32] += 1;
+		}
+	}
+	fe->texts += nr;
+	*dim_out = 32;
+	return 0;
+}
+
+static int count_rows(const char *db, const char *table)
+{
+	sqlite3 *d = NULL;
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_open(db, &d) == SQLITE_OK &&
+	    sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(d);
+	return n;
+}
+
+void test_index__embeddings_hybrid(void)
+{
+	const char *dir = test_tmpdir();
+	git_repository *repo = NULL;
+	struct review_index *idx = NULL;
+	struct review_index_stats st = { 0 };
+	struct review_index_opts o = { 0 };
+	struct review_index_hits h;
+	struct fake_embed fe = { 0 };
+	struct buf err = BUF_INIT;
+	char db[4096];
+	git_oid head;
+	int chunks;
+
+	review_index_hits_init(&h);
+	REQUIRE(make_lang_repo(dir) == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	snprintf(db, sizeof(db), "%s/.git/tend/index.sqlite", dir);
+	o.embed = fake_embed;
+	o.embed_data = &fe;
+	REQUIRE(review_index_open(&idx, repo, &o, &err) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK(fe.calls >= 1);
+	chunks = count_rows(db, "chunks");
+	CHECK(chunks > 0);
+	CHECK_INT(count_rows(db, "vectors"), chunks);
+	CHECK_INT(fe.texts, chunks);
+
+	/* A query is embedded too; words only the vectors know still rank. */
+	fe.calls = 0;
+	CHECK(review_index_query(idx, "GammaLoader load path", NULL, 3, &h,
+				 &err) == 0);
+	CHECK_INT(fe.calls, 1);
+	CHECK(h.nr >= 1 && !strcmp(h.items[0].path, "py/gamma.py"));
+	CHECK(h.nr <= 3);
+	review_index_hits_release(&h);
+	CHECK(review_index_query(idx, "GammaLoader", "web/**", 3, &h, &err) ==
+	      0);
+	CHECK(h.nr == 0 || !strncmp(h.items[0].path, "web/", 4));
+	review_index_hits_release(&h);
+
+	/* The endpoint fails: BM25 alone, no error. */
+	fe.fail = 1;
+	review_index_close(idx);
+	REQUIRE(review_index_open(&idx, repo, &o, &err) == 0);
+	CHECK(review_index_query(idx, "GammaLoader", NULL, 3, &h, &err) == 0);
+	CHECK(h.nr >= 1 && !strcmp(h.items[0].path, "py/gamma.py"));
+	review_index_hits_release(&h);
+	review_index_stats_release(&st);
+	review_index_close(idx);
+	git_repository_free(repo);
+	buf_release(&err);
+}
+
+void test_index__size_cap(void)
+{
+	const char *dir = test_tmpdir();
+	git_repository *repo = NULL;
+	struct review_index *idx = NULL;
+	struct review_index_stats st = { 0 };
+	struct review_index_opts o = { 0 };
+	struct buf err = BUF_INIT, big = BUF_INIT;
+	git_oid head;
+	int i;
+
+	REQUIRE(make_lang_repo(dir) == 0);
+	for (i = 0; i < 20000; i++)
+		buf_printf(&big, "int big_%d(void) { return %d; }\n", i, i);
+	REQUIRE(put(dir, "big.c", big.ptr) == 0);
+	REQUIRE(commit_all(dir, "big") == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	o.db_max = 1 << 20;	/* the big file's chunks alone pass it */
+	o.file_max = 4 << 20;
+	REQUIRE(review_index_open(&idx, repo, &o, &err) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK(st.note && strstr(st.note, "size cap"));
+	CHECK_INT(st.skipped, 1);
+	review_index_stats_release(&st);
+	{
+		struct review_index_symbols s;
+
+		review_index_symbols_init(&s);
+		CHECK(review_index_symbol(idx, "big_7", 5, &s, &err) == 0);
+		CHECK_INT(s.nr, 0);
+		CHECK(review_index_symbol(idx, "alpha_count", 5, &s, &err) ==
+		      0);
+		CHECK_INT(s.nr, 2);
+		review_index_symbols_release(&s);
+	}
+	review_index_close(idx);
+	git_repository_free(repo);
+	buf_release(&big);
+	buf_release(&err);
+}
