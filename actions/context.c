@@ -445,17 +445,66 @@ size_t actions_context_open(struct actions_context *ctx,
 	return usable;
 }
 
+size_t actions_context_open_for(struct actions_context *ctx,
+				const struct tend_config *cfg,
+				const struct review_rules *rules,
+				const char *root, struct agent_router *router,
+				const char *only, struct buf *notes)
+{
+	struct actions_context_opts o = { 0 };
+	struct forge_context_opts fo = { 0 };
+	struct buf e = BUF_INIT;
+	char *remote = NULL;
+	size_t n;
+
+	if (!cfg->context.nr_repos)
+		return 0;
+	/*
+	 * The forge: who may see the token. Not knowing it only means
+	 * fetching anonymously.
+	 */
+	if (!ctx->forge) {
+		ctx->forge = xcalloc(1, sizeof(*ctx->forge));
+		forge_context_init(ctx->forge);
+		remote = forge_context_remote_url(root);
+		fo.remote_url = remote;
+		if (forge_context_detect(ctx->forge, &fo, &e) < 0) {
+			log_debug("context: no forge (%s): fetching "
+				  "anonymously", e.ptr);
+			forge_context_release(ctx->forge);
+			forge_context_init(ctx->forge);
+		}
+	}
+	if (cfg->models.embeddings.provider && !ctx->embed.spec) {
+		buf_reset(&e);
+		if (!router && agent_router_new(&ctx->router, cfg, &e) < 0)
+			log_warn("context: no embeddings: %s", e.ptr);
+		else
+			actions_context_embed_init(&ctx->embed, router ? router :
+						   ctx->router, cfg);
+	}
+	if (ctx->embed.spec) {
+		o.embed = actions_context_embed_fn;
+		o.embed_data = &ctx->embed;
+	}
+	o.cfg = cfg;
+	o.forge = ctx->forge;
+	o.rules = rules;
+	o.only = only;
+	n = actions_context_open(ctx, &o, notes);
+	free(remote);
+	buf_release(&e);
+	return n;
+}
+
 int actions_context_open_named(struct actions_context *ctx,
 			       const struct tend_config *cfg,
 			       const struct review_rules *rules,
 			       const char *root, const char *name,
 			       struct review_index **out, struct buf *err)
 {
-	struct actions_context_opts o = { 0 };
-	struct forge_context_opts fo = { 0 };
 	struct actions_context_repo *r;
 	struct buf notes = BUF_INIT, e = BUF_INIT;
-	char *remote = NULL;
 	size_t i;
 	int error = 0;
 
@@ -473,35 +522,7 @@ int actions_context_open_named(struct actions_context *ctx,
 		error = error_set(err, TEND_EINVALID, "%s", e.ptr);
 		goto out;
 	}
-	/*
-	 * The forge: who may see the token. Not knowing it only means
-	 * fetching anonymously.
-	 */
-	ctx->forge = xcalloc(1, sizeof(*ctx->forge));
-	forge_context_init(ctx->forge);
-	remote = forge_context_remote_url(root);
-	fo.remote_url = remote;
-	if (forge_context_detect(ctx->forge, &fo, &e) < 0) {
-		log_debug("context: no forge (%s): fetching anonymously",
-			  e.ptr);
-		forge_context_release(ctx->forge);
-		forge_context_init(ctx->forge);
-	}
-	if (cfg->models.embeddings.provider) {
-		buf_reset(&e);
-		if (agent_router_new(&ctx->router, cfg, &e) < 0)
-			log_warn("context: no embeddings: %s", e.ptr);
-		else if (actions_context_embed_init(&ctx->embed, ctx->router,
-						    cfg)) {
-			o.embed = actions_context_embed_fn;
-			o.embed_data = &ctx->embed;
-		}
-	}
-	o.cfg = cfg;
-	o.forge = ctx->forge;
-	o.rules = rules;
-	o.only = name;
-	actions_context_open(ctx, &o, &notes);
+	actions_context_open_for(ctx, cfg, rules, root, NULL, name, &notes);
 	if (!(r = actions_context_find(ctx, name)) || !r->idx) {
 		buf_rtrim(&notes);
 		error = error_set(err, TEND_ERROR, "%s", notes.len ? notes.ptr :
@@ -511,7 +532,6 @@ int actions_context_open_named(struct actions_context *ctx,
 	*out = r->idx;
 	r->idx = NULL;
 out:
-	free(remote);
 	buf_release(&notes);
 	buf_release(&e);
 	return error;

@@ -81,7 +81,7 @@ struct actions_context {
 	struct actions_context_repo *repos;
 	size_t nr, alloc;
 	char *cache_dir;
-	/* owned by actions_context_open_named() only */
+	/* set by actions_context_open_for() */
 	struct forge_context *forge;
 	struct agent_router *router;
 	struct actions_context_embed embed;
@@ -121,6 +121,19 @@ size_t actions_context_open(struct actions_context *ctx,
 struct actions_act_index;
 void actions_context_attach(struct actions_context *ctx,
 			    struct actions_act_index *ai);
+
+/*
+ * actions_context_open() for a job: the forge of the checkout at `root`
+ * (origin's URL and the environment, as the job detects it: who may see
+ * the token), the embeddings of models.embeddings through `router` (NULL:
+ * a router of `ctx`'s own when they are configured), all repositories
+ * or only the one named `only`. Kept in `ctx` until release.
+ */
+size_t actions_context_open_for(struct actions_context *ctx,
+				const struct tend_config *cfg,
+				const struct review_rules *rules,
+				const char *root, struct agent_router *router,
+				const char *only, struct buf *notes);
 
 /*
  * For a command that reads one other repository by itself (`tend index

@@ -13,6 +13,8 @@
 #   - a repository that cannot be fetched: its earlier copy serves, with a
 #     warning; one never fetched is an error for --repo-name; an unknown
 #     name is a usage error naming the known ones;
+#   - `tend ask`: the scripted model's search and find_symbol with
+#     `repo:` get their answers from those repositories' indexes;
 #   - the token is nowhere in the output or the cache.
 . "$TEND_TESTS/integration/lib.sh"
 lib=$TEND_TESTS/lib
@@ -52,7 +54,16 @@ EOF
 	git push -q ../../b/o/shared.git main:main
 ) || fail "cannot build shared"
 
-echo '[]' >script.json
+cat >script.json <<'EOF'
+{"turns": [
+ {"tool_calls": [{"name": "search", "arguments":
+   {"pattern": "ParseWidget widget", "repo": "data-model"}}]},
+ {"tool_calls": [{"name": "find_symbol", "arguments":
+   {"name": "frobnicate_gadget", "repo": "shared"}}]},
+ {"tool_calls": [{"name": "answer", "arguments": {"text": "See [1].",
+   "citations": [{"path": "README", "line": 1, "quote": "hello"}]}}]}
+]}
+EOF
 start_bg ga "$pyexe" "$lib/fakegitremote.py" --root a --token "$TOKEN" \
 	--log a.log
 start_bg gb "$pyexe" "$lib/fakegitremote.py" --root b --token other-T \
@@ -114,6 +125,27 @@ log_has b 'e["path"].endswith("/git-upload-pack") and e["status"] == 200' ||
 	fail "B: no fetch"
 log_has b '"authorization" in e["headers"]' &&
 	fail "B: credentials were sent to another host"
+
+# tend ask: the model searches the other repositories by name.
+expect_rc 0 env OPENAI_API_KEY="$KEY" \
+	OPENAI_BASE_URL="http://127.0.0.1:$fm_port/v1" \
+	TEND_MODEL=openai/gpt-4.1-mini "$TEND_BIN" ask -C main \
+	"where are widgets parsed?"
+contains "$out" "See [1]."
+"$pyexe" - <<'EOF' || fail "cannot read the model log"
+import json
+log = json.load(open("model.log"))
+reqs = [e for e in log if e.get("protocol") == "openai"]
+last = json.loads(reqs[-1]["body"])
+results = [m["content"] for m in last["messages"] if m["role"] == "tool"]
+assert len(results) == 2, results
+for i, r in enumerate(results):
+    open("result.%d" % (i + 1), "w").write(r)
+EOF
+contains "$(cat result.1)" "src/model.go:"
+contains "$(cat result.1)" "ParseWidget"
+contains "$(cat result.2)" "lib/frobnicate.c:1"
+contains "$(cat result.2)" "frobnicate_gadget"
 
 # The cache: <sha256 of the URL>.git and .sqlite beside it.
 h=$(printf '%s' "$A/o/data-model.git" | sha256sum | cut -c1-64)
