@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "actions/act.h"
+#include "actions/context.h"
 #include "actions/ask.h"
 #include "actions/review.h"
 #include "actions/rules.h"
@@ -862,6 +863,7 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	struct agent_message msg;
 	struct agent_hygiene_mask mask;
 	struct actions_act_index ai;
+	struct actions_context xctx;
 	git_repository *repo = NULL;
 	git_oid head;
 	struct buf prompt = BUF_INIT, e = BUF_INIT;
@@ -874,6 +876,7 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	agent_route_init(&route);
 	agent_loop_result_init(&res);
 	actions_act_index_init(&ai);
+	actions_context_init(&xctx);
 	while (q && *q && actions_ask_blank(*q))
 		q++;
 	if (!q || !*q) {
@@ -919,6 +922,10 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 		log_info("ask: no repository index (%s)", e.ptr);
 	else
 		actions_act_index(&ai, repo, &head, opts->cfg, rules, &e);
+	/* context.repos: searchable with `repo:`. */
+	actions_context_open_for(&xctx, opts->cfg, rules, opts->root, router,
+				 NULL, NULL);
+	actions_context_attach(&xctx, &ai);
 	actions_act_index_env(&ai, &env);
 
 	mask.fn = actions_ask_mask;
@@ -984,6 +991,7 @@ out:
 	if (env_ready)
 		agent_tools_env_release(&env);
 	actions_act_index_release(&ai);
+	actions_context_release(&xctx);
 	if (repo)
 		git_repository_free(repo);
 	if (own_ready)
