@@ -144,9 +144,10 @@ static void actions_context_sha256_block(struct actions_context_sha256 *s,
 	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
 	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
 	for (i = 0; i < 64; i++) {
-		t1 = h + (ACTIONS_CONTEXT_ROR(e, 6) ^ ACTIONS_CONTEXT_ROR(e, 11) ^
-			  ACTIONS_CONTEXT_ROR(e, 25)) + ((e & f) ^ (~e & g)) +
-		     actions_context_k[i] + w[i];
+		t1 = h + (ACTIONS_CONTEXT_ROR(e, 6) ^
+			  ACTIONS_CONTEXT_ROR(e, 11) ^
+			  ACTIONS_CONTEXT_ROR(e, 25)) +
+		     ((e & f) ^ (~e & g)) + actions_context_k[i] + w[i];
 		t2 = (ACTIONS_CONTEXT_ROR(a, 2) ^ ACTIONS_CONTEXT_ROR(a, 13) ^
 		      ACTIONS_CONTEXT_ROR(a, 22)) +
 		     ((a & b) ^ (a & c) ^ (b & c));
@@ -480,7 +481,8 @@ size_t actions_context_open_for(struct actions_context *ctx,
 		if (!router && agent_router_new(&ctx->router, cfg, &e) < 0)
 			log_warn("context: no embeddings: %s", e.ptr);
 		else
-			actions_context_embed_init(&ctx->embed, router ? router :
+			actions_context_embed_init(&ctx->embed,
+						   router ? router :
 						   ctx->router, cfg);
 	}
 	if (ctx->embed.spec) {

@@ -69,7 +69,7 @@ int actions_context_embed_fn(void *data, const char *const *texts,
 /* ----- other repositories ----- */
 
 struct actions_context_repo {
-	char *name;		/* as the agents' `repo:` argument names it */
+	char *name;		/* what the agents' `repo:` argument says */
 	char *url;		/* for messages; never holds a credential */
 	git_repository *repo;	/* the mirror */
 	struct review_index *idx;

@@ -849,7 +849,8 @@ int agent_openai_embed_parse(const char *body, size_t len, size_t first,
 		size_t at = i;
 
 		if (ix) {
-			if (!json_is_integer(ix) || json_integer_value(ix) < 0 ||
+			if (!json_is_integer(ix) ||
+			    json_integer_value(ix) < 0 ||
 			    (size_t)json_integer_value(ix) >= nr) {
 				error = error_set(err, TEND_EINVALID,
 						  "data[%zu].index is not a "

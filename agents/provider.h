@@ -375,7 +375,7 @@ struct agent_embeddings {
 	float *data;
 	size_t nr, dim;
 	struct agent_usage usage;
-	char *model;		/* as the server named it, or the request's */
+	char *model;		/* the server's name for it, or the request's */
 };
 
 void agent_embeddings_init(struct agent_embeddings *e);

@@ -1880,7 +1880,8 @@ static int config_embeddings(struct config_ctx *ctx, struct tend_config *cfg,
 		goto out;
 	}
 	if (dim > CONFIG_EMBED_DIM_MAX) {
-		error = config_bad_value(ctx, dn, "models.embeddings.dimensions",
+		error = config_bad_value(ctx, dn,
+					 "models.embeddings.dimensions",
 					 "4096 or less");
 		goto out;
 	}

@@ -173,7 +173,7 @@ struct tend_config {
 		 * vectors; off (provider NULL) unless configured.
 		 */
 		struct {
-			char *provider;	/* a provider's name; NULL: off */
+			char *provider;	/* a provider; NULL: off */
 			char *model;	/* as the provider calls it */
 			long dimensions; /* 0: the model's own */
 		} embeddings;

@@ -30,7 +30,9 @@ forge answers a token without push permission. http.receivepack is enabled
 through the CGI's environment; the repositories' config is not touched.
 With --public, fetching (git-upload-pack) needs no credentials, as from a
 public repository; credentials sent anyway must still be valid, and the
-log shows whether any were sent. Non-fast-forward pushes are accepted, as on an unprotected GitHub branch, so
+log shows whether any were sent.
+
+Non-fast-forward pushes are accepted, as on an unprotected GitHub branch, so
 a client that forces is seen forcing; --deny-non-ff refuses them instead.
 
 Fault: --move-after-ls REF=SHA updates REF to SHA (which must exist in the

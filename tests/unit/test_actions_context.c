@@ -110,7 +110,8 @@ void test_actions_context__embed_fn(void)
 	static const char yaml[] =
 		"models:\n"
 		"  providers:\n"
-		"    fake: { kind: openai, base_url: 'http://127.0.0.1:9/v1' }\n"
+		"    fake: { kind: openai,\n"
+		"            base_url: 'http://127.0.0.1:9/v1' }\n"
 		"  prices:\n"
 		"    fake/emb: { input: 0.5, output: 0 }\n"
 		"  embeddings: { provider: fake, model: emb, dimensions: 3 }\n";

@@ -1428,7 +1428,7 @@ void test_config__context_repos_bad(void)
 			 ".tend.yml:3:12: 'context.repos.url' must be a URL "
 			 "without a user or password"));
 	CHECK(fails_with("context:\n  repos:\n"
-			 "    - url: https://h/o/r.git?private_token=SeCrEt99\n",
+			 "    - url: https://h/o/r.git?private_token=S3\n",
 			 ".tend.yml:3:12: 'context.repos.url' must be a URL "
 			 "without a query or fragment"));
 	CHECK(fails_with("context:\n  repos:\n    - url: https://h\n",

@@ -1677,9 +1677,11 @@ void test_provider__embeddings_parse(void)
 		{ "{\"data\": [{\"index\": 5, \"embedding\": [1]},"
 		  " {\"index\": 0, \"embedding\": [1]}]}",
 		  "data[0].index is not a number from 0 to 1" },
-		{ "{\"data\": [{\"embedding\": [1]}, {\"embedding\": \"AAA=\"}]}",
+		{ "{\"data\": [{\"embedding\": [1]},"
+		  " {\"embedding\": \"AAA=\"}]}",
 		  "data[1].embedding is missing" },
-		{ "{\"data\": [{\"embedding\": [1]}, {\"embedding\": [\"x\"]}]}",
+		{ "{\"data\": [{\"embedding\": [1]},"
+		  " {\"embedding\": [\"x\"]}]}",
 		  "data[1].embedding[0] is not a finite number" },
 		{ "{\"data\": [{\"embedding\": [1]}, {\"embedding\": [1e39]}]}",
 		  "data[1].embedding[0] is not a finite number" },
@@ -1694,7 +1696,8 @@ void test_provider__embeddings_parse(void)
 	CHECK_INT(agent_openai_embed_parse(good, strlen(good), 0, 2, 2, &e,
 					   &err), 0);
 	REQUIRE(e.data && e.dim == 2 && e.nr == 2);
-	CHECK(e.data[0] == 2.0f && e.data[1] < -0.0299f && e.data[1] > -0.0301f);
+	CHECK(e.data[0] == 2.0f && e.data[1] < -0.0299f &&
+	      e.data[1] > -0.0301f);
 	CHECK(e.data[2] == 0.5f && e.data[3] == 1.0f);
 	CHECK_INT(e.usage.input, 7);
 	CHECK_STR(e.model, "m-2024");
