@@ -16,7 +16,7 @@ FUZZ_TIME ?= 30
 BUILD ?= build/release
 VERSION := 0.2.0
 
-PKGS := libcurl jansson libgit2 tree-sitter libpcre2-8 zlib yaml-0.1
+PKGS := libcurl jansson libgit2 tree-sitter libpcre2-8 zlib yaml-0.1 sqlite3
 
 # Install missing Debian packages (as root) or say what to install, before
 # pkg-config is asked for flags. Skipped for `make clean`.

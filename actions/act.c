@@ -3,8 +3,11 @@
  * paths no acting job may change, the sandboxed `run` tool, the work
  * tree's changes and their undoing, the gate's static checks and its
  * "green", the push with a lease and the fetch of a branch, each with the
- * token kept to the forge's own origin, and small helpers of the reports.
+ * token kept to the forge's own origin, the repository index as the
+ * agents' tools see it (its answers formatted for a model), and small
+ * helpers of the reports.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,4 +561,604 @@ out:
 	free(spec);
 	free(url);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The repository index for the agents                                 */
+
+/* Bytes of one line of code shown from the index. */
+#define ACTIONS_ACT_INDEX_LINE_MAX 200
+/* Bytes of a blob read for a definition's lines. */
+#define ACTIONS_ACT_INDEX_BLOB_MAX (4u << 20)
+
+void actions_act_index_init(struct actions_act_index *ai)
+{
+	memset(ai, 0, sizeof(*ai));
+	buf_init(&ai->blob, 0);
+}
+
+void actions_act_index_release(struct actions_act_index *ai)
+{
+	size_t i;
+
+	if (ai->idx)
+		review_index_close(ai->idx);
+	for (i = 0; i < ai->nr_repos; i++) {
+		free(ai->repos[i].name);
+		if (ai->repos[i].idx)
+			review_index_close(ai->repos[i].idx);
+	}
+	free(ai->repos);
+	free(ai->names);
+	review_index_stats_release(&ai->stats);
+	free(ai->blob_path);
+	buf_release(&ai->blob);
+	actions_act_index_init(ai);
+}
+
+int actions_act_index(struct actions_act_index *ai, git_repository *repo,
+		      const git_oid *commit, const struct tend_config *cfg,
+		      const struct review_rules *rules, struct buf *err)
+{
+	struct review_index_opts opts;
+	struct review_index *idx = NULL;
+	long start = actions_act_now();
+	int rc;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.rules = rules;
+	ai->rules = rules;
+	if (cfg) {
+		opts.ignore = (const char *const *)cfg->review.ignore;
+		opts.nr_ignore = cfg->review.nr_ignore;
+		if (cfg->review.max_file_bytes > 0)
+			opts.file_max = (size_t)cfg->review.max_file_bytes;
+	}
+	if (ai->idx) {
+		review_index_close(ai->idx);
+		ai->idx = NULL;
+	}
+	review_index_stats_release(&ai->stats);
+	memset(&ai->stats, 0, sizeof(ai->stats));
+	if ((rc = review_index_open(&idx, repo, &opts, err)) < 0 ||
+	    (rc = review_index_update(idx, commit, &ai->stats, err)) < 0) {
+		log_warn("the repository index is not available (%s): the "
+			 "agents search the files instead", err->ptr);
+		if (idx)
+			review_index_close(idx);
+		return rc;
+	}
+	if (ai->stats.note)
+		log_warn("repository index: %s", ai->stats.note);
+	log_info("repository index at %.12s: %zu files, %zu parsed, %zu "
+		 "reused, %zu skipped; %zu chunks, %zu symbols (%ld ms)",
+		 git_oid_tostr_s(commit), ai->stats.files, ai->stats.parsed,
+		 ai->stats.reused, ai->stats.skipped, ai->stats.chunks,
+		 ai->stats.symbols, actions_act_now() - start);
+	ai->idx = idx;
+	ai->repo = repo;
+	git_oid_cpy(&ai->commit, commit);
+	free(ai->blob_path);
+	ai->blob_path = NULL;
+	return 0;
+}
+
+void actions_act_index_add_repo(struct actions_act_index *ai,
+				const char *name, struct review_index *idx)
+{
+	size_t i;
+
+	for (i = 0; i < ai->nr_repos; i++)
+		if (!strcmp(ai->repos[i].name, name)) {
+			if (ai->repos[i].idx)
+				review_index_close(ai->repos[i].idx);
+			ai->repos[i].idx = idx;
+			return;
+		}
+	ai->repos = xrealloc(ai->repos, (ai->nr_repos + 1) *
+			     sizeof(*ai->repos));
+	ai->names = xrealloc(ai->names, (ai->nr_repos + 1) *
+			     sizeof(*ai->names));
+	ai->repos[ai->nr_repos].name = xstrdup(name);
+	ai->repos[ai->nr_repos].idx = idx;
+	ai->nr_repos++;
+	for (i = 0; i < ai->nr_repos; i++)
+		ai->names[i] = ai->repos[i].name;
+}
+
+/* The index `repo` names (NULL: this repository's), or NULL. */
+static struct review_index *actions_act_index_of(struct actions_act_index *ai,
+						 const char *repo,
+						 struct buf *out)
+{
+	size_t i;
+
+	if (!repo) {
+		if (!ai->idx)
+			buf_puts(out, "this repository has no index here");
+		return ai->idx;
+	}
+	for (i = 0; i < ai->nr_repos; i++)
+		if (!strcmp(ai->repos[i].name, repo) && ai->repos[i].idx)
+			return ai->repos[i].idx;
+	buf_printf(out, "repository '%s' has no index here", repo);
+	return NULL;
+}
+
+/* 1 when env->hidden hides `path` of this repository or a directory above. */
+static int actions_act_index_hidden(const struct actions_act_index *ai,
+				    const char *repo, const char *path)
+{
+	const struct agent_tools_env *env = ai->env;
+	struct buf prefix = BUF_INIT;
+	const char *p;
+	int hidden = 0;
+
+	if (repo || !env || !env->hidden || !path)
+		return 0;
+	for (p = path; !hidden; p++) {
+		if (*p == '/' || !*p) {
+			buf_reset(&prefix);
+			buf_add(&prefix, path, (size_t)(p - path));
+			hidden = env->hidden(prefix.ptr, env->hidden_data) != 0;
+		}
+		if (!*p)
+			break;
+	}
+	buf_release(&prefix);
+	return hidden;
+}
+
+static void actions_act_index_mask(const struct actions_act_index *ai,
+				   struct buf *text, const char *path)
+{
+	if (ai->rules && text->len)
+		actions_review_mask_buf(ai->rules, text, path);
+}
+
+/* The largest n <= len that does not split a UTF-8 sequence of s. */
+static size_t actions_act_utf8_floor(const char *s, size_t len, size_t n)
+{
+	if (n >= len)
+		return len;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* A line of code, cut when long, and its newline. */
+static void actions_act_index_text(struct buf *out, const char *s, size_t len)
+{
+	size_t n;
+
+	while (len && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	n = actions_act_utf8_floor(s, len, ACTIONS_ACT_INDEX_LINE_MAX);
+	buf_add(out, s, n);
+	if (n < len)
+		buf_puts(out, "...");
+	buf_putc(out, '\n');
+}
+
+/* One line of code, numbered as read_file numbers it, cut when long. */
+static void actions_act_index_line(struct buf *out, unsigned no, int width,
+				   const char *s, size_t len)
+{
+	buf_printf(out, "%*u|", width, no);
+	if (len && s[0] != '\n' && s[0] != '\r')
+		buf_putc(out, ' ');
+	actions_act_index_text(out, s, len);
+}
+
+static int actions_act_index_width(unsigned last)
+{
+	int w = 1;
+
+	while (last >= 10) {
+		last /= 10;
+		w++;
+	}
+	return w < 4 ? 4 : w;
+}
+
+/* 1 when the lowercase word w[0..n) occurs in s[0..len), any case. */
+static int actions_act_has_word(const char *s, size_t len, const char *w,
+				size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; n && i + n <= len; i++) {
+		for (j = 0; j < n; j++)
+			if (tolower((unsigned char)s[i + j]) != w[j])
+				break;
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* The query's words, lowercase, NUL-separated in `words`; their count. */
+static size_t actions_act_query_words(struct buf *words, const char *query)
+{
+	const char *p = query;
+	size_t nr = 0;
+
+	buf_reset(words);
+	while (*p) {
+		const char *s;
+
+		while (*p && !isalnum((unsigned char)*p) && *p != '_' &&
+		       !((unsigned char)*p & 0x80))
+			p++;
+		s = p;
+		while (*p && (isalnum((unsigned char)*p) || *p == '_' ||
+			      ((unsigned char)*p & 0x80)))
+			p++;
+		if (p - s >= 2 && nr < 16) {
+			for (; s < p; s++)
+				buf_putc(words, (char)tolower(
+					(unsigned char)*s));
+			buf_putc(words, '\0');
+			nr++;
+		}
+	}
+	return nr;
+}
+
+/*
+ * The best lines of a hit: those holding the most of the query's words
+ * (at most ACTIONS_ACT_INDEX_LINES, in order), else its first lines.
+ */
+static void actions_act_index_best(struct buf *out,
+				   const struct review_index_hit *h,
+				   const struct buf *text,
+				   const struct buf *words, size_t nr_words)
+{
+	size_t nr_lines = 0, i, pos, shown = 0;
+	unsigned *score = NULL, best = 0, want;
+	int width = actions_act_index_width(h->end_line ? h->end_line :
+					    h->start_line);
+
+	for (pos = 0; pos < text->len; nr_lines++) {
+		const char *nl = memchr(text->ptr + pos, '\n',
+					text->len - pos);
+
+		pos = nl ? (size_t)(nl - text->ptr) + 1 : text->len;
+	}
+	score = xcalloc(nr_lines + 1, sizeof(*score));
+	for (i = 0, pos = 0; i < nr_lines; i++) {
+		const char *s = text->ptr + pos, *nl, *w;
+		size_t len, k;
+
+		nl = memchr(s, '\n', text->len - pos);
+		len = nl ? (size_t)(nl - s) : text->len - pos;
+		for (k = 0, w = words->ptr; k < nr_words;
+		     k++, w += strlen(w) + 1)
+			score[i] += actions_act_has_word(s, len, w, strlen(w));
+		if (score[i] > best)
+			best = score[i];
+		pos += len + (nl ? 1 : 0);
+	}
+	/* the lines with the best scores, down to 1 match, in order */
+	for (want = best; want > 0 && shown < ACTIONS_ACT_INDEX_LINES; want--)
+		for (i = 0; i < nr_lines; i++)
+			if (score[i] == want &&
+			    shown < ACTIONS_ACT_INDEX_LINES) {
+				score[i] |= 1u << 30;	/* chosen */
+				shown++;
+			}
+	/* no line has a word: the first two that are not blank */
+	for (i = 0, pos = 0; i < nr_lines; i++) {
+		const char *s = text->ptr + pos, *nl;
+		size_t len, k;
+		int chosen;
+
+		nl = memchr(s, '\n', text->len - pos);
+		len = nl ? (size_t)(nl - s) : text->len - pos;
+		if (shown) {
+			chosen = (score[i] & (1u << 30)) != 0;
+		} else {
+			for (k = 0; k < len && isspace((unsigned char)s[k]);
+			     k++)
+				;
+			chosen = k < len && best < 2;
+			best += chosen;
+		}
+		if (chosen)
+			actions_act_index_line(out, h->start_line +
+					       (unsigned)i, width, s, len);
+		pos += len + (nl ? 1 : 0);
+	}
+	free(score);
+}
+
+static int actions_act_index_search(const char *query, const char *path_glob,
+				    const char *repo, struct buf *out,
+				    void *data)
+{
+	struct actions_act_index *ai = data;
+	struct review_index_hits hits;
+	struct review_index *idx;
+	struct buf err = BUF_INIT, text = BUF_INIT, words = BUF_INIT;
+	size_t i, nr_words, shown = 0;
+	int rc;
+
+	if (!(idx = actions_act_index_of(ai, repo, out)))
+		return TEND_EUNAVAIL;
+	review_index_hits_init(&hits);
+	/* more than shown: some may be hidden */
+	rc = review_index_query(idx, query, path_glob,
+				ACTIONS_ACT_INDEX_HITS * 2, &hits, &err);
+	if (rc < 0) {
+		buf_puts(out, err.ptr);
+		goto out;
+	}
+	nr_words = actions_act_query_words(&words, query);
+	for (i = 0; i < hits.nr && shown < ACTIONS_ACT_INDEX_HITS; i++) {
+		const struct review_index_hit *h = &hits.items[i];
+
+		if (!h->path || actions_act_index_hidden(ai, repo, h->path))
+			continue;
+		buf_printf(out, "%s:%u-%u %s", h->path, h->start_line,
+			   h->end_line, h->kind ? h->kind : "lines");
+		if (h->name && *h->name)
+			buf_printf(out, " %s", h->name);
+		buf_putc(out, '\n');
+		buf_sets(&text, h->text ? h->text : "");
+		actions_act_index_mask(ai, &text, h->path);
+		actions_act_index_best(out, h, &text, &words, nr_words);
+		shown++;
+	}
+	rc = (int)shown;
+out:
+	review_index_hits_release(&hits);
+	buf_release(&err);
+	buf_release(&text);
+	buf_release(&words);
+	return rc;
+}
+
+/*
+ * The lines of a definition of this repository, from the snapshot's blob
+ * (the last one read is kept): at most ACTIONS_ACT_INDEX_DEF_LINES.
+ */
+static void actions_act_index_def_lines(struct actions_act_index *ai,
+					struct buf *out,
+					const struct review_index_symbol *y)
+{
+	unsigned last = y->end_line >= y->line ? y->end_line : y->line;
+	unsigned no = 1, stop;
+	const char *p, *end;
+	int width;
+
+	if (!ai->blob_path || strcmp(ai->blob_path, y->path)) {
+		free(ai->blob_path);
+		ai->blob_path = NULL;
+		if (forge_git_read_blob(&ai->blob, ai->repo, &ai->commit,
+					y->path, ACTIONS_ACT_INDEX_BLOB_MAX,
+					NULL) < 0 ||
+		    memchr(ai->blob.ptr, '\0', ai->blob.len))
+			goto context;
+		actions_act_index_mask(ai, &ai->blob, y->path);
+		ai->blob_path = xstrdup(y->path);
+	}
+	stop = last - y->line >= ACTIONS_ACT_INDEX_DEF_LINES ?
+	       y->line + ACTIONS_ACT_INDEX_DEF_LINES - 1 : last;
+	width = actions_act_index_width(last);
+	p = ai->blob.ptr;
+	end = ai->blob.ptr + ai->blob.len;
+	while (p < end && no <= stop) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (no >= y->line)
+			actions_act_index_line(out, no, width, p, len);
+		p += len + (nl ? 1 : 0);
+		no++;
+	}
+	if (no <= y->line)
+		goto context;
+	if (stop < last)
+		buf_printf(out, "[lines %u-%u not shown: read_file]\n",
+			   stop + 1, last);
+	return;
+context:
+	if (y->context && *y->context)
+		actions_act_index_line(out, y->line,
+				       actions_act_index_width(y->line),
+				       y->context, strlen(y->context));
+}
+
+static int actions_act_index_symbol(const char *name, const char *repo,
+				    struct buf *out, void *data)
+{
+	struct actions_act_index *ai = data;
+	struct review_index_symbols syms;
+	struct review_index *idx;
+	struct buf err = BUF_INIT, line = BUF_INIT;
+	size_t i, defs = 0, refs = 0;
+	int rc, pass;
+
+	if (!(idx = actions_act_index_of(ai, repo, out)))
+		return TEND_EUNAVAIL;
+	review_index_symbols_init(&syms);
+	rc = review_index_symbol(idx, name, ACTIONS_ACT_INDEX_SYMBOLS * 2,
+				 &syms, &err);
+	if (rc < 0) {
+		buf_puts(out, err.ptr);
+		goto out;
+	}
+	/* definitions, then references */
+	for (pass = 1; pass >= 0; pass--) {
+		for (i = 0; i < syms.nr && defs + refs <
+		     ACTIONS_ACT_INDEX_SYMBOLS; i++) {
+			const struct review_index_symbol *y = &syms.items[i];
+
+			if (y->definition != pass || !y->path ||
+			    actions_act_index_hidden(ai, repo, y->path))
+				continue;
+			if (pass && !defs)
+				buf_puts(out, "definitions:\n");
+			if (!pass && !refs)
+				buf_puts(out, "references:\n");
+			if (pass) {
+				buf_printf(out, "%s:%u-%u %s %s\n", y->path,
+					   y->line, y->end_line >= y->line ?
+					   y->end_line : y->line,
+					   y->kind ? y->kind : "definition",
+					   y->name ? y->name : name);
+				if (!repo && ai->repo) {
+					actions_act_index_def_lines(ai, out, y);
+				} else if (y->context) {
+					buf_sets(&line, y->context);
+					actions_act_index_mask(ai, &line,
+							       y->path);
+					actions_act_index_line(
+						out, y->line,
+						actions_act_index_width(
+							y->line),
+						line.ptr, line.len);
+				}
+				defs++;
+			} else {
+				buf_sets(&line, y->context ? y->context : "");
+				actions_act_index_mask(ai, &line, y->path);
+				buf_printf(out, "%s:%u: ", y->path, y->line);
+				actions_act_index_text(out, line.ptr,
+						       line.len);
+				refs++;
+			}
+		}
+	}
+	rc = (int)defs;
+out:
+	review_index_symbols_release(&syms);
+	buf_release(&err);
+	buf_release(&line);
+	return rc;
+}
+
+/* One symbol of related's answer: "path:line-end kind name: context". */
+static void actions_act_index_occurrence(struct actions_act_index *ai,
+					 struct buf *out,
+					 const struct review_index_symbol *y,
+					 struct buf *scratch)
+{
+	buf_printf(out, "%s:%u", y->path, y->line);
+	if (y->definition && y->end_line > y->line)
+		buf_printf(out, "-%u", y->end_line);
+	if (y->kind && y->definition)
+		buf_printf(out, " %s", y->kind);
+	if (y->name)
+		buf_printf(out, " %s", y->name);
+	buf_sets(scratch, y->context ? y->context : "");
+	actions_act_index_mask(ai, scratch, y->path);
+	while (scratch->len && (scratch->ptr[0] == ' ' ||
+				scratch->ptr[0] == '\t')) {
+		memmove(scratch->ptr, scratch->ptr + 1, scratch->len);
+		scratch->len--;
+	}
+	if (scratch->len) {
+		size_t n = actions_act_utf8_floor(scratch->ptr, scratch->len,
+						  ACTIONS_ACT_INDEX_LINE_MAX);
+
+		buf_puts(out, ": ");
+		buf_add(out, scratch->ptr, n);
+		if (n < scratch->len)
+			buf_puts(out, "...");
+	}
+	buf_putc(out, '\n');
+}
+
+static int actions_act_index_related_in(const char *path, long line,
+					const char *repo, struct buf *out,
+					void *data)
+{
+	struct actions_act_index *ai = data;
+	struct review_index_symbols uses, callers;
+	struct review_index *idx;
+	struct buf err = BUF_INIT, scratch = BUF_INIT;
+	size_t i, shown = 0, n;
+	int rc;
+
+	if (!(idx = actions_act_index_of(ai, repo, out)))
+		return TEND_EUNAVAIL;
+	review_index_symbols_init(&uses);
+	review_index_symbols_init(&callers);
+	rc = review_index_related(idx, path, line > 0 ? (unsigned)line : 0,
+				  ACTIONS_ACT_INDEX_RELATED, &uses, &callers,
+				  &err);
+	if (rc < 0) {
+		buf_puts(out, err.ptr);
+		goto out;
+	}
+	for (i = 0, n = 0; i < uses.nr; i++) {
+		if (!uses.items[i].path ||
+		    actions_act_index_hidden(ai, repo, uses.items[i].path))
+			continue;
+		if (!n++)
+			buf_puts(out, "uses (definitions elsewhere):\n");
+		actions_act_index_occurrence(ai, out, &uses.items[i],
+					     &scratch);
+	}
+	shown += n;
+	for (i = 0, n = 0; i < callers.nr; i++) {
+		if (!callers.items[i].path ||
+		    actions_act_index_hidden(ai, repo, callers.items[i].path))
+			continue;
+		if (!n++)
+			buf_puts(out, "called from:\n");
+		actions_act_index_occurrence(ai, out, &callers.items[i],
+					     &scratch);
+	}
+	shown += n;
+	rc = (int)shown;
+out:
+	review_index_symbols_release(&uses);
+	review_index_symbols_release(&callers);
+	buf_release(&err);
+	buf_release(&scratch);
+	return rc;
+}
+
+int actions_act_index_related(const char *path, unsigned line,
+			      struct buf *out, void *data)
+{
+	return actions_act_index_related_in(path, (long)line, NULL, out,
+					    data);
+}
+
+void actions_act_index_env(struct actions_act_index *ai,
+			   struct agent_tools_env *env)
+{
+	size_t i, usable = 0;
+
+	for (i = 0; i < ai->nr_repos; i++)
+		usable += ai->repos[i].idx != NULL;
+	if (!ai->idx && !usable)
+		return;
+	ai->env = env;
+	env->index_search = actions_act_index_search;
+	env->index_symbol = actions_act_index_symbol;
+	env->index_related = actions_act_index_related_in;
+	env->index_data = ai;
+	env->repos = ai->names;
+	env->nr_repos = ai->nr_repos;
+}
+
+void actions_act_index_prompt(const struct actions_act_index *ai,
+			      struct buf *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ai->nr_repos; i++) {
+		if (!ai->repos[i].idx)
+			continue;
+		buf_puts(out, n++ ? ", " : "\nOther repositories you can "
+			 "read through their index, with the repo argument of "
+			 "search, find_symbol and related: ");
+		buf_puts(out, ai->repos[i].name);
+	}
+	if (n)
+		buf_puts(out, ".\n");
 }

@@ -2,7 +2,9 @@
  * act.h - what the acting jobs share (`tend fix`, `tend tasks`): the work
  * tree an agent changes, the sandboxed `run` tool, the gate's pieces (the
  * paths no job may change, the change's own static checks, "the tests are
- * green"), the push with a lease, and the bits of their reports.
+ * green"), the push with a lease, the repository index handed to the
+ * agents (also used by the reviewer and ask), and the bits of their
+ * reports.
  *
  * The policy of each job (which test files it may touch, how many rounds,
  * what it posts) stays in its own file; here is only what both must do
@@ -20,6 +22,7 @@
 #include "common/config.h"
 #include "forge/context.h"
 #include "review/diff.h"
+#include "review/index.h"
 #include "review/rules.h"
 
 /* Output of a run shown to an agent: head and tail. */
@@ -133,6 +136,93 @@ int actions_act_fetch_ref(struct actions_act *act,
 			  const struct forge_context *ctx,
 			  const char *remote_ref, const char *local_ref,
 			  git_oid *oid, int *found, struct buf *err);
+
+/*
+ * The repository index (review/index.h) for the agents. The acting jobs,
+ * the reviewer and ask open the index of the commit their agents read,
+ * then hand it to the tools through the env's index callbacks, which
+ * answer as compact text: paths, line spans, definitions' names, a few
+ * lines of code each, masked with the secrets rules. When the index
+ * cannot be opened or updated, the agents search the files instead.
+ *
+ * Use: actions_act_index_init(); actions_act_index() (its failure is
+ * logged as a warning and leaves the agents scanning files); any number
+ * of actions_act_index_add_repo() for other repositories; then
+ * actions_act_index_env() on each agent_tools_env, which must not
+ * outlive `ai`; actions_act_index_release() at the end.
+ */
+#define ACTIONS_ACT_INDEX_HITS 10	/* ranked results a search shows */
+#define ACTIONS_ACT_INDEX_SYMBOLS 20	/* symbol occurrences shown */
+#define ACTIONS_ACT_INDEX_RELATED 10	/* uses, and callers, shown */
+#define ACTIONS_ACT_INDEX_LINES 4	/* best lines of a result */
+#define ACTIONS_ACT_INDEX_DEF_LINES 12	/* lines of a definition */
+
+/* Another repository's index, under the name `repo:` takes. */
+struct actions_act_index_repo {
+	char *name;
+	struct review_index *idx;	/* owned: closed on release */
+};
+
+struct actions_act_index {
+	struct review_index *idx;	/* this repository's; NULL: none */
+	git_repository *repo;		/* borrowed, for definitions' text */
+	git_oid commit;			/* the snapshot */
+	const struct review_rules *rules;	/* borrowed; the mask */
+	struct review_index_stats stats;	/* of the update */
+	struct actions_act_index_repo *repos;
+	size_t nr_repos;
+	const char **names;		/* the repos' names, for env->repos */
+	/* The env whose `hidden` hides paths of this repository. */
+	const struct agent_tools_env *env;
+	char *blob_path;		/* the blob read last, and its text */
+	struct buf blob;
+};
+
+void actions_act_index_init(struct actions_act_index *ai);
+
+/*
+ * Open (creating it) and update the index of `repo` to `commit`, with
+ * cfg's review.ignore and review.max_file_bytes and the secrets `rules`
+ * (borrowed; NULL: the built-in packs) for masking. 0 when ai->idx is
+ * ready; else the reason in `err`, already logged as a warning, and
+ * ai->idx NULL: the agents then search the files.
+ */
+int actions_act_index(struct actions_act_index *ai, git_repository *repo,
+		      const git_oid *commit, const struct tend_config *cfg,
+		      const struct review_rules *rules, struct buf *err);
+
+/*
+ * Add another repository's open index under `name` (copied), which the
+ * tools' `repo` argument then takes. `ai` takes `idx` over and closes it
+ * on release; a name already there replaces the old index.
+ */
+void actions_act_index_add_repo(struct actions_act_index *ai,
+				const char *name, struct review_index *idx);
+
+/*
+ * Set env's index callbacks (search, find_symbol, related) and repos
+ * from `ai`; nothing when it has no index at all. Paths env->hidden
+ * hides are left out of this repository's answers.
+ */
+void actions_act_index_env(struct actions_act_index *ai,
+			   struct agent_tools_env *env);
+
+/*
+ * The pack's related callback (agents/pack.h) over this repository's
+ * index: `data` is the struct actions_act_index.
+ */
+int actions_act_index_related(const char *path, unsigned line,
+			      struct buf *out, void *data);
+
+/*
+ * Append a line naming the other repositories the tools' `repo` takes,
+ * for an agent's first message; nothing when there are none.
+ */
+void actions_act_index_prompt(const struct actions_act_index *ai,
+			      struct buf *out);
+
+/* Close the indexes, free everything; `ai` is as after init. */
+void actions_act_index_release(struct actions_act_index *ai);
 
 /* Lists of strings, each once: add, test, join with ", ", free. */
 void actions_act_strv_add(char ***v, size_t *nr, const char *s);

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "actions/act.h"
+#include "actions/context.h"
 #include "actions/ask.h"
 #include "actions/review.h"
 #include "actions/rules.h"
@@ -35,6 +36,7 @@
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/xalloc.h"
+#include "forge/git.h"
 #include "review/report.h"
 
 /* The agent's own limits; the dollars are the caller's. */
@@ -860,7 +862,11 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	struct agent_loop_result res;
 	struct agent_message msg;
 	struct agent_hygiene_mask mask;
-	struct buf prompt = BUF_INIT;
+	struct actions_act_index ai;
+	struct actions_context xctx;
+	git_repository *repo = NULL;
+	git_oid head;
+	struct buf prompt = BUF_INIT, e = BUF_INIT;
 	long start = actions_act_now();
 	const char *q = opts->question;
 	size_t i;
@@ -869,6 +875,8 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	agent_def_init(&def);
 	agent_route_init(&route);
 	agent_loop_result_init(&res);
+	actions_act_index_init(&ai);
+	actions_context_init(&xctx);
 	while (q && *q && actions_ask_blank(*q))
 		q++;
 	if (!q || !*q) {
@@ -904,10 +912,26 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	env.mask = actions_ask_mask;
 	env.mask_data = rules;
 	env.writable = actions_ask_no_writes;
+	/*
+	 * The index of the commit asked about (the work tree's HEAD) ranks
+	 * search and answers find_symbol and related; without it the tools
+	 * read the files.
+	 */
+	if (forge_git_open(&repo, opts->root, &e) < 0 ||
+	    forge_git_resolve(&head, repo, "HEAD", &e) < 0)
+		log_info("ask: no repository index (%s)", e.ptr);
+	else
+		actions_act_index(&ai, repo, &head, opts->cfg, rules, &e);
+	/* context.repos: searchable with `repo:`. */
+	actions_context_open_for(&xctx, opts->cfg, rules, opts->root, router,
+				 NULL, NULL);
+	actions_context_attach(&xctx, &ai);
+	actions_act_index_env(&ai, &env);
 
 	mask.fn = actions_ask_mask;
 	mask.data = rules;
 	actions_ask_prompt(&prompt, opts, &mask);
+	actions_act_index_prompt(&ai, &prompt);
 	task.agent = def.name;
 	task.model = def.model;
 	task.files = 1;
@@ -966,8 +990,13 @@ out:
 	oc->ms = actions_act_now() - start;
 	if (env_ready)
 		agent_tools_env_release(&env);
+	actions_act_index_release(&ai);
+	actions_context_release(&xctx);
+	if (repo)
+		git_repository_free(repo);
 	if (own_ready)
 		review_rules_release(&own);
+	buf_release(&e);
 	agent_loop_result_release(&res);
 	agent_route_release(&route);
 	agent_def_release(&def);

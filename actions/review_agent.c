@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions/act.h"
 #include "actions/review.h"
 #include "actions/review_agent.h"
 #include "actions/rules.h"
@@ -394,6 +395,7 @@ static int actions_agent_run_one(struct review_result *r,
 				 const struct agent_def *def,
 				 const struct actions_agent_opts *opts,
 				 struct agent_tools_env *env,
+				 struct actions_act_index *ai,
 				 struct agent_hygiene_mask mask,
 				 struct actions_agent_head *head,
 				 struct actions_agent_outcome *oc,
@@ -409,6 +411,7 @@ static int actions_agent_run_one(struct review_result *r,
 	struct agent_loop_result res;
 	struct agent_message msg;
 	struct review_evidence_counts counts;
+	struct buf first = BUF_INIT;
 	size_t i, risky = 0;
 	long window, budget;
 	char *replay_spec = NULL;
@@ -450,15 +453,22 @@ static int actions_agent_run_one(struct review_result *r,
 	popts.budget_tokens = (size_t)budget;
 	popts.lookup = agent_pack_lookup_tools;
 	popts.lookup_data = env;
+	/* what the changed code uses and what calls it, from the index */
+	if (ai->idx) {
+		popts.related = actions_act_index_related;
+		popts.related_data = ai;
+	}
 	popts.mask = mask;
 	rc = agent_pack(&pack, &ac.change, &popts, err);
 	actions_agent_change_release(&ac);
 	if (rc < 0)
 		goto out;
 
+	buf_add(&first, pack.text.ptr, pack.text.len);
+	actions_act_index_prompt(ai, &first);
 	memset(&msg, 0, sizeof(msg));
 	msg.role = AGENT_ROLE_USER;
-	msg.text = pack.text.ptr;
+	msg.text = first.ptr;
 	bind.router = router;
 	bind.route = &route;
 	lopts.def = def;
@@ -538,6 +548,12 @@ static int actions_agent_run_one(struct review_result *r,
 		   "in full, %zu clipped, %zu not shown.\n", pack.lines_seen,
 		   pack.lines_total, pack.hunks_full, pack.hunks_clipped,
 		   pack.hunks_unseen);
+	if (pack.related || pack.symbols)
+		buf_printf(md, "  Context added: %zu related block%s (what the "
+			   "changed code uses and what calls it), %zu "
+			   "definition%s.\n", pack.related,
+			   pack.related == 1 ? "" : "s", pack.symbols,
+			   pack.symbols == 1 ? "" : "s");
 	if (pack.hunks_clipped || pack.hunks_unseen) {
 		struct buf acc = BUF_INIT;
 		const char *p, *nl;
@@ -560,6 +576,7 @@ static int actions_agent_run_one(struct review_result *r,
 	rc = 0;
 out:
 	free(replay_spec);
+	buf_release(&first);
 	agent_loop_result_release(&res);
 	agent_pack_release(&pack);
 	agent_route_release(&route);
@@ -576,11 +593,13 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 	struct agent_tools_env env;
 	struct agent_hygiene_mask mask;
 	struct actions_agent_head hd;
+	struct actions_act_index ai;
 	struct buf md = BUF_INIT, e = BUF_INIT, names = BUF_INIT;
 	char *list = NULL, *tok, *save = NULL;
 	int rc, env_ready = 0;
 
 	review_rules_init(&rules);
+	actions_act_index_init(&ai);
 	memset(&hd, 0, sizeof(hd));
 	hd.repo = repo;
 	hd.head = head;
@@ -624,6 +643,13 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 	env.hidden_data = r;
 	mask.fn = actions_agent_mask;
 	mask.data = &rules;
+	/*
+	 * The index of the head: ranked search, symbols, related code. Its
+	 * failure is a warning; the tools then read the files.
+	 */
+	if (actions_act_index(&ai, repo, head, opts->cfg, &rules, &e) < 0)
+		buf_reset(&e);
+	actions_act_index_env(&ai, &env);
 
 	list = xstrdup(opts->agents ? opts->agents : "reviewer");
 	for (tok = strtok_r(list, ",", &save); tok;
@@ -648,8 +674,8 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 			agent_def_release(&def);
 			goto out;
 		}
-		rc = actions_agent_run_one(r, router, &def, opts, &env, mask,
-					   &hd, oc, &md, err);
+		rc = actions_agent_run_one(r, router, &def, opts, &env, &ai,
+					   mask, &hd, oc, &md, err);
 		agent_def_release(&def);
 		if (rc < 0) {
 			/* A model that cannot be reached: the review goes on. */
@@ -681,6 +707,7 @@ out:
 	buf_release(&hd.text);
 	if (env_ready)
 		agent_tools_env_release(&env);
+	actions_act_index_release(&ai);
 	review_rules_release(&rules);
 	agent_router_free(router);
 	buf_release(&md);

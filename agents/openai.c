@@ -769,3 +769,159 @@ int agent_openai_parse(const char *body, size_t len, int sse,
 	*out = r;
 	return 0;
 }
+
+/* ----- embeddings ----- */
+
+void agent_openai_embed_request(struct buf *out,
+				const struct agent_embed_request *req,
+				size_t first, size_t nr)
+{
+	json_t *root = json_object(), *input = json_array();
+	char *text;
+	size_t i;
+
+	json_object_set_new(root, "model", jsonutil_string(req->model));
+	for (i = first; i < first + nr; i++) {
+		const char *t = req->texts[i] ? req->texts[i] : "";
+		size_t n = strlen(t);
+
+		/* Cut at a character boundary; "" is refused by the API. */
+		if (n > AGENT_EMBED_TEXT_MAX) {
+			n = AGENT_EMBED_TEXT_MAX;
+			while (n && ((unsigned char)t[n] & 0xc0) == 0x80)
+				n--;
+		}
+		json_array_append_new(input, n ? jsonutil_stringn(t, n) :
+				      json_string(" "));
+	}
+	json_object_set_new(root, "input", input);
+	if (req->dimensions > 0)
+		json_object_set_new(root, "dimensions",
+				    json_integer(req->dimensions));
+	text = json_dumps(root, JSON_COMPACT);
+	buf_puts(out, text ? text : "{}");
+	free(text);
+	json_decref(root);
+}
+
+int agent_openai_embed_parse(const char *body, size_t len, size_t first,
+			     size_t nr, size_t total,
+			     struct agent_embeddings *out, struct buf *err)
+{
+	json_t *root, *data, *item, *vec, *v, *e;
+	json_error_t jerr;
+	unsigned char *seen = NULL;
+	float *dst = NULL;
+	const char *model;
+	size_t i, j, dim = out->dim;
+	int error = 0;
+
+	root = json_loadb(body, len, 0, &jerr);
+	if (!root)
+		return error_set(err, TEND_EINVALID, "not JSON at line %d "
+				 "column %d: %s", jerr.line, jerr.column,
+				 jerr.text);
+	if (!json_is_object(root)) {
+		error = error_set(err, TEND_EINVALID, "the reply is not a "
+				  "JSON object");
+		goto out;
+	}
+	e = json_object_get(root, "error");
+	if (e && !json_is_null(e)) {
+		error = agent_openai_error_json(0, root, body, len, err);
+		goto out;
+	}
+	data = json_object_get(root, "data");
+	if (!json_is_array(data)) {
+		error = error_set(err, TEND_EINVALID, "'data' is missing or "
+				  "not an array");
+		goto out;
+	}
+	if (json_array_size(data) != nr) {
+		error = error_set(err, TEND_EINVALID, "'data' has %zu "
+				  "vectors for %zu texts",
+				  json_array_size(data), nr);
+		goto out;
+	}
+	seen = xcalloc(nr ? nr : 1, 1);
+	json_array_foreach(data, i, item) {
+		json_t *ix = json_object_get(item, "index");
+		size_t at = i;
+
+		if (ix) {
+			if (!json_is_integer(ix) ||
+			    json_integer_value(ix) < 0 ||
+			    (size_t)json_integer_value(ix) >= nr) {
+				error = error_set(err, TEND_EINVALID,
+						  "data[%zu].index is not a "
+						  "number from 0 to %zu", i,
+						  nr - 1);
+				goto out;
+			}
+			at = (size_t)json_integer_value(ix);
+		}
+		if (seen[at]) {
+			error = error_set(err, TEND_EINVALID, "data[%zu]: a "
+					  "second vector for index %zu", i,
+					  at);
+			goto out;
+		}
+		seen[at] = 1;
+		vec = json_object_get(item, "embedding");
+		if (!json_is_array(vec) || !json_array_size(vec)) {
+			error = error_set(err, TEND_EINVALID, "data[%zu]."
+					  "embedding is missing, empty or not "
+					  "an array of numbers", i);
+			goto out;
+		}
+		if (!dim) {
+			dim = json_array_size(vec);
+			if (dim > AGENT_EMBED_DIM_MAX) {
+				error = error_set(err, TEND_EINVALID,
+						  "data[%zu].embedding has %zu "
+						  "numbers (more than %d)", i,
+						  dim, AGENT_EMBED_DIM_MAX);
+				goto out;
+			}
+		}
+		if (json_array_size(vec) != dim) {
+			error = error_set(err, TEND_EINVALID, "data[%zu]."
+					  "embedding has %zu numbers, not %zu "
+					  "like the others", i,
+					  json_array_size(vec), dim);
+			goto out;
+		}
+		if (!dst)
+			dst = out->data ? out->data :
+				xcalloc(total * dim, sizeof(float));
+		json_array_foreach(vec, j, v) {
+			double d = json_number_value(v);
+
+			if (!json_is_number(v) || !(d <= 3.4e38) ||
+			    !(d >= -3.4e38)) {
+				error = error_set(err, TEND_EINVALID,
+						  "data[%zu].embedding[%zu] is "
+						  "not a finite number", i, j);
+				goto out;
+			}
+			dst[(first + at) * dim + j] = (float)d;
+		}
+	}
+	if (!out->data) {
+		out->data = dst;
+		out->dim = dim;
+		out->nr = total;
+	}
+	dst = NULL;
+	out->usage.input += agent_openai_count(json_object_get(root, "usage"),
+					       "prompt_tokens");
+	model = agent_openai_str(root, "model");
+	if (model && *model && !out->model)
+		out->model = xstrdup(model);
+out:
+	if (dst && dst != out->data)
+		free(dst);
+	free(seen);
+	json_decref(root);
+	return error;
+}

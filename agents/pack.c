@@ -5,7 +5,8 @@
  * the contract, the scoring and the layout).
  *
  * This file does not call models, count real tokens, read the repository
- * (the lookup callback does) or decide the budget (the caller does). It
+ * or its index (the lookup and related callbacks do) or decide the budget
+ * (the caller does). It
  * renders bytes deterministically: every ordering has a total tie-break.
  */
 #include <stdint.h>
@@ -880,6 +881,113 @@ static void agent_pack_symbols(struct agent_pack *out,
 }
 
 /* ------------------------------------------------------------------ */
+/* Related code (the index)                                            */
+
+/*
+ * The new-side line a hunk's change is at: its first added line shown,
+ * else the line a removal sits after (or the hunk's start).
+ */
+static unsigned agent_pack_anchor(const struct agent_change_hunk *h,
+				  size_t shown)
+{
+	unsigned last = h->new_start;
+	size_t k;
+
+	for (k = 0; k < shown && k < h->nr_lines; k++) {
+		const struct agent_change_line *l = &h->lines[k];
+
+		if (l->origin == '+')
+			return l->new_no ? l->new_no : 1;
+		if (l->origin == '-')
+			return last ? last : 1;
+		if (l->new_no)
+			last = l->new_no;
+	}
+	return last ? last : 1;
+}
+
+/* Cut `text` to `max` bytes at a line's end, with a note. */
+static void agent_pack_cut(struct buf *text, size_t max, const char *note)
+{
+	size_t n;
+
+	if (text->len <= max)
+		return;
+	n = max;
+	while (n && text->ptr[n - 1] != '\n')
+		n--;
+	buf_truncate(text, n);
+	buf_puts(text, note);
+}
+
+static void agent_pack_related(struct agent_pack *out,
+			       const struct agent_change *change,
+			       const struct agent_pack_opts *opts,
+			       const struct agent_pack_item *items,
+			       size_t nr_items, size_t room, struct buf *sec)
+{
+	struct buf ctx = BUF_INIT, block = BUF_INIT;
+	char **seen = NULL;
+	size_t nr_seen = 0, i, j, tries = 0, max, base;
+	static const char title[] = "## Related code: what the changed code "
+		"uses and what calls it (from the repository index)\n";
+
+	max = opts->max_related ? opts->max_related : AGENT_PACK_RELATED;
+	if (!opts->related || room < sizeof(title) + 200)
+		return;
+	buf_puts(sec, title);
+	base = sec->len;
+	seen = xcalloc(max * AGENT_PACK_TRIES + 1, sizeof(*seen));
+	for (i = 0; i < nr_items && out->related < max &&
+	     tries < max * AGENT_PACK_TRIES; i++) {
+		const struct agent_change_file *f =
+			&change->files[items[i].file];
+		const struct agent_change_hunk *h = &f->hunks[items[i].hunk];
+		unsigned line;
+
+		if (items[i].state == AGENT_PACK_UNSEEN || f->skipped ||
+		    (f->status && !strcmp(f->status, "deleted")))
+			continue;
+		line = agent_pack_anchor(h, items[i].shown);
+		tries++;
+		buf_reset(&ctx);
+		if (opts->related(f->path, line, &ctx, opts->related_data) <= 0
+		    || !ctx.len)
+			continue;
+		/* two hunks of one function relate to the same code */
+		for (j = 0; j < nr_seen; j++)
+			if (!strcmp(seen[j], ctx.ptr))
+				break;
+		if (j < nr_seen)
+			continue;
+		seen[nr_seen++] = xstrdup(ctx.ptr);
+		agent_pack_cut(&ctx, AGENT_PACK_RELATED_BYTES,
+			       "[related code cut]\n");
+		buf_reset(&block);
+		buf_puts(&block, "<" AGENT_HYGIENE_TAG " source=\"index\" "
+			 "path=\"");
+		agent_hygiene_attr(&block, f->path, 200);
+		buf_printf(&block, "\" line=\"%u\">\n", line);
+		agent_hygiene_put(&block, ctx.ptr, ctx.len, AGENT_HYGIENE_CODE,
+				  &opts->mask, NULL);
+		buf_rtrim(&block);
+		buf_putc(&block, '\n');
+		agent_hygiene_close(&block);
+		if (sec->len + block.len > room)
+			continue;
+		buf_add(sec, block.ptr, block.len);
+		out->related++;
+	}
+	if (sec->len == base)
+		buf_reset(sec);
+	for (j = 0; j < nr_seen; j++)
+		free(seen[j]);
+	free(seen);
+	buf_release(&ctx);
+	buf_release(&block);
+}
+
+/* ------------------------------------------------------------------ */
 /* The pack                                                            */
 
 void agent_pack_init(struct agent_pack *pack)
@@ -906,7 +1014,8 @@ int agent_pack(struct agent_pack *out, const struct agent_change *change,
 	static const char diff_title[] = "## The change, riskiest hunks first "
 		"(new-side line numbers; '-' lines are removed)\n";
 	struct buf head = BUF_INIT, instr = BUF_INIT, finds = BUF_INIT,
-		   diff = BUF_INIT, unseen = BUF_INIT, syms = BUF_INIT;
+		   diff = BUF_INIT, unseen = BUF_INIT, syms = BUF_INIT,
+		   related = BUF_INIT;
 	struct agent_pack_item *items = NULL;
 	size_t nr_items = 0, i, f, h, budget, used, room, cap, unseen_cap,
 	       diff_fixed, est;
@@ -1009,8 +1118,12 @@ int agent_pack(struct agent_pack *out, const struct agent_change *change,
 	agent_pack_unseen(change, opts, items, nr_items,
 			  budget > used ? budget - used : 0, &unseen);
 
-	/* 3. definitions, while budget remains */
+	/* 3. related code, then 4. definitions, while budget remains */
 	used += unseen.len;
+	if (budget > used)
+		agent_pack_related(out, change, opts, items, nr_items,
+				   budget - used, &related);
+	used += related.len;
 	if (budget > used)
 		agent_pack_symbols(out, change, opts, items, nr_items,
 				   budget - used, &syms);
@@ -1019,6 +1132,7 @@ int agent_pack(struct agent_pack *out, const struct agent_change *change,
 	buf_add(&out->text, instr.ptr, instr.len);
 	buf_add(&out->text, diff.ptr, diff.len);
 	buf_add(&out->text, unseen.ptr, unseen.len);
+	buf_add(&out->text, related.ptr, related.len);
 	buf_add(&out->text, syms.ptr, syms.len);
 	buf_add(&out->text, finds.ptr, finds.len);
 	out->tokens = AGENT_PACK_TOKENS(out->text.len);
@@ -1032,6 +1146,7 @@ int agent_pack(struct agent_pack *out, const struct agent_change *change,
 	buf_release(&diff);
 	buf_release(&unseen);
 	buf_release(&syms);
+	buf_release(&related);
 	return 0;
 }
 

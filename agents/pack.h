@@ -43,10 +43,17 @@
  *      clipped hunks, riskiest first, grow into what is left. The cap
  *      keeps a few huge hunks (a new 5,000-line file) from crowding out
  *      the many small ones;
- *   3. while budget remains, definitions of symbols called in the changed
+ *   3. while budget remains, the code related to the hunks shown, riskiest
+ *      first, through opts->related (the repository index): for each
+ *      hunk, the definitions the code around its first changed line uses
+ *      and the places that call what it defines, a block each (at most
+ *      AGENT_PACK_RELATED_BYTES, cut at a line's end), a block that says
+ *      what an earlier one said left out, at most opts->max_related; a
+ *      block that does not fit in what is left is left out;
+ *   4. while budget remains, definitions of symbols called in the changed
  *      lines shown, found through opts->lookup (at most opts->max_symbols).
  * The text is laid out in reading order: title and body, instructions,
- * hunks, what was not shown, definitions, findings.
+ * hunks, what was not shown, related code, definitions, findings.
  *
  * Risk score of a hunk (integers, so ordering is exact):
  *   min(changed lines, 40)
@@ -74,9 +81,9 @@
  * longer recognises).
  *
  * Everything taken from the change passes the mask: the hunks, the title
- * and body, the findings, the paths in the list of what was not shown and
- * the definitions; a called name that the mask would rewrite is not
- * looked up.
+ * and body, the findings, the paths in the list of what was not shown,
+ * the related code and the definitions; a called name that the mask
+ * would rewrite is not looked up.
  *
  * Determinism: the same change, options and lookup answers give the same
  * bytes. Nothing here reads the clock, the environment or the disk (the
@@ -95,6 +102,8 @@
 #define AGENT_PACK_MIN_CLIP 8		/* least lines a clipped hunk shows */
 #define AGENT_PACK_SYMBOLS 8		/* default opts.max_symbols */
 #define AGENT_PACK_SYMBOL_BYTES 2000	/* bytes of one definition shown */
+#define AGENT_PACK_RELATED 6		/* default opts.max_related */
+#define AGENT_PACK_RELATED_BYTES 3000	/* bytes of one related block */
 
 /* Estimated tokens of `bytes` bytes of text. */
 #define AGENT_PACK_TOKENS(bytes) \
@@ -161,6 +170,17 @@ struct agent_pack_opts {
 	size_t max_symbols;		/* 0: AGENT_PACK_SYMBOLS */
 	agent_pack_lookup_fn *lookup;	/* NULL: no definitions */
 	void *lookup_data;
+	/*
+	 * What the code around new-side `line` of `path` relates to: the
+	 * definitions it uses and the places that call what it defines,
+	 * appended to `out` as compact text. Returns how many it found
+	 * (0: nothing, `out` ignored) or a negative code when it cannot
+	 * say. NULL: no related code (actions/ sets it from the index).
+	 */
+	int (*related)(const char *path, unsigned line, struct buf *out,
+		       void *data);
+	void *related_data;
+	size_t max_related;		/* 0: AGENT_PACK_RELATED */
 	struct agent_hygiene_mask mask;	/* fn may be NULL */
 };
 
@@ -179,6 +199,7 @@ struct agent_pack {
 	size_t nr_files;
 	size_t lines_seen, lines_total;
 	size_t hunks_full, hunks_clipped, hunks_unseen;
+	size_t related;			/* related blocks included */
 	size_t symbols;			/* definitions included */
 	size_t findings_listed;		/* of change->nr_findings */
 	unsigned body_clipped : 1;	/* title or body cut */

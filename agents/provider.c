@@ -32,6 +32,7 @@ struct agent_provider {
 	/* an HTTP provider */
 	enum agent_kind kind;
 	char *url;
+	char *embed_url;	/* OpenAI: {base}/embeddings; else NULL */
 	char *api_key;		/* NULL: none */
 	char *auth_header;	/* "Authorization: Bearer ..." or NULL */
 	int max_completion;
@@ -266,11 +267,13 @@ int agent_provider_new(struct agent_provider **out,
 		n--;
 	path = kind == AGENT_KIND_OPENAI ? "/chat/completions" : "/v1/messages";
 	buf_add(&url, base, n);
-	buf_puts(&url, path);
 
 	p = xcalloc(1, sizeof(*p));
 	p->name = xstrdup(opts->name && *opts->name ? opts->name : opts->kind);
 	p->kind = kind;
+	if (kind == AGENT_KIND_OPENAI)
+		p->embed_url = xasprintf("%s/embeddings", url.ptr);
+	buf_puts(&url, path);
 	p->url = buf_detach(&url, NULL);
 	if (opts->api_key && *opts->api_key) {
 		p->api_key = xstrdup(opts->api_key);
@@ -357,6 +360,7 @@ void agent_provider_free(struct agent_provider *p)
 	http_client_free(p->http);
 	free(p->name);
 	free(p->url);
+	free(p->embed_url);
 	if (p->api_key) {
 		/* Do not leave the key lying around in freed memory. */
 		memset(p->api_key, 0, strlen(p->api_key));
@@ -532,5 +536,135 @@ int agent_provider_complete(struct agent_provider *p,
 		  out->usage.cache_read + out->usage.cache_write,
 		  out->usage.output, agent_stop_name(out->stop),
 		  out->nr_calls, out->nr_calls == 1 ? "" : "s");
+	return 0;
+}
+
+/* ----- embeddings ----- */
+
+void agent_embeddings_init(struct agent_embeddings *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+void agent_embeddings_release(struct agent_embeddings *e)
+{
+	free(e->data);
+	free(e->model);
+	agent_embeddings_init(e);
+}
+
+/* One batch, texts [first, first + nr), over HTTP. */
+static int agent_provider_embed_http(struct agent_provider *p,
+				     const struct agent_embed_request *req,
+				     size_t first, size_t nr,
+				     struct agent_embeddings *out,
+				     struct buf *err)
+{
+	struct http_request hr = { 0 };
+	struct http_response resp;
+	struct buf body = BUF_INIT, msg = BUF_INIT;
+	const char *headers[4];
+	size_t nh = 0;
+	int error;
+
+	http_response_init(&resp);
+	agent_openai_embed_request(&body, req, first, nr);
+	headers[nh++] = "Content-Type: application/json";
+	headers[nh++] = "Accept: application/json";
+	if (p->auth_header)
+		headers[nh++] = p->auth_header;
+	headers[nh] = NULL;
+	hr.method = "POST";
+	hr.url = p->embed_url;
+	hr.headers = headers;
+	hr.body = body.ptr;
+	hr.body_len = body.len;
+	hr.timeout_ms = req->timeout_ms;
+	hr.idempotent = HTTP_IDEMPOTENT_YES;
+	error = http_send(p->http, &hr, &resp, err);
+	if (error < 0) {
+		if (resp.status >= 400 && resp.body.len &&
+		    error != TEND_ETIMEOUT && error != TEND_ETOOBIG) {
+			agent_openai_error(resp.status, resp.body.ptr,
+					   resp.body.len, &msg);
+			if (error == TEND_ERATELIMIT && err) {
+				buf_puts(err, ": ");
+				buf_add(err, msg.ptr, msg.len);
+			} else if (error != TEND_ERATELIMIT) {
+				if (resp.attempts > 1)
+					buf_printf(&msg, " (after %d "
+						   "attempts)", resp.attempts);
+				error_set(err, error, "%s", msg.ptr);
+			}
+		}
+		goto out;
+	}
+	if (resp.status < 200 || resp.status >= 300) {
+		error = agent_openai_error(resp.status, resp.body.ptr,
+					   resp.body.len, err);
+		goto out;
+	}
+	error = agent_openai_embed_parse(resp.body.ptr, resp.body.len, first,
+					 nr, req->nr, out, err);
+	if (error == TEND_EINVALID)
+		error_wrap(err, error, "invalid reply from %s", p->embed_url);
+out:
+	buf_release(&body);
+	buf_release(&msg);
+	http_response_release(&resp);
+	return error;
+}
+
+int agent_provider_embed(struct agent_provider *p,
+			 const struct agent_embed_request *req,
+			 struct agent_embeddings *out, struct buf *err)
+{
+	size_t first, n;
+	int error = 0;
+
+	agent_embeddings_release(out);
+	if (!req->model || !*req->model)
+		return error_set(err, TEND_EINVALID, "no embedding model given "
+				 "for provider '%s'", p->name);
+	if (!req->nr)
+		return error_set(err, TEND_EINVALID, "no text to embed for "
+				 "provider '%s'", p->name);
+	if (p->ops) {
+		if (!p->ops->embed)
+			return error_set(err, TEND_EINVALID, "provider '%s' "
+					 "has no embeddings", p->name);
+		error = p->ops->embed(p->data, req, out, err);
+		if (!error && (out->nr != req->nr || !out->dim || !out->data ||
+			       out->dim > AGENT_EMBED_DIM_MAX))
+			error = error_set(err, TEND_EINVALID, "provider '%s' "
+					  "returned %zu vectors of %zu numbers "
+					  "for %zu texts", p->name, out->nr,
+					  out->dim, req->nr);
+	} else if (!p->embed_url) {
+		return error_set(err, TEND_EINVALID, "provider '%s' is of kind "
+				 "anthropic, which has no embeddings endpoint; "
+				 "use a provider of kind openai", p->name);
+	} else {
+		for (first = 0; first < req->nr && !error; first += n) {
+			n = req->nr - first;
+			if (n > AGENT_EMBED_BATCH)
+				n = AGENT_EMBED_BATCH;
+			error = agent_provider_embed_http(p, req, first, n, out,
+							  err);
+		}
+	}
+	if (error < 0) {
+		agent_embeddings_release(out);
+		if (!p->ops)
+			error_wrap(err, error, "%s embeddings model '%s'",
+				   p->name, req->model);
+		agent_provider_scrub(p, err);
+		return error;
+	}
+	if (!out->model)
+		out->model = xstrdup(req->model);
+	log_debug("model: %s %s: %zu texts embedded, %zu dimensions, %ld "
+		  "tokens", p->name, out->model, out->nr, out->dim,
+		  out->usage.input);
 	return 0;
 }

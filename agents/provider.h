@@ -315,12 +315,17 @@ void agent_provider_set_sleep(struct agent_provider *p,
  * when the provider is freed; `set_sleep` (may be NULL) receives
  * agent_provider_set_sleep(). `ops` must outlive the provider.
  */
+struct agent_embed_request;
+struct agent_embeddings;
 struct agent_provider_ops {
 	int (*complete)(void *data, const struct agent_request *req,
 			struct agent_response *out, struct buf *err);
 	void (*free)(void *data);
 	void (*set_sleep)(void *data, void (*sleep_ms)(long ms, void *d),
 			  void *d);
+	/* NULL: the provider has no embeddings (TEND_EINVALID) */
+	int (*embed)(void *data, const struct agent_embed_request *req,
+		     struct agent_embeddings *out, struct buf *err);
 };
 
 struct agent_provider *agent_provider_custom(const char *name,
@@ -336,6 +341,57 @@ struct agent_tool_call *agent_response_add_call(struct agent_response *r,
 						const char *id,
 						const char *name,
 						const char *arguments);
+
+/* ----- embeddings ----- */
+
+/*
+ * Vectors for texts, from an OpenAI-compatible embeddings endpoint:
+ * `POST {base}/embeddings` with {model, input: [texts], dimensions?} and
+ * the provider's key, answered by data[i].embedding. Anthropic has no
+ * such endpoint. The texts are sent in batches of at most
+ * AGENT_EMBED_BATCH; each text is cut to AGENT_EMBED_TEXT_MAX bytes (at a
+ * UTF-8 boundary) and an empty one is sent as " " (the API refuses "").
+ * Transport, retries and the error codes are a completion's.
+ */
+#define AGENT_EMBED_BATCH 128
+#define AGENT_EMBED_TEXT_MAX 16384
+/* Longer vectors are not an embedding model's: the reply is refused. */
+#define AGENT_EMBED_DIM_MAX 4096
+
+struct agent_embed_request {
+	const char *model;
+	const char *const *texts;	/* borrowed */
+	size_t nr;
+	long dimensions;		/* 0: the model's own */
+	long timeout_ms;		/* 0: the provider's */
+};
+
+/*
+ * The answer: `nr` vectors of `dim` floats, vector i (for text i) at
+ * data + i * dim. usage.input counts the tokens billed (the other counts
+ * stay 0). Owned by the caller: agent_embeddings_release().
+ */
+struct agent_embeddings {
+	float *data;
+	size_t nr, dim;
+	struct agent_usage usage;
+	char *model;		/* the server's name for it, or the request's */
+};
+
+void agent_embeddings_init(struct agent_embeddings *e);
+void agent_embeddings_release(struct agent_embeddings *e);
+
+/*
+ * Have `req->texts` embedded. `out` is initialised by the caller; earlier
+ * contents are released, and it is left empty on failure. TEND_EINVALID
+ * for a provider without embeddings (kind anthropic, a custom provider
+ * with no embed op), no model or no text, and for a malformed reply
+ * (vectors missing, of different lengths, or not numbers); otherwise the
+ * codes of agent_provider_complete().
+ */
+int agent_provider_embed(struct agent_provider *p,
+			 const struct agent_embed_request *req,
+			 struct agent_embeddings *out, struct buf *err);
 
 /* ----- the protocols (agents/openai.c, agents/anthropic.c) ----- */
 
@@ -376,6 +432,23 @@ int agent_openai_parse(const char *body, size_t len, int sse,
 		       struct agent_response *out, struct buf *err);
 int agent_anthropic_parse(const char *body, size_t len, int sse,
 			  struct agent_response *out, struct buf *err);
+
+/*
+ * The embeddings endpoint of the OpenAI protocol: the body for
+ * `req->texts[first .. first + nr)` (cut and blank-filled as said above),
+ * and the parser of a 2xx reply that must hold `nr` vectors of one
+ * length (in any order of `index`), written to out->data + (first *
+ * out->dim) onward. The first batch (out->data NULL) sets out->dim and
+ * allocates room for `total` vectors; a later one must match out->dim.
+ * Usage is added to out->usage. Pure functions over bytes, fuzzed with
+ * the rest of openai.c.
+ */
+void agent_openai_embed_request(struct buf *out,
+				const struct agent_embed_request *req,
+				size_t first, size_t nr);
+int agent_openai_embed_parse(const char *body, size_t len, size_t first,
+			     size_t nr, size_t total,
+			     struct agent_embeddings *out, struct buf *err);
 
 /*
  * Interpret a non-2xx answer of the protocol (status, body): the code per

@@ -60,6 +60,9 @@ static const struct {
 	{ AGENT_VENDOR_OPENAI, "gpt-4.1-nano", 0.10, 0.40, 0.025, 0.10 },
 	{ AGENT_VENDOR_OPENAI, "gpt-4o", 2.50, 10.0, 1.25, 2.50 },
 	{ AGENT_VENDOR_OPENAI, "gpt-4o-mini", 0.15, 0.60, 0.075, 0.15 },
+	{ AGENT_VENDOR_OPENAI, "text-embedding-3-small", 0.02, 0, 0, 0 },
+	{ AGENT_VENDOR_OPENAI, "text-embedding-3-large", 0.13, 0, 0, 0 },
+	{ AGENT_VENDOR_OPENAI, "text-embedding-ada-002", 0.10, 0, 0, 0 },
 	{ AGENT_VENDOR_OPENROUTER, "anthropic/claude-sonnet-4.5",
 	  3.0, 15.0, 0.30, 3.75 },
 	{ AGENT_VENDOR_OPENROUTER, "anthropic/claude-haiku-4.5",
@@ -928,6 +931,56 @@ out:
 	buf_release(&notes);
 	buf_release(&one);
 	return error;
+}
+
+int agent_router_embed(struct agent_router *r, const char *spec,
+		       const struct agent_embed_request *req,
+		       struct agent_embeddings *out, struct buf *err)
+{
+	struct agent_embed_request one = *req;
+	struct agent_router_provider *e;
+	struct agent_model_stats *s;
+	struct agent_usage u;
+	long t0, t1;
+	double usd;
+	int error;
+
+	agent_embeddings_release(out);
+	if (!agent_router_spec_ok(spec, 0))
+		return agent_router_bad_spec(err, "models.embeddings", spec,
+					     0);
+	if (!(e = agent_router_find_spec(r, spec)))
+		return agent_router_unknown(r, err, "models.embeddings", spec);
+	if (!e->usable)
+		return error_set(err, TEND_EAUTH, "no API key for the "
+				 "embeddings provider '%s': $%s is not set",
+				 e->name, e->key_env);
+	if (e->dead)
+		return error_set(err, TEND_EAUTH, "provider '%s' refused its "
+				 "key", e->name);
+	if ((error = agent_router_open(r, e, err)) < 0)
+		return error;
+	one.model = strchr(spec, '/') + 1;
+	t0 = agent_router_now(r);
+	error = agent_provider_embed(e->p, &one, out, err);
+	t1 = agent_router_now(r);
+	s = agent_router_book(r, spec);
+	s->seconds += (t1 > t0 ? t1 - t0 : 0) / 1000.0;
+	if (error < 0) {
+		s->failed++;
+		if (error == TEND_EAUTH)
+			e->dead = 1;
+		return error;
+	}
+	s->calls++;
+	s->input += out->usage.input;
+	memset(&u, 0, sizeof(u));
+	u.input = out->usage.input;
+	if (agent_router_cost(r, spec, &u, &usd) == 0)
+		s->cost_usd += usd;
+	else
+		s->unpriced++;
+	return 0;
 }
 
 int agent_router_complete_cb(void *data, const struct agent_request *req,

@@ -178,6 +178,20 @@ int agent_router_complete(struct agent_router *r,
 			  struct agent_response *out, struct buf *err);
 
 /*
+ * Have texts embedded by `spec` ("provider/model", models.embeddings; the
+ * provider must be of kind openai), with no fallback. The call is in the
+ * books of `spec` like a completion (its tokens as input, priced by
+ * models.prices or the list price of OpenAI's embedding models), but
+ * agent_router_answered() and agent_router_last_cost() still speak of
+ * the last completion. The contract of `out` is agent_provider_embed()'s;
+ * req->model is ignored. TEND_EINVALID for a bad or unknown spec,
+ * TEND_EAUTH when the provider has no key (or had it refused).
+ */
+int agent_router_embed(struct agent_router *r, const char *spec,
+		       const struct agent_embed_request *req,
+		       struct agent_embeddings *out, struct buf *err);
+
+/*
  * The same as a callback for the tool loop: `data` is a struct
  * agent_router_binding, which must outlive the calls.
  */

@@ -1184,8 +1184,9 @@ static int agent_tools_search_one(struct agent_tools_walk *w, int dirfd,
 	return 0;
 }
 
-static int agent_tools_search(struct agent_tools_env *env,
-			      const json_t *args, struct buf *out)
+/* search as a regex over the files (the only way without an index). */
+static int agent_tools_search_regex(struct agent_tools_env *env,
+				    const json_t *args, struct buf *out)
 {
 	struct buf rel = BUF_INIT, shown = BUF_INIT;
 	struct agent_tools_search s;
@@ -1620,13 +1621,43 @@ static int agent_tools_is_ident(const char *s, size_t len)
 	return 1;
 }
 
-static int agent_tools_find_symbol(struct agent_tools_env *env,
-				   const json_t *args, struct buf *out)
+/*
+ * find_symbol's `name` argument in *arg and the identifier looked for in
+ * *name: Foo::bar, Foo.bar and Foo#bar look for bar, whose definition it
+ * is. Anything else than an identifier is an error.
+ */
+static int agent_tools_symbol_name(const json_t *args, const char **arg,
+				   const char **name, struct buf *out)
+{
+	const char *a, *n, *sep;
+	size_t len = 0;
+
+	a = agent_tools_arg_str(args, "name", &len);
+	if (!a)
+		a = "";
+	n = a;
+	for (sep = a; *sep; sep++)
+		if (*sep == '.' || *sep == '#' ||
+		    (*sep == ':' && sep[1] == ':'))
+			n = sep + (*sep == ':' ? 2 : 1);
+	if (!agent_tools_is_ident(n, strlen(n)) || strlen(a) != len)
+		return error_set(out, TEND_EINVALID,
+				 "name must be an identifier such as "
+				 "'parse_config' (letters, digits, '_', '$'), "
+				 "got '%.100s'", a);
+	*arg = a;
+	*name = n;
+	return 0;
+}
+
+/* find_symbol the regex way, over the files. */
+static int agent_tools_find_symbol_regex(struct agent_tools_env *env,
+					 const json_t *args, struct buf *out)
 {
 	struct agent_tools_symbol y;
 	struct agent_tools_walk w;
 	struct buf esc = BUF_INIT, rel = BUF_INIT, shown = BUF_INIT;
-	const char *arg, *name, *sep;
+	const char *arg = NULL, *name = NULL;
 	size_t len = 0, i;
 	struct stat st;
 	int fd = -1, rc;
@@ -1635,24 +1666,9 @@ static int agent_tools_find_symbol(struct agent_tools_env *env,
 	buf_init(&y.data, 0);
 	buf_init(&y.chunk, 0);
 	y.out = out;
-	arg = agent_tools_arg_str(args, "name", &len);
-	if (!arg)
-		arg = "";
-	/* Foo::bar, Foo.bar, Foo#bar: the definition is bar's */
-	name = arg;
-	for (sep = arg; *sep; sep++)
-		if (*sep == '.' || *sep == '#' ||
-		    (*sep == ':' && sep[1] == ':'))
-			name = sep + (*sep == ':' ? 2 : 1);
-	len = strlen(name);
-	if (!agent_tools_is_ident(name, len) || strlen(arg) != (size_t)(
-	    json_string_length(json_object_get(args, "name")))) {
-		rc = error_set(out, TEND_EINVALID,
-			       "name must be an identifier such as "
-			       "'parse_config' (letters, digits, '_', '$'), "
-			       "got '%.100s'", arg);
+	if ((rc = agent_tools_symbol_name(args, &arg, &name, out)) < 0)
 		goto out;
-	}
+	len = strlen(name);
 	for (i = 0; i < len; i++) {
 		if (name[i] == '$')
 			buf_putc(&esc, '\\');
@@ -2825,6 +2841,373 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* The index: ranked search, find_symbol and related                  */
+
+/*
+ * The `repo` argument: *repo NULL for this repository (absent or empty),
+ * else the name as env->repos holds it. An unknown name is an error
+ * naming the known ones.
+ */
+static int agent_tools_repo_arg(struct agent_tools_env *env,
+				const json_t *args, const char **repo,
+				struct buf *out)
+{
+	const char *name;
+	size_t len = 0, i;
+
+	*repo = NULL;
+	name = agent_tools_arg_str(args, "repo", &len);
+	if (!name || !len)
+		return 0;
+	for (i = 0; i < env->nr_repos; i++)
+		if (strlen(env->repos[i]) == len &&
+		    !memcmp(env->repos[i], name, len)) {
+			*repo = env->repos[i];
+			return 0;
+		}
+	if (!env->nr_repos)
+		return error_set(out, TEND_EINVALID,
+				 "no other repository is indexed here: leave "
+				 "out repo to search this one");
+	buf_reset(out);
+	buf_printf(out, "unknown repo '%.100s' (known: ", name);
+	for (i = 0; i < env->nr_repos; i++)
+		buf_printf(out, "%s%s", i ? ", " : "", env->repos[i]);
+	buf_putc(out, ')');
+	return TEND_EINVALID;
+}
+
+static int agent_tools_no_index(struct buf *out, const char *what)
+{
+	return error_set(out, TEND_EUNAVAIL, "no index here: %s", what);
+}
+
+/* 1 when `pattern` reads as words: no regex metacharacter, not blank. */
+static int agent_tools_is_words(const char *pattern, size_t len)
+{
+	size_t i, blank = 0;
+
+	for (i = 0; i < len; i++) {
+		if (strchr("\\^$.|?*+()[]{}", pattern[i]) || !pattern[i])
+			return 0;
+		blank += pattern[i] == ' ' || pattern[i] == '\t';
+	}
+	return len && blank < len;
+}
+
+/* Append `s` with glob metacharacters escaped. */
+static void agent_tools_glob_escape(struct buf *g, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("*?[]\\", *s))
+			buf_putc(g, '\\');
+		buf_putc(g, *s);
+	}
+}
+
+/*
+ * The one glob the index filters with, from the clean relative `rel`
+ * ("" for the root) and the model's `glob` (NULL or ""): NULL for all
+ * paths, else the text in `g`. The path is anchored at the root and
+ * matches itself and everything below it; a glob under a path is taken
+ * relative to it, at any depth when it has no '/'.
+ */
+static const char *agent_tools_index_glob(struct buf *g, const char *rel,
+					  const char *glob)
+{
+	const char *slash;
+
+	buf_reset(g);
+	if (glob && !*glob)
+		glob = NULL;
+	if (!*rel)
+		return glob;
+	buf_putc(g, '/');
+	agent_tools_glob_escape(g, rel);
+	if (!glob)
+		return g->ptr;
+	while (glob[0] == '.' && glob[1] == '/')
+		glob += 2;
+	while (*glob == '/')
+		glob++;
+	slash = strchr(glob, '/');
+	if (slash && slash[1])
+		buf_printf(g, "/%s", glob);
+	else
+		buf_printf(g, "/**/%s", glob);
+	return g->ptr;
+}
+
+/*
+ * The callback's text into `out`, at most `cap` bytes of it, cut at a
+ * line's end with a note; masked whole first, so a cut never leaves a
+ * part of a secret.
+ */
+static void agent_tools_index_text(struct agent_tools_env *env,
+				   struct buf *text, size_t cap,
+				   struct buf *out)
+{
+	size_t n;
+
+	agent_tools_mask(env, text, NULL);
+	if (text->len && text->ptr[text->len - 1] != '\n')
+		buf_putc(text, '\n');
+	if (text->len <= cap) {
+		buf_add(out, text->ptr, text->len);
+		return;
+	}
+	n = cap;
+	while (n && text->ptr[n - 1] != '\n')
+		n--;
+	if (!n)
+		n = agent_tools_utf8_floor(text->ptr, text->len, cap);
+	buf_add(out, text->ptr, n);
+	if (n && text->ptr[n - 1] != '\n')
+		buf_putc(out, '\n');
+	buf_puts(out, "[results cut: narrow with path or glob, or fewer "
+		 "words]\n");
+}
+
+/* search in another repository's index: nothing else to do. */
+static int agent_tools_search_repo(struct agent_tools_env *env,
+				   const json_t *args, const char *repo,
+				   const char *pattern, size_t len,
+				   struct buf *out)
+{
+	struct buf rel = BUF_INIT, g = BUF_INIT, text = BUF_INIT;
+	const char *path, *glob;
+	size_t plen = 0, glen = 0;
+	int rc;
+
+	if (!env->index_search) {
+		rc = agent_tools_no_index(out, "repo cannot be searched");
+		goto out;
+	}
+	if (!agent_tools_is_words(pattern, len)) {
+		rc = error_set(out, TEND_EINVALID,
+			       "repository '%s' is searched through its index, "
+			       "which takes words, not a regex: give words "
+			       "or \"a phrase\"", repo);
+		goto out;
+	}
+	path = agent_tools_arg_str(args, "path", &plen);
+	if ((rc = agent_tools_clean(path ? path : "", plen, &rel, out)) < 0)
+		goto out;
+	glob = agent_tools_arg_str(args, "glob", &glen);
+	rc = env->index_search(pattern, agent_tools_index_glob(&g, rel.ptr,
+							       glob),
+			       repo, &text, env->index_data);
+	if (rc < 0) {
+		buf_reset(out);
+		agent_tools_index_text(env, &text, env->max_out, out);
+		if (!out->len)
+			buf_printf(out, "the index of '%s' could not be "
+				   "searched", repo);
+		goto out;
+	}
+	buf_printf(out, "[%s: ranked by its index: %d result%s]\n", repo, rc,
+		   rc == 1 ? "" : "s");
+	if (!rc)
+		buf_puts(out, "no results\n");
+	agent_tools_index_text(env, &text, env->max_out, out);
+	rc = 0;
+out:
+	buf_release(&rel);
+	buf_release(&g);
+	buf_release(&text);
+	return rc;
+}
+
+/*
+ * search: ranked by the index first when the pattern reads as words, then
+ * the regex matches in the room left (tools.h).
+ */
+static int agent_tools_search(struct agent_tools_env *env,
+			      const json_t *args, struct buf *out)
+{
+	struct buf rel = BUF_INIT, g = BUF_INIT, text = BUF_INIT,
+		   rx = BUF_INIT;
+	const char *pattern, *repo, *path, *glob;
+	size_t len = 0, plen = 0, glen = 0, saved;
+	int rc, n;
+
+	pattern = agent_tools_arg_str(args, "pattern", &len);
+	if (!pattern)
+		pattern = "";
+	if ((rc = agent_tools_repo_arg(env, args, &repo, out)) < 0)
+		goto out;
+	if (repo) {
+		rc = agent_tools_search_repo(env, args, repo, pattern, len,
+					     out);
+		goto out;
+	}
+	if (!env->index_search || !agent_tools_is_words(pattern, len)) {
+		rc = agent_tools_search_regex(env, args, out);
+		goto out;
+	}
+	path = agent_tools_arg_str(args, "path", &plen);
+	if ((rc = agent_tools_clean(path ? path : "", plen, &rel, out)) < 0)
+		goto out;
+	glob = agent_tools_arg_str(args, "glob", &glen);
+	n = env->index_search(pattern, agent_tools_index_glob(&g, rel.ptr,
+							      glob),
+			      NULL, &text, env->index_data);
+	if (n < 0) {
+		agent_tools_mask(env, &text, NULL);
+		buf_printf(out, "[the index could not be searched (%.300s): "
+			   "regex matches only]\n", text.len ? text.ptr :
+			   "no reason given");
+	} else {
+		buf_printf(out, "[ranked by the index: %d result%s]\n", n,
+			   n == 1 ? "" : "s");
+		agent_tools_index_text(env, &text, env->max_out / 2, out);
+		buf_puts(out, "[regex matches]\n");
+	}
+	/* the regex search in the room left, as its own text */
+	saved = env->max_out;
+	env->max_out = saved > out->len + 1024 ? saved - out->len : 1024;
+	rc = agent_tools_search_regex(env, args, &rx);
+	env->max_out = saved;
+	if (rc < 0)
+		buf_reset(out);
+	buf_add(out, rx.ptr, rx.len);
+out:
+	buf_release(&rel);
+	buf_release(&g);
+	buf_release(&text);
+	buf_release(&rx);
+	return rc;
+}
+
+/*
+ * find_symbol: the index's definitions and references first; when it
+ * has no definition, or fails, the regex way over the files (tools.h).
+ */
+static int agent_tools_find_symbol(struct agent_tools_env *env,
+				   const json_t *args, struct buf *out)
+{
+	struct buf text = BUF_INIT, rx = BUF_INIT;
+	const char *repo, *arg = NULL, *name = NULL;
+	int rc, n;
+
+	if ((rc = agent_tools_repo_arg(env, args, &repo, out)) < 0)
+		goto out;
+	if (!env->index_symbol && !repo) {
+		rc = agent_tools_find_symbol_regex(env, args, out);
+		goto out;
+	}
+	if (!env->index_symbol) {
+		rc = agent_tools_no_index(out, "repo cannot be searched");
+		goto out;
+	}
+	if ((rc = agent_tools_symbol_name(args, &arg, &name, out)) < 0)
+		goto out;
+	n = env->index_symbol(name, repo, &text, env->index_data);
+	if (n > 0 || (repo && n == 0)) {
+		if (!n)
+			buf_printf(out, "no definition of '%s' in the index of "
+				   "'%s'\n", name, repo);
+		agent_tools_index_text(env, &text, env->max_out, out);
+	} else if (repo) {
+		buf_reset(out);
+		agent_tools_index_text(env, &text, env->max_out, out);
+		if (!out->len)
+			buf_printf(out, "the index of '%s' could not be "
+				   "searched", repo);
+		rc = n;
+		goto out;
+	} else {
+		/*
+		 * No definition in the index (a macro, a language it does
+		 * not parse) or no index after all: the files, then what
+		 * the index knows of its uses.
+		 */
+		if ((rc = agent_tools_find_symbol_regex(env, args, &rx)) < 0) {
+			buf_add(out, rx.ptr, rx.len);
+			goto out;
+		}
+		buf_add(out, rx.ptr, rx.len);
+		if (n < 0) {
+			agent_tools_mask(env, &text, NULL);
+			buf_printf(out, "[the index could not be searched "
+				   "(%.300s)]\n", text.len ? text.ptr :
+				   "no reason given");
+		} else if (text.len) {
+			size_t room = env->max_out > out->len ?
+				      env->max_out - out->len : 0;
+
+			buf_puts(out, "[from the index]\n");
+			agent_tools_index_text(env, &text, room, out);
+		}
+		rc = 0;
+		goto out;
+	}
+	if (name != arg)
+		buf_printf(out, "[searched for '%s', the last part of '%s']\n",
+			   name, arg);
+	rc = 0;
+out:
+	buf_release(&text);
+	buf_release(&rx);
+	return rc;
+}
+
+/* related(path, line?, repo?): from the index only. */
+static int agent_tools_related(struct agent_tools_env *env,
+			       const json_t *args, struct buf *out)
+{
+	struct buf rel = BUF_INIT, text = BUF_INIT;
+	const char *repo, *path;
+	size_t plen = 0, line = 0;
+	int rc;
+
+	if ((rc = agent_tools_repo_arg(env, args, &repo, out)) < 0)
+		goto out;
+	if (!env->index_related) {
+		rc = agent_tools_no_index(out, "use find_symbol and search "
+					  "instead");
+		goto out;
+	}
+	path = agent_tools_arg_str(args, "path", &plen);
+	if ((rc = agent_tools_clean(path ? path : "", plen, &rel, out)) < 0)
+		goto out;
+	if (!rel.len) {
+		rc = error_set(out, TEND_EINVALID, "path must name a file");
+		goto out;
+	}
+	if (!repo && agent_tools_is_hidden(env, rel.ptr)) {
+		rc = error_set(out, TEND_EINVALID, "'%s' is excluded from this "
+			       "review (generated or vendored)", rel.ptr);
+		goto out;
+	}
+	agent_tools_arg_size(args, "line", &line);
+	if (line > 100000000)
+		line = 100000000;
+	rc = env->index_related(rel.ptr, (long)line, repo, &text,
+				env->index_data);
+	if (rc < 0) {
+		buf_reset(out);
+		agent_tools_index_text(env, &text, env->max_out, out);
+		if (!out->len)
+			buf_puts(out, "the index could not be searched");
+		goto out;
+	}
+	if (!rc) {
+		buf_printf(out, "nothing related to '%s", rel.ptr);
+		if (line)
+			buf_printf(out, ":%zu", line);
+		buf_puts(out, "' in the index: no definitions it uses, no "
+			 "callers\n");
+	}
+	agent_tools_index_text(env, &text, env->max_out, out);
+	rc = 0;
+out:
+	buf_release(&rel);
+	buf_release(&text);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* The command group: run and run_tests                               */
 
 /*
@@ -3006,6 +3389,12 @@ struct agent_tools_spec {
 		   struct buf *out);
 };
 
+/*
+ * The `repo` argument of the read tools the index answers. No
+ * description: the prompt names the repositories when there are any.
+ */
+#define AGENT_TOOLS_REPO_PROP "\"repo\":{\"type\":\"string\"}"
+
 static const struct agent_tools_spec agent_tools_specs[] = {
 	{ "read_file", "read",
 	  "Read a file with line numbers; lines are 1-based, inclusive.",
@@ -3023,19 +3412,32 @@ static const struct agent_tools_spec agent_tools_specs[] = {
 	  "\"additionalProperties\":false}",
 	  agent_tools_list_files },
 	{ "search", "read",
-	  "Search file contents line by line with a PCRE2 regex.",
+	  "Search the code: a PCRE2 regex per line; plain words are ranked "
+	  "first.",
 	  "{\"type\":\"object\",\"properties\":{"
 	  "\"pattern\":{\"type\":\"string\",\"minLength\":1},"
 	  "\"path\":{\"type\":\"string\"},"
-	  "\"glob\":{\"type\":\"string\"}},"
+	  "\"glob\":{\"type\":\"string\"},"
+	  AGENT_TOOLS_REPO_PROP "},"
 	  "\"required\":[\"pattern\"],\"additionalProperties\":false}",
 	  agent_tools_search },
 	{ "find_symbol", "read",
-	  "Find where a function, type, macro or variable is defined.",
+	  "Find where a function, type, macro or variable is defined (and "
+	  "used).",
 	  "{\"type\":\"object\",\"properties\":{"
-	  "\"name\":{\"type\":\"string\",\"minLength\":1}},"
+	  "\"name\":{\"type\":\"string\",\"minLength\":1},"
+	  AGENT_TOOLS_REPO_PROP "},"
 	  "\"required\":[\"name\"],\"additionalProperties\":false}",
 	  agent_tools_find_symbol },
+	{ "related", "read",
+	  "The definitions a file or line uses, and the places that call "
+	  "it.",
+	  "{\"type\":\"object\",\"properties\":{"
+	  "\"path\":{\"type\":\"string\",\"minLength\":1},"
+	  "\"line\":{\"type\":\"integer\",\"minimum\":1},"
+	  AGENT_TOOLS_REPO_PROP "},"
+	  "\"required\":[\"path\"],\"additionalProperties\":false}",
+	  agent_tools_related },
 	{ "edit_file", "edit",
 	  "Replace the exact text old, which must occur once (or set "
 	  "replace_all), with new.",

@@ -7,8 +7,9 @@
  *
  *   read   read_file(path, start_line?, end_line?)
  *          list_files(path?, glob?)
- *          search(pattern, path?, glob?)
- *          find_symbol(name)
+ *          search(pattern, path?, glob?, repo?)
+ *          find_symbol(name, repo?)
+ *          related(path, line?, repo?)
  *   edit   edit_file(path, old, new, replace_all?)
  *          write_file(path, content)
  *   command run(command, timeout?)
@@ -57,6 +58,37 @@
  *                blank line, at most 15, fewer where the result would pass
  *                max_out), found with per-language regexes
  *                for definition forms (see tools.c); exact name only
+ *   related      needs the index (below): the definitions the span
+ *                around `line` of `path` (no line: the whole file) uses,
+ *                and the places that call what it defines
+ *
+ * The repository index. When the caller sets the index callbacks (tend
+ * sets them from review/index.h through actions/act.h), three read tools
+ * answer from it:
+ *   search       a pattern that reads as words (no regex metacharacter
+ *                \ ^ $ . | ? * + ( ) [ ] { }) is first sent to
+ *                index_search: its ranked results come first, under a
+ *                "[ranked by the index: ...]" line, at most half of
+ *                max_out; then, in the room left, the regex search as
+ *                above, under "[regex matches]". A pattern with a
+ *                metacharacter is the regex search alone. `path` and
+ *                `glob` become one glob for the index: the path,
+ *                anchored at the root, then the glob below it (a glob
+ *                without '/' at any depth below it).
+ *                A callback error is a note, then the regex search.
+ *   find_symbol  index_symbol first; when it finds no definition (the
+ *                index may not know a language or a macro) the regex
+ *                way follows, after the references the index found.
+ *                A callback error is a note, then the regex way.
+ *   related      index_related, or an error result without the callback.
+ * `repo` (search, find_symbol, related) names another repository's index,
+ * one of env->repos: then only that index answers (no files are read, so
+ * no regex search and no fallback); an unknown name is an error listing
+ * the known ones. Paths given for another repository are only cleaned
+ * (no absolute path, "..", ".git"), never looked up on disk; for this
+ * repository, `related`'s path must not be hidden. What the callbacks
+ * return is masked like every other result.
+ *
  * A glob (list_files, search) is a common/glob.h pattern matched against
  * the path relative to the root and, failing that, relative to the
  * directory given as `path`. Text is returned as it is in the files and
@@ -263,6 +295,29 @@ struct agent_tools_env {
 	int (*delegate)(const char *agent, const char *task, long step,
 			struct buf *out, void *data);
 	void *delegate_data;
+
+	/*
+	 * The repository index (see the top of this file). Each callback
+	 * puts the text the model reads in `out` (empty on entry): compact
+	 * lines naming paths, line spans and definitions, with a few lines
+	 * of code each. `repo` is NULL for this repository, else one of
+	 * `repos`. They return the number of results (>= 0; for
+	 * index_symbol, the number of definitions, references aside), or a
+	 * negative TEND_E* code with the reason in `out`. index_search
+	 * takes free text (words, "quoted phrases") and a glob of paths
+	 * (NULL: all); index_related a line of 0 for the whole file. NULL:
+	 * search and find_symbol read the files, related is an error.
+	 */
+	int (*index_search)(const char *query, const char *path_glob,
+			    const char *repo, struct buf *out, void *data);
+	int (*index_symbol)(const char *name, const char *repo,
+			    struct buf *out, void *data);
+	int (*index_related)(const char *path, long line, const char *repo,
+			     struct buf *out, void *data);
+	void *index_data;	/* for all three */
+	/* The names `repo` may take (other repositories' indexes). */
+	const char *const *repos;
+	size_t nr_repos;
 };
 
 /* finish's status, parsed (agents/loop.h puts it in the result). */

@@ -39,6 +39,8 @@
 #define CONFIG_QUOTE_MAX 60
 
 #define CONFIG_LINTER_TIMEOUT 300
+/* Vectors longer than this are not an embedding model's. */
+#define CONFIG_EMBED_DIM_MAX 4096L
 
 /*
  * The defaults that are strings. config_init() points the fields at these
@@ -80,7 +82,7 @@ static const char *const config_builtin_agents[] = {
 
 static const char *const config_top_keys[] = {
 	"review", "checks", "models", "agents", "sandbox", "tasks", "fix",
-	"chatops", "notify", NULL
+	"chatops", "notify", "context", NULL
 };
 static const char *const config_review_keys[] = {
 	"filter", "fail_level", "max_comments", "max_file_bytes", "ignore",
@@ -103,7 +105,10 @@ static const char *const config_linter_keys[] = {
 	"name", "run", "format", "timeout", NULL
 };
 static const char *const config_models_keys[] = {
-	"providers", "routes", "fallbacks", "prices", NULL
+	"providers", "routes", "fallbacks", "prices", "embeddings", NULL
+};
+static const char *const config_embeddings_keys[] = {
+	"provider", "model", "dimensions", NULL
 };
 static const char *const config_provider_keys[] = {
 	"kind", "base_url", "api_key_env", NULL
@@ -131,6 +136,12 @@ static const char *const config_chatops_keys[] = {
 };
 static const char *const config_notify_keys[] = {
 	"slack_webhook_env", NULL
+};
+static const char *const config_context_keys[] = {
+	"repos", NULL
+};
+static const char *const config_context_repo_keys[] = {
+	"name", "url", "ref", "paths", NULL
 };
 static const char *const config_bools[] = { "false", "true", NULL };
 
@@ -254,6 +265,14 @@ static void config_free_provider(struct config_provider *p)
 	free(p->api_key_env);
 }
 
+static void config_free_context_repo(struct config_context_repo *r)
+{
+	free(r->name);
+	free(r->url);
+	free(r->ref);
+	config_free_strv(r->paths, r->nr_paths);
+}
+
 static void config_free_agent(struct config_agent *a)
 {
 	free(a->name);
@@ -298,6 +317,11 @@ void config_release(struct tend_config *cfg)
 	for (i = 0; i < cfg->models.nr_prices; i++)
 		free(cfg->models.prices[i].model);
 	free(cfg->models.prices);
+	free(cfg->models.embeddings.provider);
+	free(cfg->models.embeddings.model);
+	for (i = 0; i < cfg->context.nr_repos; i++)
+		config_free_context_repo(&cfg->context.repos[i]);
+	free(cfg->context.repos);
 	for (i = 0; i < cfg->nr_agents; i++)
 		config_free_agent(&cfg->agents[i]);
 	free(cfg->agents);
@@ -1814,6 +1838,79 @@ out:
 	return error;
 }
 
+/*
+ * models.embeddings: { provider, model, dimensions }. The provider must
+ * speak OpenAI's protocol: Anthropic has no embeddings endpoint. Whether
+ * a provider of that name exists at all is the router's to say (the
+ * built-in ones are not in the config).
+ */
+static int config_embeddings(struct config_ctx *ctx, struct tend_config *cfg,
+			     const struct config_node *map)
+{
+	const struct config_node *pn, *dn;
+	char *provider = NULL, *model = NULL;
+	long dim = 0;
+	size_t i;
+	int error;
+
+	if ((error = config_check_map(ctx, map, "models.embeddings",
+				      config_embeddings_keys)) < 0)
+		return error;
+	pn = config_get_set(map, "provider");
+	dn = config_get_set(map, "dimensions");
+	if ((error = config_nonempty(ctx, pn, "models.embeddings.provider",
+				     &provider)) < 0 ||
+	    (error = config_nonempty(ctx, config_get(map, "model"),
+				     "models.embeddings.model",
+				     &model)) < 0 ||
+	    (error = config_long(ctx, dn, "models.embeddings.dimensions", 1,
+				 &dim)) < 0)
+		goto out;
+	if (!provider || !model) {
+		error = config_error(ctx, map, "'models.embeddings' needs "
+				     "'provider' and 'model' (like { provider: "
+				     "openai, model: text-embedding-3-small "
+				     "})");
+		goto out;
+	}
+	if (!config_is_name(provider)) {
+		error = config_bad_value(ctx, pn, "models.embeddings.provider",
+			"the name of a provider (letters, digits, '.', '_' "
+			"and '-')");
+		goto out;
+	}
+	if (dim > CONFIG_EMBED_DIM_MAX) {
+		error = config_bad_value(ctx, dn,
+					 "models.embeddings.dimensions",
+					 "4096 or less");
+		goto out;
+	}
+	for (i = 0; i < cfg->models.nr_providers; i++)
+		if (!strcmp(cfg->models.providers[i].name, provider))
+			break;
+	if (i < cfg->models.nr_providers ?
+	    strcmp(cfg->models.providers[i].kind, "openai") != 0 :
+	    !strcmp(provider, "anthropic")) {
+		error = config_error(ctx, pn, "'models.embeddings.provider' "
+				     "must be a provider of kind openai (an "
+				     "OpenAI-compatible /embeddings "
+				     "endpoint); '%s' is of kind anthropic, "
+				     "which has none",
+				     config_quote(&ctx->scratch[0], provider));
+		goto out;
+	}
+	free(cfg->models.embeddings.provider);
+	free(cfg->models.embeddings.model);
+	cfg->models.embeddings.provider = provider;
+	cfg->models.embeddings.model = model;
+	cfg->models.embeddings.dimensions = dim;
+	provider = model = NULL;
+out:
+	free(provider);
+	free(model);
+	return error;
+}
+
 static int config_models(struct config_ctx *ctx, struct tend_config *cfg,
 			 const struct config_node *sec)
 {
@@ -1842,6 +1939,9 @@ static int config_models(struct config_ctx *ctx, struct tend_config *cfg,
 						"\"provider/model\"");
 	if ((n = config_get_set(sec, "prices")) &&
 	    (error = config_prices(ctx, cfg, n)) < 0)
+		return error;
+	if ((n = config_get_set(sec, "embeddings")) &&
+	    (error = config_embeddings(ctx, cfg, n)) < 0)
 		return error;
 	return 0;
 }
@@ -2007,6 +2107,210 @@ static int config_notify(struct config_ctx *ctx, struct tend_config *cfg,
 }
 
 /*
+ * A repository URL for context.repos: https, or plain http to the
+ * loopback address (tests); a host, no user or password, no query or
+ * fragment, a path; nothing blank or odd in it. 0 when it is fine, else
+ * -1 with what is wrong in `why`. The value is never quoted back: a URL
+ * with a token in it must not end up in a log.
+ */
+static int config_repo_url(const char *url, struct buf *why)
+{
+	const char *p, *host, *end;
+	size_t n;
+
+	if (!strncmp(url, "https://", 8)) {
+		host = url + 8;
+	} else if (!strncmp(url, "http://", 7)) {
+		host = url + 7;
+	} else {
+		buf_sets(why, "an https:// URL");
+		return -1;
+	}
+	for (p = url; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= 0x20 || c == 0x7f || c == '\\') {
+			buf_sets(why, "a URL without blanks, control "
+				 "characters or backslashes");
+			return -1;
+		}
+	}
+	if (strpbrk(url, "?#")) {
+		buf_sets(why, "a URL without a query or fragment");
+		return -1;
+	}
+	end = host + strcspn(host, "/");
+	if (memchr(host, '@', (size_t)(end - host))) {
+		buf_sets(why, "a URL without a user or password (tend sends "
+			 "the job's token to the forge's own host, and "
+			 "fetches any other anonymously)");
+		return -1;
+	}
+	n = (size_t)(end - host);
+	if (!n || *host == ':') {
+		buf_sets(why, "a URL with a host");
+		return -1;
+	}
+	if (url[4] == ':' &&
+	    !((n == 9 && !strncmp(host, "127.0.0.1", 9)) ||
+	      (n > 9 && !strncmp(host, "127.0.0.1:", 10)) ||
+	      (n == 5 && !strncmp(host, "[::1]", 5)) ||
+	      (n > 5 && !strncmp(host, "[::1]:", 6)))) {
+		buf_sets(why, "an https:// URL (plain http only to 127.0.0.1)");
+		return -1;
+	}
+	if (!*end || !end[1]) {
+		buf_sets(why, "a URL with the repository's path "
+			 "(https://host/group/repo.git)");
+		return -1;
+	}
+	return 0;
+}
+
+/* The name a repository gets from its URL: the last part, less ".git". */
+static char *config_repo_default_name(const char *url)
+{
+	size_t n = strlen(url), start;
+
+	while (n && url[n - 1] == '/')
+		n--;
+	start = n;
+	while (start && url[start - 1] != '/')
+		start--;
+	if (n - start > 4 && !strncmp(url + n - 4, ".git", 4))
+		n -= 4;
+	return xstrndup(url + start, n - start);
+}
+
+/*
+ * A ref as git allows it, loosely: a branch ("main", "release/2.x") or a
+ * full ref ("refs/tags/v1"); forge/git.c checks it again before use.
+ */
+static int config_is_ref(const char *s)
+{
+	size_t n = strlen(s);
+	const char *p;
+
+	if (!n || *s == '-' || *s == '/' || s[n - 1] == '/' ||
+	    s[n - 1] == '.' || strstr(s, "..") || strstr(s, "//") ||
+	    strstr(s, "@{") || (n >= 5 && !strcmp(s + n - 5, ".lock")))
+		return 0;
+	for (p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= 0x20 || c == 0x7f || strchr(":^~?*[\\", c))
+			return 0;
+	}
+	return 1;
+}
+
+static int config_context_repos(struct config_ctx *ctx,
+				struct tend_config *cfg,
+				const struct config_node *list)
+{
+	struct config_name *names = NULL;
+	struct buf why = BUF_INIT;
+	size_t i, alloc = 0;
+	int error = 0;
+
+	if ((error = config_maplist(ctx, list, "context.repos")) < 0)
+		return error;
+	for (i = 0; i < cfg->context.nr_repos; i++)
+		config_free_context_repo(&cfg->context.repos[i]);
+	free(cfg->context.repos);
+	cfg->context.repos = NULL;
+	cfg->context.nr_repos = 0;
+	names = xcalloc(list->nr + 1, sizeof(*names));
+	for (i = 0; i < list->nr; i++) {
+		const struct config_node *e = list->kids[i], *un, *nn, *rn;
+		struct config_context_repo *r;
+		size_t j;
+
+		if ((error = config_check_map(ctx, e, "context.repos",
+					      config_context_repo_keys)) < 0)
+			goto out;
+		ALLOC_GROW(cfg->context.repos, cfg->context.nr_repos, alloc);
+		r = &cfg->context.repos[cfg->context.nr_repos++];
+		memset(r, 0, sizeof(*r));
+		r->line = e->line;
+		r->col = e->col;
+		un = config_get(e, "url");
+		nn = config_get(e, "name");
+		rn = config_get(e, "ref");
+		if ((error = config_nonempty(ctx, un, "context.repos.url",
+					     &r->url)) < 0 ||
+		    (error = config_nonempty(ctx, nn, "context.repos.name",
+					     &r->name)) < 0 ||
+		    (error = config_nonempty(ctx, rn, "context.repos.ref",
+					     &r->ref)) < 0 ||
+		    (error = config_strlist(ctx, config_get(e, "paths"),
+					    "context.repos.paths", &r->paths,
+					    &r->nr_paths)) < 0)
+			goto out;
+		if (!r->url) {
+			error = config_missing(ctx, e, "context.repos", "url");
+			goto out;
+		}
+		if (config_repo_url(r->url, &why) < 0) {
+			error = config_error(ctx, un, "'context.repos.url' "
+					     "must be %s", why.ptr);
+			goto out;
+		}
+		if (r->name && !config_is_name(r->name)) {
+			error = config_bad_value(ctx, nn, "context.repos.name",
+				"letters, digits, '.', '_' and '-'");
+			goto out;
+		}
+		if (!r->name) {
+			r->name = config_repo_default_name(r->url);
+			if (!config_is_name(r->name)) {
+				error = config_error(ctx, un, "cannot make a "
+					"name of letters, digits, '.', '_' and "
+					"'-' from the end of this URL; give "
+					"the repository a 'name'");
+				goto out;
+			}
+		}
+		if (r->ref && !config_is_ref(r->ref)) {
+			error = config_bad_value(ctx, rn, "context.repos.ref",
+				"a branch name (or a full ref, refs/...)");
+			goto out;
+		}
+		for (j = 0; j < r->nr_paths; j++)
+			if (!*r->paths[j]) {
+				error = config_error(ctx,
+					config_get(e, "paths")->kids[j],
+					"an item of 'context.repos.paths' is "
+					"empty");
+				goto out;
+			}
+		names[i].s = r->name;
+		names[i].node = nn && !nn->is_null ? nn : un;
+		names[i].idx = i;
+	}
+	error = config_check_unique(ctx, names, list->nr, "repository name");
+out:
+	buf_release(&why);
+	free(names);
+	return error;
+}
+
+static int config_context(struct config_ctx *ctx, struct tend_config *cfg,
+			  const struct config_node *sec)
+{
+	const struct config_node *n;
+	int error;
+
+	if ((error = config_check_map(ctx, sec, "context",
+				      config_context_keys)) < 0)
+		return error;
+	if ((n = config_get_set(sec, "repos")) &&
+	    (error = config_context_repos(ctx, cfg, n)) < 0)
+		return error;
+	return 0;
+}
+
+/*
  * Walk the tree. Sections go in a fixed order (agents before models, whose
  * routes may name custom agents), not in the order of the file.
  */
@@ -2047,6 +2351,9 @@ static int config_apply(struct config_ctx *ctx, struct tend_config *cfg,
 		return error;
 	if ((n = config_get_set(root, "notify")) &&
 	    (error = config_notify(ctx, cfg, n)) < 0)
+		return error;
+	if ((n = config_get_set(root, "context")) &&
+	    (error = config_context(ctx, cfg, n)) < 0)
 		return error;
 	return 0;
 }

@@ -104,6 +104,22 @@ struct config_price {
 	double input, output;	/* USD per million tokens */
 };
 
+/*
+ * Another repository the agents may read (`context.repos`): fetched
+ * read-only into a cache and indexed, searchable with `repo: NAME`.
+ */
+struct config_context_repo {
+	char *name;		/* [A-Za-z0-9._-]+, unique; default: the
+				   URL's last part without ".git" */
+	char *url;		/* https://...; plain http only to 127.0.0.1
+				   or [::1] (tests); never user:password@ */
+	char *ref;		/* a branch or a full ref ("refs/..."); NULL:
+				   the remote's HEAD */
+	char **paths;		/* globs of the paths indexed; none: all */
+	size_t nr_paths;
+	unsigned line, col;	/* of the entry, for messages */
+};
+
 struct config_agent {
 	char *name;		/* required, unique */
 	char *role;		/* required */
@@ -152,6 +168,15 @@ struct tend_config {
 		size_t nr_fallbacks;
 		struct config_price *prices;
 		size_t nr_prices;
+		/*
+		 * An OpenAI-compatible /embeddings endpoint for the index's
+		 * vectors; off (provider NULL) unless configured.
+		 */
+		struct {
+			char *provider;	/* a provider; NULL: off */
+			char *model;	/* as the provider calls it */
+			long dimensions; /* 0: the model's own */
+		} embeddings;
 	} models;
 	struct config_agent *agents;
 	size_t nr_agents;
@@ -197,6 +222,10 @@ struct tend_config {
 	struct {
 		char *slack_webhook_env; /* the variable holding the URL */
 	} notify;
+	struct {
+		struct config_context_repo *repos;
+		size_t nr_repos;
+	} context;
 };
 
 /* Set the defaults. Allocates nothing. */

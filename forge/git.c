@@ -12,6 +12,7 @@
  * change-set model. Deciding which changes are allowed is not here either:
  * the fix and tasks jobs gate the paths this file lists.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -25,6 +26,7 @@
 #include <git2/sys/repository.h>
 
 #include "common/error.h"
+#include "common/glob.h"
 #include "common/xalloc.h"
 #include "forge/git.h"
 
@@ -1850,5 +1852,366 @@ out:
 	buf_release(&spec);
 	buf_release(&url);
 	buf_release(&s.status);
+	return rc;
+}
+
+/*
+ * Mirrors of other repositories, read as context. A mirror is a cache:
+ * it only ever fetches, and what it fetches is whatever the remote says
+ * (forced), so a rewritten branch is followed.
+ */
+
+/* Does `url` carry "user[:password]@" before its host? */
+static int forge_git_has_userinfo(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (!p)
+		return 0;
+	p += 3;
+	return memchr(p, '@', strcspn(p, "/?#")) != NULL;
+}
+
+/* https, http to the loopback address, file:// or an absolute path. */
+static int forge_git_mirror_url_ok(const char *url)
+{
+	if (!strncmp(url, "file://", 7))
+		return url[7] == '/';
+	if (url[0] == '/')
+		return 1;
+	return forge_git_push_url_ok(url);
+}
+
+/*
+ * Open the bare repository at `dir`, or make one when nothing (or an
+ * empty directory) is there. Anything else is refused: a mistaken path
+ * must not become a repository.
+ */
+static int forge_git_mirror_open(git_repository **out, const char *dir,
+				 struct buf *err)
+{
+	git_repository *repo = NULL;
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int empty = 1;
+
+	if (git_repository_open_bare(&repo, dir) == 0) {
+		*out = repo;
+		return 0;
+	}
+	git_error_clear();
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode) || !(d = opendir(dir)))
+			return error_set(err, TEND_EINVALID, "cannot use '%s' "
+					 "for a mirror: not a directory of a "
+					 "bare repository", dir);
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				empty = 0;
+		closedir(d);
+		if (!empty)
+			return error_set(err, TEND_EINVALID, "cannot use '%s' "
+					 "for a mirror: it is neither empty "
+					 "nor a bare repository", dir);
+	} else if (errno != ENOENT) {
+		return error_set(err, TEND_EINVALID, "cannot use '%s' for a "
+				 "mirror: %s", dir, strerror(errno));
+	}
+	if (git_repository_init(&repo, dir, 1) < 0)
+		return error_set(err, TEND_ERROR, "cannot make a repository "
+				 "at '%s': %s", dir, forge_git_errmsg());
+	*out = repo;
+	return 0;
+}
+
+/* libgit2's message for a failed transfer, classified; never a secret. */
+static int forge_git_mirror_error(int rc, const char *shown,
+				  const char *auth_header, const char *doing,
+				  struct buf *err)
+{
+	const char *secret = auth_header ? strchr(auth_header, ':') : NULL;
+	struct buf msg = BUF_INIT, tok = BUF_INIT;
+	int code;
+
+	if (secret) {
+		secret++;
+		while (*secret == ' ')
+			secret++;
+		if (!strncasecmp(secret, "Basic ", 6) ||
+		    !strncasecmp(secret, "Bearer ", 7))
+			secret = strchr(secret, ' ') + 1;
+		buf_sets(&tok, secret);
+	}
+	forge_git_scrub(&msg, forge_git_errmsg(), tok.len ? tok.ptr : NULL);
+	if (rc == GIT_EAUTH || strstr(msg.ptr, " 401") ||
+	    strstr(msg.ptr, "authentication required"))
+		code = error_set(err, TEND_EAUTH, "%s '%s' failed: it asks "
+				 "for credentials (HTTP 401)%s", doing, shown,
+				 auth_header ? "; the token was refused" :
+				 "; tend sends the job's token only to the "
+				 "forge's own host");
+	else if (strstr(msg.ptr, " 403"))
+		code = error_set(err, TEND_EAUTH, "%s '%s' failed: access "
+				 "denied (HTTP 403)", doing, shown);
+	else if (strstr(msg.ptr, " 404") || rc == GIT_ENOTFOUND)
+		code = error_set(err, TEND_ENOTFOUND, "%s '%s' failed: no "
+				 "repository there (%s)", doing, shown,
+				 msg.ptr);
+	else
+		code = error_set(err, TEND_ERROR, "%s '%s' failed: %s", doing,
+				 shown, msg.ptr);
+	buf_release(&msg);
+	buf_release(&tok);
+	return code;
+}
+
+int forge_git_open_bare(git_repository **out, const char *dir,
+			struct buf *err)
+{
+	forge_git_init_once();
+	if (git_repository_open_bare(out, dir) < 0)
+		return error_set(err, TEND_ENOTFOUND, "no repository at '%s': "
+				 "%s", dir, forge_git_errmsg());
+	return 0;
+}
+
+int forge_git_mirror(const char *url, const char *dir, const char *ref,
+		     const char *auth_header, git_oid *out, struct buf *err)
+{
+	git_repository *repo = NULL;
+	git_remote *remote = NULL;
+	git_remote_create_options cr = GIT_REMOTE_CREATE_OPTIONS_INIT;
+	git_remote_connect_options co = GIT_REMOTE_CONNECT_OPTIONS_INIT;
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	const git_remote_head **heads;
+	git_buf head = GIT_BUF_INIT;
+	git_object *obj = NULL, *peeled = NULL;
+	struct buf shown = BUF_INIT, want = BUF_INIT, spec = BUF_INIT;
+	char *headers[1], *specs[1];
+	git_strarray hs = { headers, 0 }, ss = { specs, 1 };
+	size_t n, i;
+	int rc, valid = 0;
+
+	forge_git_init_once();
+	forge_git_scrub(&shown, url, NULL);
+	if (forge_git_has_userinfo(url)) {
+		rc = error_set(err, TEND_EINVALID, "refusing to fetch from "
+			       "'%s': a URL with a user or password",
+			       shown.ptr);
+		goto out;
+	}
+	if (!forge_git_mirror_url_ok(url)) {
+		rc = error_set(err, TEND_EINVALID, "refusing to fetch from "
+			       "'%s': tend fetches over https (plain http "
+			       "only to 127.0.0.1) or from a local path",
+			       shown.ptr);
+		goto out;
+	}
+	if (ref) {
+		if (strncmp(ref, "refs/", 5))
+			buf_printf(&want, "refs/heads/%s", ref);
+		else
+			buf_sets(&want, ref);
+		if (git_reference_name_is_valid(&valid, want.ptr) < 0 ||
+		    !valid) {
+			rc = error_set(err, TEND_EINVALID, "not a valid ref "
+				       "name: '%s'", ref);
+			goto out;
+		}
+	}
+	if ((rc = forge_git_mirror_open(&repo, dir, err)) < 0)
+		goto out;
+	cr.repository = repo;
+	cr.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		   GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, url, &cr) < 0) {
+		rc = error_set(err, TEND_EINVALID, "cannot use '%s' as a "
+			       "remote: %s", shown.ptr, forge_git_errmsg());
+		goto out;
+	}
+	if (auth_header) {
+		headers[0] = (char *)auth_header;
+		hs.count = 1;
+	}
+	co.custom_headers = hs;
+	co.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+	if ((rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH,
+					 &co)) < 0) {
+		rc = forge_git_mirror_error(rc, shown.ptr, auth_header,
+					    "fetching from", err);
+		goto out;
+	}
+	if (git_remote_ls(&heads, &n, remote) < 0) {
+		rc = forge_git_mirror_error(-1, shown.ptr, auth_header,
+					    "listing the refs of", err);
+		goto out;
+	}
+	if (!ref) {
+		if ((rc = git_remote_default_branch(&head, remote)) < 0) {
+			git_error_clear();
+			rc = error_set(err, TEND_ENOTFOUND, "'%s' has no "
+				       "branch at HEAD (an empty "
+				       "repository?); name one with 'ref'",
+				       shown.ptr);
+			goto out;
+		}
+		buf_sets(&want, head.ptr);
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(heads[i]->name, want.ptr))
+			break;
+	if (i == n) {
+		rc = error_set(err, TEND_ENOTFOUND, "'%s' has no %s '%s'",
+			       shown.ptr, strncmp(want.ptr, "refs/heads/", 11) ?
+			       "ref" : "branch", ref ? ref : want.ptr);
+		goto out;
+	}
+	/* Forced: the mirror follows the remote, rewritten or not. */
+	buf_printf(&spec, "+%s:%s", want.ptr, want.ptr);
+	specs[0] = spec.ptr;
+	fo.custom_headers = hs;
+	fo.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	fo.prune = GIT_FETCH_NO_PRUNE;
+	if ((rc = git_remote_fetch(remote, &ss, &fo, "tend: mirror")) < 0) {
+		rc = forge_git_mirror_error(rc, shown.ptr, auth_header,
+					    "fetching from", err);
+		goto out;
+	}
+	if (git_revparse_single(&obj, repo, want.ptr) < 0 ||
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+		rc = error_set(err, TEND_ERROR, "'%s' of '%s' is not a commit "
+			       "after the fetch: %s", want.ptr, shown.ptr,
+			       forge_git_errmsg());
+		goto out;
+	}
+	/* HEAD names what the mirror is of, for whoever looks at it. */
+	if (!strncmp(want.ptr, "refs/heads/", 11) &&
+	    git_repository_set_head(repo, want.ptr) < 0)
+		git_error_clear();
+	git_oid_cpy(out, git_object_id(peeled));
+	rc = 0;
+out:
+	if (remote)
+		git_remote_disconnect(remote);
+	git_remote_free(remote);
+	git_object_free(peeled);
+	git_object_free(obj);
+	git_repository_free(repo);
+	git_buf_dispose(&head);
+	buf_release(&shown);
+	buf_release(&want);
+	buf_release(&spec);
+	return rc;
+}
+
+struct forge_git_subset {
+	git_index *idx;
+	const char *const *globs;
+	size_t nr;
+	size_t kept;
+	int failed;
+};
+
+static int forge_git_subset_entry(const char *root, const git_tree_entry *e,
+				  void *payload)
+{
+	struct forge_git_subset *s = payload;
+	git_index_entry ie;
+	struct buf path = BUF_INIT;
+	size_t i;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;	/* trees are walked; submodules left out */
+	buf_printf(&path, "%s%s", root, git_tree_entry_name(e));
+	for (i = 0; i < s->nr; i++)
+		if (glob_match(s->globs[i], path.ptr))
+			break;
+	if (i < s->nr) {
+		memset(&ie, 0, sizeof(ie));
+		ie.path = path.ptr;
+		ie.mode = git_tree_entry_filemode(e);
+		git_oid_cpy(&ie.id, git_tree_entry_id(e));
+		if (git_index_add(s->idx, &ie) < 0) {
+			s->failed = 1;
+			buf_release(&path);
+			return -1;
+		}
+		s->kept++;
+	}
+	buf_release(&path);
+	return 0;
+}
+
+int forge_git_commit_subset(git_oid *out, git_repository *repo,
+			    const git_oid *commit, const char *const *globs,
+			    size_t nr, struct buf *err)
+{
+	struct forge_git_subset s;
+	git_commit *c = NULL;
+	git_tree *tree = NULL, *sub = NULL;
+	git_oid tree_id;
+	struct buf msg = BUF_INIT;
+	size_t i;
+	int rc;
+
+	forge_git_init_once();
+	memset(&s, 0, sizeof(s));
+	s.globs = globs;
+	s.nr = nr;
+	if (git_commit_lookup(&c, repo, commit) < 0 ||
+	    git_commit_tree(&tree, c) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot read commit %.12s: %s",
+			       git_oid_tostr_s(commit), forge_git_errmsg());
+		goto out;
+	}
+	if (git_index_new(&s.idx) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot make an index: %s",
+			       forge_git_errmsg());
+		goto out;
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, forge_git_subset_entry,
+			  &s) < 0 || s.failed) {
+		rc = error_set(err, TEND_ERROR, "cannot list the files of "
+			       "%.12s: %s", git_oid_tostr_s(commit),
+			       forge_git_errmsg());
+		goto out;
+	}
+	if (!s.kept) {
+		buf_sets(&msg, "no file of ");
+		buf_printf(&msg, "%.12s matches ", git_oid_tostr_s(commit));
+		for (i = 0; i < nr; i++)
+			buf_printf(&msg, "%s'%s'", i ? ", " : "", globs[i]);
+		rc = error_set(err, TEND_ENOTFOUND, "%s", msg.ptr);
+		goto out;
+	}
+	if (git_index_write_tree_to(&tree_id, s.idx, repo) < 0 ||
+	    git_tree_lookup(&sub, repo, &tree_id) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a tree: %s",
+			       forge_git_errmsg());
+		goto out;
+	}
+	buf_reset(&msg);
+	buf_printf(&msg, "tend: the files of %s matching",
+		   git_oid_tostr_s(commit));
+	for (i = 0; i < nr; i++)
+		buf_printf(&msg, " '%s'", globs[i]);
+	buf_putc(&msg, '\n');
+	if (git_commit_create(out, repo, NULL, git_commit_author(c),
+			      git_commit_committer(c), NULL, msg.ptr, sub, 0,
+			      NULL) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a commit: %s",
+			       forge_git_errmsg());
+		goto out;
+	}
+	rc = 0;
+out:
+	git_index_free(s.idx);
+	git_tree_free(sub);
+	git_tree_free(tree);
+	git_commit_free(c);
+	buf_release(&msg);
 	return rc;
 }

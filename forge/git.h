@@ -154,6 +154,46 @@ int forge_git_fetch(git_repository *repo, const char *url,
 		    const char *auth_header, struct buf *err);
 
 /*
+ * A read-only mirror of another repository, for reading it as context:
+ * the bare repository at `dir` (made when missing; an existing directory
+ * must be empty or a bare repository) fetches `ref` from `url` into the
+ * ref of the same name, and *out is the commit fetched. `ref` is a
+ * branch ("main"), a full ref ("refs/tags/v1"), or NULL for the branch
+ * the remote's HEAD names. The remote is anonymous and in memory (no
+ * insteadOf rewrite of any config applies), with no tags, no FETCH_HEAD
+ * and no redirects followed. `auth_header` ("Authorization: Basic ...")
+ * goes with every request when given: whether this URL may see it is the
+ * caller's decision (forge_git_same_origin()). The URL is https, plain
+ * http to 127.0.0.1 or [::1] (tests), file:// or an absolute path; never
+ * with a user or password in it. Errors: TEND_EINVALID for such a URL,
+ * a bad ref or an unusable `dir`; TEND_ENOTFOUND when the remote has no
+ * such ref (or no HEAD branch) or no repository is there; TEND_EAUTH when
+ * the remote wants credentials (401) or refuses them (403); TEND_ERROR
+ * otherwise. Messages name the URL without userinfo, never a credential.
+ */
+int forge_git_mirror(const char *url, const char *dir, const char *ref,
+		     const char *auth_header, git_oid *out, struct buf *err);
+
+/*
+ * Open the bare repository at `dir` (a mirror); TEND_ENOTFOUND when
+ * there is none.
+ */
+int forge_git_open_bare(git_repository **out, const char *dir,
+			struct buf *err);
+
+/*
+ * A commit holding only the files of `commit` whose paths match one of
+ * `globs` (common/glob.h), for indexing part of a repository: same
+ * author, committer and time, no parent, so the same input always gives
+ * the same commit (and unchanged files keep their blob ids). Written to
+ * `repo`'s objects only; no ref names it. TEND_ENOTFOUND when no path
+ * matches.
+ */
+int forge_git_commit_subset(git_oid *out, git_repository *repo,
+			    const git_oid *commit, const char *const *globs,
+			    size_t nr, struct buf *err);
+
+/*
  * The paths that differ between commit `base`'s tree and the work tree:
  * modified, added (untracked files that are not ignored count), deleted
  * and type changes (a file become a symbolic link). Sorted by byte value,

@@ -32,9 +32,11 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg libpcre2-8 libpcre2-dev
 	need_pkg zlib zlib1g-dev
 	need_pkg yaml-0.1 libyaml-dev
+	need_pkg sqlite3 libsqlite3-dev
 else
 	missing="$missing libcurl4-openssl-dev libjansson-dev libgit2-dev"
 	missing="$missing libtree-sitter-dev libpcre2-dev zlib1g-dev libyaml-dev"
+	missing="$missing libsqlite3-dev"
 fi
 case $what in
 test|fuzz|bench|all)

@@ -9,7 +9,7 @@ authentication is as strict as GitHub's or GitLab's. It is not a forge API
 Usage:
     fakegitremote.py (--root DIR | --repo /o/r.git=PATH [--repo ...])
                      [--token TOKEN ...] [--user-token USER:TOKEN ...]
-                     [--readonly-token TOKEN ...] [--deny-non-ff]
+                     [--readonly-token TOKEN ...] [--deny-non-ff] [--public]
                      [--move-after-ls REF=SHA] [--log requests.json]
                      [--port-file FILE] [--timeout 60] [--watch-parent]
 
@@ -28,6 +28,10 @@ with any username, a --user-token only with its USER. A --readonly-token can
 fetch but gets 403 on git-receive-pack (its advertisement included), as a
 forge answers a token without push permission. http.receivepack is enabled
 through the CGI's environment; the repositories' config is not touched.
+With --public, fetching (git-upload-pack) needs no credentials, as from a
+public repository; credentials sent anyway must still be valid, and the
+log shows whether any were sent.
+
 Non-fast-forward pushes are accepted, as on an unprotected GitHub branch, so
 a client that forces is seen forcing; --deny-non-ff refuses them instead.
 
@@ -91,6 +95,7 @@ class State:
         for t in args.readonly_token:
             self.tokens[t] = (None, False)
         self.deny_non_ff = args.deny_non_ff
+        self.public = args.public
         self.move = None
         if args.move_after_ls:
             ref, sep, sha = args.move_after_ls.partition("=")
@@ -258,11 +263,14 @@ class Handler(BaseHTTPRequestHandler):
         elif path.endswith("/git-receive-pack"):
             service = "git-receive-pack"
         auth = self.authenticate()
+        if (auth is None and state.public and service == "git-upload-pack"
+                and not self.headers.get("Authorization")):
+            auth = ("", False)
         if auth is None:
             self.refuse(entry, 401, "authentication required\n",
                         [("WWW-Authenticate", 'Basic realm="git"')])
             return
-        entry["user"] = auth[0]
+        entry["user"] = auth[0] or None
         found = self.resolve(path)
         if found is None or service not in SERVICES:
             self.refuse(entry, 404, "repository not found\n")
@@ -272,7 +280,7 @@ class Handler(BaseHTTPRequestHandler):
             self.refuse(entry, 403, "permission to push denied\n")
             return
         status, headers, body = self.run_backend(gitdir, route, query,
-                                                 auth[0])
+                                                 auth[0] or "anonymous")
         if (status == 200 and route == "/info/refs" and
                 service == "git-receive-pack"):
             self.maybe_move(gitdir, entry)
@@ -424,6 +432,7 @@ def main():
     ap.add_argument("--user-token", action="append", default=[])
     ap.add_argument("--readonly-token", action="append", default=[])
     ap.add_argument("--deny-non-ff", action="store_true")
+    ap.add_argument("--public", action="store_true")
     ap.add_argument("--move-after-ls", default=None)
     ap.add_argument("--log", default=None)
     ap.add_argument("--port-file", default=None)

@@ -14,6 +14,7 @@ Usage:
 Endpoints:
     POST /v1/chat/completions, POST /chat/completions   OpenAI
     POST /v1/messages                                   Anthropic
+    POST /v1/embeddings, POST /embeddings               OpenAI embeddings
     GET /__log          the request log as JSON
     any /__shutdown     stop the server
 
@@ -51,6 +52,18 @@ endless tool-call loops). A turn is one of:
     {"expect": {"protocol": "openai", "stream": true, "model": "m"}}
                                            # checked before the turn is
                                            # taken: a mismatch is a 400
+
+Embeddings take no turn of the script. Each text gets a deterministic
+vector: its words (runs of letters, digits and '_', lower-cased, and the
+parts of snake_case and camelCase names) hashed into `dimensions` buckets
+(default 64) with a sign, then normalised, so texts sharing words are
+close. The request is validated like OpenAI's (model; input a string or a
+non-empty list of non-empty strings; dimensions a positive integer;
+encoding_format float; nothing else), with the key as for chat. With a
+dict script, "embeddings": [...] lists turns for this endpoint, used up in
+order before the deterministic answers: a fault as above ("status",
+"action", "body"), or {"vectors": [[...], ...]} answered as is, or {}
+(the deterministic answer). Log entries have protocol "embeddings".
 
 Validation is strict where the real APIs are strict: the key (with --key:
 `Authorization: Bearer KEY` for OpenAI, `x-api-key: KEY` for Anthropic),
@@ -106,9 +119,10 @@ class Invalid(Exception):
 
 
 class State:
-    def __init__(self, turns, log_path, key):
+    def __init__(self, turns, log_path, key, embed_turns=None):
         self.lock = threading.Lock()
         self.turns = turns
+        self.embed_turns = list(embed_turns or [])
         self.next_turn = 0
         self.log_path = log_path
         self.key = key
@@ -153,6 +167,67 @@ class State:
 
 def tokens(n_bytes):
     return max(1, (n_bytes + 3) // 4)
+
+
+EMBED_KEYS = {"model", "input", "dimensions", "encoding_format", "user"}
+WORD = re.compile(r"[A-Za-z0-9_]+")
+CAMEL = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def embed_words(text):
+    words = []
+    for w in WORD.findall(text):
+        words.append(w.lower())
+        parts = [p for chunk in w.split("_") for p in CAMEL.findall(chunk)]
+        if len(parts) > 1:
+            words.extend(p.lower() for p in parts)
+    return words
+
+
+def embed_vector(text, dim):
+    import hashlib
+    v = [0.0] * dim
+    for w in embed_words(text):
+        h = int.from_bytes(hashlib.sha256(w.encode()).digest()[:8], "big")
+        v[h % dim] += 1.0 if (h >> 32) & 1 else -1.0
+    norm = sum(x * x for x in v) ** 0.5
+    if norm == 0:
+        v[0] = 1.0
+        return v
+    return [round(x / norm, 6) for x in v]
+
+
+def embed_validate(req):
+    if not isinstance(req, dict):
+        raise Invalid("The request body must be a JSON object.")
+    for k in req:
+        if k not in EMBED_KEYS:
+            raise Invalid("Unrecognized request argument supplied: %s" % k)
+    if not isinstance(req.get("model"), str) or not req["model"]:
+        raise Invalid("you must provide a model parameter", "model")
+    inp = req.get("input")
+    if isinstance(inp, str):
+        inp = [inp]
+    if not isinstance(inp, list) or not inp:
+        raise Invalid("'input' must be a string or a non-empty array of "
+                      "strings", "input")
+    for i, t in enumerate(inp):
+        if not isinstance(t, str):
+            raise Invalid("'input[%d]' is not a string" % i, "input")
+        if not t:
+            raise Invalid("'$.input' is invalid: input[%d] is an empty "
+                          "string" % i, "input")
+    if len(inp) > 2048:
+        raise Invalid("'input' has more than 2048 items", "input")
+    if "dimensions" in req:
+        d = req["dimensions"]
+        if not is_int(d) or d < 1:
+            raise Invalid("'dimensions' must be a positive integer",
+                          "dimensions")
+    if req.get("encoding_format", "float") != "float":
+        raise Invalid("fakemodel only answers encoding_format float",
+                      "encoding_format")
+    return inp
 
 
 def is_int(v):
@@ -809,6 +884,15 @@ class Handler(BaseHTTPRequestHandler):
                 text = json.dumps(state.log)
             self.send_json(200, text)
             return
+        if path in ("/v1/embeddings", "/embeddings"):
+            proto = "embeddings"
+            entry["protocol"] = proto
+            self.seq = len(state.log) + 1
+            try:
+                self.serve_embeddings(state, raw, entry)
+            except (ConnectionError, BrokenPipeError, socket.timeout):
+                self.close_connection = True
+            return
         if path in ("/v1/chat/completions", "/chat/completions"):
             proto = "openai"
         elif path == "/v1/messages":
@@ -898,6 +982,66 @@ class Handler(BaseHTTPRequestHandler):
         n = state.take(index)
         entry["turn"] = index
         self.play(state, proto, req, stream, turn, n, entry)
+
+    def serve_embeddings(self, state, raw, entry):
+        if self.command != "POST":
+            self.finish_entry(state, entry, "not found")
+            self.error("openai", 404, "no such endpoint: %s %s"
+                       % (self.command, self.path))
+            return
+        if state.key is not None:
+            auth = self.headers.get("Authorization")
+            if auth != "Bearer " + state.key:
+                self.finish_entry(state, entry, "401 wrong key" if auth
+                                  else "401 no key")
+                self.error("openai", 401, "Incorrect API key provided."
+                           if auth else "You didn't provide an API key.",
+                           code="invalid_api_key" if auth else None)
+                return
+        try:
+            req = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            self.finish_entry(state, entry, "400 not JSON")
+            self.error("openai", 400, "The request body is not valid "
+                       "JSON: %s" % e)
+            return
+        try:
+            texts = embed_validate(req)
+        except Invalid as e:
+            self.finish_entry(state, entry, "400 " + e.message)
+            self.error("openai", 400, e.message, param=e.param, code=e.code)
+            return
+        with state.lock:
+            turn = state.embed_turns.pop(0) if state.embed_turns else {}
+        if turn.get("delay_ms"):
+            time.sleep(turn["delay_ms"] / 1000.0)
+        if turn.get("action") == "drop":
+            self.finish_entry(state, entry, "drop")
+            self.drop()
+            return
+        if "status" in turn:
+            status = int(turn["status"])
+            self.finish_entry(state, entry, "status %d" % status)
+            if "body" in turn:
+                body = turn["body"]
+                self.send_json(status, body if isinstance(body, str)
+                               else json.dumps(body), turn.get("headers"))
+            else:
+                self.error("openai", status, turn.get("message"),
+                           headers=turn.get("headers"))
+            return
+        dim = req.get("dimensions", 64)
+        vectors = turn.get("vectors") or [embed_vector(t, dim)
+                                          for t in texts]
+        used = sum(tokens(len(t.encode())) for t in texts)
+        self.finish_entry(state, entry, "embeddings")
+        self.send_json(200, {
+            "object": "list",
+            "data": [{"object": "embedding", "index": i, "embedding": v}
+                     for i, v in enumerate(vectors)],
+            "model": req["model"],
+            "usage": {"prompt_tokens": used, "total_tokens": used},
+        })
 
     def play(self, state, proto, req, stream, turn, n, entry):
         if turn.get("delay_ms"):
@@ -1017,7 +1161,9 @@ def main():
     with open(args.script, encoding="utf-8") as f:
         script = json.load(f)
     turns = script.get("turns", []) if isinstance(script, dict) else script
-    state = State(turns, args.log, args.key)
+    embed_turns = (script.get("embeddings", [])
+                   if isinstance(script, dict) else [])
+    state = State(turns, args.log, args.key, embed_turns)
     server = Server(("127.0.0.1", 0), Handler)
     server.state = state
     state.port = server.server_address[1]

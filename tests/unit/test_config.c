@@ -94,6 +94,10 @@ static int is_defaults(const struct tend_config *cfg)
 	       !cfg->checks.nr_linters && !cfg->models.nr_providers &&
 	       !cfg->models.nr_routes && !cfg->models.nr_fallbacks &&
 	       !cfg->models.nr_prices && !cfg->nr_agents &&
+	       !cfg->models.embeddings.provider &&
+	       !cfg->models.embeddings.model &&
+	       !cfg->models.embeddings.dimensions &&
+	       !cfg->context.nr_repos && !cfg->context.repos &&
 	       !cfg->sandbox.test && !cfg->sandbox.setup &&
 	       cfg->sandbox.timeout == 600 && cfg->sandbox.memory_mb == 4096 &&
 	       cfg->sandbox.mode == CONFIG_SANDBOX_BWRAP && cfg->tasks.label &&
@@ -766,7 +770,7 @@ void test_config__release_on_error(void)
 	CHECK_INT(config_parse(&cfg, "a: b", 4, "n.yml", &err), TEND_EINVALID);
 	CHECK_STR(err.ptr, "n.yml:1:1: unknown key 'a' at the top (known "
 		  "keys: review, checks, models, agents, sandbox, tasks, fix, "
-		  "chatops, notify)");
+		  "chatops, notify, context)");
 	CHECK_INT(config_parse(&cfg, "", 0, "n.yml", &err), 0);
 	CHECK(!strncmp(err.ptr, "n.yml:1:1: unknown key 'a'", 26));
 	/* A NULL err is allowed. */
@@ -1338,4 +1342,231 @@ void test_config__chatops_and_notify(void)
 	CHECK_INT(config_parse(&cfg, text2, strlen(text2), "c.yml", &err),
 		  TEND_EINVALID);
 	buf_release(&err);
+}
+
+void test_config__context_repos(void)
+{
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+	static const char text[] =
+		"context:\n"
+		"  repos:\n"
+		"    - name: data-model\n"
+		"      url: https://gitlab.example.com/group/models.git\n"
+		"      ref: release/2.x\n"
+		"      paths: [\"src/**\", \"*.proto\"]\n"
+		"    - url: https://github.com/o/shared-lib.git/\n"
+		"    - url: http://127.0.0.1:8123/o/plain\n"
+		"      ref: refs/tags/v1.2\n";
+	static const char again[] =
+		"context:\n  repos:\n    - url: https://h/x/y.git\n";
+	const struct config_context_repo *r;
+
+	config_init(&cfg);
+	CHECK_INT(cfg.context.nr_repos, 0);
+	REQUIRE(config_parse(&cfg, text, strlen(text), "c.yml", &err) == 0);
+	REQUIRE(cfg.context.nr_repos == 3);
+	r = &cfg.context.repos[0];
+	CHECK_STR(r->name, "data-model");
+	CHECK_STR(r->url, "https://gitlab.example.com/group/models.git");
+	CHECK_STR(r->ref, "release/2.x");
+	CHECK_INT(r->nr_paths, 2);
+	CHECK(r->nr_paths == 2 && !strcmp(r->paths[0], "src/**") &&
+	      !strcmp(r->paths[1], "*.proto"));
+	CHECK_INT(r->line, 3);
+	/* The name defaults to the URL's last part, without ".git". */
+	r = &cfg.context.repos[1];
+	CHECK_STR(r->name, "shared-lib");
+	CHECK(r->ref == NULL);
+	CHECK_INT(r->nr_paths, 0);
+	r = &cfg.context.repos[2];
+	CHECK_STR(r->name, "plain");
+	CHECK_STR(r->ref, "refs/tags/v1.2");
+	/* A later file replaces the list. */
+	CHECK_INT(config_parse(&cfg, again, strlen(again), "d.yml", &err),
+		  0);
+	CHECK_INT(cfg.context.nr_repos, 1);
+	CHECK(cfg.context.nr_repos == 1 &&
+	      !strcmp(cfg.context.repos[0].name, "y"));
+	config_release(&cfg);
+	CHECK(is_defaults(&cfg));
+	buf_release(&err);
+}
+
+void test_config__context_repos_bad(void)
+{
+	CHECK(fails_with("context: [a]\n",
+			 ".tend.yml:1:10: expected a mapping for 'context'"));
+	CHECK(fails_with("context:\n  repo: []\n",
+			 ".tend.yml:2:3: unknown key 'repo' in 'context' "
+			 "(did you mean 'repos'?)"));
+	CHECK(fails_with("context:\n  repos: {url: x}\n",
+			 ".tend.yml:2:10: expected a list of mappings for "
+			 "'context.repos'"));
+	CHECK(fails_with("context:\n  repos:\n    - name: a\n",
+			 ".tend.yml:3:7: an entry in 'context.repos' has no "
+			 "'url'"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/a.git\n"
+			 "      branch: main\n",
+			 ".tend.yml:4:7: unknown key 'branch' in "
+			 "'context.repos'"));
+	CHECK(fails_with("context:\n  repos:\n    - url: [a]\n",
+			 ".tend.yml:3:12: expected a string for "
+			 "'context.repos.url', not a list"));
+	/* Only https (http to the loopback address), never a secret. */
+	CHECK(fails_with("context:\n  repos:\n    - url: git@h:o/r.git\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be an "
+			 "https:// URL"));
+	CHECK(fails_with("context:\n  repos:\n    - url: http://h.com/o/r\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be an "
+			 "https:// URL (plain http only to 127.0.0.1)"));
+	CHECK(fails_with("context:\n  repos:\n    - url: http://127.0.0.10/o\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be an "
+			 "https:// URL (plain http only to 127.0.0.1)"));
+	CHECK(fails_with("context:\n  repos:\n"
+			 "    - url: https://u:SeCrEt99@h/o/r.git\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be a URL "
+			 "without a user or password"));
+	CHECK(fails_with("context:\n  repos:\n"
+			 "    - url: https://h/o/r.git?private_token=S3\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be a URL "
+			 "without a query or fragment"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be a URL "
+			 "with the repository's path"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https:///o/r\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be a URL "
+			 "with a host"));
+	CHECK(fails_with("context:\n  repos:\n    - url: 'https://h/a b'\n",
+			 ".tend.yml:3:12: 'context.repos.url' must be a URL "
+			 "without blanks"));
+	/* Names: given or derived, usable, unique. */
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/r\n"
+			 "      name: 'my repo'\n",
+			 ".tend.yml:4:13: 'context.repos.name' must be "
+			 "letters, digits"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/r+x\n",
+			 ".tend.yml:3:12: cannot make a name of letters"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/lib.git\n"
+			 "    - url: https://other/x/lib\n",
+			 ".tend.yml:4:12: duplicate repository name 'lib' "
+			 "(first at line 3)"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/a\n"
+			 "      name: b\n    - url: https://h/o/b\n",
+			 ".tend.yml:5:12: duplicate repository name 'b'"));
+	/* Refs and paths. */
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/a\n"
+			 "      ref: 'a..b'\n",
+			 ".tend.yml:4:12: 'context.repos.ref' must be a branch "
+			 "name"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/a\n"
+			 "      ref: '+main:x'\n",
+			 ".tend.yml:4:12: 'context.repos.ref' must be a branch "
+			 "name"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/a\n"
+			 "      ref: -main\n",
+			 ".tend.yml:4:12: 'context.repos.ref' must be a branch "
+			 "name"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/a\n"
+			 "      ref: ''\n",
+			 ".tend.yml:4:12: 'context.repos.ref' must not be "
+			 "empty"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/a\n"
+			 "      paths: src\n",
+			 ".tend.yml:4:14: expected a list of strings for "
+			 "'context.repos.paths'"));
+	CHECK(fails_with("context:\n  repos:\n    - url: https://h/o/a\n"
+			 "      paths: ['']\n",
+			 ".tend.yml:4:15: an item of 'context.repos.paths' is "
+			 "empty"));
+}
+
+/* A URL is never quoted back: it may carry a token. */
+void test_config__context_url_not_echoed(void)
+{
+	static const char *const texts[] = {
+		"context:\n  repos:\n    - url: https://u:SeCrEt99@h/o\n",
+		"context:\n  repos:\n    - url: http://SeCrEt99.ex/o\n",
+		"context:\n  repos:\n    - url: https://h/o?SeCrEt99\n",
+		"context:\n  repos:\n    - url: ftp://SeCrEt99/o\n",
+		NULL
+	};
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	for (i = 0; texts[i]; i++) {
+		config_init(&cfg);
+		CHECK_INT(config_parse(&cfg, texts[i], strlen(texts[i]),
+				       "c.yml", &err), TEND_EINVALID);
+		CHECK(strstr(err.ptr, "SeCrEt99") == NULL);
+		config_release(&cfg);
+	}
+	buf_release(&err);
+}
+
+void test_config__embeddings(void)
+{
+	struct tend_config cfg;
+	struct buf err = BUF_INIT;
+	static const char text[] =
+		"models:\n"
+		"  providers:\n"
+		"    local: { kind: openai, base_url: http://127.0.0.1:9/v1 }\n"
+		"  embeddings:\n"
+		"    provider: local\n"
+		"    model: text-embedding-3-small\n"
+		"    dimensions: 256\n";
+
+	config_init(&cfg);
+	CHECK(cfg.models.embeddings.provider == NULL);
+	REQUIRE(config_parse(&cfg, text, strlen(text), "e.yml", &err) == 0);
+	CHECK_STR(cfg.models.embeddings.provider, "local");
+	CHECK_STR(cfg.models.embeddings.model, "text-embedding-3-small");
+	CHECK_INT(cfg.models.embeddings.dimensions, 256);
+	config_release(&cfg);
+	/* No dimensions: the model's own; a built-in provider is fine. */
+	REQUIRE(parses(&cfg, "models:\n  embeddings: {provider: openai, "
+		       "model: text-embedding-3-large}\n"));
+	CHECK_STR(cfg.models.embeddings.provider, "openai");
+	CHECK_INT(cfg.models.embeddings.dimensions, 0);
+	config_release(&cfg);
+
+	CHECK(fails_with("models:\n  embeddings: openai\n",
+			 ".tend.yml:2:15: expected a mapping for "
+			 "'models.embeddings'"));
+	CHECK(fails_with("models:\n  embeddings: {provider: openai}\n",
+			 ".tend.yml:2:15: 'models.embeddings' needs "
+			 "'provider' and 'model'"));
+	CHECK(fails_with("models:\n  embeddings: {model: m}\n",
+			 ".tend.yml:2:15: 'models.embeddings' needs "
+			 "'provider' and 'model'"));
+	CHECK(fails_with("models:\n  embeddings: {provider: openai, model: m, "
+			 "dims: 3}\n",
+			 ".tend.yml:2:44: unknown key 'dims' in "
+			 "'models.embeddings'"));
+	CHECK(fails_with("models:\n  embeddings: {provider: openai, model: m, "
+			 "dimensions: 0}\n",
+			 ".tend.yml:2:56: 'models.embeddings.dimensions' must "
+			 "be 1 or more, not '0'"));
+	CHECK(fails_with("models:\n  embeddings: {provider: openai, model: m, "
+			 "dimensions: 100000}\n",
+			 ".tend.yml:2:56: 'models.embeddings.dimensions' must "
+			 "be 4096 or less"));
+	CHECK(fails_with("models:\n  embeddings: {provider: openai, model: m, "
+			 "dimensions: many}\n",
+			 ".tend.yml:2:56: 'models.embeddings.dimensions' must "
+			 "be a whole number"));
+	CHECK(fails_with("models:\n  embeddings: {provider: 'a/b', model: m}\n",
+			 ".tend.yml:2:26: 'models.embeddings.provider' must "
+			 "be the name of a provider"));
+	CHECK(fails_with("models:\n  embeddings: {provider: anthropic, "
+			 "model: m}\n",
+			 ".tend.yml:2:26: 'models.embeddings.provider' must "
+			 "be a provider of kind openai"));
+	CHECK(fails_with("models:\n  providers:\n    claude: {kind: "
+			 "anthropic}\n  embeddings: {provider: claude, "
+			 "model: m}\n",
+			 ".tend.yml:4:26: 'models.embeddings.provider' must "
+			 "be a provider of kind openai"));
 }

@@ -1382,3 +1382,213 @@ void test_git__worktree_add_drop(void)
 	git_repository_free(repo);
 	buf_release(&err);
 }
+
+/*
+ * Mirrors: a bare repository fetching one ref of another repository,
+ * read-only. `up` is the upstream work tree (HEAD on trunk, a branch
+ * "side"), mirrored through a file:// URL.
+ */
+static int mirror_upstream(const char *dir)
+{
+	return test_sh("cd '%s' && git init -q -b trunk up && cd up && "
+		       "mkdir -p src docs && printf 'int f(void);\\n' > "
+		       "src/f.h && printf 'doc\\n' > docs/a.md && "
+		       "printf 'top\\n' > README && git add . && "
+		       "git commit -qm one && git branch side && "
+		       "git tag v1", dir);
+}
+
+void test_git__mirror_first_and_update(void)
+{
+	const char *dir = test_tmpdir();
+	char url[700], mirror[700], up[700];
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	git_oid got, want;
+
+	REQUIRE(mirror_upstream(dir) == 0);
+	snprintf(up, sizeof(up), "%s/up", dir);
+	snprintf(url, sizeof(url), "file://%s/up", dir);
+	snprintf(mirror, sizeof(mirror), "%s/cache/m.git", dir);
+	REQUIRE(test_sh("mkdir -p '%s/cache'", dir) == 0);
+	/* First: made, HEAD's branch fetched. */
+	CHECK_INT(forge_git_mirror(url, mirror, NULL, NULL, &got, &err), 0);
+	if (err.len)
+		printf("  %s\n", err.ptr);
+	REQUIRE(REV(&want, up, "trunk") == 0);
+	CHECK(git_oid_equal(&got, &want));
+	REQUIRE(cmd_out(&out, "git --git-dir='%s' rev-parse "
+			"--is-bare-repository", mirror) == 0);
+	CHECK_STR(out.ptr, "true");
+	/* One ref, HEAD on it; no tags, no remote in the config. */
+	REQUIRE(cmd_out(&out, "git --git-dir='%s' for-each-ref "
+			"--format='%%(refname)'; git --git-dir='%s' "
+			"symbolic-ref HEAD; git --git-dir='%s' config "
+			"--get-regexp '^remote' || true", mirror, mirror,
+			mirror) == 0);
+	CHECK_STR(out.ptr, "refs/heads/trunk\nrefs/heads/trunk");
+	/* Again with nothing new: the same commit. */
+	CHECK_INT(forge_git_mirror(url, mirror, NULL, NULL, &got, &err), 0);
+	CHECK(git_oid_equal(&got, &want));
+	/* A new commit upstream: fetched. */
+	REQUIRE(test_sh("cd '%s' && printf 'int g(void);\\n' > src/g.h && "
+			"git add . && git commit -qm two", up) == 0);
+	REQUIRE(REV(&want, up, "trunk") == 0);
+	CHECK_INT(forge_git_mirror(url, mirror, NULL, NULL, &got, &err), 0);
+	CHECK(git_oid_equal(&got, &want));
+	/* A rewritten branch is followed (the mirror is forced). */
+	REQUIRE(test_sh("cd '%s' && git commit -q --amend -m two-again", up)
+		== 0);
+	REQUIRE(REV(&want, up, "trunk") == 0);
+	CHECK_INT(forge_git_mirror(url, mirror, "trunk", NULL, &got, &err), 0);
+	CHECK(git_oid_equal(&got, &want));
+	/* A named branch, and a tag by its full name (peeled). */
+	REQUIRE(REV(&want, up, "side") == 0);
+	CHECK_INT(forge_git_mirror(url, mirror, "side", NULL, &got, &err), 0);
+	CHECK(git_oid_equal(&got, &want));
+	CHECK_INT(forge_git_mirror(url, mirror, "refs/tags/v1", NULL, &got,
+				   &err), 0);
+	CHECK(git_oid_equal(&got, &want));
+	buf_release(&err);
+	buf_release(&out);
+}
+
+void test_git__mirror_missing_ref_and_bad_input(void)
+{
+	const char *dir = test_tmpdir();
+	char url[700], mirror[700], junk[700];
+	struct buf err = BUF_INIT;
+	git_oid got;
+
+	REQUIRE(mirror_upstream(dir) == 0);
+	snprintf(url, sizeof(url), "file://%s/up", dir);
+	snprintf(mirror, sizeof(mirror), "%s/m.git", dir);
+	snprintf(junk, sizeof(junk), "%s/junk", dir);
+	CHECK_INT(forge_git_mirror(url, mirror, "no-such", NULL, &got, &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "has no branch 'no-such'") != NULL);
+	CHECK_INT(forge_git_mirror(url, mirror, "refs/tags/v9", NULL, &got,
+				   &err), TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "has no ref 'refs/tags/v9'") != NULL);
+	CHECK_INT(forge_git_mirror(url, mirror, "a..b", NULL, &got, &err),
+		  TEND_EINVALID);
+	CHECK_STR(err.ptr, "not a valid ref name: 'a..b'");
+	/* No repository at the URL. */
+	snprintf(url, sizeof(url), "file://%s/nothing-here", dir);
+	CHECK(forge_git_mirror(url, mirror, NULL, NULL, &got, &err) < 0);
+	/* An empty upstream has no HEAD branch. */
+	REQUIRE(test_sh("git init -q --bare '%s/empty.git'", dir) == 0);
+	snprintf(url, sizeof(url), "file://%s/empty.git", dir);
+	CHECK_INT(forge_git_mirror(url, mirror, NULL, NULL, &got, &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "has no branch at HEAD") != NULL);
+	/* A directory with other things in it is not made a repository. */
+	REQUIRE(test_sh("mkdir '%s' && echo x > '%s/file'", junk, junk) == 0);
+	snprintf(url, sizeof(url), "file://%s/up", dir);
+	CHECK_INT(forge_git_mirror(url, junk, NULL, NULL, &got, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "neither empty nor a bare repository") != NULL);
+	CHECK(test_sh("test ! -e '%s/HEAD'", junk) == 0);
+	/* URLs: never userinfo; http only to the loopback; no ssh. */
+	CHECK_INT(forge_git_mirror("https://u:pw-S3cr3t@h.example/o/r.git",
+				   mirror, NULL, NULL, &got, &err),
+		  TEND_EINVALID);
+	CHECK(strstr(err.ptr, "pw-S3cr3t") == NULL);
+	CHECK(strstr(err.ptr, "a user or password") != NULL);
+	CHECK_INT(forge_git_mirror("http://h.example/o/r.git", mirror, NULL,
+				   NULL, &got, &err), TEND_EINVALID);
+	CHECK_INT(forge_git_mirror("ssh://h.example/o/r.git", mirror, NULL,
+				   NULL, &got, &err), TEND_EINVALID);
+	CHECK_INT(forge_git_mirror("relative/path", mirror, NULL, NULL, &got,
+				   &err), TEND_EINVALID);
+	buf_release(&err);
+}
+
+/*
+ * Over HTTP, to the fake remote (which wants a token for everything):
+ * the auth header goes along when given; without it the fetch is
+ * refused as wanting credentials, and nothing of a token is sent.
+ */
+void test_git__mirror_http_auth(void)
+{
+	static const char *const args[] = { "--token", TOKEN, NULL };
+	struct pushenv e;
+	struct buf err = BUF_INIT, auth = BUF_INIT, b64 = BUF_INIT;
+	char mirror[700], mirror2[700];
+	git_oid got;
+
+	REQUIRE(pushenv_init(&e) == 0);
+	REQUIRE(pushenv_start(&e, args) == 0);
+	snprintf(mirror, sizeof(mirror), "%s/m.git", e.dir);
+	snprintf(mirror2, sizeof(mirror2), "%s/m2.git", e.dir);
+	CHECK_INT(forge_git_mirror(e.r.url, mirror, "other", NULL, &got, &err),
+		  TEND_EAUTH);
+	CHECK(strstr(err.ptr, "asks for credentials (HTTP 401)") != NULL);
+	CHECK(!remote_any(&e.r, "authorization", NULL));
+	REQUIRE(cmd_out(&b64, "printf 'x-access-token:%%s' '%s' | base64 -w0",
+			TOKEN) == 0);
+	buf_printf(&auth, "Authorization: Basic %s", b64.ptr);
+	buf_reset(&err);
+	CHECK_INT(forge_git_mirror(e.r.url, mirror, "other", auth.ptr, &got,
+				   &err), 0);
+	if (err.len)
+		printf("  %s\n", err.ptr);
+	CHECK(git_oid_equal(&got, &e.other));
+	CHECK(remote_any(&e.r, "authorization", NULL));
+	/* HEAD of the remote is main. */
+	CHECK_INT(forge_git_mirror(e.r.url, mirror2, NULL, auth.ptr, &got,
+				   &err), 0);
+	CHECK(git_oid_equal(&got, &e.base));
+	/* Nothing of the token stays in the mirror. */
+	CHECK(sh_status("grep -rqF '%s' '%s'", TOKEN, mirror) == 1);
+	CHECK(sh_status("grep -rqF '%s' '%s'", b64.ptr, mirror) == 1);
+	/* A wrong token: refused, and the message does not show it. */
+	buf_reset(&auth);
+	buf_puts(&auth, "Authorization: Basic eC1hY2Nlc3MtdG9rZW46d3Jvbmc=");
+	CHECK_INT(forge_git_mirror(e.r.url, mirror, "other", auth.ptr, &got,
+				   &err), TEND_EAUTH);
+	CHECK(strstr(err.ptr, "eC1hY2Nlc3MtdG9rZW46d3Jvbmc=") == NULL);
+	pushenv_release(&e);
+	buf_release(&err);
+	buf_release(&auth);
+	buf_release(&b64);
+}
+
+/* The files of a commit that match globs, as a commit of their own. */
+void test_git__commit_subset(void)
+{
+	const char *dir = test_tmpdir();
+	static const char *const globs[] = { "src/**", "README" };
+	static const char *const none[] = { "nothing/**" };
+	char up[700];
+	git_repository *repo = NULL;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	git_oid head, sub, again;
+
+	REQUIRE(mirror_upstream(dir) == 0);
+	snprintf(up, sizeof(up), "%s/up", dir);
+	REQUIRE(forge_git_open(&repo, up, &err) == 0);
+	REQUIRE(REV(&head, up, "HEAD") == 0);
+	CHECK_INT(forge_git_commit_subset(&sub, repo, &head, globs, 2, &err),
+		  0);
+	REQUIRE(cmd_out(&out, "git -C '%s' ls-tree -r --name-only %s", up,
+			git_oid_tostr_s(&sub)) == 0);
+	CHECK_STR(out.ptr, "README\nsrc/f.h");
+	/* The blobs are the original's. */
+	REQUIRE(cmd_out(&out, "test $(git -C '%s' rev-parse %s:src/f.h) = "
+			"$(git -C '%s' rev-parse HEAD:src/f.h) && echo same",
+			up, git_oid_tostr_s(&sub), up) == 0);
+	CHECK_STR(out.ptr, "same");
+	/* The same input gives the same commit; no ref names it. */
+	CHECK_INT(forge_git_commit_subset(&again, repo, &head, globs, 2, &err),
+		  0);
+	CHECK(git_oid_equal(&sub, &again));
+	REQUIRE(cmd_out(&out, "git -C '%s' for-each-ref --contains %s", up,
+			git_oid_tostr_s(&sub)) == 0);
+	CHECK_STR(out.ptr, "");
+	CHECK_INT(forge_git_commit_subset(&again, repo, &head, none, 1, &err),
+		  TEND_ENOTFOUND);
+	CHECK(strstr(err.ptr, "matches 'nothing/**'") != NULL);
+	git_repository_free(repo);
+	buf_release(&err);
+	buf_release(&out);
+}

@@ -225,7 +225,7 @@ void test_loop__read_then_submit(void)
 	/* the model read the file with line numbers, as plain data */
 	CHECK(strstr(f.last_tool_text, "   3| \treturn 0;") != NULL);
 	CHECK(!f.saw_error_result);
-	CHECK_INT(f.last_nr_tools, 5);
+	CHECK_INT(f.last_nr_tools, 6);
 	/* transcript: user, assistant+call, tool result, assistant+submit */
 	CHECK_INT(r.nr_msgs, 4);
 	CHECK_INT(r.msgs[0].role, AGENT_ROLE_USER);
@@ -667,8 +667,8 @@ void test_loop__reviewer_fixed_prompt_fits(void)
 	CHECK(groups[2] == NULL);
 	CHECK_STR(agent_def_final(&d), "submit_review");
 	REQUIRE(agent_def_tools(&set, &d, NULL) == 0);
-	REQUIRE(set.nr == 5);
-	CHECK_STR(set.tool[4]->name, "submit_review");
+	REQUIRE(set.nr == 6);
+	CHECK_STR(set.tool[5]->name, "submit_review");
 	agent_def_release(&d);
 }
 
@@ -913,7 +913,7 @@ void test_loop__debug_edits_tests_and_finishes(void)
 	CHECK_STR(f.last_tool_text, "exit status 0\n1 passed\n");
 	/* the debug agent's own system text and tools */
 	CHECK(!strncmp(f.last_system, "You are tend's debug agent.", 27));
-	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;related;"
 		  "edit_file;write_file;run;run_tests;finish;");
 	agent_loop_result_release(&r);
 	teardown();
@@ -970,7 +970,7 @@ void test_loop__reviewer_never_gets_finish(void)
 	CHECK_INT(r.status, AGENT_FINISH_NONE);
 	CHECK_STR(r.summary, "one bug");
 	CHECK_INT(r.tool_errors, 2);
-	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;related;"
 		  "submit_review;");
 	CHECK(!strncmp(r.msgs[2].text, "error: unknown tool 'finish'", 28));
 	CHECK(!strncmp(r.msgs[4].text, "error: unknown tool 'edit_file'", 31));
@@ -1060,8 +1060,8 @@ void test_loop__debug_agent(void)
 		  AGENT_GROUP_COMMAND | AGENT_GROUP_FINAL);
 	CHECK_STR(agent_def_final(&d), "finish");
 	REQUIRE(agent_def_tools(&set, &d, NULL) == 0);
-	REQUIRE(set.nr == 9);
-	CHECK_STR(set.tool[8]->name, "finish");
+	REQUIRE(set.nr == 10);
+	CHECK_STR(set.tool[9]->name, "finish");
 	for (i = 0; i < set.nr; i++)
 		CHECK(strcmp(set.tool[i]->name, "submit_review"));
 	/* the fixed part of each request stays within the budget */
@@ -1188,7 +1188,7 @@ void test_loop__architect_agent(void)
 	CHECK_INT(d.max_steps, 16);
 	CHECK_INT(d.groups, AGENT_GROUP_READ | AGENT_GROUP_FINAL);
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;finish;");
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;finish;");
 	/* a read-only agent would answer with submit_review if not told */
 	d.final = NULL;
 	CHECK_STR(agent_def_final(&d), "submit_review");
@@ -1220,7 +1220,7 @@ void test_loop__code_agent(void)
 	CHECK_INT(d.groups, AGENT_GROUP_READ | AGENT_GROUP_EDIT |
 		  AGENT_GROUP_COMMAND | AGENT_GROUP_FINAL);
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;edit_file;"
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;edit_file;"
 		  "write_file;run;run_tests;finish;");
 	agent_def_release(&d);
 	CHECK(strstr(role, "no network and no secrets") != NULL);
@@ -1248,7 +1248,7 @@ void test_loop__orchestrator_agent(void)
 		  AGENT_GROUP_FINAL);
 	/* it reads and delegates; it cannot edit or run anything */
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;delegate;"
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;delegate;"
 		  "finish;");
 	agent_def_release(&d);
 	CHECK(strstr(role, "you do not edit files") != NULL);
@@ -1356,7 +1356,7 @@ void test_loop__orchestrator_delegates_the_steps(void)
 		  "done.");
 	CHECK_INT(r.tool_errors, 1);
 	CHECK(!strncmp(f.last_system, "You are tend's orchestrator.", 28));
-	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;related;"
 		  "delegate;finish;");
 	CHECK(env.nr_written == 0);
 	agent_loop_result_release(&r);
@@ -1418,7 +1418,7 @@ void test_loop__architect_reads_and_plans(void)
 	CHECK(!strncmp(r.msgs[4].text, "error: unknown tool 'submit_review'",
 		       35));
 	CHECK(!strncmp(f.last_system, "You are tend's architect.", 25));
-	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;related;"
 		  "finish;");
 	agent_loop_result_release(&r);
 	teardown();
@@ -1463,7 +1463,7 @@ void test_loop__task_builtins_can_be_replaced(void)
 	CHECK(strstr(d.role, "status done") != NULL);
 	CHECK(strstr(d.role, "submit_review") == NULL);
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;finish;");
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;finish;");
 	CHECK(agent_def_fixed_tokens(&d) <= AGENT_FIXED_TOKENS_MAX);
 	agent_def_release(&d);
 
@@ -1472,7 +1472,7 @@ void test_loop__task_builtins_can_be_replaced(void)
 	CHECK_STR(d.model, "openai/gpt-4.1");
 	CHECK_STR(agent_def_final(&d), "finish");
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;delegate;"
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;delegate;"
 		  "finish;");
 	agent_def_release(&d);
 
@@ -1528,7 +1528,7 @@ void test_loop__ask_agent(void)
 	CHECK_STR(agent_def_final(&d), "answer");
 	/* it reads and answers; nothing else, no other final tool */
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;answer;");
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;answer;");
 	/* the fixed part of each request stays within the budget */
 	REQUIRE(agent_def_tools(&set, &d, NULL) == 0);
 	bytes = agent_tools_set_bytes(&set) + strlen(d.role);
@@ -1604,7 +1604,7 @@ void test_loop__ask_reads_and_answers(void)
 	CHECK(json_object_get(c, "end_line") == NULL);	/* null dropped */
 	CHECK(strstr(r.note, "answer called after 6 steps") != NULL);
 	CHECK(!strncmp(f.last_system, "You are tend's ask agent.", 25));
-	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;"
+	CHECK_STR(f.tools_seen, "read_file;list_files;search;find_symbol;related;"
 		  "answer;");
 	CHECK(env.nr_written == 0);
 	agent_loop_result_release(&r);
@@ -1676,7 +1676,7 @@ void test_loop__ask_can_be_replaced(void)
 	CHECK(strstr(d.role, "calling answer once") != NULL);
 	CHECK(strstr(d.role, "submit_review") == NULL);
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;answer;");
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;answer;");
 	CHECK(agent_def_fixed_tokens(&d) <= AGENT_FIXED_TOKENS_MAX);
 	agent_def_release(&d);
 
@@ -1684,7 +1684,7 @@ void test_loop__ask_can_be_replaced(void)
 	REQUIRE(agent_def_find(&d, &cfg, "helper", &err) == 0);
 	CHECK_STR(agent_def_final(&d), "submit_review");
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;"
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;"
 		  "submit_review;");
 	agent_def_release(&d);
 
@@ -1697,7 +1697,7 @@ void test_loop__ask_can_be_replaced(void)
 	REQUIRE(agent_def_from_config(&d, &ca, &err) == 0);
 	CHECK_STR(agent_def_final(&d), "answer");
 	tool_names(&d, names, sizeof(names));
-	CHECK_STR(names, "read_file;list_files;search;find_symbol;edit_file;"
+	CHECK_STR(names, "read_file;list_files;search;find_symbol;related;edit_file;"
 		  "write_file;answer;");
 	agent_def_release(&d);
 	config_release(&cfg);

@@ -737,3 +737,182 @@ void test_pack__private_key_block_masked(void)
 	tb_release(&b);
 	review_rules_release(&rs);
 }
+
+/* The index as the related callback: answers per path and line. */
+struct related_log {
+	char asked[512];
+	int calls;
+	size_t bytes;		/* of each answer, about */
+};
+
+static int related_fake(const char *path, unsigned line, struct buf *out,
+			void *data)
+{
+	struct related_log *log = data;
+	size_t n = strlen(log->asked), i;
+
+	log->calls++;
+	snprintf(log->asked + n, sizeof(log->asked) - n, "%s:%u;", path,
+		 line);
+	if (!strcmp(path, "src/none.c"))
+		return 0;
+	if (!strcmp(path, "src/fail.c")) {
+		buf_puts(out, "database is locked");
+		return TEND_ERROR;
+	}
+	/* both hunks of src/same.c are in one function: the same answer */
+	if (!strcmp(path, "src/same.c"))
+		line = 1;
+	buf_printf(out, "uses:\nsrc/lib.c:10-20 function helper_%u\n", line);
+	buf_printf(out, "called from:\nsrc/main.c:5 main: run(%s)\n", path);
+	for (i = 0; i < log->bytes / 40; i++)
+		buf_printf(out, "src/more.c:%zu caller_%zu: call(x, y, z)\n",
+			   i + 1, i);
+	return 2;
+}
+
+void test_pack__related_code_added(void)
+{
+	struct tb b;
+	struct agent_pack p;
+	struct agent_pack_opts o;
+	struct buf err = BUF_INIT;
+	struct related_log log;
+	size_t f;
+
+	tb_init(&b);
+	f = tb_file(&b, "src/a.c");
+	tb_hunk(&b, f, 10, 10, " ctx\n+\tif (run(x) < 0)\n+\t\treturn -1;");
+	f = tb_file(&b, "src/none.c");
+	tb_hunk(&b, f, 1, 1, "+int x;");
+	f = tb_file(&b, "src/fail.c");
+	tb_hunk(&b, f, 1, 1, "+int y;");
+	f = tb_file(&b, "src/gone.c");
+	tb_hunk(&b, f, 3, 2, " keep\n-\tdropped();\n keep");
+	f = tb_file(&b, "src/same.c");
+	tb_hunk(&b, f, 1, 1, "+int a;");
+	tb_hunk(&b, f, 9, 9, "+int b;");
+	memset(&o, 0, sizeof(o));
+	memset(&log, 0, sizeof(log));
+	o.budget_tokens = 10000;
+	o.related = related_fake;
+	o.related_data = &log;
+	agent_pack_init(&p);
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	/*
+	 * Every hunk shown is asked about once, at its first added line (a
+	 * removal: the line it follows); riskiest first.
+	 */
+	CHECK_INT(log.calls, 6);
+	CHECK(strstr(log.asked, "src/a.c:11;") != NULL);
+	CHECK(strstr(log.asked, "src/gone.c:2;") != NULL);
+	CHECK(strstr(log.asked, "src/same.c:1;") != NULL);
+	CHECK(strstr(log.asked, "src/same.c:9;") != NULL);
+	/* nothing, failures and repeats add no block */
+	CHECK_INT(p.related, 3);
+	CHECK(strstr(p.text.ptr, "## Related code: what the changed code uses "
+		     "and what calls it (from the repository index)\n") !=
+	      NULL);
+	CHECK(strstr(p.text.ptr, "<untrusted-data source=\"index\" "
+		     "path=\"src/a.c\" line=\"11\">\nuses:\n"
+		     "src/lib.c:10-20 function helper_11\ncalled from:\n"
+		     "src/main.c:5 main: run(src/a.c)\n</untrusted-data>\n") !=
+	      NULL);
+	CHECK(strstr(p.text.ptr, "database is locked") == NULL);
+	CHECK(strstr(p.text.ptr, "path=\"src/none.c\"") == NULL);
+	/* src/same.c's two hunks gave one answer: shown once */
+	REQUIRE(strstr(p.text.ptr, "run(src/same.c)") != NULL);
+	CHECK(strstr(strstr(p.text.ptr, "run(src/same.c)") + 1,
+		     "run(src/same.c)") == NULL);
+	/* in reading order: after the hunks, before the findings */
+	CHECK(strstr(p.text.ptr, "## Related code") >
+	      strstr(p.text.ptr, "## The change"));
+	CHECK(p.tokens <= 10000);
+	agent_pack_release(&p);
+
+	/* at most max_related blocks */
+	o.max_related = 1;
+	log.calls = 0;
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	CHECK_INT(p.related, 1);
+	agent_pack_release(&p);
+	buf_release(&err);
+	tb_release(&b);
+}
+
+void test_pack__related_code_keeps_to_the_budget(void)
+{
+	struct tb b;
+	struct agent_pack p;
+	struct agent_pack_opts o;
+	struct buf err = BUF_INIT;
+	struct related_log log;
+	size_t f, budget, with_none;
+	char *spec = big_spec(20, "x");
+
+	tb_init(&b);
+	f = tb_file(&b, "src/a.c");
+	tb_hunk(&b, f, 1, 1, spec);
+	f = tb_file(&b, "src/b.c");
+	tb_hunk(&b, f, 1, 1, "+\tcall_b();");
+	memset(&o, 0, sizeof(o));
+	memset(&log, 0, sizeof(log));
+	o.related = related_fake;
+	o.related_data = &log;
+	log.bytes = 400;	/* about 500 bytes an answer */
+
+	/* what the pack takes without related code */
+	o.budget_tokens = 100000;
+	o.max_related = 1;
+	agent_pack_init(&p);
+	log.bytes = 0;
+	o.related = NULL;
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	with_none = p.text.len;
+	agent_pack_release(&p);
+	o.related = related_fake;
+	log.bytes = 400;
+
+	/*
+	 * Budgets from "no room for one block" to "room for all": the pack
+	 * never passes its budget, and a block is there only when whole.
+	 */
+	for (budget = with_none / 4 + 20; budget < with_none / 4 + 600;
+	     budget += 37) {
+		o.budget_tokens = budget;
+		o.max_related = 0;
+		REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+		CHECK(p.tokens <= budget);
+		CHECK(p.text.len <= budget * 4);
+		if (p.related)
+			CHECK(strstr(p.text.ptr, "src/more.c:10 caller_9") !=
+			      NULL);
+		else
+			CHECK(strstr(p.text.ptr, "## Related code") == NULL);
+		agent_pack_release(&p);
+	}
+	/* tight: no block, still within budget */
+	o.budget_tokens = with_none / 4 + 20;
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	CHECK_INT(p.related, 0);
+	agent_pack_release(&p);
+	/* roomy: both hunks' blocks */
+	o.budget_tokens = with_none / 4 + 1000;
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	CHECK_INT(p.related, 2);
+	CHECK(p.tokens <= with_none / 4 + 1000);
+	agent_pack_release(&p);
+	/* a huge answer is cut to AGENT_PACK_RELATED_BYTES at a line's end */
+	log.bytes = 20000;
+	o.budget_tokens = 100000;
+	o.max_related = 1;
+	REQUIRE(agent_pack(&p, &b.change, &o, &err) == 0);
+	CHECK_INT(p.related, 1);
+	CHECK(strstr(p.text.ptr, "\n[related code cut]\n</untrusted-data>") !=
+	      NULL);
+	CHECK(strstr(p.text.ptr, "caller_200") == NULL);
+	agent_pack_release(&p);
+	free(spec);
+	buf_release(&err);
+	tb_release(&b);
+}

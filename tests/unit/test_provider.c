@@ -1427,3 +1427,351 @@ void test_provider__request_shapes(void)
 	buf_release(&out);
 	buf_release(&err);
 }
+
+/* ----- embeddings ----- */
+
+static int embed(struct agent_provider *p, const char *const *texts,
+		 size_t nr, long dim, struct agent_embeddings *out,
+		 struct buf *err)
+{
+	struct agent_embed_request req = { 0 };
+
+	req.model = "text-embedding-3-small";
+	req.texts = texts;
+	req.nr = nr;
+	req.dimensions = dim;
+	buf_reset(err);
+	return agent_provider_embed(p, &req, out, err);
+}
+
+static double vec_dot(const float *a, const float *b, size_t dim)
+{
+	double s = 0;
+	size_t i;
+
+	for (i = 0; i < dim; i++)
+		s += (double)a[i] * b[i];
+	return s;
+}
+
+void test_provider__embeddings(void)
+{
+	static const char *const texts[] = {
+		"int parse_header(struct buf *b)",
+		"the weather is fine",
+		"parse the header of a buffer",
+		"int parse_header(struct buf *b)",
+	};
+	struct fm f;
+	struct agent_provider *p;
+	struct agent_embeddings e;
+	struct buf err = BUF_INIT;
+	json_t *body, *log;
+	size_t i;
+
+	REQUIRE(fm_start(&f, "[]") == 0);
+	p = prov_new(&f, "openai", NULL, 0, KEY);
+	REQUIRE(p);
+	agent_embeddings_init(&e);
+	CHECK_INT(embed(p, texts, 4, 16, &e, &err), 0);
+	if (err.len)
+		printf("    %s\n", err.ptr);
+	REQUIRE(e.data && e.nr == 4 && e.dim == 16);
+	for (i = 0; i < 4; i++) {
+		double n = vec_dot(e.data + i * 16, e.data + i * 16, 16);
+
+		CHECK(n > 0.999 && n < 1.001);
+	}
+	/* Same text, same vector; shared words closer than none. */
+	CHECK(vec_dot(e.data, e.data + 3 * 16, 16) > 0.999);
+	CHECK(vec_dot(e.data, e.data + 2 * 16, 16) >
+	      vec_dot(e.data, e.data + 16, 16));
+	CHECK_STR(e.model, "text-embedding-3-small");
+	CHECK(e.usage.input > 0);
+	CHECK_INT(e.usage.output, 0);
+	/* The request: model, the texts, dimensions; the key as Bearer. */
+	body = fm_body(&f, 0);
+	CHECK_STR(json_string_value(json_object_get(body, "model")),
+		  "text-embedding-3-small");
+	CHECK_INT(json_array_size(json_object_get(body, "input")), 4);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(body,
+								   "input"),
+						   1)), texts[1]);
+	CHECK_INT(json_integer_value(json_object_get(body, "dimensions")), 16);
+	json_decref(body);
+	log = fm_log(&f);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(log, 0),
+						    "path")), "/v1/embeddings");
+	CHECK_STR(json_string_value(json_object_get(
+		json_object_get(json_array_get(log, 0), "headers"),
+		"authorization")), "Bearer " KEY);
+	json_decref(log);
+	/* Without dimensions: none sent, the model's own length. */
+	CHECK_INT(embed(p, texts, 1, 0, &e, &err), 0);
+	CHECK_INT(e.dim, 64);
+	body = fm_body(&f, 1);
+	CHECK(json_object_get(body, "dimensions") == NULL);
+	json_decref(body);
+	agent_embeddings_release(&e);
+	agent_provider_free(p);
+	fm_stop(&f);
+	buf_release(&err);
+}
+
+/* Many texts go in batches; each vector stays with its text. */
+void test_provider__embeddings_batches(void)
+{
+	enum { N = 2 * AGENT_EMBED_BATCH + 5 };
+	static char words[N][32];
+	const char *texts[N];
+	char *big;
+	const char *odd[2];
+	struct fm f;
+	struct agent_provider *p;
+	struct agent_embeddings all, one;
+	struct buf err = BUF_INIT;
+	json_t *log, *body;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(words[i], sizeof(words[i]), "word%zu other%zu", i,
+			 i % 7);
+		texts[i] = words[i];
+	}
+	REQUIRE(fm_start(&f, "[]") == 0);
+	p = prov_new(&f, "openai", NULL, 0, KEY);
+	REQUIRE(p);
+	agent_embeddings_init(&all);
+	agent_embeddings_init(&one);
+	CHECK_INT(embed(p, texts, N, 32, &all, &err), 0);
+	REQUIRE(all.nr == N && all.dim == 32);
+	log = fm_log(&f);
+	CHECK_INT(json_array_size(log), 3);
+	json_decref(log);
+	for (i = 0; i < N; i += 97) {
+		CHECK_INT(embed(p, &texts[i], 1, 32, &one, &err), 0);
+		REQUIRE(one.nr == 1);
+		CHECK(vec_dot(one.data, all.data + i * 32, 32) > 0.999);
+	}
+	/* An empty text goes as " ", a huge one cut. */
+	big = malloc(AGENT_EMBED_TEXT_MAX + 100);
+	REQUIRE(big);
+	memset(big, 'x', AGENT_EMBED_TEXT_MAX + 99);
+	big[AGENT_EMBED_TEXT_MAX + 99] = '\0';
+	odd[0] = "";
+	odd[1] = big;
+	CHECK_INT(embed(p, odd, 2, 8, &one, &err), 0);
+	CHECK_INT(one.nr, 2);
+	log = fm_log(&f);
+	body = fm_body(&f, json_array_size(log) - 1);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(body,
+								   "input"),
+						   0)), " ");
+	CHECK_INT(strlen(json_string_value(json_array_get(
+		json_object_get(body, "input"), 1))), AGENT_EMBED_TEXT_MAX);
+	json_decref(body);
+	json_decref(log);
+	free(big);
+	agent_embeddings_release(&all);
+	agent_embeddings_release(&one);
+	agent_provider_free(p);
+	fm_stop(&f);
+	buf_release(&err);
+}
+
+void test_provider__embeddings_errors(void)
+{
+	static const char *const two[] = { "a b", "c d" };
+	static const char script[] =
+		"{\"turns\": [], \"embeddings\": ["
+		"{\"status\": 500}, {},"
+		"{\"status\": 400, \"message\": \"input too odd\"},"
+		"{\"vectors\": [[1, 0]]},"
+		"{\"vectors\": [[1, 0], [1, 0, 0]]},"
+		"{\"status\": 200, \"body\": {\"error\": {\"message\": "
+		"\"quota\", \"code\": \"rate_limit_exceeded\"}}},"
+		"{\"status\": 200, \"body\": \"not json\"}]}";
+	struct fm f;
+	struct agent_provider *p;
+	struct agent_embeddings e;
+	struct sleeps sl;
+	struct buf err = BUF_INIT;
+
+	REQUIRE(fm_start(&f, script) == 0);
+	p = prov_new(&f, "openai", &sl, 2, KEY);
+	REQUIRE(p);
+	agent_embeddings_init(&e);
+	/* A 500, retried, then answered. */
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), 0);
+	CHECK_INT(sl.n, 1);
+	CHECK_INT(e.nr, 2);
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), TEND_ERROR);
+	CHECK(strstr(err.ptr, "HTTP 400") && strstr(err.ptr, "input too odd"));
+	CHECK(strstr(err.ptr, "embeddings model 'text-embedding-3-small'"));
+	CHECK(e.data == NULL && e.nr == 0);
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "'data' has 1 vectors for 2 texts") != NULL);
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "data[1].embedding has 3 numbers, not 2") !=
+	      NULL);
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), TEND_ERATELIMIT);
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "not JSON") != NULL);
+	CHECK(e.data == NULL);
+	/* Requests that cannot be made. */
+	CHECK_INT(embed(p, two, 0, 4, &e, &err), TEND_EINVALID);
+	{
+		struct agent_embed_request req = { 0 };
+
+		req.texts = two;
+		req.nr = 2;
+		buf_reset(&err);
+		CHECK_INT(agent_provider_embed(p, &req, &e, &err),
+			  TEND_EINVALID);
+		CHECK(strstr(err.ptr, "no embedding model") != NULL);
+	}
+	agent_provider_free(p);
+	/* The wrong key: refused, and not shown. */
+	p = prov_new(&f, "openai", NULL, 0, "sk-tend-wrong-key-9876543210");
+	REQUIRE(p);
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), TEND_EAUTH);
+	CHECK(strstr(err.ptr, "HTTP 401") != NULL);
+	CHECK(strstr(err.ptr, "sk-tend-wrong-key-9876543210") == NULL);
+	agent_provider_free(p);
+	/* Anthropic has no embeddings endpoint; nothing is sent. */
+	p = prov_new(&f, "anthropic", NULL, 0, KEY);
+	REQUIRE(p);
+	CHECK_INT(embed(p, two, 2, 4, &e, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "no embeddings endpoint") != NULL);
+	agent_provider_free(p);
+	{
+		json_t *log = fm_log(&f);
+
+		/* 2 + 1 + 1 + 1 + 1 + 1 + wrong key 1 */
+		CHECK_INT(json_array_size(log), 8);
+		json_decref(log);
+	}
+	agent_embeddings_release(&e);
+	fm_stop(&f);
+	buf_release(&err);
+}
+
+/* The parser alone: order by index, and what it refuses. */
+void test_provider__embeddings_parse(void)
+{
+	static const char good[] =
+		"{\"data\": [{\"index\": 1, \"embedding\": [0.5, 1]},"
+		" {\"index\": 0, \"embedding\": [2, -3e-2]}],"
+		" \"model\": \"m-2024\", \"usage\": {\"prompt_tokens\": 7}}";
+	static const char shorter[] =
+		"{\"data\": [{\"embedding\": [1]}, {\"embedding\": [1]}]}";
+	static const struct {
+		const char *body;
+		const char *msg;
+	} bad[] = {
+		{ "[]", "not a JSON object" },
+		{ "{}", "'data' is missing" },
+		{ "{\"data\": [{\"index\": 0, \"embedding\": [1]},"
+		  " {\"index\": 0, \"embedding\": [1]}]}",
+		  "a second vector for index 0" },
+		{ "{\"data\": [{\"index\": 5, \"embedding\": [1]},"
+		  " {\"index\": 0, \"embedding\": [1]}]}",
+		  "data[0].index is not a number from 0 to 1" },
+		{ "{\"data\": [{\"embedding\": [1]},"
+		  " {\"embedding\": \"AAA=\"}]}",
+		  "data[1].embedding is missing" },
+		{ "{\"data\": [{\"embedding\": [1]},"
+		  " {\"embedding\": [\"x\"]}]}",
+		  "data[1].embedding[0] is not a finite number" },
+		{ "{\"data\": [{\"embedding\": [1]}, {\"embedding\": [1e39]}]}",
+		  "data[1].embedding[0] is not a finite number" },
+		{ "{\"data\": [{\"embedding\": []}, {\"embedding\": [1]}]}",
+		  "data[0].embedding is missing, empty" },
+	};
+	struct agent_embeddings e;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	agent_embeddings_init(&e);
+	CHECK_INT(agent_openai_embed_parse(good, strlen(good), 0, 2, 2, &e,
+					   &err), 0);
+	REQUIRE(e.data && e.dim == 2 && e.nr == 2);
+	CHECK(e.data[0] == 2.0f && e.data[1] < -0.0299f &&
+	      e.data[1] > -0.0301f);
+	CHECK(e.data[2] == 0.5f && e.data[3] == 1.0f);
+	CHECK_INT(e.usage.input, 7);
+	CHECK_STR(e.model, "m-2024");
+	agent_embeddings_release(&e);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&err);
+		CHECK_INT(agent_openai_embed_parse(bad[i].body,
+						   strlen(bad[i].body), 0, 2,
+						   2, &e, &err),
+			  TEND_EINVALID);
+		if (!strstr(err.ptr, bad[i].msg))
+			printf("    %zu: %s\n", i, err.ptr);
+		CHECK(strstr(err.ptr, bad[i].msg) != NULL);
+		CHECK(e.data == NULL);
+	}
+	/* A later batch must have the first one's length. */
+	CHECK_INT(agent_openai_embed_parse(good, strlen(good), 0, 2, 4, &e,
+					   &err), 0);
+	CHECK_INT(agent_openai_embed_parse(shorter, strlen(shorter), 2, 2, 4,
+					   &e, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "has 1 numbers, not 2") != NULL);
+	agent_embeddings_release(&e);
+	buf_release(&err);
+}
+
+/* A custom provider may embed too; one without the op cannot. */
+static int fake_embed(void *data, const struct agent_embed_request *req,
+		      struct agent_embeddings *out, struct buf *err)
+{
+	size_t i;
+
+	(void)data;
+	(void)err;
+	out->dim = 2;
+	out->nr = req->nr;
+	out->data = calloc(req->nr * 2, sizeof(float));
+	for (i = 0; i < req->nr; i++)
+		out->data[i * 2] = (float)strlen(req->texts[i]);
+	out->usage.input = (long)req->nr;
+	return 0;
+}
+
+static int fake_complete(void *data, const struct agent_request *req,
+			 struct agent_response *out, struct buf *err)
+{
+	(void)data;
+	(void)req;
+	(void)out;
+	return error_set(err, TEND_ERROR, "not here");
+}
+
+void test_provider__embeddings_custom(void)
+{
+	static const struct agent_provider_ops with = {
+		fake_complete, NULL, NULL, fake_embed
+	};
+	static const struct agent_provider_ops without = {
+		fake_complete, NULL, NULL, NULL
+	};
+	static const char *const texts[] = { "abc", "de" };
+	struct agent_provider *p = agent_provider_custom("mine", &with, NULL);
+	struct agent_embeddings e;
+	struct buf err = BUF_INIT;
+
+	agent_embeddings_init(&e);
+	CHECK_INT(embed(p, texts, 2, 0, &e, &err), 0);
+	CHECK(e.nr == 2 && e.dim == 2 && e.data[0] == 3.0f &&
+	      e.data[2] == 2.0f);
+	CHECK_STR(e.model, "text-embedding-3-small");
+	agent_provider_free(p);
+	p = agent_provider_custom("plain", &without, NULL);
+	CHECK_INT(embed(p, texts, 2, 0, &e, &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "provider 'plain' has no embeddings") != NULL);
+	agent_provider_free(p);
+	agent_embeddings_release(&e);
+	buf_release(&err);
+}

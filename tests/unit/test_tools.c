@@ -899,7 +899,7 @@ void test_tools__run_errors_and_counters(void)
 	put("a.c", "x\n");
 	RUN_ERR(&env, &out, "rm", "{}",
 		"unknown tool 'rm' (known: read_file, list_files, search, "
-		"find_symbol, edit_file, write_file, run, run_tests, "
+		"find_symbol, related, edit_file, write_file, run, run_tests, "
 		"delegate, submit_review, finish, answer)");
 	CHECK_INT(agent_tools_run(&env, "rm", "{}", &out), TEND_ENOTFOUND);
 	RUN_ERR(&env, &out, "read_file", "{\"file\":\"a.c\"}",
@@ -944,7 +944,7 @@ void test_tools__run_errors_and_counters(void)
 	env.nr_allowed = set.nr;
 	RUN_ERR(&env, &out, "submit_review", "{}",
 		"unknown tool 'submit_review' (known: read_file, list_files, "
-		"search, find_symbol)");
+		"search, find_symbol, related)");
 	RUN_OK(&env, &out, "read_file", "{\"path\":\"a.c\"}", "   1| x\n");
 	buf_release(&out);
 	agent_tools_env_release(&env);
@@ -999,11 +999,12 @@ void test_tools__definitions(void)
 	size_t i, bytes;
 
 	REQUIRE(agent_tools_defs(&set, read_only, &err) == 0);
-	REQUIRE(set.nr == 4);
+	REQUIRE(set.nr == 5);
 	CHECK_STR(set.tool[0]->name, "read_file");
 	CHECK_STR(set.tool[1]->name, "list_files");
 	CHECK_STR(set.tool[2]->name, "search");
 	CHECK_STR(set.tool[3]->name, "find_symbol");
+	CHECK_STR(set.tool[4]->name, "related");
 	for (i = 0; i < set.nr; i++) {
 		CHECK(set.tool[i]->run != NULL);
 		CHECK(json_is_object(set.tool[i]->schema));
@@ -1011,18 +1012,18 @@ void test_tools__definitions(void)
 		CHECK(strlen(set.tool[i]->description) < 80);
 	}
 	REQUIRE(agent_tools_defs(&set, both, &err) == 0);
-	CHECK_INT(set.nr, 7);
-	CHECK_STR(set.tool[4]->name, "submit_review");
-	CHECK(set.tool[4]->run == NULL);
-	CHECK(set.tool[4]->schema == agent_tools_submit_review_schema());
-	CHECK_STR(set.tool[5]->name, "finish");
+	CHECK_INT(set.nr, 8);
+	CHECK_STR(set.tool[5]->name, "submit_review");
 	CHECK(set.tool[5]->run == NULL);
-	CHECK(set.tool[5]->schema == agent_tools_finish_schema());
-	CHECK_STR(set.tool[6]->name, "answer");
-	CHECK_STR(set.tool[6]->group, "final");
+	CHECK(set.tool[5]->schema == agent_tools_submit_review_schema());
+	CHECK_STR(set.tool[6]->name, "finish");
 	CHECK(set.tool[6]->run == NULL);
-	CHECK(set.tool[6]->schema == agent_tools_answer_schema());
-	CHECK(strlen(set.tool[6]->description) < 100);
+	CHECK(set.tool[6]->schema == agent_tools_finish_schema());
+	CHECK_STR(set.tool[7]->name, "answer");
+	CHECK_STR(set.tool[7]->group, "final");
+	CHECK(set.tool[7]->run == NULL);
+	CHECK(set.tool[7]->schema == agent_tools_answer_schema());
+	CHECK(strlen(set.tool[7]->description) < 100);
 	CHECK(agent_tools_find("search") == set.tool[2]);
 	CHECK(agent_tools_find("nope") == NULL);
 	CHECK_INT(agent_tools_defs(&set, bad, &err), TEND_EINVALID);
@@ -2287,6 +2288,436 @@ void test_tools__delegate(void)
 	CHECK(out.len < 300);
 	buf_release(&task);
 	buf_release(&big);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* The index callbacks                                                 */
+
+/* A scripted index: what each callback answers, and what it was asked. */
+struct fake_index {
+	int search_rc, symbol_rc, related_rc;
+	const char *search_text, *symbol_text, *related_text;
+	int searches, symbols, relateds;
+	char query[256], glob[256], repo[64], name[64], path[256];
+	long line;
+};
+
+static void fake_copy(char *dst, size_t size, const char *s)
+{
+	snprintf(dst, size, "%s", s ? s : "(null)");
+}
+
+static int fake_search(const char *query, const char *path_glob,
+		       const char *repo_name, struct buf *out, void *data)
+{
+	struct fake_index *f = data;
+
+	f->searches++;
+	fake_copy(f->query, sizeof(f->query), query);
+	fake_copy(f->glob, sizeof(f->glob), path_glob);
+	fake_copy(f->repo, sizeof(f->repo), repo_name);
+	buf_puts(out, f->search_text ? f->search_text : "");
+	return f->search_rc;
+}
+
+static int fake_symbol(const char *name, const char *repo_name,
+		       struct buf *out, void *data)
+{
+	struct fake_index *f = data;
+
+	f->symbols++;
+	fake_copy(f->name, sizeof(f->name), name);
+	fake_copy(f->repo, sizeof(f->repo), repo_name);
+	buf_puts(out, f->symbol_text ? f->symbol_text : "");
+	return f->symbol_rc;
+}
+
+static int fake_related(const char *path, long line, const char *repo_name,
+			struct buf *out, void *data)
+{
+	struct fake_index *f = data;
+
+	f->relateds++;
+	fake_copy(f->path, sizeof(f->path), path);
+	fake_copy(f->repo, sizeof(f->repo), repo_name);
+	f->line = line;
+	buf_puts(out, f->related_text ? f->related_text : "");
+	return f->related_rc;
+}
+
+static const char *const fake_repos[] = { "data-model", "web" };
+
+static void fake_index_env(struct agent_tools_env *env, struct fake_index *f)
+{
+	memset(f, 0, sizeof(*f));
+	env->index_search = fake_search;
+	env->index_symbol = fake_symbol;
+	env->index_related = fake_related;
+	env->index_data = f;
+	env->repos = fake_repos;
+	env->nr_repos = 2;
+}
+
+void test_tools__search_ranked_by_the_index(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct fake_index f;
+
+	REQUIRE(setup(&env) == 0);
+	search_repo();
+	fake_index_env(&env, &f);
+	f.search_rc = 1;
+	f.search_text = "src/b.c:1-4 function foo\n   1| static int foo(int x)";
+	/* words: ranked first, then the regex matches */
+	RUN_OK(&env, &out, "search", "{\"pattern\":\"foo\"}",
+	       "[ranked by the index: 1 result]\n"
+	       "src/b.c:1-4 function foo\n   1| static int foo(int x)\n"
+	       "[regex matches]\n"
+	       "doc.md:1: foo bar\n"
+	       "src/a.c:3: \treturn foo(1);\n"
+	       "src/b.c:1: static int foo(int x)\n"
+	       "[3 matches in 3 files]\n");
+	CHECK_INT(f.searches, 1);
+	CHECK_STR(f.query, "foo");
+	CHECK_STR(f.glob, "(null)");
+	CHECK_STR(f.repo, "(null)");
+	/* several words: the regex part may find nothing, and says so */
+	RUN_OK(&env, &out, "search", "{\"pattern\":\"parse the header\"}",
+	       "[ranked by the index: 1 result]\n"
+	       "src/b.c:1-4 function foo\n   1| static int foo(int x)\n"
+	       "[regex matches]\nno matches (3 files searched)\n");
+	CHECK_STR(f.query, "parse the header");
+	/* nothing ranked */
+	f.search_rc = 0;
+	f.search_text = "";
+	RUN_OK(&env, &out, "search", "{\"pattern\":\"bar\"}",
+	       "[ranked by the index: 0 results]\n[regex matches]\n"
+	       "doc.md:1: foo bar\n[1 match in 1 file]\n");
+	/* path and glob become one glob for the index */
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":\"src\"}",
+		"[regex matches]\nsrc/a.c:3:");
+	CHECK_STR(f.glob, "/src");
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\","
+		"\"path\":\"./src/\",\"glob\":\"*.c\"}",
+		"[2 matches in 2 files]");
+	CHECK_STR(f.glob, "/src/**/*.c");
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":\"src\","
+		"\"glob\":\"sub/*.c\"}", "no matches");
+	CHECK_STR(f.glob, "/src/sub/*.c");
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\",\"glob\":\"*.md\"}",
+		"doc.md:1: foo bar\n");
+	CHECK_STR(f.glob, "*.md");
+	put("we[ir]d*/x.c", "foo\n");
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":"
+		"\"we[ir]d*\"}", "we[ir]d*/x.c:1: foo\n");
+	CHECK_STR(f.glob, "/we\\[ir\\]d\\*");
+	/* a path the regex search refuses is an error, whatever was ranked */
+	f.search_rc = 1;
+	f.search_text = "elsewhere.c:1-2 lines\n";
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":\"nope\"}",
+		"cannot open 'nope': no such file or directory");
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"foo\",\"path\":\"../x\"}",
+		"'../x' leaves the repository: '..' is not allowed in paths");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__search_regex_metacharacters_skip_the_index(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct fake_index f;
+	const char *const patterns[] = {
+		"foo\\(", "foo(", "^foo", "fo+", "f.o", "a|b", "[f]oo",
+		"x{2}", "foo$", "fo?", "fo*", NULL
+	};
+	size_t i;
+	int rc;
+
+	REQUIRE(setup(&env) == 0);
+	search_repo();
+	fake_index_env(&env, &f);
+	f.search_rc = 1;
+	f.search_text = "ranked.c:1-1 lines\n";
+	RUN_OK(&env, &out, "search", "{\"pattern\":\"foo\\\\(\"}",
+	       "src/a.c:3: \treturn foo(1);\n"
+	       "src/b.c:1: static int foo(int x)\n"
+	       "[2 matches in 2 files]\n");
+	for (i = 0; patterns[i]; i++) {
+		json_t *args = json_pack("{s:s}", "pattern", patterns[i]);
+
+		agent_tools_run_json(&env, "search", args, &out);
+		json_decref(args);
+		if (strstr(out.ptr, "ranked"))
+			test__fail_str(__FILE__, __LINE__, patterns[i],
+				       out.ptr, "(regex only)");
+	}
+	CHECK_INT(f.searches, 0);
+	/* blanks only are no words */
+	run(&env, &out, &rc, "search", "{\"pattern\":\"  \"}");
+	CHECK_INT(f.searches, 0);
+	/* words with other punctuation still are */
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"foo-bar \\\"a b\\\"\"}",
+		"[ranked by the index: 1 result]\nranked.c:1-1 lines\n");
+	CHECK_STR(f.query, "foo-bar \"a b\"");
+	CHECK_INT(f.searches, 1);
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__search_falls_back_when_the_index_fails(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct fake_index f;
+	struct mask_log log;
+
+	REQUIRE(setup(&env) == 0);
+	search_repo();
+	fake_index_env(&env, &f);
+	f.search_rc = TEND_ERROR;
+	f.search_text = "database is locked";
+	RUN_OK(&env, &out, "search", "{\"pattern\":\"bar\"}",
+	       "[the index could not be searched (database is locked): "
+	       "regex matches only]\n"
+	       "doc.md:1: foo bar\n[1 match in 1 file]\n");
+	f.search_text = "";
+	RUN_OK(&env, &out, "search", "{\"pattern\":\"bar\"}",
+	       "[the index could not be searched (no reason given): "
+	       "regex matches only]\n"
+	       "doc.md:1: foo bar\n[1 match in 1 file]\n");
+	/* the index's text is masked like the files' */
+	memset(&log, 0, sizeof(log));
+	env.mask = mask_secret;
+	env.mask_data = &log;
+	f.search_rc = 1;
+	f.search_text = "cfg.py:1-1 lines\n   1| KEY = SECRET123\n";
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"KEY\"}",
+		"cfg.py:1-1 lines\n   1| KEY = [masked]\n[regex matches]\n");
+	/* the ranked part keeps to half of max_out, cut at a line's end */
+	env.mask = NULL;
+	env.max_out = 60;
+	f.search_text = "a.c:1-2 function one\nb.c:3-4 function two\n"
+		"c.c:5-6 function three\nd.c:7-8 function four\n";
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"one\"}",
+		"[ranked by the index: 1 result]\na.c:1-2 function one\n"
+		"[results cut: narrow with path or glob, or fewer words]\n"
+		"[regex matches]\n");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__search_another_repository(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct fake_index f;
+
+	REQUIRE(setup(&env) == 0);
+	search_repo();
+	/* without an index, no repo is known */
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"foo\",\"repo\":\"web\"}",
+		"no other repository is indexed here: leave out repo to "
+		"search this one");
+	fake_index_env(&env, &f);
+	f.search_rc = 2;
+	f.search_text = "models/user.py:1-9 class User\n"
+		"models/team.py:3-5 function add\n";
+	/* only the other index answers: no regex over this work tree */
+	RUN_OK(&env, &out, "search",
+	       "{\"pattern\":\"user\",\"repo\":\"data-model\"}",
+	       "[data-model: ranked by its index: 2 results]\n"
+	       "models/user.py:1-9 class User\n"
+	       "models/team.py:3-5 function add\n");
+	CHECK_STR(f.repo, "data-model");
+	CHECK_STR(f.glob, "(null)");
+	/* its paths are not looked up here, only cleaned */
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"user\",\"repo\":\"web\","
+		"\"path\":\"models\",\"glob\":\"*.py\"}", "[web: ranked");
+	CHECK_STR(f.repo, "web");
+	CHECK_STR(f.glob, "/models/**/*.py");
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"user\",\"repo\":\"web\","
+		"\"path\":\"/etc\"}", "'/etc' is an absolute path: give a path "
+		"relative to the repository root");
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"us.r\",\"repo\":\"web\"}",
+		"repository 'web' is searched through its index, which takes "
+		"words, not a regex: give words or \"a phrase\"");
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"user\",\"repo\":\"api\"}",
+		"unknown repo 'api' (known: data-model, web)");
+	f.search_rc = 0;
+	f.search_text = "";
+	RUN_OK(&env, &out, "search", "{\"pattern\":\"user\",\"repo\":\"web\"}",
+	       "[web: ranked by its index: 0 results]\nno results\n");
+	f.search_rc = TEND_ERROR;
+	f.search_text = "the index of 'web' is not ready";
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"user\",\"repo\":\"web\"}",
+		"the index of 'web' is not ready\n");
+	/* "" is this repository */
+	f.search_rc = 0;
+	RUN_HAS(&env, &out, "search", "{\"pattern\":\"bar\",\"repo\":\"\"}",
+		"doc.md:1: foo bar\n");
+	/* repos known but no search callback */
+	env.index_search = NULL;
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"user\",\"repo\":\"web\"}",
+		"no index here: repo cannot be searched");
+	RUN_ERR(&env, &out, "search", "{\"pattern\":\"x\",\"repo\":7}",
+		"invalid arguments for search: repo: expected a string, got "
+		"7");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__find_symbol_from_the_index(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct fake_index f;
+
+	REQUIRE(setup(&env) == 0);
+	search_repo();
+	fake_index_env(&env, &f);
+	f.symbol_rc = 1;
+	f.symbol_text = "definitions:\nsrc/b.c:1-4 function foo\n"
+		"references:\nsrc/a.c:3: return foo(1);\n";
+	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"foo\"}",
+	       "definitions:\nsrc/b.c:1-4 function foo\n"
+	       "references:\nsrc/a.c:3: return foo(1);\n");
+	CHECK_STR(f.name, "foo");
+	CHECK_STR(f.repo, "(null)");
+	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"Mod::foo\"}",
+	       "definitions:\nsrc/b.c:1-4 function foo\n"
+	       "references:\nsrc/a.c:3: return foo(1);\n"
+	       "[searched for 'foo', the last part of 'Mod::foo']\n");
+	CHECK_STR(f.name, "foo");
+	RUN_ERR(&env, &out, "find_symbol", "{\"name\":\"a b\"}",
+		"name must be an identifier such as 'parse_config' (letters, "
+		"digits, '_', '$'), got 'a b'");
+	CHECK_INT(f.symbols, 2);
+	/* no definition in the index: the files, then its references */
+	f.symbol_rc = 0;
+	f.symbol_text = "references:\nsrc/a.c:3: return foo(1);\n";
+	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"foo\"}",
+	       "src/b.c:1\n   1| static int foo(int x)\n   2| {\n"
+	       "   3| \treturn x;\n   4| }\n"
+	       "[from the index]\nreferences:\nsrc/a.c:3: return foo(1);\n");
+	f.symbol_text = "";
+	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"nothing\"}",
+	       "no definition of 'nothing' found (2 files searched); try "
+	       "search\n");
+	/* an index that fails: the files, with a note */
+	f.symbol_rc = TEND_ERROR;
+	f.symbol_text = "disk I/O error";
+	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"main\"}",
+	       "src/a.c:1\n   1| int main(void)\n   2| {\n"
+	       "   3| \treturn foo(1);\n   4| }\n"
+	       "[the index could not be searched (disk I/O error)]\n");
+	/* another repository: its index only */
+	f.symbol_rc = 1;
+	f.symbol_text = "definitions:\nmodels/user.py:1-9 class User\n";
+	RUN_OK(&env, &out, "find_symbol",
+	       "{\"name\":\"User\",\"repo\":\"data-model\"}",
+	       "definitions:\nmodels/user.py:1-9 class User\n");
+	CHECK_STR(f.repo, "data-model");
+	f.symbol_rc = 0;
+	f.symbol_text = "";
+	RUN_OK(&env, &out, "find_symbol",
+	       "{\"name\":\"main\",\"repo\":\"web\"}",
+	       "no definition of 'main' in the index of 'web'\n");
+	f.symbol_rc = TEND_ENOTFOUND;
+	f.symbol_text = "";
+	RUN_ERR(&env, &out, "find_symbol",
+		"{\"name\":\"main\",\"repo\":\"web\"}",
+		"the index of 'web' could not be searched");
+	RUN_ERR(&env, &out, "find_symbol", "{\"name\":\"main\",\"repo\":\"x\"}",
+		"unknown repo 'x' (known: data-model, web)");
+	/* without the callback: the regex way, and no repo */
+	env.index_symbol = NULL;
+	RUN_OK(&env, &out, "find_symbol", "{\"name\":\"main\"}",
+	       "src/a.c:1\n   1| int main(void)\n   2| {\n"
+	       "   3| \treturn foo(1);\n   4| }\n");
+	RUN_ERR(&env, &out, "find_symbol",
+		"{\"name\":\"main\",\"repo\":\"web\"}",
+		"no index here: repo cannot be searched");
+	buf_release(&out);
+	agent_tools_env_release(&env);
+}
+
+void test_tools__related(void)
+{
+	struct agent_tools_env env;
+	struct buf out = BUF_INIT;
+	struct fake_index f;
+
+	REQUIRE(setup(&env) == 0);
+	search_repo();
+	/* no index: an error the model can act on */
+	RUN_ERR(&env, &out, "related", "{\"path\":\"src/a.c\"}",
+		"no index here: use find_symbol and search instead");
+	fake_index_env(&env, &f);
+	f.related_rc = 2;
+	f.related_text = "uses:\nsrc/b.c:1-4 function foo\n"
+		"called from:\nsrc/c.c:9 main\n";
+	RUN_OK(&env, &out, "related", "{\"path\":\"./src//a.c\",\"line\":3}",
+	       "uses:\nsrc/b.c:1-4 function foo\ncalled from:\n"
+	       "src/c.c:9 main\n");
+	CHECK_STR(f.path, "src/a.c");
+	CHECK_INT(f.line, 3);
+	CHECK_STR(f.repo, "(null)");
+	RUN_OK(&env, &out, "related", "{\"path\":\"src/a.c\"}",
+	       "uses:\nsrc/b.c:1-4 function foo\ncalled from:\n"
+	       "src/c.c:9 main\n");
+	CHECK_INT(f.line, 0);
+	f.related_rc = 0;
+	f.related_text = "";
+	RUN_OK(&env, &out, "related", "{\"path\":\"src/a.c\",\"line\":12}",
+	       "nothing related to 'src/a.c:12' in the index: no definitions "
+	       "it uses, no callers\n");
+	f.related_rc = TEND_ENOTFOUND;
+	f.related_text = "'gone.c' is not in the index";
+	RUN_ERR(&env, &out, "related", "{\"path\":\"gone.c\"}",
+		"'gone.c' is not in the index\n");
+	/* another repository's path is only cleaned */
+	f.related_rc = 1;
+	f.related_text = "uses:\nx.py:1-2 function y\n";
+	RUN_OK(&env, &out, "related", "{\"path\":\"models/user.py\",\"line\":"
+	       "4,\"repo\":\"web\"}", "uses:\nx.py:1-2 function y\n");
+	CHECK_STR(f.repo, "web");
+	CHECK_STR(f.path, "models/user.py");
+	/* refusals before the index is asked */
+	f.relateds = 0;
+	RUN_ERR(&env, &out, "related", "{\"path\":\"../etc/passwd\"}",
+		"'../etc/passwd' leaves the repository: '..' is not allowed "
+		"in paths");
+	RUN_ERR(&env, &out, "related", "{\"path\":\".git/config\"}",
+		"'.git/config' is inside .git, which tools cannot access");
+	RUN_ERR(&env, &out, "related", "{\"path\":\"./\"}",
+		"path must name a file");
+	env.hidden = hide_vendor;
+	RUN_ERR(&env, &out, "related", "{\"path\":\"vendor/lib/x.c\"}",
+		"'vendor/lib/x.c' is excluded from this review (generated or "
+		"vendored)");
+	RUN_ERR(&env, &out, "related", "{\"path\":\"a.c\",\"repo\":\"nope\"}",
+		"unknown repo 'nope' (known: data-model, web)");
+	CHECK_INT(f.relateds, 0);
+	/* the schema: path required, line >= 1, nothing else */
+	RUN_ERR(&env, &out, "related", "{\"line\":3}",
+		"invalid arguments for related: missing required property "
+		"\"path\"");
+	RUN_HAS(&env, &out, "related", "{\"path\":\"a.c\",\"line\":0}",
+		"invalid arguments for related: line:");
+	RUN_HAS(&env, &out, "related", "{\"path\":\"a.c\",\"line\":\"3\"}",
+		"invalid arguments for related: line:");
+	RUN_HAS(&env, &out, "related", "{\"path\":\"a.c\",\"depth\":2}",
+		"unknown property \"depth\"");
+	CHECK_INT(f.relateds, 0);
+	/* null for an optional argument is "absent" */
+	RUN_OK(&env, &out, "related", "{\"path\":\"a.c\",\"line\":null,"
+	       "\"repo\":null}", "uses:\nx.py:1-2 function y\n");
+	CHECK_INT(f.line, 0);
+	CHECK_STR(f.repo, "(null)");
 	buf_release(&out);
 	agent_tools_env_release(&env);
 }
