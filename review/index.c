@@ -313,22 +313,31 @@ static int review_index_try_open(struct review_index *idx, struct buf *why,
 	}
 	sqlite3_busy_timeout(idx->db, REVIEW_INDEX_BUSY_MS);
 	sqlite3_extended_result_codes(idx->db, 1);
-	if ((rc = review_index_pragma_int(idx, "PRAGMA application_id",
+	/* One read transaction: another process may be creating it. */
+	if ((rc = sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL)) !=
+		    SQLITE_OK ||
+	    (rc = review_index_pragma_int(idx, "SELECT count(*) FROM "
+					  "sqlite_master", &tables)) !=
+		    SQLITE_OK ||
+	    (rc = review_index_pragma_int(idx, "PRAGMA application_id",
 					  &app)) != SQLITE_OK ||
 	    (rc = review_index_pragma_int(idx, "PRAGMA user_version",
 					  &version)) != SQLITE_OK ||
-	    (rc = review_index_pragma_int(idx, "SELECT count(*) FROM "
-					  "sqlite_master", &tables)) !=
+	    (rc = sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL)) !=
 		    SQLITE_OK) {
 		int code = rc & 0xff;
+		char *msg = xstrdup(sqlite3_errmsg(idx->db));
 
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
-			buf_printf(why, "%s", sqlite3_errmsg(idx->db));
+			buf_printf(why, "%s", msg);
+			free(msg);
 			return 1;
 		}
-		return error_set(err, TEND_ERROR, "cannot read the index "
-				 "'%s': %s", idx->path,
-				 sqlite3_errmsg(idx->db));
+		error_set(err, TEND_ERROR, "cannot read the index '%s': %s",
+			  idx->path, msg);
+		free(msg);
+		return TEND_ERROR;
 	}
 	if (app == 0 && version == 0 && tables == 0) {
 		/* Empty: make it ours; another process may race us here. */
@@ -768,7 +777,6 @@ static void review_index_emit_def(struct review_index_job *j,
 	unsigned lo = def->parent == SIZE_MAX ? def->lead : def->start;
 	unsigned hi = def->end, k;
 	size_t i;
-	int children = 0;
 
 	if (hi - lo + 1 <= REVIEW_INDEX_DEF_LINES) {
 		for (k = lo; k <= hi; k++)
@@ -778,11 +786,9 @@ static void review_index_emit_def(struct review_index_job *j,
 		return;
 	}
 	for (i = d + 1; i < nr && defs[i].start_byte < def->end_byte; i++)
-		if (defs[i].parent == d) {
+		if (defs[i].parent == d)
 			review_index_emit_def(j, masked, covered, defs, nr, i);
-			children = 1;
-		}
-	(void)children;
+	/* What the nested definitions left: windows named for this one. */
 	review_index_windows(j, masked, covered, lo, hi, def->kind, def->name);
 }
 
@@ -1497,8 +1503,7 @@ static void review_index_writer_release(struct review_index_writer *w)
 static int review_index_writer_init(struct review_index_writer *w,
 				    struct review_index *idx, struct buf *err)
 {
-	sqlite3_stmt *st = NULL;
-	int error, pages = 0, page_size = 0;
+	int error;
 
 	memset(w, 0, sizeof(*w));
 	buf_init(&w->name, 0);
@@ -1522,8 +1527,23 @@ static int review_index_writer_init(struct review_index_writer *w,
 	    (error = review_index_prepare(idx, &w->ins_vec, "INSERT OR "
 					  "REPLACE INTO vectors(chunk, dim, "
 					  "data) VALUES (?1, ?2, ?3)", err)) <
-		    0 ||
-	    (error = review_index_prepare(idx, &st, "SELECT "
+		    0)
+		return error;
+	return 0;
+}
+
+/*
+ * Where the writer starts, read once the write transaction holds the
+ * lock: the next free chunk rowid and the database's size.
+ */
+static int review_index_writer_start(struct review_index_writer *w,
+				     struct review_index *idx,
+				     struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	int error, pages = 0, page_size = 0;
+
+	if ((error = review_index_prepare(idx, &st, "SELECT "
 					  "coalesce(max(rowid), 0) FROM "
 					  "chunks", err)) < 0)
 		return error;
@@ -1878,6 +1898,8 @@ static int review_index_run_jobs(struct review_index *idx,
 		if ((error = review_index_begin(idx, err)) < 0)
 			goto out;
 		*in_txn = 1;
+		if ((error = review_index_writer_start(w, idx, err)) < 0)
+			goto out;
 	}
 	for (i = 0; i < nr; i++) {
 		struct review_index_job *j = &jobs[i];
@@ -2151,6 +2173,8 @@ static int review_index_update_once(struct review_index *idx,
 		if ((error = review_index_begin(idx, err)) < 0)
 			goto out;
 		in_txn = 1;
+		if ((error = review_index_writer_start(&w, idx, err)) < 0)
+			goto out;
 	}
 	/*
 	 * Another process may have changed the snapshot while we parsed:
