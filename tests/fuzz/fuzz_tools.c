@@ -13,6 +13,11 @@
  *
  * delegate's caller is a fake sub-agent that echoes the task and spells a
  * secret whole, so its summary is masked and capped like run's output.
+ * Inputs of odd length also get a fake repository index (search,
+ * find_symbol, related and one other repository, "data-model"): its
+ * answers echo the arguments and spell a secret whole too, and it checks
+ * what reaches it: a clean relative path, never a hidden one of this
+ * repository, a known repository or none.
  *
  * The first input byte picks the tool, the caps and the callbacks; the
  * rest is the call's arguments, either as the JSON text a model sends
@@ -388,8 +393,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static const char *const fuzz_tools_names[] = {
 	"read_file", "list_files", "search", "find_symbol", "submit_review",
-	"read_file", "delegate", "Read_File"
+	"related", "delegate", "Read_File"
 };
+
+static const char *const fuzz_tools_repos[] = { "data-model" };
 
 /* The raw fields of `s[0..n)`, split at 0x1f, at most `max`. */
 static size_t fuzz_tools_fields(const char *s, size_t n, const char **f,
@@ -475,6 +482,14 @@ static json_t *fuzz_tools_raw_args(const char *name, const char *s, size_t n)
 			fuzz_tools_set_str(o, "path", f[1], len[1]);
 		if (nr > 2)
 			fuzz_tools_set_str(o, "glob", f[2], len[2]);
+		if (nr > 3)
+			fuzz_tools_set_str(o, "repo", f[3], len[3]);
+	} else if (!strcmp(name, "related")) {
+		fuzz_tools_set_str(o, "path", f[0], len[0]);
+		if (nr > 1)
+			fuzz_tools_set_num(o, "line", f[1], len[1]);
+		if (nr > 2)
+			fuzz_tools_set_str(o, "repo", f[2], len[2]);
 	} else if (!strcmp(name, "delegate")) {
 		fuzz_tools_set_str(o, "agent", f[0], len[0]);
 		if (nr > 1)
@@ -483,8 +498,81 @@ static json_t *fuzz_tools_raw_args(const char *name, const char *s, size_t n)
 			fuzz_tools_set_num(o, "step", f[2], len[2]);
 	} else {
 		fuzz_tools_set_str(o, "name", f[0], len[0]);
+		if (nr > 1)
+			fuzz_tools_set_str(o, "repo", f[1], len[1]);
 	}
 	return o;
+}
+
+/* The repository asked for: none, or one of fuzz_tools_repos. */
+static void fuzz_tools_check_repo(const char *repo)
+{
+	FUZZ_CHECK(!repo || !strcmp(repo, fuzz_tools_repos[0]));
+}
+
+/*
+ * The index's answer: the arguments, a secret spelled whole, and enough
+ * of it to pass the cap; an argument starting with '!' fails, with the
+ * secret in the reason; one starting with '0' finds nothing.
+ */
+static int fuzz_tools_index_answer(const char *arg, struct buf *out)
+{
+	size_t i;
+
+	buf_printf(out, "src/a.c:1-2 function f tok_%s\n",
+		   fuzz_tools_secrets[2]);
+	for (i = 0; i < 3; i++)
+		buf_printf(out, "%s\n", arg);
+	return arg[0] == '!' ? TEND_ERROR : arg[0] == '0' ? 0 : 2;
+}
+
+static int fuzz_tools_index_search(const char *query, const char *glob,
+				   const char *repo, struct buf *out,
+				   void *data)
+{
+	(void)data;
+	fuzz_tools_check_repo(repo);
+	FUZZ_CHECK(query && *query && !strpbrk(query, "\\^$.|?*+()[]{}"));
+	if (glob)
+		buf_printf(out, "glob %s\n", glob);
+	return fuzz_tools_index_answer(query, out);
+}
+
+static int fuzz_tools_index_symbol(const char *name, const char *repo,
+				   struct buf *out, void *data)
+{
+	(void)data;
+	fuzz_tools_check_repo(repo);
+	FUZZ_CHECK(name && *name && !strpbrk(name, ".#: /"));
+	return fuzz_tools_index_answer(name, out);
+}
+
+static int fuzz_tools_index_related(const char *path, long line,
+				    const char *repo, struct buf *out,
+				    void *data)
+{
+	struct agent_tools_env *env = data;
+	const char *p;
+
+	fuzz_tools_check_repo(repo);
+	FUZZ_CHECK(line >= 0);
+	/* clean: relative, no "..", ".git" or empty components */
+	FUZZ_CHECK(path && *path && path[0] != '/');
+	for (p = path; *p; ) {
+		size_t n = strcspn(p, "/");
+
+		FUZZ_CHECK(n > 0);
+		FUZZ_CHECK(!(n == 2 && !memcmp(p, "..", 2)));
+		FUZZ_CHECK(!(n == 1 && p[0] == '.'));
+		FUZZ_CHECK(!(n == 4 && !memcmp(p, ".git", 4)));
+		p += n;
+		if (*p)
+			FUZZ_CHECK(*++p);
+	}
+	if (!repo && env->hidden)
+		FUZZ_CHECK(!fuzz_tools_hidden(path, NULL) &&
+			   strncmp(path, "vendor/", 7));
+	return fuzz_tools_index_answer(path, out);
 }
 
 /*
@@ -612,6 +700,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		env.mask_data = NULL;
 	}
 	env.delegate = fuzz_tools_delegate;
+	if (size & 1) {
+		env.index_search = fuzz_tools_index_search;
+		env.index_symbol = fuzz_tools_index_symbol;
+		env.index_related = fuzz_tools_index_related;
+		env.index_data = &env;
+		env.repos = fuzz_tools_repos;
+		env.nr_repos = 1;
+	}
 
 	if (flags & 8) {
 		args = fuzz_tools_raw_args(name, (const char *)data + 1,
