@@ -51,9 +51,11 @@ static void fuzz_index_rows_exec(const char *sql, const char *const *f,
 	for (i = 1; i <= nr; i++) {
 		const char *name = sqlite3_bind_parameter_name(st, i);
 
-		/* ?1..?6 text fields, ?11.. numbers. */
-		int k = name ? atoi(name + 1) : i;
+		/* ?1..?6 text fields, ?11..?16 numbers; the rest unused. */
+		int k = name ? atoi(name + 1) : 0;
 
+		if (k < 1 || (k > 6 && k < 11) || k > 16)
+			continue;
 		if (k >= 11)
 			sqlite3_bind_int64(st, i, n[k - 11]);
 		else
