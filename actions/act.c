@@ -1146,6 +1146,70 @@ void actions_act_index_env(struct actions_act_index *ai,
 	env->nr_repos = ai->nr_repos;
 }
 
+/* The query of a task: its first bytes, cut at a UTF-8 boundary. */
+#define ACTIONS_ACT_START_QUERY 1000
+/* Definitions named per file in the starting list. */
+#define ACTIONS_ACT_START_SPANS 3
+
+size_t actions_act_index_start(struct actions_act_index *ai,
+			       const char *text, size_t max_files,
+			       struct buf *out)
+{
+	struct review_index_hits hits;
+	struct buf q = BUF_INIT, err = BUF_INIT;
+	char **paths = NULL;
+	size_t nr_paths = 0, i, j, len;
+
+	if (!ai->idx || !text || !*text || !max_files)
+		return 0;
+	len = actions_act_utf8_floor(text, strlen(text),
+				     ACTIONS_ACT_START_QUERY);
+	buf_add(&q, text, len);
+	review_index_hits_init(&hits);
+	if (review_index_query(ai->idx, q.ptr, NULL, max_files * 4, &hits,
+			       &err) < 0) {
+		log_info("repository index: no starting files (%s)", err.ptr);
+		goto out;
+	}
+	for (i = 0; i < hits.nr && nr_paths < max_files; i++) {
+		const char *path = hits.items[i].path;
+
+		if (path && !actions_act_index_hidden(ai, NULL, path))
+			actions_act_strv_add(&paths, &nr_paths, path);
+	}
+	if (!nr_paths)
+		goto out;
+	buf_printf(out, "\nThe repository index (commit %.12s, before any "
+		   "change of yours) ranks these files highest for this task; "
+		   "a place to start reading, not an answer:\n",
+		   git_oid_tostr_s(&ai->commit));
+	for (i = 0; i < nr_paths; i++) {
+		size_t spans = 0;
+
+		buf_printf(out, "- %s", paths[i]);
+		for (j = 0; j < hits.nr && spans < ACTIONS_ACT_START_SPANS;
+		     j++) {
+			const struct review_index_hit *h = &hits.items[j];
+
+			if (strcmp(h->path, paths[i]))
+				continue;
+			buf_printf(out, "%s%u-%u", spans ? ", " : " (lines ",
+				   h->start_line, h->end_line);
+			if (h->name && *h->name)
+				buf_printf(out, " %s", h->name);
+			spans++;
+		}
+		buf_puts(out, spans ? ")\n" : "\n");
+	}
+out:
+	i = nr_paths;
+	actions_act_strv_free(paths, nr_paths);
+	review_index_hits_release(&hits);
+	buf_release(&q);
+	buf_release(&err);
+	return i;
+}
+
 void actions_act_index_prompt(const struct actions_act_index *ai,
 			      struct buf *out)
 {

@@ -221,6 +221,17 @@ int actions_act_index_related(const char *path, unsigned line,
 void actions_act_index_prompt(const struct actions_act_index *ai,
 			      struct buf *out);
 
+/*
+ * Where an agent should start: the files the index ranks highest for
+ * `text` (a task: an issue, failing tests), at most `max_files`, each
+ * with its best definitions' line spans, as a list under a heading in
+ * `out`. Paths ai->env hides are left out. Nothing when there is no
+ * index or nothing ranks; the number of files listed.
+ */
+size_t actions_act_index_start(struct actions_act_index *ai,
+			       const char *text, size_t max_files,
+			       struct buf *out);
+
 /* Close the indexes, free everything; `ai` is as after init. */
 void actions_act_index_release(struct actions_act_index *ai);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "actions/act.h"
+#include "actions/context.h"
 #include "actions/fix.h"
 #include "actions/notify.h"
 #include "actions/review.h"
@@ -40,6 +41,8 @@
 /* Per round: the agent's own limits (the dollars are the job's). */
 #define ACTIONS_FIX_ROUND_TOKENS 400000
 #define ACTIONS_FIX_ROUND_MS (10L * 60 * 1000)
+/* Files the first round is pointed at, from the index. */
+#define ACTIONS_FIX_START 8
 
 /* Rules whose findings in a fix's diff refuse the fix. */
 static const char *const actions_fix_blocking[] = {
@@ -124,6 +127,8 @@ struct actions_fix_job {
 	struct actions_act act;		/* root, repo, head, config, rules */
 	char **failing_files;		/* files named by the failing tests */
 	size_t nr_failing_files;
+	struct actions_act_index ai;	/* the index of `head` */
+	struct actions_context xctx;	/* context.repos */
 };
 
 /*
@@ -240,6 +245,32 @@ static void actions_fix_add_model(struct actions_fix_outcome *oc,
 	actions_act_strv_add(&oc->models, &oc->nr_models, m);
 }
 
+/*
+ * The first round starts from the files the index ranks highest for the
+ * failures (their tests' names, files and messages).
+ */
+static void actions_fix_start(struct buf *out, struct actions_fix_job *job,
+			      const struct actions_test_result *latest)
+{
+	struct buf q = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < latest->report.nr; i++) {
+		const struct testreport_failure *f = &latest->report.failures[i];
+
+		if (f->name)
+			buf_printf(&q, "%s ", f->name);
+		if (f->file)
+			buf_printf(&q, "%s ", f->file);
+		if (f->message)
+			buf_printf(&q, "%s ", f->message);
+	}
+	if (q.len)
+		actions_act_index_start(&job->ai, q.ptr, ACTIONS_FIX_START,
+					out);
+	buf_release(&q);
+}
+
 /* The opening message of a round: the failures, earlier rounds, the ask. */
 static void actions_fix_prompt(struct buf *out, struct actions_fix_job *job,
 			       const struct actions_test_result *latest,
@@ -266,7 +297,8 @@ static void actions_fix_prompt(struct buf *out, struct actions_fix_job *job,
 		 "tend's run of the tests (data):\n");
 	agent_hygiene_frame(out, "test-output", NULL, run.ptr, run.len,
 			    AGENT_HYGIENE_CODE, &mask);
-	for (i = 0; i < oc->nr_rounds; i++) {
+	/* The rounds before this one (this one's record exists already). */
+	for (i = 0; i < round && i < oc->nr_rounds; i++) {
 		const struct actions_fix_round *r = &oc->rounds[i];
 
 		buf_printf(out, "\nRound %zu: you said '%s'", i + 1,
@@ -284,9 +316,12 @@ static void actions_fix_prompt(struct buf *out, struct actions_fix_job *job,
 			buf_printf(out, "tend's check refused it: %s\n",
 				   r->gate);
 	}
-	if (oc->nr_rounds)
+	if (round)
 		buf_puts(out, "\nThe work tree still holds your last change "
 			 "unless tend said it put it back.\n");
+	else
+		actions_fix_start(out, job, latest);
+	actions_act_index_prompt(&job->ai, out);
 	buf_release(&run);
 }
 
@@ -822,6 +857,8 @@ static void actions_fix_job_release(struct actions_fix_job *job)
 	forge_free(job->forge);
 	forge_pr_release(&job->pr);
 	actions_act_strv_free(job->failing_files, job->nr_failing_files);
+	actions_act_index_release(&job->ai);
+	actions_context_release(&job->xctx);
 	git_repository_free(job->repo);
 }
 
@@ -940,6 +977,8 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 	config_init(&job.cfg);
 	review_rules_init(&job.rules);
 	forge_pr_init(&job.pr);
+	actions_act_index_init(&job.ai);
+	actions_context_init(&job.xctx);
 	agent_def_init(&def);
 	review_diff_init(&fix);
 	if (opts->run_id)
@@ -1003,6 +1042,18 @@ int actions_fix_run(struct actions_fix_outcome *oc,
 	env.run_command = actions_fix_run_command;
 	env.command_data = &job;
 	env.run_tests = actions_fix_run_tests;
+	/*
+	 * The index of the commit the fix goes on ranks search and answers
+	 * find_symbol and related (a failure leaves the tools reading the
+	 * files); context.repos are searchable with `repo:`.
+	 */
+	if (actions_act_index(&job.ai, job.repo, &job.head, &job.cfg,
+			      &job.rules, &e) < 0)
+		buf_reset(&e);
+	actions_context_open_for(&job.xctx, &job.cfg, &job.rules, opts->root,
+				 router, NULL, NULL);
+	actions_context_attach(&job.xctx, &job.ai);
+	actions_act_index_env(&job.ai, &env);
 
 	for (round = 0; round < (size_t)job.cfg.fix.max_attempts; round++) {
 		if (job.cfg.fix.budget_usd > 0 && !oc->cost_unknown &&

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "actions/act.h"
+#include "actions/context.h"
 #include "actions/notify.h"
 #include "actions/review.h"
 #include "actions/rules.h"
@@ -55,6 +56,8 @@
 #define TASKS_MAX_TEXT 8000
 /* Output tokens of one model call. */
 #define TASKS_MAX_OUTPUT 8192
+/* Files the agents are pointed at, from the index. */
+#define TASKS_START 8
 
 /* Everything one run shares with its callbacks. */
 struct tasks_run {
@@ -68,6 +71,9 @@ struct tasks_run {
 	char *base_ref;
 	struct forge *forge;
 	struct agent_router *router;
+	struct actions_act_index ai;	/* the index of the job's start */
+	struct actions_context xctx;	/* context.repos */
+	int xctx_open;
 	char run_id[80];
 	double spent;			/* dollars, the whole run */
 	int spent_unknown;
@@ -833,6 +839,22 @@ static void tasks_parse_plan(struct actions_task *t)
 	t->step_done = xcalloc(t->nr_steps ? t->nr_steps : 1, 1);
 }
 
+/*
+ * The files the index ranks highest for the issue's text, when that text
+ * reaches the agents at all (its author can write): where they start.
+ */
+static void tasks_start(struct buf *out, struct tasks_job *job)
+{
+	struct buf q = BUF_INIT;
+
+	if (!job->title)
+		return;
+	buf_printf(&q, "%s\n%s", job->title,
+		   job->issue.body ? job->issue.body : "");
+	actions_act_index_start(&job->run->ai, q.ptr, TASKS_START, out);
+	buf_release(&q);
+}
+
 /* The architect's plan. 1 planned, 0 it gave up (why in the task). */
 static int tasks_plan(struct tasks_job *job, struct buf *err)
 {
@@ -853,6 +875,8 @@ static int tasks_plan(struct tasks_job *job, struct buf *err)
 		   "the repository. You cannot edit; read what you need, then "
 		   "answer with finish: status \"done\" and the plan as the "
 		   "summary, or \"gave_up\" and why.\n\n%s", job->brief.ptr);
+	tasks_start(&prompt, job);
+	actions_act_index_prompt(&job->run->ai, &prompt);
 	if (job->branch_exists)
 		buf_printf(&prompt, "\nThe branch %s already holds earlier "
 			   "work on this issue; the files you read include "
@@ -886,6 +910,9 @@ static void tasks_work_prompt(struct buf *out, struct tasks_job *job,
 	buf_printf(out, "Carry out this issue of the repository by changing "
 		   "the work tree. Round %zu of at most %ld.\n\n%s\n", round + 1,
 		   job->run->cfg.tasks.max_attempts, job->brief.ptr);
+	if (!round)
+		tasks_start(out, job);
+	actions_act_index_prompt(&job->run->ai, out);
 	buf_puts(out, "The plan (by tend's architect):\n");
 	buf_puts(out, t->plan ? t->plan : "(none)");
 	buf_puts(out, "\n");
@@ -1442,6 +1469,30 @@ static void tasks_job_release(struct tasks_job *job)
 	free(job->summary);
 }
 
+/*
+ * The index of what the task starts from ranks the agents' search and
+ * answers find_symbol and related; context.repos (opened once a run) are
+ * searchable with `repo:`. Without an index the tools read the files.
+ */
+static void tasks_index(struct tasks_job *job)
+{
+	struct tasks_run *run = job->run;
+	struct buf e = BUF_INIT;
+
+	if (!run->ai.idx || !git_oid_equal(&run->ai.commit, &job->start))
+		actions_act_index(&run->ai, run->repo, &job->start, &run->cfg,
+				  &run->rules, &e);
+	if (!run->xctx_open) {
+		actions_context_open_for(&run->xctx, &run->cfg, &run->rules,
+					 run->opts->root, run->router, NULL,
+					 NULL);
+		actions_context_attach(&run->xctx, &run->ai);
+		run->xctx_open = 1;
+	}
+	actions_act_index_env(&run->ai, &job->env);
+	buf_release(&e);
+}
+
 /* A work tree for the task: the branch when it exists, else the base. */
 static int tasks_open_tree(struct tasks_job *job, struct buf *err)
 {
@@ -1504,6 +1555,7 @@ static int tasks_open_tree(struct tasks_job *job, struct buf *err)
 	job->env.run_tests = tasks_run_tests;
 	job->env.delegate = tasks_delegate;
 	job->env.delegate_data = job;
+	tasks_index(job);
 	rc = 0;
 out:
 	free(local);
@@ -1834,6 +1886,8 @@ static void tasks_run_release(struct tasks_run *run)
 		free(run->who[i]);
 	free(run->who);
 	free(run->can);
+	actions_act_index_release(&run->ai);
+	actions_context_release(&run->xctx);
 	agent_router_free(run->router);
 	forge_free(run->forge);
 	free(run->base_ref);
@@ -1857,6 +1911,8 @@ int actions_tasks_run(struct actions_tasks_outcome *oc,
 	run.oc = oc;
 	config_init(&run.cfg);
 	review_rules_init(&run.rules);
+	actions_act_index_init(&run.ai);
+	actions_context_init(&run.xctx);
 	forge_issues_init(&list);
 	if (opts->run_id)
 		snprintf(run.run_id, sizeof(run.run_id), "%s", opts->run_id);

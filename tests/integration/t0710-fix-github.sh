@@ -165,6 +165,13 @@ for r in json.load(open("model-log.json")):
         assert f not in r["body"], "token in a model request"
 PY
 grep -q "$tok" git-log.json && fail "the token is in a git request's path or log"
+# The first round starts from the files the index ranks for the failure.
+python3 - <<'PY' || fail "the index's starting files did not reach the agent"
+import json
+first = json.load(open("model-log.json"))[0]["body"]
+assert "ranks these files highest for this task" in first, first[:3000]
+assert "- calc.c (lines" in first, first[-1500:]
+PY
 git -C work log --format=%H -1 >/dev/null
 
 # ---- a re-run on the fixed head writes nothing ----

@@ -188,6 +188,7 @@ branch tend/issue-1 >/dev/null && fail "--dry-run pushed"
 cat >one.json <<'EOF'
 {"turns": [
  {"tool_calls": [{"name": "read_file", "arguments": {"path": "calc.c"}},
+                 {"name": "search", "arguments": {"pattern": "mul"}},
                  {"name": "list_files", "arguments": {}}]},
  {"tool_calls": [{"name": "finish", "arguments": {"status": "done", "summary": "Add sub() next to add() and test it.\n1. Add int sub(int a, int b) returning a - b to calc.c.\n2. Check sub(5, 3) == 2 in tests/test_calc.c."}}]},
  {"tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.c", "old": "int mul(int a, int b)", "new": "int sub(int a, int b)\n{\n\treturn a - b;\n}\n\nint mul(int a, int b)"}},
@@ -214,6 +215,16 @@ contains "$msg" "Tend-Run: github-900-1"
 rm -rf check && git clone -q -b tend/issue-1 repo check &&
 	(cd check && make -s test >../check.out 2>&1) || { cat check.out; fail "the branch's tests fail"; }
 contains "$(cat check.out)" "ok 3 - sub"
+# The agents start from the index: the files it ranks for the issue's
+# text are in the first message, and a search of words is ranked by it.
+python3 - <<'PY' || fail "the index did not reach the agents"
+import json
+log = json.load(open("model-log.json"))
+first = log[0]["body"]
+assert "ranks these files highest for this task" in first, first[-2000:]
+assert "- tests/test_calc.c" in first or "- calc.c" in first, first[-2000:]
+assert any("ranked by the index" in r["body"] for r in log[1:]), "search"
+PY
 [ "$(pulls_of tend/issue-1)" = 1 ] || fail "want one PR"
 pr=$(py "print([p for p in s['pulls'] if p['head'] in ('tend/issue-1','o:tend/issue-1')][0])")
 contains "$pr" "'draft': True"

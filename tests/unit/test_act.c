@@ -270,3 +270,55 @@ void test_act__no_index_the_tools_scan(void)
 	buf_release(&err);
 	buf_release(&out);
 }
+
+/* Where an agent starts: the files ranked for a task's text. */
+void test_act__index_start_files(void)
+{
+	const char *dir = act_repo("start", act_files);
+	struct actions_act_index ai;
+	struct agent_tools_env env;
+	struct review_rules rules;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	git_repository *repo = NULL;
+	git_oid head;
+
+	REQUIRE(dir);
+	review_rules_init(&rules);
+	REQUIRE(actions_rules_load(&rules, NULL, NULL, NULL, &err) == 0);
+	REQUIRE(forge_git_open(&repo, dir, &err) == 0);
+	REQUIRE(forge_git_resolve(&head, repo, "HEAD", &err) == 0);
+	actions_act_index_init(&ai);
+
+	/* no index: nothing */
+	CHECK_INT(actions_act_index_start(&ai, "parse header", 5, &out), 0);
+	CHECK_INT(out.len, 0);
+
+	REQUIRE(actions_act_index(&ai, repo, &head, NULL, &rules, &err) == 0);
+	REQUIRE(agent_tools_env_init(&env, dir, &err) == 0);
+	env.hidden = hide_vendor;
+	actions_act_index_env(&ai, &env);
+	CHECK(actions_act_index_start(&ai, "The header parser breaks: "
+				      "parse_header returns the wrong helper "
+				      "value", 5, &out) >= 2);
+	HAS(out.ptr, "ranks these files highest for this task");
+	HAS(out.ptr, "\n- src/main.c (lines 3-6 parse_header");
+	HAS(out.ptr, "\n- src/lib.c (lines 1-4 helper)\n");
+	LACKS(out.ptr, "vendor");
+	/* at most max_files, each once */
+	buf_reset(&out);
+	CHECK_INT(actions_act_index_start(&ai, "helper parse header", 1,
+					  &out), 1);
+	CHECK(strstr(out.ptr, "\n- ") != NULL);
+	CHECK(!strstr(strstr(out.ptr, "\n- ") + 1, "\n- "));
+	/* words the index does not hold: nothing */
+	buf_reset(&out);
+	CHECK_INT(actions_act_index_start(&ai, "zebra quokka", 5, &out), 0);
+	CHECK_INT(out.len, 0);
+
+	agent_tools_env_release(&env);
+	actions_act_index_release(&ai);
+	git_repository_free(repo);
+	review_rules_release(&rules);
+	buf_release(&err);
+	buf_release(&out);
+}
