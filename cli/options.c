@@ -175,7 +175,9 @@ void cli_print_help(FILE *out, const char *usage, const char *description,
 				 opts->long_name, opts->arg_help ? " " : "",
 				 opts->arg_help ? opts->arg_help : "");
 		else
-			snprintf(left, sizeof(left), "-%c", opts->short_name);
+			snprintf(left, sizeof(left), "-%c%s%s",
+				 opts->short_name, opts->arg_help ? " " : "",
+				 opts->arg_help ? opts->arg_help : "");
 		fprintf(out, "  %-26s %s\n", left, opts->help);
 	}
 }

@@ -54,9 +54,15 @@ int forge_git_open(git_repository **out, const char *path, struct buf *err)
 
 	forge_git_init_once();
 	rc = git_repository_open_ext(&repo, path, 0, NULL);
-	if (rc == GIT_ENOTFOUND)
-		return error_set(err, TEND_EINVALID,
-				 "not a git repository: '%s'", path);
+	if (rc == GIT_ENOTFOUND) {
+		/* Name the directory: after -C, '.' says nothing. */
+		char *abs = realpath(path, NULL);
+
+		rc = error_set(err, TEND_EINVALID, "not a git repository (or "
+			       "any parent up to /): '%s'", abs ? abs : path);
+		free(abs);
+		return rc;
+	}
 	if (rc < 0)
 		return error_set(err, TEND_EINVALID,
 				 "cannot open the git repository at '%s': %s",

@@ -6,6 +6,8 @@
 mkdir plain
 expect_rc 2 "$TEND_BIN" review --local -C plain --output report.txt
 contains "$err" "not a git repository"
+# -C: the error names the directory, not '.'.
+contains "$err" "'$(cd plain && pwd -P)'"
 [ ! -e plain/report.txt ] || fail "partial output left behind"
 
 new_repo r
