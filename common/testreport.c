@@ -59,6 +59,9 @@ struct tr_ctx {
 	size_t node_at;	/* line + 1; 0: none */
 	/* ctest: inside "The following tests FAILED:". */
 	int ctest_list;
+	/* unittest: the failure of the current "FAIL: name (id)" block. */
+	struct testreport_failure *ut;
+	int ut_frame;	/* a frame of the test method itself was seen */
 	/* make: the first "make: *** [...] Error N" line, + 1. */
 	size_t make_line;
 	/* go test summary seen: counts come from --- lines. */
@@ -1087,6 +1090,172 @@ static int tr_compile(struct tr_ctx *c, size_t idx)
 	return 0;
 }
 
+/* ---- Python's unittest ---- */
+
+/*
+ * The id of "test_x (pkg.mod.Cls.test_x)" (Python 3.11+) or of
+ * "test_x (pkg.mod.Cls)" (before), as "pkg.mod.Cls.test_x", into `out`;
+ * 0 when the span is not of that shape.
+ */
+static int tr_unittest_id(struct buf *out, const char *p, size_t n)
+{
+	const char *open = memchr(p, '(', n), *close;
+	size_t mn, in, i;
+
+	if (!open || open == p || open[-1] != ' ')
+		return 0;
+	mn = (size_t)(open - 1 - p);
+	close = memchr(open, ')', n - (size_t)(open - p));
+	if (!close || !mn)
+		return 0;
+	for (i = 0; i < mn; i++)
+		if (!tr_isalpha(p[i]) && !tr_isdigit(p[i]) && p[i] != '_')
+			return 0;
+	in = (size_t)(close - open - 1);
+	for (i = 0; i < in; i++)
+		if (!tr_isalpha(open[1 + i]) && !tr_isdigit(open[1 + i]) &&
+		    open[1 + i] != '_' && open[1 + i] != '.')
+			return 0;
+	if (!in)
+		return 0;
+	buf_reset(out);
+	buf_add(out, open + 1, in);
+	if (in <= mn || memcmp(open + 1 + in - mn, p, mn) ||
+	    open[in - mn] != '.') {
+		buf_putc(out, '.');
+		buf_add(out, p, mn);
+	}
+	return 1;
+}
+
+static int tr_unittest(struct tr_ctx *c, size_t idx)
+{
+	const struct tr_line *l = &c->lines[idx];
+	const char *p = l->p, *q;
+	size_t n = l->n, k;
+	struct buf id = BUF_INIT;
+	int rc = 0;
+
+	/* "FAIL: test_x (m.C.test_x)" / "ERROR: ..." opens a block. */
+	if ((n > 6 && !memcmp(p, "FAIL: ", 6)) ||
+	    (n > 7 && !memcmp(p, "ERROR: ", 7))) {
+		size_t skip = p[0] == 'F' ? 6 : 7;
+
+		if (tr_unittest_id(&id, p + skip, n - skip)) {
+			c->ut = tr_named(c, id.ptr, id.len, idx,
+					 TR_RANK_DETAIL, "unittest");
+			c->ut_frame = 0;
+			rc = 1;
+		}
+		goto out;
+	}
+	/* "test_x (m.C.test_x) ... FAIL" in verbose mode. */
+	if (n > 9 && ((q = tr_find(p, n, " ... FAIL")) ||
+		      (q = tr_find(p, n, " ... ERROR"))) &&
+	    (q[5] == 'F' ? q + 9 : q + 10) == p + n &&
+	    tr_unittest_id(&id, p, (size_t)(q - p))) {
+		tr_named(c, id.ptr, id.len, idx, TR_RANK_LINE, "unittest");
+		rc = 1;
+		goto out;
+	}
+	/* "Ran 3 tests in 0.01s", then "FAILED (failures=1, errors=1)" */
+	if (n > 4 && !memcmp(p, "Ran ", 4) && tr_isdigit(p[4]) &&
+	    tr_find(p, n, " in ")) {
+		long ran;
+
+		k = 4;
+		ran = tr_number(p, n, &k);
+		c->boundary[idx] = 1;
+		if (k < n && p[k] == ' ' && idx + 2 < c->nr) {
+			const struct tr_line *s = &c->lines[idx + 2];
+			const char *e = s->p + s->n, *w, *eq;
+			long failed = 0, skipped = 0, v;
+
+			if (!(s->n >= 2 && !memcmp(s->p, "OK", 2)) &&
+			    !(s->n >= 6 && !memcmp(s->p, "FAILED", 6)))
+				goto out;
+			/* "(failures=1, errors=2, skipped=3, expected
+			 * failures=1, unexpected successes=1)" */
+			w = memchr(s->p, '(', s->n);
+			while (w && w < e) {
+				size_t key;
+
+				w++;
+				while (w < e && *w == ' ')
+					w++;
+				if (!(eq = memchr(w, '=', (size_t)(e - w))))
+					break;
+				key = (size_t)(eq - w);
+				k = (size_t)(eq + 1 - s->p);
+				v = tr_number(s->p, s->n, &k);
+				if (v > 0 && key == 7 && !memcmp(w, "skipped", 7))
+					skipped += v;
+				else if (v > 0 &&
+					 ((key == 8 && !memcmp(w, "failures", 8)) ||
+					  (key == 6 && !memcmp(w, "errors", 6)) ||
+					  (key == 20 && !memcmp(w, "unexpected "
+								"successes",
+								20))))
+					failed += v;
+				w = memchr(eq, ',', (size_t)(e - eq));
+			}
+			tr_count(c, &c->r->failed, failed, 0, "unittest");
+			tr_count(c, &c->r->skipped, skipped, 0, "unittest");
+			if (ran >= failed + skipped)
+				tr_count(c, &c->r->passed, ran - failed -
+					 skipped, 0, "unittest");
+			c->ut = NULL;
+			rc = 1;
+		}
+		goto out;
+	}
+	if (!c->ut)
+		goto out;
+	/* A line of dashes or equals ends the block. */
+	if (n >= 20 && (p[0] == '-' || p[0] == '=') && p[n - 1] == p[0]) {
+		if (p[0] == '=')
+			c->ut = NULL;
+		goto out;
+	}
+	/* '  File "tests/t.py", line 5, in test_x': the frame, the test's own
+	 * preferred. */
+	if (n > 8 && !memcmp(p, "  File \"", 8)) {
+		const char *fe = memchr(p + 8, '"', n - 8), *in;
+		const char *dot = strrchr(c->ut->name, '.');
+		long lno;
+
+		if (!fe || (size_t)(p + n - fe) < 8 ||
+		    memcmp(fe, "\", line ", 8))
+			goto out;
+		k = (size_t)(fe + 8 - p);
+		lno = tr_number(p, n, &k);
+		in = tr_find(p + k, n - k, ", in ");
+		if (in && dot && (size_t)(p + n - (in + 5)) == strlen(dot + 1) &&
+		    !memcmp(in + 5, dot + 1, strlen(dot + 1))) {
+			free(c->ut->file);
+			c->ut->file = NULL;
+			tr_set_file(c->ut, p + 8, (size_t)(fe - p - 8), lno);
+			c->ut_frame = 1;
+		} else if (!c->ut_frame) {
+			free(c->ut->file);
+			c->ut->file = NULL;
+			tr_set_file(c->ut, p + 8, (size_t)(fe - p - 8), lno);
+		}
+		rc = 1;
+		goto out;
+	}
+	/* "AssertionError: 1 != 2": the exception, flush left. */
+	if (n && p[0] != ' ' && memcmp(p, "Traceback", 9)) {
+		free(c->ut->message);
+		c->ut->message = NULL;
+		tr_set_message(c->ut, p, n);
+		rc = 1;
+	}
+out:
+	buf_release(&id);
+	return rc;
+}
+
 /* ---- make ---- */
 
 static void tr_make(struct tr_ctx *c, size_t idx)
@@ -1098,6 +1267,34 @@ static void tr_make(struct tr_ctx *c, size_t idx)
 	if ((tr_prefix(l, "make: *** [") || tr_prefix(l, "make[")) &&
 	    tr_find(l->p, l->n, "*** [") && tr_find(l->p, l->n, "] Error"))
 		c->make_line = idx + 1;
+}
+
+/*
+ * The excerpt of make's own failure: what the recipe printed last (a
+ * traceback, a crash), up to and with make's line, which alone says
+ * nothing. The newest lines win when they do not all fit.
+ */
+static void tr_make_excerpt(struct tr_ctx *c, struct testreport_failure *f,
+			    size_t make_idx)
+{
+	struct buf ex = BUF_INIT;
+	size_t from, k, bytes = 0;
+
+	from = make_idx + 1 > TESTREPORT_EXCERPT_LINES ?
+	       make_idx + 1 - TESTREPORT_EXCERPT_LINES : 0;
+	for (k = make_idx + 1; k > from; k--) {
+		if (bytes + c->lines[k - 1].n + 1 > TESTREPORT_MAX_EXCERPT)
+			break;
+		bytes += c->lines[k - 1].n + 1;
+	}
+	for (; k <= make_idx; k++) {
+		buf_add(&ex, c->lines[k].p, c->lines[k].n);
+		buf_putc(&ex, '\n');
+	}
+	buf_rtrim(&ex);
+	if (ex.len)
+		f->excerpt = xstrndup(ex.ptr, ex.len);
+	buf_release(&ex);
 }
 
 static void tr_make_finish(struct tr_ctx *c)
@@ -1146,6 +1343,8 @@ static void tr_make_finish(struct tr_ctx *c)
 		tr_set_file(f, file, flen, lno);
 	if (f)
 		tr_set_message(f, close + 2, l->n - (size_t)(close + 2 - l->p));
+	if (f && !f->excerpt)
+		tr_make_excerpt(c, f, c->make_line - 1);
 }
 
 /* ---- driver ---- */
@@ -1289,7 +1488,8 @@ void testreport_parse(struct testreport *r, const char *text, size_t len)
 		tr_make(&c, i);
 		if (tr_tap(&c, i))
 			continue;
-		if (tr_pytest(&c, i) || tr_go(&c, i) || tr_cargo(&c, i) ||
+		if (tr_pytest(&c, i) || tr_unittest(&c, i) ||
+		    tr_go(&c, i) || tr_cargo(&c, i) ||
 		    tr_jest(&c, i) || tr_node(&c, i) || tr_ctest(&c, i))
 			continue;
 		tr_compile(&c, i);

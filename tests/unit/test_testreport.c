@@ -379,7 +379,32 @@ void test_testreport__make_only_as_last_resort(void)
 	CHECK_STR(f->file, "Makefile");
 	CHECK_INT(f->line, 5);
 	CHECK_STR(f->message, "Error 2");
+	/* the excerpt is what the recipe printed before make's line */
+	CHECK_STR(f->excerpt, "running...\nsomething went wrong\n"
+		  "make: *** [Makefile:5: test] Error 2");
 	testreport_release(&r);
+
+	/* a long traceback: its last lines, the exception included */
+	{
+		struct buf out = BUF_INIT;
+		int i;
+
+		buf_puts(&out, "Traceback (most recent call last):\n");
+		for (i = 0; i < 40; i++)
+			buf_printf(&out, "  File \"m.py\", line %d, in f\n",
+				   i + 1);
+		buf_puts(&out, "ImportError: no module named calc\n"
+			 "make: *** [Makefile:2: test] Error 1\n");
+		parse(&r, out.ptr);
+		REQUIRE(r.nr == 1);
+		f = &r.failures[0];
+		CHECK(strstr(f->excerpt, "ImportError: no module named calc\n"
+			     "make: *** [Makefile:2: test] Error 1") != NULL);
+		CHECK(strstr(f->excerpt, "line 40, in f") != NULL);
+		CHECK(strstr(f->excerpt, "line 1, in f") == NULL);
+		testreport_release(&r);
+		buf_release(&out);
+	}
 
 	parse(&r, "make[1]: *** [check] Error 1\n");
 	CHECK(find(&r, "check") != NULL);
@@ -471,4 +496,79 @@ void test_testreport__binary_garbage(void)
 	testreport_parse(&r, data, sizeof(data));
 	testreport_release(&r);
 	CHECK(1);
+}
+
+void test_testreport__python_unittest(void)
+{
+	struct testreport r;
+	const struct testreport_failure *f;
+
+	parse(&r, "test_add (tests.test_calc.T.test_add) ... FAIL\n"
+	      "test_err (tests.test_calc.T.test_err) ... ERROR\n"
+	      "test_ok (tests.test_calc.T.test_ok) ... ok\n"
+	      "test_skip (tests.test_calc.T.test_skip) ... skipped 'x'\n"
+	      "\n"
+	      "======================================================"
+	      "================\n"
+	      "ERROR: test_err (tests.test_calc.T.test_err)\n"
+	      "------------------------------------------------------"
+	      "----------------\n"
+	      "Traceback (most recent call last):\n"
+	      "  File \"/w/tests/test_calc.py\", line 8, in test_err\n"
+	      "    calc.nope()\n"
+	      "  File \"/w/calc.py\", line 3, in nope\n"
+	      "    raise KeyError('k')\n"
+	      "KeyError: 'k'\n"
+	      "\n"
+	      "======================================================"
+	      "================\n"
+	      "FAIL: test_add (tests.test_calc.T)\n"
+	      "------------------------------------------------------"
+	      "----------------\n"
+	      "Traceback (most recent call last):\n"
+	      "  File \"tests/test_calc.py\", line 5, in test_add\n"
+	      "    self.assertEqual(add(2, 3), 5)\n"
+	      "AssertionError: -1 != 5\n"
+	      "\n"
+	      "------------------------------------------------------"
+	      "----------------\n"
+	      "Ran 4 tests in 0.009s\n"
+	      "\n"
+	      "FAILED (failures=1, errors=1, skipped=1, expected "
+	      "failures=2)\n"
+	      "make: *** [Makefile:2: test] Error 1\n");
+	CHECK_STR(r.format, "unittest");
+	CHECK_INT(r.nr, 2);
+	CHECK_INT(r.failed, 2);
+	CHECK_INT(r.skipped, 1);
+	CHECK_INT(r.passed, 1);
+	/* 3.10's "(module.Class)" and 3.11's "(module.Class.method)" agree */
+	f = find(&r, "tests.test_calc.T.test_add");
+	REQUIRE(f);
+	CHECK_STR(f->file, "tests/test_calc.py");
+	CHECK_INT(f->line, 5);
+	CHECK_STR(f->message, "AssertionError: -1 != 5");
+	CHECK(strstr(f->excerpt, "Ran 4 tests") == NULL);
+	/* an error: the test's own frame, the last exception */
+	f = find(&r, "tests.test_calc.T.test_err");
+	REQUIRE(f);
+	CHECK_STR(f->file, "/w/tests/test_calc.py");
+	CHECK_INT(f->line, 8);
+	CHECK_STR(f->message, "KeyError: 'k'");
+	testreport_release(&r);
+
+	/* all passed */
+	parse(&r, "...\n------------------------------------------------"
+	      "----------------------\nRan 3 tests in 0.001s\n\nOK "
+	      "(skipped=1)\n");
+	CHECK_INT(r.nr, 0);
+	CHECK_INT(r.passed, 2);
+	CHECK_INT(r.skipped, 1);
+	CHECK_INT(r.failed, 0);
+	testreport_release(&r);
+
+	/* not unittest's shape: no failure made up */
+	parse(&r, "FAIL: the build (see log)\nERROR: x\n");
+	CHECK_INT(r.nr, 0);
+	testreport_release(&r);
 }
