@@ -431,12 +431,17 @@ def gl_merge(base, over):
 
 
 def gl_job(path, name):
-    doc = load(path)
+    return gl_job_doc(load(path), name)
+
+
+def gl_job_doc(doc, name):
+    if name not in doc:
+        die("no job '%s'" % name)
     job = doc[name]
     ext = job.get("extends")
     if ext:
         for e in [ext] if isinstance(ext, str) else ext:
-            job = gl_merge(gl_job(path, e), job)
+            job = gl_merge(gl_job_doc(doc, e), job)
         job.pop("extends", None)
     return job
 
@@ -547,24 +552,46 @@ def gl_copy(src, dst):
         shutil.copy2(src, dst, follow_symlinks=False)
 
 
-def gl_run(path, project_dir, store, result, log, overrides):
-    job = gl_job(path, "tend-review")
-    env = dict(os.environ)
-    for k, v in job.get("variables", {}).items():
+def gl_variables(job):
+    """A job's variables as the runner exports them. `expand: false` ones
+    are taken as they are; others may not refer to variables, which the
+    emulator does not expand."""
+    out = {}
+    for k, v in (job.get("variables") or {}).items():
+        if isinstance(v, dict):
+            val = "" if v.get("value") is None else str(v.get("value"))
+            if v.get("expand", True) and "$" in val:
+                die("variable %s refers to another variable; the emulator "
+                    "does not expand those" % k)
+            out[k] = val
+            continue
         if "$" in str(v):
             die("variable %s refers to another variable; the emulator "
                 "does not expand those" % k)
-        env[k] = str(v)
+        out[k] = str(v)
+    return out
+
+
+def gl_run(path, project_dir, store, result, log, overrides):
+    gl_run_job(gl_job(path, "tend-review"), project_dir, store, result, log,
+               overrides)
+
+
+def gl_run_job(job, project_dir, store, result, log, overrides):
+    env = dict(os.environ)
+    env.update(gl_variables(job))
     env.update(overrides)
     env.update({"GITLAB_CI": "true", "CI": "true",
                 "CI_PROJECT_DIR": project_dir})
     # The cache: STORE/KEY holds the paths the last job saved; they are
     # extracted over the checkout before the script and saved after it.
-    cache = job.get("cache", {})
+    cache = job.get("cache") or {}
     key = re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""),
                  str(cache.get("key", "default")))
-    entry = os.path.join(store, re.sub(r"[^\w.-]", "_", key))
     paths = [p.rstrip("/") for p in cache.get("paths", [])]
+    if paths and store is None:
+        die("a job with a cache needs a cache store")
+    entry = os.path.join(store or "", re.sub(r"[^\w.-]", "_", key))
     for p in paths:
         if os.path.lexists(os.path.join(entry, p)):
             gl_copy(os.path.join(entry, p), os.path.join(project_dir, p))
@@ -589,8 +616,246 @@ def gl_run(path, project_dir, store, result, log, overrides):
                 os.unlink(dst)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             gl_copy(src, dst)
-    allowed = rc in job.get("allow_failure", {}).get("exit_codes", [])
+    af = job.get("allow_failure") or {}
+    allowed = rc in af.get("exit_codes", []) if isinstance(af, dict) else af
     write_result(result, {"status": rc, "allowed": allowed})
+
+
+# ---- GitLab CI/CD components -------------------------------------------
+
+INPUT_REF = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*\]\]")
+
+
+def gl_input_text(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def gl_component(path, given):
+    """The component's jobs after GitLab's include: `spec:inputs:` checked
+    against what the includer passes (types, regex, options, unknown or
+    missing inputs are errors, as GitLab makes them), then every
+    $[[ inputs.NAME ]] replaced: a value that is nothing but the reference
+    takes the input's type, one inside a string its text."""
+    with open(path) as f:
+        docs = list(yaml.safe_load_all(f))
+    if len(docs) != 2 or not isinstance(docs[0], dict) or \
+            set(docs[0]) != {"spec"}:
+        die("a component is a `spec:` document, then `---` and the jobs")
+    spec = (docs[0]["spec"] or {}).get("inputs") or {}
+    for name in given:
+        if name not in spec:
+            die("unknown input '%s'" % name)
+    values = {}
+    for name, d in spec.items():
+        d = d or {}
+        typ = d.get("type", "string")
+        if name in given:
+            v = given[name]
+            if typ == "boolean":
+                if v not in ("true", "false"):
+                    die("input %s: '%s' is not a boolean" % (name, v))
+                v = v == "true"
+        elif "default" in d:
+            v = d["default"]
+        else:
+            die("input %s is required" % name)
+        if typ == "boolean" and not isinstance(v, bool):
+            die("input %s: %r is not a boolean" % (name, v))
+        if typ == "string":
+            if not isinstance(v, str):
+                die("input %s: %r is not a string" % (name, v))
+            if "regex" in d and not re.search(d["regex"], v):
+                die("input %s: '%s' does not match %s" %
+                    (name, v, d["regex"]))
+            if "options" in d and v not in d["options"]:
+                die("input %s: '%s' is not one of %s" %
+                    (name, v, d["options"]))
+        values[name] = v
+
+    def sub(node):
+        if isinstance(node, dict):
+            return {sub(k): sub(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [sub(v) for v in node]
+        if not isinstance(node, str):
+            return node
+        for m in INPUT_REF.finditer(node):
+            if m.group(1) not in values:
+                die("$[[ inputs.%s ]] names no input" % m.group(1))
+        m = INPUT_REF.fullmatch(node.strip())
+        if m:
+            return values[m.group(1)]
+        out = INPUT_REF.sub(lambda m: gl_input_text(values[m.group(1)]),
+                            node)
+        if "$[[" in out:
+            die("an interpolation the emulator does not know: %r" % node)
+        return out
+    return sub(docs[1]), docs
+
+
+RULE_TOKEN = re.compile(r"\$\w+|\"[^\"]*\"|'[^']*'|==|!=|&&|\|\||\S+")
+
+
+def gl_rule_if(expr, env):
+    """rules:if with what the templates use: $VAR, "..." or '...', ==, !=,
+    && and || (no parentheses, no regex)."""
+    def value(tok):
+        if tok.startswith("$"):
+            return env.get(tok[1:])
+        if tok[0] in "\"'" and tok[-1] == tok[0]:
+            return tok[1:-1]
+        die("rules:if: cannot read %r in %r" % (tok, expr))
+
+    def term(toks):
+        if len(toks) == 1:
+            return bool(value(toks[0]))
+        if len(toks) == 3 and toks[1] in ("==", "!="):
+            eq = value(toks[0]) == value(toks[2])
+            return eq if toks[1] == "==" else not eq
+        die("rules:if: cannot read %r" % expr)
+    toks = RULE_TOKEN.findall(expr)
+    ors, cur = [[]], []
+    for t in toks:
+        if t == "||":
+            ors[-1].append(cur)
+            ors.append([])
+            cur = []
+        elif t == "&&":
+            ors[-1].append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    ors[-1].append(cur)
+    return any(all(term(a) for a in ands) for ands in ors)
+
+
+def gl_when(job, env):
+    """What `rules:` make of a job: its `when`, or "never"."""
+    rules = job.get("rules")
+    if rules is None:
+        return job.get("when", "on_success")
+    for r in rules:
+        if "if" not in r or gl_rule_if(str(r["if"]), env):
+            return r.get("when", "on_success")
+    return "never"
+
+
+def gl_rule_env(job, overrides):
+    env = dict(os.environ)  # stands for the pipeline's variables
+    env.update(gl_variables(job))
+    env.update(overrides)
+    return env
+
+
+def split_inputs(args):
+    inputs, rest = {}, []
+    for a in args:
+        if a.startswith("input:"):
+            k, _, v = a[len("input:"):].partition("=")
+            inputs[k] = v
+        else:
+            rest.append(a)
+    return inputs, pairs(rest)
+
+
+def gl_jobs(path, result, args):
+    """Which jobs a pipeline with these inputs and variables gets."""
+    inputs, overrides = split_inputs(args)
+    doc, _ = gl_component(path, inputs)
+    report = {}
+    for name in doc:
+        if not name.startswith("."):
+            job = gl_job_doc(doc, name)
+            report[name] = gl_when(job, gl_rule_env(job, overrides))
+    write_result(result, {"jobs": report})
+
+
+def gl_run_component(path, name, project_dir, result, log, args):
+    inputs, overrides = split_inputs(args)
+    doc, _ = gl_component(path, inputs)
+    job = gl_job_doc(doc, name)
+    when = gl_when(job, gl_rule_env(job, overrides))
+    if when == "never":
+        die("the pipeline would not have job %s" % name)
+    gl_run_job(job, project_dir, None, result, log, overrides)
+
+
+def heredoc(script, word):
+    """The body of the here-document ended by WORD in SCRIPT."""
+    m = re.search(r"<<'%s'\n(.*?)^%s$" % (word, word), script, re.S | re.M)
+    if not m:
+        die("no here-document %s" % word)
+    return m.group(1)
+
+
+def gl_check_component(path, tree):
+    """The component's structure and the contracts its header states."""
+    doc, docs = gl_component(path, {})
+    spec = docs[0]["spec"]["inputs"]
+    want = {"stage": "test", "image": "debian:12", "version": "",
+            "release_url": "", "tend_repo": "", "tend_ref": "",
+            "fail_level": "", "args": "", "review": True, "fix": False}
+    for name, default in want.items():
+        if name not in spec or (spec[name] or {}).get("default") != default:
+            die("input %s must default to %r" % (name, default))
+    for key in doc:
+        if not (key.startswith(".") or key.startswith("tend-")):
+            die("the component defines '%s' at the top level; it must only "
+                "add its own jobs" % key)
+    # Inputs reach scripts through variables, never spliced into them.
+    for name, job in docs[1].items():
+        for part in ("script", "before_script", "after_script"):
+            for line in job.get(part) or []:
+                if "$[[" in line:
+                    die("job %s: an input inside a script (injection); "
+                        "pass it through variables:" % name)
+        for k, v in (job.get("variables") or {}).items():
+            if "$[[" in str(v) and not (isinstance(v, dict) and
+                                         v.get("expand") is False):
+                die("job %s: variable %s takes an input without "
+                    "expand: false" % (name, k))
+    review = gl_job_doc(doc, "tend-review")
+    if review.get("image") != "debian:12" or review.get("stage") != "test":
+        die("tend-review: image and stage do not come from the inputs")
+    if str((review.get("variables") or {}).get("GIT_DEPTH")) != "0":
+        die("GIT_DEPTH must be 0: tend needs the merge base")
+    art = review.get("artifacts") or {}
+    if art.get("reports", {}).get("codequality") != \
+            "gl-code-quality-report.json" or art.get("when") != "always":
+        die("tend-review must always keep the Code Quality report")
+    if 1 not in (review.get("allow_failure") or {}).get("exit_codes", []):
+        die("tend-review: allow_failure.exit_codes must contain 1")
+    get = review["script"][0]
+    for name in ("tend-review", "tend-fix", "tend-tasks", "tend-inbox"):
+        job = gl_job_doc(doc, name)
+        if job.get("cache"):
+            die("%s: a cache, which a merge request's pipeline can fill" %
+                name)
+        if job["script"][0] != get or "tend_sum" not in job["script"][1]:
+            die("%s must get tend and check its sha256 as tend-review "
+                "does" % name)
+        cmd = {"tend-review": "review", "tend-fix": "fix",
+               "tend-tasks": "tasks", "tend-inbox": "inbox"}[name]
+        if '"$tend" %s' % cmd not in job["script"][-1]:
+            die("%s does not run tend %s" % (name, cmd))
+    if gl_job_doc(doc, "tend-inbox").get("resource_group") != "tend-inbox":
+        die("tend-inbox must run one at a time (resource_group)")
+    # The installer and the checksums are tend's own files, as they are.
+    for word, rel in (("TEND_INSTALL_RELEASE", "scripts/install-release.sh"),
+                      ("TEND_RELEASE_SUMS", "scripts/release-sums")):
+        with open(os.path.join(tree, rel)) as f:
+            if heredoc(get, word) != f.read():
+                die("the component's copy of %s differs; run sh "
+                    "scripts/component-sync.sh" % rel)
+    # The installer runs with the secrets unset.
+    flat = re.sub(r"\\\n\s*", " ", get)
+    m = re.search(r"\(unset ([^\n]*)\n\s*exec sh \"\$work/install-release"
+                  r"\.sh\"", flat)
+    if not m or set(SECRET_VARS[:9]) - set(m.group(1).split()):
+        die("the component does not run the installer with the secrets "
+            "unset")
 
 
 def pairs(args):
@@ -611,6 +876,15 @@ def main():
         gl_check(args[0])
     elif cmd == "gl-run":
         gl_run(args[0], args[1], args[2], args[3], args[4], pairs(args[5:]))
+    elif cmd == "gl-check-component":
+        gl_check_component(args[0], args[1] if len(args) > 1 else
+                           os.path.dirname(os.path.dirname(
+                               os.path.abspath(args[0]))))
+    elif cmd == "gl-jobs":
+        gl_jobs(args[0], args[1], args[2:])
+    elif cmd == "gl-run-component":
+        gl_run_component(args[0], args[1], args[2], args[3], args[4],
+                         args[5:])
     else:
         die("unknown command " + cmd)
 
