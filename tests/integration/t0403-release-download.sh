@@ -20,11 +20,16 @@
 #    not run here give status 10 (build from source) and say why, the
 #    first ones without a request; a pinned archive of the wrong layout is
 #    an error (1); bad arguments are 2.
-# 2. The action, run by the emulator (tests/lib/ciemu.py, see t0402) in a
-#    small stand-in of tend's tree whose Makefile and install-deps.sh log
-#    and "build" by copying $TEND_BIN: with the archive pinned and served,
-#    it downloads, runs no cache or build step, and tend reviews (exit 1
-#    passes through); the default release URL is the action's repository's
+# 2. The action and the release workflow: both statically (the download
+#    step holds and inherits no secret and runs before any cache or build
+#    step, which run only when it says so; the workflow builds both
+#    architectures in debian:12, pins every `uses:`, and gives a write
+#    token to the publishing job alone); then the action, run by the
+#    emulator (tests/lib/ciemu.py, see t0402) in a small stand-in of
+#    tend's tree whose Makefile and install-deps.sh log and "build" by
+#    copying $TEND_BIN: with the archive pinned and served, it downloads,
+#    runs no cache or build step, and tend reviews (exit 1 passes
+#    through); the default release URL is the action's repository's
 #    GitHub release (GITHUB_SERVER_URL points at the fake server); the
 #    download step's environment holds no secret (the archive's tend logs
 #    it); a tampered download fails the action with nothing built and
@@ -263,6 +268,8 @@ expect_rc 2 sh "$inst" "$version" "$base"
 # ---- 2. the action ------------------------------------------------------
 
 python3 ci.py gh-check "$src" || fail "action.yml structure"
+python3 ci.py gh-check-workflow "$src/.github/workflows/release.yml" ||
+	fail "release.yml structure"
 
 # The action's directory: action.yml and the scripts it runs, with a
 # Makefile and install-deps.sh that log and "build" by copying $TEND_BIN.

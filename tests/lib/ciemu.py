@@ -5,6 +5,7 @@ t0403-release-download.sh (which describe what is emulated).
 
     ciemu.py gh-check ACTION_DIR
     ciemu.py gh-run ACTION_DIR WORKSPACE CACHE_STORE RESULT LOG [INPUT=V...]
+    ciemu.py gh-check-workflow WORKFLOW
     ciemu.py gl-check TEMPLATE
     ciemu.py gl-run TEMPLATE PROJECT_DIR CACHE_STORE RESULT LOG [VAR=V...]
     ciemu.py gl-check-component COMPONENT
@@ -211,7 +212,64 @@ PINNED = re.compile(r"^(?:[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}"
                     r"|docker://[^@\s]+@sha256:[0-9a-f]{64})$")
 
 
-def gh_pins(path, steps):
+def gh_check_workflow(path):
+    """The release workflow: on a v* tag; no permissions but what each job
+    asks for, and a write token only for the job that publishes, which
+    builds nothing; no expression inside a script; no secret; every
+    `uses:` pinned by commit; both architectures built in debian:12."""
+    wf = load(path)
+    on = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as true
+    if on != {"push": {"tags": ["v*"]}}:
+        die("the release workflow must run on tags v* only: %r" % on)
+    if wf.get("permissions") != {}:
+        die("top-level permissions must be {} (each job asks for its own)")
+    with open(path) as f:
+        if re.search(r"\bsecrets\.[A-Za-z_]", f.read()):
+            die("the release workflow names a secret")
+    jobs = wf["jobs"]
+    steps = []
+    writers = []
+    for name, job in jobs.items():
+        perms = job.get("permissions")
+        if not isinstance(perms, dict):
+            die("job %s has no permissions of its own" % name)
+        if any(v == "write" for v in perms.values()):
+            writers.append(name)
+        for i, s in enumerate(job["steps"]):
+            steps.append(s)
+            if "run" in s and "${{" in s["run"]:
+                die("job %s step %d: an expression inside run:" % (name, i))
+            env = s.get("env") or {}
+            if "GH_TOKEN" in env and name != "publish":
+                die("job %s gets a token" % name)
+    if writers != ["publish"]:
+        die("only the publish job may write: %s" % writers)
+    if jobs["publish"].get("needs") != "build":
+        die("publish must wait for build")
+    if "make" in str([s.get("run", "") for s in jobs["publish"]["steps"]]):
+        die("the publish job builds")
+    build = jobs["build"]
+    runners = [m["runner"] for m in build["strategy"]["matrix"]["include"]]
+    archs = [m["arch"] for m in build["strategy"]["matrix"]["include"]]
+    if sorted(runners) != ["ubuntu-24.04-arm", "ubuntu-latest"] or \
+            sorted(archs) != ["aarch64", "x86_64"]:
+        die("build must run on ubuntu-latest (x86_64) and ubuntu-24.04-arm "
+            "(aarch64): %s %s" % (runners, archs))
+    if build.get("container") != "debian:12":
+        die("build must run in a debian:12 container")
+    text = "\n".join(s.get("run", "") for s in build["steps"])
+    if not re.search(r"\bmake\b.*\bdist\b", text) or \
+            not re.search(r"\bmake\b.*\bdeb\b", text):
+        die("build must run make dist and make deb")
+    pub = "\n".join(s.get("run", "") for s in jobs["publish"]["steps"])
+    for what in ("gh release upload", "scripts/pin-release.sh",
+                 "gh pr create"):
+        if what not in pub:
+            die("publish does not run %s" % what)
+    gh_pins(path, steps, same_cache=False)
+
+
+def gh_pins(path, steps, same_cache=True):
     """Every `uses:` of another repository names a full commit SHA (a tag or
     branch can be moved to other code) and says its version in a comment on
     the same line, as `# v1.2.3`. Local actions (./...) are the caller's."""
@@ -238,7 +296,7 @@ def gh_pins(path, steps):
                 die("uses: %s has no '# vX.Y.Z' comment" % u)
     shas = {u.split("@", 1)[1] for u in used
             if u.startswith("actions/cache/")}
-    if len(shas) != 1:
+    if same_cache and len(shas) != 1:
         die("actions/cache/restore and /save are not the same commit")
 
 
@@ -872,6 +930,8 @@ def main():
         gh_check(args[0])
     elif cmd == "gh-run":
         gh_run(args[0], args[1], args[2], args[3], args[4], pairs(args[5:]))
+    elif cmd == "gh-check-workflow":
+        gh_check_workflow(args[0])
     elif cmd == "gl-check":
         gl_check(args[0])
     elif cmd == "gl-run":
