@@ -23,7 +23,10 @@ for d in Makefile mk scripts cli actions review agents forge common; do
 		set -- "$@" "$d"
 	fi
 done
-[ $# -gt 0 ] || { echo "source-hash.sh: not the top of a tend tree" >&2; exit 1; }
+if [ $# = 0 ]; then
+	echo "source-hash.sh: not the top of a tend tree" >&2
+	exit 1
+fi
 find "$@" -type f \( -name Makefile -o -name '*.mk' -o -name '*.c' \
 	-o -name '*.h' -o -name '*.sh' -o -name '*.lock' \) -print0 |
 	LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64

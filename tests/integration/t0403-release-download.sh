@@ -239,7 +239,8 @@ expect_rc 10 sh "$inst" -s bbbb "$version" "$base/v$version" sums.good d3
 contains "$err" "does not say which sources"
 expect_rc 10 sh "$inst" "$version" "" sums.good d3
 contains "$err" "no release URL"
-[ "$(requests)" = "$n" ] || fail "a request before the checks: $(tail -n 3 rel.log)"
+[ "$(requests)" = "$n" ] ||
+	fail "a request before the checks: $(tail -n 3 rel.log)"
 expect_rc 0 sh "$inst" -s aaaa "$version" "$base/v$version" sums.src d3
 
 # A 404, a server that is down: build.
