@@ -3,8 +3,9 @@
 # parse, have the structure their platforms need, and their scripts work
 # when run the way GitHub's runner and GitLab's runner run them.
 #
-# Nothing here talks to GitHub or GitLab. A small emulator (ci.py, below;
-# python3 with PyYAML, Debian's python3-yaml) plays each runner:
+# Nothing here talks to GitHub or GitLab. A small emulator
+# (tests/lib/ciemu.py, copied here as ci.py; python3 with PyYAML, Debian's
+# python3-yaml) plays each runner:
 #
 # GitHub: the action's steps run in order, as the runner runs composite
 # steps: `${{ }}` expressions evaluated (inputs, steps, github, runner;
@@ -13,7 +14,10 @@
 # workspace with fresh GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH and
 # GITHUB_STEP_SUMMARY files, the first failing step ending the action.
 # GITHUB_ACTION_PATH is a copy of this source tree (git ls-files, tracked
-# and untracked-not-ignored). The two `uses:` steps are emulated:
+# and untracked-not-ignored), whose scripts/release-sums pins nothing, as
+# between releases: the download step finds no checksum for the version,
+# asks no server, and the action builds (t0403 tests the download). The
+# two `uses:` steps are emulated:
 # actions/cache/restore and actions/cache/save copy the cached path to and
 # from a directory that stands for the cache service.
 #   1. cold: empty cache; the build step builds the copy for real (about
