@@ -3,8 +3,9 @@
 # parse, have the structure their platforms need, and their scripts work
 # when run the way GitHub's runner and GitLab's runner run them.
 #
-# Nothing here talks to GitHub or GitLab. A small emulator (ci.py, below;
-# python3 with PyYAML, Debian's python3-yaml) plays each runner:
+# Nothing here talks to GitHub or GitLab. A small emulator
+# (tests/lib/ciemu.py, copied here as ci.py; python3 with PyYAML, Debian's
+# python3-yaml) plays each runner:
 #
 # GitHub: the action's steps run in order, as the runner runs composite
 # steps: `${{ }}` expressions evaluated (inputs, steps, github, runner;
@@ -13,7 +14,10 @@
 # workspace with fresh GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH and
 # GITHUB_STEP_SUMMARY files, the first failing step ending the action.
 # GITHUB_ACTION_PATH is a copy of this source tree (git ls-files, tracked
-# and untracked-not-ignored). The two `uses:` steps are emulated:
+# and untracked-not-ignored), whose scripts/release-sums pins nothing, as
+# between releases: the download step finds no checksum for the version,
+# asks no server, and the action builds (t0403 tests the download). The
+# two `uses:` steps are emulated:
 # actions/cache/restore and actions/cache/save copy the cached path to and
 # from a directory that stands for the cache service.
 #   1. cold: empty cache; the build step builds the copy for real (about
@@ -75,547 +79,7 @@ python3 -c 'import yaml' 2>/dev/null ||
 [ -f "$src/action.yml" ] || fail "no action.yml"
 [ -f "$src/actions/gitlab-ci.yml" ] || fail "no actions/gitlab-ci.yml"
 
-cat >ci.py <<'PY'
-"""Emulates the parts of GitHub's and GitLab's runners these files use."""
-import json
-import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
-
-import yaml
-
-FAKE_TOKEN = "ghs_t0402FakeTokenNotASecret000000000000"
-
-
-def die(msg):
-    sys.exit("ci.py: " + msg)
-
-
-def write_result(path, report):
-    """One line per node: dotted path (list items by index), a tab, and
-    the value (JSON for mappings and lists, newlines as \\n)."""
-    lines = []
-
-    def walk(prefix, v):
-        if isinstance(v, dict):
-            items = v.items()
-        elif isinstance(v, list):
-            items = enumerate(v)
-        else:
-            lines.append("%s\t%s" % (prefix, str(v).replace("\n", "\\n")))
-            return
-        if prefix:
-            lines.append("%s\t%s" % (prefix, json.dumps(v)))
-        for k, sub in items:
-            walk("%s.%s" % (prefix, k) if prefix else str(k), sub)
-    walk("", report)
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-
-
-def load(path):
-    with open(path) as f:
-        return yaml.safe_load(f)
-
-
-# ---- GitHub ------------------------------------------------------------
-
-EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
-
-
-def gh_expr_refs(value):
-    """Every ${{ }} expression inside a string, list or mapping."""
-    if isinstance(value, str):
-        return [m.strip() for m in EXPR.findall(value)]
-    if isinstance(value, dict):
-        return [r for v in value.values() for r in gh_expr_refs(v)]
-    if isinstance(value, list):
-        return [r for v in value for r in gh_expr_refs(v)]
-    return []
-
-
-def gh_check(action_dir):
-    meta = load(os.path.join(action_dir, "action.yml"))
-    for key in ("name", "description", "inputs", "outputs", "runs"):
-        if key not in meta:
-            die("action.yml has no '%s'" % key)
-    runs = meta["runs"]
-    if runs.get("using") != "composite":
-        die("runs.using is %r, not composite" % runs.get("using"))
-    steps = runs["steps"]
-    ids = {s["id"]: s for s in steps if "id" in s}
-    want_inputs = {"command": "review", "config": "", "fail-level": "",
-                   "args": "", "token": "${{ github.token }}"}
-    for name, default in want_inputs.items():
-        if name not in meta["inputs"]:
-            die("input '%s' missing" % name)
-        if str(meta["inputs"][name].get("default", "")) != default:
-            die("input '%s' defaults to %r, want %r" %
-                (name, meta["inputs"][name].get("default"), default))
-    used = set()
-    token_steps = []
-    for i, s in enumerate(steps):
-        name = s.get("name", "step %d" % i)
-        if "run" in s:
-            if "${{" in s["run"]:
-                die("step '%s': an expression inside run: (script "
-                    "injection); pass it through env:" % name)
-            if "shell" not in s:
-                die("step '%s': composite run steps need shell:" % name)
-        elif "uses" in s:
-            if not re.match(r"^actions/cache/(restore|save)@",
-                            s["uses"]):
-                die("step '%s': unexpected uses: %s" % (name, s["uses"]))
-        else:
-            die("step '%s' has neither run nor uses" % name)
-        refs = gh_expr_refs({k: v for k, v in s.items() if k != "run"})
-        if "if" in s and "${{" not in str(s["if"]):
-            refs.append(str(s["if"]))
-        for r in refs:
-            for m in re.finditer(r"\binputs\.([A-Za-z0-9_-]+)", r):
-                used.add(m.group(1))
-                if m.group(1) == "token":
-                    token_steps.append(s)
-            for m in re.finditer(r"\bsteps\.([A-Za-z0-9_-]+)\.", r):
-                if m.group(1) not in ids:
-                    die("step '%s' refers to unknown step id '%s'" %
-                        (name, m.group(1)))
-            if "github.action_path" in r:
-                die("step '%s' uses github.action_path, wrong in "
-                    "container jobs; use $GITHUB_ACTION_PATH" % name)
-    unused = set(meta["inputs"]) - used
-    if unused:
-        die("inputs never used: %s" % ", ".join(sorted(unused)))
-    if len(token_steps) != 1 or token_steps[0].get("env", {}).get(
-            "GITHUB_TOKEN") != "${{ inputs.token }}":
-        die("exactly one step, the one running tend, must get "
-            "GITHUB_TOKEN: ${{ inputs.token }}")
-    if token_steps[0].get("id") != "run":
-        die("the token goes to a step other than 'run'")
-    for name, out in meta["outputs"].items():
-        refs = gh_expr_refs(out.get("value", ""))
-        if len(refs) != 1:
-            die("output '%s' is not one expression" % name)
-        m = re.match(r"^steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)$",
-                     refs[0])
-        if not m or m.group(1) not in ids:
-            die("output '%s' is not wired to an existing step" % name)
-    for name in ("findings", "summary-url", "exit-code"):
-        if name not in meta["outputs"]:
-            die("output '%s' missing" % name)
-    gh_pins(os.path.join(action_dir, "action.yml"), steps)
-
-
-# owner/repo[/path]@<40 hex>, or a container image by digest.
-PINNED = re.compile(r"^(?:[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}"
-                    r"|docker://[^@\s]+@sha256:[0-9a-f]{64})$")
-
-
-def gh_pins(path, steps):
-    """Every `uses:` of another repository names a full commit SHA (a tag or
-    branch can be moved to other code) and says its version in a comment on
-    the same line, as `# v1.2.3`. Local actions (./...) are the caller's."""
-    with open(path) as f:
-        lines = [l for l in f.read().split("\n")
-                 if not l.lstrip().startswith("#")]
-    raw = {}
-    for line in lines:
-        m = re.match(r"^\s*(?:-\s+)?uses:\s*(['\"]?)([^\s'\"]+)\1(.*)$", line)
-        if m:
-            raw.setdefault(m.group(2), []).append(m.group(3))
-        elif re.search(r"\buses\s*:", line):
-            die("a uses: the check cannot read: %r" % line)
-    used = [s["uses"] for s in steps if "uses" in s]
-    if sorted(used) != sorted(u for u, c in raw.items() for _ in c):
-        die("the uses: lines do not match the steps' uses")
-    for u in used:
-        if u.startswith("./"):
-            continue
-        if not PINNED.match(u):
-            die("uses: %s is not pinned by a full commit SHA" % u)
-        for comment in raw[u]:
-            if not re.match(r"^\s+#\s*v\d+(\.\d+)*\s*$", comment):
-                die("uses: %s has no '# vX.Y.Z' comment" % u)
-    shas = {u.split("@", 1)[1] for u in used
-            if u.startswith("actions/cache/")}
-    if len(shas) != 1:
-        die("actions/cache/restore and /save are not the same commit")
-
-
-class GhContext:
-    def __init__(self, action_dir, workspace, inputs):
-        self.action_dir = action_dir
-        self.inputs = inputs
-        self.steps = {}
-        self.github = {"token": FAKE_TOKEN, "action_path": action_dir,
-                       "workspace": workspace}
-        self.runner = {"os": "Linux", "arch": "X64",
-                       "temp": os.environ.get("RUNNER_TEMP", "")}
-
-    def lookup(self, path):
-        parts = path.split(".")
-        if parts[0] == "inputs" and len(parts) == 2:
-            if parts[1] not in self.inputs:
-                die("unknown input '%s'" % parts[1])
-            return self.inputs[parts[1]]
-        if parts[0] in ("github", "runner") and len(parts) == 2:
-            ctx = getattr(self, parts[0])
-            if parts[1] not in ctx:
-                die("the emulator has no %s" % path)
-            return ctx[parts[1]]
-        if parts[0] == "steps" and len(parts) == 4 and parts[2] == "outputs":
-            return self.steps.get(parts[1], {}).get(parts[3], "")
-        die("the emulator does not know '%s'" % path)
-
-    def eval(self, expr):
-        expr = expr.strip()
-        m = re.match(r"^([A-Za-z_][\w.-]*)\s*(==|!=)\s*'([^']*)'$", expr)
-        if m:
-            eq = str(self.lookup(m.group(1))) == m.group(3)
-            return eq if m.group(2) == "==" else not eq
-        if re.match(r"^[A-Za-z_][\w.-]*$", expr):
-            return self.lookup(expr)
-        die("the emulator does not understand '%s'" % expr)
-
-    def interpolate(self, s):
-        return EXPR.sub(lambda m: str(self.eval(m.group(1))), str(s))
-
-    def condition(self, cond):
-        m = re.match(r"^\s*\$\{\{(.*)\}\}\s*$", str(cond), re.S)
-        v = self.eval(m.group(1) if m else str(cond))
-        return bool(v) if not isinstance(v, str) else v != ""
-
-
-def read_kv_file(path):
-    """GITHUB_OUTPUT / GITHUB_ENV syntax: k=v and k<<DELIM ... DELIM."""
-    out = {}
-    with open(path) as f:
-        lines = f.read().split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line:
-            continue
-        if "<<" in line and ("=" not in line or
-                             line.index("<<") < line.index("=")):
-            key, delim = line.split("<<", 1)
-            val = []
-            while i < len(lines) and lines[i] != delim:
-                val.append(lines[i])
-                i += 1
-            if i >= len(lines):
-                die("unterminated %s<<%s in %s" % (key, delim, path))
-            i += 1
-            out[key] = "\n".join(val)
-        elif "=" in line:
-            key, val = line.split("=", 1)
-            out[key] = val
-        else:
-            die("bad line %r in %s" % (line, path))
-    return out
-
-
-def gh_run(action_dir, workspace, store, result, log, given):
-    meta = load(os.path.join(action_dir, "action.yml"))
-    inputs = {}
-    ctx = GhContext(action_dir, workspace, inputs)
-    for name, spec in meta["inputs"].items():
-        inputs[name] = ctx.interpolate(spec.get("default", ""))
-    for name, val in given.items():
-        if name not in inputs:
-            die("no input '%s'" % name)
-        inputs[name] = val
-    env = dict(os.environ)
-    env.update({"GITHUB_ACTIONS": "true", "CI": "true",
-                "GITHUB_ACTION_PATH": action_dir,
-                "GITHUB_WORKSPACE": workspace,
-                "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"})
-    env.pop("GITHUB_TOKEN", None)  # the runner does not export it
-    tmp = tempfile.mkdtemp(prefix="gh-")
-    summary = ""
-    status = 0
-    report = {"steps": []}
-    with open(log, "a") as logf:
-        for i, s in enumerate(meta["runs"]["steps"]):
-            name = s.get("name", "step %d" % i)
-            sid = s.get("id", "__%d" % i)
-            if "if" in s and not ctx.condition(s["if"]):
-                report["steps"].append([sid, "skipped"])
-                continue
-            logf.write("=== step: %s\n" % name)
-            logf.flush()
-            outputs = {}
-            if "uses" in s:
-                w = {k: ctx.interpolate(v) for k, v in s["with"].items()}
-                entry = os.path.join(store, re.sub(r"[^\w.-]", "_",
-                                                   w["key"]))
-                if s["uses"].startswith("actions/cache/restore@"):
-                    if os.path.exists(entry):
-                        os.makedirs(os.path.dirname(w["path"]),
-                                    exist_ok=True)
-                        shutil.copy2(entry, w["path"])
-                        outputs["cache-hit"] = "true"
-                        logf.write("cache restored from key %s\n" % w["key"])
-                    else:
-                        logf.write("cache not found for key %s\n" % w["key"])
-                else:
-                    if not os.path.isfile(w["path"]):
-                        die("cache save: no file at %s" % w["path"])
-                    os.makedirs(store, exist_ok=True)
-                    shutil.copy2(w["path"], entry)
-                    logf.write("cache saved with key %s\n" % w["key"])
-                rc = 0
-            else:
-                files = {}
-                for var in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH",
-                            "GITHUB_STEP_SUMMARY"):
-                    files[var] = os.path.join(tmp, "%s.%d" % (var, i))
-                    open(files[var], "w").close()
-                senv = dict(env)
-                senv.update(files)
-                for k, v in (s.get("env") or {}).items():
-                    senv[k] = ctx.interpolate(v)
-                script = os.path.join(tmp, "step.%d.sh" % i)
-                with open(script, "w") as f:
-                    f.write(ctx.interpolate(s["run"]))
-                cwd = workspace
-                if "working-directory" in s:
-                    cwd = os.path.join(workspace, ctx.interpolate(
-                        s["working-directory"]))
-                if s["shell"] != "bash":
-                    die("the emulator runs shell: bash only")
-                rc = subprocess.call(["bash", "--noprofile", "--norc",
-                                      "-eo", "pipefail", script],
-                                     cwd=cwd, env=senv, stdout=logf,
-                                     stderr=logf, stdin=subprocess.DEVNULL)
-                outputs = read_kv_file(files["GITHUB_OUTPUT"])
-                env.update(read_kv_file(files["GITHUB_ENV"]))
-                with open(files["GITHUB_PATH"]) as f:
-                    for p in f.read().split("\n"):
-                        if p:
-                            env["PATH"] = p + os.pathsep + env["PATH"]
-                            report.setdefault("path", []).append(p)
-                with open(files["GITHUB_STEP_SUMMARY"]) as f:
-                    summary += f.read()
-            ctx.steps[sid] = outputs
-            report["steps"].append([sid, "failure" if rc else "success"])
-            logf.write("=== step %s: exit %d, outputs %s\n" %
-                       (name, rc, json.dumps(outputs)))
-            if rc:
-                status = rc
-                break
-    report["status"] = status
-    report["outputs"] = {name: ctx.interpolate(o["value"])
-                         for name, o in meta["outputs"].items()}
-    report["step_outputs"] = ctx.steps
-    report["summary"] = summary
-    write_result(result, report)
-
-
-# ---- GitLab ------------------------------------------------------------
-
-def gl_merge(base, over):
-    """`extends`: mappings merge deeply, anything else is replaced."""
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = gl_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
-def gl_job(path, name):
-    doc = load(path)
-    job = doc[name]
-    ext = job.get("extends")
-    if ext:
-        for e in [ext] if isinstance(ext, str) else ext:
-            job = gl_merge(gl_job(path, e), job)
-        job.pop("extends", None)
-    return job
-
-
-def gl_check(path):
-    doc = load(path)
-    for key in doc:
-        if not (key.startswith(".") or key.startswith("tend-")):
-            die("the template defines '%s' at the top level; an included "
-                "template must only add its own jobs" % key)
-    if ".tend-review" not in doc or "tend-review" not in doc:
-        die("jobs .tend-review and tend-review are needed")
-    if doc["tend-review"].get("extends") != ".tend-review":
-        die("tend-review does not extend .tend-review")
-    job = gl_job(path, "tend-review")
-    v = job.get("variables", {})
-    rules = job.get("rules", [])
-    if not any(re.search(r'\$CI_PIPELINE_SOURCE\s*==\s*"merge_request_event"',
-                         r.get("if", "")) for r in rules):
-        die("no rule for merge_request_event pipelines")
-    if job.get("image") != "$TEND_IMAGE" or v.get("TEND_IMAGE") != "debian:12":
-        die("image must be $TEND_IMAGE, debian:12 by default")
-    if str(v.get("GIT_DEPTH")) != "0":
-        die("GIT_DEPTH must be 0: tend needs the merge base")
-    for var in ("TEND_REF", "TEND_REPO", "TEND_SHA256", "TEND_BIN",
-                "TEND_ARGS"):
-        if var not in v:
-            die("variable %s is not declared" % var)
-    art = job.get("artifacts", {})
-    if art.get("reports", {}).get("codequality") != \
-            "gl-code-quality-report.json":
-        die("artifacts.reports.codequality is not gl-code-quality-report.json")
-    if art.get("when") != "always":
-        die("artifacts.when must be always: the report matters most when "
-            "the review fails")
-    cache = job.get("cache", {})
-    if "$TEND_REF" not in str(cache.get("key")) or \
-            cache.get("when") != "always":
-        die("cache must be keyed on $TEND_REF and saved always")
-    if 1 not in job.get("allow_failure", {}).get("exit_codes", []):
-        die("allow_failure.exit_codes must contain 1")
-    # tend-fix: opt in, after a failed merge-request pipeline, the same
-    # checked binary, no report of its own.
-    if doc.get("tend-fix", {}).get("extends") != ".tend-review":
-        die("tend-fix does not extend .tend-review")
-    fix = gl_job(path, "tend-fix")
-    frules = fix.get("rules", [])
-    if not frules or not all(r.get("when") == "on_failure" and
-                             '$TEND_FIX == "true"' in r.get("if", "") and
-                             "merge_request_event" in r.get("if", "")
-                             for r in frules):
-        die("tend-fix must run only on a failed merge-request pipeline "
-            "with TEND_FIX true")
-    if fix.get("stage") != ".post" or fix.get("needs") is not None:
-        die("tend-fix must run in .post, after the tests, without needs")
-    if fix.get("artifacts") is not None:
-        die("tend-fix writes no Code Quality report")
-    if fix["script"][0] != job["script"][0]:
-        die("tend-fix must get and check tend as tend-review does")
-    if '"$tend" fix' not in fix["script"][-1] or \
-            "tend_sum" not in fix["script"][-1]:
-        die("tend-fix must run the checked binary's fix")
-    # tend-inbox: opt in, on a schedule, the same checked binary.
-    if doc.get("tend-inbox", {}).get("extends") != ".tend-review":
-        die("tend-inbox does not extend .tend-review")
-    ibx = gl_job(path, "tend-inbox")
-    irules = ibx.get("rules", [])
-    if not irules or not all('$TEND_INBOX == "true"' in r.get("if", "") and
-                             '"schedule"' in r.get("if", "")
-                             for r in irules):
-        die("tend-inbox must run only on a schedule with TEND_INBOX true")
-    if ibx["script"][0] != job["script"][0] or \
-            '"$tend" inbox' not in ibx["script"][-1] or \
-            "tend_sum" not in ibx["script"][-1]:
-        die("tend-inbox must get, check and run tend as tend-review does")
-    if ibx.get("resource_group") != "tend-inbox":
-        die("tend-inbox must run one at a time (resource_group)")
-    # tend-tasks: opt in, on a schedule, the same checked binary.
-    if doc.get("tend-tasks", {}).get("extends") != ".tend-review":
-        die("tend-tasks does not extend .tend-review")
-    tasks = gl_job(path, "tend-tasks")
-    trules = tasks.get("rules", [])
-    if not trules or not all('$TEND_TASKS == "true"' in r.get("if", "") and
-                             '"schedule"' in r.get("if", "")
-                             for r in trules):
-        die("tend-tasks must run only on a schedule with TEND_TASKS true")
-    if tasks["script"][0] != job["script"][0]:
-        die("tend-tasks must get and check tend as tend-review does")
-    if '"$tend" tasks' not in tasks["script"][-1] or \
-            "tend_sum" not in tasks["script"][-1] or \
-            "CI_NODE_INDEX - 1" not in tasks["script"][-1]:
-        die("tend-tasks must run the checked binary's tasks, sharded by "
-            "parallel:")
-    text = "\n".join(job.get("before_script", []) + job["script"])
-    text = re.sub(r"\s+", " ", text.replace("\\\n", " "))
-    if "--format codequality --output gl-code-quality-report.json" not in text:
-        die("the script does not write the Code Quality report")
-
-
-def gl_copy(src, dst):
-    """Copies a cached path as the runner's archives keep it: symlinks
-    stay symlinks, files already in the checkout are overwritten."""
-    if os.path.isdir(src) and not os.path.islink(src):
-        shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
-    else:
-        if os.path.lexists(dst) and not os.path.isdir(dst):
-            os.unlink(dst)
-        shutil.copy2(src, dst, follow_symlinks=False)
-
-
-def gl_run(path, project_dir, store, result, log, overrides):
-    job = gl_job(path, "tend-review")
-    env = dict(os.environ)
-    for k, v in job.get("variables", {}).items():
-        if "$" in str(v):
-            die("variable %s refers to another variable; the emulator "
-                "does not expand those" % k)
-        env[k] = str(v)
-    env.update(overrides)
-    env.update({"GITLAB_CI": "true", "CI": "true",
-                "CI_PROJECT_DIR": project_dir})
-    # The cache: STORE/KEY holds the paths the last job saved; they are
-    # extracted over the checkout before the script and saved after it.
-    cache = job.get("cache", {})
-    key = re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""),
-                 str(cache.get("key", "default")))
-    entry = os.path.join(store, re.sub(r"[^\w.-]", "_", key))
-    paths = [p.rstrip("/") for p in cache.get("paths", [])]
-    for p in paths:
-        if os.path.lexists(os.path.join(entry, p)):
-            gl_copy(os.path.join(entry, p), os.path.join(project_dir, p))
-    lines = job.get("before_script", []) + job["script"]
-    script = os.path.join(tempfile.mkdtemp(prefix="gl-"), "job.sh")
-    with open(script, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    with open(log, "a") as logf:
-        rc = subprocess.call(["bash", "--noprofile", "--norc", "-eo",
-                              "pipefail", script], cwd=project_dir, env=env,
-                             stdout=logf, stderr=logf,
-                             stdin=subprocess.DEVNULL)
-    if rc == 0 or cache.get("when") == "always":
-        for p in paths:
-            src = os.path.join(project_dir, p)
-            dst = os.path.join(entry, p)
-            if not os.path.lexists(src):
-                continue
-            if os.path.isdir(dst) and not os.path.islink(dst):
-                shutil.rmtree(dst)
-            elif os.path.lexists(dst):
-                os.unlink(dst)
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            gl_copy(src, dst)
-    allowed = rc in job.get("allow_failure", {}).get("exit_codes", [])
-    write_result(result, {"status": rc, "allowed": allowed})
-
-
-def pairs(args):
-    out = {}
-    for a in args:
-        k, _, v = a.partition("=")
-        out[k] = v
-    return out
-
-
-def main():
-    cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "gh-check":
-        gh_check(args[0])
-    elif cmd == "gh-run":
-        gh_run(args[0], args[1], args[2], args[3], args[4], pairs(args[5:]))
-    elif cmd == "gl-check":
-        gl_check(args[0])
-    elif cmd == "gl-run":
-        gl_run(args[0], args[1], args[2], args[3], args[4], pairs(args[5:]))
-    else:
-        die("unknown command " + cmd)
-
-
-main()
-PY
+cp "$TEND_TESTS/lib/ciemu.py" ci.py || fail "no tests/lib/ciemu.py"
 
 # get FILE KEY: a value from a result file written by ci.py.
 get() {
@@ -721,6 +185,10 @@ copy_tree() { # DEST
 }
 act=$top/action
 copy_tree "$act" || fail "copy of the source tree"
+# As before a release: no checksum pinned, so the action builds (t0403
+# tests the download).
+grep -v -e '^[0-9a-f]' -e '^# version ' -e '^# source ' \
+	"$src/scripts/release-sums" >"$act/scripts/release-sums"
 g=$src/build/grammars
 [ -d "$g/obj" ] || fail "no compiled grammars in $g: build tend first"
 mkdir -p "$act/build/grammars/src"
@@ -744,11 +212,15 @@ python3 ci.py gh-run "$act" "$top/r" "$store" res1.txt ci.log \
 want res1.txt status 1
 want res1.txt outputs.exit-code 1
 want res1.txt steps.0 '["key", "success"]'
+want res1.txt steps.1 '["download", "success"]'
+want res1.txt step_outputs.download.build true
 want res1.txt step_outputs.cache.cache-hit ""
-want res1.txt steps.3.1 success            # the save step ran
-want res1.txt steps.5 '["__5", "failure"]'  # the status step failed
+want res1.txt steps.4.1 success            # the save step ran
+want res1.txt steps.6 '["__6", "failure"]'  # the status step failed
 want res1.txt path '["'"$act"'/build/release"]'
 contains "$(cat ci.log)" "tend: built tend"
+# No checksum is pinned for an unreleased version: nothing is downloaded.
+contains "$(cat ci.log)" "no pinned checksum for tend-"
 contains "$(cat ci.log)" "merge-conflict-marker"
 [ -x "$act/build/release/tend" ] || fail "the action built no binary"
 [ "$(ls "$store" | wc -l)" = 1 ] || fail "the build was not cached"
@@ -775,7 +247,7 @@ python3 ci.py gh-run "$act" "$top/r" "$store" res2.txt ci.log \
 want res2.txt status 0
 want res2.txt outputs.exit-code 0
 want res2.txt step_outputs.cache.cache-hit true
-want res2.txt steps.3 '["__3", "skipped"]'
+want res2.txt steps.4 '["__4", "skipped"]'
 contains "$(cat ci.log)" "tend: using the cached build"
 cmp -s "$TEND_BIN" "$act/build/release/tend" || fail "the cache was not used"
 [ ! -s shims.log ] || fail "a cached build installed: $(cat shims.log)"
