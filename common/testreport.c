@@ -1245,7 +1245,7 @@ static int tr_unittest(struct tr_ctx *c, size_t idx)
 		goto out;
 	}
 	/* "AssertionError: 1 != 2": the exception, flush left. */
-	if (n && p[0] != ' ' && memcmp(p, "Traceback", 9)) {
+	if (n && p[0] != ' ' && (n < 9 || memcmp(p, "Traceback", 9))) {
 		free(c->ut->message);
 		c->ut->message = NULL;
 		tr_set_message(c->ut, p, n);
