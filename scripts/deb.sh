@@ -12,6 +12,8 @@
 #   /usr/share/doc/tend/copyright      tend, and the licences of the
 #                                      grammars compiled into it
 #   /usr/share/doc/tend/README.md.gz
+#   /usr/share/doc/tend/changelog.gz   one entry pointing at the README's
+#                                      "Changelog"
 #
 # then rewrites dist/SHA256SUMS. Depends: is what dpkg-shlibdeps derives
 # from the libraries BINARY links (package and minimum version, from the
@@ -56,6 +58,12 @@ mkdir -p "$pkgdir/DEBIAN" "$pkgdir/usr/bin" "$pkgdir/usr/share/doc/tend" \
 strip_to "$bin" "$pkgdir/usr/bin/tend"
 chmod 755 "$pkgdir/usr/bin/tend"
 gzip -n -9 <"$root/README.md" >"$pkgdir/usr/share/doc/tend/README.md.gz"
+{
+	printf 'tend (%s) unstable; urgency=medium\n\n' "$version"
+	printf '  * tend %s: see README.md.gz, section "Changelog".\n\n' \
+		"$version"
+	printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -d "@$epoch")"
+} | gzip -n -9 >"$pkgdir/usr/share/doc/tend/changelog.gz"
 
 # dpkg-shlibdeps wants a debian/control to read; it prints
 # "shlibs:Depends=libc6 (>= 2.34), libcurl4 (>= 7.28.0), ...".
@@ -112,7 +120,10 @@ Description: code review, tests and agents inside your own CI
  (tend tasks) and answers questions about the code (tend ask).
 EOF
 
+(cd "$pkgdir" && find usr -type f | LC_ALL=C sort | xargs md5sum) \
+	>"$pkgdir/DEBIAN/md5sums"
 find "$pkgdir" -type d -exec chmod 755 {} +
+chmod 644 "$pkgdir/DEBIAN/control" "$pkgdir/DEBIAN/md5sums"
 find "$pkgdir" -exec touch -h -d "@$epoch" {} +
 out=$root/dist/tend_${version}_$arch.deb
 SOURCE_DATE_EPOCH=$epoch dpkg-deb --root-owner-group -Zxz --build \
