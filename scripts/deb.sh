@@ -24,6 +24,7 @@
 # release the package should install on: the minimum versions are those of
 # the build machine's libraries where their symbols files say no better.
 prog=deb.sh
+# shellcheck source=scripts/dist-lib.sh
 . "$(dirname "$0")/dist-lib.sh"
 
 [ $# -eq 2 ] || die "usage: scripts/deb.sh BINARY VERSION"

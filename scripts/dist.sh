@@ -31,6 +31,7 @@
 # version this script prints. Every file comes from an installed Debian
 # package; a library that dpkg cannot name stops the build.
 prog=dist.sh
+# shellcheck source=scripts/dist-lib.sh
 . "$(dirname "$0")/dist-lib.sh"
 
 [ $# -eq 2 ] || die "usage: scripts/dist.sh BINARY VERSION"
