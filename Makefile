@@ -7,6 +7,9 @@
 #   make fuzz       each fuzz target for FUZZ_TIME seconds (clang/libFuzzer)
 #   make bench      benchmarks in tests/bench/
 #   make install    into $(DESTDIR)$(PREFIX)/bin
+#   make dist       the release archive and the .deb, into dist/
+#   make deb        the .deb alone, into dist/
+#   make dist-check install both on a fresh Debian 12 root and run them
 
 PREFIX ?= /usr/local
 CC ?= cc
@@ -54,7 +57,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/runner.o
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test unit integration asan fuzz bench demo install clean deps
+.PHONY: all test unit integration asan fuzz bench demo install clean deps \
+	dist deb dist-check
 all: tend
 
 # Tree-sitter grammars: fetched, verified and compiled; sets GRAMMAR_OBJS.
@@ -138,6 +142,27 @@ demo: $(BUILD)/tend
 install: $(BUILD)/tend
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/tend $(DESTDIR)$(PREFIX)/bin/tend
+
+# Release artefacts in dist/: the archive (scripts/dist.sh) holds a tend
+# that finds its libraries in the archive's lib/ through DT_RPATH
+# $ORIGIN/../lib (not RUNPATH, which the libraries' own dependencies would
+# not see); it is the release objects linked again, so `make test`'s build
+# is untouched. The .deb (scripts/deb.sh) holds the plain release binary.
+DIST_LDFLAGS := -Wl,--disable-new-dtags -Wl,-rpath,'$$ORIGIN/../lib'
+
+build/dist/tend: $(MAIN_OBJ) $(BUILD)/libtend.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(DIST_LDFLAGS) -o $@ $^ $(LIBS)
+
+dist: build/dist/tend deb
+	@sh scripts/dist.sh build/dist/tend $(VERSION)
+
+deb: $(BUILD)/tend
+	@sh scripts/deb.sh $(BUILD)/tend $(VERSION)
+
+# Minutes and the network (Debian's archive): not part of `make test`.
+dist-check: dist
+	@sh tests/dist/check.sh $(VERSION)
 
 clean:
 	rm -rf build tend
