@@ -165,6 +165,6 @@ dist-check: dist
 	@sh tests/dist/check.sh $(VERSION)
 
 clean:
-	rm -rf build tend
+	rm -rf build dist tend
 
 -include $(shell find build -name '*.d' 2>/dev/null)
