@@ -164,6 +164,10 @@ deb: $(BUILD)/tend
 dist-check: dist
 	@sh tests/dist/check.sh $(VERSION)
 
+# The README's set-up from source on a fresh Debian 12 root (half an hour).
+setup-check:
+	@sh tests/dist/setup-check.sh
+
 clean:
 	rm -rf build dist tend
 

@@ -1,8 +1,8 @@
 # lib.sh - fresh Debian 12 root file systems for tests/dist/; sourced.
 #
 # A root here is a copy of a pristine `debootstrap --variant=minbase
-# bookworm` tree: /var/tmp/deb12-new when a finished one is there, else one
-# made once into $TEND_DIST_ROOT_CACHE (/var/tmp/tend-dist-root). The
+# bookworm` tree, made once into $TEND_DIST_ROOT_CACHE (default
+# /var/tmp/tend-dist-root, marked complete by .tend-complete). The
 # pristine tree is only ever read. Commands run inside a copy through
 # unshare (new mount and pid namespaces) and pivot_root, not chroot:
 # bubblewrap inside needs user namespaces, which a chroot forbids. The
@@ -18,12 +18,6 @@ dist_fail() {
 
 # dist_base: print the pristine root to copy, making it first if need be.
 dist_base() {
-	p=/var/tmp/deb12-new
-	if [ -x "$p/usr/bin/apt-get" ] && [ -f /tmp/debootstrap.log ] &&
-		[ "$(tail -1 /tmp/debootstrap.log)" = rc=0 ]; then
-		echo "$p"
-		return 0
-	fi
 	c=${TEND_DIST_ROOT_CACHE:-/var/tmp/tend-dist-root}
 	if [ ! -f "$c/.tend-complete" ]; then
 		command -v debootstrap >/dev/null 2>&1 ||
