@@ -58,7 +58,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/runner.o
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all test unit integration asan fuzz bench demo install clean deps \
-	dist deb dist-check
+	dist deb dist-check setup-check
 all: tend
 
 # Tree-sitter grammars: fetched, verified and compiled; sets GRAMMAR_OBJS.
