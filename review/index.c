@@ -292,6 +292,27 @@ static int review_index_pragma_int(struct review_index *idx, const char *sql,
  * empty one). 1 when it is not usable (`why` says so), 0 when ready,
  * < 0 on an error that moving it aside would not cure.
  */
+/*
+ * sqlite3_exec() of `sql`, tried again while the database is busy, for at
+ * most REVIEW_INDEX_BUSY_MS. The busy handler covers most waits, but not
+ * all: two processes turning a new database to WAL at once each hold a
+ * shared lock and want an exclusive one, and SQLite answers one of them
+ * SQLITE_BUSY at once rather than deadlock.
+ */
+static int review_index_exec_busy(struct review_index *idx, const char *sql)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	long waited = 0;
+	int rc;
+
+	while (((rc = sqlite3_exec(idx->db, sql, NULL, NULL, NULL)) & 0xff) ==
+		       SQLITE_BUSY && waited < REVIEW_INDEX_BUSY_MS) {
+		nanosleep(&pause, NULL);
+		waited += 20;
+	}
+	return rc;
+}
+
 static int review_index_try_open(struct review_index *idx, struct buf *why,
 				 struct buf *err)
 {
@@ -341,10 +362,9 @@ static int review_index_try_open(struct review_index *idx, struct buf *why,
 	}
 	if (app == 0 && version == 0 && tables == 0) {
 		/* Empty: make it ours; another process may race us here. */
-		if (sqlite3_exec(idx->db, "PRAGMA journal_mode=WAL", NULL, NULL,
-				 NULL) != SQLITE_OK ||
-		    sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL,
-				 NULL) != SQLITE_OK)
+		if (review_index_exec_busy(idx, "PRAGMA journal_mode=WAL") !=
+			    SQLITE_OK ||
+		    review_index_exec_busy(idx, "BEGIN IMMEDIATE") != SQLITE_OK)
 			return review_index_sqlerr(idx, err,
 						   "create the schema");
 		if (review_index_pragma_int(idx, "PRAGMA application_id",
