@@ -297,6 +297,26 @@ int forge_git_attr_bool_at(git_repository *view, const git_oid *commit,
 	return forge_git_attr_value(value);
 }
 
+int forge_git_attr_bools_at(git_repository *view, const git_oid *commit,
+			    const char *path, const char **names, size_t nr,
+			    int *out)
+{
+	git_attr_options opts = GIT_ATTR_OPTIONS_INIT;
+	const char *values[8];
+	size_t i;
+
+	if (nr > sizeof(values) / sizeof(values[0]))
+		return -1;
+	opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_NO_SYSTEM |
+		     GIT_ATTR_CHECK_INCLUDE_COMMIT;
+	git_oid_cpy(&opts.attr_commit_id, commit);
+	if (git_attr_get_many_ext(values, view, &opts, path, nr, names) < 0)
+		return -1;
+	for (i = 0; i < nr; i++)
+		out[i] = forge_git_attr_value(values[i]);
+	return 0;
+}
+
 int forge_git_path_in_commit(git_repository *repo, const git_oid *commit,
 			     const char *path)
 {

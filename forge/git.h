@@ -109,6 +109,15 @@ int forge_git_attr_view(git_repository **out, git_repository *repo,
 int forge_git_attr_bool_at(git_repository *view, const git_oid *commit,
 			   const char *path, const char *name);
 
+/*
+ * forge_git_attr_bool_at() of `nr` (at most 8) attributes at once, into
+ * out[]: one walk of the .gitattributes on the path instead of `nr`.
+ * 0, or -1 when libgit2 cannot tell.
+ */
+int forge_git_attr_bools_at(git_repository *view, const git_oid *commit,
+			    const char *path, const char **names, size_t nr,
+			    int *out);
+
 /* Does commit `commit` have anything at `path` (a file, link or tree)? */
 int forge_git_path_in_commit(git_repository *repo, const git_oid *commit,
 			     const char *path);

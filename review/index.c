@@ -1328,11 +1328,36 @@ struct review_index_entry {
 	const char *path_skip;	/* static reason, or NULL */
 };
 
+/* The `files` table as it is: path, blob, path skip. */
+struct review_index_row {
+	char *path;
+	char *blob;
+	char *skipped;
+};
+
+struct review_index_rows {
+	struct review_index_row *items;
+	size_t nr, alloc;
+};
+
 struct review_index_snapshot {
 	struct review_index_entry *items;
 	size_t nr, alloc;
 	size_t other;		/* submodules, links: not files we index */
 	int has_attributes;
+	/*
+	 * What the attributes depend on: every .gitattributes of the tree
+	 * (path and blob) and .git/info/attributes, hashed. While it stays
+	 * the same, a path's attributes do too.
+	 */
+	struct buf attr_src;
+	char attr_key[GIT_OID_HEXSZ + 1];
+	/*
+	 * Some attributes file names a linguist- attribute: without one,
+	 * no path can be generated or vendored by attributes, and none is
+	 * looked up.
+	 */
+	int attr_linguist;
 };
 
 static void review_index_snapshot_release(struct review_index_snapshot *s)
@@ -1342,6 +1367,7 @@ static void review_index_snapshot_release(struct review_index_snapshot *s)
 	for (i = 0; i < s->nr; i++)
 		free(s->items[i].path);
 	free(s->items);
+	buf_release(&s->attr_src);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1359,14 +1385,16 @@ static int review_index_walk_cb(const char *root, const git_tree_entry *e,
 		s->other++;
 		return 0;
 	}
-	if (!strcmp(name, ".gitattributes"))
-		s->has_attributes = 1;
 	ALLOC_GROW(s->items, s->nr, s->alloc);
 	it = &s->items[s->nr++];
 	memset(it, 0, sizeof(*it));
 	it->path = xasprintf("%s%s", root, name);
 	git_oid_cpy(&it->oid, git_tree_entry_id(e));
 	git_oid_tostr(it->hex, sizeof(it->hex), &it->oid);
+	if (!strcmp(name, ".gitattributes")) {
+		s->has_attributes = 1;
+		buf_printf(&s->attr_src, "%s %s\n", it->path, it->hex);
+	}
 	return 0;
 }
 
@@ -1377,16 +1405,152 @@ static int review_index_entry_cmp(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+/* Does `text` name an attribute of linguist's? */
+static int review_index_names_linguist(const char *text, size_t len)
+{
+	return text && memmem(text, len, "linguist-", 9) != NULL;
+}
+
+/*
+ * 1 when an attributes file that applies may set linguist-generated or
+ * -vendored: one of the tree's .gitattributes or .git/info/attributes
+ * (`info`) names a linguist- attribute (a macro that sets one names it
+ * too), or a global attributes file exists, which is not read here.
+ */
+static int review_index_attr_linguist(const struct review_index_snapshot *s,
+				      struct review_index *idx,
+				      const struct buf *info)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	git_config *cfg = NULL;
+	git_buf global = GIT_BUF_INIT;
+	char *path = NULL;
+	size_t i;
+	int found = 0;
+
+	if (review_index_names_linguist(info->ptr, info->len))
+		return 1;
+	if (git_repository_config_snapshot(&cfg, idx->repo) == 0 &&
+	    git_config_get_string_buf(&global, cfg, "core.attributesfile") ==
+		    0)
+		found = 1;
+	git_buf_dispose(&global);
+	git_config_free(cfg);
+	if (xdg && *xdg == '/')
+		path = xasprintf("%s/git/attributes", xdg);
+	else if (home && *home)
+		path = xasprintf("%s/.config/git/attributes", home);
+	if (path && access(path, F_OK) == 0)
+		found = 1;
+	free(path);
+	for (i = 0; i < s->nr && !found; i++) {
+		const struct review_index_entry *e = &s->items[i];
+		const char *base = strrchr(e->path, '/');
+		git_blob *blob = NULL;
+
+		if (strcmp(base ? base + 1 : e->path, ".gitattributes"))
+			continue;
+		if (git_blob_lookup(&blob, idx->repo, &e->oid) < 0)
+			return 1;	/* cannot tell: look them up */
+		found = review_index_names_linguist(
+			git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+	}
+	return found;
+}
+
+/*
+ * The attributes key of the snapshot (see struct review_index_snapshot),
+ * once the tree was walked.
+ */
+static void review_index_attr_key(struct review_index_snapshot *s,
+				  struct review_index *idx)
+{
+	struct buf info = BUF_INIT;
+	char *path = xasprintf("%sinfo/attributes",
+			       git_repository_path(idx->repo));
+	FILE *f = fopen(path, "rb");
+	git_oid oid;
+
+	if (f) {
+		char chunk[4096];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_add(&info, chunk, n);
+		fclose(f);
+		buf_puts(&s->attr_src, "info/attributes\n");
+		buf_add(&s->attr_src, info.ptr ? info.ptr : "", info.len);
+	}
+	if (git_odb_hash(&oid, s->attr_src.ptr ? s->attr_src.ptr : "",
+			 s->attr_src.len, GIT_OBJECT_BLOB) == 0)
+		git_oid_tostr(s->attr_key, sizeof(s->attr_key), &oid);
+	s->attr_linguist = review_index_attr_linguist(s, idx, &info);
+	buf_release(&info);
+	free(path);
+}
+
+/* The value of `key` in the meta table (a new string), or NULL. */
+static char *review_index_meta(struct review_index *idx, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	char *value = NULL;
+
+	if (sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = "
+			       "?1", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		value = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return value;
+}
+
+/*
+ * What the attributes said of `path` at the last update, when they say
+ * the same now (`same`): 1 and *skip set (NULL: nothing), else 0. `prev`
+ * is the files table as it was, sorted by path; `*at` walks it along the
+ * snapshot, which is sorted the same way.
+ */
+static int review_index_attr_reuse(const struct review_index_rows *prev,
+				   size_t *at, int same, const char *path,
+				   const char **skip)
+{
+	const char *was;
+	int cmp = 1;
+
+	if (!same || !prev)
+		return 0;
+	while (*at < prev->nr &&
+	       (cmp = strcmp(prev->items[*at].path, path)) < 0)
+		(*at)++;
+	if (*at >= prev->nr || cmp)
+		return 0;
+	was = prev->items[*at].skipped;
+	if (!was || !strcmp(was, "size cap"))
+		*skip = NULL;
+	else if (!strcmp(was, "generated"))
+		*skip = "generated";
+	else if (!strcmp(was, "vendored"))
+		*skip = "vendored";
+	else
+		return 0;	/* ignored: what the attributes say is unknown */
+	return 1;
+}
+
 static int review_index_snapshot_load(struct review_index_snapshot *s,
 				      struct review_index *idx,
-				      const git_oid *commit, struct buf *err)
+				      const git_oid *commit,
+				      const struct review_index_rows *prev,
+				      struct buf *err)
 {
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	git_repository *view = NULL;
-	char hex[GIT_OID_HEXSZ + 1];
-	size_t i, k;
-	int error = 0;
+	char hex[GIT_OID_HEXSZ + 1], *was_key = NULL;
+	const char *names[2] = { "linguist-generated", "linguist-vendored" };
+	size_t i, k, at = 0;
+	int error = 0, same;
 
 	git_oid_tostr(hex, sizeof(hex), commit);
 	if (git_commit_lookup(&c, idx->repo, commit) < 0 ||
@@ -1403,11 +1567,12 @@ static int review_index_snapshot_load(struct review_index_snapshot *s,
 		goto out;
 	}
 	qsort(s->items, s->nr, sizeof(*s->items), review_index_entry_cmp);
-	if (s->has_attributes &&
-	    forge_git_attr_view(&view, idx->repo, NULL) < 0)
-		view = NULL;
+	review_index_attr_key(s, idx);
+	was_key = review_index_meta(idx, "attributes");
+	same = was_key && !strcmp(was_key, s->attr_key);
 	for (i = 0; i < s->nr; i++) {
 		struct review_index_entry *e = &s->items[i];
+		const char *skip = NULL;
 
 		for (k = 0; k < idx->nr_ignore && !e->path_skip; k++)
 			if (glob_match(idx->ignore[k], e->path))
@@ -1415,34 +1580,40 @@ static int review_index_snapshot_load(struct review_index_snapshot *s,
 		if (!e->path_skip &&
 		    glob_match_any(review_index_vendored, e->path))
 			e->path_skip = "vendored";
-		if (!e->path_skip && view) {
-			if (forge_git_attr_bool_at(view, commit, e->path,
-						   "linguist-generated") == 1)
+		if (e->path_skip || !s->has_attributes || !s->attr_linguist)
+			continue;
+		/*
+		 * Looking attributes up costs libgit2 a walk of the
+		 * .gitattributes on the path: only for paths that are new,
+		 * or all of them when an attributes file changed.
+		 */
+		if (review_index_attr_reuse(prev, &at, same, e->path, &skip)) {
+			e->path_skip = skip;
+			continue;
+		}
+		if (!view && forge_git_attr_view(&view, idx->repo, NULL) < 0) {
+			s->has_attributes = 0;
+			continue;
+		}
+		{
+			int vals[2];
+
+			if (forge_git_attr_bools_at(view, commit, e->path,
+						    names, 2, vals) < 0)
+				continue;
+			if (vals[0] == 1)
 				e->path_skip = "generated";
-			else if (forge_git_attr_bool_at(view, commit, e->path,
-							"linguist-vendored") ==
-				 1)
+			else if (vals[1] == 1)
 				e->path_skip = "vendored";
 		}
 	}
 out:
+	free(was_key);
 	git_repository_free(view);
 	git_tree_free(tree);
 	git_commit_free(c);
 	return error;
 }
-
-/* The `files` table as it is: path, blob, path skip. */
-struct review_index_row {
-	char *path;
-	char *blob;
-	char *skipped;
-};
-
-struct review_index_rows {
-	struct review_index_row *items;
-	size_t nr, alloc;
-};
 
 static void review_index_rows_release(struct review_index_rows *r)
 {
@@ -2152,12 +2323,13 @@ static int review_index_update_once(struct review_index *idx,
 		return error_set(err, TEND_EINVALID, "the index of '%s' has no "
 				 "repository to read", idx->path);
 	git_oid_tostr(hex, sizeof(hex), commit);
-	if ((error = review_index_snapshot_load(&snap, idx, commit, err)) < 0)
+	if ((error = review_index_rows_load(&rows, idx, err)) < 0 ||
+	    (error = review_index_snapshot_load(&snap, idx, commit, &rows,
+						err)) < 0)
 		goto out;
 	st->files = snap.nr;
 	/* Up to date: nothing to parse, nothing to write. */
 	if (review_index_head(idx, &head) && !git_oid_cmp(&head, commit) &&
-	    (error = review_index_rows_load(&rows, idx, err)) == 0 &&
 	    rows.nr == snap.nr) {
 		size_t i;
 		int same = 1;
@@ -2177,10 +2349,6 @@ static int review_index_update_once(struct review_index *idx,
 			goto out;
 		}
 	}
-	if (error < 0)
-		goto out;
-	if (!rows.nr && (error = review_index_rows_load(&rows, idx, err)) < 0)
-		goto out;
 	if ((error = review_index_missing(idx, &snap, &rows, &jobs, &nr_jobs,
 					  err)) < 0)
 		goto out;
@@ -2218,9 +2386,11 @@ static int review_index_update_once(struct review_index *idx,
 
 		if ((error = review_index_prepare(idx, &m, "INSERT OR REPLACE "
 						  "INTO meta(key, value) VALUES "
-						  "('commit', ?1)", err)) < 0)
+						  "('commit', ?1), ('attributes',"
+						  " ?2)", err)) < 0)
 			goto out;
 		sqlite3_bind_text(m, 1, hex, -1, SQLITE_STATIC);
+		sqlite3_bind_text(m, 2, snap.attr_key, -1, SQLITE_STATIC);
 		if (sqlite3_step(m) != SQLITE_DONE)
 			error = review_index_sqlerr(idx, err,
 						    "record the commit");
@@ -2721,6 +2891,91 @@ static int review_index_after(struct review_index *idx, int error,
 	return TEND_ERROR;
 }
 
+/* Chunks a ranked query takes first, before it reads their text. */
+#define REVIEW_INDEX_TOP(limit) ((limit) * 4 + 40)
+
+static int review_index_hit_cmp(const void *a, const void *b)
+{
+	const struct review_index_hit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * The best `limit` hits of MATCH expression `expr`, in two steps: the
+ * rowids and scores of the best REVIEW_INDEX_TOP chunks, which SQLite
+ * sorts without their text, then those chunks' paths and text. 1 with
+ * the hits in `out`; 0 when that is not enough (more of the best chunks
+ * belong to files left out than the margin covers), and the caller runs
+ * the full query; < 0 on error.
+ */
+static int review_index_query_top(struct review_index *idx, const char *expr,
+				  size_t limit,
+				  struct review_index_hits *out,
+				  struct buf *err)
+{
+	sqlite3_stmt *top = NULL, *row = NULL;
+	struct review_index_hits all;
+	size_t got = 0, i;
+	int rc, error;
+
+	review_index_hits_init(&all);
+	if ((error = review_index_prepare(idx, &top, "SELECT chunks.rowid, "
+					  REVIEW_INDEX_BM25 " FROM chunks "
+					  "WHERE chunks MATCH ?1 ORDER BY 2 "
+					  "LIMIT ?2", err)) < 0 ||
+	    (error = review_index_prepare(idx, &row, "SELECT "
+					  REVIEW_INDEX_HIT_COLS " FROM chunks "
+					  "JOIN files ON files.blob = "
+					  "chunks.blob AND files.skipped IS "
+					  "NULL WHERE chunks.rowid = ?1",
+					  err)) < 0)
+		goto out;
+	sqlite3_bind_text(top, 1, expr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(top, 2, (sqlite3_int64)REVIEW_INDEX_TOP(limit));
+	while ((rc = sqlite3_step(top)) == SQLITE_ROW) {
+		double score = -sqlite3_column_double(top, 1);
+
+		got++;
+		sqlite3_reset(row);
+		sqlite3_bind_int64(row, 1, sqlite3_column_int64(top, 0));
+		while ((rc = sqlite3_step(row)) == SQLITE_ROW)
+			review_index_hit_add(&all, row, score);
+		if (rc != SQLITE_DONE) {
+			error = review_index_sqlerr(idx, err, "search");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		error = review_index_sqlerr(idx, err, "search");
+		goto out;
+	}
+	/* Fewer than asked for, though more chunks matched: not enough. */
+	if (all.nr < limit && got == REVIEW_INDEX_TOP(limit))
+		goto out;
+	qsort(all.items, all.nr, sizeof(*all.items), review_index_hit_cmp);
+	for (i = 0; i < all.nr; i++) {
+		if (out->nr < limit) {
+			ALLOC_GROW(out->items, out->nr, out->alloc);
+			out->items[out->nr++] = all.items[i];
+		} else {
+			free(all.items[i].path);
+			free(all.items[i].kind);
+			free(all.items[i].name);
+			free(all.items[i].text);
+		}
+	}
+	all.nr = 0;
+	error = 1;
+out:
+	review_index_hits_release(&all);
+	sqlite3_finalize(top);
+	sqlite3_finalize(row);
+	return error;
+}
+
 int review_index_query(struct review_index *idx, const char *query,
 		       const char *path_glob, size_t limit,
 		       struct review_index_hits *out, struct buf *err)
@@ -2754,6 +3009,13 @@ int review_index_query(struct review_index *idx, const char *query,
 			goto out;
 		}
 		sqlite3_reset(st);
+	}
+	if (!path_glob) {
+		error = review_index_query_top(idx, expr.ptr, limit, out, err);
+		if (error != 0) {
+			error = error < 0 ? error : 0;
+			goto out;
+		}
 	}
 	while (out->nr < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(st, 0);

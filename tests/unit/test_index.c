@@ -908,3 +908,93 @@ void test_index__size_cap(void)
 	buf_release(&big);
 	buf_release(&err);
 }
+
+/*
+ * .gitattributes decide linguist-generated and -vendored per path; an
+ * update looks attributes up again only when an attributes file changed,
+ * and then for every path.
+ */
+/* How many definitions and references of `name` the index holds. */
+static size_t symbol_nr(struct review_index *idx, const char *name)
+{
+	struct review_index_symbols s;
+	struct buf err = BUF_INIT;
+	size_t nr = 0;
+
+	review_index_symbols_init(&s);
+	if (review_index_symbol(idx, name, 10, &s, &err) == 0)
+		nr = s.nr;
+	review_index_symbols_release(&s);
+	buf_release(&err);
+	return nr;
+}
+
+void test_index__attributes_follow_their_files(void)
+{
+	char dir[4096];
+	git_repository *repo = NULL;
+	struct review_index *idx = NULL;
+	struct review_index_stats st = { 0 };
+	struct buf err = BUF_INIT, all = BUF_INIT;
+	char dbpath[4096];
+	struct review_index_opts o = { 0 };
+	git_oid head;
+
+	/* the database outside the work tree, which every commit adds */
+	snprintf(dir, sizeof(dir), "%s/repo", test_tmpdir());
+	REQUIRE(test_sh("mkdir -p '%s' && cd '%s' && git init -q -b main .",
+			dir, dir) == 0);
+	REQUIRE(put(dir, ".gitattributes", "gen/** linguist-generated\n") ==
+		0);
+	REQUIRE(put(dir, "gen/a.c", "int gen_fn(void) { return 0; }\n") == 0);
+	REQUIRE(put(dir, "lib/b.c", "int lib_fn(void) { return 1; }\n") == 0);
+	REQUIRE(put(dir, "c.c", "int c_fn(void) { return 2; }\n") == 0);
+	REQUIRE(commit_all(dir, "one") == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	snprintf(dbpath, sizeof(dbpath), "%s/idx/index.sqlite",
+		 test_tmpdir());
+	o.path = dbpath;
+	REQUIRE(review_index_open(&idx, repo, &o, &err) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.skipped, 1);
+	dump_db(&all, dbpath);
+	CHECK(strstr(all.ptr, "gen_fn") == NULL);
+	CHECK(strstr(all.ptr, "lib_fn") != NULL);
+	review_index_stats_release(&st);
+
+	/* an unrelated change: the decisions stay */
+	REQUIRE(put(dir, "c.c", "int c_fn(void) { return 3; }\n") == 0);
+	REQUIRE(commit_all(dir, "two") == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.skipped, 1);
+	CHECK_INT(st.parsed, 1);
+	review_index_stats_release(&st);
+
+	/* the attributes change: lib/ becomes vendored, gen/ stays out */
+	REQUIRE(put(dir, ".gitattributes", "gen/** linguist-generated\n"
+		    "lib/** linguist-vendored\n") == 0);
+	REQUIRE(commit_all(dir, "three") == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.skipped, 2);
+	CHECK_INT(symbol_nr(idx, "lib_fn"), 0);
+	CHECK_INT(symbol_nr(idx, "c_fn"), 1);
+	review_index_stats_release(&st);
+
+	/* no attributes at all: both come back */
+	REQUIRE(test_sh("cd '%s' && git rm -q .gitattributes", dir) == 0);
+	REQUIRE(commit_all(dir, "four") == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.skipped, 0);
+	CHECK_INT(symbol_nr(idx, "gen_fn"), 1);
+	CHECK_INT(symbol_nr(idx, "lib_fn"), 1);
+	review_index_stats_release(&st);
+
+	review_index_close(idx);
+	git_repository_free(repo);
+	buf_release(&all);
+	buf_release(&err);
+}
