@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -2628,14 +2629,60 @@ static void review_index_split_terms(struct review_index_terms *t,
 	buf_release(&part);
 }
 
+/*
+ * English words that match nearly every chunk: they add almost nothing to
+ * a BM25 ranking and most of its cost, so a query that has other words
+ * leaves them out.
+ */
+static const char *const review_index_stopwords[] = {
+	"a", "about", "after", "all", "also", "an", "and", "any", "are",
+	"as", "at", "be", "been", "before", "being", "but", "by", "can",
+	"could", "does", "from", "had", "has", "have", "into", "is", "it",
+	"its", "may", "more", "most", "must", "no", "not", "of", "on",
+	"only", "or", "our", "should", "so", "some", "such", "than", "that",
+	"the", "their", "them", "then", "there", "these", "they", "this",
+	"those", "to", "too", "us", "very", "was", "we", "were", "what",
+	"when", "where", "which", "who", "will", "with", "would", "you",
+	"your", NULL
+};
+
+static int review_index_stopword(const char *w, size_t n)
+{
+	const char *const *p;
+
+	for (p = review_index_stopwords; *p; p++)
+		if (strlen(*p) == n && !strncasecmp(*p, w, n))
+			return 1;
+	return 0;
+}
+
+/* Does `query` hold a word of two bytes or more that is no stop word? */
+static int review_index_has_content(const char *query, size_t n)
+{
+	size_t i = 0, a;
+
+	while (i < n) {
+		while (i < n && !review_index_word_byte((unsigned char)query[i]))
+			i++;
+		a = i;
+		while (i < n && review_index_word_byte((unsigned char)query[i]))
+			i++;
+		if (i - a >= 2 && !review_index_stopword(query + a, i - a))
+			return 1;
+	}
+	return 0;
+}
+
 int review_index_match_expr(struct buf *out, const char *query)
 {
 	struct review_index_terms t = { BUF_INIT, 0 };
 	struct buf words = BUF_INIT;
 	size_t n = strlen(query), i = 0;
+	int content;
 
 	if (n > REVIEW_INDEX_MAX_QUERY)
 		n = REVIEW_INDEX_MAX_QUERY;
+	content = review_index_has_content(query, n);
 	while (i < n && t.nr < REVIEW_INDEX_MAX_TERMS) {
 		size_t a, b;
 
@@ -2662,6 +2709,8 @@ int review_index_match_expr(struct buf *out, const char *query)
 			i++;
 		b = i;
 		if (!review_index_words(&words, query + a, b - a))
+			continue;
+		if (content && review_index_stopword(words.ptr, words.len))
 			continue;
 		/* A path fragment or a word: one term (a phrase if needed). */
 		review_index_term(&t, words.ptr);

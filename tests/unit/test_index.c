@@ -726,6 +726,13 @@ void test_index__match_expr(void)
 	CHECK_STR(out.ptr, "\"src a c\"");
 	CHECK(review_index_match_expr(&out, "--- ((( ") == 0);
 	CHECK_STR(out.ptr, "");
+	/* stop words go when other words carry the query, not otherwise */
+	CHECK(review_index_match_expr(&out, "Fix the parser of THE header") ==
+	      3);
+	CHECK_STR(out.ptr, "\"Fix\" OR \"parser\" OR \"header\"");
+	CHECK(review_index_match_expr(&out, "to be or not") == 4);
+	CHECK(review_index_match_expr(&out, "\"the end\" of it") == 1);
+	CHECK_STR(out.ptr, "\"the end\"");
 
 	REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
 	REQUIRE(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(a, b, "
