@@ -3031,7 +3031,7 @@ int review_index_query(struct review_index *idx, const char *query,
 {
 	struct buf expr = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	int rc, error = 0;
+	int rc = SQLITE_DONE, error = 0;
 
 	if (!limit)
 		limit = 10;
