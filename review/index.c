@@ -1053,7 +1053,8 @@ static void review_index_parse_tree(struct review_index_worker *w,
 		}
 	}
 	/* Definitions: one per node (the first pattern wins), nested. */
-	qsort(defs, nr_defs, sizeof(*defs), review_index_def_cmp);
+	if (nr_defs > 1)
+		qsort(defs, nr_defs, sizeof(*defs), review_index_def_cmp);
 	for (i = 0, k = 0; i < nr_defs; i++) {
 		if (k && defs[k - 1].start_byte == defs[i].start_byte &&
 		    defs[k - 1].end_byte == defs[i].end_byte) {
@@ -1105,7 +1106,9 @@ static void review_index_parse_tree(struct review_index_worker *w,
 		sy->context = NULL;
 	}
 	/* One symbol per (definition, line, name); contexts from masked text. */
-	qsort(j->syms, j->nr_syms, sizeof(*j->syms), review_index_sym_cmp);
+	if (j->nr_syms > 1)
+		qsort(j->syms, j->nr_syms, sizeof(*j->syms),
+		      review_index_sym_cmp);
 	for (i = 0, k = 0; i < j->nr_syms; i++) {
 		if (k && j->syms[k - 1].definition == j->syms[i].definition &&
 		    j->syms[k - 1].line == j->syms[i].line &&
@@ -1567,7 +1570,9 @@ static int review_index_snapshot_load(struct review_index_snapshot *s,
 				  review_index_git_errmsg());
 		goto out;
 	}
-	qsort(s->items, s->nr, sizeof(*s->items), review_index_entry_cmp);
+	if (s->nr > 1)
+		qsort(s->items, s->nr, sizeof(*s->items),
+		      review_index_entry_cmp);
 	review_index_attr_key(s, idx);
 	was_key = review_index_meta(idx, "attributes");
 	same = was_key && !strcmp(was_key, s->attr_key);
@@ -2179,7 +2184,8 @@ static int review_index_missing(struct review_index *idx,
 		jobs[nr].path = e->path;
 		nr++;
 	}
-	qsort(jobs, nr, sizeof(*jobs), review_index_oid_cmp);
+	if (nr > 1)
+		qsort(jobs, nr, sizeof(*jobs), review_index_oid_cmp);
 	for (i = 0, k = 0; i < nr; i++)
 		if (!k || git_oid_cmp(&jobs[k - 1].oid, &jobs[i].oid))
 			jobs[k++] = jobs[i];
@@ -2884,7 +2890,8 @@ static int review_index_query_hybrid(struct review_index *idx,
 		}
 		free(top);
 	}
-	qsort(cand, nr, sizeof(*cand), review_index_scored_cmp);
+	if (nr > 1)
+		qsort(cand, nr, sizeof(*cand), review_index_scored_cmp);
 	if ((error = review_index_prepare(idx, &one, "SELECT "
 					  REVIEW_INDEX_HIT_COLS " FROM chunks "
 					  "JOIN files ON files.blob = "
@@ -3004,7 +3011,9 @@ static int review_index_query_top(struct review_index *idx, const char *expr,
 	/* Fewer than asked for, though more chunks matched: not enough. */
 	if (all.nr < limit && got == REVIEW_INDEX_TOP(limit))
 		goto out;
-	qsort(all.items, all.nr, sizeof(*all.items), review_index_hit_cmp);
+	if (all.nr > 1)
+		qsort(all.items, all.nr, sizeof(*all.items),
+		      review_index_hit_cmp);
 	for (i = 0; i < all.nr; i++) {
 		if (out->nr < limit) {
 			ALLOC_GROW(out->items, out->nr, out->alloc);
