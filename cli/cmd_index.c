@@ -241,8 +241,7 @@ int cmd_index(int argc, char **argv)
 	char **rest = NULL, *croot = NULL, *rpath = NULL, *dbpath = NULL;
 	git_oid commit, head;
 	unsigned rline = 0;
-	int nrest, rc, asks, updated = 0, rules_ready = 0;
-	int exit_code = CLI_EXIT_USAGE;
+	int nrest, rc, asks, updated = 0, exit_code = CLI_EXIT_USAGE;
 
 	config_init(&cfg);
 	actions_context_init(&xctx);
@@ -311,18 +310,17 @@ int cmd_index(int argc, char **argv)
 	}
 	/*
 	 * The rules mask what an update stores; an answer from an index
-	 * that is up to date reads stored text only, so a query does not
-	 * pay for compiling them.
+	 * that is up to date reads stored text only, so they are compiled
+	 * only where an update may follow.
 	 */
-	if ((a.repo_name || !asks) &&
-	    (rc = actions_rules_load(&rules, NULL, &cfg, &src, &err)) < 0) {
-		cli_error("%s", err.ptr);
-		exit_code = cli_exit_for(rc);
-		goto out;
-	}
-	rules_ready = a.repo_name || !asks;
 	if (a.repo_name) {
 		/* Another repository's index, fetched and updated. */
+		if ((rc = actions_rules_load(&rules, NULL, &cfg, &src,
+					     &err)) < 0) {
+			cli_error("%s", err.ptr);
+			exit_code = cli_exit_for(rc);
+			goto out;
+		}
 		if ((rc = actions_context_open_named(&xctx, &cfg, &rules,
 						     croot, a.repo_name, &idx,
 						     &err)) < 0) {
@@ -366,14 +364,12 @@ int cmd_index(int argc, char **argv)
 	/* Answering: update only when the index is not of the commit. */
 	if (!asks || !review_index_head(idx, &head) ||
 	    git_oid_cmp(&head, &commit)) {
-		if (!rules_ready &&
-		    (rc = actions_rules_load(&rules, NULL, &cfg, &src,
+		if ((rc = actions_rules_load(&rules, NULL, &cfg, &src,
 					     &err)) < 0) {
 			cli_error("%s", err.ptr);
 			exit_code = cli_exit_for(rc);
 			goto out;
 		}
-		rules_ready = 1;
 		if ((rc = review_index_update(idx, &commit, &st, &err)) < 0) {
 			cli_error("%s", err.ptr);
 			exit_code = rc == TEND_ENOTFOUND ? CLI_EXIT_USAGE

@@ -286,15 +286,11 @@ int forge_git_attr_view(git_repository **out, git_repository *repo,
 int forge_git_attr_bool_at(git_repository *view, const git_oid *commit,
 			   const char *path, const char *name)
 {
-	git_attr_options opts = GIT_ATTR_OPTIONS_INIT;
-	const char *value = NULL;
+	int value;
 
-	opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_NO_SYSTEM |
-		     GIT_ATTR_CHECK_INCLUDE_COMMIT;
-	git_oid_cpy(&opts.attr_commit_id, commit);
-	if (git_attr_get_ext(&value, view, &opts, path, name) < 0)
+	if (forge_git_attr_bools_at(view, commit, path, &name, 1, &value) < 0)
 		return 0;
-	return forge_git_attr_value(value);
+	return value;
 }
 
 int forge_git_attr_bools_at(git_repository *view, const git_oid *commit,

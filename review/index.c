@@ -557,21 +557,29 @@ void review_index_stats_release(struct review_index_stats *st)
 	st->note = NULL;
 }
 
-int review_index_head(struct review_index *idx, git_oid *out)
+/* The value of `key` in the meta table (a new string), or NULL. */
+static char *review_index_meta(struct review_index *idx, const char *key)
 {
 	sqlite3_stmt *st = NULL;
-	int found = 0;
+	char *value = NULL;
 
 	if (sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = "
-			       "'commit'", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *hex = (const char *)sqlite3_column_text(st, 0);
-
-		found = hex && strlen(hex) == GIT_OID_HEXSZ &&
-			!git_oid_fromstr(out, hex);
-	}
+			       "?1", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		value = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+	return value;
+}
+
+int review_index_head(struct review_index *idx, git_oid *out)
+{
+	char *hex = review_index_meta(idx, "commit");
+	int found = hex && strlen(hex) == GIT_OID_HEXSZ &&
+		    !git_oid_fromstr(out, hex);
+
+	free(hex);
 	return found;
 }
 
@@ -1492,22 +1500,6 @@ static void review_index_attr_key(struct review_index_snapshot *s,
 	s->attr_linguist = review_index_attr_linguist(s, idx, &info);
 	buf_release(&info);
 	free(path);
-}
-
-/* The value of `key` in the meta table (a new string), or NULL. */
-static char *review_index_meta(struct review_index *idx, const char *key)
-{
-	sqlite3_stmt *st = NULL;
-	char *value = NULL;
-
-	if (sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = "
-			       "?1", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		value = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return value;
 }
 
 /*
@@ -2485,16 +2477,20 @@ void review_index_hits_init(struct review_index_hits *h)
 	memset(h, 0, sizeof(*h));
 }
 
+static void review_index_hit_release(struct review_index_hit *h)
+{
+	free(h->path);
+	free(h->kind);
+	free(h->name);
+	free(h->text);
+}
+
 void review_index_hits_release(struct review_index_hits *h)
 {
 	size_t i;
 
-	for (i = 0; i < h->nr; i++) {
-		free(h->items[i].path);
-		free(h->items[i].kind);
-		free(h->items[i].name);
-		free(h->items[i].text);
-	}
+	for (i = 0; i < h->nr; i++)
+		review_index_hit_release(&h->items[i]);
 	free(h->items);
 	memset(h, 0, sizeof(*h));
 }
@@ -3019,10 +3015,7 @@ static int review_index_query_top(struct review_index *idx, const char *expr,
 			ALLOC_GROW(out->items, out->nr, out->alloc);
 			out->items[out->nr++] = all.items[i];
 		} else {
-			free(all.items[i].path);
-			free(all.items[i].kind);
-			free(all.items[i].name);
-			free(all.items[i].text);
+			review_index_hit_release(&all.items[i]);
 		}
 	}
 	all.nr = 0;
