@@ -36,6 +36,24 @@ int forge_git_open(git_repository **out, const char *path, struct buf *err);
 const char *forge_git_workdir(git_repository *repo);
 
 /*
+ * The commit HEAD names in the repository around `dir`, read from the
+ * files of a plain layout without libgit2: starting libgit2 parses the
+ * system's certificate bundle, ~10 ms and most of the time of a query
+ * to an index that is up to date. It finds the repository as
+ * forge_git_open() does (upwards from `dir`, not across file systems),
+ * follows HEAD through loose refs and packed-refs, and knows linked work
+ * trees. 0 with the work tree's top (`workdir`, ending in '/'), the
+ * common git directory (`commondir`, ending in '/') and the commit's hex
+ * id (`hex`, NUL-terminated). TEND_ENOTFOUND, with the outputs untouched,
+ * for anything it does not know: no repository, a bare one or one owned
+ * by another user, an extension (reftable, SHA-256), a HEAD it cannot
+ * follow. The caller then opens the repository with libgit2, which
+ * gives the real answer or error.
+ */
+int forge_git_peek_head(const char *dir, struct buf *workdir,
+			struct buf *commondir, char hex[41]);
+
+/*
  * A work tree of its own for `commit`, beside the checkout and without
  * touching it: `dir` (an existing, empty directory) gets the commit's
  * files, and *out is a second handle on `repo`'s objects and refs whose

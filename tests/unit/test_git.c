@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "common/xalloc.h"
 #include "forge/git.h"
 #include "tests/unit/test.h"
 
@@ -1591,4 +1592,87 @@ void test_git__commit_subset(void)
 	git_repository_free(repo);
 	buf_release(&err);
 	buf_release(&out);
+}
+
+/* forge_git_peek_head() at `dir` agrees with git: 1, else 0. */
+static int peek_is(const char *dir, const char *rev_dir, const char *rev,
+		   const char *want_top, const char *want_common)
+{
+	struct buf top = BUF_INIT, common = BUF_INIT, want = BUF_INIT;
+	char hex[41];
+	int ok;
+
+	ok = forge_git_peek_head(dir, &top, &common, hex) == 0 &&
+	     cmd_out(&want, "git -C '%s' rev-parse '%s'", rev_dir, rev) == 0 &&
+	     !strcmp(hex, want.ptr) && !strcmp(top.ptr, want_top) &&
+	     !strcmp(common.ptr, want_common);
+	if (!ok)
+		fprintf(stderr, "  peek at '%s': '%s' '%s' '%s'\n", dir,
+			top.ptr, common.ptr, ok ? "" : want.ptr);
+	buf_release(&top);
+	buf_release(&common);
+	buf_release(&want);
+	return ok;
+}
+
+void test_git__peek_head(void)
+{
+	const char *dir = test_git_repo();
+	char *top, *gitdir, *sub, *wt, *wt_top, *other;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char hex[41];
+
+	REQUIRE(dir);
+	top = realpath(dir, NULL);
+	REQUIRE(top);
+	buf_printf(&a, "%s/", top);
+	gitdir = xasprintf("%s/.git/", top);
+
+	/* A loose branch, from the top and from below it. */
+	CHECK(peek_is(dir, dir, "HEAD", a.ptr, gitdir));
+	sub = xasprintf("%s/deep/er", dir);
+	REQUIRE(test_sh("mkdir -p '%s'", sub) == 0);
+	CHECK(peek_is(sub, dir, "HEAD", a.ptr, gitdir));
+
+	/* Packed, then detached, then a symbolic ref to a packed branch. */
+	REQUIRE(test_sh("git -C '%s' pack-refs --all", dir) == 0);
+	CHECK(peek_is(dir, dir, "HEAD", a.ptr, gitdir));
+	REQUIRE(test_sh("git -C '%s' checkout -q --detach main", dir) == 0);
+	CHECK(peek_is(dir, dir, "main", a.ptr, gitdir));
+	REQUIRE(test_sh("git -C '%s' symbolic-ref refs/heads/alias "
+			"refs/heads/topic && git -C '%s' symbolic-ref HEAD "
+			"refs/heads/alias", dir, dir) == 0);
+	CHECK(peek_is(dir, dir, "topic", a.ptr, gitdir));
+
+	/* A linked work tree: its own HEAD, the main repository's refs. */
+	wt = xasprintf("%s-wt", top);
+	REQUIRE(test_sh("git -C '%s' worktree add -q '%s' main 2>/dev/null",
+			dir, wt) == 0);
+	wt_top = xasprintf("%s/", wt);
+	CHECK(peek_is(wt, wt, "HEAD", wt_top, gitdir));
+	CHECK(peek_is(wt, dir, "main", wt_top, gitdir));
+
+	/* What it does not know is left to libgit2, outputs untouched. */
+	buf_puts(&b, "keep");
+	REQUIRE(test_sh("git -C '%s' config extensions.refStorage files",
+			dir) == 0);
+	CHECK(forge_git_peek_head(dir, &b, &b, hex) == TEND_ENOTFOUND);
+	CHECK_STR(b.ptr, "keep");
+	other = xasprintf("%s/unborn", top);
+	REQUIRE(test_sh("git init -q '%s'", other) == 0);
+	CHECK(forge_git_peek_head(other, &b, &b, hex) == TEND_ENOTFOUND);
+	CHECK(forge_git_peek_head("/", &b, &b, hex) == TEND_ENOTFOUND);
+	CHECK(forge_git_peek_head("/nonexistent/dir", &b, &b, hex) ==
+	      TEND_ENOTFOUND);
+	CHECK_STR(b.ptr, "keep");
+
+	test_sh("rm -rf '%s'", wt);
+	free(top);
+	free(gitdir);
+	free(sub);
+	free(wt);
+	free(wt_top);
+	free(other);
+	buf_release(&a);
+	buf_release(&b);
 }

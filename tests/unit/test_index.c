@@ -6,6 +6,7 @@
  *
  * Every test builds a real repository with the git CLI in a temp dir.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/xalloc.h"
 #include "review/index.h"
 #include "review/index_lang.h"
 #include "tests/unit/test.h"
@@ -1004,4 +1006,97 @@ void test_index__attributes_follow_their_files(void)
 	git_repository_free(repo);
 	buf_release(&all);
 	buf_release(&err);
+}
+
+/*
+ * A query whose common words exceed the budget takes its candidates from
+ * its rarest terms and scores them against all terms: each hit has the
+ * score a ranking by every term gives the same chunk, the hits come best
+ * first, and the best is the same.
+ */
+void test_index__rarest_terms_rank_as_all(void)
+{
+	const char *dir = test_tmpdir();
+	static const char *const queries[] = {
+		"fix the widget parser for nested frames",
+		"widget frame render \"nested frames\" lib/frame_7.c",
+		"renderFrame widget_count parser",
+	};
+	git_repository *repo = NULL;
+	struct review_index *all = NULL, *some = NULL;
+	struct review_index_opts wide = { 0 }, narrow = { 0 };
+	struct review_index_stats st = { 0 };
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	char *db2;
+	git_oid head;
+	size_t i, q;
+
+	REQUIRE(test_sh("cd '%s' && git init -q -b main .", dir) == 0);
+	for (i = 0; i < 40; i++) {
+		char rel[64];
+
+		buf_reset(&text);
+		buf_printf(&text, "/* Frame %zu of the widget. */\n"
+			   "int render_frame_%zu(int widget)\n{\n"
+			   "\treturn widget + %zu;\n}\n\n", i, i, i);
+		if (i % 7 == 0)
+			buf_printf(&text, "/* The parser of nested frames. */\n"
+				   "int parse_nested_%zu(int frame)\n{\n"
+				   "\treturn frame * %zu;\n}\n", i, i);
+		if (i % 13 == 0)
+			buf_puts(&text, "int widget_count(void)\n{\n"
+				 "\treturn 0;\n}\n");
+		snprintf(rel, sizeof(rel), "lib/frame_%zu.c", i);
+		REQUIRE(put(dir, rel, text.ptr) == 0);
+	}
+	REQUIRE(commit_all(dir, "frames") == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	wide.doc_budget = 1000000;
+	REQUIRE(review_index_open(&all, repo, &wide, &err) == 0);
+	REQUIRE(review_index_update(all, &head, &st, &err) == 0);
+	review_index_stats_release(&st);
+	db2 = xasprintf("%s/second.sqlite", dir);
+	narrow.path = db2;
+	narrow.doc_budget = 3;
+	REQUIRE(review_index_open(&some, repo, &narrow, &err) == 0);
+	REQUIRE(review_index_update(some, &head, &st, &err) == 0);
+
+	for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		struct review_index_hits a, b;
+		size_t j;
+
+		review_index_hits_init(&a);
+		review_index_hits_init(&b);
+		CHECK(review_index_query(all, queries[q], NULL, 1000, &a,
+					 &err) == 0);
+		CHECK(review_index_query(some, queries[q], NULL, 8, &b,
+					 &err) == 0);
+		CHECK(a.nr > 8);
+		CHECK_INT(b.nr, 8);
+		CHECK(a.nr && b.nr && !strcmp(a.items[0].path,
+					       b.items[0].path) &&
+		      a.items[0].start_line == b.items[0].start_line);
+		for (i = 0; i < b.nr; i++) {
+			for (j = 0; j < a.nr; j++)
+				if (!strcmp(a.items[j].path, b.items[i].path) &&
+				    a.items[j].start_line ==
+				    b.items[i].start_line)
+					break;
+			CHECK(j < a.nr);
+			CHECK(j < a.nr && fabs(b.items[i].score -
+					       a.items[j].score) <
+			      1e-9 * (1 + fabs(a.items[j].score)));
+			CHECK(!i || b.items[i].score <= b.items[i - 1].score);
+		}
+		review_index_hits_release(&a);
+		review_index_hits_release(&b);
+	}
+	review_index_stats_release(&st);
+	review_index_close(all);
+	review_index_close(some);
+	git_repository_free(repo);
+	free(db2);
+	buf_release(&err);
+	buf_release(&text);
 }
