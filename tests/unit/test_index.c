@@ -1100,3 +1100,88 @@ void test_index__rarest_terms_rank_as_all(void)
 	buf_release(&err);
 	buf_release(&text);
 }
+
+/*
+ * A first build of many files writes the symbols before their indexes,
+ * which it makes at the end: both are there after it, lookups use them,
+ * and a later update keeps them.
+ */
+void test_index__bulk_build_makes_indexes(void)
+{
+	const char *dir = test_tmpdir();
+	git_repository *repo = NULL;
+	struct review_index *idx = NULL;
+	struct review_index_stats st = { 0 };
+	struct review_index_symbols syms;
+	struct buf err = BUF_INIT, text = BUF_INIT, plan = BUF_INIT;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	char *path;
+	git_oid head;
+	size_t i, nr = 0;
+
+	review_index_symbols_init(&syms);
+	REQUIRE(test_sh("cd '%s' && git init -q -b main .", dir) == 0);
+	for (i = 0; i < 300; i++) {
+		char rel[64];
+
+		buf_reset(&text);
+		buf_printf(&text, "int unit_%zu(int x)\n{\n\treturn "
+			   "shared_helper(x) + %zu;\n}\n", i, i);
+		snprintf(rel, sizeof(rel), "src/u%zu.c", i);
+		REQUIRE(put(dir, rel, text.ptr) == 0);
+	}
+	REQUIRE(put(dir, "src/shared.c", "int shared_helper(int x)\n{\n"
+		    "\treturn x;\n}\n") == 0);
+	REQUIRE(commit_all(dir, "many") == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	REQUIRE(review_index_open(&idx, repo, NULL, &err) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.parsed, 301);
+	CHECK(review_index_symbol(idx, "shared_helper", 500, &syms, &err) == 0);
+	CHECK_INT(syms.nr, 301);
+	review_index_symbols_release(&syms);
+	review_index_close(idx);
+	idx = NULL;
+
+	/* The indexes exist, and a lookup by name goes through one. */
+	path = xasprintf("%s/.git/tend/index.sqlite", dir);
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	REQUIRE(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE "
+				   "type = 'index' AND tbl_name = 'symbols'",
+				   -1, &q, NULL) == SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		nr++;
+	sqlite3_finalize(q);
+	CHECK_INT(nr, 2);
+	REQUIRE(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT * FROM "
+				   "symbols WHERE name = 'x'", -1, &q, NULL) ==
+		SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		buf_puts(&plan, (const char *)sqlite3_column_text(q, 3));
+	sqlite3_finalize(q);
+	CHECK(strstr(plan.ptr, "symbols_name") != NULL);
+	sqlite3_close(db);
+
+	/* An update of one file keeps them. */
+	REQUIRE(put(dir, "src/u1.c", "int unit_1(int x)\n{\n\treturn x;\n}\n")
+		== 0);
+	REQUIRE(commit_all(dir, "one") == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	review_index_stats_release(&st);
+	REQUIRE(review_index_open(&idx, repo, NULL, &err) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.parsed, 1);
+	CHECK(review_index_symbol(idx, "shared_helper", 500, &syms, &err) == 0);
+	CHECK_INT(syms.nr, 300);
+	review_index_symbols_release(&syms);
+
+	review_index_stats_release(&st);
+	review_index_close(idx);
+	git_repository_free(repo);
+	free(path);
+	buf_release(&err);
+	buf_release(&text);
+	buf_release(&plan);
+}
