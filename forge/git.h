@@ -338,4 +338,20 @@ int forge_git_push_lease(git_repository *repo,
  */
 int forge_git_same_origin(const char *url, const char *origin);
 
+/* ---- learnings: a commit of one file, without a work tree ----------- */
+
+/*
+ * A commit whose only parent is `parent` and whose tree is parent's with
+ * the regular file `path` holding `content` (`len` bytes), made or
+ * replaced; no work tree, index or ref is touched. Author and committer
+ * are name/email, now; a final newline is added to `message` when
+ * missing. TEND_EINVALID for a path refused as above and for "nothing to
+ * commit" (the file already holds `content`).
+ */
+int forge_git_commit_blob(git_oid *out, git_repository *repo,
+			  const git_oid *parent, const char *path,
+			  const char *content, size_t len,
+			  const char *message, const char *name,
+			  const char *email, struct buf *err);
+
 #endif
