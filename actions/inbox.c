@@ -574,11 +574,39 @@ static char *inbox_base_ref(struct inbox_run *run)
 }
 
 /*
+ * Where comment `c` is on the web, for an entry's attribution and as the
+ * key that finds it proposed before: the forge's link, or (GitLab's note
+ * events carry none) one made from the server and the project. Caller
+ * frees; NULL when neither is known.
+ */
+static char *inbox_comment_link(struct inbox_run *run,
+				const struct forge_comment *c)
+{
+	const struct forge_context *ctx = run->opts->ctx;
+	size_t n = ctx->server_url ? strlen(ctx->server_url) : 0;
+
+	if (c->url && *c->url)
+		return xstrdup(c->url);
+	if (!n || !ctx->repo)
+		return NULL;
+	while (n && ctx->server_url[n - 1] == '/')
+		n--;
+	if (forge_kind(run->forge) == FORGE_GITLAB)
+		return xasprintf("%.*s/%s/-/%s/%ld#note_%s", (int)n,
+				 ctx->server_url, ctx->repo, c->on_pr ?
+				 "merge_requests" : "issues", c->number,
+				 c->id);
+	return xasprintf("%.*s/%s/%s/%ld#issuecomment-%s", (int)n,
+			 ctx->server_url, ctx->repo, c->on_pr ? "pull" :
+			 "issues", c->number, c->id);
+}
+
+/*
  * Propose `entry` (from comment c) on the standing branch and say so in
  * `reply`. 0 proposed (or before), 1 when it cannot be, with why, < 0
  * when the forge or git failed.
  */
-static int inbox_propose(struct inbox_run *run, const struct forge_comment *c,
+static int inbox_propose(struct inbox_run *run, const char *link,
 			 const char *entry, struct buf *reply,
 			 struct buf *err)
 {
@@ -593,7 +621,7 @@ static int inbox_propose(struct inbox_run *run, const struct forge_comment *c,
 		return 1;
 	}
 	p.entry = entry;
-	p.source = c->url;
+	p.source = link;
 	p.base_ref = base;
 	p.author_name = run->cfg.fix.author_name ? run->cfg.fix.author_name :
 			"tend[bot]";
@@ -634,7 +662,7 @@ static int inbox_remember(struct inbox_run *run, const struct forge_comment *c,
 			  const struct actions_chatops_cmd *cmd,
 			  struct buf *reply, struct buf *err)
 {
-	char **globs = NULL, *text = NULL, *entry = NULL;
+	char **globs = NULL, *text = NULL, *entry = NULL, *link;
 	size_t nr = 0;
 	int rc;
 
@@ -644,10 +672,12 @@ static int inbox_remember(struct inbox_run *run, const struct forge_comment *c,
 		buf_reset(err);
 		return 1;
 	}
+	link = inbox_comment_link(run, c);
 	entry = actions_learnings_entry((const char *const *)globs, nr, text,
-					strlen(text), c->author, c->url,
+					strlen(text), c->author, link,
 					&run->rules);
-	rc = inbox_propose(run, c, entry, reply, err);
+	rc = inbox_propose(run, link, entry, reply, err);
+	free(link);
 	actions_act_strv_free(globs, nr);
 	free(text);
 	free(entry);
@@ -721,7 +751,7 @@ static int inbox_feedback(struct inbox_run *run, const struct forge_comment *c,
 	struct actions_inbox_item *it;
 	struct buf reply = BUF_INIT, e = BUF_INIT;
 	const char *reason;
-	char *path = NULL, *glob = NULL, *entry = NULL;
+	char *path = NULL, *glob = NULL, *entry = NULL, *link = NULL;
 	size_t len, i;
 	int rc = 0, w = 0, seen, allowed = 0;
 
@@ -758,9 +788,10 @@ static int inbox_feedback(struct inbox_run *run, const struct forge_comment *c,
 		 "comment on %s with a reason: a learning", c->id, c->author,
 		 c->number, path);
 	glob = inbox_path_glob(path);
+	link = inbox_comment_link(run, c);
 	entry = actions_learnings_entry((const char *const *)&glob, 1, reason,
-					len, c->author, c->url, &run->rules);
-	rc = inbox_propose(run, c, entry, &reply, &e);
+					len, c->author, link, &run->rules);
+	rc = inbox_propose(run, link, entry, &reply, &e);
 	if (rc < 0) {
 		log_warn("comment %s: a learning failed: %s", c->id, e.ptr);
 		buf_reset(&reply);
@@ -773,6 +804,7 @@ static int inbox_feedback(struct inbox_run *run, const struct forge_comment *c,
 out:
 	free(path);
 	free(glob);
+	free(link);
 	free(entry);
 	buf_release(&reply);
 	buf_release(&e);

@@ -719,7 +719,7 @@ static int learnings_try(struct actions_learnings_result *out,
 	struct actions_act act;
 	struct buf file = BUF_INIT;
 	git_oid tip, base, parent, commit, zero;
-	char *msg = NULL;
+	char *msg = NULL, *key = NULL;
 	int found = 0, bfound = 0, rc;
 
 	memset(&act, 0, sizeof(act));
@@ -779,7 +779,9 @@ static int learnings_try(struct actions_learnings_result *out,
 	} else if (rc < 0) {
 		goto out;
 	}
-	if (p->source && *p->source && strstr(file.ptr, p->source)) {
+	/* Whole: "#note_12" must not be found in "#note_123". */
+	key = p->source && *p->source ? xasprintf(" %s)", p->source) : NULL;
+	if (key && strstr(file.ptr, key)) {
 		out->already = 1;
 		rc = 0;
 		goto out;
@@ -803,6 +805,7 @@ static int learnings_try(struct actions_learnings_result *out,
 	}
 out:
 	free(msg);
+	free(key);
 	buf_release(&file);
 	return rc;
 }

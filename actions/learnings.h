@@ -174,8 +174,9 @@ char *actions_learnings_entry(const char *const *globs, size_t nr,
 /* A proposal, and where it came from. All borrowed. */
 struct actions_learnings_proposal {
 	const char *entry;	/* from actions_learnings_entry() */
-	const char *source;	/* a key found in the file when it was
-				   proposed before: the comment's link */
+	const char *source;	/* the comment's link, as the entry ends
+				   ("in LINK)"): found so, it was proposed
+				   before; NULL: no such check */
 	const char *base_ref;	/* the default branch */
 	const char *author_name, *author_email;	/* the commit's */
 };
