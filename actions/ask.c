@@ -1008,6 +1008,7 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	}
 	if (!oc->answered)
 		actions_ask_unanswered(oc, rules);
+	/* Which learnings the answer could draw on, in both forms. */
 	if (learned.len && oc->answer_md) {
 		char *md = xasprintf("%s\n\n<sub>%.*s</sub>\n",
 				     oc->answer_md, (int)(learned.len - 1),
@@ -1015,6 +1016,13 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 
 		free(oc->answer_md);
 		oc->answer_md = md;
+	}
+	if (learned.len && oc->answer_text) {
+		char *text = xasprintf("%s\n\n%s", oc->answer_text,
+				       learned.ptr);
+
+		free(oc->answer_text);
+		oc->answer_text = text;
 	}
 	rc = 0;
 out:
