@@ -55,6 +55,8 @@ struct inbox_run {
 	char **who;		/* permission answers: login -> can[] */
 	int *can;
 	size_t nr_who;
+	long notes_of;		/* the PR whose notes are in `notes`; 0 */
+	struct forge_notes notes;	/* for replies to tend's comments */
 };
 
 void actions_inbox_outcome_init(struct actions_inbox_outcome *oc)
@@ -707,24 +709,30 @@ static int inbox_tend_thread(struct inbox_run *run,
 			     struct buf *err)
 {
 	struct forge_pr pr;
-	struct forge_notes notes;
+	struct forge_notes *notes = &run->notes;
 	const struct forge_note *me = NULL;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	*path = NULL;
 	forge_pr_init(&pr);
-	forge_notes_init(&notes);
-	if ((rc = forge_get_pr(run->forge, c->number, &pr, err)) < 0 ||
-	    (rc = forge_list_notes(run->forge, &pr, &notes, err)) < 0)
-		goto out;
-	for (i = 0; i < notes.nr && !me; i++)
-		if (notes.items[i].id && !strcmp(notes.items[i].id, c->id))
-			me = &notes.items[i];
+	/* Several replies on one pull request: its notes are read once. */
+	if (run->notes_of != c->number) {
+		forge_notes_release(notes);
+		forge_notes_init(notes);
+		run->notes_of = 0;
+		if ((rc = forge_get_pr(run->forge, c->number, &pr, err)) < 0 ||
+		    (rc = forge_list_notes(run->forge, &pr, notes, err)) < 0)
+			goto out;
+		run->notes_of = c->number;
+	}
+	for (i = 0; i < notes->nr && !me; i++)
+		if (notes->items[i].id && !strcmp(notes->items[i].id, c->id))
+			me = &notes->items[i];
 	if (!me || !me->reply || !me->thread)
 		goto out;
-	for (i = 0; i < notes.nr; i++) {
-		const struct forge_note *n = &notes.items[i];
+	for (i = 0; i < notes->nr; i++) {
+		const struct forge_note *n = &notes->items[i];
 
 		if (n->reply || !n->thread || strcmp(n->thread, me->thread))
 			continue;
@@ -734,7 +742,6 @@ static int inbox_tend_thread(struct inbox_run *run,
 		break;
 	}
 out:
-	forge_notes_release(&notes);
 	forge_pr_release(&pr);
 	return rc;
 }
@@ -1029,6 +1036,7 @@ static void inbox_release(struct inbox_run *run)
 	actions_act_strv_free(run->told, run->nr_told);
 	actions_act_strv_free(run->who, run->nr_who);
 	free(run->can);
+	forge_notes_release(&run->notes);
 	forge_free(run->forge);
 	review_rules_release(&run->rules);
 	actions_trust_release(&run->trust);
@@ -1051,6 +1059,7 @@ int actions_inbox_run(struct actions_inbox_outcome *oc,
 	memset(&run, 0, sizeof(run));
 	run.opts = opts;
 	run.oc = oc;
+	forge_notes_init(&run.notes);
 	config_init(&run.cfg);
 	review_rules_init(&run.rules);
 	forge_comments_init(&list);
