@@ -604,8 +604,8 @@ static char *inbox_comment_link(struct inbox_run *run,
 }
 
 /*
- * Propose `entry` (from comment c) on the standing branch and say so in
- * `reply`. 0 proposed (or before), 1 when it cannot be, with why, < 0
+ * Propose `entry` (from the comment at `link`) on the standing branch
+ * and say so in `reply`. 0 proposed (or before), 1 when it cannot be, with why, < 0
  * when the forge or git failed.
  */
 static int inbox_propose(struct inbox_run *run, const char *link,

@@ -1,6 +1,7 @@
 /*
  * inbox.h - the `tend inbox` job: commands in comments (`/tend review`,
- * `/tend fix`, `/tend ask ...`, `/tend do`, `/tend help`, `@tend ...`),
+ * `/tend fix`, `/tend ask ...`, `/tend do`, `/tend remember ...`,
+ * `/tend help`, `@tend ...`),
  * each carried out once and answered once, in the thread it came from.
  *
  * Where commands come from: a GitHub comment event (issue_comment,

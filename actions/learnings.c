@@ -620,9 +620,11 @@ int actions_learnings_parse_remember(char ***globs, size_t *nr, char **text,
 /* A login as written in an entry: its safe characters only. */
 static void learnings_login(struct buf *out, const char *who)
 {
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.[]";
+
 	for (; who && *who && out->len < 64; who++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			   "0123456789-_.[]", *who))
+		if (strchr(ok, *who))
 			buf_putc(out, *who);
 }
 
