@@ -11,7 +11,10 @@
 #   - a maintainer's reply rejecting one of tend's review comments with a
 #     reason: an entry scoped to the comment's path; an outsider's
 #     disagreement and a reply to someone else's comment: nothing;
-#   - the same runs again: nothing new.
+#   - a rejection through a pull_request_review_comment event;
+#   - the same runs again: nothing new;
+#   - the PR merged: the next proposal builds on main in a new PR; closed
+#     unmerged with commits main lacks: tend says why, pushes nothing.
 . "$TEND_TESTS/integration/lib.sh"
 
 lib=$TEND_TESTS/lib
@@ -149,6 +152,26 @@ py "assert any(c['_reply_to'] == $tc for c in s['review_comments'] if 'tend:chat
 	fail "the answer is not in the review thread"
 [ "$(learn_prs)" = 1 ] || fail "a second learnings PR"
 
+# ---- the same through a pull_request_review_comment event ----
+control /__control/review '{"user": "github-actions[bot]", "pr": 1, "event": "COMMENT", "body": "", "comments": [{"path": "src/buf.c", "line": 1, "side": "RIGHT", "body": "<!-- tend:fp=def456 -->\ngrow() should return size_t."}]}' >/dev/null
+tc2=$(py "print([c['id'] for c in s['review_comments'] if 'tend:fp=def456' in c['body']][0])")
+ev=$(control /__control/reply "{\"in_reply_to\": $tc2, \"user\": \"alice\", \"body\": \"Won't fix: the int return is part of the public ABI\"}")
+ide=$(printf '%s' "$ev" | id_of)
+feat=$(git -C repo rev-parse feature)
+mainsha=$(git -C repo rev-parse main)
+printf '{"action": "created", "pull_request": {"number": 1, "head": {"sha": "%s", "ref": "feature", "repo": {"full_name": "o/r"}}, "base": {"sha": "%s", "ref": "main", "repo": {"full_name": "o/r"}}}, "comment": %s}\n' "$feat" "$mainsha" "$ev" >event.json
+n=$(commits)
+(cd work && expect_rc 0 env GITHUB_ACTIONS=true \
+	GITHUB_API_URL="http://127.0.0.1:$gh_port" \
+	GITHUB_SERVER_URL="http://127.0.0.1:$git_port" \
+	GITHUB_REPOSITORY=o/r GITHUB_EVENT_NAME=pull_request_review_comment \
+	GITHUB_EVENT_PATH="$PWD/../event.json" GITHUB_REF=refs/heads/main \
+	GITHUB_TOKEN="$tok" GITHUB_RUN_ID=761 TEND_HTTP_BACKOFF_MS=10 \
+	"$TEND_BIN" inbox) || exit 1
+[ "$(commits)" = "$((n + 1))" ] || fail "the event's rejection was not proposed"
+contains "$(file)" "- [src/buf.c] the int return is part of the public ABI (from @alice in"
+contains "$(replies "$ide")" "proposed for the team's learnings"
+
 # ---- again: nothing new ----
 n=$(commits)
 inbox 0
@@ -169,4 +192,19 @@ git -C repo merge-base --is-ancestor main tend/learnings ||
 	fail "the new proposal does not build on main"
 contains "$(file)" "- [docs/**] Write in British English"
 contains "$(file)" "Buffers here are sized by the caller"
+
+# ---- closed unmerged, the branch ahead of main: tend says why, pushes
+# nothing (it never drops the branch's commits) ----
+pr2=$(py "print([p['number'] for p in s['pulls'] if p['head'] == 'tend/learnings' and p['state'] == 'open'][0])")
+control /__control/pull "{\"pr\": $pr2, \"state\": \"closed\", \"user\": \"alice\"}" >/dev/null
+tip=$(git -C repo rev-parse tend/learnings)
+c9=$(control /__control/comment "{\"user\": \"alice\", \"pr\": 1, \"body\": \"/tend remember Prefer small functions\"}")
+id9=$(printf '%s' "$c9" | id_of)
+inbox 1
+[ "$(git -C repo rev-parse tend/learnings)" = "$tip" ] || fail "the branch was rewritten"
+r=$(replies "$id9")
+contains "$r" "tend could not propose this learning"
+contains "$r" "not on 'main' and no pull/merge request of it is open"
+[ "$(py "print(len([p for p in s['pulls'] if p['head'] == 'tend/learnings' and p['state'] == 'open']))")" = 0 ] ||
+	fail "a PR was opened for a branch with unmerged commits"
 exit 0
