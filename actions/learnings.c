@@ -722,7 +722,7 @@ static int learnings_try(struct actions_learnings_result *out,
 	struct buf file = BUF_INIT;
 	git_oid tip, base, parent, commit, zero;
 	char *msg = NULL, *key = NULL;
-	int found = 0, bfound = 0, rc;
+	int found = 0, bfound = 0, keep_tip = 0, rc;
 
 	memset(&act, 0, sizeof(act));
 	memset(&zero, 0, sizeof(zero));
@@ -759,6 +759,14 @@ static int learnings_try(struct actions_learnings_result *out,
 		   git_graph_descendant_of(repo, &base, &tip) == 1) {
 		/* Merged and the base holds it: start again from the base. */
 		git_oid_cpy(&parent, &base);
+	} else if (pr->state && !strcmp(pr->state, "merged")) {
+		/*
+		 * Squashed or rebased in: the base has the entries, not the
+		 * commits. Start from the base, with the old tip as a second
+		 * parent, so the push is a fast-forward that drops nothing.
+		 */
+		git_oid_cpy(&parent, &base);
+		keep_tip = 1;
 	} else {
 		rc = error_set(err, TEND_EINVALID, "branch '%s' holds commits "
 			       "that are not on '%s' and no pull/merge request "
@@ -793,6 +801,7 @@ static int learnings_try(struct actions_learnings_result *out,
 	buf_puts(&file, p->entry);
 	msg = xasprintf("learnings: propose an entry\n\n%s", p->entry);
 	if ((rc = forge_git_commit_blob(&commit, repo, &parent,
+					keep_tip ? &tip : NULL,
 					ACTIONS_LEARNINGS_PATH, file.ptr,
 					file.len, msg, p->author_name,
 					p->author_email, err)) < 0)

@@ -193,9 +193,11 @@ void actions_learnings_result_release(struct actions_learnings_result *r);
 /*
  * Add the proposal to the standing branch and pull/merge request of
  * `forge` (the repository of `ctx`), with `repo` for the objects. The
- * branch is continued from its remote head (a person's commits stay);
- * when it does not exist, or its pull request was merged and the base
- * holds it, it starts from base_ref. 0 and `out`; TEND_EINVALID with
+ * branch is continued from its remote head while its pull request is
+ * open (a person's commits stay); when it does not exist, or its pull
+ * request was merged, the new entry goes on base_ref (after a squash
+ * merge with the old head as a second parent, so nothing is dropped and
+ * the push stays a fast-forward). 0 and `out`; TEND_EINVALID with
  * a reason a person can act on when it cannot be done (the branch holds
  * commits the base lacks and no pull request is open, the file there is
  * not a regular file, the branch moved twice while tend pushed); the

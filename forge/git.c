@@ -2241,13 +2241,14 @@ out:
 /* ---- learnings: a commit of one file, without a work tree ----------- */
 
 int forge_git_commit_blob(git_oid *out, git_repository *repo,
-			  const git_oid *parent, const char *path,
-			  const char *content, size_t len,
+			  const git_oid *parent, const git_oid *also,
+			  const char *path, const char *content, size_t len,
 			  const char *message, const char *name,
 			  const char *email, struct buf *err)
 {
 	git_tree_update upd;
-	git_commit *pc = NULL;
+	const git_commit *parents[2];
+	git_commit *pc = NULL, *ac = NULL;
 	git_tree *base = NULL, *tree = NULL;
 	git_signature *sig = NULL;
 	git_oid blob, tree_id, id;
@@ -2262,6 +2263,11 @@ int forge_git_commit_blob(git_oid *out, git_repository *repo,
 	    git_commit_tree(&base, pc) < 0) {
 		rc = error_set(err, TEND_ERROR, "cannot read commit %s: %s",
 			       git_oid_tostr_s(parent), forge_git_errmsg());
+		goto out;
+	}
+	if (also && git_commit_lookup(&ac, repo, also) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot read commit %s: %s",
+			       git_oid_tostr_s(also), forge_git_errmsg());
 		goto out;
 	}
 	memset(&upd, 0, sizeof(upd));
@@ -2292,8 +2298,10 @@ int forge_git_commit_blob(git_oid *out, git_repository *repo,
 	buf_puts(&msg, message);
 	if (!msg.len || msg.ptr[msg.len - 1] != '\n')
 		buf_putc(&msg, '\n');
+	parents[0] = pc;
+	parents[1] = ac;
 	if (git_commit_create(&id, repo, NULL, sig, sig, NULL, msg.ptr, tree,
-			      1, (const git_commit **)&pc) < 0) {
+			      also ? 2 : 1, parents) < 0) {
 		rc = error_set(err, TEND_ERROR, "cannot write a commit: %s",
 			       forge_git_errmsg());
 		goto out;
@@ -2305,6 +2313,7 @@ out:
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_tree_free(base);
+	git_commit_free(ac);
 	git_commit_free(pc);
 	return rc;
 }

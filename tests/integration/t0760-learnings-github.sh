@@ -14,7 +14,8 @@
 #   - a rejection through a pull_request_review_comment event;
 #   - the same runs again: nothing new;
 #   - the PR merged: the next proposal builds on main in a new PR; closed
-#     unmerged with commits main lacks: tend says why, pushes nothing.
+#     unmerged with commits main lacks: tend says why, pushes nothing;
+#     squash-merged: the next entry goes on main, the old head kept.
 . "$TEND_TESTS/integration/lib.sh"
 
 lib=$TEND_TESTS/lib
@@ -207,4 +208,20 @@ contains "$r" "tend could not propose this learning"
 contains "$r" "not on 'main' and no pull/merge request of it is open"
 [ "$(py "print(len([p for p in s['pulls'] if p['head'] == 'tend/learnings' and p['state'] == 'open']))")" = 0 ] ||
 	fail "a PR was opened for a branch with unmerged commits"
+
+# ---- squash-merged after all: the next entry goes on main, the old
+# branch head kept as a second parent (a fast-forward, nothing dropped) ----
+(cd repo && git merge -q --squash tend/learnings >/dev/null &&
+	git commit -qm "Learnings (squashed)") || fail "squash"
+control /__control/pull "{\"pr\": $pr2, \"state\": \"closed\", \"merged\": true, \"user\": \"alice\"}" >/dev/null
+control /__control/comment '{"user": "alice", "pr": 1, "body": "/tend remember Name things after what they mean"}' >/dev/null
+inbox 0
+git -C repo merge-base --is-ancestor "$tip" tend/learnings || fail "the old head was dropped"
+git -C repo merge-base --is-ancestor main tend/learnings || fail "not on main"
+d=$(git -C repo diff main tend/learnings)
+contains "$d" "+- Name things after what they mean (from @alice in"
+[ "$(printf '%s\n' "$d" | grep -E '^[-+]' | grep -cvE '^(---|\+\+\+) ')" = 1 ] ||
+	fail "the PR's diff is more than the new entry: $d"
+[ "$(py "print(len([p for p in s['pulls'] if p['head'] == 'tend/learnings' and p['state'] == 'open']))")" = 1 ] ||
+	fail "no open learnings PR after the squash merge"
 exit 0
