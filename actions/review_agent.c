@@ -436,7 +436,7 @@ static int actions_agent_run_one(struct review_result *r,
 	struct agent_loop_result res;
 	struct agent_message msg;
 	struct review_evidence_counts counts;
-	struct buf first = BUF_INIT, learned = BUF_INIT;
+	struct buf first = BUF_INIT, learned = BUF_INIT, lblock = BUF_INIT;
 	size_t i, risky = 0;
 	long window, budget;
 	char *replay_spec = NULL;
@@ -471,6 +471,9 @@ static int actions_agent_run_one(struct review_result *r,
 		 ACTIONS_AGENT_REPLY_TOKENS;
 	if (budget > ACTIONS_AGENT_PACK_MAX)
 		budget = ACTIONS_AGENT_PACK_MAX;
+	/* The learnings go in beside the change: out of the same window. */
+	actions_agent_learnings(r, env->root, opts, &mask, &lblock, &learned);
+	budget -= (long)AGENT_PACK_TOKENS(lblock.len);
 	if (budget < 2000)
 		budget = 2000;
 	actions_agent_change_build(&ac, r, opts->cfg, opts->title,
@@ -491,7 +494,7 @@ static int actions_agent_run_one(struct review_result *r,
 
 	buf_add(&first, pack.text.ptr, pack.text.len);
 	actions_act_index_prompt(ai, &first);
-	actions_agent_learnings(r, env->root, opts, &mask, &first, &learned);
+	buf_add(&first, lblock.ptr, lblock.len);
 	memset(&msg, 0, sizeof(msg));
 	msg.role = AGENT_ROLE_USER;
 	msg.text = first.ptr;
@@ -606,6 +609,7 @@ out:
 	free(replay_spec);
 	buf_release(&first);
 	buf_release(&learned);
+	buf_release(&lblock);
 	agent_loop_result_release(&res);
 	agent_pack_release(&pack);
 	agent_route_release(&route);
