@@ -8,8 +8,10 @@
  * ChatOps and from replies), and where each agent puts the block (the
  * agents' own files).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "actions/act.h"
 #include "actions/learnings.h"
@@ -364,21 +366,42 @@ next:
 	buf_release(&o.text);
 }
 
+/*
+ * Is there anything at the file's path where `t` reads from? Most
+ * repositories have no learnings: that is not worth a warning, while a
+ * file that is there and cannot be read (too big, a link) is.
+ */
+static int learnings_present(const struct actions_trust *t)
+{
+	struct stat st;
+	char *path;
+	int rc;
+
+	if (t->untrusted)
+		return forge_git_path_in_commit(t->repo, &t->base,
+						ACTIONS_LEARNINGS_PATH);
+	path = xasprintf("%s/%s", t->root ? t->root : ".",
+			 ACTIONS_LEARNINGS_PATH);
+	rc = lstat(path, &st) == 0 || errno != ENOENT;
+	free(path);
+	return rc;
+}
+
 int actions_learnings_load(struct actions_learnings *out,
 			   const struct actions_trust *t)
 {
 	struct buf err = BUF_INIT;
 	char *text = NULL;
 	size_t i;
-	int rc;
 
-	rc = actions_trust_read(&text, t, ACTIONS_LEARNINGS_PATH,
-				"learnings", ACTIONS_LEARNINGS_FILE_MAX, &err);
-	if (rc == 0) {
+	if (!learnings_present(t))
+		return 0;
+	if (actions_trust_read(&text, t, ACTIONS_LEARNINGS_PATH, "learnings",
+			       ACTIONS_LEARNINGS_FILE_MAX, &err) == 0) {
 		actions_learnings_parse(out, text, strlen(text));
 		for (i = 0; i < out->nr_notes; i++)
 			log_info("%s", out->notes[i]);
-	} else if (rc != TEND_ENOTFOUND) {
+	} else {
 		log_warn("learnings not read: %s", err.ptr);
 	}
 	free(text);

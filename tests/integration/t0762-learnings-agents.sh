@@ -89,6 +89,7 @@ req=$(last_request)
 not_contains "$req" "Buffers here are sized by the caller"
 not_contains "$req" "team-learnings"
 not_contains "$out" "Team learnings supplied"
+not_contains "$err" "learnings not read"
 (cd repo && git checkout -q main && git reset -q --hard "$learned" &&
 	git checkout -q -B feature &&
 	printf 'int grow(char *buf, int n)\n{\n\treturn buf[n + 1];\n}\n' >src/buf.c &&
