@@ -1,9 +1,11 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "actions/act.h"
 #include "actions/learnings.h"
 #include "common/error.h"
+#include "forge/git.h"
 #include "tests/unit/test.h"
 
 static void parse(struct actions_learnings *l, const char *s)
@@ -265,4 +267,50 @@ void test_learnings__diff_paths(void)
 	      !strcmp(v[2], "new.py"));
 	actions_act_strv_free(v, nr);
 	CHECK(actions_learnings_diff_paths(NULL, &nr) == NULL && nr == 0);
+}
+
+void test_learnings__load_from_the_trusted_source(void)
+{
+	char dir[512];
+	struct actions_trust t;
+	struct actions_learnings l;
+	struct buf err = BUF_INIT;
+	git_repository *repo = NULL;
+	git_oid base;
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	/* The base has one learning; the work tree (a head) another. */
+	REQUIRE(test_sh("cd '%s' && git init -q -b main . && mkdir .tend && "
+			"printf -- '- from the base\\n' > .tend/learnings.md "
+			"&& git add . && git commit -qm base && "
+			"printf -- '- from the head\\n' > .tend/learnings.md",
+			dir) == 0);
+	REQUIRE(forge_git_open(&repo, dir, &err) == 0);
+	REQUIRE(forge_git_resolve(&base, repo, "HEAD", &err) == 0);
+
+	actions_trust_init(&t, dir);
+	actions_learnings_init(&l);
+	actions_learnings_load(&l, &t);
+	CHECK(l.nr == 1 && !strcmp(l.items[0].text, "from the head"));
+	actions_learnings_release(&l);
+
+	actions_trust_set_base(&t, repo, &base);
+	actions_learnings_load(&l, &t);
+	CHECK(l.nr == 1 && !strcmp(l.items[0].text, "from the base"));
+	actions_learnings_release(&l);
+	actions_trust_release(&t);
+
+	/* No file, and a link where the file would be: no learnings. */
+	REQUIRE(test_sh("cd '%s' && rm .tend/learnings.md", dir) == 0);
+	actions_trust_init(&t, dir);
+	actions_learnings_load(&l, &t);
+	CHECK_INT(l.nr, 0);
+	REQUIRE(test_sh("cd '%s' && printf -- '- secret\\n' > s && "
+			"ln -s ../s .tend/learnings.md", dir) == 0);
+	actions_learnings_load(&l, &t);
+	CHECK_INT(l.nr, 0);
+	actions_learnings_release(&l);
+	actions_trust_release(&t);
+	git_repository_free(repo);
+	buf_release(&err);
 }
