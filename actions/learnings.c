@@ -286,6 +286,9 @@ static void learnings_item(struct actions_learnings *l,
 			}
 			p = close + 1;
 		}
+	} else if (e - p >= 2 && p[0] == '\\' && p[1] == '[') {
+		/* "\[x] ..." is how a text opening with '[' is written. */
+		p++;
 	}
 	learnings_more(o, p, e);
 }

@@ -236,7 +236,8 @@ void test_learnings__entry_round_trips(void)
 				    "bad link (x)", NULL);
 	CHECK_STR(e, "- \\[x] marks it (from @bdlogin)\n");
 	parse(&l, e);
-	CHECK(l.nr == 1 && l.items[0].nr_globs == 0);
+	CHECK(l.nr == 1 && l.items[0].nr_globs == 0 &&
+	      !strcmp(l.items[0].text, "[x] marks it (from @bdlogin)"));
 	actions_learnings_release(&l);
 	free(e);
 
