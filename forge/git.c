@@ -2465,3 +2465,83 @@ out:
 	buf_release(&msg);
 	return rc;
 }
+
+/* ---- learnings: a commit of one file, without a work tree ----------- */
+
+int forge_git_commit_blob(git_oid *out, git_repository *repo,
+			  const git_oid *parent, const git_oid *also,
+			  const char *path, const char *content, size_t len,
+			  const char *message, const char *name,
+			  const char *email, struct buf *err)
+{
+	git_tree_update upd;
+	const git_commit *parents[2];
+	git_commit *pc = NULL, *ac = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_signature *sig = NULL;
+	git_oid blob, tree_id, id;
+	struct buf msg = BUF_INIT;
+	int rc;
+
+	forge_git_init_once();
+	if (!forge_git_path_ok(path))
+		return error_set(err, TEND_EINVALID, "refusing to commit '%s'",
+				 path);
+	if (git_commit_lookup(&pc, repo, parent) < 0 ||
+	    git_commit_tree(&base, pc) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot read commit %s: %s",
+			       git_oid_tostr_s(parent), forge_git_errmsg());
+		goto out;
+	}
+	if (also && git_commit_lookup(&ac, repo, also) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot read commit %s: %s",
+			       git_oid_tostr_s(also), forge_git_errmsg());
+		goto out;
+	}
+	memset(&upd, 0, sizeof(upd));
+	upd.action = GIT_TREE_UPDATE_UPSERT;
+	upd.filemode = GIT_FILEMODE_BLOB;
+	upd.path = path;
+	if (git_blob_create_from_buffer(&blob, repo, content, len) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a blob: %s",
+			       forge_git_errmsg());
+		goto out;
+	}
+	git_oid_cpy(&upd.id, &blob);
+	if (git_tree_create_updated(&tree_id, repo, base, 1, &upd) < 0 ||
+	    git_tree_lookup(&tree, repo, &tree_id) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a tree with "
+			       "'%s': %s", path, forge_git_errmsg());
+		goto out;
+	}
+	if (git_oid_equal(&tree_id, git_tree_id(base))) {
+		rc = error_set(err, TEND_EINVALID, "nothing to commit");
+		goto out;
+	}
+	if (git_signature_now(&sig, name, email) < 0) {
+		rc = error_set(err, TEND_EINVALID, "bad author '%s <%s>': %s",
+			       name, email, forge_git_errmsg());
+		goto out;
+	}
+	buf_puts(&msg, message);
+	if (!msg.len || msg.ptr[msg.len - 1] != '\n')
+		buf_putc(&msg, '\n');
+	parents[0] = pc;
+	parents[1] = ac;
+	if (git_commit_create(&id, repo, NULL, sig, sig, NULL, msg.ptr, tree,
+			      also ? 2 : 1, parents) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a commit: %s",
+			       forge_git_errmsg());
+		goto out;
+	}
+	git_oid_cpy(out, &id);
+	rc = 0;
+out:
+	buf_release(&msg);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(ac);
+	git_commit_free(pc);
+	return rc;
+}

@@ -356,4 +356,23 @@ int forge_git_push_lease(git_repository *repo,
  */
 int forge_git_same_origin(const char *url, const char *origin);
 
+/* ---- learnings: a commit of one file, without a work tree ----------- */
+
+/*
+ * A commit whose first parent is `parent` and whose tree is parent's with
+ * the regular file `path` holding `content` (`len` bytes), made or
+ * replaced; no work tree, index or ref is touched. With `also` (may be
+ * NULL) the commit has it as a second parent whose tree it does not take
+ * (git's "ours" merge): it then descends from `also`, so a push of it to
+ * a branch at `also` is a fast-forward that keeps that branch's history.
+ * Author and committer are name/email, now; a final newline is added to
+ * `message` when missing. TEND_EINVALID for a path refused as above and
+ * for "nothing to commit" (the file already holds `content`).
+ */
+int forge_git_commit_blob(git_oid *out, git_repository *repo,
+			  const git_oid *parent, const git_oid *also,
+			  const char *path, const char *content, size_t len,
+			  const char *message, const char *name,
+			  const char *email, struct buf *err);
+
 #endif

@@ -660,6 +660,65 @@ void test_git__message_and_parents(void)
 	buf_release(&err);
 }
 
+void test_git__commit_blob(void)
+{
+	char dir[512];
+	git_repository *repo = NULL;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	git_oid head, side, c, m;
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	REQUIRE(test_sh("cd '%s' && git init -q -b main . && "
+			"printf 'a\\n' > a && git add a && git commit -qm base && "
+			"git checkout -q -b side && printf 's\\n' > s && "
+			"git add s && git commit -qm side && "
+			"git checkout -q main", dir) == 0);
+	REQUIRE(forge_git_open(&repo, dir, &err) == 0);
+	REQUIRE(REV(&head, dir, "main") == 0);
+	REQUIRE(REV(&side, dir, "side") == 0);
+
+	/* A new file in a new directory; nothing else changes. */
+	CHECK_INT(forge_git_commit_blob(&c, repo, &head, NULL,
+					".tend/learnings.md", "- x\n", 4,
+					"learnings: x", "tend", "t@x", &err), 0);
+	CHECK(forge_git_read_blob(&out, repo, &c, ".tend/learnings.md", 0,
+				  &err) == 0 && !strcmp(out.ptr, "- x\n"));
+	CHECK(forge_git_read_blob(&out, repo, &c, "a", 0, &err) == 0 &&
+	      !strcmp(out.ptr, "a\n"));
+	CHECK(forge_git_first_parent(&m, repo, &c) == 0 &&
+	      git_oid_equal(&m, &head));
+	CHECK(cmd_out(&out, "git -C '%s' log -1 --format=%%an%%n%%B %s", dir,
+		      git_oid_tostr_s(&c)) == 0 &&
+	      !strcmp(out.ptr, "tend\nlearnings: x"));
+	/* The same content again is nothing to commit. */
+	CHECK_INT(forge_git_commit_blob(&m, repo, &c, NULL,
+					".tend/learnings.md", "- x\n", 4, "again",
+					"tend", "t@x", &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "nothing to commit") != NULL);
+	buf_reset(&err);
+
+	/* A second parent whose tree is not taken: descends from both. */
+	CHECK_INT(forge_git_commit_blob(&m, repo, &head, &side,
+					".tend/learnings.md", "- y\n", 4, "merge",
+					"tend", "t@x", &err), 0);
+	CHECK(git_graph_descendant_of(repo, &m, &side) == 1);
+	CHECK(git_graph_descendant_of(repo, &m, &head) == 1);
+	CHECK(forge_git_read_blob(&out, repo, &m, "s", 0, &err) ==
+	      TEND_ENOTFOUND);
+	buf_reset(&err);
+
+	/* Paths tend never writes. */
+	CHECK_INT(forge_git_commit_blob(&m, repo, &head, NULL, ".git/config",
+					"x", 1, "no", "tend", "t@x", &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_git_commit_blob(&m, repo, &head, NULL, "../x", "x", 1,
+					"no", "tend", "t@x", &err),
+		  TEND_EINVALID);
+	git_repository_free(repo);
+	buf_release(&err);
+	buf_release(&out);
+}
+
 void test_git__same_origin(void)
 {
 	CHECK(forge_git_same_origin("https://github.com/o/r.git",
