@@ -34,6 +34,7 @@
 #include "common/jobs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "forge/git.h"
 #include "review/diff_git.h"
 #include "review/diff_rename.h"
 
@@ -330,20 +331,13 @@ static void review_diff_git_work(void *data, unsigned i)
 	git_repository *repo = run->repo, *own = NULL;
 	size_t k;
 
+	/*
+	 * A thread that cannot open its own handle leaves its share to the
+	 * others; the calling thread always works.
+	 */
 	if (i) {
-		const char *dir = git_repository_workdir(run->repo);
-
-		/*
-		 * A thread that cannot open its own handle leaves its share
-		 * to the others; the calling thread always works.
-		 */
-		if (git_repository_open_ext(&own, dir ? dir :
-					    git_repository_path(run->repo),
-					    GIT_REPOSITORY_OPEN_NO_SEARCH,
-					    NULL) < 0) {
-			git_error_clear();
+		if (forge_git_reopen(&own, run->repo) < 0)
 			return;
-		}
 		repo = own;
 	}
 	while ((k = __atomic_fetch_add(&run->next, 1, __ATOMIC_RELAXED)) <
