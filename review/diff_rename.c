@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/jobs.h"
 #include "common/xalloc.h"
 #include "review/diff_rename.h"
 
@@ -189,9 +190,13 @@ static uint64_t review_diff_rename_common(const struct review_diff_rename_info *
  * that are not both regular, cannot be read, or whose sizes differ by more
  * than the threshold allows.
  */
-static int review_diff_rename_score(struct review_diff_rename_ctx *ctx,
-				    struct review_diff_rename_info *s,
-				    struct review_diff_rename_info *d)
+/*
+ * Could `s` be renamed to `d` at all: both regular files, readable, and of
+ * sizes within what the threshold allows?
+ */
+static int review_diff_rename_fits(struct review_diff_rename_ctx *ctx,
+				   struct review_diff_rename_info *s,
+				   struct review_diff_rename_info *d)
 {
 	uint64_t max, min;
 
@@ -203,9 +208,19 @@ static int review_diff_rename_score(struct review_diff_rename_ctx *ctx,
 		return 0;
 	max = s->size > d->size ? s->size : d->size;
 	min = s->size > d->size ? d->size : s->size;
-	if (max * (REVIEW_DIFF_RENAME_MAX - ctx->min_score) <
-	    (max - min) * REVIEW_DIFF_RENAME_MAX)
+	return max * (REVIEW_DIFF_RENAME_MAX - ctx->min_score) >=
+	       (max - min) * REVIEW_DIFF_RENAME_MAX;
+}
+
+static int review_diff_rename_score(struct review_diff_rename_ctx *ctx,
+				    struct review_diff_rename_info *s,
+				    struct review_diff_rename_info *d)
+{
+	uint64_t max;
+
+	if (!review_diff_rename_fits(ctx, s, d))
 		return 0;
+	max = s->size > d->size ? s->size : d->size;
 	if (review_diff_rename_load(ctx, s) < 0 ||
 	    review_diff_rename_load(ctx, d) < 0 || !max)
 		return 0;
@@ -433,9 +448,51 @@ static int review_diff_rename_cand_cmp(const void *a, const void *b)
 }
 
 /* Step 3: everything left against everything left. */
+/* The rows of the matrix, one destination each, for the threads. */
+struct review_diff_rename_rows {
+	struct review_diff_rename_ctx *ctx;
+	const size_t *srcs;	/* the sources left */
+	size_t nr_srcs;
+	size_t *rows;		/* row -> destination */
+	size_t nr_rows;
+	struct review_diff_rename_cand *mx;
+	size_t next;		/* taken atomically */
+};
+
+static void review_diff_rename_rows(void *data, unsigned worker)
+{
+	struct review_diff_rename_rows *r = data;
+	struct review_diff_rename_ctx *ctx = r->ctx;
+	size_t k, j;
+
+	(void)worker;
+	while ((k = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED)) <
+	       r->nr_rows) {
+		struct review_diff_rename_cand *m =
+			&r->mx[k * REVIEW_DIFF_RENAME_KEEP];
+		size_t i = r->rows[k];
+
+		for (j = 0; j < r->nr_srcs; j++) {
+			struct review_diff_rename_cand c;
+
+			c.src = r->srcs[j];
+			c.dst = i;
+			c.valid = 1;
+			c.pos = 0;
+			c.score = review_diff_rename_score(ctx,
+							   &ctx->src[c.src],
+							   &ctx->dst[i]);
+			c.name_score = review_diff_rename_same_base(
+				ctx->src[c.src].f->path, ctx->dst[i].f->path);
+			review_diff_rename_keep(m, &c);
+		}
+	}
+}
+
 static int review_diff_rename_matrix(struct review_diff_rename_ctx *ctx,
 				     size_t limit)
 {
+	struct review_diff_rename_rows rows;
 	struct review_diff_rename_cand *mx;
 	size_t *srcs, ns = 0, nd = 0, i, j, n;
 
@@ -453,28 +510,32 @@ static int review_diff_rename_matrix(struct review_diff_rename_ctx *ctx,
 		free(srcs);
 		return 1;
 	}
+	/*
+	 * Read, serially, every file some pair needs (the size test rules
+	 * most pairs out); the rows of the matrix then only read what is
+	 * known and are spread over threads, each row in its own slots.
+	 */
+	rows.rows = xcalloc(nd, sizeof(*rows.rows));
+	for (i = 0, n = 0; i < ctx->nr_dst; i++)
+		if (!ctx->dst[i].matched)
+			rows.rows[n++] = i;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ns; j++)
+			if (review_diff_rename_fits(ctx, &ctx->src[srcs[j]],
+						    &ctx->dst[rows.rows[i]])) {
+				review_diff_rename_load(ctx,
+							&ctx->src[srcs[j]]);
+				review_diff_rename_load(ctx,
+							&ctx->dst[rows.rows[i]]);
+			}
 	mx = xcalloc(nd * REVIEW_DIFF_RENAME_KEEP, sizeof(*mx));
-	for (i = 0, n = 0; i < ctx->nr_dst; i++) {
-		struct review_diff_rename_cand *m;
-
-		if (ctx->dst[i].matched)
-			continue;
-		m = &mx[n * REVIEW_DIFF_RENAME_KEEP];
-		for (j = 0; j < ns; j++) {
-			struct review_diff_rename_cand c;
-
-			c.src = srcs[j];
-			c.dst = i;
-			c.valid = 1;
-			c.score = review_diff_rename_score(ctx,
-							   &ctx->src[srcs[j]],
-							   &ctx->dst[i]);
-			c.name_score = review_diff_rename_same_base(
-				ctx->src[srcs[j]].f->path, ctx->dst[i].f->path);
-			review_diff_rename_keep(m, &c);
-		}
-		n++;
-	}
+	rows.ctx = ctx;
+	rows.srcs = srcs;
+	rows.nr_srcs = ns;
+	rows.nr_rows = n;
+	rows.mx = mx;
+	rows.next = 0;
+	jobs_run(jobs_for(n / 16 + 1), review_diff_rename_rows, &rows);
 	for (i = 0; i < n * REVIEW_DIFF_RENAME_KEEP; i++)
 		mx[i].pos = i;
 	qsort(mx, n * REVIEW_DIFF_RENAME_KEEP, sizeof(*mx),
@@ -489,6 +550,7 @@ static int review_diff_rename_matrix(struct review_diff_rename_ctx *ctx,
 		review_diff_rename_pair(ctx, c->src, c->dst, c->score);
 	}
 	free(mx);
+	free(rows.rows);
 	free(srcs);
 	return 0;
 }
