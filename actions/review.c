@@ -5,11 +5,9 @@
  * Each step is a function of the layer that owns it; this file only wires
  * them together and keeps the time. It does not print.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "actions/linters.h"
 #include "actions/review.h"
