@@ -5,17 +5,16 @@
  * Each step is a function of the layer that owns it; this file only wires
  * them together and keeps the time. It does not print.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "actions/linters.h"
 #include "actions/review.h"
 #include "actions/review_agent.h"
 #include "actions/rules.h"
 #include "common/error.h"
+#include "common/jobs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "forge/git.h"
@@ -88,80 +87,6 @@ static void actions_review_scan_hunks(const struct review_rules *rules,
 	}
 }
 
-/*
- * The regex scan of hunks is independent per file and only reads the rule
- * set, so it is spread over the machine's cores; each worker collects its
- * own findings, merged afterwards (the pipeline sorts them, so the result
- * does not depend on which worker found what).
- */
-struct actions_review_pool {
-	const struct review_rules *rules;
-	const struct review_file_entry *files;
-	const size_t *todo;	/* indexes into files */
-	size_t nr_todo;
-	size_t next;		/* taken atomically */
-};
-
-struct actions_review_worker {
-	struct actions_review_pool *pool;
-	struct review_findings found;
-	pthread_t thread;
-};
-
-static void *actions_review_work(void *arg)
-{
-	struct actions_review_worker *w = arg;
-	struct actions_review_pool *pool = w->pool;
-	struct buf text = BUF_INIT;
-	uint32_t *nos = NULL;
-	size_t nos_alloc = 0, i;
-
-	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) <
-	       pool->nr_todo)
-		actions_review_scan_hunks(pool->rules,
-					  &pool->files[pool->todo[i]], &text,
-					  &nos, &nos_alloc, &w->found);
-	free(nos);
-	buf_release(&text);
-	return NULL;
-}
-
-static void actions_review_scan_all_hunks(const struct review_rules *rules,
-					  const struct review_file_entry *files,
-					  const size_t *todo, size_t nr_todo,
-					  struct review_findings *out)
-{
-	struct actions_review_pool pool = { rules, files, todo, nr_todo, 0 };
-	struct actions_review_worker *w;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n, i, j;
-
-	n = cpus > 1 ? (size_t)cpus : 1;
-	if (n > 8)
-		n = 8;
-	if (n > nr_todo)
-		n = nr_todo ? nr_todo : 1;
-	w = xcalloc(n, sizeof(*w));
-	for (i = 0; i < n; i++) {
-		w[i].pool = &pool;
-		review_findings_init(&w[i].found);
-	}
-	/* Worker 0 is this thread; a worker that cannot start is not needed. */
-	for (i = 1; i < n; i++)
-		if (pthread_create(&w[i].thread, NULL, actions_review_work,
-				   &w[i]))
-			w[i].pool = NULL;
-	actions_review_work(&w[0]);
-	for (i = 0; i < n; i++) {
-		if (i && w[i].pool)
-			pthread_join(w[i].thread, NULL);
-		for (j = 0; j < w[i].found.nr; j++)
-			review_findings_add(out, &w[i].found.items[j]);
-		review_findings_release(&w[i].found);
-	}
-	free(w);
-}
-
 /* Scan the whole head version of a file (filters `file` and `nofilter`). */
 static int actions_review_scan_blob(const struct review_rules *rules,
 				    const struct review_file_entry *e,
@@ -192,7 +117,8 @@ static int actions_review_scan_blob(const struct review_rules *rules,
  * Structural checks need whole files: the head version for the queries, and
  * the base version only to tell a syntax error the change introduced from
  * one that was already there (structure.c parses it only then). The new
- * side's '+' lines tell the syntax check where the change is.
+ * side's '+' lines tell the syntax check where the change is. Returns 1
+ * when the file went unchecked.
  */
 static int actions_review_scan_structure(struct review_structure *st,
 					  const struct review_file_entry *e,
@@ -201,7 +127,6 @@ static int actions_review_scan_structure(struct review_structure *st,
 					  const git_oid *head, size_t max,
 					  struct buf *text, struct buf *old,
 					  uint32_t **nos, size_t *nos_alloc,
-					  size_t *budget,
 					  struct review_findings *out)
 {
 	const struct review_diff_file *f = e->file;
@@ -209,24 +134,11 @@ static int actions_review_scan_structure(struct review_structure *st,
 	size_t i, n = 0;
 	int have_old = 0, rc;
 
-	if (!review_structure_wants(st, e->lang, f->path))
-		return 0;
 	if (forge_git_read_blob(text, repo, head, f->path, max, &err) < 0) {
 		log_warn("structural checks skipped '%s': %s", f->path, err.ptr);
 		buf_release(&err);
 		return 1;
 	}
-	/*
-	 * The budget keeps the cost of whole-file parsing bounded on huge
-	 * changes. It counts bytes, not seconds, so a re-run on the same
-	 * change checks the same files and finds the same things.
-	 */
-	if (text->len > *budget) {
-		*budget = 0;
-		buf_release(&err);
-		return 1;
-	}
-	*budget -= text->len;
 	if (f->status != REVIEW_FILE_ADDED && f->old_path &&
 	    forge_git_read_blob(old, repo, base, f->old_path, max, &err) == 0)
 		have_old = 1;
@@ -247,6 +159,106 @@ static int actions_review_scan_structure(struct review_structure *st,
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * The budget keeps the cost of whole-file parsing bounded on huge changes.
+ * It counts bytes, not seconds, and files in diff order, so a re-run on the
+ * same change checks the same files and finds the same things whatever the
+ * thread count. Decided before any file is parsed, from the blobs' sizes.
+ * Returns 1 when the file is to be parsed, 0 when it is skipped.
+ */
+static int actions_review_structure_budget(const struct review_file_entry *e,
+					   git_repository *repo,
+					   const git_oid *head, size_t max,
+					   size_t *budget)
+{
+	struct buf err = BUF_INIT;
+	size_t size;
+
+	if (forge_git_blob_size(&size, repo, head, e->file->path, &err) < 0) {
+		log_warn("structural checks skipped '%s': %s", e->file->path,
+			 err.ptr);
+		buf_release(&err);
+		return 0;
+	}
+	if (max && size > max) {
+		log_warn("structural checks skipped '%s': '%s' is %zu bytes, "
+			 "over the %zu-byte limit", e->file->path,
+			 e->file->path, size, max);
+		return 0;
+	}
+	if (size > *budget) {
+		*budget = 0;
+		return 0;
+	}
+	*budget -= size;
+	return 1;
+}
+
+/*
+ * What the checks do with one file. The regex scans and structural parsing
+ * are independent per file and only read the rule sets, so files are spread
+ * over threads (common/jobs.h); each job keeps its own findings, merged in
+ * file order afterwards, so the result does not depend on the thread count.
+ */
+struct actions_review_job {
+	const struct review_file_entry *e;
+	unsigned blob : 1;	/* scan the whole head blob (else the hunks) */
+	unsigned hunks : 1;	/* scan the hunks */
+	unsigned structure : 1;	/* structural checks */
+	unsigned skipped : 1;	/* structural checks could not run */
+	struct review_findings found;
+};
+
+struct actions_review_pool {
+	const struct review_rules *rules;
+	struct review_structure *structure;	/* ready for every job */
+	git_repository *repo;
+	const git_oid *base, *head;
+	size_t max_blob, max_structure;
+	struct actions_review_job *jobs;
+	size_t nr_jobs;
+	size_t next;		/* taken atomically */
+};
+
+static void actions_review_work(void *data, unsigned worker)
+{
+	struct actions_review_pool *pool = data;
+	git_repository *repo = pool->repo, *own = NULL;
+	struct buf text = BUF_INIT, old = BUF_INIT;
+	uint32_t *nos = NULL;
+	size_t nos_alloc = 0, i;
+
+	/* The calling thread has the caller's handle; others their own. */
+	if (worker) {
+		if (forge_git_reopen(&own, pool->repo) < 0)
+			return;
+		repo = own;
+	}
+	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) <
+	       pool->nr_jobs) {
+		struct actions_review_job *j = &pool->jobs[i];
+
+		/* A file too large to read whole is checked where it changed. */
+		if (j->blob && actions_review_scan_blob(pool->rules, j->e, repo,
+							pool->head,
+							pool->max_blob, &text,
+							&j->found) < 0)
+			j->hunks = 1;
+		if (j->hunks)
+			actions_review_scan_hunks(pool->rules, j->e, &text,
+						  &nos, &nos_alloc, &j->found);
+		if (j->structure)
+			j->skipped = actions_review_scan_structure(
+				pool->structure, j->e, repo, pool->base,
+				pool->head, pool->max_structure, &text, &old,
+				&nos, &nos_alloc, &j->found);
+	}
+	free(nos);
+	buf_release(&text);
+	buf_release(&old);
+	git_repository_free(own);
 }
 
 /* SARIF and `tend rules` describe every rule that ran, queries included. */
@@ -357,9 +369,9 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 	struct review_findings raw;
 	struct review_filter_opts fopts = { 0 };
 	const struct tend_config *cfg = opts->cfg;
-	struct buf text = BUF_INIT, old = BUF_INIT;
-	uint32_t *nos = NULL;
-	size_t nos_alloc = 0, i, parse_budget, *todo = NULL, nr_todo = 0;
+	struct actions_review_job *jobs = NULL;
+	struct actions_review_pool pool;
+	size_t i, k, parse_budget, max_structure, nr_jobs = 0;
 	struct actions_review_fp_ctx fctx;
 	struct actions_review_attr_ctx actx;
 	struct actions_trust here;
@@ -388,6 +400,7 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 	}
 	out->structure_budget_mb = cfg ? cfg->checks.structure_max_mb : 16;
 	parse_budget = (size_t)out->structure_budget_mb << 20;
+	max_structure = fopts.max_file_bytes ? 4 * fopts.max_file_bytes : 0;
 	actx.trust = opts->trust;
 	actx.repo = repo;
 	fopts.generated_attr = actions_review_generated_attr;
@@ -401,16 +414,19 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 	out->nr_files = out->diff.nr_files;
 	out->files = xcalloc(out->nr_files ? out->nr_files : 1,
 			     sizeof(*out->files));
-	todo = xcalloc(out->nr_files ? out->nr_files : 1, sizeof(*todo));
+	jobs = xcalloc(out->nr_files ? out->nr_files : 1, sizeof(*jobs));
 	for (i = 0; i < out->diff.nr_files; i++) {
 		struct review_file_entry *e = &out->files[i];
 		const struct review_diff_file *f = &out->diff.files[i];
+		struct actions_review_job *j = &jobs[nr_jobs];
 
 		review_filter_classify(e, f, &fopts);
 		if (f->status != REVIEW_FILE_DELETED &&
 		    f->status != REVIEW_FILE_MODIFIED &&
 		    e->skip != REVIEW_SKIP_IGNORED)
 			review_rules_scan_filename(&rules, f->path, &raw);
+		j->e = e;
+		review_findings_init(&j->found);
 		if (e->skip != REVIEW_SKIP_NONE) {
 			/*
 			 * A secret is a leak wherever it sits: a file that
@@ -421,27 +437,47 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 			 * the config ignores stay ignored.
 			 */
 			if (e->skip == REVIEW_SKIP_GENERATED ||
-			    e->skip == REVIEW_SKIP_TOO_LARGE)
-				todo[nr_todo++] = i;
+			    e->skip == REVIEW_SKIP_TOO_LARGE) {
+				j->hunks = 1;
+				nr_jobs++;
+			}
 			continue;
 		}
-		/*
-		 * A file too large to read whole is still checked where it
-		 * changed: the hunks.
-		 */
-		if ((opts->filter != REVIEW_FILTER_FILE &&
-		     opts->filter != REVIEW_FILTER_NOFILTER) ||
-		    actions_review_scan_blob(&rules, e, repo, head,
-					     fopts.max_file_bytes, &text,
-					     &raw) < 0)
-			todo[nr_todo++] = i;
-		out->structure_skipped += actions_review_scan_structure(
-			&structure, e, repo, mb, head,
-			fopts.max_file_bytes ? 4 * fopts.max_file_bytes : 0,
-			&text, &old, &nos, &nos_alloc, &parse_budget, &raw);
+		if (opts->filter == REVIEW_FILTER_FILE ||
+		    opts->filter == REVIEW_FILTER_NOFILTER)
+			j->blob = 1;
+		else
+			j->hunks = 1;
+		if (review_structure_wants(&structure, e->lang, f->path)) {
+			if (actions_review_structure_budget(
+				    e, repo, head, max_structure,
+				    &parse_budget)) {
+				review_structure_ready(&structure, e->lang,
+						       f->path);
+				j->structure = 1;
+			} else {
+				out->structure_skipped++;
+			}
+		}
+		nr_jobs++;
 	}
 
-	actions_review_scan_all_hunks(&rules, out->files, todo, nr_todo, &raw);
+	pool.rules = &rules;
+	pool.structure = &structure;
+	pool.repo = repo;
+	pool.base = mb;
+	pool.head = head;
+	pool.max_blob = fopts.max_file_bytes;
+	pool.max_structure = max_structure;
+	pool.jobs = jobs;
+	pool.nr_jobs = nr_jobs;
+	pool.next = 0;
+	jobs_run(jobs_for(nr_jobs), actions_review_work, &pool);
+	for (i = 0; i < nr_jobs; i++) {
+		for (k = 0; k < jobs[i].found.nr; k++)
+			review_findings_add(&raw, &jobs[i].found.items[k]);
+		out->structure_skipped += jobs[i].skipped;
+	}
 
 	/* External linters, before the diff filter like every check. */
 	if (cfg && cfg->checks.nr_linters) {
@@ -487,10 +523,9 @@ int actions_review_checks(struct review_result *out, git_repository *repo,
 				    &fctx);
 	rc = 0;
 out:
-	free(nos);
-	free(todo);
-	buf_release(&text);
-	buf_release(&old);
+	for (i = 0; i < nr_jobs; i++)
+		review_findings_release(&jobs[i].found);
+	free(jobs);
 	review_findings_release(&raw);
 	review_structure_release(&structure);
 	review_rules_release(&rules);

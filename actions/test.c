@@ -268,16 +268,19 @@ int actions_test_run(struct actions_test_result *out,
 	if (cfg->sandbox.setup && *cfg->sandbox.setup)
 		r.setup = xstrdup(cfg->sandbox.setup);
 
-	/* Fail early and clearly when the sandbox cannot work at all. */
-	if (r.sandboxed && (rc = sandbox_probe(err)) < 0)
-		goto out;
-
+	/*
+	 * No separate probe: the first phase's sandbox start is the probe
+	 * (common/sandbox.c), and a sandbox that cannot start fails it with
+	 * TEND_EUNAVAIL and the remedy, before anything ran.
+	 */
 	if (r.setup) {
 		log_info("setup: %s", r.setup);
 		rc = actions_test_phase(&r.setup_run, cfg, opts->root, r.setup,
 					1, err);
 		if (rc < 0) {
-			error_wrap(err, rc, "cannot run the setup command");
+			if (rc != TEND_EUNAVAIL)
+				error_wrap(err, rc,
+					   "cannot run the setup command");
 			goto out;
 		}
 		r.setup_ran = 1;
@@ -294,7 +297,8 @@ int actions_test_run(struct actions_test_result *out,
 	rc = actions_test_phase(&r.test_run, cfg, opts->root, r.command, 0,
 				err);
 	if (rc < 0) {
-		error_wrap(err, rc, "cannot run the test command");
+		if (rc != TEND_EUNAVAIL)
+			error_wrap(err, rc, "cannot run the test command");
 		goto out;
 	}
 	r.test_ran = 1;

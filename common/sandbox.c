@@ -1442,26 +1442,23 @@ static void sandbox_first_line(struct buf *dst, const struct buf *src)
 	buf_rtrim(dst);
 }
 
-static int sandbox_probe_run(struct buf *m)
+/*
+ * The bwrap binary to start, checked without starting it: it exists and is
+ * executable. A new string in *out, or TEND_EUNAVAIL with the remedy in `m`.
+ */
+static int sandbox_locate(char **out, struct buf *m)
 {
-	const char *const argv[] = { "true", NULL };
-	struct sandbox_opts o;
-	struct proc_result r;
-	struct buf line = BUF_INIT, perr = BUF_INIT;
 	struct stat st;
 	char *bwrap = sandbox_bwrap_path();
 	const char *env = getenv("TEND_BWRAP");
-	int rc = 0;
 
-	proc_result_init(&r);
 	if (!bwrap) {
 		buf_puts(m, "the sandbox is unavailable: bwrap (bubblewrap) "
 			 "not found in PATH; install it with 'sudo apt-get "
 			 "install bubblewrap' (Debian, Ubuntu), 'sudo dnf "
 			 "install bubblewrap' (Fedora) or 'apk add "
 			 "bubblewrap' (Alpine)" SANDBOX_NONE_HINT);
-		rc = TEND_EUNAVAIL;
-		goto out;
+		return TEND_EUNAVAIL;
 	}
 	if (stat(bwrap, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    access(bwrap, X_OK) < 0) {
@@ -1471,9 +1468,25 @@ static int sandbox_probe_run(struct buf *m)
 			   "bubblewrap' (Fedora)%s" SANDBOX_NONE_HINT, bwrap,
 			   env && *env ? " (from TEND_BWRAP)" : "",
 			   env && *env ? " and unset TEND_BWRAP" : "");
-		rc = TEND_EUNAVAIL;
-		goto out;
+		free(bwrap);
+		return TEND_EUNAVAIL;
 	}
+	*out = bwrap;
+	return 0;
+}
+
+static int sandbox_probe_run(struct buf *m)
+{
+	const char *const argv[] = { "true", NULL };
+	struct sandbox_opts o;
+	struct proc_result r;
+	struct buf line = BUF_INIT, perr = BUF_INIT;
+	char *bwrap = NULL;
+	int rc = 0;
+
+	proc_result_init(&r);
+	if ((rc = sandbox_locate(&bwrap, m)) < 0)
+		goto out;
 	sandbox_opts_init(&o);
 	o.argv = argv;
 	o.timeout_s = 20;
@@ -1542,6 +1555,73 @@ int sandbox_probe(struct buf *err)
 	return 0;
 }
 
+/*
+ * Could a bwrap run have ended before the sandbox started? bwrap says why
+ * it gives up on a line that starts "bwrap: " and exits non-zero; a run
+ * that failed with nothing to say, or ran out of time, is in doubt too.
+ */
+static int sandbox_maybe_not_started(const struct proc_result *r)
+{
+	const struct buf *bufs[2] = { &r->out, &r->err };
+	size_t i;
+
+	if (!r->timed_out && !r->signal && r->exit_code == 0)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		const char *p = bufs[i]->ptr;
+
+		while (*p == '\n')
+			p++;
+		if (!strncmp(p, "bwrap: ", 7))
+			return 1;
+	}
+	return !r->out.len && !r->err.len;
+}
+
+/*
+ * The first sandboxed run of the process, which is its own probe: starting
+ * `true` first would cost a second sandbox start on every job. When the
+ * run went well the sandbox works and that is remembered; when it may not
+ * have started, the probe (`true` in the same sandbox) tells a sandbox that
+ * cannot start, TEND_EUNAVAIL with the remedy, from a command that failed.
+ */
+static int sandbox_run_first(struct proc_result *out,
+			     const struct sandbox_opts *o,
+			     const char *worktree,
+			     const struct sandbox_scan *scan, struct buf *err)
+{
+	struct buf m = BUF_INIT;
+	char *bwrap = NULL;
+	int rc;
+
+	if ((rc = sandbox_locate(&bwrap, &m)) < 0) {
+		sandbox_probed = 1;
+		sandbox_probe_rc = rc;
+		buf_reset(&sandbox_probe_msg);
+		buf_add(&sandbox_probe_msg, m.ptr, m.len);
+		rc = error_set(err, rc, "%s", m.ptr);
+		goto out;
+	}
+	rc = sandbox_run_bwrap(out, o, bwrap, worktree, scan, err);
+	if (rc == 0 && !sandbox_maybe_not_started(out)) {
+		sandbox_probed = 1;
+		sandbox_probe_rc = 0;
+		sandbox_probe_bwrap = bwrap;
+		bwrap = NULL;
+		goto out;
+	}
+	/*
+	 * In doubt: the probe says whether a sandbox starts here at all;
+	 * when one does, what happened was the command's doing.
+	 */
+	if (sandbox_probe(err) < 0)
+		rc = TEND_EUNAVAIL;
+out:
+	free(bwrap);
+	buf_release(&m);
+	return rc;
+}
+
 int sandbox_run(struct proc_result *out, const struct sandbox_opts *o,
 		struct buf *err)
 {
@@ -1560,6 +1640,8 @@ int sandbox_run(struct proc_result *out, const struct sandbox_opts *o,
 		goto out;
 	if (o->unsandboxed) {
 		rc = sandbox_run_unsandboxed(out, o, worktree, err);
+	} else if (!sandbox_probed) {
+		rc = sandbox_run_first(out, o, worktree, &scan, err);
 	} else if ((rc = sandbox_probe(err)) == 0) {
 		rc = sandbox_run_bwrap(out, o, sandbox_probe_bwrap, worktree,
 				       &scan, err);

@@ -37,7 +37,10 @@
  *
  * sandbox_probe() checks once per process that bwrap exists and really
  * starts a sandbox with these settings; when it cannot, it returns
- * TEND_EUNAVAIL with a message naming the remedy. Nothing here ever falls
+ * TEND_EUNAVAIL with a message naming the remedy. sandbox_run() does not
+ * start a probe first: its first start is the probe, and only a run that
+ * may not have started (bwrap's own complaint, or a failure with no output
+ * at all) is followed by sandbox_probe() to tell which it was. Nothing here ever falls
  * back to running a command unsandboxed: only a caller that sets
  * `unsandboxed` (from `sandbox.mode: none`) gets that.
  *

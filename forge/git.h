@@ -97,6 +97,22 @@ int forge_git_read_blob(struct buf *out, git_repository *repo,
 			struct buf *err);
 
 /*
+ * The size in bytes of `path` as it is in commit `commit`, without reading
+ * it. TEND_ENOTFOUND when the path is not a blob there.
+ */
+int forge_git_blob_size(size_t *out, git_repository *repo,
+			const git_oid *commit, const char *path,
+			struct buf *err);
+
+/*
+ * A second handle on the repository `repo` was opened on (its work tree,
+ * or its git directory), for another thread: libgit2 objects are not
+ * shared between threads. Freed with git_repository_free(); TEND_ERROR
+ * (and *out NULL) when it cannot be opened.
+ */
+int forge_git_reopen(git_repository **out, git_repository *repo);
+
+/*
  * forge_git_read_blob() for a regular file only: a symbolic link at `path`
  * is TEND_EINVALID. Configuration read from a commit goes through this.
  */

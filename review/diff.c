@@ -953,7 +953,7 @@ static void review_diff_add_file(struct review_diff *diff,
 }
 
 /* Move everything from `from` to the end of `to`; `from` ends up empty. */
-static void review_diff_move(struct review_diff *to, struct review_diff *from)
+void review_diff_move(struct review_diff *to, struct review_diff *from)
 {
 	size_t i;
 

@@ -110,6 +110,14 @@ int review_diff_parse_owned(struct review_diff *out, char *text, size_t len,
 			    const char *name, struct buf *err);
 
 /*
+ * Append every file of `from` to `to`, with the texts they point into;
+ * `from` is left empty (initialised). Producers that parse piece by piece
+ * (review/diff_git.c, one file at a time on several threads) join the
+ * pieces with it.
+ */
+void review_diff_move(struct review_diff *to, struct review_diff *from);
+
+/*
  * Append one file whose metadata the caller already knows (a forge's file
  * list) and whose hunks come as patch text without headers (starting at the
  * first "@@"). `meta` supplies paths, status and flags; its hunks/lines are

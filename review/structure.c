@@ -900,6 +900,18 @@ int review_structure_wants(const struct review_structure *s,
 		review_structure_wants_grammar(s, "cpp"));
 }
 
+void review_structure_ready(struct review_structure *s, const char *lang,
+			    const char *path)
+{
+	const char *grammar = review_grammars_for_file(lang, path);
+
+	if (!grammar || !review_structure_wants(s, lang, path))
+		return;
+	review_structure_prepare(s, grammar);
+	if (review_structure_is_c_header(grammar, path))
+		review_structure_prepare(s, "cpp");
+}
+
 /* Scanning. */
 
 /* A node a rule or the syntax check points at. */
@@ -1730,9 +1742,7 @@ int review_structure_scan(struct review_structure *s, const char *path,
 		return TEND_ENOTFOUND;
 	if (!review_structure_wants(s, lang, path))
 		return 0;
-	review_structure_prepare(s, grammar);
-	if (review_structure_is_c_header(grammar, path))
-		review_structure_prepare(s, "cpp");
+	review_structure_ready(s, lang, path);
 	if (new_len > cap)
 		return TEND_ETOOBIG;
 	memset(&ctx, 0, sizeof(ctx));

@@ -51,7 +51,10 @@
  * review_structure owns its rules and compiled queries;
  * review_structure_release() frees them. Built-in rules are compiled
  * lazily, per grammar, by the first scan of a file in that grammar, so a
- * scan may change the set: do not scan one set from several threads.
+ * scan may change the set. Once review_structure_ready() has been called
+ * for every file to scan, scans of those files only read the set and may
+ * run on several threads at once (each scan has its own parser, cursor and
+ * match data).
  */
 #ifndef REVIEW_STRUCTURE_H
 #define REVIEW_STRUCTURE_H
@@ -163,6 +166,14 @@ const struct review_query_spec *review_structure_get(
  */
 int review_structure_wants(const struct review_structure *s,
 			   const char *lang, const char *path);
+
+/*
+ * Compile what a scan of the file `path` in language `lang` will need (its
+ * grammar's rules, and C++'s for a C header), so that the scan itself only
+ * reads the set. Call it for each file before scanning files in parallel.
+ */
+void review_structure_ready(struct review_structure *s, const char *lang,
+			    const char *path);
 
 /*
  * Check the head version `new_text` (new_len bytes, need not be

@@ -6,7 +6,8 @@ peak resident memory of each, and the ratio of the first to the second.
 
 CMDs are shell strings. Peak memory comes from wait4()'s rusage of that
 child alone (ru_maxrss, KiB on Linux), so runs do not pollute each other.
-Prints one line per command and a ratio line; exits non-zero if a command
+Prints one line per command (median wall time, peak memory, median CPU
+time of all its threads) and a ratio line; exits non-zero if a command
 fails (exit status other than 0 or 1: 1 is 'findings' for tend).
 """
 import os
@@ -22,11 +23,12 @@ def run(cmd, cwd):
                          stderr=subprocess.PIPE)
     _, status, ru = os.wait4(p.pid, 0)
     elapsed = time.perf_counter() - start
+    cpu = ru.ru_utime + ru.ru_stime
     p.returncode = os.waitstatus_to_exitcode(status)
     err = p.stderr.read().decode(errors="replace")
     if p.returncode not in (0, 1):
         sys.exit("command failed (%d): %s\n%s" % (p.returncode, cmd, err))
-    return elapsed, ru.ru_maxrss
+    return elapsed, ru.ru_maxrss, cpu
 
 
 def main():
@@ -42,15 +44,19 @@ def main():
     for name, cmd in pairs:
         run(cmd, cwd)  # warm the page cache
     for name, cmd in pairs:
-        times, rss = [], 0
+        times, cpus, rss = [], [], 0
         for _ in range(runs):
-            t, m = run(cmd, cwd)
+            t, m, c = run(cmd, cwd)
             times.append(t)
+            cpus.append(c)
             rss = max(rss, m)
         med = statistics.median(times)
         results.append((name, med, rss))
-        print("%-24s median %8.1f ms  peak %8.1f MB  (%d runs)"
-              % (name, med * 1000, rss / 1024, runs))
+        # CPU time (user + system, all threads) comes last, so that
+        # scripts reading the fields above keep working.
+        print("%-24s median %8.1f ms  peak %8.1f MB  (%d runs)  cpu %8.1f ms"
+              % (name, med * 1000, rss / 1024, runs,
+                 statistics.median(cpus) * 1000))
     if len(results) >= 2:
         print("ratio %s/%s: %.2fx time, %.2fx memory" % (
             results[0][0], results[1][0], results[0][1] / results[1][1],
