@@ -1402,6 +1402,8 @@ static void review_structure_collect(struct review_structure_errs *out,
 				     size_t len)
 {
 	TSTreeCursor c;
+	TSNode last;
+	int have_last = 0;
 
 	if (!ts_node_has_error(root))
 		return;
@@ -1415,6 +1417,17 @@ static void review_structure_collect(struct review_structure_errs *out,
 			memset(&e, 0, sizeof(e));
 			e.at = review_structure_hit_of(n);
 			e.missing = ts_node_is_missing(n);
+			/*
+			 * The token is missing right after the last real one,
+			 * before any comment (comments are extras that sit
+			 * anywhere, and tree-sitter puts the gap after them).
+			 */
+			if (e.missing && have_last &&
+			    ts_node_end_byte(last) <= e.at.start_byte) {
+				e.at.start_byte = e.at.end_byte =
+					ts_node_end_byte(last);
+				e.at.start = e.at.end = ts_node_end_point(last);
+			}
 			e.named = ts_node_is_named(n);
 			e.type = ts_node_type(n);
 			e.sig = e.missing ? xasprintf("missing: %s",
@@ -1425,6 +1438,11 @@ static void review_structure_collect(struct review_structure_errs *out,
 		} else if (ts_node_has_error(n) &&
 			   ts_tree_cursor_goto_first_child(&c)) {
 			continue;
+		}
+		if (!ts_node_is_extra(n) && !ts_node_is_missing(n) &&
+		    ts_node_end_byte(n) > ts_node_start_byte(n)) {
+			last = n;
+			have_last = 1;
 		}
 		if (!review_structure_cursor_skip(&c))
 			break;
@@ -1600,7 +1618,7 @@ static void review_structure_lenient(struct review_structure_errs *out,
 				    !strcmp(type + tl - 7, "_clause")) ||
 				   (tl > 11 &&
 				    !strcmp(type + tl - 11, "_definition")));
-		} else if (descend && !ts_node_child_count(n) &&
+		} else if (!ts_node_child_count(n) &&
 			   ts_node_is_named(n) &&
 			   (java ? !strcmp(type, "identifier") ||
 					   !strcmp(type, "type_identifier")
@@ -1728,13 +1746,57 @@ static int review_structure_macro_line(const struct review_structure_ctx *ctx,
 						"sizeof", NULL };
 	const char *t = ctx->text;
 	size_t s, e, i, j, k;
+	long depth;
 
 	review_structure_line_at(t, ctx->len, h->start_byte, &s, &e);
+	/* a directive parses; an error from one on is in what it holds */
+	for (i = s; i < e && (t[i] == ' ' || t[i] == '\t'); i++)
+		;
+	if (i < e && t[i] == '#')
+		return 0;
+	/*
+	 * Macros keep their parentheses balanced and their strings closed;
+	 * a broken line does not.
+	 */
+	for (j = s, depth = 0; j < e; j++) {
+		if (t[j] == '"' || t[j] == '\'') {
+			char q = t[j];
+
+			for (j++; j < e && t[j] != q; j++)
+				if (t[j] == '\\')
+					j++;
+			if (j >= e)
+				return 0;
+			continue;
+		}
+		depth += t[j] == '(';
+		depth -= t[j] == ')';
+		if (depth < 0)
+			return 0;
+	}
+	if (depth)
+		return 0;
+	/* an argument in capitals is a constant, not a macro at work */
 	for (i = s; i < e; i = j) {
 		int upper = 0, lower = 0;
 
+		if (t[i] == '"' || t[i] == '\'') {
+			for (j = i + 1; j < e && t[j] != t[i]; j++)
+				if (t[j] == '\\')
+					j++;
+			j++;
+			continue;
+		}
 		if (!review_structure_ident_char(t[i])) {
+			depth += t[i] == '(';
+			depth -= t[i] == ')';
 			j = i + 1;
+			continue;
+		}
+		if (depth) {
+			for (j = i; j < e && review_structure_ident_char(t[j]);
+			     j++)
+				;
 			continue;
 		}
 		for (j = i; j < e && review_structure_ident_char(t[j]); j++) {
@@ -1923,11 +1985,7 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 	review_structure_lenient(&new_errs, grammar,
 				 ts_tree_root_node(new_tree), ctx->text,
 				 ctx->len, changed, nr_changed);
-	for (i = 0; i < new_errs.nr; i++)
-		if (!review_structure_grammar_limit(ctx, grammar,
-						    &new_errs.items[i]))
-			break;
-	if (i == new_errs.nr)
+	if (!new_errs.nr)
 		goto out;
 	if (old_text) {
 		if (!(old_tree = review_structure_parse(parser, grammar,
@@ -1949,7 +2007,14 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 		uint32_t line = e->first, away = 0;
 		char *msg;
 
-		if (review_structure_grammar_limit(ctx, grammar, e))
+		/*
+		 * A construct the grammar cannot parse is excused where the
+		 * change wrote it; on a line the change did not touch it
+		 * parsed in the base, so the change broke it.
+		 */
+		if ((!have_d || e->first > d.nr_new ||
+		     !d.new_to_old[e->first]) &&
+		    review_structure_grammar_limit(ctx, grammar, e))
 			continue;
 		if (have_d) {
 			if (review_structure_preexisting(ctx, e, &old_errs,
