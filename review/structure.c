@@ -1268,6 +1268,8 @@ struct review_structure_err {
 	int own;		/* found by a check of our own */
 	char *sig;		/* shape, for matching against the base */
 	uint32_t first, last;	/* its lines */
+	int used;		/* a base error the head still has */
+	int old;		/* a head error the base had */
 	size_t line_off, line_len;	/* its first line, trimmed */
 };
 
@@ -1935,28 +1937,32 @@ static int review_structure_same_line(const char *a,
  */
 static int review_structure_preexisting(
 	const struct review_structure_ctx *ctx,
-	const struct review_structure_err *e,
-	const struct review_structure_errs *old, const char *old_text,
-	const struct review_linediff *d, uint32_t slack)
+	const struct review_structure_err *e, struct review_structure_errs *old,
+	const char *old_text, const struct review_linediff *d, uint32_t slack)
 {
 	uint32_t at = review_linediff_old_line(d, e->first);
 	int unchanged = e->first <= d->nr_new && d->new_to_old[e->first];
 	size_t i;
 
 	for (i = 0; i < old->nr; i++) {
-		const struct review_structure_err *o = &old->items[i];
+		struct review_structure_err *o = &old->items[i];
 
-		if (unchanged && o->first == at && o->missing == e->missing &&
-		    o->own == e->own)
+		if (slack) {
+			/* an old error the head still has is no excuse */
+			if (!o->used && at + slack >= o->first &&
+			    at <= o->last + slack)
+				return 1;
+			continue;
+		}
+		if ((unchanged && o->first == at && o->missing == e->missing &&
+		     o->own == e->own) ||
+		    (!strcmp(o->sig, e->sig) &&
+		     review_structure_same_line(ctx->text, e, old_text, o)) ||
+		    (at && !o->missing && !o->own && o->first <= at &&
+		     at <= o->last)) {
+			o->used = 1;
 			return 1;
-		if (!strcmp(o->sig, e->sig) &&
-		    review_structure_same_line(ctx->text, e, old_text, o))
-			return 1;
-		if (at && !o->missing && !o->own && o->first <= at &&
-		    at <= o->last)
-			return 1;
-		if (slack && at + slack >= o->first && at <= o->last + slack)
-			return 1;
+		}
 	}
 	return 0;
 }
@@ -2001,11 +2007,17 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 					ctx->len);
 		have_d = 1;
 	}
+	for (i = 0; have_d && i < new_errs.nr; i++)
+		new_errs.items[i].old = review_structure_preexisting(
+			ctx, &new_errs.items[i], &old_errs, old_text, &d, 0);
 	for (i = 0; i < new_errs.nr && reported < REVIEW_STRUCTURE_MAX_SYNTAX;
 	     i++) {
 		struct review_structure_err *e = &new_errs.items[i];
 		uint32_t line = e->first, away = 0;
 		char *msg;
+
+		if (e->old)
+			continue;
 
 		/*
 		 * A construct the grammar cannot parse is excused where the
@@ -2017,9 +2029,6 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 		    review_structure_grammar_limit(ctx, grammar, e))
 			continue;
 		if (have_d) {
-			if (review_structure_preexisting(ctx, e, &old_errs,
-							 old_text, &d, 0))
-				continue;
 			line = review_linediff_edit_below(&d, e->first);
 			if (!line || line > e->last) {
 				if (review_structure_preexisting(

@@ -8,7 +8,8 @@ check (tests/integration/t0307-syntax-suite.sh, tests/bench/syntax_real.sh).
       lines a report must lie within 3 lines of. KIND is one of KINDS, or
       "blank" (a harmless empty line) and "comment" (a harmless comment at
       the end), which expect nothing. --prebroken only appends a line the
-      grammar cannot parse (a stray ')'), to make a base with a parse error.
+      grammar cannot parse (a stray ')'; in shell, a here-document followed
+      by '&'), to make a base with a parse error.
   syntax_edits.py score KIND EXPECT.json REPORT.json...
       Read `tend review --format json` reports and print, per language, how
       many edits were found within 3 lines, the misses, and every syntax
@@ -237,7 +238,12 @@ def cmd_edit(kind, seed, root, expect_path, prebroken):
             rng = random.Random("%s:%s:%s" % (seed, kind, rel))
             if prebroken:
                 end = len(lines) - (1 if lines[-1] == "" else 0)
-                write_lines(path, lines[:end] + [")"] + lines[end:])
+                # bash: a here-document followed by '&', valid shell that
+                # tree-sitter-bash 0.23 cannot parse (a stray ')' would
+                # turn its whole file into one ERROR)
+                bad = ["cat <<EOF &", "prebroken", "EOF", "wait"] \
+                    if lang == "bash" else [")"]
+                write_lines(path, lines[:end] + bad + lines[end:])
                 continue
             if kind == "blank":
                 i = rng.randrange(len(lines))
