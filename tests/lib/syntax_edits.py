@@ -42,6 +42,10 @@ CLOSERS = {
     "ruby": {"end"}, "bash": {"fi", "done", "esac"},
 }
 COMMENT = {"python": "#", "ruby": "#", "bash": "#"}
+# What --prebroken appends: a stray ')'; in shell, a here-document followed
+# by '&', valid shell that tree-sitter-bash 0.23 cannot parse (a stray ')'
+# would turn its whole file into one ERROR).
+PREBROKEN = {"bash": ["cat <<EOF &", "prebroken", "EOF", "wait"]}
 
 
 def lang_of(path):
@@ -179,6 +183,13 @@ def candidates(kind, lang, lines):
 
 def compiles(lang, lines):
     """True or False by the language's own tool, None when there is none."""
+    # judge the edit, not the break --prebroken appended
+    tail = PREBROKEN.get(lang, [")"])
+    body = [x for x in lines]
+    while body and body[-1] == "":
+        body.pop()
+    if body[-len(tail):] == tail:
+        lines = body[:-len(tail)]
     text = "\n".join(lines)
     if lang == "python":
         try:
@@ -238,11 +249,7 @@ def cmd_edit(kind, seed, root, expect_path, prebroken):
             rng = random.Random("%s:%s:%s" % (seed, kind, rel))
             if prebroken:
                 end = len(lines) - (1 if lines[-1] == "" else 0)
-                # bash: a here-document followed by '&', valid shell that
-                # tree-sitter-bash 0.23 cannot parse (a stray ')' would
-                # turn its whole file into one ERROR)
-                bad = ["cat <<EOF &", "prebroken", "EOF", "wait"] \
-                    if lang == "bash" else [")"]
+                bad = PREBROKEN.get(lang, [")"])
                 write_lines(path, lines[:end] + bad + lines[end:])
                 continue
             if kind == "blank":

@@ -18,7 +18,7 @@ syntax_edits_py=${TEND_TESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib/syntax_edit
 syntax_round() {
 	(
 		cd "$1" || exit 1
-		branch=round-$3
+		branch=round-$(basename "$4")
 		[ "${5:-}" = --prebroken ] && branch=prebroken
 		git checkout -q -B "$branch" "$2" || exit 1
 		python3 "$syntax_edits_py" edit "$3" 7 . "$4.expect" ${5:-} ||
