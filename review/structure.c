@@ -1705,9 +1705,14 @@ static char *review_structure_error_message(
  * needs the base version to tell what the grammar never understood from
  * what the change broke: added files are not checked.
  */
+static int review_structure_preprocessed(const char *grammar)
+{
+	return !strcmp(grammar, "c") || !strcmp(grammar, "cpp");
+}
+
 static int review_structure_needs_base(const char *grammar)
 {
-	return !strcmp(grammar, "c") || !strcmp(grammar, "cpp") ||
+	return review_structure_preprocessed(grammar) ||
 	       !strcmp(grammar, "bash");
 }
 
@@ -1908,7 +1913,7 @@ static int review_structure_grammar_limit(
 {
 	if (e->own)
 		return 0;
-	if (!strcmp(grammar, "c") || !strcmp(grammar, "cpp"))
+	if (review_structure_preprocessed(grammar))
 		return review_structure_macro_line(ctx, &e->at);
 	if (!strcmp(grammar, "bash"))
 		return review_structure_heredoc_line(ctx, &e->at);
@@ -1962,6 +1967,56 @@ static int review_structure_preexisting(
 		     at <= o->last)) {
 			o->used = 1;
 			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Did the change write a conditional directive (#if, #ifdef, #elif, #else,
+ * #endif, ...) on a line in [from, to]? Tree-sitter parses both branches
+ * of one as if the preprocessor kept them, so a conditional that swaps
+ * the head of a function or half a statement makes an error of valid code.
+ */
+static int review_structure_cond_added(const struct review_structure_ctx *ctx,
+				       const struct review_linediff *d,
+				       uint32_t from, uint32_t to)
+{
+	size_t off = 0, i;
+	uint32_t line = 1;
+
+	for (i = 0; i < d->nr_edits && d->edits[i] <= to; i++) {
+		uint32_t l = d->edits[i];
+
+		if (l < from || l > d->nr_new || d->new_to_old[l])
+			continue;
+		/* walk forward to line l; edits are sorted */
+		while (line < l && off < ctx->len) {
+			const char *nl = memchr(ctx->text + off, '\n',
+						ctx->len - off);
+
+			if (!nl)
+				break;
+			off = (size_t)(nl - ctx->text) + 1;
+			line++;
+		}
+		if (line != l)
+			break;
+		while (off < ctx->len &&
+		       (ctx->text[off] == ' ' || ctx->text[off] == '\t'))
+			off++;
+		if (off < ctx->len && ctx->text[off] == '#') {
+			size_t k = off + 1;
+
+			while (k < ctx->len &&
+			       (ctx->text[k] == ' ' || ctx->text[k] == '\t'))
+				k++;
+			if (ctx->len - k >= 2 &&
+			    (!memcmp(ctx->text + k, "if", 2) ||
+			     !memcmp(ctx->text + k, "el", 2) ||
+			     (ctx->len - k >= 5 &&
+			      !memcmp(ctx->text + k, "endif", 5))))
+				return 1;
 		}
 	}
 	return 0;
@@ -2044,6 +2099,12 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 				away = 1;
 			}
 		}
+		if (have_d && review_structure_preprocessed(grammar) &&
+		    review_structure_cond_added(ctx, &d,
+						(line < e->first ? line
+								 : e->first),
+						(line > e->last ? line : e->last)))
+			continue;
 		if (line == last_line)
 			continue;
 		last_line = line;

@@ -108,10 +108,38 @@ def heredocs(lang, lines):
     return out
 
 
+def comments(lang, lines):
+    """Per line: is it inside a block comment, raw string or template?"""
+    out, close = [], None
+    for line in lines:
+        out.append(close is not None)
+        if lang not in BRACES:
+            continue
+        rest = line
+        while True:
+            if close is not None:
+                j = rest.find(close)
+                if j < 0:
+                    break
+                rest, close = rest[j + len(close):], None
+                out[-1] = True
+                continue
+            m = re.search(r'/\*|R"([^(\s]*)\(|`', rest)
+            if not m:
+                break
+            tok = m.group(0)
+            close = ("*/" if tok == "/*" else "`" if tok == "`"
+                     else ")" + m.group(1) + '"')
+            rest = rest[m.end():]
+            out[-1] = True
+    return out
+
+
 def candidates(kind, lang, lines):
     """(index, new_lines, expected lines 1-based) for each possible edit."""
     out = []
-    body = heredocs(lang, lines)
+    body = [a or b for a, b in zip(heredocs(lang, lines),
+                                   comments(lang, lines))]
     for i, line in enumerate(lines):
         s = line.strip()
         if body[i] or "/*" in line or "*/" in line or "//" in line:
