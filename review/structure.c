@@ -1960,7 +1960,8 @@ static int review_structure_preexisting(
 			continue;
 		}
 		if ((unchanged && o->first == at && o->missing == e->missing &&
-		     o->own == e->own) ||
+		     o->own == e->own &&
+		     (!e->missing || !strcmp(o->sig, e->sig))) ||
 		    (!strcmp(o->sig, e->sig) &&
 		     review_structure_same_line(ctx->text, e, old_text, o)) ||
 		    (at && !o->missing && !o->own && o->first <= at &&

@@ -281,7 +281,11 @@ def cmd_edit(kind, seed, root, expect_path, prebroken):
                 write_lines(path, lines[:end] + bad + lines[end:])
                 continue
             if kind == "blank":
-                i = rng.randrange(len(lines))
+                # not after a line continued with '\', where an empty
+                # line ends a macro or a statement early
+                spots = [i for i in range(len(lines))
+                         if i == 0 or not lines[i - 1].endswith("\\")]
+                i = rng.choice(spots)
                 write_lines(path, lines[:i] + [""] + lines[i:])
                 continue
             if kind == "comment":
