@@ -1269,6 +1269,7 @@ struct review_structure_err {
 	char *sig;		/* shape, for matching against the base */
 	uint32_t first, last;	/* its lines */
 	int used;		/* a base error the head still has */
+	int in_args;		/* inside a call's argument list */
 	int old;		/* a head error the base had */
 	size_t line_off, line_len;	/* its first line, trimmed */
 };
@@ -1395,6 +1396,21 @@ static int review_structure_err_add(struct review_structure_errs *out,
 	return out->nr >= REVIEW_STRUCTURE_MAX_ERRORS;
 }
 
+/* Is the node inside the argument list of a call (a macro's, in C)? */
+static int review_structure_in_args(TSNode n)
+{
+	int up;
+
+	for (up = 0; up < 4; up++) {
+		n = ts_node_parent(n);
+		if (ts_node_is_null(n))
+			return 0;
+		if (!strcmp(ts_node_type(n), "argument_list"))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Collect the outermost ERROR nodes and the MISSING nodes of a tree,
  * descending only into subtrees that hold an error.
@@ -1432,6 +1448,7 @@ static void review_structure_collect(struct review_structure_errs *out,
 			}
 			e.named = ts_node_is_named(n);
 			e.type = ts_node_type(n);
+			e.in_args = review_structure_in_args(n);
 			e.sig = e.missing ? xasprintf("missing: %s",
 						      ts_node_type(n))
 					  : review_structure_error_sig(n);
@@ -1781,8 +1798,11 @@ static int review_structure_macro_line(const struct review_structure_ctx *ctx,
 		if (depth < 0)
 			return 0;
 	}
-	if (depth)
+	/* a call that goes on over the next lines ends with ',' or '(' */
+	if (depth && !(e > s && (t[e - 1] == ',' || t[e - 1] == '(' ||
+				 t[e - 1] == '\\')))
 		return 0;
+	depth = 0;
 	/* an argument in capitals is a constant, not a macro at work */
 	for (i = s; i < e; i = j) {
 		int upper = 0, lower = 0;
@@ -1906,6 +1926,34 @@ static int review_structure_variance(const struct review_structure_ctx *ctx,
 	return w > 0 && (t[w - 1] == '<' || t[w - 1] == ',');
 }
 
+/*
+ * Does an error inside a call's arguments start with a statement keyword?
+ * Only a macro takes statements as arguments (`dictForEach(d, T, v, if
+ * (v->x) { ... })`).
+ */
+static int review_structure_statement_arg(
+	const struct review_structure_ctx *ctx,
+	const struct review_structure_err *e)
+{
+	static const char *const words[] = { "if", "for", "while", "do",
+					     "switch", "return", "struct",
+					     "union", "enum", "break",
+					     "continue", "goto", "case", NULL };
+	const char *t = ctx->text;
+	size_t a = e->at.start_byte, b, k;
+
+	while (a < ctx->len && (t[a] == ' ' || t[a] == '\t' || t[a] == '\n'))
+		a++;
+	if (a < ctx->len && t[a] == '{')
+		return 1;
+	for (b = a; b < ctx->len && review_structure_ident_char(t[b]); b++)
+		;
+	for (k = 0; words[k]; k++)
+		if (strlen(words[k]) == b - a && !memcmp(t + a, words[k], b - a))
+			return 1;
+	return 0;
+}
+
 /* Is `e` a construct valid code has that the grammar cannot parse? */
 static int review_structure_grammar_limit(
 	const struct review_structure_ctx *ctx, const char *grammar,
@@ -1914,7 +1962,8 @@ static int review_structure_grammar_limit(
 	if (e->own)
 		return 0;
 	if (review_structure_preprocessed(grammar))
-		return review_structure_macro_line(ctx, &e->at);
+		return review_structure_macro_line(ctx, &e->at) ||
+		       (e->in_args && review_structure_statement_arg(ctx, e));
 	if (!strcmp(grammar, "bash"))
 		return review_structure_heredoc_line(ctx, &e->at);
 	if (!strcmp(grammar, "typescript") || !strcmp(grammar, "tsx"))
