@@ -1954,6 +1954,39 @@ static int review_structure_statement_arg(
 	return 0;
 }
 
+/*
+ * C++ that tree-sitter-cpp 0.23 cannot parse: an operator called by name
+ * (`x.operator[](i)`) and a functional cast to a built-in type
+ * (`unsigned(id)`).
+ */
+static int review_structure_cpp_limit(const struct review_structure_ctx *ctx,
+				      const struct review_structure_err *e)
+{
+	static const char *const types[] = { "unsigned", "signed", "int",
+					     "char", "long", "short", "float",
+					     "double", "bool", "operator",
+					     NULL };
+	const char *t = ctx->text;
+	size_t a = e->at.start_byte, b, k;
+
+	if (e->missing)
+		return 0;
+	while (a < ctx->len && (t[a] == '.' || t[a] == '>' || t[a] == '-' ||
+				t[a] == ' ' || t[a] == '\t'))
+		a++;
+	for (b = a; b < ctx->len && review_structure_ident_char(t[b]); b++)
+		;
+	for (k = 0; types[k]; k++)
+		if (strlen(types[k]) == b - a && !memcmp(t + a, types[k], b - a))
+			break;
+	if (!types[k])
+		return 0;
+	while (b < ctx->len && (t[b] == ' ' || t[b] == '\t'))
+		b++;
+	return b < ctx->len && (t[b] == '(' ||
+			       (!strcmp(types[k], "operator") && t[b] == '['));
+}
+
 /* Is `e` a construct valid code has that the grammar cannot parse? */
 static int review_structure_grammar_limit(
 	const struct review_structure_ctx *ctx, const char *grammar,
@@ -1963,7 +1996,9 @@ static int review_structure_grammar_limit(
 		return 0;
 	if (review_structure_preprocessed(grammar))
 		return review_structure_macro_line(ctx, &e->at) ||
-		       (e->in_args && review_structure_statement_arg(ctx, e));
+		       (e->in_args && review_structure_statement_arg(ctx, e)) ||
+		       (!strcmp(grammar, "cpp") &&
+			review_structure_cpp_limit(ctx, e));
 	if (!strcmp(grammar, "bash"))
 		return review_structure_heredoc_line(ctx, &e->at);
 	if (!strcmp(grammar, "typescript") || !strcmp(grammar, "tsx"))
@@ -2019,6 +2054,46 @@ static int review_structure_preexisting(
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Is line `line` macro use? The line an error is put on may be where the
+ * change wrote a macro (`FMT_BEGIN_EXPORT`) that breaks the parse of the
+ * declaration after it.
+ */
+static int review_structure_macro_at(const struct review_structure_ctx *ctx,
+				     uint32_t line)
+{
+	struct review_structure_hit h;
+	size_t off = 0;
+	uint32_t l = 1;
+
+	while (l < line && off < ctx->len) {
+		const char *nl = memchr(ctx->text + off, '\n', ctx->len - off);
+
+		if (!nl)
+			break;
+		off = (size_t)(nl - ctx->text) + 1;
+		l++;
+	}
+	memset(&h, 0, sizeof(h));
+	h.start_byte = (uint32_t)off;
+	return review_structure_macro_line(ctx, &h);
+}
+
+/* Is one of the added lines ending at `line` (at most 4) macro use? */
+static int review_structure_macro_added(
+	const struct review_structure_ctx *ctx,
+	const struct review_linediff *d, uint32_t line)
+{
+	uint32_t l;
+
+	for (l = line; l > 0 && l + 4 > line && l <= d->nr_new &&
+		       !d->new_to_old[l];
+	     l--)
+		if (review_structure_macro_at(ctx, l))
+			return 1;
 	return 0;
 }
 
@@ -2149,6 +2224,10 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 				away = 1;
 			}
 		}
+		if (have_d && review_structure_preprocessed(grammar) &&
+		    line != e->first &&
+		    review_structure_macro_added(ctx, &d, line))
+			continue;
 		if (have_d && review_structure_preprocessed(grammar) &&
 		    review_structure_cond_added(ctx, &d,
 						(line < e->first ? line
