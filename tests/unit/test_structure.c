@@ -598,7 +598,10 @@ void test_structure__disable(void)
 
 void test_structure__bash_syntax_errors_not_trusted(void)
 {
-	/* valid bash that tree-sitter-bash 0.23 cannot parse */
+	/*
+	 * Valid bash that tree-sitter-bash 0.23 cannot parse, as an added
+	 * file: without a base the check cannot tell, so it says nothing.
+	 */
 	static const char script[] =
 		"#!/bin/sh\npython3 - \"$a\" <<'EOF' &\nprint(1)\nEOF\nwait\n";
 	struct review_structure s;
