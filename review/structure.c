@@ -2018,8 +2018,10 @@ static int review_structure_same_line(const char *a,
 /*
  * Was new error `e` there in the base already? Yes when the base has an
  * error of the same kind starting on the line `e` starts on, one of the
- * same shape on a line of the same text (moved code), or an ERROR whose
- * lines hold where `e` starts (a region the grammar never understood).
+ * same shape on a line of the same text (moved code), one of the same
+ * kind among the lines the edit replaced (a rewritten line that still
+ * holds what the grammar cannot parse), or an ERROR whose lines hold
+ * where `e` starts (a region the grammar never understood).
  * An error away from the edit is also old when the base had any error
  * within `slack` lines of it: error recovery reshapes what it cannot
  * parse when text around it moves.
@@ -2029,9 +2031,16 @@ static int review_structure_preexisting(
 	const struct review_structure_err *e, struct review_structure_errs *old,
 	const char *old_text, const struct review_linediff *d, uint32_t slack)
 {
-	uint32_t at = review_linediff_old_line(d, e->first);
+	uint32_t at = review_linediff_old_line(d, e->first), below = 0, l;
 	int unchanged = e->first <= d->nr_new && d->new_to_old[e->first];
 	size_t i;
+
+	/* a rewritten line: the old lines it replaced end above `below` */
+	if (!unchanged) {
+		for (l = e->first; l <= d->nr_new && !d->new_to_old[l]; l++)
+			;
+		below = l <= d->nr_new ? d->new_to_old[l] : d->nr_old + 1;
+	}
 
 	for (i = 0; i < old->nr; i++) {
 		struct review_structure_err *o = &old->items[i];
@@ -2049,7 +2058,11 @@ static int review_structure_preexisting(
 		    (!strcmp(o->sig, e->sig) &&
 		     review_structure_same_line(ctx->text, e, old_text, o)) ||
 		    (at && !o->missing && !o->own && o->first <= at &&
-		     at <= o->last)) {
+		     at <= o->last) ||
+		    /* the same shape in the lines the edit replaced */
+		    (below && !o->used && o->first > at && o->first < below &&
+		     o->missing == e->missing && o->own == e->own &&
+		     (!e->missing || !strcmp(o->sig, e->sig)))) {
 			o->used = 1;
 			return 1;
 		}
