@@ -2211,6 +2211,14 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 
 		if (e->old)
 			continue;
+		/*
+		 * The base had more errors than are collected: past the last
+		 * one collected, an error cannot be told old or new.
+		 */
+		if (have_d && old_errs.nr >= REVIEW_STRUCTURE_MAX_ERRORS &&
+		    review_linediff_old_line(&d, e->first) >=
+			    old_errs.items[old_errs.nr - 1].first)
+			continue;
 
 		/*
 		 * A construct the grammar cannot parse is excused where the
@@ -2273,6 +2281,7 @@ out:
 	review_structure_errs_release(&new_errs);
 	review_structure_errs_release(&old_errs);
 }
+
 /* Parse `text` with `grammar`; NULL when the parse timed out. */
 static TSTree *review_structure_parse(TSParser *parser, const char *grammar,
 				      const char *text, size_t len)
