@@ -53,7 +53,7 @@ static const struct review_lang_map review_lang_exts[] = {
 	{ "m", "objc" }, { "mm", "objc" },
 	{ "py", "python" }, { "pyi", "python" }, { "pyw", "python" },
 	{ "rb", "ruby" }, { "rake", "ruby" }, { "gemspec", "ruby" },
-	{ "ru", "ruby" }, { "erb", "ruby" },
+	{ "ru", "ruby" },
 	{ "php", "php" }, { "phtml", "php" },
 	{ "pl", "perl" }, { "pm", "perl" }, { "t", "perl" },
 	{ "lua", "lua" }, { "r", "r" }, { "dart", "dart" },

@@ -28,6 +28,7 @@
 #include "common/xalloc.h"
 #include "review/grammars.h"
 #include "review/lang.h"
+#include "review/linediff.h"
 #include "review/structure.h"
 
 #define REVIEW_STRUCTURE_SNIPPET_MAX 1024
@@ -888,11 +889,33 @@ static int review_structure_is_c_header(const char *grammar, const char *path)
 	return !strcmp(grammar, "c") && n > 2 && !strcmp(path + n - 2, ".h");
 }
 
+/*
+ * A file whose name says nothing of its language (no extension, not a
+ * well-known name) may be a script: its first line decides.
+ */
+static int review_structure_maybe_script(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+
+	base = base ? base + 1 : path;
+	return base && *base && !strchr(base, '.');
+}
+
 int review_structure_wants(const struct review_structure *s,
 			   const char *lang, const char *path)
 {
 	const char *grammar = review_grammars_for_file(lang, path);
+	size_t i;
 
+	if (!grammar && !lang && review_structure_maybe_script(path)) {
+		/* any grammar a shebang can name */
+		if (s->syntax_check)
+			return 1;
+		for (i = 0; i < s->nr; i++)
+			if (!s->items[i].disabled)
+				return 1;
+		return 0;
+	}
 	if (!grammar)
 		return 0;
 	return review_structure_wants_grammar(s, grammar) ||
@@ -931,7 +954,6 @@ struct review_structure_ctx {
 	size_t nr_hits, alloc_hits;
 	struct buf snippet;
 	struct review_findings *out;
-	int macros;		/* skip syntax errors on macro-like lines */
 	int has_error;		/* the tree being queried has errors */
 };
 
@@ -1246,12 +1268,22 @@ static void review_structure_run(struct review_structure_ctx *ctx,
 
 /* Syntax errors. */
 
+static TSTree *review_structure_parse(TSParser *parser, const char *grammar,
+				      const char *text, size_t len);
+
 struct review_structure_err {
 	struct review_structure_hit at;
 	int missing;
 	int named;		/* the missing node is a named one */
 	const char *type;	/* its type; static, owned by the grammar */
+	const char *what;	/* its message when not the usual; static */
+	int own;		/* found by a check of our own */
 	char *sig;		/* shape, for matching against the base */
+	uint32_t first, last;	/* its lines */
+	int used;		/* a base error the head still has */
+	int in_args;		/* inside a call's argument list */
+	int old;		/* a head error the base had */
+	size_t line_off, line_len;	/* its first line, trimmed */
 };
 
 struct review_structure_errs {
@@ -1312,13 +1344,96 @@ static char *review_structure_error_sig(TSNode node)
 }
 
 /*
+ * Tree-sitter puts a MISSING node where the parser noticed the gap, after
+ * any white space, often at the start of the next line or at the very end
+ * of the file; the token is missing right after the previous one, so move
+ * the node back there.
+ */
+static void review_structure_missing_pos(const char *text, size_t len,
+					 struct review_structure_hit *h)
+{
+	size_t off = h->start_byte;
+
+	if (off > len)
+		return;
+	while (off > 0 && (text[off - 1] == ' ' || text[off - 1] == '\t' ||
+			   text[off - 1] == '\r' || text[off - 1] == '\n')) {
+		off--;
+		if (text[off] == '\n' && h->start.row > 0)
+			h->start.row--;
+	}
+	if (off == h->start_byte)
+		return;
+	h->start_byte = h->end_byte = (uint32_t)off;
+	while (off > 0 && text[off - 1] != '\n')
+		off--;
+	h->start.column = h->start_byte - (uint32_t)off;
+	h->end = h->start;
+}
+
+/* Fill in an error's lines and the trimmed text of its first line. */
+static void review_structure_err_lines(struct review_structure_err *e,
+				       const char *text, size_t len)
+{
+	size_t s = e->at.start_byte, t;
+
+	e->first = e->at.start.row + 1;
+	e->last = e->at.end.row + 1;
+	if (e->at.end.column == 0 && e->last > e->first)
+		e->last--;
+	if (s > len)
+		s = len;
+	while (s > 0 && text[s - 1] != '\n')
+		s--;
+	for (t = s; t < len && text[t] != '\n'; t++)
+		;
+	while (s < t && (text[s] == ' ' || text[s] == '\t'))
+		s++;
+	while (t > s && (text[t - 1] == ' ' || text[t - 1] == '\t' ||
+			 text[t - 1] == '\r'))
+		t--;
+	e->line_off = s;
+	e->line_len = t - s;
+}
+
+static int review_structure_err_add(struct review_structure_errs *out,
+				    struct review_structure_err *e,
+				    const char *text, size_t len)
+{
+	if (e->missing)
+		review_structure_missing_pos(text, len, &e->at);
+	review_structure_err_lines(e, text, len);
+	ALLOC_GROW(out->items, out->nr, out->alloc);
+	out->items[out->nr++] = *e;
+	return out->nr >= REVIEW_STRUCTURE_MAX_ERRORS;
+}
+
+/* Is the node inside the argument list of a call (a macro's, in C)? */
+static int review_structure_in_args(TSNode n)
+{
+	int up;
+
+	for (up = 0; up < 4; up++) {
+		n = ts_node_parent(n);
+		if (ts_node_is_null(n))
+			return 0;
+		if (!strcmp(ts_node_type(n), "argument_list"))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Collect the outermost ERROR nodes and the MISSING nodes of a tree,
  * descending only into subtrees that hold an error.
  */
 static void review_structure_collect(struct review_structure_errs *out,
-				     TSNode root)
+				     TSNode root, const char *text,
+				     size_t len)
 {
 	TSTreeCursor c;
+	TSNode last;
+	int have_last = 0;
 
 	if (!ts_node_has_error(root))
 		return;
@@ -1332,18 +1447,33 @@ static void review_structure_collect(struct review_structure_errs *out,
 			memset(&e, 0, sizeof(e));
 			e.at = review_structure_hit_of(n);
 			e.missing = ts_node_is_missing(n);
+			/*
+			 * The token is missing right after the last real one,
+			 * before any comment (comments are extras that sit
+			 * anywhere, and tree-sitter puts the gap after them).
+			 */
+			if (e.missing && have_last &&
+			    ts_node_end_byte(last) <= e.at.start_byte) {
+				e.at.start_byte = e.at.end_byte =
+					ts_node_end_byte(last);
+				e.at.start = e.at.end = ts_node_end_point(last);
+			}
 			e.named = ts_node_is_named(n);
 			e.type = ts_node_type(n);
+			e.in_args = review_structure_in_args(n);
 			e.sig = e.missing ? xasprintf("missing: %s",
 						      ts_node_type(n))
 					  : review_structure_error_sig(n);
-			ALLOC_GROW(out->items, out->nr, out->alloc);
-			out->items[out->nr++] = e;
-			if (out->nr >= REVIEW_STRUCTURE_MAX_ERRORS)
+			if (review_structure_err_add(out, &e, text, len))
 				break;
 		} else if (ts_node_has_error(n) &&
 			   ts_tree_cursor_goto_first_child(&c)) {
 			continue;
+		}
+		if (!ts_node_is_extra(n) && !ts_node_is_missing(n) &&
+		    ts_node_end_byte(n) > ts_node_start_byte(n)) {
+			last = n;
+			have_last = 1;
 		}
 		if (!review_structure_cursor_skip(&c))
 			break;
@@ -1357,47 +1487,88 @@ static size_t review_structure_count_errors(TSTree *tree)
 	struct review_structure_errs errs = { 0 };
 	size_t n;
 
-	review_structure_collect(&errs, ts_tree_root_node(tree));
+	review_structure_collect(&errs, ts_tree_root_node(tree), "", 0);
 	n = errs.nr;
 	review_structure_errs_release(&errs);
 	return n;
 }
 
-static int review_structure_strcmp(const void *a, const void *b)
+/*
+ * Errors the grammars accept. Tree-sitter grammars are more lenient than
+ * the languages: Python's accepts a statement indented deeper than the one
+ * before it in the same block, Java's takes `retrun null;` for a
+ * declaration of a variable named `null`, Ruby's a stray `end` for a call.
+ * These checks find them, on what tree-sitter built.
+ */
+
+/* Is `n` the first thing on its line? */
+static int review_structure_first_on_line(const char *text, TSNode n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t off = ts_node_start_byte(n);
+	TSPoint p = ts_node_start_point(n);
+	size_t i;
+
+	if (p.column > off)
+		return 0;
+	for (i = off - p.column; i < off; i++)
+		if (text[i] != ' ' && text[i] != '\t')
+			return 0;
+	return 1;
 }
 
-/* Is new-side line `line` a changed one? */
-static int review_structure_changed(const uint32_t *lines, size_t nr,
-				    uint32_t line)
+/* Statements of a Python block all start in the same column. */
+static int review_structure_py_block(struct review_structure_errs *out,
+				     TSNode block, const char *text,
+				     size_t len)
 {
+	TSTreeCursor c = ts_tree_cursor_new(block);
+	int module = !strcmp(ts_node_type(block), "module"), full = 0;
+	uint32_t col = 0, have = module;
+
+	if (ts_tree_cursor_goto_first_child(&c)) {
+		do {
+			TSNode n = ts_tree_cursor_current_node(&c);
+			struct review_structure_err e;
+			uint32_t at;
+
+			if (!ts_node_is_named(n) ||
+			    !strcmp(ts_node_type(n), "comment") ||
+			    ts_node_symbol(n) == REVIEW_STRUCTURE_SYM_ERROR ||
+			    !review_structure_first_on_line(text, n))
+				continue;
+			at = ts_node_start_point(n).column;
+			if (!have) {
+				col = at;
+				have = 1;
+				continue;
+			}
+			if (at == col)
+				continue;
+			memset(&e, 0, sizeof(e));
+			e.at = review_structure_hit_of(n);
+			e.own = 1;
+			e.what = at > col ? "syntax error: unexpected indent"
+					  : "syntax error: unindent does not "
+					    "match the lines above";
+			e.sig = xstrdup(e.what);
+			if ((full = review_structure_err_add(out, &e, text,
+							     len)))
+				break;
+		} while (ts_tree_cursor_goto_next_sibling(&c));
+	}
+	ts_tree_cursor_delete(&c);
+	return full;
+}
+
+/* Does the node's span hold a line of `lines` (NULL: every line)? */
+static int review_structure_spans(TSNode n, const uint32_t *lines, size_t nr)
+{
+	uint32_t first = ts_node_start_point(n).row + 1;
+	uint32_t last = ts_node_end_point(n).row + 1;
 	size_t lo = 0, hi = nr;
 
 	if (!lines)
 		return 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (lines[mid] == line)
-			return 1;
-		if (lines[mid] < line)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-/* The first changed line in [first, last], or 0. */
-static uint32_t review_structure_first_changed(const uint32_t *lines,
-					       size_t nr, uint32_t first,
-					       uint32_t last)
-{
-	size_t lo = 0, hi = nr;
-
-	if (!lines)
-		return first;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -1406,7 +1577,120 @@ static uint32_t review_structure_first_changed(const uint32_t *lines,
 		else
 			hi = mid;
 	}
-	return lo < nr && lines[lo] <= last ? lines[lo] : 0;
+	return lo < nr && lines[lo] <= last;
+}
+
+static int review_structure_text_is(const char *text, TSNode n,
+				    const char *const *words)
+{
+	size_t a = ts_node_start_byte(n), b = ts_node_end_byte(n), i;
+
+	for (i = 0; words[i]; i++)
+		if (strlen(words[i]) == b - a &&
+		    !memcmp(text + a, words[i], b - a))
+			return 1;
+	return 0;
+}
+
+/* Java's reserved words, which can never name anything. */
+static const char *const review_structure_java_reserved[] = {
+	"abstract", "assert", "boolean", "break", "byte", "case", "catch",
+	"char", "class", "const", "continue", "default", "do", "double",
+	"else", "enum", "extends", "final", "finally", "float", "for", "goto",
+	"if", "implements", "import", "instanceof", "int", "interface",
+	"long", "native", "new", "package", "private", "protected", "public",
+	"return", "short", "static", "strictfp", "super", "switch",
+	"synchronized", "this", "throw", "throws", "transient", "try", "void",
+	"volatile", "while", "true", "false", "null", NULL
+};
+
+/* Where a stray Ruby `end` parses as a statement of its own. */
+static const char *const review_structure_ruby_stmt_parents[] = {
+	"program", "body_statement", "then", "else", "do", "begin",
+	"block_body", "parenthesized_statements", NULL
+};
+
+/*
+ * Run the checks of `grammar` over the subtrees of `root` that hold a line
+ * of `lines` (NULL: all of it).
+ */
+static void review_structure_lenient(struct review_structure_errs *out,
+				     const char *grammar, TSNode root,
+				     const char *text, size_t len,
+				     const uint32_t *lines, size_t nr)
+{
+	static const char *const end[] = { "end", NULL };
+	int py = !strcmp(grammar, "python"), java = !strcmp(grammar, "java");
+	int ruby = !strcmp(grammar, "ruby");
+	TSTreeCursor c;
+
+	if (!py && !java && !ruby)
+		return;
+	c = ts_tree_cursor_new(root);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		const char *type = ts_node_type(n);
+		int descend = review_structure_spans(n, lines, nr);
+
+		if (py) {
+			size_t tl = strlen(type);
+
+			if (descend && (!strcmp(type, "module") ||
+					!strcmp(type, "block")) &&
+			    review_structure_py_block(out, n, text, len))
+				break;
+			/* statements hold blocks; expressions do not */
+			descend = descend &&
+				  (!strcmp(type, "module") ||
+				   !strcmp(type, "block") ||
+				   (tl > 10 &&
+				    !strcmp(type + tl - 10, "_statement")) ||
+				   (tl > 7 &&
+				    !strcmp(type + tl - 7, "_clause")) ||
+				   (tl > 11 &&
+				    !strcmp(type + tl - 11, "_definition")));
+		} else if (!ts_node_child_count(n) &&
+			   ts_node_is_named(n) &&
+			   (java ? !strcmp(type, "identifier") ||
+					   !strcmp(type, "type_identifier")
+				 : !strcmp(type, "identifier"))) {
+			TSNode p = ts_node_parent(n);
+			struct review_structure_err e;
+			int bad;
+
+			bad = java && review_structure_text_is(
+					      text, n,
+					      review_structure_java_reserved);
+			if (ruby && review_structure_text_is(text, n, end) &&
+			    !ts_node_is_null(p)) {
+				const char *pt = ts_node_type(p);
+				size_t k;
+
+				for (k = 0; review_structure_ruby_stmt_parents[k];
+				     k++)
+					if (!strcmp(pt,
+						    review_structure_ruby_stmt_parents[k]))
+						bad = 1;
+			}
+			if (bad) {
+				memset(&e, 0, sizeof(e));
+				e.at = review_structure_hit_of(n);
+				e.own = 1;
+				e.sig = xasprintf("word: %.*s",
+						  (int)(e.at.end_byte -
+							e.at.start_byte),
+						  text + e.at.start_byte);
+				if (review_structure_err_add(out, &e, text,
+							     len))
+					break;
+			}
+		}
+		if (descend && ts_tree_cursor_goto_first_child(&c))
+			continue;
+		if (!review_structure_cursor_skip(&c))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
 }
 
 /* "syntax error: missing ';'", "syntax error near 'else'". */
@@ -1416,6 +1700,8 @@ static char *review_structure_error_message(
 {
 	size_t a = e->at.start_byte, b = e->at.end_byte, n;
 
+	if (e->what)
+		return xstrdup(e->what);
 	if (e->missing)
 		return e->named ? xasprintf("syntax error: missing %s", e->type)
 				: xasprintf("syntax error: missing '%s'",
@@ -1443,29 +1729,42 @@ static char *review_structure_error_message(
 /*
  * C and C++ grammars parse the text before the preprocessor has run, so
  * macros they cannot expand (`__BEGIN_DECLS`, `FOR_EACH(x) {`, `int
- * API f(void)`) look like syntax errors. For them the check runs only on
- * a base that parsed cleanly, and skips errors on macro-like lines.
+ * API f(void)`) look like syntax errors; bash's grammar rejects valid
+ * scripts (a here-document followed by '&', for one). For these the check
+ * needs the base version to tell what the grammar never understood from
+ * what the change broke: added files are not checked.
  */
 static int review_structure_preprocessed(const char *grammar)
 {
 	return !strcmp(grammar, "c") || !strcmp(grammar, "cpp");
 }
 
-/*
- * Grammars whose parse errors are not trusted as syntax errors: bash's
- * grammar rejects valid scripts (a here-document followed by '&', for one),
- * and a check teams gate merges on must not cry wolf. Query rules still run
- * on these languages.
- */
-static int review_structure_syntax_untrusted(const char *grammar)
+static int review_structure_needs_base(const char *grammar)
 {
-	return !strcmp(grammar, "bash");
+	return review_structure_preprocessed(grammar) ||
+	       !strcmp(grammar, "bash");
 }
 
 static int review_structure_ident_char(char c)
 {
 	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	       (c >= 'A' && c <= 'Z');
+}
+
+/* The bounds of the line holding byte `off`, without trailing blanks. */
+static void review_structure_line_at(const char *t, size_t len, size_t off,
+				     size_t *s, size_t *e)
+{
+	if (off > len)
+		off = len;
+	*s = off;
+	while (*s > 0 && t[*s - 1] != '\n')
+		(*s)--;
+	for (*e = off; *e < len && t[*e] != '\n'; (*e)++)
+		;
+	while (*e > *s && (t[*e - 1] == '\r' || t[*e - 1] == ' ' ||
+			   t[*e - 1] == '\t'))
+		(*e)--;
 }
 
 /*
@@ -1482,22 +1781,61 @@ static int review_structure_macro_line(const struct review_structure_ctx *ctx,
 						"switch", "catch", "return",
 						"sizeof", NULL };
 	const char *t = ctx->text;
-	size_t s = h->start_byte, e, i, j, k;
+	size_t s, e, i, j, k;
+	long depth;
 
-	if (s > ctx->len)
-		s = ctx->len;
-	while (s > 0 && t[s - 1] != '\n')
-		s--;
-	for (e = s; e < ctx->len && t[e] != '\n'; e++)
+	review_structure_line_at(t, ctx->len, h->start_byte, &s, &e);
+	/* a directive parses; an error from one on is in what it holds */
+	for (i = s; i < e && (t[i] == ' ' || t[i] == '\t'); i++)
 		;
-	while (e > s && (t[e - 1] == '\r' || t[e - 1] == ' ' ||
-			 t[e - 1] == '\t'))
-		e--;
+	if (i < e && t[i] == '#')
+		return 0;
+	/*
+	 * Macros keep their parentheses balanced and their strings closed;
+	 * a broken line does not.
+	 */
+	for (j = s, depth = 0; j < e; j++) {
+		if (t[j] == '"' || t[j] == '\'') {
+			char q = t[j];
+
+			for (j++; j < e && t[j] != q; j++)
+				if (t[j] == '\\')
+					j++;
+			if (j >= e)
+				return 0;
+			continue;
+		}
+		depth += t[j] == '(';
+		depth -= t[j] == ')';
+		if (depth < 0)
+			return 0;
+	}
+	/* a call that goes on over the next lines ends with ',' or '(' */
+	if (depth && !(e > s && (t[e - 1] == ',' || t[e - 1] == '(' ||
+				 t[e - 1] == '\\')))
+		return 0;
+	depth = 0;
+	/* an argument in capitals is a constant, not a macro at work */
 	for (i = s; i < e; i = j) {
 		int upper = 0, lower = 0;
 
+		if (t[i] == '"' || t[i] == '\'') {
+			for (j = i + 1; j < e && t[j] != t[i]; j++)
+				if (t[j] == '\\')
+					j++;
+			j++;
+			continue;
+		}
 		if (!review_structure_ident_char(t[i])) {
+			depth += t[i] == '(';
+			depth -= t[i] == ')';
 			j = i + 1;
+			continue;
+		}
+		if (depth) {
+			for (j = i; j < e && review_structure_ident_char(t[j]);
+			     j++)
+				;
 			continue;
 		}
 		for (j = i; j < e && review_structure_ident_char(t[j]); j++) {
@@ -1531,132 +1869,427 @@ static int review_structure_macro_line(const struct review_structure_ctx *ctx,
 }
 
 /*
- * Tree-sitter puts a MISSING node where the parser noticed the gap, after
- * any white space, often at the start of the next line or at the very end
- * of the file; the token is missing right after the previous one, so move
- * the node back there.
+ * A here-document whose line goes on after its delimiter (`cat <<EOF &`,
+ * `python3 - <<'EOF' | sort`): valid, and beyond tree-sitter-bash 0.23.
  */
-static void review_structure_missing_pos(const struct review_structure_ctx *ctx,
-					 struct review_structure_hit *h)
+static int review_structure_heredoc_line(const struct review_structure_ctx *ctx,
+					 const struct review_structure_hit *h)
 {
-	size_t off = h->start_byte;
+	const char *t = ctx->text;
+	size_t s, e, i;
 
-	if (off > ctx->len)
-		return;
-	while (off > 0 && (ctx->text[off - 1] == ' ' ||
-			   ctx->text[off - 1] == '\t' ||
-			   ctx->text[off - 1] == '\r' ||
-			   ctx->text[off - 1] == '\n')) {
-		off--;
-		if (ctx->text[off] == '\n' && h->start.row > 0)
-			h->start.row--;
+	review_structure_line_at(t, ctx->len, h->start_byte, &s, &e);
+	for (i = s; i + 1 < e; i++) {
+		if (t[i] != '<' || t[i + 1] != '<' ||
+		    (i + 2 < e && t[i + 2] == '<'))
+			continue;
+		i += 2;
+		if (i < e && t[i] == '-')
+			i++;
+		while (i < e && (t[i] == ' ' || t[i] == '\t'))
+			i++;
+		if (i < e && (t[i] == '\'' || t[i] == '"')) {
+			char q = t[i++];
+
+			while (i < e && t[i] != q)
+				i++;
+			i++;
+		} else {
+			while (i < e && (review_structure_ident_char(t[i]) ||
+					 t[i] == '\\'))
+				i++;
+		}
+		while (i < e && (t[i] == ' ' || t[i] == '\t'))
+			i++;
+		return i < e && t[i] != '#';
 	}
-	if (off == h->start_byte)
-		return;
-	h->start_byte = h->end_byte = (uint32_t)off;
-	while (off > 0 && ctx->text[off - 1] != '\n')
-		off--;
-	h->start.column = h->start_byte - (uint32_t)off;
-	h->end = h->start;
-}
-
-static void review_structure_syntax_away(struct review_structure_ctx *ctx,
-					 const struct review_structure_err *e,
-					 const uint32_t *changed,
-					 size_t nr_changed)
-{
-	uint32_t at = e->at.start.row + 1, line = 0;
-	size_t i;
-	char *msg, *full;
-
-	for (i = 0; i < nr_changed && changed[i] <= at; i++)
-		line = changed[i];
-	if (!line)
-		return;
-	msg = review_structure_error_message(ctx, e);
-	full = xasprintf("%s (detected at line %u)", msg, (unsigned)at);
-	review_structure_report(ctx, &e->at, line, REVIEW_STRUCTURE_SYNTAX_ID,
-				full, REVIEW_SEV_ERROR);
-	free(full);
-	free(msg);
+	return 0;
 }
 
 /*
- * Report the errors of the new tree that touch changed lines and whose
- * shape the old tree (NULL for an added file) does not have.
+ * TypeScript 4.7's variance annotations (`interface Box<out T>`, `<in T>`)
+ * are newer than tree-sitter-typescript 0.23, the last release: the type
+ * parameter after `in` or `out` is an ERROR.
+ */
+static int review_structure_variance(const struct review_structure_ctx *ctx,
+				     const struct review_structure_err *e)
+{
+	const char *t = ctx->text;
+	size_t i = e->at.start_byte, w;
+
+	if (e->missing || e->first != e->last || i > ctx->len)
+		return 0;
+	while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t'))
+		i--;
+	for (w = i; w > 0 && review_structure_ident_char(t[w - 1]); w--)
+		;
+	if (!((i - w == 2 && !memcmp(t + w, "in", 2)) ||
+	      (i - w == 3 && !memcmp(t + w, "out", 3))))
+		return 0;
+	while (w > 0 && (t[w - 1] == ' ' || t[w - 1] == '\t'))
+		w--;
+	/* `<in out T>` has `in` before `out` */
+	if (w >= 2 && !memcmp(t + w - 2, "in", 2) &&
+	    (w == 2 || !review_structure_ident_char(t[w - 3]))) {
+		w -= 2;
+		while (w > 0 && (t[w - 1] == ' ' || t[w - 1] == '\t'))
+			w--;
+	}
+	return w > 0 && (t[w - 1] == '<' || t[w - 1] == ',');
+}
+
+/*
+ * Does an error inside a call's arguments start with a statement keyword?
+ * Only a macro takes statements as arguments (`dictForEach(d, T, v, if
+ * (v->x) { ... })`).
+ */
+static int review_structure_statement_arg(
+	const struct review_structure_ctx *ctx,
+	const struct review_structure_err *e)
+{
+	static const char *const words[] = { "if", "for", "while", "do",
+					     "switch", "return", "struct",
+					     "union", "enum", "break",
+					     "continue", "goto", "case", NULL };
+	const char *t = ctx->text;
+	size_t a = e->at.start_byte, b, k;
+
+	while (a < ctx->len && (t[a] == ' ' || t[a] == '\t' || t[a] == '\n'))
+		a++;
+	if (a < ctx->len && t[a] == '{')
+		return 1;
+	for (b = a; b < ctx->len && review_structure_ident_char(t[b]); b++)
+		;
+	for (k = 0; words[k]; k++)
+		if (strlen(words[k]) == b - a && !memcmp(t + a, words[k], b - a))
+			return 1;
+	return 0;
+}
+
+/*
+ * C++ that tree-sitter-cpp 0.23 cannot parse: an operator called by name
+ * (`x.operator[](i)`) and a functional cast to a built-in type
+ * (`unsigned(id)`).
+ */
+static int review_structure_cpp_limit(const struct review_structure_ctx *ctx,
+				      const struct review_structure_err *e)
+{
+	static const char *const types[] = { "unsigned", "signed", "int",
+					     "char", "long", "short", "float",
+					     "double", "bool", "operator",
+					     NULL };
+	const char *t = ctx->text;
+	size_t a = e->at.start_byte, b, k;
+
+	if (e->missing)
+		return 0;
+	while (a < ctx->len && (t[a] == '.' || t[a] == '>' || t[a] == '-' ||
+				t[a] == ' ' || t[a] == '\t'))
+		a++;
+	for (b = a; b < ctx->len && review_structure_ident_char(t[b]); b++)
+		;
+	for (k = 0; types[k]; k++)
+		if (strlen(types[k]) == b - a && !memcmp(t + a, types[k], b - a))
+			break;
+	if (!types[k])
+		return 0;
+	while (b < ctx->len && (t[b] == ' ' || t[b] == '\t'))
+		b++;
+	return b < ctx->len && (t[b] == '(' ||
+			       (!strcmp(types[k], "operator") && t[b] == '['));
+}
+
+/* Is `e` a construct valid code has that the grammar cannot parse? */
+static int review_structure_grammar_limit(
+	const struct review_structure_ctx *ctx, const char *grammar,
+	const struct review_structure_err *e)
+{
+	if (e->own)
+		return 0;
+	if (review_structure_preprocessed(grammar))
+		return review_structure_macro_line(ctx, &e->at) ||
+		       (e->in_args && review_structure_statement_arg(ctx, e)) ||
+		       (!strcmp(grammar, "cpp") &&
+			review_structure_cpp_limit(ctx, e));
+	if (!strcmp(grammar, "bash"))
+		return review_structure_heredoc_line(ctx, &e->at);
+	if (!strcmp(grammar, "typescript") || !strcmp(grammar, "tsx"))
+		return review_structure_variance(ctx, e);
+	return 0;
+}
+
+static int review_structure_same_line(const char *a,
+				      const struct review_structure_err *x,
+				      const char *b,
+				      const struct review_structure_err *y)
+{
+	return x->line_len == y->line_len &&
+	       !memcmp(a + x->line_off, b + y->line_off, x->line_len);
+}
+
+/*
+ * Was new error `e` there in the base already? Yes when the base has an
+ * error of the same kind starting on the line `e` starts on, one of the
+ * same shape on a line of the same text (moved code), one of the same
+ * kind among the lines the edit replaced (a rewritten line that still
+ * holds what the grammar cannot parse), or an ERROR whose lines hold
+ * where `e` starts (a region the grammar never understood).
+ * An error away from the edit is also old when the base had any error
+ * within `slack` lines of it: error recovery reshapes what it cannot
+ * parse when text around it moves.
+ */
+static int review_structure_preexisting(
+	const struct review_structure_ctx *ctx,
+	const struct review_structure_err *e, struct review_structure_errs *old,
+	const char *old_text, const struct review_linediff *d, uint32_t slack)
+{
+	uint32_t at = review_linediff_old_line(d, e->first), below = 0, l;
+	int unchanged = e->first <= d->nr_new && d->new_to_old[e->first];
+	size_t i;
+
+	/* a rewritten line: the old lines it replaced end above `below` */
+	if (!unchanged) {
+		for (l = e->first; l <= d->nr_new && !d->new_to_old[l]; l++)
+			;
+		below = l <= d->nr_new ? d->new_to_old[l] : d->nr_old + 1;
+	}
+
+	for (i = 0; i < old->nr; i++) {
+		struct review_structure_err *o = &old->items[i];
+
+		if (slack) {
+			/* an old error the head still has is no excuse */
+			if (!o->used && at + slack >= o->first &&
+			    at <= o->last + slack)
+				return 1;
+			continue;
+		}
+		if ((unchanged && o->first == at && o->missing == e->missing &&
+		     o->own == e->own &&
+		     (!e->missing || !strcmp(o->sig, e->sig))) ||
+		    (!strcmp(o->sig, e->sig) &&
+		     review_structure_same_line(ctx->text, e, old_text, o)) ||
+		    (at && !o->missing && !o->own && o->first <= at &&
+		     at <= o->last) ||
+		    /* the same shape in the lines the edit replaced */
+		    (below && !o->used && o->first > at && o->first < below &&
+		     o->missing == e->missing && o->own == e->own &&
+		     (!e->missing || !strcmp(o->sig, e->sig)))) {
+			o->used = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Is line `line` macro use? The line an error is put on may be where the
+ * change wrote a macro (`FMT_BEGIN_EXPORT`) that breaks the parse of the
+ * declaration after it.
+ */
+static int review_structure_macro_at(const struct review_structure_ctx *ctx,
+				     uint32_t line)
+{
+	struct review_structure_hit h;
+	size_t off = 0;
+	uint32_t l = 1;
+
+	while (l < line && off < ctx->len) {
+		const char *nl = memchr(ctx->text + off, '\n', ctx->len - off);
+
+		if (!nl)
+			break;
+		off = (size_t)(nl - ctx->text) + 1;
+		l++;
+	}
+	memset(&h, 0, sizeof(h));
+	h.start_byte = (uint32_t)off;
+	return review_structure_macro_line(ctx, &h);
+}
+
+/* Is one of the added lines ending at `line` (at most 4) macro use? */
+static int review_structure_macro_added(
+	const struct review_structure_ctx *ctx,
+	const struct review_linediff *d, uint32_t line)
+{
+	uint32_t l;
+
+	for (l = line; l > 0 && l + 4 > line && l <= d->nr_new &&
+		       !d->new_to_old[l];
+	     l--)
+		if (review_structure_macro_at(ctx, l))
+			return 1;
+	return 0;
+}
+
+/*
+ * Did the change write a conditional directive (#if, #ifdef, #elif, #else,
+ * #endif, ...) on a line in [from, to]? Tree-sitter parses both branches
+ * of one as if the preprocessor kept them, so a conditional that swaps
+ * the head of a function or half a statement makes an error of valid code.
+ */
+static int review_structure_cond_added(const struct review_structure_ctx *ctx,
+				       const struct review_linediff *d,
+				       uint32_t from, uint32_t to)
+{
+	size_t off = 0, i;
+	uint32_t line = 1;
+
+	for (i = 0; i < d->nr_edits && d->edits[i] <= to; i++) {
+		uint32_t l = d->edits[i];
+
+		if (l < from || l > d->nr_new || d->new_to_old[l])
+			continue;
+		/* walk forward to line l; edits are sorted */
+		while (line < l && off < ctx->len) {
+			const char *nl = memchr(ctx->text + off, '\n',
+						ctx->len - off);
+
+			if (!nl)
+				break;
+			off = (size_t)(nl - ctx->text) + 1;
+			line++;
+		}
+		if (line != l)
+			break;
+		while (off < ctx->len &&
+		       (ctx->text[off] == ' ' || ctx->text[off] == '\t'))
+			off++;
+		if (off < ctx->len && ctx->text[off] == '#') {
+			size_t k = off + 1;
+
+			while (k < ctx->len &&
+			       (ctx->text[k] == ' ' || ctx->text[k] == '\t'))
+				k++;
+			if (ctx->len - k >= 2 &&
+			    (!memcmp(ctx->text + k, "if", 2) ||
+			     !memcmp(ctx->text + k, "el", 2) ||
+			     (ctx->len - k >= 5 &&
+			      !memcmp(ctx->text + k, "endif", 5))))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Report the errors of the new tree the change introduced, each on the
+ * edited line nearest to where the parse broke: an edit inside the error,
+ * else the nearest edit above it (a deleted closing line shows up as a
+ * MISSING '}' or 'end' at the end of the block or file), else below.
  */
 static void review_structure_syntax(struct review_structure_ctx *ctx,
-				    TSTree *new_tree, TSTree *old_tree,
-				    const uint32_t *changed, size_t nr_changed)
+				    const char *grammar, TSTree *new_tree,
+				    TSParser *parser, const char *old_text,
+				    size_t old_len, const uint32_t *changed,
+				    size_t nr_changed)
 {
 	struct review_structure_errs new_errs = { 0 }, old_errs = { 0 };
-	struct review_structure_err *away = NULL;
-	char **old_sigs = NULL;
+	struct review_linediff d;
+	TSTree *old_tree = NULL;
 	uint32_t last_line = 0;
 	size_t i, reported = 0;
+	int have_d = 0;
 
-	review_structure_collect(&new_errs, ts_tree_root_node(new_tree));
+	review_structure_collect(&new_errs, ts_tree_root_node(new_tree),
+				 ctx->text, ctx->len);
+	review_structure_lenient(&new_errs, grammar,
+				 ts_tree_root_node(new_tree), ctx->text,
+				 ctx->len, changed, nr_changed);
 	if (!new_errs.nr)
 		goto out;
-	if (old_tree) {
+	if (old_text) {
+		if (!(old_tree = review_structure_parse(parser, grammar,
+							old_text, old_len)))
+			goto out;
 		review_structure_collect(&old_errs,
-					 ts_tree_root_node(old_tree));
-		old_sigs = xcalloc(old_errs.nr + 1, sizeof(*old_sigs));
-		for (i = 0; i < old_errs.nr; i++)
-			old_sigs[i] = old_errs.items[i].sig;
-		qsort(old_sigs, old_errs.nr, sizeof(*old_sigs),
-		      review_structure_strcmp);
+					 ts_tree_root_node(old_tree),
+					 old_text, old_len);
+		review_structure_lenient(&old_errs, grammar,
+					 ts_tree_root_node(old_tree),
+					 old_text, old_len, NULL, 0);
+		review_linediff_compute(&d, old_text, old_len, ctx->text,
+					ctx->len);
+		have_d = 1;
 	}
+	for (i = 0; have_d && i < new_errs.nr; i++)
+		new_errs.items[i].old = review_structure_preexisting(
+			ctx, &new_errs.items[i], &old_errs, old_text, &d, 0);
 	for (i = 0; i < new_errs.nr && reported < REVIEW_STRUCTURE_MAX_SYNTAX;
 	     i++) {
 		struct review_structure_err *e = &new_errs.items[i];
-		uint32_t first, last, line = 0;
+		uint32_t line = e->first, away = 0;
 		char *msg;
 
-		if (e->missing)
-			review_structure_missing_pos(ctx, &e->at);
-		if (ctx->macros && review_structure_macro_line(ctx, &e->at))
+		if (e->old)
 			continue;
-		first = e->at.start.row + 1;
-		last = e->at.end.row + 1;
+		/*
+		 * The base had more errors than are collected: past the last
+		 * one collected, an error cannot be told old or new.
+		 */
+		if (have_d && old_errs.nr >= REVIEW_STRUCTURE_MAX_ERRORS &&
+		    review_linediff_old_line(&d, e->first) >=
+			    old_errs.items[old_errs.nr - 1].first)
+			continue;
 
-		if (old_errs.nr &&
-		    bsearch(&e->sig, old_sigs, old_errs.nr, sizeof(*old_sigs),
-			    review_structure_strcmp))
+		/*
+		 * A construct the grammar cannot parse is excused where the
+		 * change wrote it; on a line the change did not touch it
+		 * parsed in the base, so the change broke it.
+		 */
+		if ((!have_d || e->first > d.nr_new ||
+		     !d.new_to_old[e->first]) &&
+		    review_structure_grammar_limit(ctx, grammar, e))
 			continue;
-		if (e->at.end.column == 0 && last > first)
-			last--;
-		if (!review_structure_changed(changed, nr_changed, first)) {
-			line = review_structure_first_changed(changed,
-							      nr_changed,
-							      first, last);
-			if (!line) {
-				if (!away)
-					away = e;
-				continue;
+		if (have_d) {
+			line = review_linediff_edit_below(&d, e->first);
+			if (!line || line > e->last) {
+				if (review_structure_preexisting(
+					    ctx, e, &old_errs, old_text, &d,
+					    3))
+					continue;
+				line = review_linediff_edit_above(&d, e->first);
+				if (!line)
+					line = review_linediff_edit_below(
+						&d, e->first);
+				if (!line)
+					continue;
+				away = 1;
 			}
 		}
-		if ((line ? line : first) == last_line)
+		if (have_d && review_structure_preprocessed(grammar) &&
+		    line != e->first &&
+		    review_structure_macro_added(ctx, &d, line))
 			continue;
-		last_line = line ? line : first;
+		if (have_d && review_structure_preprocessed(grammar) &&
+		    review_structure_cond_added(ctx, &d,
+						(line < e->first ? line
+								 : e->first),
+						(line > e->last ? line : e->last)))
+			continue;
+		if (line == last_line)
+			continue;
+		last_line = line;
 		msg = review_structure_error_message(ctx, e);
-		review_structure_report(ctx, &e->at, line,
+		if (away) {
+			char *full = xasprintf("%s (detected at line %u)", msg,
+					       (unsigned)e->first);
+
+			free(msg);
+			msg = full;
+		}
+		review_structure_report(ctx, &e->at,
+					line == e->first && !away ? 0 : line,
 					REVIEW_STRUCTURE_SYNTAX_ID, msg,
 					REVIEW_SEV_ERROR);
 		free(msg);
 		reported++;
 	}
-	/*
-	 * An error away from every changed line, in a file whose base parsed
-	 * cleanly, is still the change's doing: an unclosed brace shows up
-	 * as a MISSING '}' at the end of the file. Report it once, on the
-	 * nearest changed line above it.
-	 */
-	if (!reported && away && old_tree && !old_errs.nr && changed &&
-	    nr_changed)
-		review_structure_syntax_away(ctx, away, changed, nr_changed);
 out:
-	free(old_sigs);
+	if (have_d)
+		review_linediff_release(&d);
+	if (old_tree)
+		ts_tree_delete(old_tree);
 	review_structure_errs_release(&new_errs);
 	review_structure_errs_release(&old_errs);
 }
@@ -1733,11 +2366,20 @@ int review_structure_scan(struct review_structure *s, const char *path,
 	struct review_structure_ctx ctx;
 	const char *grammar = review_grammars_for_file(lang, path);
 	TSParser *parser = NULL;
-	TSTree *tree = NULL, *old_tree = NULL;
+	TSTree *tree = NULL;
 	size_t cap = s->max_bytes && s->max_bytes < UINT32_MAX ? s->max_bytes
 							       : UINT32_MAX;
-	int rc = 0, preproc;
+	int rc = 0;
 
+	/* a script without an extension: its first line at the head */
+	if (!lang && new_text && review_structure_maybe_script(path)) {
+		const char *nl = memchr(new_text, '\n', new_len);
+
+		lang = review_lang_detect(path, new_text,
+					  nl ? (size_t)(nl - new_text)
+					     : new_len);
+		grammar = review_grammars_for_file(lang, path);
+	}
 	if (!grammar)
 		return TEND_ENOTFOUND;
 	if (!review_structure_wants(s, lang, path))
@@ -1779,27 +2421,14 @@ int review_structure_scan(struct review_structure *s, const char *path,
 	}
 	review_structure_run_all(&ctx, s, NULL, grammar, tree);
 
-	if (!s->syntax_check || review_structure_syntax_untrusted(grammar) ||
-	    !ts_node_has_error(ts_tree_root_node(tree)))
+	if (!s->syntax_check ||
+	    (review_structure_needs_base(grammar) && !old_text) ||
+	    (old_text && old_len > cap))
 		goto out;
-	preproc = review_structure_preprocessed(grammar);
-	if (preproc && !old_text)
-		goto out;
-	if (old_text) {
-		if (old_len > cap)
-			goto out;
-		if (!(old_tree = review_structure_parse(parser, grammar,
-							old_text, old_len)))
-			goto out;
-		if (preproc && ts_node_has_error(ts_tree_root_node(old_tree)))
-			goto out;
-	}
-	ctx.macros = preproc;
-	review_structure_syntax(&ctx, tree, old_tree, changed_lines,
+	review_structure_syntax(&ctx, grammar, tree, parser, old_text,
+				old_len, changed_lines,
 				changed_lines ? nr_changed : 0);
 out:
-	if (old_tree)
-		ts_tree_delete(old_tree);
 	if (tree)
 		ts_tree_delete(tree);
 	if (parser)

@@ -27,22 +27,36 @@
  *     and column range (1-based, columns counting UTF-8 characters) and the
  *     node's first line as the snippet. Findings land on any line of the
  *     file; keeping those on changed lines is the caller's filter;
- *   - the syntax check ("structure/syntax-error", an error) reports ERROR
- *     and MISSING nodes of the new tree that touch a changed line, unless
- *     the base version already had an error of the same shape (the same
- *     missing token, or the same leading tokens in the ERROR node: a
- *     construct the grammar never understood, such as an unusual macro, is
- *     not the change's fault). When the base parsed cleanly and the only
- *     new errors lie away from the changed lines (an unclosed brace shows
- *     up as a MISSING '}' at the end of the file), the first is reported
- *     once, on the nearest changed line above it, with "(detected at line
- *     N)". An added file is checked against an empty base. C and C++
- *     are parsed before any preprocessing, so macros the grammar cannot
- *     expand look like errors: for them the check needs a base version
- *     that parses cleanly (added files are not checked) and skips errors
- *     on lines that look like macro use (an all-capitals identifier, or
- *     `name(...) {`). At most REVIEW_STRUCTURE_MAX_SYNTAX findings per
- *     file, one per line;
+ *   - the syntax check ("structure/syntax-error", an error) reports the
+ *     parse errors the change introduced: ERROR and MISSING nodes of the
+ *     new tree, and what the grammars accept but the languages do not (a
+ *     Python statement indented unlike the one before it in its block, a
+ *     Java reserved word used as a name as in `retrun null;`, a Ruby `end`
+ *     standing alone). The base version is parsed too and the two are
+ *     lined up by a line diff of the texts (review/linediff.h), which also
+ *     says where the change is; `changed_lines` only narrows where the
+ *     checks of our own look. A head error is old, and not reported, when
+ *     the base has one of the same kind starting on the line it maps to,
+ *     one of the same shape on a line of the same text, or an ERROR
+ *     spanning where it starts (a region the grammar never understood).
+ *     A new error is reported on the edit inside it, else on the nearest
+ *     edit above it (a deleted closing line shows up as a MISSING '}' or
+ *     'end' at the end of the block or file) with "(detected at line
+ *     N)", else the nearest below; one away from every edit is dropped
+ *     when an old error the head no longer has lies within 3 lines
+ *     (recovery reshaped it). An added file is checked against an empty
+ *     base, except in C, C++ and Bash, whose grammars reject valid code
+ *     (macros the preprocessor would expand, a here-document followed by
+ *     '&'): they are checked only against a base. Errors from constructs
+ *     valid code has that the pinned grammars cannot parse are excused
+ *     where the change wrote them: C/C++ lines that look like macro use
+ *     (a word in capitals outside any argument, `name(...) {`, with
+ *     balanced parentheses and closed strings), conditional directives
+ *     the change added around the error, TypeScript variance annotations
+ *     (`<in T>`, `<out T>`), shell here-documents followed by more on
+ *     their line. A file with no language from its name (no extension)
+ *     takes it from the head's first line (a shebang). At most
+ *     REVIEW_STRUCTURE_MAX_SYNTAX findings per file, one per line;
  *   - files over `max_bytes` are not parsed, and a parse that takes longer
  *     than `timeout_us` is abandoned: such a file gets no structural
  *     findings, and the return value says why.
@@ -162,7 +176,8 @@ const struct review_query_spec *review_structure_get(
 /*
  * Would a scan of a file of language `lang` at `path` do anything: is
  * there a grammar, and an enabled rule or the syntax check for it? Lets a
- * caller skip reading blobs it does not need.
+ * caller skip reading blobs it does not need. A file without a language
+ * and without an extension is wanted: its first line may name one.
  */
 int review_structure_wants(const struct review_structure *s,
 			   const char *lang, const char *path);
@@ -179,9 +194,12 @@ void review_structure_ready(struct review_structure *s, const char *lang,
  * Check the head version `new_text` (new_len bytes, need not be
  * NUL-terminated) of the file `path` in language `lang`, appending
  * findings to `out`. `old_text` is the base version, or NULL for an added
- * file. `changed_lines` holds the new-side numbers of the added lines in
- * ascending order; NULL with nr_changed 0 means every line changed (for
- * the syntax check; query rules ignore it).
+ * file. `lang` may be NULL: a file without an extension then takes its
+ * language from the first line of `new_text`. `changed_lines` holds the
+ * new-side numbers of the added lines in ascending order; NULL with
+ * nr_changed 0 means every line changed. Query rules ignore it; the
+ * syntax check finds where the change is from the two texts and uses it
+ * only to narrow its own walks (see above).
  *
  * Returns 0 when the file was checked, TEND_ENOTFOUND when there is no
  * grammar for it (nothing to do), TEND_ETOOBIG when it is over max_bytes

@@ -344,8 +344,13 @@ void test_structure__syntax_error_introduced(void)
 	CHECK_STR(f.items[0].snippet, "\tint b = a");
 	review_findings_release(&f);
 
-	/* the same error on a line the change did not touch: not reported */
-	CHECK_INT(syntax_findings("a.c", "c", old_c, new_c, line4, 1, &f), 0);
+	/*
+	 * Where the change is comes from the base and head texts, not from
+	 * the lines the caller names: the edit is line 3 all the same.
+	 */
+	CHECK_INT(syntax_findings("a.c", "c", old_c, new_c, line4, 1, &f), 1);
+	REQUIRE(f.nr == 1);
+	CHECK_INT(f.items[0].line, 3);
 	review_findings_release(&f);
 
 	CHECK_INT(syntax_findings("a.py", "python", old_py, new_py, line2, 1,
@@ -593,7 +598,10 @@ void test_structure__disable(void)
 
 void test_structure__bash_syntax_errors_not_trusted(void)
 {
-	/* valid bash that tree-sitter-bash 0.23 cannot parse */
+	/*
+	 * Valid bash that tree-sitter-bash 0.23 cannot parse, as an added
+	 * file: without a base the check cannot tell, so it says nothing.
+	 */
 	static const char script[] =
 		"#!/bin/sh\npython3 - \"$a\" <<'EOF' &\nprint(1)\nEOF\nwait\n";
 	struct review_structure s;
@@ -612,4 +620,129 @@ void test_structure__bash_syntax_errors_not_trusted(void)
 	review_findings_release(&out);
 	review_structure_release(&s);
 	buf_release(&err);
+}
+
+/* The line of the only syntax finding, or 0 (and a failure) when not one. */
+static uint32_t syntax_line(const char *path, const char *lang,
+			    const char *old_text, const char *new_text)
+{
+	struct review_findings f;
+	uint32_t line = 0;
+	size_t i, n = 0;
+
+	review_findings_init(&f);
+	syntax_findings(path, lang, old_text, new_text, NULL, 0, &f);
+	for (i = 0; i < f.nr; i++)
+		if (!strcmp(f.items[i].rule_id, REVIEW_STRUCTURE_SYNTAX_ID)) {
+			line = f.items[i].line;
+			n++;
+		}
+	CHECK_INT(n, 1);
+	review_findings_release(&f);
+	return n == 1 ? line : 0;
+}
+
+void test_structure__syntax_error_base_with_errors(void)
+{
+	/* the base has an error at its end; the change deletes a '}' */
+	const char *old_c = "int f(int a)\n{\n\tif (a) {\n\t\ta++;\n\t}\n"
+			    "\treturn a;\n}\n\nint g(void)\n{\n\treturn 1;\n}\n"
+			    "int x = ;\n";
+	const char *new_c = "int f(int a)\n{\n\tif (a) {\n\t\ta++;\n"
+			    "\treturn a;\n}\n\nint g(void)\n{\n\treturn 1;\n}\n"
+			    "int x = ;\n";
+	/* a macro-opened block the base had, and an edit inside it */
+	const char *old_m = "NS_BEGIN\nint f(void)\n{\n\treturn 1;\n}\n"
+			    "NS_END\n";
+	const char *new_m = "NS_BEGIN\nint f(void)\n{\n\treturn 2;\n}\n"
+			    "NS_END\n";
+	struct review_findings f;
+
+	/* reported near line 4/5, where the '}' was */
+	CHECK(syntax_line("a.c", "c", old_c, new_c) - 4 <= 1);
+	review_findings_init(&f);
+	CHECK_INT(syntax_findings("a.cc", "cpp", old_m, new_m, NULL, 0, &f),
+		  0);
+	review_findings_release(&f);
+	/* the error the base had is not reported again */
+	CHECK_INT(syntax_findings("a.c", "c", old_c, old_c, NULL, 0, &f), 0);
+	review_findings_release(&f);
+}
+
+void test_structure__syntax_error_lenient_grammars(void)
+{
+	const char *py = "def f(x):\n    y = 1\n    return y\n";
+	const char *py_bad = "def f(x):\n    y = 1\n        return y\n";
+	const char *java = "class A {\n  Object f() {\n    return null;\n"
+			   "  }\n}\n";
+	const char *java_bad = "class A {\n  Object f() {\n    retrun null;\n"
+			       "  }\n}\n";
+	const char *rb = "def f\n  1\nend\n\ndef g\n  2\nend\n";
+	const char *rb_bad = "def f\n  1\nend\nend\n\ndef g\n  2\nend\n";
+	struct review_findings f;
+
+	CHECK_INT(syntax_line("a.py", "python", py, py_bad), 3);
+	CHECK_INT(syntax_line("A.java", "java", java, java_bad), 3);
+	CHECK_INT(syntax_line("a.rb", "ruby", rb, rb_bad), 4);
+	/* a deleted `def` line leaves a stray `end` */
+	CHECK(syntax_line("a.rb", "ruby", rb, "def f\n  1\nend\n\n  2\nend\n")
+	      - 4 <= 2);
+	review_findings_init(&f);
+	CHECK_INT(syntax_findings("a.py", "python", NULL, py, NULL, 0, &f), 0);
+	CHECK_INT(syntax_findings("A.java", "java", NULL, java, NULL, 0, &f),
+		  0);
+	CHECK_INT(syntax_findings("a.rb", "ruby", NULL, rb, NULL, 0, &f), 0);
+	review_findings_release(&f);
+}
+
+void test_structure__syntax_grammar_limits(void)
+{
+	const char *ts = "interface Box<out T> {\n  get(): T;\n}\n"
+			 "interface Cell<in out T> {\n  v: T;\n}\n";
+	const char *sh = "#!/bin/sh\nx=1\nif [ -n \"$x\" ]; then\n"
+			 "\techo $x\nfi\n";
+	const char *sh_heredoc = "#!/bin/sh\nx=1\ncat <<EOF &\nhi\nEOF\n"
+				 "wait\nif [ -n \"$x\" ]; then\n\techo $x\n"
+				 "fi\n";
+	const char *sh_bad = "#!/bin/sh\nx=1\nif [ -n \"$x\" ]; then\n"
+			     "\techo $x\n";
+	struct review_findings f;
+
+	review_findings_init(&f);
+	/* variance annotations, newer than the grammar */
+	CHECK_INT(syntax_findings("a.ts", "typescript", NULL, ts, NULL, 0,
+				  &f),
+		  0);
+	/* bash is checked on modified files */
+	CHECK_INT(syntax_findings("a.sh", "bash", sh, sh_heredoc, NULL, 0,
+				  &f),
+		  0);
+	review_findings_release(&f);
+	CHECK(syntax_line("a.sh", "bash", sh, sh_bad) - 3 <= 2);
+	/* ... and not on added ones */
+	CHECK_INT(syntax_findings("a.sh", "bash", NULL, sh_bad, NULL, 0, &f),
+		  0);
+	review_findings_release(&f);
+}
+
+void test_structure__syntax_shebang_at_head(void)
+{
+	const char *old_sh = "#!/bin/bash\nif true; then\n\techo a\nfi\n"
+			     "echo b\n";
+	const char *new_sh = "#!/bin/bash\nif true; then\n\techo a\n"
+			     "echo b\n";
+	struct review_structure s;
+	struct review_findings f;
+
+	review_structure_init(&s);
+	review_findings_init(&f);
+	/* no language from the diff: the head's first line names it */
+	CHECK(review_structure_wants(&s, NULL, "bin/deploy"));
+	CHECK(!review_structure_wants(&s, NULL, "notes.txt"));
+	CHECK(review_structure_scan(&s, "bin/deploy", NULL, new_sh,
+				    strlen(new_sh), old_sh, strlen(old_sh),
+				    NULL, 0, &f) == 0);
+	CHECK_INT(count_rule(&f, REVIEW_STRUCTURE_SYNTAX_ID), 1);
+	review_findings_release(&f);
+	review_structure_release(&s);
 }
