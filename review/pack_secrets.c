@@ -2493,8 +2493,8 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.message =
 			"a Stripe test-mode secret key is committed: it moves "
 			"no money, but anyone who reads it can read and change "
-			"the account's test data and webhooks; roll it in the "
-			"dashboard and load it from the environment",
+			"the account's test data and webhooks; revoke it (roll "
+			"it in the dashboard) and load it from the environment",
 		.severity = REVIEW_SEV_WARNING,
 		.keywords = REVIEW_STRV(
 			"sk_test_", "rk_test_"),
@@ -2959,7 +2959,9 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"^[A-Za-z_][A-Za-z0-9_]*(?:\\.[a-z_]+|\\.[a-z]+(?:[A-Z]"
 			"[a-z]+)+)+$",
 			"(?:^|[-_.:])v?[0-9]+\\.[0-9]+\\.[0-9]+$",
-			"^6fe4476ee5a1832882e326b506d14126$"),
+			"^6fe4476ee5a1832882e326b506d14126$",
+			/* the Google API key rule's to judge, public ones too */
+			"^AIza[0-9A-Za-z_\\-]{35}$"),
 		.skip_paths = SECRETS_FIXTURES,
 		.examples_true = REVIEW_STRV(
 			"db_password = \""
@@ -3009,7 +3011,8 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"yarn_npm_auth_token: 6fe4476ee5a1832882e326b506d14126",
 			"secret_length = X25519.secret_length",
 			"dev.credentials.url=dev-lb1.api.f4ke.com:5215",
-			"notes = \"Maven - io.jsonwebtoken:jjwt-jackson-0.11.2\""),
+			"notes = \"Maven - io.jsonwebtoken:jjwt-jackson-0.11.2\"",
+			"apiKey: \"AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU\""),
 	},
 	{
 		/*
