@@ -2828,9 +2828,9 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"h|twitter|typeform|yandex|zendesk|heroku|snyk|sonar|"
 			"trello|twilio|infracost|squarespace|settlemint|fina"
 			"nce|bitfinex)[a-z0-9_.\\-]{0,40}?(?:token|key|secret|"
-			"pass|pwd|auth|id|credential|sid)[a-z0-9_.\\-]{0,40}"
+			"pass|pwd|auth|id|credential|sid)[a-z0-9_.\\-]{0,40}+"
 			"(?:(?:[ \\t]*:[ \\t]*|[ \\t]+)[a-z_][a-z0-9_.\\[\\]*<>]{0"
-			",30}(?=[ \\t]*=[^=]))?"
+			",30}+(?=[ \\t]*=[^=]))?"
 			"(?:[\"\\'][ \\t]*,|[\"\\']?[ \\t]*(?::{1,3}=|\\?\\?"
 			"?=|\\.=|\\+=|\\|\\|=|=>|:|=))[ \\t]*(?:\\r?\\n[ \\t]*)?"
 			"(?|[\"\\'`](?:(?:live|test)_(?:pub_)?)?([^\"\\'`\\s]{1"
@@ -2897,16 +2897,16 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			 * a public or CSRF token, nor the id or the name of a
 			 * secret (SECRET_NAME = "PROD-DB-KEY", UserSecretsId)
 			 */
-			"(?i)(?:^|[^a-z0-9])[a-z0-9_.\\-]{0,40}?(?<!public)(?<"
-			"!public[_.\\-])(?<!csrf)(?<!xsrf)(?<!csrf[_.\\-])(?<!"
-			"xsrf[_.\\-])(?:secret|token|passw(?:or)?d|pwd|api[_."
-			"\\-]?key|access[_.\\-]?key|auth[_.\\-]?key|private[_"
-			".\\-]?key|client[_.\\-]?secret|credentials?|creds)[a"
-			"-z0-9_.\\-]{0,40}(?<![_.\\-][iI][dD])(?<![_.\\-][nN]["
+			"(?i)(?:^|[^a-z0-9])[a-z0-9_.\\-]{0,40}?(?:secret|toke"
+			"n|passw(?:or)?d|pwd|api[_.\\-]?key|access[_.\\-]?key"
+			"|auth[_.\\-]?key|private[_.\\-]?key|client[_.\\-]?se"
+			"cret|credentials?|creds)(?<!publictoken|csrftoken|xs"
+			"rftoken)(?<!public[_.\\-]token|csrf[_.\\-]token|xsrf["
+			"_.\\-]token)[a-z0-9_.\\-]{0,40}+(?<![_.\\-][iI][dD])(?<![_.\\-][nN]["
 			"aA][mM][eE])(?-i:(?<![a-z]Id)(?<![a-z]Name))"
 			/* a declared type: Go `x string =`, Kotlin `x: String =` */
 			"(?:(?:[ \\t]*:[ \\t]*|[ \\t]+)[a-z_][a-z0-9_.\\[\\]*<>]{0"
-			",30}(?=[ \\t]*=[^=]))?"
+			",30}+(?=[ \\t]*=[^=]))?"
 			/*
 			 * the operator: = := ::= :::= ?= ??= .= += ||= => :,
 			 * or the comma of a call whose quoted first argument
