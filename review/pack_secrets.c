@@ -28,7 +28,17 @@
  * lengths; formats without one (Twilio auth tokens, Datadog keys, ...)
  * only in an assignment to a name that says what they are. The specific
  * rules come first: when the generic rule sees a value a specific rule
- * already reported, it stays quiet.
+ * already reported, it stays quiet. Three rules read assignments whatever
+ * the service: the service-named one (`dropbox_token = "..."`, where a
+ * name says whose key it is and shorter or hex values count), the XML
+ * element one (`<apiToken>` with its value on the next line) and, last,
+ * the generic one. They know the shapes real code and config use, which
+ * gitleaks' rule tests also exercise: declarations with a type (`var x
+ * string =`, `x: str =`), the operators of Go, PHP, Ruby, Make and shell
+ * (`:=`, `.=`, `::=`, `?=`, `??=`, `||=`), a call whose quoted first
+ * argument is the name (`setProperty("X_TOKEN", "...")`, `define(...)`),
+ * and a value that ends at an escaped line end (an .ini file inside a
+ * JSON string). Tests of these on real-world files: t0307.
  *
  * Paths: the whole pack skips lockfiles, whose integrity hashes look like
  * secrets and whose URLs come from registries, not from people. The
