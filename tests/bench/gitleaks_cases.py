@@ -263,7 +263,6 @@ def shapes_from_checkout(root):
 
 def go_sprintf(fmt, *args):
     args = list(args)
-    out = []
 
     def sub(m):
         verb = m.group(2)
@@ -275,8 +274,7 @@ def go_sprintf(fmt, *args):
         if verb == "d":
             return str(int(a))
         return str(a) if not isinstance(a, bool) else ("true" if a else "false")
-    out = re.sub(r"%([-+# 0]*\d*)([sdvqx%])", sub, fmt)
-    return out
+    return re.sub(r"%([-+# 0]*\d*)([sdvqx%])", sub, fmt)
 
 
 class Struct(dict):
@@ -618,14 +616,12 @@ class Interp:
             return
         self.i = start
         # r.Field = value, or a call; evaluate and drop
-        lhs_start = self.i
         self.expr(env)
         if self.peek()[1] in ("=", "+="):
             self.next()
             self.expr(env)
         elif self.peek()[1] in ("++", "--"):
             self.next()
-        del lhs_start
 
     @staticmethod
     def var_block(toks):
@@ -890,8 +886,6 @@ class Interp:
                 self.next()
                 val = self.expr(env)
                 self.expect(")")
-                if typ == "[]byte" and isinstance(val, str):
-                    pass
             else:
                 val = self.composite(typ, env)
         elif t[0] == "id":
