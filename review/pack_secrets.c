@@ -2561,10 +2561,11 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	{
 		.id = "secrets/sidekiq-enterprise-credentials",
 		.pattern =
-			"(?i)(?:BUNDLE_(?:ENTERPRISE|GEMS)__CONTRIBSYS__COM[a-z"
-			"0-9_.\\-]{0,40}[\"']?[ \\t]*(?::{1,3}=|\\?=|=|:)[ \\t]*[\"']?([a-f0-9]{8}:[a-f0-9]"
-			"{8})|https?://[a-f0-9]{8}:([a-f0-9]{8})@(?:gems|ente"
-			"rprise)\\.contribsys\\.com)(?![a-f0-9])",
+			"(?i)(?|BUNDLE_(?:ENTERPRISE|GEMS)__CONTRIBSYS__COM[a-z"
+			"0-9_.\\-]{0,40}[\"']?[ \\t]*(?::{1,3}=|\\?=|=|:)[ \\t]*"
+			"[\"']?([a-f0-9]{8}:[a-f0-9]{8})|https?://[a-f0-9]{8}:("
+			"[a-f0-9]{8})@(?:gems|enterprise)\\.contribsys\\.com)"
+			"(?![a-f0-9])",
 		.message =
 			"Sidekiq Pro/Enterprise gem-server credentials"
 			SECRETS_ROTATE,
@@ -2826,18 +2827,22 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		 */
 		.id = "secrets/service-credential-assignment",
 		.pattern =
-			"(?i)(?:^|[^a-z0-9])[a-z0-9_.\\-]{0,40}?(?:adafruit|a"
+			"(?i)(?:^|[^a-z0-9])[a-z0-9_.\\-]{0,40}?"
+			/* the service's name starts a word of the name */
+			"(?-i:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))"
+			"(?:adafruit|a"
 			"dobe|airtable|algolia|alibaba|asana|beamer|bitbucket"
 			"|bittrex|clojars|codecov|coinbase|confluent|contentf"
-			"ul|datadog|discord|drone|dropbox|etsy|facebook|fastl"
+			"ul|datadog|discord|drone(?:ci)?|dropbox|etsy|facebook|fastl"
 			"y|finicity|finnhub|flickr|frameio|freshbooks|gitter|"
 			"gocardless|hubspot|intercom|kraken|kucoin|launchdarkl"
 			"y|linkedin|lob|looker|mailgun|mattermost|maxmind|mer"
 			"aki|messagebird|netlify|nytimes|okta|plaid|prefect|r"
-			"apidapi|readme|sendbird|sendinblue|sumo|travis|twitc"
+			"apidapi|readme|sendbird|sendinblue|sumo(?:logic)?|travis(?:ci)?|twitc"
 			"h|twitter|typeform|yandex|zendesk|heroku|snyk|sonar|"
 			"trello|twilio|infracost|squarespace|settlemint|fina"
-			"nce|bitfinex)[a-z0-9_.\\-]{0,40}?(?:token|key|secret|"
+			"nce|bitfinex)(?-i:(?![a-z]))[a-z0-9_.\\-]{0,40}?(?:t"
+			"oken|key|secret|"
 			"pass|pwd|auth|id|credential|sid)[a-z0-9_.\\-]{0,40}+"
 			"(?:(?:[ \\t]*:[ \\t]*|[ \\t]+)[a-z_][a-z0-9_.\\[\\]*<>]{0"
 			",30}+(?=[ \\t]*=[^=]))?"
@@ -2890,13 +2895,21 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"var facebookSecret string = \""
 			"bd8ac8402891208e7d684c17c03de5e2\"",
 			"lobKey: test_"
-			"e81d69f1f7647054c5a488a643cd1dc22bf"),
+			"e81d69f1f7647054c5a488a643cd1dc22bf",
+			"SUMOLOGIC_ACCESS_ID="
+			"suSJRQaQmROBlY",
+			"myTravisCiToken = \""
+			"q8Jd3kZr0vLw2X\""),
 		.examples_false = REVIEW_STRV(
 			"dropbox_token = os.environ[\"DROPBOX_TOKEN\"]",
 			"facebook_app_id = \"FACEBOOK_APP_ID\"",
 			"twitter_token_url = \"https://api.twitter.com/oauth2\"",
 			"okta_client_id: ${OKTA_CLIENT_ID}",
 			"discordToken = readTokenFromFile",
+			"GLOBAL_TOKEN_IDENTIFIER = '!real_csrf_token_2024'",
+			"TOKEN_IDENTIFIER = 'Hq2r8LmZ0pXv4TnBw7Ks'",
+			"csrf_token_key = '!real_csrf_token'",
+			"lobby_token = \"Hq2r8LmZ0pXv4TnBw7Ks\"",
 			"slack_token: \"xxxxxxxxxxxx\""),
 	},
 	{
@@ -2912,8 +2925,9 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"|auth[_.\\-]?key|private[_.\\-]?key|client[_.\\-]?se"
 			"cret|credentials?|creds)(?<!publictoken|csrftoken|xs"
 			"rftoken)(?<!public[_.\\-]token|csrf[_.\\-]token|xsrf["
-			"_.\\-]token)[a-z0-9_.\\-]{0,40}+(?<![_.\\-][iI][dD])(?<![_.\\-][nN]["
-			"aA][mM][eE])(?-i:(?<![a-z]Id)(?<![a-z]Name))"
+			"_.\\-]token)[a-z0-9_.\\-]{0,40}+(?<![_.\\-][iI][dD])"
+			"(?<![_.\\-]identifier)(?<![_.\\-][nN][aA][mM][eE])(?-"
+			"i:(?<![a-z]Id)(?<![a-z]Name))"
 			/* a declared type: Go `x string =`, Kotlin `x: String =` */
 			"(?:(?:[ \\t]*:[ \\t]*|[ \\t]+)[a-z_][a-z0-9_.\\[\\]*<>]{0"
 			",30}+(?=[ \\t]*=[^=]))?"
@@ -2955,7 +2969,7 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		 * or is all upper case and digits is not one of them.
 		 */
 		.allow = REVIEW_STRV(
-			"^[a-z_./\\-]+$",
+			"^[!#@:]?[a-z_./\\-]+$",
 			"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+_?$|^[A-Z]+$|^[A-Z]["
 			"A-Z0-9]*(?:-[A-Z][A-Z0-9]*)+$",
 			"^[a-z]{2,}(?:[A-Z]{1,4}[a-z]{2,})+[A-Z]{0,4}[0-9]{0,3}$",

@@ -212,6 +212,8 @@ D = [
     ("decoy/tokenizer.json", '{"tokenizer_path": "models/tokenizer.json"}\n'),
     ("decoy/getter.js", "const apiKey = getApiKeyFromVault();\nconst accessToken = await fetchAccessToken(client);\n"),
     ("decoy/curl.sh", 'curl -u "$USER:$PASSWORD" https://x\ncurl --user neo4j:[PASSWORD] http://db:7474/\n'),
+    ("decoy/protection.rb", "GLOBAL_TOKEN_IDENTIFIER = '!real_csrf_token'\n"),
+    ("decoy/lobby.py", 'lobby_token_count = "%s"\n' % "-".join(["room"] * 4)),
     ("decoy/hello.c", '#include <stdio.h>\nint main(void) { puts("token count"); return 0; }\n'),
 ]
 for path, text in D:
