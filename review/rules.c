@@ -965,6 +965,8 @@ static size_t review_rules_mask_range(struct buf *out, const char *text,
  * shows its review_rules_mask() form, the rest of one that started
  * earlier shows "****"), and, line by line, whatever any secret rule of
  * the set finds in the snippet's own text, whichever finding it is for.
+ * `at` is where the match starts (an offset into the block), for a line
+ * too long to show whole.
  */
 static void review_rules_block_snippet(struct review_rules_block *b,
 				       size_t first, size_t at, size_t last)
