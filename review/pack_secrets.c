@@ -28,7 +28,17 @@
  * lengths; formats without one (Twilio auth tokens, Datadog keys, ...)
  * only in an assignment to a name that says what they are. The specific
  * rules come first: when the generic rule sees a value a specific rule
- * already reported, it stays quiet.
+ * already reported, it stays quiet. Three rules read assignments whatever
+ * the service: the service-named one (`dropbox_token = "..."`, where a
+ * name says whose key it is and shorter or hex values count), the XML
+ * element one (`<apiToken>` with its value on the next line) and, last,
+ * the generic one. They know the shapes real code and config use, which
+ * gitleaks' rule tests also exercise: declarations with a type (`var x
+ * string =`, `x: str =`), the operators of Go, PHP, Ruby, Make and shell
+ * (`:=`, `.=`, `::=`, `?=`, `??=`, `||=`), a call whose quoted first
+ * argument is the name (`setProperty("X_TOKEN", "...")`, `define(...)`),
+ * and a value that ends at an escaped line end (an .ini file inside a
+ * JSON string). Tests of these on real-world files: t0307.
  *
  * Paths: the whole pack skips lockfiles, whose integrity hashes look like
  * secrets and whose URLs come from registries, not from people. The
@@ -147,6 +157,24 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.secret = 1,
 		.secret_group = 1,
 		.min_entropy = 3.5,
+		/*
+		 * Keys that are public on purpose: the example and test keys
+		 * published in the Firebase Android SDK's sources, which
+		 * projects copy along with its samples. They are constants
+		 * anyone can read there, not this repository's secrets.
+		 */
+		.allow = REVIEW_STRV(
+			"^AIza(?:SyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs|SyCkEhVjf"
+			"3pduRDt6d1yKOMitrUEke8agEM|SyDMAScliyLx7F0NPDEJi1QmyCg"
+			"HIAODrlU|SyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0|yDNSXIbFm"
+			"lXbIE6mCzDLQAqITYefhixbX4A|SyAdOS2zB6NCsk1pCdZ4-P6GBdi"
+			"_UUPwX7c|SyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4|SyANUvH9H"
+			"9BsUccjsu2pCmEkOPjjaXeDQgY|SyA5_iVawFQ8ABuTZNUdcwERLJv"
+			"_a_p4wtM|SyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ|SyDSb51Ji"
+			"IcB6OJpwwMicseKRhhrOq1cS7g|SyBF2RrAIm4a0mO64EShQfqfd2A"
+			"FnzAvvuU|SyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw|SyB8qGxt4"
+			"ec15vitgn44duC5ucxaOi4FmqE|SyA8vmApnrHNFE0bApF4hoZ11sr"
+			"VL_n0nvY)$"),
 		.examples_true = REVIEW_STRV(
 			"const key = \"AIza"
 			"SYhzYTFQy6k1qJAH4DxD3EoA1zCC-A4cGof\";",
@@ -155,7 +183,8 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.examples_false = REVIEW_STRV(
 			"AIzaShortKey123",
 			"AIzaXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
-			"AIzaSyYOUR_API_KEY_GOES_HERE_123456789"),
+			"AIzaSyYOUR_API_KEY_GOES_HERE_123456789",
+			"apiKey: 'AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU'"),
 	},
 	{
 		.id = "secrets/gcp-service-account-key",
@@ -751,7 +780,7 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	},
 	{
 		.id = "secrets/slack-legacy-token",
-		.pattern = "\\b(xox[aors]-(?:[0-9]+-)+[0-9A-Za-z]{10,})",
+		.pattern = "\\bxox[aors]-(?:[0-9]+-)+([0-9A-Za-z]{10,})",
 		.message = "a Slack legacy or refresh token" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
@@ -774,9 +803,10 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	{
 		.id = "secrets/slack-webhook-url",
 		.pattern =
-			"https://hooks\\.slack\\.com/(?:services|workflows|t"
-			"riggers)/(T[A-Z0-9]{8,12}/[A-Z0-9]{8,12}/[A-Za-z0-9"
-			"]{20,})",
+			"(?:https?://)?hooks\\.slack\\.com/(?:services|workfl"
+			"ows|triggers)/(T[A-Z0-9]{8,12}/[A-Z0-9]{8,12}/(?:[0-"
+			"9]{10,24}/)?[A-Za-z0-9]{20,}|[A-Za-z0-9+/]{43,56}(?!["
+			"A-Za-z0-9+/]))",
 		.message = "a Slack incoming webhook URL" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
@@ -845,12 +875,12 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	{
 		.id = "secrets/telegram-bot-token",
 		.pattern =
-			"\\b([0-9]{8,10}:AA[A-Za-z0-9_\\-]{33})(?![A-Za-z0-9"
+			"\\b([0-9]{5,16}:A[A-Za-z0-9_\\-]{34})(?![A-Za-z0-9"
 			"_\\-])",
 		.message = "a Telegram bot token" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
-			":AA"),
+			":A"),
 		.keywords_local = 1,
 		.secret = 1,
 		.secret_group = 1,
@@ -1046,11 +1076,11 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	},
 	{
 		.id = "secrets/stripe-restricted-key",
-		.pattern = "\\b(rk_live_[0-9A-Za-z]{24,99})\\b",
+		.pattern = "\\b(rk_(?:live|prod)_[0-9A-Za-z]{24,99})\\b",
 		.message = "a live Stripe restricted key" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
-			"rk_live_"),
+			"rk_live_", "rk_prod_"),
 		.keywords_local = 1,
 		.secret = 1,
 		.secret_group = 1,
@@ -1185,11 +1215,11 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	},
 	{
 		.id = "secrets/shippo-live-token",
-		.pattern = "\\b(shippo_live_[a-f0-9]{40})\\b",
-		.message = "a live Shippo API token" SECRETS_ROTATE,
+		.pattern = "\\bshippo_(?:live|test)_([a-f0-9]{40})\\b",
+		.message = "a Shippo API token" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
-			"shippo_live_"),
+			"shippo_live_", "shippo_test_"),
 		.keywords_local = 1,
 		.secret = 1,
 		.secret_group = 1,
@@ -1528,7 +1558,9 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	},
 	{
 		.id = "secrets/sourcegraph-token",
-		.pattern = "\\b(sgp_(?:[a-f0-9]{16}|local)_[a-f0-9]{40})\\b",
+		.pattern =
+			"\\b(sgp_(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40}"
+			")\\b",
 		.message = "a Sourcegraph access token" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
@@ -1978,7 +2010,13 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 	},
 	{
 		.id = "secrets/sentry-auth-token",
-		.pattern = "\\b(sntry[su]_[A-Za-z0-9+/=_]{40,})",
+		/*
+		 * Org tokens carry base64 JSON (iat, url, org) and a 43-byte
+		 * secret; user tokens are 64 hex digits.
+		 */
+		.pattern =
+			"\\b(sntrys_eyJ[A-Za-z0-9+/=]{20,}_[A-Za-z0-9+/]{43}(?"
+			"![A-Za-z0-9+/])|sntryu_[a-f0-9]{64}(?![A-Za-z0-9]))",
 		.message = "a Sentry auth token" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
@@ -1989,14 +2027,17 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.min_entropy = 3.5,
 		.examples_true = REVIEW_STRV(
 			"SENTRY_AUTH_TOKEN=sntrys_"
-			"x0Hgf8vXnr6S2FP5UINPf97sr3ZAXqurfCkvYPZgylRnqFH+dpl"
-			"8iIeEvpx/gQ9Ad9xGZB+RSM0fgWrazhQSVdvOIRNaH4ffsOb2dP"
-			"OvLBwEnZX1dtghC5H0",
+			"eyJpYXQiOiAxNzAwMDAwMDAwLjEsICJ1cmwiOiAiaHR0cHM6Ly9"
+			"zZW50cnkuaW8iLCAicmVnaW9uX3VybCI6ICJodHRwczovL3VzLn"
+			"NlbnRyeS5pbyIsICJvcmciOiAiYWNtZSJ9_PtYgjmUhBel31iEl2"
+			"hpChYgCfrL1spNxnyVmihA/2O7",
 			"sntryu_"
 			"948beb75b044a8fe8b9e28ebd1049852b9dbc8a3e1bd460d86f"
 			"0ec5ef73fa672"),
 		.examples_false = REVIEW_STRV(
 			"sntrys_short",
+			"sntryu_6a5de5cbb986b3b5485877e688fa5b900cd9b44322357"
+			"b17bdd8ec0bec2b3be",
 			"sntryu_00000000000000000000000000000000000000000000"
 			"00000000000000000000"),
 	},
@@ -2416,7 +2457,7 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		.id = "secrets/authorization-basic",
 		.pattern =
 			"(?i)\\bAuthorization[\"\\']?[ \\t]*[:=,][ \\t]*[\""
-			"\\']?Basic[ \\t]+([A-Za-z0-9+/]{12,}={0,2})",
+			"\\']?Basic[ \\t]+([A-Za-z0-9+/]{8,}={0,2})",
 		.message = "HTTP Basic credentials" SECRETS_ROTATE,
 		.severity = REVIEW_SEV_ERROR,
 		.keywords = REVIEW_STRV(
@@ -2457,15 +2498,454 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"Authorization: Bearer $ACCESS_TOKEN_FROM_LOGIN"),
 	},
 	{
+		.id = "secrets/stripe-test-key",
+		.pattern = "\\b(?:sk|rk)_test_([0-9A-Za-z]{10,99})\\b",
+		.message =
+			"a Stripe test-mode secret key is committed: it moves "
+			"no money, but anyone who reads it can read and change "
+			"the account's test data and webhooks; revoke it (roll "
+			"it in the dashboard) and load it from the environment",
+		.severity = REVIEW_SEV_WARNING,
+		.keywords = REVIEW_STRV(
+			"sk_test_", "rk_test_"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 3.0,
+		.examples_true = REVIEW_STRV(
+			"STRIPE_KEY=sk_test_"
+			"bqnsGpWLuqIA1id6Vw5DQL05"),
+		.examples_false = REVIEW_STRV(
+			"sk_test_short", "sk_test_xxxxxxxxxxxxxxxxxxxxxxxx"),
+	},
+	{
+		.id = "secrets/duffel-api-token",
+		.pattern =
+			"\\bduffel_(?:test|live)_([A-Za-z0-9_\\-=]{43})(?![A-Z"
+			"a-z0-9_\\-=])",
+		.message = "a Duffel API token" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"duffel_test_", "duffel_live_"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 3.5,
+		.examples_true = REVIEW_STRV(
+			"DUFFEL_TOKEN=duffel_live_"
+			"3J1TWDtkwtDDb_xHKas1VOqg6YYZYn9ZhyiA4uoRgna"),
+		.examples_false = REVIEW_STRV(
+			"duffel_test_short"),
+	},
+	{
+		.id = "secrets/flutterwave-key",
+		.pattern =
+			"\\bFLW(?:SECK|PUBK)_TEST-?([a-fA-F0-9]{32}-X|[a-fA-F0-"
+			"9]{12})(?![A-Za-z0-9])",
+		.message = "a Flutterwave API key" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"FLWSECK_TEST", "FLWPUBK_TEST"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 2.5,
+		.examples_true = REVIEW_STRV(
+			"FLW_SECRET=FLWSECK_TEST-"
+			"ed5ac06e2559dd98993ced429fa05ea3-X",
+			"FLW_ENC=FLWSECK_TEST"
+			"c25f51410161"),
+		.examples_false = REVIEW_STRV(
+			"FLWSECK_TEST-xxxxxxxx"),
+	},
+	{
+		.id = "secrets/sidekiq-enterprise-credentials",
+		.pattern =
+			"(?i)(?|BUNDLE_(?:ENTERPRISE|GEMS)__CONTRIBSYS__COM[a-z"
+			"0-9_.\\-]{0,40}[\"']?[ \\t]*(?::{1,3}=|\\?=|=|:)[ \\t]*"
+			"[\"']?([a-f0-9]{8}:[a-f0-9]{8})|https?://[a-f0-9]{8}:("
+			"[a-f0-9]{8})@(?:gems|enterprise)\\.contribsys\\.com)"
+			"(?![a-f0-9])",
+		.message =
+			"Sidekiq Pro/Enterprise gem-server credentials"
+			SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"contribsys"),
+		.keywords_icase = 1,
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 1.5,
+		.examples_true = REVIEW_STRV(
+			"BUNDLE_ENTERPRISE__CONTRIBSYS__COM="
+			"095aa292:05855c1d",
+			"source \"https://095aa292:"
+			"05855c1d@gems.contribsys.com/\""),
+		.examples_false = REVIEW_STRV(
+			"BUNDLE_GEMS__CONTRIBSYS__COM=${SIDEKIQ_CREDS}",
+			"https://gems.contribsys.com/"),
+	},
+	{
+		/*
+		 * A JWT, base64-encoded once more (Kubernetes Secret data,
+		 * .netrc-style blobs): "eyJ" becomes "ZXlK", and the "." and
+		 * "eyJ" that start the payload become one of three strings,
+		 * by their offset modulo 3.
+		 */
+		.id = "secrets/jwt-base64",
+		.pattern =
+			"\\b(ZXlK[A-Za-z0-9+/]{8,}(?:LmV5S|5leU|uZXlK)[A-Za-z"
+			"0-9+/]{20,}={0,2})(?![A-Za-z0-9+/=])",
+		.message =
+			"a base64-encoded JSON Web Token is committed: if it "
+			"is live it grants whatever its claims say until it "
+			"expires; invalidate it and generate test tokens at "
+			"run time instead",
+		.severity = REVIEW_SEV_WARNING,
+		.keywords = REVIEW_STRV(
+			"ZXlK"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 4.0,
+		.examples_true = REVIEW_STRV(
+			"  token: ZXlK"
+			"aGJHY2lPaUpJVXpJMU5pSjkuZXlKTDdEeHRwWWxTWHBmS3RIRjR"
+			"2VUNzTWVoR0FrV3ZqLl8xZmpPUlMtNmlsSThpaE41S1hTYzdUdm"
+			"8taEJLcUZZWS1rdjVaSnI="),
+		.examples_false = REVIEW_STRV(
+			"ZXlKaGJHY2lPaUpJVXpJMU5pSjk=",
+			"data: ZXlKdGIyUmxJam9pWkdWMklpd2ljbVZuYVc5dUlqb2laWFV"
+			"pZlE="),
+	},
+	{
+		/*
+		 * curl with a user and password on its command line, on
+		 * the same line or on a continuation line (`\` at the end).
+		 */
+		.id = "secrets/curl-user-password",
+		.pattern =
+			"\\bcurl\\b(?:[^\\r\\n]*\\\\\\r?\\n){0,8}?[^\\r\\n]*?[ \\t"
+			"](?:-u|--user)(?:[ \\t]+|=)[\"']?[^\\s:\"'$]{0,64}:([^"
+			"\\s\"'$][^\\s\"']{3,199})(?=[\"']?(?:\\s|$))",
+		.message = "a password on a curl command line" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"curl"),
+		.keywords_local = 1,
+		.multiline = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 2.5,
+		.allow = REVIEW_STRV(
+			"^(?i:password|passwd|pass|secret|changeme|admin|root"
+			"|guest|user|pwd|pw)$",
+			"^\\[[^\\]]*\\]$"),
+		.examples_true = REVIEW_STRV(
+			"curl -s -u deploy:"
+			"GRlrwZbqcabUGJ https://ci.internal/api",
+			"curl -X POST https://search:9200/_bulk \\\n"
+			"  -H 'Content-Type: application/json' \\\n"
+			"  --user 'elastic:"
+			"Wq9zR2mLx7Tb'"),
+		.examples_false = REVIEW_STRV(
+			"curl -u \"$USER:$PASSWORD\" https://x",
+			"curl -u admin: https://x",
+			"curl -u user:password https://x"),
+	},
+	{
+		.id = "secrets/onepassword-secret-key",
+		.pattern =
+			"\\b(A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]"
+			"{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\\b",
+		.message = "a 1Password account secret key" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"A3-"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 3.5,
+		.examples_true = REVIEW_STRV(
+			"OP_SECRET_KEY=A3-"
+			"TI1QZ6-I7LWRW-JIVWP-UFPQB-ZN5SW-AXPNV"),
+		.examples_false = REVIEW_STRV(
+			"A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+			"A3-short"),
+	},
+	{
+		.id = "secrets/onepassword-service-account-token",
+		.pattern = "\\b(ops_eyJ[A-Za-z0-9+/]{250,}={0,3})(?![A-Za-z0-9+/=])",
+		.message = "a 1Password service account token" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"ops_eyJ"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 4.5,
+		.examples_true = REVIEW_STRV(
+			"OP_SERVICE_ACCOUNT_TOKEN=ops_eyJ"
+			"575yx8xm5MslfY5ubiheyEd7P4zDL/ak6J0kGODKdinZnLXicaB"
+			"Ag8WY1jzIRlNQb0prFmbh7+wy5yq1XoY1BaIMcAxYmfsB4HbQLX"
+			"jjlAFbVV6q9rXxtNDFyuzX9k1gnneGEYG1+LwiqD9jJBAciI05F"
+			"hfwKVqlUr5Qrec8TNecj9iNOrjj5VfqRTk8j1d/bWWbjkloG1QX"
+			"647kdNl9cDo/+GbVMszvR4/EPZGz3zBXCOArr/SfiJvo58JB0W/"
+			"O5PjeJfJTNcrZ6ydIEsgo5nVjzz8Gwb8ewCISuYCl0Xq5"),
+		.examples_false = REVIEW_STRV(
+			"ops_eyJshort"),
+	},
+	{
+		.id = "secrets/facebook-access-token",
+		.pattern = "\\b(EAA[MC][A-Za-z0-9]{90,})(?![A-Za-z0-9])",
+		.message = "a Facebook access token" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"EAAM", "EAAC"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 4.0,
+		.examples_true = REVIEW_STRV(
+			"FB_TOKEN=EAAM"
+			"DmO46ayJKP4GY08vDuPngU30ZP7Thnp5yftIY7uq6T2bwGfcCvJ"
+			"AXrF6bnZ3eBZclIvRY6iEjH5UH1RSC84FL8SfWoCHJs1UJOkHG1"
+			"6JqtQy9235Nnt2j9IH"),
+		.examples_false = REVIEW_STRV(
+			"EAAMshort"),
+	},
+	{
+		.id = "secrets/easypost-api-key",
+		.pattern = "\\b(EZ[AT]K[A-Za-z0-9]{54})(?![A-Za-z0-9])",
+		.message = "an EasyPost API key" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"EZAK", "EZTK"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 4.0,
+		.examples_true = REVIEW_STRV(
+			"key = \"EZAK"
+			"rKFmAIhGaMybIcH6zIZKhFfSke7IDA69Z7zrpEFivB50756EHug"
+			"mAN\""),
+		.examples_false = REVIEW_STRV(
+			"EZAKshort"),
+	},
+	{
+		.id = "secrets/intra42-client-secret",
+		.pattern = "\\b(s-s4t2(?:ud|af)-[a-f0-9]{64})\\b",
+		.message = "a 42 intranet OAuth client secret" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"s-s4t2"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 3.0,
+		.examples_true = REVIEW_STRV(
+			"CLIENT_SECRET=s-s4t2ud-"
+			"a2eab0e1a34519d9d207a67f000e15f44000de1ec26d77e06ad"
+			"055d40c9dab9e"),
+		.examples_false = REVIEW_STRV(
+			"s-s4t2ud-short"),
+	},
+	{
+		.id = "secrets/openshift-user-token",
+		.pattern = "\\b(sha256~[A-Za-z0-9_\\-]{43})(?![A-Za-z0-9_\\-])",
+		.message = "an OpenShift user token" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"sha256~"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 3.5,
+		.examples_true = REVIEW_STRV(
+			"oc login --token=sha256~"
+			"yxoAwuKmhr7jmPY72T3AVbfzx06UVZyvmbPkZyRHJou"),
+		.examples_false = REVIEW_STRV(
+			"sha256~short"),
+	},
+	{
+		.id = "secrets/adobe-client-secret",
+		.pattern = "\\b(p8e-[A-Za-z0-9]{32})(?![A-Za-z0-9])",
+		.message = "an Adobe OAuth client secret" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"p8e-"),
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 3.0,
+		.examples_true = REVIEW_STRV(
+			"ADOBE_CLIENT_SECRET=p8e-"
+			"6e457f60fc439da5b123406fc690d6ad"),
+		.examples_false = REVIEW_STRV(
+			"p8e-short"),
+	},
+	{
+		/*
+		 * NuGet.Config keeps feed credentials as <add key="..."
+		 * value="..."/>; ClearTextPassword is the password itself.
+		 */
+		.id = "secrets/nuget-config-password",
+		.paths = REVIEW_STRV(
+			"[Nn]u[Gg]et.[Cc]onfig", "*.nuget.config"),
+		.example_path = "NuGet.Config",
+		.pattern =
+			"(?i)<add[ \\t]+key[ \\t]*=[ \\t]*[\"'](?:ClearText)?Pa"
+			"ssword[\"'][ \\t]+value[ \\t]*=[ \\t]*[\"']([^\"'\\s]{"
+			"4,200})[\"']",
+		.message = "a NuGet feed password" SECRETS_ROTATE,
+		.severity = REVIEW_SEV_ERROR,
+		.keywords = REVIEW_STRV(
+			"password"),
+		.keywords_icase = 1,
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 2.5,
+		.allow = REVIEW_STRV(
+			"^%[A-Za-z0-9_]+%$"),
+		.examples_true = REVIEW_STRV(
+			"<add key=\"ClearTextPassword\" value=\""
+			"Rk4sPq9vWm2z\" />"),
+		.examples_false = REVIEW_STRV(
+			"<add key=\"ClearTextPassword\" value=\"%FEED_PASS%\" />",
+			"<add key=\"Username\" value=\"deploy-bot-2024\" />"),
+	},
+	{
+		/*
+		 * A service's credential under a name that says whose it
+		 * is, in the shapes of the generic rule: `dropbox_token =
+		 * "..."`. The service names it knows are those whose keys
+		 * have no prefix of their own and are often shorter, or
+		 * less random-looking (hex, digits), than the generic rule
+		 * accepts; the name must also say that it is a credential.
+		 */
+		.id = "secrets/service-credential-assignment",
+		.pattern =
+			"(?i)(?:^|[^a-z0-9])[a-z0-9_.\\-]{0,40}?"
+			/* the service's name starts a word of the name */
+			"(?-i:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))"
+			"(?:adafruit|a"
+			"dobe|airtable|algolia|alibaba|asana|beamer|bitbucket"
+			"|bittrex|clojars|codecov|coinbase|confluent|contentf"
+			"ul|datadog|discord|drone(?:ci)?|dropbox|etsy|facebook|fastl"
+			"y|finicity|finnhub|flickr|frameio|freshbooks|gitter|"
+			"gocardless|hubspot|intercom|kraken|kucoin|launchdarkl"
+			"y|linkedin|lob|looker|mailgun|mattermost|maxmind|mer"
+			"aki|messagebird|netlify|nytimes|okta|plaid|prefect|r"
+			"apidapi|readme|sendbird|sendinblue|sumo(?:logic)?|travis(?:ci)?|twitc"
+			"h|twitter|typeform|yandex|zendesk|heroku|snyk|sonar|"
+			"trello|twilio|infracost|squarespace|settlemint|fina"
+			"nce|bitfinex)(?-i:(?![a-z]))[a-z0-9_.\\-]{0,40}?(?:t"
+			"oken|key|secret|"
+			"pass|pwd|auth|id|credential|sid)[a-z0-9_.\\-]{0,40}+"
+			"(?:(?:[ \\t]*:[ \\t]*|[ \\t]+)[a-z_][a-z0-9_.\\[\\]*<>]{0"
+			",30}+(?=[ \\t]*=[^=]))?"
+			"(?:[\"\\'][ \\t]*,|[\"\\']?[ \\t]*(?::{1,3}=|\\?\\?"
+			"?=|\\.=|\\+=|\\|\\|=|=>|:|=))[ \\t]*(?:\\r?\\n[ \\t]*)?"
+			"(?|[\"\\'`](?:(?:live|test)_(?:pub_)?)?([^\"\\'`\\s]{1"
+			"2,200})[\"\\'`]|(?:(?:live|test)_(?:pub_)?)?([A-Za-z0-"
+			"9/+_\\-=~.:|]{12,200})(?=\\s|$|[;,\"\\']|\\\\[nrt]))",
+		.message =
+			"a value that looks like a service's credential is "
+			"assigned to a name that says whose it is"
+			SECRETS_ROTATE,
+		.severity = REVIEW_SEV_WARNING,
+		.keywords = REVIEW_STRV(
+			"adafruit", "adobe", "airtable", "algolia", "alibaba",
+			"asana", "beamer", "bitbucket", "bittrex", "clojars",
+			"codecov", "coinbase", "confluent", "contentful",
+			"datadog", "discord", "drone", "dropbox", "etsy",
+			"facebook", "fastly", "finicity", "finnhub", "flickr",
+			"frameio", "freshbooks", "gitter", "gocardless",
+			"hubspot", "intercom", "kraken", "kucoin",
+			"launchdarkly", "linkedin", "lob", "looker", "mailgun",
+			"mattermost", "maxmind", "meraki", "messagebird",
+			"netlify", "nytimes", "okta", "plaid", "prefect",
+			"rapidapi", "readme", "sendbird", "sendinblue", "sumo",
+			"travis", "twitch", "twitter", "typeform", "yandex",
+			"zendesk", "heroku", "snyk", "sonar", "trello",
+			"twilio", "infracost", "squarespace", "settlemint",
+			"finance", "bitfinex"),
+		.keywords_icase = 1,
+		.keywords_local = 1,
+		.secret = 1,
+		.secret_group = 1,
+		.min_entropy = 2.5,
+		/* names and words, not values (see the generic rule) */
+		.allow = REVIEW_STRV(
+			"^[a-z_./\\-]+$|^[A-Z][a-z]+$",
+			"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_?$|^[A-Z][A-Z0-9]*(?"
+			":-[A-Z][A-Z0-9]*)+$",
+			"^[a-z]{2,}(?:[A-Z]{1,4}[a-z]{2,})+[A-Z]{0,4}[0-9]{0,3}$",
+			"^(?:\\$|%|@|process\\.|os\\.|env\\.|secrets\\.|vars"
+			"\\.|self\\.|this\\.|https?://)",
+			"\\.(?:json|ya?ml|toml|txt|pem|key|com|org|io|net)$"),
+		.skip_paths = SECRETS_FIXTURES,
+		.examples_true = REVIEW_STRV(
+			"dropbox_token = \""
+			"706i8j76b2lajlj\"",
+			"ASANA_CLIENT_ID="
+			"7918058887180334",
+			"var facebookSecret string = \""
+			"bd8ac8402891208e7d684c17c03de5e2\"",
+			"lobKey: test_"
+			"e81d69f1f7647054c5a488a643cd1dc22bf",
+			"SUMOLOGIC_ACCESS_ID="
+			"suSJRQaQmROBlY",
+			"myTravisCiToken = \""
+			"q8Jd3kZr0vLw2X\""),
+		.examples_false = REVIEW_STRV(
+			"dropbox_token = os.environ[\"DROPBOX_TOKEN\"]",
+			"facebook_app_id = \"FACEBOOK_APP_ID\"",
+			"twitter_token_url = \"https://api.twitter.com/oauth2\"",
+			"okta_client_id: ${OKTA_CLIENT_ID}",
+			"discordToken = readTokenFromFile",
+			"GLOBAL_TOKEN_IDENTIFIER = '!real_csrf_token_2024'",
+			"TOKEN_IDENTIFIER = 'Hq2r8LmZ0pXv4TnBw7Ks'",
+			"csrf_token_key = '!real_csrf_token'",
+			"lobby_token = \"Hq2r8LmZ0pXv4TnBw7Ks\"",
+			"slack_token: \"xxxxxxxxxxxx\""),
+	},
+	{
 		.id = "secrets/generic-secret-assignment",
 		.pattern =
-			"(?i)(?:^|[^a-z0-9])[a-z0-9_.\\-]{0,40}?(?:secret|to"
-			"ken|passw(?:or)?d|pwd|api[_.\\-]?key|access[_.\\-]?"
-			"key|auth[_.\\-]?key|private[_.\\-]?key|client[_.\\-"
-			"]?secret)[a-z0-9_.\\-]{0,40}[\"\\']?[ \\t]*(?::=|=>"
-			"|:|=)[ \\t]*(?|[\"\\'`]([^\"\\'`\\s]{16,200})[\"\\'"
-			"`]|((?=[^\\s;,]*[0-9])[A-Za-z0-9/+_\\-=~]{16,200})("
-			"?=\\s|$|[;,]))",
+			/*
+			 * the name: one that says it holds a secret, but not
+			 * a public or CSRF token, nor the id or the name of a
+			 * secret (SECRET_NAME = "PROD-DB-KEY", UserSecretsId)
+			 */
+			"(?i)(?:^|[^a-z0-9])[a-z0-9_.\\-]{0,40}?(?:secret|toke"
+			"n|passw(?:or)?d|pwd|api[_.\\-]?key|access[_.\\-]?key"
+			"|auth[_.\\-]?key|private[_.\\-]?key|client[_.\\-]?se"
+			"cret|credentials?|creds)(?<!publictoken|csrftoken|xs"
+			"rftoken)(?<!public[_.\\-]token|csrf[_.\\-]token|xsrf["
+			"_.\\-]token)[a-z0-9_.\\-]{0,40}+(?<![_.\\-][iI][dD])"
+			"(?<![_.\\-]identifier)(?<![_.\\-][nN][aA][mM][eE])(?-"
+			"i:(?<![a-z]Id)(?<![a-z]Name))"
+			/* a declared type: Go `x string =`, Kotlin `x: String =` */
+			"(?:(?:[ \\t]*:[ \\t]*|[ \\t]+)[a-z_][a-z0-9_.\\[\\]*<>]{0"
+			",30}+(?=[ \\t]*=[^=]))?"
+			/*
+			 * the operator: = := ::= :::= ?= ??= .= += ||= => :,
+			 * or the comma of a call whose quoted first argument
+			 * is the name: setProperty("X_TOKEN", "...")
+			 */
+			"(?:[\"\\'][ \\t]*,|[\"\\']?[ \\t]*(?::{1,3}=|\\?\\?"
+			"?=|\\.=|\\+=|\\|\\|=|=>|:|=))"
+			/*
+			 * the value: quoted, or bare up to a space, a
+			 * separator, a quote or an escaped line end (an
+			 * .ini file inside a JSON string)
+			 */
+			"[ \\t]*(?|[\"\\'`]([^\"\\'`\\s]{16,200})[\"\\'`]|((?"
+			"=[^\\s;,]*[0-9])[A-Za-z0-9/+_\\-=~.:]{16,200})(?=\\s|"
+			"$|[;,\"\\']|\\\\[nrt]))",
 		.message =
 			"a value that looks like a hard-coded secret is assi"
 			"gned to a name that says it is one: if it is real, "
@@ -2477,7 +2957,7 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"secret", "token", "passw", "pwd", "api_key", "apikey",
 			"api-key", "api.key", "access_key", "accesskey",
 			"access-key", "auth_key", "authkey", "auth-key",
-			"private_key", "privatekey", "private-key"),
+			"private_key", "privatekey", "private-key", "cred"),
 		.keywords_icase = 1,
 		.keywords_local = 1,
 		.secret = 1,
@@ -2489,15 +2969,23 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 		 * or is all upper case and digits is not one of them.
 		 */
 		.allow = REVIEW_STRV(
-			"^[a-z_./\\-]+$",
-			"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+_?$|^[A-Z]+$",
+			"^[!#@:]?[a-z_./\\-]+$",
+			"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+_?$|^[A-Z]+$|^[A-Z]["
+			"A-Z0-9]*(?:-[A-Z][A-Z0-9]*)+$",
 			"^[a-z]{2,}(?:[A-Z]{1,4}[a-z]{2,})+[A-Z]{0,4}[0-9]{0,3}$",
 			"\\.(?:json|ya?ml|toml|txt|pem|key|crt|cer|p12|pfx|j"
 			"s|ts|py|rb|go|sh|env|html?|cfg|conf|ini|xml|lock|md"
 			"|png|jpg|svg)$",
 			"^(?:\\$|%|@|process\\.|os\\.|env\\.|secrets\\.|vars"
 			"\\.|self\\.|this\\.)",
-			"^https?://"),
+			"^https?://",
+			"\\.[a-z]{2,6}(?::[0-9]{1,5})?$",
+			"^[A-Za-z_][A-Za-z0-9_]*(?:\\.[a-z_]+|\\.[a-z]+(?:[A-Z]"
+			"[a-z]+)+)+$",
+			"(?:^|[-_.:])v?[0-9]+\\.[0-9]+\\.[0-9]+$",
+			"^6fe4476ee5a1832882e326b506d14126$",
+			/* the Google API key rule's to judge, public ones too */
+			"^AIza[0-9A-Za-z_\\-]{35}$"),
 		.skip_paths = SECRETS_FIXTURES,
 		.examples_true = REVIEW_STRV(
 			"db_password = \""
@@ -2511,7 +2999,21 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"api_key: "
 			"aDiQ7mDn601wjS3VRZROc4l4",
 			"otp_secret = \""
-			"KR4XG6LBNZ2W3QYT\""),
+			"KR4XG6LBNZ2W3QYT\"",
+			"var apiToken string = \""
+			"Hq2r8LmZ0pXv4TnBw7Ks\"",
+			"$apiToken .= \""
+			"Hq2r8LmZ0pXv4TnBw7Ks\";",
+			"System.setProperty(\"API_TOKEN\", \""
+			"Hq2r8LmZ0pXv4TnBw7Ks\")",
+			"API_TOKEN ::= "
+			"Hq2r8LmZ0pXv4TnBw7Ks",
+			"API_TOKEN ?= "
+			"Hq2r8LmZ0pXv4TnBw7Ks",
+			"{\"config.ini\": \"API_TOKEN="
+			"Hq2r8LmZ0pXv4TnBw7Ks\\nDEBUG=1\"}",
+			"harnessToken = pat."
+			"hy0vs99kpshtnp51dzefmr.51elfcxaz5wa3jglmrnd0v8b"),
 		.examples_false = REVIEW_STRV(
 			"password = \"correct horse battery staple\"",
 			"token = request.headers.get(\"X-Token\")",
@@ -2524,7 +3026,70 @@ static const struct review_rule_spec review_pack_secrets_rules[] = {
 			"token_var = \"OPENAI_API_KEY_2\"",
 			"secret_name = \"productionDatabaseSecret\"",
 			"api_key_getter = \"getAPIKeyFromStoreV2\"",
-			"accessKey: getAccessTokenFromStore"),
+			"accessKey: getAccessTokenFromStore",
+			"LLM_SECRET_NAME = \"NEXUS-GPT4-API-KEY\"",
+			"publicToken = \"9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJ\"",
+			"csrf-token=Mj2qykJO5rELyHgezQ69nzUX0i3OH67V7+V4eUrLfp",
+			"  <UserSecretsId>79a3edd0-2092-40a2-a04d-dcb46d5ca9ed<"
+			"/UserSecretsId>",
+			"yarn_npm_auth_token: 6fe4476ee5a1832882e326b506d14126",
+			"secret_length = X25519.secret_length",
+			"dev.credentials.url=dev-lb1.api.f4ke.com:5215",
+			"notes = \"Maven - io.jsonwebtoken:jjwt-jackson-0.11.2\"",
+			"apiKey: \"AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU\""),
+	},
+	{
+		/*
+		 * The generic rule's XML form: an element whose name says it
+		 * holds a secret, its value alone between the tags, on one
+		 * line or on its own line between them (Spring, Maven and
+		 * .NET configs, Android resources).
+		 */
+		.id = "secrets/xml-element-secret",
+		.pattern =
+			"(?i)<([a-z0-9_.:\\-]{0,40}?(?:secret|token|passw(?:"
+			"or)?d|pwd|api[_.\\-]?key|access[_.\\-]?key|auth[_.\\"
+			"-]?key|private[_.\\-]?key)[a-z0-9_.:\\-]{0,40})>[ \\"
+			"t]*(?:\\r?\\n[ \\t]*)?(?:(?:live|test)_(?:pub_)?)?([^<>"
+			"\\s\"\\']{8,200})[ \\t]*(?"
+			":\\r?\\n[ \\t]*)?</\\1>",
+		.message =
+			"a value that looks like a hard-coded secret is the "
+			"text of an element whose name says it is one: if it "
+			"is real, revoke it and load it from the environment "
+			"or the CI secret store; if it is not, use an obvious "
+			"placeholder such as \"changeme\"",
+		.severity = REVIEW_SEV_WARNING,
+		.keywords = REVIEW_STRV(
+			"secret", "token", "passw", "pwd", "api_key", "apikey",
+			"api-key", "api.key", "access_key", "accesskey",
+			"access-key", "auth_key", "authkey", "auth-key",
+			"private_key", "privatekey", "private-key"),
+		.keywords_icase = 1,
+		.keywords_local = 1,
+		.multiline = 1,
+		.secret = 1,
+		.secret_group = 2,
+		.min_entropy = 2.8,
+		/* names, words, URLs and ids, not values */
+		.allow = REVIEW_STRV(
+			"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_?$|^[a-z_./\\-]+$|^"
+			"[A-Z][a-z]+$|^[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)+$",
+			"^[a-z]{2,}(?:[A-Z]{1,4}[a-z]{2,})+[A-Z]{0,4}[0-9]{0,3}$",
+			"^(?:\\$|%|@|https?://)",
+			"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F"
+			"]{4}-[0-9a-fA-F]{12}$"),
+		.skip_paths = SECRETS_FIXTURES,
+		.examples_true = REVIEW_STRV(
+			"<apiToken>\n    "
+			"q8Jd3kZr0vLw2XyT5nB7\n</apiToken>",
+			"<db.password>"
+			"Hq2r8LmZ0pXv4TnB</db.password>"),
+		.examples_false = REVIEW_STRV(
+			"<apiToken>${API_TOKEN}</apiToken>",
+			"<secretName>PRODUCTION_DB_SECRET</secretName>",
+			"<tokenUrl>\n  https://login.example.org/oauth\n"
+			"</tokenUrl>"),
 	},
 };
 

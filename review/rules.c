@@ -965,14 +965,16 @@ static size_t review_rules_mask_range(struct buf *out, const char *text,
  * shows its review_rules_mask() form, the rest of one that started
  * earlier shows "****"), and, line by line, whatever any secret rule of
  * the set finds in the snippet's own text, whichever finding it is for.
+ * `at` is where the match starts (an offset into the block), for a line
+ * too long to show whole.
  */
 static void review_rules_block_snippet(struct review_rules_block *b,
-				       size_t first, size_t last)
+				       size_t first, size_t at, size_t last)
 {
 	size_t from = b->starts[first];
 	size_t to = review_rules_block_line_end(b, last);
 	struct review_rules_span *own = NULL, *all;
-	size_t i, nr_own;
+	size_t i, nr_own, skip = 0;
 
 	nr_own = review_rules_collect(b->rs, b->text + from, to - from,
 				      last - first + 1, &own);
@@ -986,8 +988,28 @@ static void review_rules_block_snippet(struct review_rules_block *b,
 	buf_reset(&b->masked);
 	review_rules_mask_range(&b->masked, b->text, from, to, all,
 				b->nr_spans + nr_own);
+	/*
+	 * A match far into one long line (minified code) would fall past
+	 * the snippet's cap: start the snippet a little before the match
+	 * instead, measured in the masked text, and on a character's start.
+	 */
+	if (first == last && b->masked.len > REVIEW_RULES_SNIPPET_MAX &&
+	    at > from + REVIEW_RULES_SNIPPET_MAX / 4) {
+		struct buf pre;
+
+		buf_init(&pre, 0);
+		review_rules_mask_range(&pre, b->text, from, at, all,
+					b->nr_spans + nr_own);
+		if (pre.len > REVIEW_RULES_SNIPPET_MAX / 4)
+			skip = pre.len - REVIEW_RULES_SNIPPET_MAX / 4;
+		buf_release(&pre);
+		while (skip < b->masked.len &&
+		       ((unsigned char)b->masked.ptr[skip] & 0xc0) == 0x80)
+			skip++;
+	}
 	buf_reset(&b->snippet);
-	review_rules_snippet_add(&b->snippet, b->masked.ptr, b->masked.len);
+	review_rules_snippet_add(&b->snippet, b->masked.ptr + skip,
+				 b->masked.len - skip);
 	free(own);
 	free(all);
 }
@@ -1009,7 +1031,7 @@ static void review_rules_emit(struct review_rules_block *b,
 	f.rule_id = (char *)r->spec.id;
 	f.message = (char *)r->spec.message;
 	f.source = (char *)"rules";
-	review_rules_block_snippet(b, first, last);
+	review_rules_block_snippet(b, first, start, last);
 	f.snippet = b->snippet.ptr;
 	review_findings_add(out, &f);
 }

@@ -253,7 +253,9 @@ int review_rules_enabled(const struct review_rules *rs, size_t i);
  * is the new-side number of line i, or line_nos is NULL and lines are
  * numbered from 1. Appends findings with source "rules", path, line and
  * end_line, col and end_col, severity, rule id, message, and the matched
- * line(s) as the snippet (without line ends, at most 1 KiB).
+ * line(s) as the snippet (without line ends, at most 1 KiB; of one line
+ * longer than that, such as minified code, the part that starts a little
+ * before the match).
  */
 void review_rules_scan(const struct review_rules *rs, const char *path,
 		       const char *lang, const char *text, size_t len,

@@ -142,9 +142,11 @@ def pack_patterns(src):
     """The pattern literals of every rule in pack_secrets.c."""
     text = open(src).read()
     out = []
-    for m in re.finditer(r'\.pattern\s*=\s*((?:\s*"(?:[^"\\]|\\.)*")+)\s*,',
-                         text):
-        lits = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))
+    # literals, with the comments that may sit between them
+    for m in re.finditer(r'\.pattern\s*=\s*((?:\s*(?:/\*.*?\*/\s*)*'
+                         r'"(?:[^"\\]|\\.)*")+)\s*,', text, re.S):
+        body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)
+        lits = re.findall(r'"((?:[^"\\]|\\.)*)"', body)
         raw = "".join(lits)
         out.append(bytes(raw, "utf-8").decode("unicode_escape"))
     return out
