@@ -498,8 +498,19 @@ static int actions_agent_run_one(struct review_result *r,
 	if (res.stop != AGENT_LOOP_SUBMITTED)
 		log_warn("agent %s: %s", def->name, res.note ? res.note :
 			 agent_loop_stop_name(res.stop));
-	if (res.review)
+	if (res.review) {
+		char *src = xasprintf("agent:%s", def->name);
+
 		actions_agent_collect(r, def, res.review, head, &counts);
+		/* Which model said it, for the marker and tend stats. */
+		for (i = 0; i < r->findings.nr; i++) {
+			struct review_finding *f = &r->findings.items[i];
+
+			if (!f->model && f->source && !strcmp(f->source, src))
+				f->model = xstrdup(route.spec);
+		}
+		free(src);
+	}
 	oc->comments += counts.total;
 	oc->kept += counts.kept;
 	oc->dropped += counts.dropped;

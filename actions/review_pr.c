@@ -404,6 +404,7 @@ int actions_review_pr(struct review_result *out,
 	git_repository *repo = NULL;
 	git_oid head, mb;
 	long start = actions_review_now_ms();
+	long start_s = (long)time(NULL);
 	char run_id[64];
 	int rc, have_local = 0;
 
@@ -486,6 +487,7 @@ int actions_review_pr(struct review_result *out,
 	popts.unseen = oc->unseen;
 	popts.nr_unseen = oc->nr_unseen;
 	popts.run_url = ctx->run_url;
+	popts.start_s = start_s;
 	/*
 	 * What is posted is masked as every report is: suggestions,
 	 * annotations and the agents' section too.

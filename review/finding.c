@@ -32,6 +32,7 @@ static void review_finding_release(struct review_finding *f)
 	free(f->rule_id);
 	free(f->message);
 	free(f->source);
+	free(f->model);
 	free(f->snippet);
 	free(f->suggestion);
 	free(f->fingerprint);
@@ -65,6 +66,7 @@ struct review_finding *review_findings_add(struct review_findings *list,
 	n->snippet = xstrdup_or_null(f->snippet);
 	n->suggestion = xstrdup_or_null(f->suggestion);
 	n->fingerprint = xstrdup_or_null(f->fingerprint);
+	n->model = xstrdup_or_null(f->model);
 	return n;
 }
 

@@ -39,6 +39,8 @@ struct review_finding {
 	char *snippet;		/* the matched line(s), masked for secrets; or NULL */
 	char *suggestion;	/* replacement text for line..end_line, or NULL */
 	char *fingerprint;	/* stable id, see review_finding_fingerprint() */
+	char *model;		/* the model an agent's finding came from
+				   ("provider/model"), or NULL */
 };
 
 struct review_findings {

@@ -15,6 +15,7 @@
 #define REVIEW_PUBLISH_MSG 2000		/* bytes of a message in a comment */
 #define REVIEW_PUBLISH_CELL 300
 #define REVIEW_PUBLISH_GONE 50		/* gone comments listed by name */
+#define REVIEW_PUBLISH_GONE_FPS 200	/* ... and in the state marker */
 #define REVIEW_PUBLISH_UNSEEN 50
 #define REVIEW_PUBLISH_SKIPPED 50
 #define REVIEW_PUBLISH_MAX_ANN 500	/* check-run annotations in all */
@@ -151,6 +152,46 @@ static size_t review_publish_ticks(const char *s)
 	return best;
 }
 
+/* A value goes in a marker as is, minus anything that would end it. */
+static void review_publish_marker_value(struct buf *b, const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		buf_putc(b, (*p == '-' && p[1] == '-') || *p == '>' ||
+			 *p == '\n' || *p == ' ' || *p == ',' ? '_' : *p);
+}
+
+int review_publish_marker_field(const char *body, const char *marker,
+				const char *key, char *out, size_t size)
+{
+	const char *p = body ? strstr(body, marker) : NULL, *e, *k;
+	size_t klen = strlen(key), n = 0;
+
+	if (size)
+		out[0] = '\0';
+	if (!p || !size)
+		return -1;
+	p += strlen(marker);
+	/* The marker's own words only: up to its end, on its line. */
+	if (!(e = strstr(p, "-->")))
+		return -1;
+	for (k = p; k < e; k++) {
+		if ((k == p || k[-1] == ' ') && (size_t)(e - k) > klen &&
+		    !strncmp(k, key, klen) && k[klen] == '=')
+			break;
+	}
+	if (k >= e)
+		return -1;
+	k += klen + 1;
+	while (k + n < e && k[n] != ' ' && k[n] != '\n' && n + 1 < size) {
+		out[n] = k[n];
+		n++;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
 static char *review_publish_body(const struct review_finding *f)
 {
 	struct buf b = BUF_INIT;
@@ -183,17 +224,21 @@ static char *review_publish_body(const struct review_finding *f)
 		review_report_md_text(&b, f->source, 100);
 		buf_puts(&b, "</sub>\n");
 	}
-	buf_printf(&b, "\n%s%s rule=", REVIEW_MARK_FP,
+	buf_printf(&b, "\n%s%s", REVIEW_MARK_FP,
 		   f->fingerprint ? f->fingerprint : "0");
-	/* The rule id goes in the marker as is, minus anything that ends it. */
-	if (f->rule_id) {
-		const char *p;
-
-		for (p = f->rule_id; *p; p++)
-			buf_putc(&b, (*p == '-' && p[1] == '-') ||
-				 *p == '>' || *p == '\n' || *p == ' ' ?
-				 '_' : *p);
+	/* Who said it, for tend stats: an agent's name and its model. */
+	if (f->source && !strncmp(f->source, "agent:", 6)) {
+		buf_puts(&b, " agent=");
+		review_publish_marker_value(&b, f->source + 6);
 	}
+	if (f->model) {
+		buf_puts(&b, " model=");
+		review_publish_marker_value(&b, f->model);
+	}
+	/* The rule goes last: older parsers take it up to the end. */
+	buf_puts(&b, " rule=");
+	if (f->rule_id)
+		review_publish_marker_value(&b, f->rule_id);
 	buf_puts(&b, " -->");
 	if (b.len > FORGE_MAX_BODY)
 		buf_truncate(&b, FORGE_MAX_BODY);
@@ -279,6 +324,59 @@ static void review_publish_loc(struct buf *b, const char *path, uint32_t line,
 		buf_printf(b, ":%u", line);
 		if (end > line)
 			buf_printf(b, "-%u", end);
+	}
+}
+
+/*
+ * What tend stats reads back from the summary, after the digest (so it
+ * does not make the summary look changed): this run, when the first run
+ * that wrote the summary started and what the runs cost together, and the
+ * fingerprints of tend's comments whose findings are gone.
+ */
+static void review_publish_state_fields(struct buf *out,
+					const struct review_plan *plan,
+					const struct review_result *r,
+					const struct review_publish_opts *o)
+{
+	char first[24] = "", total[32] = "";
+	double sum = r->cost_usd;
+	int unknown = r->cost_unknown;
+	size_t i, n = 0;
+
+	buf_puts(out, " run=");
+	review_publish_marker_value(out, o->run_id ? o->run_id : "0");
+	if (plan->summary_note) {
+		review_publish_marker_field(plan->summary_note->body,
+					    REVIEW_MARK_STATE, "first", first,
+					    sizeof(first));
+		if (!review_publish_marker_field(plan->summary_note->body,
+						 REVIEW_MARK_STATE, "total",
+						 total, sizeof(total))) {
+			char *end;
+			double t = strtod(total, &end);
+
+			if (end != total && *end == '\0' && t >= 0 && t < 1e9)
+				sum += t;
+			else
+				unknown = 1;
+		}
+	}
+	buf_printf(out, " start=%ld first=%s", o->start_s,
+		   first[0] ? first : "");
+	if (!first[0])
+		buf_printf(out, "%ld", o->start_s);
+	buf_printf(out, " cost=%s%.6f total=%s%.6f", r->cost_unknown ?
+		   "~" : "", r->cost_usd, unknown ? "~" : "", sum);
+	if (!plan->nr_gone)
+		return;
+	buf_puts(out, " gone=");
+	for (i = 0; i < plan->nr_gone && n < REVIEW_PUBLISH_GONE_FPS; i++) {
+		char fp[65];
+
+		if (review_publish_parse_marker(plan->gone[i].note->body, fp,
+						sizeof(fp), NULL) < 0)
+			continue;
+		buf_printf(out, "%s%s", n++ ? "," : "", fp);
 	}
 }
 
@@ -480,8 +578,9 @@ static void review_publish_summary(struct review_plan *plan,
 		   (double)r->elapsed_ms / 1000.0);
 	if (opts->run_url)
 		buf_printf(&out, " · [CI run](%s)", opts->run_url);
-	buf_printf(&out, "</sub>\n%sdigest=%s -->\n", REVIEW_MARK_STATE,
-		   digest);
+	buf_printf(&out, "</sub>\n%sdigest=%s", REVIEW_MARK_STATE, digest);
+	review_publish_state_fields(&out, plan, r, opts);
+	buf_puts(&out, " -->\n");
 	plan->summary = buf_detach(&out, NULL);
 	buf_release(&head);
 	buf_release(&table);

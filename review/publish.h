@@ -82,6 +82,8 @@ struct review_publish_opts {
 	const char *run_url;		/* link to the CI run, or NULL */
 	int no_inline;			/* nothing can be posted: every new
 					   finding goes to the summary */
+	long start_s;			/* when the run started (Unix time),
+					   for tend stats' latency */
 };
 
 struct review_plan {
@@ -114,6 +116,17 @@ void review_publish_plan(struct review_plan *plan,
 			 const struct review_result *r,
 			 const struct forge_notes *notes,
 			 const struct review_publish_opts *opts);
+
+/*
+ * The value of `key` in the marker `marker` (REVIEW_MARK_FP,
+ * REVIEW_MARK_STATE) of `body`, copied into `out` (at most `size` - 1
+ * characters): "agent", "model", "rule" of a comment's marker; "run",
+ * "start", "first", "cost", "total", "gone" of the summary's state
+ * marker. 0 when the key is there (its value may be ""), -1 otherwise.
+ * Older markers lack all but "rule" and "digest".
+ */
+int review_publish_marker_field(const char *body, const char *marker,
+				const char *key, char *out, size_t size);
 
 /* "inline", "already posted", "outside the diff", ... */
 const char *review_place_name(enum review_place place);
