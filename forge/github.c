@@ -424,6 +424,9 @@ static int forge_github_review_comment(const json_t *item, void *data,
 	    json_integer_value(line) <= (json_int_t)UINT32_MAX)
 		n->line = (uint32_t)json_integer_value(line);
 	n->outdated = !n->line;
+	n->created_at = forge_json_strdup(item, "created_at");
+	n->thumbs_down = forge_json_long(json_object_get(item, "reactions"),
+					 "-1", -1);
 	side = json_object_get(item, "side");
 	n->side = json_is_string(side) &&
 		!strcmp(json_string_value(side), "LEFT") ?
@@ -440,6 +443,7 @@ static int forge_github_issue_comment(const json_t *item, void *data,
 	if (!n)
 		return TEND_EINVALID;
 	n->thread = xstrdup(n->id);
+	n->created_at = forge_json_strdup(item, "created_at");
 	return 0;
 }
 
@@ -2308,3 +2312,133 @@ const struct forge_ops forge_github_ops = {
 	.reacted = forge_github_reacted,
 	.reply = forge_github_reply,
 };
+
+/* ------------------------------------------------------------------ */
+/* Outcomes: what people did with tend's output (tend stats).          */
+
+struct forge_github_prs {
+	struct forge_pr_briefs *out;
+	struct forge_github_time since;
+	int have_since;
+	size_t max;
+};
+
+static int forge_github_pr_brief(const json_t *item, void *data,
+				 struct buf *err)
+{
+	struct forge_github_prs *ps = data;
+	struct forge_github_time t;
+	struct forge_pr_brief *p;
+	const json_t *user = json_object_get(item, "user");
+	const char *state;
+	long number = forge_json_long(item, "number", 0);
+	char *updated;
+
+	if (!json_is_object(item) || number <= 0)
+		return error_set(err, TEND_EINVALID, "pull requests: an entry "
+				 "has no number");
+	state = json_string_value(json_object_get(item, "state"));
+	updated = forge_json_strdup(item, "updated_at");
+	if (!state || forge_github_parse_time(updated, &t) < 0) {
+		free(updated);
+		return error_set(err, TEND_EINVALID, "pull request #%ld: no "
+				 "state or no valid updated_at", number);
+	}
+	/* Most recently updated first: the first older one ends the list. */
+	if (ps->have_since && forge_github_time_cmp(&t, &ps->since) < 0) {
+		free(updated);
+		return 1;
+	}
+	if (ps->out->nr >= ps->max) {
+		free(updated);
+		ps->out->truncated = 1;
+		return 1;
+	}
+	p = forge_pr_briefs_push(ps->out);
+	p->number = number;
+	p->updated_at = updated;
+	p->state = xstrdup(!strcmp(state, "open") ? "open" :
+			   json_is_string(json_object_get(item, "merged_at")) ?
+			   "merged" : "closed");
+	if (json_is_object(user)) {
+		p->author = forge_json_strdup(user, "login");
+		p->author_id = forge_json_id(user, "id");
+	}
+	p->body = forge_json_strdup(item, "body");
+	if (!p->body)
+		p->body = xstrdup("");
+	return 0;
+}
+
+int forge_github_parse_prs(struct forge_pr_briefs *out, const char *since,
+			   size_t max, const char *text, size_t len,
+			   struct buf *err)
+{
+	struct forge_github_prs ps = { out, { 0, 0 }, 0, max };
+	int rc;
+
+	ps.have_since = since && !forge_github_parse_time(since, &ps.since);
+	rc = forge_github_parse_page(text, len, "pull requests",
+				     forge_github_pr_brief, &ps, err);
+	return rc < 0 ? rc : 0;
+}
+
+int forge_github_list_prs_since(struct forge *f, const char *since,
+				size_t max, struct forge_pr_briefs *out,
+				struct buf *err)
+{
+	struct forge_github_prs ps = { out, { 0, 0 }, 0, max };
+	char *path;
+	int rc;
+
+	if (since && forge_github_parse_time(since, &ps.since) < 0)
+		return error_set(err, TEND_EINVALID, "'%s' is not an ISO 8601 "
+				 "time", since);
+	ps.have_since = since != NULL;
+	path = xasprintf("/repos/%s/pulls?state=all&sort=updated&"
+			 "direction=desc&per_page=100", f->repo);
+	rc = forge_github_each(f, path, forge_github_pr_brief, &ps, err);
+	free(path);
+	return rc < 0 ? rc : 0;
+}
+
+static int forge_github_commit_brief(const json_t *item, void *data,
+				     struct buf *err)
+{
+	const json_t *commit = json_object_get(item, "commit");
+	const json_t *msg = json_object_get(commit, "message");
+	struct forge_commit_brief *c;
+	char *sha = forge_json_strdup(item, "sha");
+
+	if (!sha || !json_is_string(msg)) {
+		free(sha);
+		return error_set(err, TEND_EINVALID, "commits: an entry has "
+				 "no sha or no commit message");
+	}
+	c = forge_commit_briefs_push(data);
+	c->sha = sha;
+	c->message = xstrdup(json_string_value(msg));
+	return 0;
+}
+
+int forge_github_parse_pr_commits(struct forge_commit_briefs *out,
+				  const char *text, size_t len,
+				  struct buf *err)
+{
+	return forge_github_parse_page(text, len, "commits",
+				       forge_github_commit_brief, out, err);
+}
+
+int forge_github_list_pr_commits(struct forge *f, long number,
+				 struct forge_commit_briefs *out,
+				 struct buf *err)
+{
+	char *path = xasprintf("/repos/%s/pulls/%ld/commits?per_page=100",
+			       f->repo, number);
+	int rc = forge_github_each(f, path, forge_github_commit_brief, out,
+				   err);
+
+	free(path);
+	return rc;
+}
+

@@ -1898,6 +1898,7 @@ class Api:
             "original_line": root["_line"],
             "side": root["_side"],
             "subject_type": root["_subject"],
+            "reactions": self.re_rollup(h, "review", c["id"], host),
         }
         if c["_reply_to"] is not None:
             out["in_reply_to_id"] = c["_reply_to"]
@@ -2263,6 +2264,22 @@ class Api:
                                   since, key, desc)
         now = {}
         return 200, paginate(h, [self.rc_json(h, c, now) for c in items])
+
+    # -- outcomes (tend stats): the reactions rollup of a comment
+
+    def re_rollup(self, h, kind, comment_id, host):
+        """The `reactions` summary GitHub puts on every comment: a count
+        per content and the total."""
+        s = self.s
+        out = {"url": s.api_url(host, "/pulls/comments/%d/reactions" %
+                                comment_id), "total_count": 0}
+        for name in REACTIONS:
+            out[name] = 0
+        for r in s.reactions:
+            if r["_kind"] == kind and r["_comment"] == comment_id:
+                out[r["content"]] += 1
+                out["total_count"] += 1
+        return out
 
     def re_json(self, r):
         return {"id": r["id"], "node_id": "REA_kwfake%d" % r["id"],

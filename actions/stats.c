@@ -1,0 +1,561 @@
+/*
+ * stats.c - `tend stats`: what people did with tend's output, read back
+ * from the forge, kept in the trust store, and reported.
+ *
+ * The forge reads are here; the classification and the store are
+ * actions/outcomes.c. What is posted is not decided here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "actions/stats.h"
+#include "common/error.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "review/report.h"
+
+#define ACTIONS_STATS_MAX_PRS 500
+
+void actions_stats_result_init(struct actions_stats_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	actions_outcomes_init(&r->oc);
+}
+
+void actions_stats_result_release(struct actions_stats_result *r)
+{
+	actions_outcomes_release(&r->oc);
+	free(r->note);
+	actions_stats_result_init(r);
+}
+
+static long actions_stats_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Who may write, asked once per person. */
+struct actions_stats_writers {
+	struct forge *forge;
+	char **login;
+	int *can;
+	size_t nr, alloc;
+};
+
+static int actions_stats_writer(const char *login, const char *id,
+				void *data, struct buf *err)
+{
+	struct actions_stats_writers *w = data;
+	size_t i;
+	int can = 0, rc;
+
+	for (i = 0; i < w->nr; i++)
+		if (!strcasecmp(w->login[i], login))
+			return w->can[i];
+	rc = forge_user_can_write(w->forge, login, id, &can, err);
+	if (rc < 0)
+		return rc;
+	if (w->nr == w->alloc) {
+		w->alloc = w->alloc ? 2 * w->alloc : 8;
+		w->login = xrealloc(w->login, w->alloc * sizeof(*w->login));
+		w->can = xrealloc(w->can, w->alloc * sizeof(*w->can));
+	}
+	w->login[w->nr] = xstrdup(login);
+	w->can[w->nr++] = can;
+	return can;
+}
+
+static int actions_stats_read_pr(struct actions_stats_result *r,
+				 struct forge *forge,
+				 const struct forge_pr_brief *brief,
+				 struct actions_stats_writers *w,
+				 struct buf *err)
+{
+	struct forge_pr pr;
+	struct forge_notes notes;
+	struct forge_commit_briefs commits;
+	struct actions_outcomes_pr_input in;
+	long *downs = NULL;
+	size_t i;
+	int rc;
+
+	forge_pr_init(&pr);
+	forge_notes_init(&notes);
+	forge_commit_briefs_init(&commits);
+	/* Counts unknown: read both lists. */
+	pr.number = brief->number;
+	pr.nr_comments = -1;
+	pr.nr_review_comments = -1;
+	if ((rc = forge_list_notes(forge, &pr, &notes, err)) < 0)
+		goto out;
+	if ((rc = forge_list_pr_commits(forge, brief->number, &commits,
+					err)) < 0)
+		goto out;
+	downs = xcalloc(notes.nr ? notes.nr : 1, sizeof(*downs));
+	for (i = 0; i < notes.nr; i++) {
+		const struct forge_note *n = &notes.items[i];
+
+		downs[i] = 0;
+		/* Only tend's own comments are judged: ask only for those. */
+		if (!n->own || n->reply || !n->body ||
+		    !strstr(n->body, "<!-- tend:fp="))
+			continue;
+		if ((rc = forge_note_thumbs_down(forge, brief->number, n,
+						 &downs[i], err)) < 0)
+			goto out;
+	}
+	memset(&in, 0, sizeof(in));
+	in.pr = brief;
+	in.notes = &notes;
+	in.thumbs_down = downs;
+	in.commits = &commits;
+	in.writer = actions_stats_writer;
+	in.writer_data = w;
+	rc = actions_outcomes_classify_pr(&r->oc, &in, err);
+out:
+	if (rc < 0)
+		error_wrap(err, rc, "pull/merge request %ld", brief->number);
+	free(downs);
+	forge_pr_release(&pr);
+	forge_notes_release(&notes);
+	forge_commit_briefs_release(&commits);
+	return rc;
+}
+
+int actions_stats_run(struct actions_stats_result *r,
+		      const struct actions_stats_opts *opts, struct buf *err)
+{
+	struct forge *forge = NULL;
+	struct actions_store *store = NULL;
+	struct forge_pr_briefs prs;
+	struct actions_stats_writers w = { 0 };
+	long start = actions_stats_now_ms();
+	size_t i;
+	int rc;
+
+	forge_pr_briefs_init(&prs);
+	if (opts->store_path &&
+	    (rc = actions_store_open(&store, opts->store_path, &r->note,
+				     err)) < 0)
+		goto out;
+	if ((rc = forge_open(&forge, opts->ctx, err)) < 0)
+		goto out;
+	w.forge = forge;
+	if ((rc = forge_list_prs_since(forge, opts->since, opts->max_prs ?
+				       opts->max_prs : ACTIONS_STATS_MAX_PRS,
+				       &prs, err)) < 0)
+		goto out;
+	r->truncated = prs.truncated;
+	for (i = 0; i < prs.nr; i++) {
+		const struct forge_pr_brief *b = &prs.items[i];
+
+		if (store) {
+			rc = actions_store_load_pr(store, b->number,
+						   b->updated_at, &r->oc, err);
+			if (rc < 0)
+				goto out;
+			if (rc > 0) {
+				r->prs_cached++;
+				continue;
+			}
+		}
+		if ((rc = actions_stats_read_pr(r, forge, b, &w, err)) < 0)
+			goto out;
+		r->prs_read++;
+	}
+	if (store && (rc = actions_store_save(store, &r->oc, err)) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (forge)
+		forge_get_stats(forge, &r->requests);
+	r->ms = actions_stats_now_ms() - start;
+	for (i = 0; i < w.nr; i++)
+		free(w.login[i]);
+	free(w.login);
+	free(w.can);
+	forge_pr_briefs_release(&prs);
+	forge_free(forge);
+	actions_store_close(store);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The report.                                                          */
+
+void actions_stats_table_release(struct actions_stats_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		free(t->items[i].name);
+	free(t->items);
+	memset(t, 0, sizeof(*t));
+}
+
+static int actions_stats_group_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct actions_stats_group *)a)->name,
+		      ((const struct actions_stats_group *)b)->name);
+}
+
+void actions_stats_group(struct actions_stats_table *t,
+			 const struct actions_outcomes *oc,
+			 enum actions_stats_by by)
+{
+	size_t i, j;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < oc->nr; i++) {
+		const struct actions_output *x = &oc->items[i];
+		struct actions_stats_group *g = NULL;
+		char *name;
+
+		if (x->kind != ACTIONS_OUTPUT_COMMENT)
+			continue;
+		switch (by) {
+		case ACTIONS_STATS_BY_RULE:
+			name = xstrdup(x->rule ? x->rule : "unknown");
+			break;
+		case ACTIONS_STATS_BY_PACK:
+			name = xstrdup(x->pack ? x->pack : "unknown");
+			break;
+		case ACTIONS_STATS_BY_AGENT:
+			name = xstrdup(x->agent ? x->agent : "static");
+			break;
+		default:
+			if (!x->model)
+				continue;
+			name = xasprintf("%s %s", x->agent ? x->agent :
+					 "?", x->model);
+			break;
+		}
+		for (j = 0; j < t->nr && !g; j++)
+			if (!strcmp(t->items[j].name, name))
+				g = &t->items[j];
+		if (!g) {
+			ALLOC_GROW(t->items, t->nr + 1, t->alloc);
+			g = &t->items[t->nr++];
+			memset(g, 0, sizeof(*g));
+			g->name = name;
+		} else {
+			free(name);
+		}
+		if (x->outcome == ACTIONS_OUTCOME_ACCEPTED)
+			g->accepted++;
+		else if (x->outcome == ACTIONS_OUTCOME_REJECTED)
+			g->rejected++;
+		else
+			g->open++;
+	}
+	if (t->nr)
+		qsort(t->items, t->nr, sizeof(*t->items),
+		      actions_stats_group_cmp);
+}
+
+/* Everything the report says, counted once. */
+struct actions_stats_sums {
+	size_t n[3][3];		/* [kind][outcome] */
+	double cost;		/* review runs' cost over PRs with a summary */
+	size_t cost_prs;
+	int cost_unknown;
+	double task_cost;	/* of merged task PRs */
+	long *latency;
+	size_t nr_latency;
+};
+
+static int actions_stats_long_cmp(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void actions_stats_sum(struct actions_stats_sums *s,
+			      const struct actions_outcomes *oc)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < oc->nr; i++) {
+		const struct actions_output *x = &oc->items[i];
+
+		s->n[x->kind][x->outcome]++;
+		if (x->kind == ACTIONS_OUTPUT_TASK_PR &&
+		    x->outcome == ACTIONS_OUTCOME_ACCEPTED)
+			s->task_cost += x->cost_usd;
+	}
+	s->latency = xcalloc(oc->nr_prs ? oc->nr_prs : 1, sizeof(long));
+	for (i = 0; i < oc->nr_prs; i++) {
+		const struct actions_pr_record *p = &oc->prs[i];
+
+		if (p->cost_usd > 0 || p->cost_unknown) {
+			s->cost += p->cost_usd;
+			s->cost_prs++;
+			s->cost_unknown |= p->cost_unknown;
+		}
+		if (p->latency_s >= 0)
+			s->latency[s->nr_latency++] = p->latency_s;
+	}
+	qsort(s->latency, s->nr_latency, sizeof(long), actions_stats_long_cmp);
+}
+
+static void actions_stats_rate(struct buf *b, size_t acc, size_t rej)
+{
+	if (acc + rej)
+		buf_printf(b, "%.0f%%", 100.0 * (double)acc /
+			   (double)(acc + rej));
+	else
+		buf_puts(b, "-");
+}
+
+/*
+ * Words from outside (rule names, a person's quoted reply, already
+ * masked): markdown gets them escaped and masked again, one line.
+ */
+static void actions_stats_put(struct buf *out, const char *s, int md)
+{
+	if (md)
+		review_report_md_text(out, s, 300);
+	else
+		buf_puts(out, s);
+}
+
+static const char *const actions_stats_by_names[] = {
+	"rule", "pack", "agent", "model"
+};
+
+static void actions_stats_text_table(struct buf *out,
+				     const struct actions_stats_table *t,
+				     const char *by, int md)
+{
+	size_t i;
+
+	if (!t->nr)
+		return;
+	if (md)
+		buf_printf(out, "\n| %s | accepted | rejected | open | "
+			   "acceptance |\n| --- | ---: | ---: | ---: | ---: |\n",
+			   by);
+	else
+		buf_printf(out, "\nby %s:\n  %-40s %8s %8s %6s %10s\n", by,
+			   by, "accepted", "rejected", "open", "acceptance");
+	for (i = 0; i < t->nr; i++) {
+		const struct actions_stats_group *g = &t->items[i];
+		struct buf rate = BUF_INIT;
+
+		actions_stats_rate(&rate, g->accepted, g->rejected);
+		if (md) {
+			buf_puts(out, "| ");
+			actions_stats_put(out, g->name, 1);
+			buf_printf(out, " | %zu | %zu | %zu | %s |\n",
+				   g->accepted, g->rejected, g->open, rate.ptr);
+		} else {
+			buf_printf(out, "  %-40s %8zu %8zu %6zu %10s\n",
+				   g->name, g->accepted, g->rejected, g->open,
+				   rate.ptr);
+		}
+		buf_release(&rate);
+	}
+}
+
+static void actions_stats_text(struct buf *out,
+			       const struct actions_stats_result *r,
+			       const char *since, int md)
+{
+	struct actions_stats_sums s;
+	size_t by, i, shown = 0, accepted;
+	const char *h = md ? "#### " : "";
+
+	actions_stats_sum(&s, &r->oc);
+	accepted = s.n[ACTIONS_OUTPUT_COMMENT][ACTIONS_OUTCOME_ACCEPTED];
+	buf_printf(out, "%stend stats since %s: %zu pull/merge request%s "
+		   "(%zu read from the forge, %zu from the store)%s\n",
+		   md ? "### " : "", since, r->oc.nr_prs,
+		   r->oc.nr_prs == 1 ? "" : "s", r->prs_read, r->prs_cached,
+		   r->truncated ? "; more were left out (--max-prs)" : "");
+	if (r->note)
+		buf_printf(out, "\nnote: %s\n", r->note);
+	buf_printf(out, "\n%sReview comments: %zu: %zu accepted, %zu "
+		   "rejected, %zu open; acceptance ", h,
+		   s.n[0][0] + s.n[0][1] + s.n[0][2], accepted, s.n[0][2],
+		   s.n[0][0]);
+	actions_stats_rate(out, accepted, s.n[0][2]);
+	buf_puts(out, " of those decided\n");
+	for (by = 0; by < 4; by++) {
+		struct actions_stats_table t;
+
+		actions_stats_group(&t, &r->oc, (enum actions_stats_by)by);
+		actions_stats_text_table(out, &t, actions_stats_by_names[by],
+					 md);
+		actions_stats_table_release(&t);
+	}
+	buf_printf(out, "\n%sFix-up commits: %zu accepted (merged), %zu "
+		   "rejected (reverted, dropped or closed), %zu open\n", h,
+		   s.n[1][1], s.n[1][2], s.n[1][0]);
+	buf_printf(out, "%sTask PRs: %zu merged, %zu closed unmerged, %zu "
+		   "open\n", md ? "\n" : "", s.n[2][1], s.n[2][2], s.n[2][0]);
+	buf_printf(out, "\n%sLatency (a run's start to tend's first comment "
+		   "on the PR): ", h);
+	if (s.nr_latency)
+		buf_printf(out, "median %ld s, worst %ld s over %zu PRs\n",
+			   s.latency[s.nr_latency / 2],
+			   s.latency[s.nr_latency - 1], s.nr_latency);
+	else
+		buf_puts(out, "not known (no summary with a start time)\n");
+	buf_printf(out, "%sCost: ", md ? "\n" : "");
+	if (s.cost_prs) {
+		const char *atl = s.cost_unknown ? "at least " : "";
+
+		buf_printf(out, "%s$%.4f over %zu reviewed PRs: %s$%.4f per "
+			   "PR", atl, s.cost, s.cost_prs, atl,
+			   s.cost / (double)s.cost_prs);
+		if (accepted)
+			buf_printf(out, ", %s$%.4f per accepted comment", atl,
+				   s.cost / (double)accepted);
+	} else {
+		buf_puts(out, "no review cost recorded");
+	}
+	if (s.n[2][1])
+		buf_printf(out, "; $%.4f per merged task PR",
+			   s.task_cost / (double)s.n[2][1]);
+	buf_puts(out, "\n");
+	for (i = 0; i < r->oc.nr; i++) {
+		const struct actions_output *x = &r->oc.items[i];
+
+		if (x->outcome != ACTIONS_OUTCOME_REJECTED || shown >= 20)
+			continue;
+		if (!shown++)
+			buf_printf(out, "\n%sRejected (the first 20)\n\n", h);
+		buf_printf(out, "- #%ld %s ", x->pr,
+			   actions_output_kind_name(x->kind));
+		actions_stats_put(out, x->rule ? x->rule : x->agent ?
+				  x->agent : "?", md);
+		buf_puts(out, ": ");
+		actions_stats_put(out, x->why ? x->why : "", md);
+		buf_puts(out, "\n");
+	}
+	buf_printf(out, "\n%sforge: %lu reads, %lu writes; %.1f s%s\n",
+		   md ? "<sub>" : "", r->requests.reads, r->requests.writes,
+		   (double)r->ms / 1000.0, md ? "</sub>" : "");
+	free(s.latency);
+}
+
+static json_t *actions_stats_json_table(const struct actions_outcomes *oc,
+					enum actions_stats_by by)
+{
+	struct actions_stats_table t;
+	json_t *a = json_array();
+	size_t i;
+
+	actions_stats_group(&t, oc, by);
+	for (i = 0; i < t.nr; i++) {
+		const struct actions_stats_group *g = &t.items[i];
+		size_t d = g->accepted + g->rejected;
+
+		json_array_append_new(a, json_pack(
+			"{s:o,s:I,s:I,s:I,s:o}", "name",
+			jsonutil_string(g->name), "accepted",
+			(json_int_t)g->accepted, "rejected",
+			(json_int_t)g->rejected, "open", (json_int_t)g->open,
+			"acceptance", d ? json_real((double)g->accepted /
+						    (double)d) : json_null()));
+	}
+	actions_stats_table_release(&t);
+	return a;
+}
+
+static int actions_stats_json(struct buf *out,
+			      const struct actions_stats_result *r,
+			      const char *since)
+{
+	struct actions_stats_sums s;
+	json_t *o = json_object(), *items = json_array(), *kinds;
+	size_t i, k;
+	char *text;
+
+	actions_stats_sum(&s, &r->oc);
+	json_object_set_new(o, "since", jsonutil_string(since));
+	json_object_set_new(o, "prs", json_integer((json_int_t)r->oc.nr_prs));
+	json_object_set_new(o, "prs_read", json_integer(
+		(json_int_t)r->prs_read));
+	json_object_set_new(o, "prs_cached", json_integer(
+		(json_int_t)r->prs_cached));
+	json_object_set_new(o, "truncated", json_boolean(r->truncated));
+	kinds = json_object();
+	for (k = 0; k < 3; k++)
+		json_object_set_new(kinds, actions_output_kind_name(
+			(enum actions_output_kind)k), json_pack(
+			"{s:I,s:I,s:I}", "accepted", (json_int_t)s.n[k][1],
+			"rejected", (json_int_t)s.n[k][2], "open",
+			(json_int_t)s.n[k][0]));
+	json_object_set_new(o, "totals", kinds);
+	for (k = 0; k < 4; k++)
+		json_object_set_new(o, actions_stats_by_names[k],
+				    actions_stats_json_table(
+					    &r->oc, (enum actions_stats_by)k));
+	json_object_set_new(o, "cost_usd", json_real(s.cost));
+	json_object_set_new(o, "cost_unknown", json_boolean(s.cost_unknown));
+	json_object_set_new(o, "cost_prs", json_integer(
+		(json_int_t)s.cost_prs));
+	json_object_set_new(o, "task_cost_usd", json_real(s.task_cost));
+	json_object_set_new(o, "latency_median_s", s.nr_latency ?
+			    json_integer(s.latency[s.nr_latency / 2]) :
+			    json_null());
+	for (i = 0; i < r->oc.nr; i++) {
+		const struct actions_output *x = &r->oc.items[i];
+
+		json_array_append_new(items, json_pack(
+			"{s:I,s:s,s:o,s:o,s:o,s:o,s:s,s:o}", "pr",
+			(json_int_t)x->pr, "kind",
+			actions_output_kind_name(x->kind), "fingerprint",
+			x->fingerprint ? jsonutil_string(x->fingerprint) :
+			json_null(), "rule", x->rule ?
+			jsonutil_string(x->rule) : json_null(), "agent",
+			x->agent ? jsonutil_string(x->agent) : json_null(),
+			"model", x->model ? jsonutil_string(x->model) :
+			json_null(), "outcome",
+			actions_outcome_name(x->outcome), "why",
+			jsonutil_string(x->why ? x->why : "")));
+	}
+	json_object_set_new(o, "outputs", items);
+	json_object_set_new(o, "forge", json_pack("{s:I,s:I}", "reads",
+		(json_int_t)r->requests.reads, "writes",
+		(json_int_t)r->requests.writes));
+	json_object_set_new(o, "ms", json_integer(r->ms));
+	if (r->note)
+		json_object_set_new(o, "note", jsonutil_string(r->note));
+	text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(o);
+	free(s.latency);
+	if (!text)
+		return -1;
+	buf_puts(out, text);
+	buf_putc(out, '\n');
+	free(text);
+	return 0;
+}
+
+int actions_stats_format(struct buf *out, const struct actions_stats_result *r,
+			 const char *since, const char *format,
+			 struct buf *err)
+{
+	if (!format || !strcmp(format, "text"))
+		actions_stats_text(out, r, since, 0);
+	else if (!strcmp(format, "markdown"))
+		actions_stats_text(out, r, since, 1);
+	else if (!strcmp(format, "json"))
+		return actions_stats_json(out, r, since) < 0 ?
+		       error_set(err, TEND_ERROR, "cannot write JSON") : 0;
+	else
+		return error_set(err, TEND_EINVALID, "tend stats writes text, "
+				 "markdown or json, not '%s'", format);
+	return 0;
+}

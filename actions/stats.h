@@ -1,0 +1,76 @@
+/*
+ * stats.h - the `tend stats` job: read back from the forge what happened
+ * to tend's output on the pull/merge requests updated since a date,
+ * classify it (actions/outcomes.h), keep it in the trust store, and
+ * report acceptance per rule, pack, agent and model, fix-ups, task PRs,
+ * latency and cost.
+ *
+ * Requests: one list of PRs (100 a page), then per PR not served from the
+ * store: its notes (GitHub: review comments and issue comments, each
+ * paginated; GitLab: discussions), its commits, the write access of each
+ * person whose reply has a verdict (once per person), and on GitLab the
+ * award emoji of each of tend's comments.
+ */
+#ifndef ACTIONS_STATS_H
+#define ACTIONS_STATS_H
+
+#include "actions/outcomes.h"
+#include "common/buf.h"
+#include "forge/context.h"
+#include "forge/forge.h"
+
+struct actions_stats_opts {
+	const struct forge_context *ctx;	/* required */
+	const char *since;		/* ISO 8601 UTC; required */
+	size_t max_prs;			/* 0: 500 */
+	const char *store_path;		/* NULL: no store */
+};
+
+/* Acceptance of one group (a rule, a pack, an agent, a model). */
+struct actions_stats_group {
+	char *name;
+	size_t accepted, rejected, open;
+};
+
+struct actions_stats_table {
+	struct actions_stats_group *items;
+	size_t nr, alloc;
+};
+
+struct actions_stats_result {
+	struct actions_outcomes oc;
+	struct forge_stats requests;
+	size_t prs_read, prs_cached;
+	int truncated;			/* more PRs than max_prs */
+	long ms;
+	char *note;			/* the store was rebuilt, or NULL */
+};
+
+void actions_stats_result_init(struct actions_stats_result *r);
+void actions_stats_result_release(struct actions_stats_result *r);
+
+int actions_stats_run(struct actions_stats_result *r,
+		      const struct actions_stats_opts *opts, struct buf *err);
+
+enum actions_stats_by {
+	ACTIONS_STATS_BY_RULE = 0,
+	ACTIONS_STATS_BY_PACK,
+	ACTIONS_STATS_BY_AGENT,
+	ACTIONS_STATS_BY_MODEL
+};
+
+/*
+ * Group the comments of `oc` by `by` (model: "agent model"; comments
+ * without a model are left out of that table), sorted by name.
+ */
+void actions_stats_group(struct actions_stats_table *t,
+			 const struct actions_outcomes *oc,
+			 enum actions_stats_by by);
+void actions_stats_table_release(struct actions_stats_table *t);
+
+/* The report: "text", "markdown" or "json" (0, or TEND_EINVALID). */
+int actions_stats_format(struct buf *out, const struct actions_stats_result *r,
+			 const char *since, const char *format,
+			 struct buf *err);
+
+#endif
