@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -559,3 +560,95 @@ int actions_stats_format(struct buf *out, const struct actions_stats_result *r,
 				 "markdown or json, not '%s'", format);
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Noise control.                                                       */
+
+void actions_stats_mutes_release(struct actions_stats_mutes *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++) {
+		free((char *)m->items[i].name);
+		free((char *)m->items[i].why);
+	}
+	free(m->items);
+	memset(m, 0, sizeof(*m));
+}
+
+static void actions_stats_mute_table(struct actions_stats_mutes *out,
+				     const struct actions_stats_table *t,
+				     int agent, double below, long min)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		const struct actions_stats_group *g = &t->items[i];
+		size_t d = g->accepted + g->rejected;
+		struct review_mute *m;
+
+		if (agent && !strcmp(g->name, "static"))
+			continue;
+		if (!d || d < (size_t)min ||
+		    (double)g->accepted / (double)d >= below)
+			continue;
+		out->items = xrealloc(out->items, (out->nr + 1) *
+				      sizeof(*out->items));
+		m = &out->items[out->nr++];
+		m->name = xstrdup(g->name);
+		m->agent = agent;
+		m->why = xasprintf("acceptance %.0f%% (%zu of %zu decided "
+				   "comments taken)", 100.0 *
+				   (double)g->accepted / (double)d,
+				   g->accepted, d);
+	}
+}
+
+void actions_stats_mutes(struct actions_stats_mutes *out,
+			 const struct actions_outcomes *all, double below,
+			 long min_samples)
+{
+	struct actions_stats_table t;
+
+	memset(out, 0, sizeof(*out));
+	if (below <= 0)
+		return;
+	actions_stats_group(&t, all, ACTIONS_STATS_BY_RULE);
+	actions_stats_mute_table(out, &t, 0, below, min_samples);
+	actions_stats_table_release(&t);
+	actions_stats_group(&t, all, ACTIONS_STATS_BY_AGENT);
+	actions_stats_mute_table(out, &t, 1, below, min_samples);
+	actions_stats_table_release(&t);
+}
+
+void actions_stats_mutes_load(struct actions_stats_mutes *out,
+			      const char *path, double below,
+			      long min_samples)
+{
+	struct actions_store *st = NULL;
+	struct actions_outcomes all;
+	struct buf err = BUF_INIT;
+	char *note = NULL;
+
+	memset(out, 0, sizeof(*out));
+	actions_outcomes_init(&all);
+	if (below <= 0 || access(path, F_OK) < 0) {
+		if (below > 0)
+			log_info("review.mute_below: no trust store at '%s' "
+				 "yet (tend stats writes it): nothing muted",
+				 path);
+		return;
+	}
+	if (actions_store_open(&st, path, &note, &err) < 0 ||
+	    actions_store_load_all(st, &all, &err) < 0)
+		log_warn("review.mute_below: %s; nothing muted", err.ptr);
+	else
+		actions_stats_mutes(out, &all, below, min_samples);
+	if (note)
+		log_warn("%s", note);
+	free(note);
+	actions_store_close(st);
+	actions_outcomes_release(&all);
+	buf_release(&err);
+}
+

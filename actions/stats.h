@@ -18,6 +18,7 @@
 #include "common/buf.h"
 #include "forge/context.h"
 #include "forge/forge.h"
+#include "review/publish.h"
 
 struct actions_stats_opts {
 	const struct forge_context *ctx;	/* required */
@@ -73,4 +74,33 @@ int actions_stats_format(struct buf *out, const struct actions_stats_result *r,
 			 const char *since, const char *format,
 			 struct buf *err);
 
+/* ---- noise control: muting by measured acceptance ---- */
+
+/* What is muted, owned: names and reasons. */
+struct actions_stats_mutes {
+	struct review_mute *items;
+	size_t nr;
+};
+
+void actions_stats_mutes_release(struct actions_stats_mutes *m);
+
+/*
+ * The rules and agents (not the static checks as a whole) whose comments
+ * in `all` have at least `min_samples` decided (accepted or rejected) and
+ * an acceptance below `below`, each with why.
+ */
+void actions_stats_mutes(struct actions_stats_mutes *out,
+			 const struct actions_outcomes *all, double below,
+			 long min_samples);
+
+/*
+ * Read the store at `path` (when it exists; none: nothing muted) and fill
+ * `out` as actions_stats_mutes() does. A store that cannot be read is a
+ * warning, not an error: the review goes on with nothing muted.
+ */
+void actions_stats_mutes_load(struct actions_stats_mutes *out,
+			      const char *path, double below,
+			      long min_samples);
+
 #endif
+

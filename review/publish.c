@@ -61,6 +61,8 @@ const char *review_place_name(enum review_place place)
 		return "the token cannot post comments";
 	case REVIEW_PLACE_NOT_SHOWN:
 		return "the forge does not show this file's diff";
+	case REVIEW_PLACE_MUTED:
+		return "muted: few of its comments were taken";
 	case REVIEW_PLACE_OVER_LIMIT:
 		break;
 	}
@@ -294,6 +296,25 @@ static enum review_place review_publish_anchor(const struct review_result *r,
 	return REVIEW_PLACE_INLINE;
 }
 
+/* Is `f`'s rule, or the agent that wrote it, muted? */
+static const struct review_mute *
+review_publish_muted(const struct review_finding *f,
+		     const struct review_publish_opts *o)
+{
+	const char *agent = f->source && !strncmp(f->source, "agent:", 6) ?
+			    f->source + 6 : NULL;
+	size_t i;
+
+	for (i = 0; i < o->nr_mutes; i++) {
+		const struct review_mute *m = &o->mutes[i];
+
+		if (m->agent ? agent && !strcmp(agent, m->name) :
+		    f->rule_id && !strcmp(f->rule_id, m->name))
+			return m;
+	}
+	return NULL;
+}
+
 static int review_publish_has_fp(const char *const *fps, size_t n,
 				 const char *fp)
 {
@@ -463,6 +484,22 @@ static void review_publish_summary(struct review_plan *plan,
 		if (plan->nr_gone > REVIEW_PUBLISH_GONE)
 			buf_printf(&rest, "- and %zu more\n",
 				   plan->nr_gone - REVIEW_PUBLISH_GONE);
+	}
+	if (opts->nr_mutes) {
+		buf_printf(&rest, "\n#### Muted (%zu)\n\nPeople took few of "
+			   "these comments (`review.mute_below` %.2f), so they "
+			   "go to this summary, not inline, until their "
+			   "acceptance recovers; nothing already posted is "
+			   "removed.\n\n", opts->nr_mutes, opts->mute_below);
+		for (i = 0; i < opts->nr_mutes; i++) {
+			buf_printf(&rest, "- %s `", opts->mutes[i].agent ?
+				   "agent" : "rule");
+			review_report_md_text(&rest, opts->mutes[i].name, 200);
+			buf_puts(&rest, "`: ");
+			review_report_md_text(&rest, opts->mutes[i].why ?
+					      opts->mutes[i].why : "", 200);
+			buf_puts(&rest, "\n");
+		}
 	}
 	if (opts->nr_unseen) {
 		buf_printf(&rest, "\n#### Not seen through the %s API (%zu)\n\n",
@@ -733,7 +770,10 @@ void review_publish_plan(struct review_plan *plan,
 			continue;
 		}
 		place = review_publish_anchor(r, f, opts, &c);
-		if (place == REVIEW_PLACE_INLINE && opts->no_inline)
+		if (place == REVIEW_PLACE_INLINE &&
+		    review_publish_muted(f, opts))
+			place = REVIEW_PLACE_MUTED;
+		else if (place == REVIEW_PLACE_INLINE && opts->no_inline)
 			place = REVIEW_PLACE_NO_WRITE;
 		else if (place == REVIEW_PLACE_INLINE && budget <= 0)
 			place = REVIEW_PLACE_OVER_LIMIT;

@@ -52,9 +52,21 @@ enum review_place {
 	REVIEW_PLACE_SPLIT,		/* a suggestion across hunks */
 	REVIEW_PLACE_OVER_LIMIT,	/* review.max_comments reached */
 	REVIEW_PLACE_NO_WRITE,		/* the token cannot post comments */
-	REVIEW_PLACE_NOT_SHOWN		/* the forge does not show the file's
+	REVIEW_PLACE_NOT_SHOWN,		/* the forge does not show the file's
 					   diff (too large): no line to
 					   comment on */
+	REVIEW_PLACE_MUTED		/* its rule or agent is muted
+					   (review.mute_below) */
+};
+
+/*
+ * A rule or agent whose comments go to the summary only, because people
+ * took too few of them (tend stats; actions/ measures, publish obeys).
+ */
+struct review_mute {
+	const char *name;	/* a rule id, or an agent's name */
+	int agent;		/* name is an agent's ("reviewer") */
+	const char *why;	/* "acceptance 20% over 10 decided comments" */
 };
 
 /* A file the forge did not show, and what was done about it. */
@@ -84,6 +96,9 @@ struct review_publish_opts {
 					   finding goes to the summary */
 	long start_s;			/* when the run started (Unix time),
 					   for tend stats' latency */
+	const struct review_mute *mutes;	/* summary only, said why */
+	size_t nr_mutes;
+	double mute_below;		/* the threshold, for the summary */
 };
 
 struct review_plan {
