@@ -49,6 +49,7 @@ void actions_outcomes_release(struct actions_outcomes *o)
 		free(x->pack);
 		free(x->agent);
 		free(x->model);
+		free(x->size);
 		free(x->why);
 		free(x->created_at);
 	}
@@ -227,7 +228,7 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 	const struct forge_note *n = &in->notes->items[k];
 	struct actions_output *x;
 	enum feedback_verdict verdict;
-	char fp[65], agent[128], model[160], rule[256];
+	char fp[65], agent[128], model[160], rule[256], size[16], cost[32];
 	char *why = NULL;
 	long downs = in->thumbs_down ? in->thumbs_down[k] : n->thumbs_down;
 	int rc, resolved_by_person;
@@ -242,6 +243,10 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 				    sizeof(model));
 	review_publish_marker_field(n->body, REVIEW_MARK_FP, "rule", rule,
 				    sizeof(rule));
+	review_publish_marker_field(n->body, REVIEW_MARK_FP, "size", size,
+				    sizeof(size));
+	review_publish_marker_field(n->body, REVIEW_MARK_FP, "cost", cost,
+				    sizeof(cost));
 	x = actions_outcomes_push(o);
 	x->key = xasprintf("c:%ld:%s", in->pr->number, n->id ? n->id : fp);
 	x->pr = in->pr->number;
@@ -253,6 +258,14 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 		  xstrdup(x->rule);
 	x->agent = xstrdup(agent[0] ? agent : "static");
 	x->model = model[0] ? xstrdup(model) : NULL;
+	x->size = size[0] ? xstrdup(size) : NULL;
+	if (cost[0]) {
+		char *end;
+		double d = strtod(cost, &end);
+
+		if (end != cost && !*end && d > 0 && d < 1e6)
+			x->cost_usd = d;
+	}
 	x->created_at = n->created_at ? xstrdup(n->created_at) : NULL;
 	resolved_by_person = n->resolved && n->resolved_by &&
 			     !(n->author && !strcasecmp(n->resolved_by,
@@ -502,7 +515,7 @@ static const char actions_store_schema[] =
 	"CREATE TABLE outputs (key TEXT PRIMARY KEY, pr INTEGER NOT NULL,"
 	" kind INTEGER NOT NULL, fingerprint TEXT, rule TEXT, pack TEXT,"
 	" agent TEXT, model TEXT, outcome INTEGER NOT NULL, why TEXT,"
-	" created_at TEXT, cost REAL NOT NULL DEFAULT 0);"
+	" created_at TEXT, cost REAL NOT NULL DEFAULT 0, size TEXT);"
 	"CREATE INDEX outputs_pr ON outputs(pr);";
 
 static int actions_store_err(struct actions_store *st, struct buf *err,
@@ -725,6 +738,7 @@ static int actions_store_outputs(struct actions_store *st, const char *sql,
 		x->why = actions_store_text(s, 9);
 		x->created_at = actions_store_text(s, 10);
 		x->cost_usd = sqlite3_column_double(s, 11);
+		x->size = actions_store_text(s, 12);
 		if (!x->key)
 			x->key = xstrdup("?");
 	}
@@ -734,7 +748,7 @@ static int actions_store_outputs(struct actions_store *st, const char *sql,
 }
 
 #define ACTIONS_STORE_COLS "key, pr, kind, fingerprint, rule, pack, agent, " \
-			   "model, outcome, why, created_at, cost"
+			   "model, outcome, why, created_at, cost, size"
 
 int actions_store_load_pr(struct actions_store *st, long number,
 			  const char *updated_at, struct actions_outcomes *o,
@@ -804,7 +818,7 @@ int actions_store_save(struct actions_store *st,
 			       "?4, ?5, ?6)", -1, &ipr, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO outputs (" 
 			       ACTIONS_STORE_COLS ") VALUES (?1, ?2, ?3, ?4, "
-			       "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1, &iout,
+			       "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &iout,
 			       NULL) != SQLITE_OK) {
 		rc = actions_store_err(st, err, "write");
 		goto out;
@@ -845,6 +859,7 @@ int actions_store_save(struct actions_store *st,
 		sqlite3_bind_text(iout, 10, x->why, -1, SQLITE_STATIC);
 		sqlite3_bind_text(iout, 11, x->created_at, -1, SQLITE_STATIC);
 		sqlite3_bind_double(iout, 12, x->cost_usd);
+		sqlite3_bind_text(iout, 13, x->size, -1, SQLITE_STATIC);
 		if (sqlite3_step(iout) != SQLITE_DONE) {
 			rc = actions_store_err(st, err, "write");
 			goto out;

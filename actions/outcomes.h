@@ -67,10 +67,12 @@ struct actions_output {
 	char *rule, *pack;	/* "hygiene/todo", "hygiene"; NULL for others */
 	char *agent;		/* "reviewer", "static", "fix", "tasks" */
 	char *model;		/* NULL when unknown or none */
+	char *size;		/* an agent's comment: "small", "large" */
 	enum actions_outcome outcome;
 	char *why;		/* one line; a person's words masked, quoted */
 	char *created_at;	/* ISO 8601, or NULL */
-	double cost_usd;	/* task PRs: what the task cost; else 0 */
+	double cost_usd;	/* a task PR's cost; an agent's comment's
+				   share of its run; else 0 */
 };
 
 /* One pull/merge request and what tend's work on it cost. */

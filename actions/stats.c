@@ -621,34 +621,74 @@ void actions_stats_mutes(struct actions_stats_mutes *out,
 	actions_stats_table_release(&t);
 }
 
-void actions_stats_mutes_load(struct actions_stats_mutes *out,
-			      const char *path, double below,
-			      long min_samples)
+void actions_stats_load_store(struct actions_outcomes *all, const char *path)
 {
 	struct actions_store *st = NULL;
-	struct actions_outcomes all;
 	struct buf err = BUF_INIT;
 	char *note = NULL;
 
-	memset(out, 0, sizeof(*out));
-	actions_outcomes_init(&all);
-	if (below <= 0 || access(path, F_OK) < 0) {
-		if (below > 0)
-			log_info("review.mute_below: no trust store at '%s' "
-				 "yet (tend stats writes it): nothing muted",
-				 path);
+	if (access(path, F_OK) < 0) {
+		log_info("no trust store at '%s' yet (tend stats writes it)",
+			 path);
 		return;
 	}
 	if (actions_store_open(&st, path, &note, &err) < 0 ||
-	    actions_store_load_all(st, &all, &err) < 0)
-		log_warn("review.mute_below: %s; nothing muted", err.ptr);
-	else
-		actions_stats_mutes(out, &all, below, min_samples);
+	    actions_store_load_all(st, all, &err) < 0) {
+		log_warn("%s; going on without measurements", err.ptr);
+		actions_outcomes_release(all);
+	}
 	if (note)
 		log_warn("%s", note);
 	free(note);
 	actions_store_close(st);
-	actions_outcomes_release(&all);
 	buf_release(&err);
 }
 
+void actions_stats_mutes_load(struct actions_stats_mutes *out,
+			      const char *path, double below,
+			      long min_samples)
+{
+	struct actions_outcomes all;
+
+	memset(out, 0, sizeof(*out));
+	if (below <= 0)
+		return;
+	actions_outcomes_init(&all);
+	actions_stats_load_store(&all, path);
+	actions_stats_mutes(out, &all, below, min_samples);
+	actions_outcomes_release(&all);
+}
+
+void actions_stats_evidence(struct agent_evidence **out, size_t *nr_out,
+			    const struct actions_outcomes *all,
+			    const char *agent)
+{
+	struct agent_evidence *ev = NULL;
+	size_t nr = 0, i, j;
+
+	for (i = 0; i < all->nr; i++) {
+		const struct actions_output *x = &all->items[i];
+		struct agent_evidence *e = NULL;
+
+		if (x->kind != ACTIONS_OUTPUT_COMMENT || !x->model ||
+		    !x->size || !x->agent || strcmp(x->agent, agent) ||
+		    x->outcome == ACTIONS_OUTCOME_OPEN)
+			continue;
+		for (j = 0; j < nr && !e; j++)
+			if (!strcmp(ev[j].spec, x->model) &&
+			    !strcmp(ev[j].size, x->size))
+				e = &ev[j];
+		if (!e) {
+			ev = xrealloc(ev, (nr + 1) * sizeof(*ev));
+			e = &ev[nr++];
+			memset(e, 0, sizeof(*e));
+			e->spec = x->model;
+			e->size = x->size;
+		}
+		e->decided++;
+		e->accepted += x->outcome == ACTIONS_OUTCOME_ACCEPTED;
+		e->cost_usd += x->cost_usd;
+	}
+	*out = ev;
+	*nr_out = nr;
+}

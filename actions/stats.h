@@ -18,6 +18,7 @@
 #include "common/buf.h"
 #include "forge/context.h"
 #include "forge/forge.h"
+#include "agents/router.h"
 #include "review/publish.h"
 
 struct actions_stats_opts {
@@ -101,6 +102,23 @@ void actions_stats_mutes(struct actions_stats_mutes *out,
 void actions_stats_mutes_load(struct actions_stats_mutes *out,
 			      const char *path, double below,
 			      long min_samples);
+
+/* ---- routing by evidence ---- */
+
+/*
+ * The comments of the store at `path` (none when it does not exist) into
+ * `all`; a store that cannot be read is a warning and leaves `all` empty.
+ */
+void actions_stats_load_store(struct actions_outcomes *all, const char *path);
+
+/*
+ * What people did with agent `agent`'s comments per model and size of
+ * change, from `all` (which the result borrows from: keep it), for
+ * agent_router_resolve(). `*out` is freed by the caller (free()).
+ */
+void actions_stats_evidence(struct agent_evidence **out, size_t *nr_out,
+			    const struct actions_outcomes *all,
+			    const char *agent);
 
 #endif
 

@@ -105,7 +105,8 @@ static const char *const config_linter_keys[] = {
 	"name", "run", "format", "timeout", NULL
 };
 static const char *const config_models_keys[] = {
-	"providers", "routes", "fallbacks", "prices", "embeddings", NULL
+	"providers", "routes", "fallbacks", "prices", "embeddings",
+	"auto_min_samples", NULL
 };
 static const char *const config_embeddings_keys[] = {
 	"provider", "model", "dimensions", NULL
@@ -207,6 +208,7 @@ void config_init(struct tend_config *cfg)
 	cfg->review.fail_level = config_default_fail_level;
 	cfg->review.max_comments = 25;
 	cfg->review.mute_min_samples = 10;
+	cfg->models.auto_min_samples = 10;
 	cfg->review.max_file_bytes = 1048576;
 	cfg->checks.structure_max_mb = 16;
 	cfg->sandbox.timeout = 600;
@@ -1970,6 +1972,10 @@ static int config_models(struct config_ctx *ctx, struct tend_config *cfg,
 		return error;
 	if ((n = config_get_set(sec, "embeddings")) &&
 	    (error = config_embeddings(ctx, cfg, n)) < 0)
+		return error;
+	if ((error = config_long(ctx, config_get(sec, "auto_min_samples"),
+				 "models.auto_min_samples", 1,
+				 &cfg->models.auto_min_samples)) < 0)
 		return error;
 	return 0;
 }

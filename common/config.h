@@ -174,6 +174,12 @@ struct tend_config {
 		size_t nr_routes;
 		char **fallbacks;
 		size_t nr_fallbacks;
+		/*
+		 * "auto" routes by measured acceptance per dollar (tend
+		 * stats) once a model has this many decided comments for
+		 * the agent and the size of change; default 10.
+		 */
+		long auto_min_samples;
 		struct config_price *prices;
 		size_t nr_prices;
 		/*

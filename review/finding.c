@@ -33,6 +33,7 @@ static void review_finding_release(struct review_finding *f)
 	free(f->message);
 	free(f->source);
 	free(f->model);
+	free(f->size);
 	free(f->snippet);
 	free(f->suggestion);
 	free(f->fingerprint);
@@ -67,6 +68,8 @@ struct review_finding *review_findings_add(struct review_findings *list,
 	n->suggestion = xstrdup_or_null(f->suggestion);
 	n->fingerprint = xstrdup_or_null(f->fingerprint);
 	n->model = xstrdup_or_null(f->model);
+	n->size = xstrdup_or_null(f->size);
+	n->cost_usd = f->cost_usd;
 	return n;
 }
 

@@ -237,6 +237,12 @@ static char *review_publish_body(const struct review_finding *f)
 		buf_puts(&b, " model=");
 		review_publish_marker_value(&b, f->model);
 	}
+	if (f->size) {
+		buf_puts(&b, " size=");
+		review_publish_marker_value(&b, f->size);
+	}
+	if (f->cost_usd > 0)
+		buf_printf(&b, " cost=%.6f", f->cost_usd);
 	/* The rule goes last: older parsers take it up to the end. */
 	buf_puts(&b, " rule=");
 	if (f->rule_id)
