@@ -74,8 +74,21 @@ static int cmd_stats_post(const struct forge_context *ctx, long number,
 	struct forge_notes notes;
 	const char *id = NULL;
 	char *body = xasprintf("%s\n%s", CMD_STATS_MARK, md);
-	size_t i;
+	size_t i, len = strlen(body);
 	int rc;
+
+	/* Many rules make a long table: keep within the forge's limit. */
+	if (len > FORGE_MAX_BODY) {
+		static const char cut[] = "\n\n_(cut to fit in a comment: "
+					  "run tend stats for the rest)_\n";
+
+		size_t at = FORGE_MAX_BODY - sizeof(cut);
+
+		/* on a character boundary */
+		while (at && ((unsigned char)body[at] & 0xc0) == 0x80)
+			at--;
+		memcpy(body + at, cut, sizeof(cut));
+	}
 
 	forge_notes_init(&notes);
 	if ((rc = forge_open(&f, ctx, err)) < 0)
