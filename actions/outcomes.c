@@ -8,6 +8,7 @@
  * to post (muting and routing read the store through actions/stats.c).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,97 @@ static int actions_outcomes_replies(const struct actions_outcomes_pr_input *in,
 	return 0;
 }
 
+/* The suggested text of a body tend wrote ("```suggestion" fence), or NULL. */
+static char *actions_outcomes_suggestion(const char *body)
+{
+	const char *p = body, *start, *end;
+	size_t ticks;
+	char fence[32];
+
+	while ((p = strstr(p, "suggestion\n"))) {
+		const char *t = p;
+
+		while (t > body && t[-1] == '`')
+			t--;
+		ticks = (size_t)(p - t);
+		if (ticks >= 3 && ticks < sizeof(fence) - 1 &&
+		    (t == body || t[-1] == '\n'))
+			break;
+		p += 11;
+	}
+	if (!p)
+		return NULL;
+	start = p + 11;
+	fence[0] = '\n';
+	memset(fence + 1, '`', ticks);
+	fence[ticks + 1] = '\0';
+	/* An empty suggestion (a deletion) has its fence right away. */
+	if (!strncmp(start, fence + 1, ticks))
+		return NULL;
+	if (!(end = strstr(start - 1, fence)) || end < start)
+		return NULL;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+/* The length of line `s` without its end and trailing blanks. */
+static size_t actions_outcomes_trimmed(const char *s, const char *lim)
+{
+	const char *e = memchr(s, '\n', (size_t)(lim - s));
+	size_t n = e ? (size_t)(e - s) : (size_t)(lim - s);
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+/*
+ * Does `text` hold the lines of `sugg`, in a row, starting within a few
+ * lines of `line` (1-based)? Trailing blanks aside.
+ */
+static int actions_outcomes_applied(const char *text, size_t len,
+				    const char *sugg, uint32_t line)
+{
+	const char *lim = text + len, **starts = NULL, *p;
+	size_t nr = 0, alloc = 0, i;
+	long from, to, k;
+	int found = 0;
+
+	for (p = text; p < lim; ) {
+		const char *e = memchr(p, '\n', (size_t)(lim - p));
+
+		ALLOC_GROW(starts, nr + 1, alloc);
+		starts[nr++] = p;
+		p = e ? e + 1 : lim;
+	}
+	from = (long)line - 1 - 5;
+	to = (long)line - 1 + 5;
+	if (from < 0)
+		from = 0;
+	for (k = from; k <= to && k < (long)nr && !found; k++) {
+		const char *s = sugg, *slim = sugg + strlen(sugg);
+
+		found = 1;
+		for (i = (size_t)k; s < slim; i++) {
+			size_t a, b;
+
+			if (i >= nr) {
+				found = 0;
+				break;
+			}
+			a = actions_outcomes_trimmed(starts[i], lim);
+			b = actions_outcomes_trimmed(s, slim);
+			if (a != b || memcmp(starts[i], s, a)) {
+				found = 0;
+				break;
+			}
+			s = memchr(s, '\n', (size_t)(slim - s));
+			s = s ? s + 1 : slim;
+		}
+	}
+	free(starts);
+	return found;
+}
+
 static int actions_outcomes_comment(struct actions_outcomes *o,
 				    const struct actions_outcomes_pr_input *in,
 				    size_t k, const char *gone,
@@ -229,14 +321,34 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 	struct actions_output *x;
 	enum feedback_verdict verdict;
 	char fp[65], agent[128], model[160], rule[256], size[16], cost[32];
-	char *why = NULL;
+	char *why = NULL, *sugg = NULL;
 	long downs = in->thumbs_down ? in->thumbs_down[k] : n->thumbs_down;
-	int rc, resolved_by_person;
+	int rc, resolved_by_person, applied = 0;
 
 	if (review_publish_parse_marker(n->body, fp, sizeof(fp), NULL) < 0)
 		return 0;
 	if ((rc = actions_outcomes_replies(in, n, &verdict, &why, err)) < 0)
 		return rc;
+	/* Only asked when nothing stronger has decided already. */
+	if (in->file_at && downs <= 0 && verdict != FEEDBACK_REJECT &&
+	    n->path && (n->original_line || n->line) &&
+	    !(gone && actions_outcomes_in_list(gone, fp)) &&
+	    (sugg = actions_outcomes_suggestion(n->body))) {
+		const char *text = NULL;
+		size_t len = 0;
+
+		rc = in->file_at(n->path, &text, &len, in->file_data, err);
+		if (rc < 0) {
+			free(sugg);
+			free(why);
+			return rc;
+		}
+		applied = !rc && text &&
+			  actions_outcomes_applied(text, len, sugg,
+						   n->original_line ?
+						   n->original_line : n->line);
+		free(sugg);
+	}
 	review_publish_marker_field(n->body, REVIEW_MARK_FP, "agent", agent,
 				    sizeof(agent));
 	review_publish_marker_field(n->body, REVIEW_MARK_FP, "model", model,
@@ -280,6 +392,9 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 	} else if (gone && actions_outcomes_in_list(gone, fp)) {
 		x->outcome = ACTIONS_OUTCOME_ACCEPTED;
 		x->why = xstrdup("fixed: the finding is no longer found");
+	} else if (applied) {
+		x->outcome = ACTIONS_OUTCOME_ACCEPTED;
+		x->why = xstrdup("its suggestion was applied");
 	} else if (verdict == FEEDBACK_ACCEPT) {
 		x->outcome = ACTIONS_OUTCOME_ACCEPTED;
 		x->why = why;

@@ -18,7 +18,9 @@
  *            with write access replied disagreeing (common/feedback), or a
  *            person resolved its thread while the finding is still found;
  *            accepted: its finding is gone (the code changed and the
- *            finding disappeared), or a writer replied agreeing, or a
+ *            finding disappeared), or its suggestion was applied (the
+ *            PR's head holds the suggested lines where the comment was,
+ *            within a few lines), or a writer replied agreeing, or a
  *            person resolved the thread after its line changed (GitHub
  *            outdated); otherwise open. The strongest signal wins in that
  *            order: a 👎 or a disagreeing reply outweighs a later fix;
@@ -104,6 +106,15 @@ void actions_outcomes_release(struct actions_outcomes *o);
 typedef int (*actions_outcomes_writer_fn)(const char *login, const char *id,
 					  void *data, struct buf *err);
 
+/*
+ * The text of `path` at the PR's head now, for "was the suggestion
+ * applied": 0 with `*text` and `*len` (borrowed, valid while the PR is
+ * classified), 1 when the file is not there, <0 the forge failed.
+ */
+typedef int (*actions_outcomes_file_fn)(const char *path, const char **text,
+					size_t *len, void *data,
+					struct buf *err);
+
 struct actions_outcomes_pr_input {
 	const struct forge_pr_brief *pr;
 	const struct forge_notes *notes;	/* own set */
@@ -111,6 +122,8 @@ struct actions_outcomes_pr_input {
 	const struct forge_commit_briefs *commits;	/* may be NULL */
 	actions_outcomes_writer_fn writer;
 	void *writer_data;
+	actions_outcomes_file_fn file_at;	/* NULL: not asked */
+	void *file_data;
 };
 
 /*

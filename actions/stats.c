@@ -73,6 +73,63 @@ static int actions_stats_writer(const char *login, const char *id,
 	return can;
 }
 
+/* The PR head's files asked for, once each. */
+struct actions_stats_files {
+	struct forge *forge;
+	const char *ref;
+	char **path;
+	struct buf *text;
+	int *missing;
+	size_t nr;
+};
+
+static int actions_stats_file(const char *path, const char **text,
+			      size_t *len, void *data, struct buf *err)
+{
+	struct actions_stats_files *fs = data;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < fs->nr; i++)
+		if (!strcmp(fs->path[i], path))
+			break;
+	if (i == fs->nr) {
+		fs->path = xrealloc(fs->path, (i + 1) * sizeof(*fs->path));
+		fs->text = xrealloc(fs->text, (i + 1) * sizeof(*fs->text));
+		fs->missing = xrealloc(fs->missing,
+				       (i + 1) * sizeof(*fs->missing));
+		fs->path[i] = xstrdup(path);
+		buf_init(&fs->text[i], 0);
+		fs->nr++;
+		rc = forge_get_file(fs->forge, path, fs->ref, &fs->text[i],
+				    err);
+		/* Gone, or too big to judge: not applied, no error. */
+		fs->missing[i] = rc == TEND_ENOTFOUND || rc == TEND_ETOOBIG;
+		if (fs->missing[i])
+			buf_reset(err);
+		else if (rc < 0)
+			return rc;
+	}
+	if (fs->missing[i])
+		return 1;
+	*text = fs->text[i].ptr ? fs->text[i].ptr : "";
+	*len = fs->text[i].len;
+	return 0;
+}
+
+static void actions_stats_files_release(struct actions_stats_files *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->nr; i++) {
+		free(fs->path[i]);
+		buf_release(&fs->text[i]);
+	}
+	free(fs->path);
+	free(fs->text);
+	free(fs->missing);
+}
+
 static int actions_stats_read_pr(struct actions_stats_result *r,
 				 struct forge *forge,
 				 const struct forge_pr_brief *brief,
@@ -83,6 +140,7 @@ static int actions_stats_read_pr(struct actions_stats_result *r,
 	struct forge_notes notes;
 	struct forge_commit_briefs commits;
 	struct actions_outcomes_pr_input in;
+	struct actions_stats_files files = { 0 };
 	long *downs = NULL;
 	size_t i;
 	int rc;
@@ -119,11 +177,18 @@ static int actions_stats_read_pr(struct actions_stats_result *r,
 	in.commits = &commits;
 	in.writer = actions_stats_writer;
 	in.writer_data = w;
+	if (brief->head_sha) {
+		files.forge = forge;
+		files.ref = brief->head_sha;
+		in.file_at = actions_stats_file;
+		in.file_data = &files;
+	}
 	rc = actions_outcomes_classify_pr(&r->oc, &in, err);
 out:
 	if (rc < 0)
 		error_wrap(err, rc, "pull/merge request %ld", brief->number);
 	free(downs);
+	actions_stats_files_release(&files);
 	forge_pr_release(&pr);
 	forge_notes_release(&notes);
 	forge_commit_briefs_release(&commits);

@@ -224,5 +224,16 @@ int forge_gitlab_list_pr_commits(struct forge *f, long number,
 int forge_gitlab_thumbs_down(struct forge *f, long number,
 			     const char *note_id, long *out, struct buf *err);
 
+int forge_github_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err);
+int forge_gitlab_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err);
+/*
+ * A file answer's "content" in "encoding" base64 (newlines allowed) into
+ * `out`; `what` names it in errors. 0, TEND_EINVALID or TEND_ETOOBIG.
+ */
+int forge_file_content(struct buf *out, const json_t *json, const char *what,
+		       struct buf *err);
+
 #endif
 

@@ -1001,6 +1001,7 @@ void forge_pr_briefs_release(struct forge_pr_briefs *list)
 		free(p->author_id);
 		free(p->body);
 		free(p->updated_at);
+		free(p->head_sha);
 	}
 	free(list->items);
 	forge_pr_briefs_init(list);
@@ -1085,3 +1086,65 @@ int forge_note_thumbs_down(struct forge *f, long number,
 		return rc;
 	return forge_gitlab_thumbs_down(f, number, n->id, out, err);
 }
+
+int forge_get_file(struct forge *f, const char *path, const char *ref,
+		   struct buf *out, struct buf *err)
+{
+	return f->kind == FORGE_GITLAB ?
+	       forge_gitlab_get_file(f, path, ref, out, err) :
+	       forge_github_get_file(f, path, ref, out, err);
+}
+
+static int forge_b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int forge_file_content(struct buf *out, const json_t *json, const char *what,
+		       struct buf *err)
+{
+	const char *enc = json_string_value(json_object_get(json, "encoding"));
+	const json_t *content = json_object_get(json, "content");
+	const char *p;
+	size_t len, i;
+	unsigned acc = 0;
+	int bits = 0, pad = 0;
+
+	buf_reset(out);
+	if (!json_is_string(content) || !enc || strcmp(enc, "base64"))
+		return error_set(err, TEND_EINVALID, "%s: not a file in "
+				 "base64", what);
+	p = json_string_value(content);
+	len = json_string_length(content);
+	if (len / 4 * 3 > FORGE_MAX_FILE)
+		return error_set(err, TEND_ETOOBIG, "%s: larger than %d bytes",
+				 what, FORGE_MAX_FILE);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		int v;
+
+		if (c == '\n' || c == '\r')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || (v = forge_b64_value(c)) < 0)
+			return error_set(err, TEND_EINVALID, "%s: bad base64 "
+					 "at byte %zu", what, i);
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_putc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+	return 0;
+}
+

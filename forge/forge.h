@@ -175,6 +175,8 @@ struct forge_note {
 	 */
 	long thumbs_down;
 	char *resolved_by;	/* GitLab: who resolved the thread, or NULL */
+	uint32_t original_line;	/* GitHub original_line: where it was
+				   written, also once outdated; else 0 */
 };
 
 struct forge_notes {
@@ -579,6 +581,7 @@ struct forge_pr_brief {
 	int own;		/* opened by tend's own account */
 	char *body;		/* "" when empty */
 	char *updated_at;	/* ISO 8601 */
+	char *head_sha;		/* the head commit now, or NULL */
 };
 
 struct forge_pr_briefs {
@@ -636,4 +639,18 @@ int forge_note_thumbs_down(struct forge *f, long number,
 			   const struct forge_note *n, long *out,
 			   struct buf *err);
 
+/* The longest file forge_get_file() reads. */
+#define FORGE_MAX_FILE (1024 * 1024)
+
+/*
+ * The contents of `path` at commit `ref` into `out` (replaced): GitHub
+ * GET /repos/O/R/contents/PATH?ref=REF, GitLab GET
+ * /projects/:id/repository/files/PATH?ref=REF, both base64 in JSON.
+ * TEND_ENOTFOUND when the file is not there; TEND_ETOOBIG over
+ * FORGE_MAX_FILE; TEND_EINVALID for an answer that is not a file.
+ */
+int forge_get_file(struct forge *f, const char *path, const char *ref,
+		   struct buf *out, struct buf *err);
+
 #endif
+

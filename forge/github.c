@@ -427,6 +427,10 @@ static int forge_github_review_comment(const json_t *item, void *data,
 	n->created_at = forge_json_strdup(item, "created_at");
 	n->thumbs_down = forge_json_long(json_object_get(item, "reactions"),
 					 "-1", -1);
+	line = json_object_get(item, "original_line");
+	if (json_is_integer(line) && json_integer_value(line) > 0 &&
+	    json_integer_value(line) <= (json_int_t)UINT32_MAX)
+		n->original_line = (uint32_t)json_integer_value(line);
 	side = json_object_get(item, "side");
 	n->side = json_is_string(side) &&
 		!strcmp(json_string_value(side), "LEFT") ?
@@ -2367,6 +2371,7 @@ static int forge_github_pr_brief(const json_t *item, void *data,
 	p->body = forge_json_strdup(item, "body");
 	if (!p->body)
 		p->body = xstrdup("");
+	p->head_sha = forge_json_strdup(json_object_get(item, "head"), "sha");
 	return 0;
 }
 
@@ -2439,6 +2444,37 @@ int forge_github_list_pr_commits(struct forge *f, long number,
 				   err);
 
 	free(path);
+	return rc;
+}
+
+int forge_github_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err)
+{
+	struct buf url = BUF_INIT;
+	const char *p;
+	json_t *json = NULL;
+	int rc;
+
+	buf_printf(&url, "/repos/%s/contents/", f->repo);
+	/* Each segment escaped, the slashes kept. */
+	for (p = path; *p; ) {
+		const char *e = strchr(p, '/');
+		char *seg = xstrndup(p, e ? (size_t)(e - p) : strlen(p));
+
+		forge_url_escape(&url, seg);
+		free(seg);
+		if (!e)
+			break;
+		buf_putc(&url, '/');
+		p = e + 1;
+	}
+	buf_puts(&url, "?ref=");
+	forge_url_escape(&url, ref);
+	rc = forge_request(f, "GET", url.ptr, NULL, &json, NULL, err);
+	if (rc == 0)
+		rc = forge_file_content(out, json, path, err);
+	json_decref(json);
+	buf_release(&url);
 	return rc;
 }
 

@@ -3670,6 +3670,7 @@ static int forge_gitlab_pr_brief(const json_t *item, size_t index,
 	if (!p->body)
 		p->body = xstrdup("");
 	p->updated_at = forge_json_strdup(item, "updated_at");
+	p->head_sha = forge_json_strdup(item, "sha");
 	return 0;
 }
 
@@ -3793,6 +3794,25 @@ int forge_gitlab_thumbs_down(struct forge *f, long number,
 	free(suffix);
 	free(path);
 	*out = rc < 0 ? 0 : d.n;
+	return rc;
+}
+
+int forge_gitlab_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err)
+{
+	struct buf url = BUF_INIT;
+	json_t *json = NULL;
+	int rc;
+
+	buf_printf(&url, "/projects/%s/repository/files/", f->project);
+	forge_url_escape(&url, path);
+	buf_puts(&url, "?ref=");
+	forge_url_escape(&url, ref);
+	rc = forge_request(f, "GET", url.ptr, NULL, &json, NULL, err);
+	if (rc == 0)
+		rc = forge_file_content(out, json, path, err);
+	json_decref(json);
+	buf_release(&url);
 	return rc;
 }
 

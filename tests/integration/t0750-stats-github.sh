@@ -10,6 +10,9 @@
 #   PR 3  mallory, who cannot write, replies "no, wrong": open;
 #   PR 4  a fix-up commit (Tend-Run trailer) and its revert: rejected;
 #   PR 5  a fix-up commit, merged: accepted;
+#   PR 6  two suggestions of tend's; the author commits one: accepted
+#         (the head holds the suggested line where the comment was), the
+#         other stays open;
 #   task PRs opened by tend: one merged (accepted), one closed (rejected).
 # Also: the summary's state marker carries the run's start and cost, so
 # latency and cost are known; the store is written under the git dir and
@@ -47,6 +50,9 @@ git add -A && git commit -qm "fix: make the tests pass
 
 Tend-Run: github-2-1"
 fix5=$(git rev-parse HEAD)
+git checkout -q -b f6 main
+printf 'var x = 1;\nvar y = 2;\n' >six.js
+git add -A && git commit -qm f6
 git checkout -q -b t1 main
 printf 'task one\n' >t1.txt
 git add -A && git commit -qm "task one
@@ -64,7 +70,7 @@ cd ..
 
 python3 "$lib/fakegithub.py" --repo repo --owner o --name r \
 	--pr 1:main:f1 --pr 2:main:f2 --pr 3:main:f3 --pr 4:main:f4 \
-	--pr 5:main:f5 --token "$tok" --permission alice=write \
+	--pr 5:main:f5 --pr 6:main:f6 --token "$tok" --permission alice=write \
 	--permission bob=write --permission mallory=read \
 	--port-file port --log log.json --timeout 300 --watch-parent \
 	>/dev/null 2>server.err &
@@ -150,6 +156,15 @@ control reply "{\"in_reply_to\": $c3, \"user\": \"mallory\", \"body\": \"no, wro
 review 2 main f2
 py "[c['body'] for c in s['issue_comments'] if c['pr'] == 2][0]" |
 	grep -q ' gone=[0-9a-f]* -->' || fail "the summary does not list the gone finding"
+# PR 6: two comments of tend's with suggestions; the author applies one.
+for l in 1 2; do
+	v=$([ $l = 1 ] && echo x || echo y)
+	curl -sf -X POST -H "Authorization: Bearer $tok" \
+		-d "{\"body\": \"**Note** \`agent/reviewer\`: use const\\n\\n\`\`\`suggestion\\nconst $v = $l;\\n\`\`\`\\n\\n<!-- tend:fp=sug$l agent=reviewer model=openai/m size=small rule=agent/reviewer -->\", \"commit_id\": \"$(git -C repo rev-parse f6)\", \"path\": \"six.js\", \"line\": $l, \"side\": \"RIGHT\"}" \
+		"$api/repos/o/r/pulls/6/comments" >/dev/null || fail "suggestion comment $l"
+done
+(cd repo && git checkout -q f6 && printf 'const x = 1;\nvar y = 2;\n' >six.js &&
+	git commit -qam "apply the suggestion") || fail "commit on f6"
 control pull '{"pr": 4, "state": "closed", "merged": true}'
 control pull '{"pr": 5, "state": "closed", "merged": true}'
 # Task PRs, opened by tend's account.
@@ -177,6 +192,8 @@ not_contains "$out" "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 	fail "PR 2: the fixed finding is not accepted: $out"
 [ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] == 3]")" = "['open']" ] ||
 	fail "PR 3: a reply without write access counted: $out"
+[ "$(q "[(o['fingerprint'], o['outcome'], o['why']) for o in r['outputs'] if o['pr'] == 6]")" = "[('sug1', 'accepted', 'its suggestion was applied'), ('sug2', 'open', 'no verdict yet')]" ] ||
+	fail "PR 6: the applied suggestion: $(q "[o for o in r['outputs'] if o['pr'] == 6]")"
 # fix-ups and task PRs
 [ "$(q "[(o['outcome'], o['why']) for o in r['outputs'] if o['pr'] == 4]")" = "[('rejected', 'reverted by $(git -C repo rev-parse f4 | cut -c1-12)')]" ] ||
 	fail "PR 4: the reverted fix-up is not rejected: $out"
@@ -186,12 +203,13 @@ not_contains "$out" "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 	fail "the merged task PR is not accepted"
 [ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] == $t2]")" = "['rejected']" ] ||
 	fail "the closed task PR is not rejected"
-[ "$(q "r['totals']['comment']")" = "{'accepted': 1, 'rejected': 2, 'open': 1}" ] ||
+[ "$(q "r['totals']['comment']")" = "{'accepted': 2, 'rejected': 2, 'open': 2}" ] ||
 	fail "comment totals: $(q "r['totals']")"
-[ "$(q "[(g['name'], g['accepted'], g['rejected'], g['open']) for g in r['rule']]")" = "[('hygiene/js-console-log', 1, 2, 1)]" ] ||
+[ "$(q "[(g['name'], g['accepted'], g['rejected'], g['open']) for g in r['rule']]")" = "[('agent/reviewer', 1, 0, 1), ('hygiene/js-console-log', 1, 2, 1)]" ] ||
 	fail "per rule: $(q "r['rule']")"
-[ "$(q "[g['name'] for g in r['pack']]")" = "['hygiene']" ] || fail "per pack"
-[ "$(q "[g['name'] for g in r['agent']]")" = "['static']" ] || fail "per agent"
+[ "$(q "[g['name'] for g in r['pack']]")" = "['agent', 'hygiene']" ] || fail "per pack"
+[ "$(q "[g['name'] for g in r['agent']]")" = "['reviewer', 'static']" ] || fail "per agent"
+[ "$(q "[(g['name'], g['accepted']) for g in r['model']]")" = "[('reviewer openai/m', 1)]" ] || fail "per model"
 [ "$(q "r['task_cost_usd']")" = "0.25" ] || fail "task cost: $(q "r['task_cost_usd']")"
 [ "$(q "r['latency_median_s'] is not None and r['latency_median_s'] < 600")" = True ] ||
 	fail "no latency: $(q "r['latency_median_s']")"
@@ -202,7 +220,7 @@ not_contains "$out" "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 
 # Text and markdown say the same; a person's words are quoted, masked.
 stats 0 --since 2020-01-01
-contains "$out" "Review comments: 4: 1 accepted, 2 rejected, 1 open; acceptance 33%"
+contains "$out" "Review comments: 6: 2 accepted, 2 rejected, 2 open; acceptance 50%"
 contains "$out" 'replied disagreeing by @alice: "false positive: this logging is intended, ghp_'
 contains "$out" "Task PRs: 1 merged, 1 closed unmerged, 0 open"
 contains "$out" "Fix-up commits: 1 accepted (merged), 1 rejected"
@@ -213,7 +231,7 @@ contains "$out" "| hygiene/js-console-log | 1 | 2 | 1 | 33% |"
 printf 'not a database at all, not at all, not at all.....................................................................' >repo/.git/tend/trust.sqlite
 rm -f repo/.git/tend/trust.sqlite-wal repo/.git/tend/trust.sqlite-shm
 stats 0 --since 2020-01-01 --format json
-[ "$(q "r['totals']['comment']")" = "{'accepted': 1, 'rejected': 2, 'open': 1}" ] ||
+[ "$(q "r['totals']['comment']")" = "{'accepted': 2, 'rejected': 2, 'open': 2}" ] ||
 	fail "after a rebuild: $(q "r['totals']")"
 q "r.get('note', '')" | grep -q "moved to" || fail "the rebuild is not said"
 [ -f repo/.git/tend/trust.sqlite.bad ] || fail "the bad store was not kept aside"

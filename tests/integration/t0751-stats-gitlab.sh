@@ -11,6 +11,7 @@
 #         mallory (Guest) replies "no": not counted;
 #   MR 4  a fix-up commit (Tend-Run trailer) and its revert, merged:
 #         rejected;  MR 5  a fix-up commit, merged: accepted;
+#   MR 6  a suggestion of tend's, committed by the author: accepted;
 #   task MRs opened by tend: one merged (accepted), one closed (rejected).
 . "$TEND_TESTS/integration/lib.sh"
 
@@ -42,6 +43,9 @@ printf 'y\n' >fix5.txt
 git add -A && git commit -qm "fix: make the tests pass
 
 Tend-Run: gitlab-2"
+git checkout -q -b f6 main
+printf 'var x = 1;\nvar y = 2;\n' >six.js
+git add -A && git commit -qm f6
 for b in t1 t2; do
 	git checkout -q -b $b main
 	printf '%s\n' $b >$b.txt
@@ -56,7 +60,7 @@ cd ..
 rm -f port
 python3 "$lib/fakegitlab.py" --repo repo --project 7:group/proj \
 	--mr 1:main:f1 --mr 2:main:f2 --mr 3:main:f3 --mr 4:main:f4 \
-	--mr 5:main:f5 --token "$tok" --member alice=30 --member bob=30 \
+	--mr 5:main:f5 --mr 6:main:f6 --token "$tok" --member alice=30 --member bob=30 \
 	--member mallory=10 --port-file port --log log.json \
 	--timeout 300 --watch-parent >/dev/null 2>server.err &
 server=$!
@@ -127,6 +131,15 @@ control reply "{\"discussion_id\": \"$d3\", \"author\": \"mallory\", \"body\": \
 review 2 f2
 [ "$(py "[d['notes'][0]['resolved_by']['username'] for d in s['discussions']['2'] if d['notes'][0].get('position')]")" = "['tend-bot']" ] ||
 	fail "tend did not resolve the gone finding's thread"
+# MR 6: a suggestion of tend's, applied by the author.
+refs=$(curl -sf -H "PRIVATE-TOKEN: $tok" "$base/api/v4/projects/7/merge_requests/6" |
+	python3 -c "import json,sys; d=json.load(sys.stdin)['diff_refs']; print(d['base_sha'], d['start_sha'], d['head_sha'])")
+set -- $refs
+curl -sf -X POST -H "PRIVATE-TOKEN: $tok" -H "Content-Type: application/json" \
+	-d "{\"body\": \"use const\\n\\n\`\`\`suggestion\\nconst x = 1;\\n\`\`\`\\n\\n<!-- tend:fp=sug1 agent=reviewer model=openai/m size=small rule=agent/reviewer -->\", \"position\": {\"position_type\": \"text\", \"base_sha\": \"$1\", \"start_sha\": \"$2\", \"head_sha\": \"$3\", \"new_path\": \"six.js\", \"old_path\": \"six.js\", \"new_line\": 1}}" \
+	"$base/api/v4/projects/7/merge_requests/6/discussions" >/dev/null || fail "suggestion note"
+(cd repo && git checkout -q f6 && printf 'const x = 1;\nvar y = 2;\n' >six.js &&
+	git commit -qam "apply the suggestion") || fail "commit on f6"
 control mr '{"iid": 4, "set": {"state": "merged"}}'
 control mr '{"iid": 5, "set": {"state": "merged"}}'
 for b in t1 t2; do
@@ -134,8 +147,8 @@ for b in t1 t2; do
 		-d "{\"source_branch\": \"$b\", \"target_branch\": \"main\", \"title\": \"task $b\", \"description\": \"<!-- tend:task-pr issue=40 -->\\n\\n<!-- tend:task-cost=0.500000 -->\\n\"}" \
 		"$base/api/v4/projects/7/merge_requests" >/dev/null || fail "open task MR $b"
 done
-control mr '{"iid": 6, "set": {"state": "merged"}}'
-control mr '{"iid": 7, "set": {"state": "closed"}}'
+control mr '{"iid": 7, "set": {"state": "merged"}}'
+control mr '{"iid": 8, "set": {"state": "closed"}}'
 
 stats 0 --since 2020-01-01 --format json
 [ "$(q "sorted(o['why'].split(' by ')[0] + ':' + o['outcome'] for o in r['outputs'] if o['pr'] == 1)")" = "['1 thumbs-down:rejected', 'replied disagreeing:rejected']" ] ||
@@ -150,15 +163,17 @@ q "[o['why'] for o in r['outputs'] if o['pr'] == 1]" | grep -q '@alice: "False p
 	fail "MR 4: the reverted fix-up: $out"
 [ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] == 5]")" = "['accepted']" ] ||
 	fail "MR 5: the merged fix-up"
-[ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] in (6, 7)]")" = "['rejected', 'accepted']" ] ||
+[ "$(q "[(o['outcome'], o['why']) for o in r['outputs'] if o['pr'] == 6]")" = "[('accepted', 'its suggestion was applied')]" ] ||
+	fail "MR 6: the applied suggestion: $out"
+[ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] in (7, 8)]")" = "['rejected', 'accepted']" ] ||
 	fail "task MRs: $(q "[(o['pr'], o['outcome']) for o in r['outputs'] if o['kind'] == 'task-pr']")"
-[ "$(q "r['totals']['comment']")" = "{'accepted': 1, 'rejected': 3, 'open': 0}" ] ||
+[ "$(q "r['totals']['comment']")" = "{'accepted': 2, 'rejected': 3, 'open': 0}" ] ||
 	fail "comment totals: $(q "r['totals']")"
 # The award emoji were read for tend's diff notes only.
-[ "$(curl -s "$base/__log" | python3 -c "import json,sys; print(len([r for r in json.load(sys.stdin) if r['method'] == 'GET' and 'award_emoji' in r['path']]))")" = 4 ] ||
+[ "$(curl -s "$base/__log" | python3 -c "import json,sys; print(len([r for r in json.load(sys.stdin) if r['method'] == 'GET' and 'award_emoji' in r['path']]))")" = 5 ] ||
 	fail "award emoji were read for notes that are not tend's comments"
 stats 0 --since 2020-01-01
-contains "$out" "Review comments: 4: 1 accepted, 3 rejected, 0 open; acceptance 25%"
+contains "$out" "Review comments: 5: 2 accepted, 3 rejected, 0 open; acceptance 40%"
 contains "$out" "Task PRs: 1 merged, 1 closed unmerged, 0 open"
 contains "$out" "\$0.5000 per merged task PR"
 echo "ok"

@@ -191,6 +191,9 @@ Control paths (no auth, never faulted):
                               "merged": true, "user": login}
     POST /__control/faults   [fault, ...]  (replaces the fault list)
 
+For tend stats: GET /repos/o/r/contents/PATH?ref=REF (a file, base64),
+and every review comment carries GitHub's reactions rollup.
+
 Every request is served under one lock, so two clients at once (two tend
 jobs of one test) see each other's writes whole.
 """
@@ -1146,6 +1149,8 @@ class Api:
             ("POST", r"/statuses/([^/]+)", self.st_create, "statuses"),
             ("GET", r"/commits/([^/]+)/statuses", self.st_list, None),
             ("GET", r"/commits/([^/]+)/status", self.st_combined, None),
+            # -- outcomes (tend stats)
+            ("GET", r"/contents/(.+)", self.ct_get, None),
         ]
         self.routes = [(m, re.compile("^/repos/%s%s$" % (o, p)), fn, perm)
                        for m, p, fn, perm in r]
@@ -2264,6 +2269,30 @@ class Api:
                                   since, key, desc)
         now = {}
         return 200, paginate(h, [self.rc_json(h, c, now) for c in items])
+
+    # -- outcomes (tend stats): a file's contents at a commit
+
+    def ct_get(self, h, path):
+        """GET /repos/o/r/contents/PATH?ref=REF: a file as base64 JSON;
+        404 for a path or ref that is not there, as GitHub."""
+        import base64
+        s = self.s
+        path = unquote(path)
+        ref = dict(h.query_list).get("ref", "HEAD")
+        sha = s.git.rev(ref)
+        if sha is None:
+            raise err(404, "No commit found for the ref %s" % ref)
+        p = s.git.run("cat-file", "blob", "%s:%s" % (sha, path), check=False)
+        if p.returncode != 0:
+            raise not_found()
+        data = p.stdout
+        host = h.host()
+        return 200, {"type": "file", "encoding": "base64",
+                     "size": len(data), "name": path.rsplit("/", 1)[-1],
+                     "path": path, "sha": "0" * 40,
+                     "content": base64.encodebytes(data).decode(),
+                     "url": s.api_url(host, "/contents/%s?ref=%s" % (
+                         quote(path), ref))}
 
     # -- outcomes (tend stats): the reactions rollup of a comment
 

@@ -119,6 +119,7 @@ Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
                                         for this source branch: !N"]}
     GET|PUT /projects/:id/merge_requests/:iid
     GET  /projects/:id/merge_requests/:iid/diffs              paginated
+    GET  /projects/:id/repository/files/:path?ref=   a file, base64
     GET  /projects/:id/merge_requests/:iid/commits            paginated,
                                   newest first (id, title, message)
     GET  /projects/:id/merge_requests/:iid/discussions        paginated
@@ -1624,6 +1625,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.paginate(items, p, query)
         if rest == ["events"] and method == "GET":
             return self.list_events(p, query)
+        # -- outcomes (tend stats)
+        if rest[:2] == ["repository", "files"] and len(rest) == 3 and \
+                method == "GET":
+            return self.repo_file(rest[2], p)
         if rest == ["merge_requests"] and method == "GET":
             return self.list_mrs(p, query)
         if rest == ["merge_requests"] and method == "POST":
@@ -1659,6 +1664,28 @@ class Handler(BaseHTTPRequestHandler):
         if what == "commits" and len(rest) == 1 and method == "GET":
             return self.mr_commits(m, p, query)
         raise not_found("Not Found")
+
+    # --- outcomes (tend stats): a file at a ref ---
+
+    def repo_file(self, path, p):
+        """GET /projects/:id/repository/files/:path?ref=: base64 JSON;
+        ref is required (400), a missing file 404 "File Not Found"."""
+        import base64
+        state = self.server.state
+        ref = p.get("ref")
+        if not ref:
+            raise ApiError(400, {"error": "ref is missing"})
+        sha = state.git.rev(ref)
+        out = state.git.run("cat-file", "blob", "%s:%s" % (sha, path),
+                            check=False) if sha else None
+        if out is None or out.returncode != 0:
+            raise ApiError(404, {"message": "404 File Not Found"})
+        data = out.stdout
+        return 200, {"file_name": path.rsplit("/", 1)[-1],
+                     "file_path": path, "size": len(data),
+                     "encoding": "base64", "ref": ref,
+                     "content": base64.b64encode(data).decode(),
+                     "commit_id": sha, "last_commit_id": sha}, {}
 
     # --- outcomes (tend stats): merge request commits ---
 
