@@ -757,3 +757,45 @@ void actions_stats_evidence(struct agent_evidence **out, size_t *nr_out,
 	*out = ev;
 	*nr_out = nr;
 }
+
+void actions_stats_brief(char **result_out, char **detail_out,
+			 const struct actions_stats_result *r)
+{
+	struct actions_stats_sums s;
+	struct actions_stats_table t;
+	struct buf res = BUF_INIT, det = BUF_INIT;
+	size_t acc, rej, i, shown = 0;
+
+	actions_stats_sum(&s, &r->oc);
+	acc = s.n[ACTIONS_OUTPUT_COMMENT][ACTIONS_OUTCOME_ACCEPTED];
+	rej = s.n[ACTIONS_OUTPUT_COMMENT][ACTIONS_OUTCOME_REJECTED];
+	buf_puts(&res, "review comments ");
+	actions_stats_rate(&res, acc, rej);
+	buf_printf(&res, " taken (%zu of %zu decided); fix-ups %zu of %zu "
+		   "kept; task PRs %zu of %zu merged", acc, acc + rej,
+		   s.n[1][1], s.n[1][1] + s.n[1][2], s.n[2][1],
+		   s.n[2][1] + s.n[2][2]);
+	buf_printf(&det, "%zu pull/merge requests.", r->oc.nr_prs);
+	if (s.cost_prs)
+		buf_printf(&det, " Review cost %s$%.2f.", s.cost_unknown ?
+			   "at least " : "", s.cost);
+	/* The rules people took least, with enough to say so. */
+	actions_stats_group(&t, &r->oc, ACTIONS_STATS_BY_RULE);
+	for (i = 0; i < t.nr && shown < 3; i++) {
+		const struct actions_stats_group *g = &t.items[i];
+
+		if (g->accepted + g->rejected < 3 ||
+		    g->accepted * 2 >= g->accepted + g->rejected)
+			continue;
+		buf_printf(&det, "%s %s: %zu of %zu taken", shown++ ?
+			   ";" : " Least taken:", g->name, g->accepted,
+			   g->accepted + g->rejected);
+	}
+	if (shown)
+		buf_putc(&det, '.');
+	actions_stats_table_release(&t);
+	free(s.latency);
+	*result_out = buf_detach(&res, NULL);
+	*detail_out = buf_detach(&det, NULL);
+}
+

@@ -120,5 +120,13 @@ void actions_stats_evidence(struct agent_evidence **out, size_t *nr_out,
 			    const struct actions_outcomes *all,
 			    const char *agent);
 
+/*
+ * The one-line result and a short paragraph of the report, for a chat
+ * message (actions/notify.h): "review comments 40% taken (2 of 5
+ * decided); task PRs 1 of 2 merged". Both owned by the caller.
+ */
+void actions_stats_brief(char **result_out, char **detail_out,
+			 const struct actions_stats_result *r);
+
 #endif
 

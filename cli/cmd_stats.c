@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions/notify.h"
 #include "actions/stats.h"
 #include "cli/cli.h"
+#include "common/config.h"
 #include "common/error.h"
 #include "common/xalloc.h"
 #include "forge/context.h"
@@ -23,7 +25,8 @@
 
 static const char cmd_stats_usage[] =
 	"tend stats [--since DATE] [--max-prs N] [--no-store]\n"
-	"       [--post-issue N] [--repo OWNER/NAME] [--format text|markdown|json]";
+	"       [--post-issue N] [--slack] [--repo OWNER/NAME]\n"
+	"       [--format text|markdown|json]";
 
 static const char cmd_stats_description[] =
 	"Read back from the forge what people did with tend's output on the\n"
@@ -35,7 +38,8 @@ static const char cmd_stats_description[] =
 	"closed, latency and cost. The results are kept in the trust store\n"
 	"<git dir>/tend/trust.sqlite (a cache; --no-store reads everything\n"
 	"from the forge). --post-issue N posts the markdown report as a\n"
-	"comment on issue N, edited in place by later runs.\n"
+	"comment on issue N, edited in place by later runs; --slack posts\n"
+	"its headline to the webhook of notify.slack_webhook_env.\n"
 	"\n"
 	"Exit status: 0 done, 2 usage or configuration error, 3 the forge or\n"
 	"the store failed.";
@@ -64,6 +68,40 @@ static char *cmd_stats_since(const char *arg)
 	if (arg[10] != 'T' || strlen(arg) != 20 || arg[19] != 'Z')
 		return NULL;
 	return xstrdup(arg);
+}
+
+/* The headline to Slack; a failure is a warning, as for every notice. */
+static void cmd_stats_slack(const struct forge_context *ctx,
+			    const char *config, const char *since,
+			    const struct actions_stats_result *res)
+{
+	struct tend_config cfg;
+	struct actions_notice n = { 0 };
+	struct buf err = BUF_INIT;
+	char *root = cli_config_root("."), *result = NULL, *detail = NULL;
+	char *where = xasprintf("since %s", since);
+
+	if (config_load(&cfg, root, config, &err) < 0) {
+		cli_error("--slack: %s", err.ptr);
+		goto out;
+	}
+	actions_stats_brief(&result, &detail, res);
+	n.what = "tend stats";
+	n.repo = ctx->repo;
+	n.where = where;
+	n.result = result;
+	n.ok = 1;
+	n.detail = detail;
+	n.cost_usd = -1;
+	if (actions_notify_slack(&cfg, &n, &err) < 0)
+		cli_error("warning: cannot post to Slack: %s", err.ptr);
+	config_release(&cfg);
+out:
+	free(root);
+	free(where);
+	free(result);
+	free(detail);
+	buf_release(&err);
 }
 
 /* Post (or edit) the report on issue `number`. */
@@ -113,12 +151,13 @@ int cmd_stats(int argc, char **argv)
 	struct cli_common c = { 0 };
 	const char *dir = NULL, *repo_name = NULL, *since_arg = NULL;
 	long max_prs = 0, post_issue = 0;
-	int no_store = 0;
+	int no_store = 0, slack = 0;
 	const struct cli_option opts[] = {
 		OPT_STRING(0, "since", &since_arg, "DATE", "PRs updated since (default: 7 days ago)"),
 		OPT_INT(0, "max-prs", &max_prs, "N", "read at most N PRs (default 500)"),
 		OPT_FLAG(0, "no-store", &no_store, "do not use the trust store"),
 		OPT_INT(0, "post-issue", &post_issue, "N", "post the report on issue N"),
+		OPT_FLAG(0, "slack", &slack, "post the headline to Slack (notify.slack_webhook_env)"),
 		OPT_STRING(0, "repo", &repo_name, "OWNER/NAME", "the repository (default: from CI or origin)"),
 		OPT_STRING('C', NULL, &dir, "DIR", "run as if tend was started in DIR"),
 		CLI_COMMON_OPTIONS(&c),
@@ -209,6 +248,8 @@ int cmd_stats(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (slack)
+		cmd_stats_slack(&ctx, c.config, since, &res);
 	if (cli_write_output(c.output, out.ptr, out.len, &err) < 0) {
 		cli_error("%s", err.ptr);
 		goto out;

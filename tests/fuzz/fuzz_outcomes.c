@@ -4,7 +4,8 @@
  * a page of GitHub pull requests or PR commits, of GitLab merge requests,
  * MR commits or award emoji, and a page of GitHub review comments whose
  * notes are then classified as if they were tend's (markers, reactions
- * rollup, replies), with the answer's bytes as the PR body too.
+ * rollup, replies, suggestions), with the answer's bytes as the PR body
+ * and as every file at the PR's head too.
  *
  * The first byte picks the reader (its value modulo 6); the rest is the
  * answer's text. Every reader must return 0 or TEND_EINVALID with a
@@ -33,6 +34,19 @@ static int fuzz_outcomes_writer(const char *login, const char *id,
 	(void)data;
 	(void)err;
 	return login[0] == 'a';
+}
+
+/* Every file at the head is the answer's text itself. */
+static int fuzz_outcomes_file(const char *path, const char **text,
+			      size_t *len, void *data, struct buf *err)
+{
+	const char *body = data;
+
+	(void)path;
+	(void)err;
+	*text = body;
+	*len = strlen(body);
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -93,6 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.pr = &pr;
 		in.notes = &notes;
 		in.writer = fuzz_outcomes_writer;
+		in.file_at = fuzz_outcomes_file;
+		in.file_data = body;
 		if (actions_outcomes_classify_pr(&oc, &in, &err) < 0)
 			abort();
 		for (i = 0; i < oc.nr; i++)

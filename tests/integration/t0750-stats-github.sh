@@ -247,4 +247,21 @@ stats 0 --since 2020-01-01 --post-issue 1
 stats 0 --since 2020-01-01 --post-issue 1
 [ "$(py "len([c for c in s['issue_comments'] if c['pr'] == 1 and 'tend:stats' in c['body']])")" = 1 ] ||
 	fail "the report was not posted once"
+
+# --slack: the headline to the webhook notify.slack_webhook_env names.
+printf '{"steps": [{"method": "POST", "path": "/hook", "status": 200, "body": "ok"}]}\n' >hook.json
+python3 "$lib/fakehttp.py" --script hook.json --log hook-log.json \
+	--port-file hport --timeout 120 --watch-parent >/dev/null 2>hook.err &
+hook=$!
+trap 'kill $server $hook 2>/dev/null' EXIT
+i=0
+while [ ! -s hport ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+printf 'notify:\n  slack_webhook_env: STATS_HOOK\n' >repo/.tend.yml
+STATS_HOOK="http://127.0.0.1:$(cat hport)/hook"
+export STATS_HOOK
+stats 0 --since 2020-01-01 --slack
+python3 -c "import json; b=json.loads(json.load(open('hook-log.json'))[0]['body']); print(b['text'])" >slack.txt ||
+	fail "nothing was posted to Slack"
+grep -q "review comments 50% taken (2 of 4 decided); fix-ups 1 of 2 kept; task PRs 1 of 2 merged" slack.txt ||
+	fail "the Slack message: $(cat slack.txt)"
 echo "ok"
