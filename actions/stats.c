@@ -798,4 +798,3 @@ void actions_stats_brief(char **result_out, char **detail_out,
 	*result_out = buf_detach(&res, NULL);
 	*detail_out = buf_detach(&det, NULL);
 }
-

@@ -129,4 +129,3 @@ void actions_stats_brief(char **result_out, char **detail_out,
 			 const struct actions_stats_result *r);
 
 #endif
-

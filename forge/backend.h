@@ -236,4 +236,3 @@ int forge_file_content(struct buf *out, const json_t *json, const char *what,
 		       struct buf *err);
 
 #endif
-

@@ -1147,4 +1147,3 @@ int forge_file_content(struct buf *out, const json_t *json, const char *what,
 	}
 	return 0;
 }
-

@@ -653,4 +653,3 @@ int forge_get_file(struct forge *f, const char *path, const char *ref,
 		   struct buf *out, struct buf *err);
 
 #endif
-

@@ -2477,4 +2477,3 @@ int forge_github_get_file(struct forge *f, const char *path, const char *ref,
 	buf_release(&url);
 	return rc;
 }
-

@@ -3815,4 +3815,3 @@ int forge_gitlab_get_file(struct forge *f, const char *path, const char *ref,
 	buf_release(&url);
 	return rc;
 }
-

@@ -216,4 +216,3 @@ int forge_gitlab_parse_thumbs_down(long *out, const char *text, size_t len,
 				   struct buf *err);
 
 #endif
-
