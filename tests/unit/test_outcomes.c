@@ -315,3 +315,75 @@ void test_outcomes__marker_fields(void)
 					      REVIEW_MARK_FP, "rule", v,
 					      sizeof(v)), -1);
 }
+
+static int file_at(const char *path, const char **text, size_t *len,
+		   void *data, struct buf *err)
+{
+	(void)err;
+	if (strcmp(path, "a.js"))
+		return 1;
+	*text = data;
+	*len = strlen(data);
+	return 0;
+}
+
+void test_outcomes__suggestion_applied(void)
+{
+	struct forge_notes ns;
+	struct forge_pr_brief pr = { 0 };
+	struct actions_outcomes o;
+	struct actions_outcomes_pr_input in = { 0 };
+	struct forge_note *n;
+	const struct actions_output *x;
+	struct buf err = BUF_INIT;
+
+	forge_notes_init(&ns);
+	actions_outcomes_init(&o);
+	pr.number = 2;
+	pr.state = (char *)"open";
+	/* applied at its line (trailing blanks aside) */
+	n = note(&ns, "1", "1", "tend", 1, "x\n\n```suggestion\nconst a = 1;"
+		 "\nconst b = 2;\n```\n\n<!-- tend:fp=a1 rule=r -->");
+	n->path = xstrdup("a.js");
+	n->original_line = 3;
+	/* the same text, but far from where the comment was */
+	n = note(&ns, "2", "2", "tend", 1, "x\n\n```suggestion\nlet z;\n```\n"
+		 "\n<!-- tend:fp=a2 rule=r -->");
+	n->path = xstrdup("a.js");
+	n->line = 40;
+	/* a four-backtick fence around a suggestion holding three */
+	n = note(&ns, "3", "3", "tend", 1, "x\n\n````suggestion\n```\n````\n"
+		 "\n<!-- tend:fp=a3 rule=r -->");
+	n->path = xstrdup("a.js");
+	n->line = 9;
+	/* another file (not there): not applied */
+	n = note(&ns, "4", "4", "tend", 1, "x\n\n```suggestion\nconst a = 1;"
+		 "\n```\n\n<!-- tend:fp=a4 rule=r -->");
+	n->path = xstrdup("b.js");
+	n->line = 3;
+	/* an empty suggestion (a deletion) cannot be seen applied */
+	n = note(&ns, "5", "5", "tend", 1, "x\n\n```suggestion\n```\n\n"
+		 "<!-- tend:fp=a5 rule=r -->");
+	n->path = xstrdup("a.js");
+	n->line = 1;
+	in.pr = &pr;
+	in.notes = &ns;
+	in.file_at = file_at;
+	in.file_data = (void *)"// a\n// b\nconst a = 1;  \nconst b = 2;\n"
+				  "let z;\n// f\n// g\n// h\n```\n";
+	REQUIRE(actions_outcomes_classify_pr(&o, &in, &err) == 0);
+	REQUIRE((x = find(&o, "c:2:1")));
+	CHECK_INT(x->outcome, ACTIONS_OUTCOME_ACCEPTED);
+	CHECK_STR(x->why, "its suggestion was applied");
+	REQUIRE((x = find(&o, "c:2:2")));
+	CHECK_INT(x->outcome, ACTIONS_OUTCOME_OPEN);
+	REQUIRE((x = find(&o, "c:2:3")));
+	CHECK_INT(x->outcome, ACTIONS_OUTCOME_ACCEPTED);
+	REQUIRE((x = find(&o, "c:2:4")));
+	CHECK_INT(x->outcome, ACTIONS_OUTCOME_OPEN);
+	REQUIRE((x = find(&o, "c:2:5")));
+	CHECK_INT(x->outcome, ACTIONS_OUTCOME_OPEN);
+	actions_outcomes_release(&o);
+	forge_notes_release(&ns);
+	buf_release(&err);
+}
