@@ -312,6 +312,69 @@ static int actions_outcomes_applied(const char *text, size_t len,
 	return found;
 }
 
+/* Lines `from`..`to` (1-based) of `text`, as a span; empty past the end. */
+static void actions_outcomes_span(const char *text, size_t len, long from,
+				  long to, const char **start, size_t *n)
+{
+	const char *p = text, *lim = text + len, *s = NULL;
+	long k = 1;
+
+	if (from < 1)
+		from = 1;
+	for (; p < lim && k <= to; k++) {
+		const char *e = memchr(p, '\n', (size_t)(lim - p));
+		const char *next = e ? e + 1 : lim;
+
+		if (k == from)
+			s = p;
+		p = next;
+	}
+	*start = s ? s : lim;
+	*n = s ? (size_t)(p - s) : 0;
+}
+
+/*
+ * Did the lines note `n` pointed at (and three around them) change
+ * between the commit it was written on and the head? 1, 0, 2 unknown,
+ * or the file callback's error (< 0).
+ */
+static int actions_outcomes_changed(const struct actions_outcomes_pr_input *in,
+				    const struct forge_note *n,
+				    struct buf *err)
+{
+	uint32_t line = n->original_line ? n->original_line : n->line;
+	const char *t1 = NULL, *t2 = NULL, *s1, *s2;
+	size_t l1 = 0, l2 = 0, n1, n2;
+	char *old;
+	int rc;
+
+	if (!in->file_at || !n->path || !n->commit || !line)
+		return 2;
+	if ((rc = in->file_at(n->path, n->commit, &t1, &l1, in->file_data,
+			      err)) < 0)
+		return rc;
+	if (rc)
+		return 2;
+	/* The callback's text may not outlive the next call: keep it. */
+	old = xstrndup(t1, l1);
+	rc = in->file_at(n->path, NULL, &t2, &l2, in->file_data, err);
+	if (rc < 0) {
+		free(old);
+		return rc;
+	}
+	if (rc) {
+		free(old);
+		return 1;	/* the file is gone: changed */
+	}
+	actions_outcomes_span(old, l1, (long)line - 3, (long)line + 3, &s1,
+			      &n1);
+	actions_outcomes_span(t2, l2, (long)line - 3, (long)line + 3, &s2,
+			      &n2);
+	rc = n1 != n2 || memcmp(s1, s2, n1);
+	free(old);
+	return rc;
+}
+
 static int actions_outcomes_comment(struct actions_outcomes *o,
 				    const struct actions_outcomes_pr_input *in,
 				    size_t k, const char *gone,
@@ -323,7 +386,7 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 	char fp[65], agent[128], model[160], rule[256], size[16], cost[32];
 	char *why = NULL, *sugg = NULL;
 	long downs = in->thumbs_down ? in->thumbs_down[k] : n->thumbs_down;
-	int rc, resolved_by_person, applied = 0;
+	int rc, resolved_by_person, applied = 0, changed = 2;
 
 	if (review_publish_parse_marker(n->body, fp, sizeof(fp), NULL) < 0)
 		return 0;
@@ -337,7 +400,8 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 		const char *text = NULL;
 		size_t len = 0;
 
-		rc = in->file_at(n->path, &text, &len, in->file_data, err);
+		rc = in->file_at(n->path, NULL, &text, &len, in->file_data,
+				 err);
 		if (rc < 0) {
 			free(sugg);
 			free(why);
@@ -382,6 +446,14 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 	resolved_by_person = n->resolved && n->resolved_by &&
 			     !(n->author && !strcasecmp(n->resolved_by,
 							n->author));
+	if (resolved_by_person && !applied && downs <= 0 &&
+	    verdict == FEEDBACK_NONE &&
+	    !(gone && actions_outcomes_in_list(gone, fp))) {
+		if ((changed = actions_outcomes_changed(in, n, err)) < 0) {
+			free(why);
+			return changed;
+		}
+	}
 	if (downs > 0) {
 		x->outcome = ACTIONS_OUTCOME_REJECTED;
 		x->why = xasprintf("%ld thumbs-down", downs);
@@ -399,14 +471,18 @@ static int actions_outcomes_comment(struct actions_outcomes *o,
 		x->outcome = ACTIONS_OUTCOME_ACCEPTED;
 		x->why = why;
 		why = NULL;
-	} else if (resolved_by_person && n->outdated) {
+	} else if (resolved_by_person && changed == 1) {
 		x->outcome = ACTIONS_OUTCOME_ACCEPTED;
 		x->why = xasprintf("resolved by @%s after a change",
 				   n->resolved_by);
-	} else if (resolved_by_person) {
+	} else if (resolved_by_person && changed == 0) {
 		x->outcome = ACTIONS_OUTCOME_REJECTED;
 		x->why = xasprintf("resolved by @%s without a change",
 				   n->resolved_by);
+	} else if (resolved_by_person) {
+		x->outcome = ACTIONS_OUTCOME_OPEN;
+		x->why = xasprintf("resolved by @%s; whether the code changed "
+				   "is not known", n->resolved_by);
 	} else {
 		x->outcome = ACTIONS_OUTCOME_OPEN;
 		x->why = xstrdup(n->outdated ? "its line changed; no verdict" :

@@ -16,13 +16,17 @@
  * What counts (the outcome of each output):
  *   comment  rejected: someone other than tend put 👎 on it, or a person
  *            with write access replied disagreeing (common/feedback), or a
- *            person resolved its thread while the finding is still found;
+ *            person resolved its thread while the finding is still found
+ *            and the lines it pointed at did not change;
  *            accepted: its finding is gone (the code changed and the
  *            finding disappeared), or its suggestion was applied (the
  *            PR's head holds the suggested lines where the comment was,
  *            within a few lines), or a writer replied agreeing, or a
- *            person resolved the thread after its line changed (GitHub
- *            outdated); otherwise open. The strongest signal wins in that
+ *            person resolved the thread after the lines it pointed at
+ *            changed (those lines, and three around them, at the commit
+ *            it was written on against the head now); otherwise open.
+ *            GitHub's REST API does not say who resolved a thread: there
+ *            resolution is not read. The strongest signal wins in that
  *            order: a 👎 or a disagreeing reply outweighs a later fix;
  *   fix-up   accepted when the PR was merged with the commit in it;
  *            rejected when a commit of the PR reverts it ("This reverts
@@ -107,13 +111,14 @@ typedef int (*actions_outcomes_writer_fn)(const char *login, const char *id,
 					  void *data, struct buf *err);
 
 /*
- * The text of `path` at the PR's head now, for "was the suggestion
- * applied": 0 with `*text` and `*len` (borrowed, valid while the PR is
- * classified), 1 when the file is not there, <0 the forge failed.
+ * The text of `path` at commit `ref` (NULL: the PR's head now), for "was
+ * the suggestion applied" and "did the code change": 0 with `*text` and
+ * `*len` (borrowed, valid while the PR is classified), 1 when the file
+ * is not there, <0 the forge failed.
  */
-typedef int (*actions_outcomes_file_fn)(const char *path, const char **text,
-					size_t *len, void *data,
-					struct buf *err);
+typedef int (*actions_outcomes_file_fn)(const char *path, const char *ref,
+					const char **text, size_t *len,
+					void *data, struct buf *err);
 
 struct actions_outcomes_pr_input {
 	const struct forge_pr_brief *pr;

@@ -73,7 +73,7 @@ static int actions_stats_writer(const char *login, const char *id,
 	return can;
 }
 
-/* The PR head's files asked for, once each. */
+/* The files asked for, once each per commit ("REF:PATH" keys). */
 struct actions_stats_files {
 	struct forge *forge;
 	const char *ref;
@@ -83,26 +83,31 @@ struct actions_stats_files {
 	size_t nr;
 };
 
-static int actions_stats_file(const char *path, const char **text,
-			      size_t *len, void *data, struct buf *err)
+static int actions_stats_file(const char *path, const char *ref,
+			      const char **text, size_t *len, void *data,
+			      struct buf *err)
 {
 	struct actions_stats_files *fs = data;
+	char *key;
 	size_t i;
 	int rc;
 
+	if (!ref)
+		ref = fs->ref;
+	key = xasprintf("%s:%s", ref, path);
 	for (i = 0; i < fs->nr; i++)
-		if (!strcmp(fs->path[i], path))
+		if (!strcmp(fs->path[i], key))
 			break;
+	free(key);
 	if (i == fs->nr) {
 		fs->path = xrealloc(fs->path, (i + 1) * sizeof(*fs->path));
 		fs->text = xrealloc(fs->text, (i + 1) * sizeof(*fs->text));
 		fs->missing = xrealloc(fs->missing,
 				       (i + 1) * sizeof(*fs->missing));
-		fs->path[i] = xstrdup(path);
+		fs->path[i] = xasprintf("%s:%s", ref, path);
 		buf_init(&fs->text[i], 0);
 		fs->nr++;
-		rc = forge_get_file(fs->forge, path, fs->ref, &fs->text[i],
-				    err);
+		rc = forge_get_file(fs->forge, path, ref, &fs->text[i], err);
 		/* Gone, or too big to judge: not applied, no error. */
 		fs->missing[i] = rc == TEND_ENOTFOUND || rc == TEND_ETOOBIG;
 		if (fs->missing[i])

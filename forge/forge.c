@@ -91,6 +91,7 @@ void forge_notes_release(struct forge_notes *list)
 		free(n->path);
 		free(n->created_at);
 		free(n->resolved_by);
+		free(n->commit);
 	}
 	free(list->items);
 	forge_notes_init(list);

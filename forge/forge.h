@@ -177,6 +177,9 @@ struct forge_note {
 	char *resolved_by;	/* GitLab: who resolved the thread, or NULL */
 	uint32_t original_line;	/* GitHub original_line: where it was
 				   written, also once outdated; else 0 */
+	char *commit;		/* the head it was written on: GitHub
+				   original_commit_id, GitLab position
+				   head_sha; or NULL */
 };
 
 struct forge_notes {

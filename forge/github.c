@@ -427,6 +427,7 @@ static int forge_github_review_comment(const json_t *item, void *data,
 	n->created_at = forge_json_strdup(item, "created_at");
 	n->thumbs_down = forge_json_long(json_object_get(item, "reactions"),
 					 "-1", -1);
+	n->commit = forge_json_strdup(item, "original_commit_id");
 	line = json_object_get(item, "original_line");
 	if (json_is_integer(line) && json_integer_value(line) > 0 &&
 	    json_integer_value(line) <= (json_int_t)UINT32_MAX)

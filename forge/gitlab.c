@@ -865,6 +865,7 @@ static int forge_gitlab_discussion(const json_t *item, size_t index,
 		pos = json_object_get(note, "position");
 		if (!json_is_object(pos))
 			continue;
+		n->commit = forge_json_strdup(pos, "head_sha");
 		if (json_is_string(json_object_get(pos, "position_type")) &&
 		    strcmp(json_string_value(json_object_get(pos,
 				"position_type")), "text")) {

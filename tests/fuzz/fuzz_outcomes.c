@@ -37,12 +37,19 @@ static int fuzz_outcomes_writer(const char *login, const char *id,
 }
 
 /* Every file at the head is the answer's text itself. */
-static int fuzz_outcomes_file(const char *path, const char **text,
-			      size_t *len, void *data, struct buf *err)
+static int fuzz_outcomes_file(const char *path, const char *ref,
+			      const char **text, size_t *len, void *data,
+			      struct buf *err)
 {
 	const char *body = data;
 
 	(void)path;
+	/* The old version: a shorter one, so lines differ or not. */
+	if (ref) {
+		*text = body;
+		*len = strlen(body) / 2;
+		return 0;
+	}
 	(void)err;
 	*text = body;
 	*len = strlen(body);

@@ -49,6 +49,23 @@ static const struct actions_output *find(const struct actions_outcomes *o,
 
 #define FP(x) "ok\n\n<!-- tend:fp=" x " rule=hygiene/todo -->"
 
+/* u.c is the same at "old" and at the head; v.c changed at line 10. */
+static int versions(const char *path, const char *ref, const char **text,
+		    size_t *len, void *data, struct buf *err)
+{
+	static const char same[] = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n";
+	static const char now[] = "1\n2\n3\n4\n5\n6\n7\n8\n9\nten\n11\n";
+
+	(void)data;
+	(void)err;
+	if (strcmp(path, "u.c") && strcmp(path, "v.c"))
+		return 1;
+	*text = !ref || !strcmp(path, "u.c") ? (!strcmp(path, "u.c") ?
+						same : now) : same;
+	*len = strlen(*text);
+	return 0;
+}
+
 void test_outcomes__classify(void)
 {
 	struct forge_notes ns;
@@ -84,15 +101,25 @@ void test_outcomes__classify(void)
 	n->reply = 1;
 	n = note(&ns, "6", "4", "mallory", 0, "thanks!");
 	n->reply = 1;
-	n = note(&ns, "7", "7", "tend", 1, FP("ddd"));	/* resolved by bob */
+	/* resolved by bob: line 2 of u.c did not change, line 9 of v.c did */
+	n = note(&ns, "7", "7", "tend", 1, FP("ddd"));
 	n->resolved = 1;
 	n->resolved_by = xstrdup("bob");
+	n->path = xstrdup("u.c");
+	n->commit = xstrdup("old");
+	n->line = 2;
 	n = note(&ns, "8", "8", "tend", 1,
 		 "x\n<!-- tend:fp=eee agent=reviewer model=openai/gpt-4.1 "
 		 "rule=agent/reviewer -->");
 	n->resolved = 1;
 	n->resolved_by = xstrdup("bob");
-	n->outdated = 1;
+	n->path = xstrdup("v.c");
+	n->commit = xstrdup("old");
+	n->line = 9;
+	/* resolved, but nothing to compare: not known */
+	n = note(&ns, "10", "10", "tend", 1, FP("ggg"));
+	n->resolved = 1;
+	n->resolved_by = xstrdup("bob");
 	/* someone else's copy of a marker is not tend's */
 	note(&ns, "9", "9", "mallory", 0, FP("fff"));
 	c = forge_commit_briefs_push(&cs);
@@ -114,6 +141,7 @@ void test_outcomes__classify(void)
 	in.commits = &cs;
 	in.writer = writer;
 	in.writer_data = &asked;
+	in.file_at = versions;
 	REQUIRE(actions_outcomes_classify_pr(&o, &in, &err) == 0);
 	CHECK_INT(o.nr_prs, 1);
 	CHECK(o.prs[0].cost_usd > 0.0299 && o.prs[0].cost_usd < 0.0301);
@@ -135,9 +163,12 @@ void test_outcomes__classify(void)
 	CHECK_STR(x->why, "resolved by @bob without a change");
 	REQUIRE((x = find(&o, "c:7:8")));
 	CHECK_INT(x->outcome, ACTIONS_OUTCOME_ACCEPTED);
+	CHECK_STR(x->why, "resolved by @bob after a change");
 	CHECK_STR(x->agent, "reviewer");
 	CHECK_STR(x->model, "openai/gpt-4.1");
 	CHECK_STR(x->rule, "agent/reviewer");
+	REQUIRE((x = find(&o, "c:7:10")));
+	CHECK_INT(x->outcome, ACTIONS_OUTCOME_OPEN);
 	CHECK(!find(&o, "c:7:9"));
 	CHECK(!find(&o, "c:7:1"));
 	/* alice and mallory each asked once, only for verdicts */
@@ -316,10 +347,11 @@ void test_outcomes__marker_fields(void)
 					      sizeof(v)), -1);
 }
 
-static int file_at(const char *path, const char **text, size_t *len,
-		   void *data, struct buf *err)
+static int file_at(const char *path, const char *ref, const char **text,
+		   size_t *len, void *data, struct buf *err)
 {
 	(void)err;
+	(void)ref;
 	if (strcmp(path, "a.js"))
 		return 1;
 	*text = data;
