@@ -31,6 +31,7 @@ void actions_stats_result_release(struct actions_stats_result *r)
 {
 	actions_outcomes_release(&r->oc);
 	free(r->note);
+	free(r->no_resolutions);
 	actions_stats_result_init(r);
 }
 
@@ -162,6 +163,22 @@ static int actions_stats_read_pr(struct actions_stats_result *r,
 	if ((rc = forge_list_pr_commits(forge, brief->number, &commits,
 					err)) < 0)
 		goto out;
+	/* Who resolved tend's threads (GitHub: GraphQL), when it has any. */
+	for (i = 0; i < notes.nr && !r->no_resolutions; i++) {
+		if (!notes.items[i].own || notes.items[i].reply ||
+		    !notes.items[i].inline_note)
+			continue;
+		if ((rc = forge_read_resolutions(forge, brief->number, &notes,
+						 err)) < 0) {
+			/* Said once; the rest of the outcomes still count. */
+			log_warn("resolved threads are not counted: %s",
+				 err->ptr);
+			r->no_resolutions = xstrdup(err->ptr);
+			buf_reset(err);
+			rc = 0;
+		}
+		break;
+	}
 	downs = xcalloc(notes.nr ? notes.nr : 1, sizeof(*downs));
 	for (i = 0; i < notes.nr; i++) {
 		const struct forge_note *n = &notes.items[i];
@@ -454,6 +471,11 @@ static void actions_stats_text(struct buf *out,
 		   r->truncated ? "; more were left out (--max-prs)" : "");
 	if (r->note)
 		buf_printf(out, "\nnote: %s\n", r->note);
+	if (r->no_resolutions) {
+		buf_puts(out, "\nnote: resolved threads are not counted: ");
+		actions_stats_put(out, r->no_resolutions, md);
+		buf_puts(out, "\n");
+	}
 	buf_printf(out, "\n%sReview comments: %zu: %zu accepted, %zu "
 		   "rejected, %zu open; acceptance ", h,
 		   s.n[0][0] + s.n[0][1] + s.n[0][2], accepted, s.n[0][2],
@@ -603,6 +625,9 @@ static int actions_stats_json(struct buf *out,
 	json_object_set_new(o, "ms", json_integer(r->ms));
 	if (r->note)
 		json_object_set_new(o, "note", jsonutil_string(r->note));
+	if (r->no_resolutions)
+		json_object_set_new(o, "resolutions_unread",
+				    jsonutil_string(r->no_resolutions));
 	text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	json_decref(o);
 	free(s.latency);

@@ -44,6 +44,8 @@ struct actions_stats_result {
 	struct forge_stats requests;
 	size_t prs_read, prs_cached;
 	int truncated;			/* more PRs than max_prs */
+	char *no_resolutions;		/* why resolved threads could not
+					   be read (GitHub GraphQL), or NULL */
 	long ms;
 	char *note;			/* the store was rebuilt, or NULL */
 };

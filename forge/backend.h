@@ -235,4 +235,8 @@ int forge_gitlab_get_file(struct forge *f, const char *path, const char *ref,
 int forge_file_content(struct buf *out, const json_t *json, const char *what,
 		       struct buf *err);
 
+int forge_github_read_resolutions(struct forge *f, long number,
+				  struct forge_notes *notes, struct buf *err);
+
 #endif
+

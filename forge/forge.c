@@ -1148,3 +1148,11 @@ int forge_file_content(struct buf *out, const json_t *json, const char *what,
 	}
 	return 0;
 }
+
+int forge_read_resolutions(struct forge *f, long number,
+			   struct forge_notes *notes, struct buf *err)
+{
+	if (f->kind == FORGE_GITLAB)
+		return 0;
+	return forge_github_read_resolutions(f, number, notes, err);
+}

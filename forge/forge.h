@@ -655,4 +655,16 @@ int forge_note_thumbs_down(struct forge *f, long number,
 int forge_get_file(struct forge *f, const char *path, const char *ref,
 		   struct buf *out, struct buf *err);
 
+/*
+ * Who resolved the review threads of `number`: GitHub's REST API does not
+ * say, so this asks GraphQL (POST /graphql, reviewThreads, 100 a page;
+ * counted as reads) and sets `resolved` and `resolved_by` on the root
+ * note of each resolved thread in `notes`. GitLab's discussions already
+ * say: nothing is asked. On GitHub Enterprise (an API URL with a path)
+ * nothing is asked either: TEND_ENOTFOUND, and the notes are unchanged.
+ */
+int forge_read_resolutions(struct forge *f, long number,
+			   struct forge_notes *notes, struct buf *err);
+
 #endif
+

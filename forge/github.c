@@ -2478,3 +2478,126 @@ int forge_github_get_file(struct forge *f, const char *path, const char *ref,
 	buf_release(&url);
 	return rc;
 }
+
+static const char forge_github_threads_query[] =
+	"query($owner: String!, $name: String!, $number: Int!, "
+	"$after: String) { repository(owner: $owner, name: $name) { "
+	"pullRequest(number: $number) { reviewThreads(first: 100, "
+	"after: $after) { pageInfo { hasNextPage endCursor } nodes { "
+	"isResolved resolvedBy { login } comments(first: 1) { nodes { "
+	"databaseId } } } } } } }";
+
+/*
+ * One page of reviewThreads into `notes`; `*after_out` (caller frees) the
+ * next page's cursor, or NULL. TEND_EINVALID for GraphQL errors or an
+ * answer of another shape.
+ */
+static int forge_github_threads(struct forge_notes *notes, char **after_out,
+				const json_t *json, struct buf *err)
+{
+	const json_t *threads, *nodes, *node, *info, *errors;
+	size_t i, j;
+
+	*after_out = NULL;
+	errors = json_object_get(json, "errors");
+	if (json_is_array(errors) && json_array_size(errors)) {
+		const char *msg = json_string_value(json_object_get(
+			json_array_get(errors, 0), "message"));
+
+		return error_set(err, TEND_EINVALID, "review threads: %.200s",
+				 msg ? msg : "GraphQL error");
+	}
+	threads = json_object_get(json_object_get(json_object_get(
+		json_object_get(json, "data"), "repository"), "pullRequest"),
+		"reviewThreads");
+	nodes = json_object_get(threads, "nodes");
+	if (!json_is_array(nodes))
+		return error_set(err, TEND_EINVALID, "review threads: no "
+				 "data.repository.pullRequest.reviewThreads");
+	json_array_foreach(nodes, i, node) {
+		const json_t *first = json_array_get(json_object_get(
+			json_object_get(node, "comments"), "nodes"), 0);
+		char *id = forge_json_id(first, "databaseId");
+		const char *by = json_string_value(json_object_get(
+			json_object_get(node, "resolvedBy"), "login"));
+
+		if (id && json_is_true(json_object_get(node, "isResolved"))) {
+			for (j = 0; j < notes->nr; j++) {
+				struct forge_note *n = &notes->items[j];
+
+				if (n->reply || !n->id || strcmp(n->id, id))
+					continue;
+				n->resolvable = 1;
+				n->resolved = 1;
+				free(n->resolved_by);
+				n->resolved_by = by ? xstrdup(by) : NULL;
+			}
+		}
+		free(id);
+	}
+	info = json_object_get(threads, "pageInfo");
+	if (json_is_true(json_object_get(info, "hasNextPage")))
+		*after_out = forge_json_strdup(info, "endCursor");
+	return 0;
+}
+
+int forge_github_parse_threads(struct forge_notes *notes, char **after_out,
+			       const char *text, size_t len, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "review threads", err);
+	int rc;
+
+	*after_out = NULL;
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_github_threads(notes, after_out, json, err);
+	json_decref(json);
+	return rc;
+}
+
+int forge_github_read_resolutions(struct forge *f, long number,
+				  struct forge_notes *notes, struct buf *err)
+{
+	const char *host = strstr(f->api_url, "://");
+	char *owner = xstrdup(f->repo), *name = strchr(owner, '/');
+	char *after = NULL;
+	size_t pages = 0;
+	int rc = 0;
+
+	/* github.com's API has no path; GitHub Enterprise's GraphQL lives
+	   beside /api/v3, where the token is not sent. */
+	if (!host || strchr(host + 3, '/') || !name) {
+		free(owner);
+		return error_set(err, TEND_ENOTFOUND, "review threads: no "
+				 "GraphQL endpoint under '%s'", f->api_url);
+	}
+	*name++ = '\0';
+	do {
+		json_t *body, *answer = NULL;
+		char *next = NULL;
+
+		body = json_pack("{s:s,s:{s:s,s:s,s:I,s:o}}", "query",
+				 forge_github_threads_query, "variables",
+				 "owner", owner, "name", name, "number",
+				 (json_int_t)number, "after",
+				 after ? json_string(after) : json_null());
+		rc = forge_request(f, "POST", "/graphql", body, &answer, NULL,
+				   err);
+		json_decref(body);
+		/* A query is a read, whatever its method. */
+		if (f->stats.writes) {
+			f->stats.writes--;
+			f->stats.reads++;
+		}
+		if (rc < 0)
+			break;
+		rc = forge_github_threads(notes, &next, answer, err);
+		json_decref(answer);
+		free(after);
+		after = next;
+	} while (!rc && after && ++pages < FORGE_GITHUB_MAX_PAGES);
+	free(after);
+	free(owner);
+	return rc;
+}
+

@@ -199,4 +199,14 @@ int forge_github_parse_pr_commits(struct forge_commit_briefs *out,
 				  const char *text, size_t len,
 				  struct buf *err);
 
+/*
+ * One page of GraphQL reviewThreads (forge_read_resolutions()): marks the
+ * root note of each resolved thread in `notes`; `*after_out` (caller
+ * frees) the next page's cursor or NULL. TEND_EINVALID for GraphQL
+ * errors or another shape.
+ */
+int forge_github_parse_threads(struct forge_notes *notes, char **after_out,
+			       const char *text, size_t len, struct buf *err);
+
 #endif
+

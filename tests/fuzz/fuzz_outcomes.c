@@ -7,7 +7,8 @@
  * rollup, replies, suggestions), with the answer's bytes as the PR body
  * and as every file at the PR's head too.
  *
- * The first byte picks the reader (its value modulo 6); the rest is the
+ * The first byte picks the reader (its value modulo 7; 6 is a page of
+ * GraphQL reviewThreads marking a note resolved); the rest is the
  * answer's text. Every reader must return 0 or TEND_EINVALID with a
  * message, leave its output releasable and never crash or leak; what it
  * read must hold what the reader promises (a number, a state, a sha and a
@@ -75,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	forge_commit_briefs_init(&commits);
 	forge_notes_init(&notes);
 	actions_outcomes_init(&oc);
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		rc = forge_github_parse_prs(&prs, "2026-01-01T00:00:00Z", 50,
 					    text, len, &err);
@@ -94,6 +95,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (downs < 0)
 			abort();
 		break;
+	case 6: {
+		char *after = NULL;
+		struct forge_note *n = forge_notes_push(&notes);
+
+		n->id = strdup("7");
+		rc = forge_github_parse_threads(&notes, &after, text, len,
+						&err);
+		/* Only a resolved thread's root is marked, and no other. */
+		if (n->resolved_by && !n->resolved)
+			abort();
+		free(after);
+		break;
+	}
 	default: {
 		struct forge_pr_brief pr = { 0 };
 		struct actions_outcomes_pr_input in = { 0 };

@@ -7,7 +7,10 @@
 #         counted;
 #   PR 2  the author removes the console.log and tend reviews again: the
 #         finding is no longer found (accepted, fixed by the change);
-#   PR 3  mallory, who cannot write, replies "no, wrong": open;
+#   PR 3  mallory, who cannot write, replies "no, wrong" (not counted);
+#         alice resolves the thread with no change (GraphQL): rejected;
+#   PR 7  the line below tend's comment changes, then alice resolves the
+#         thread: accepted;
 #   PR 4  a fix-up commit (Tend-Run trailer) and its revert: rejected;
 #   PR 5  a fix-up commit, merged: accepted;
 #   PR 6  two suggestions of tend's; the author commits one: accepted
@@ -50,6 +53,9 @@ git add -A && git commit -qm "fix: make the tests pass
 
 Tend-Run: github-2-1"
 fix5=$(git rev-parse HEAD)
+git checkout -q -b f7 main
+printf 'function g() {\n  console.log("g");\n  return 7;\n}\n' >>src/app.js
+git add -A && git commit -qm f7
 git checkout -q -b f6 main
 printf 'var x = 1;\nvar y = 2;\n' >six.js
 git add -A && git commit -qm f6
@@ -70,7 +76,7 @@ cd ..
 
 python3 "$lib/fakegithub.py" --repo repo --owner o --name r \
 	--pr 1:main:f1 --pr 2:main:f2 --pr 3:main:f3 --pr 4:main:f4 \
-	--pr 5:main:f5 --pr 6:main:f6 --token "$tok" --permission alice=write \
+	--pr 5:main:f5 --pr 6:main:f6 --pr 7:main:f7 --token "$tok" --permission alice=write \
 	--permission bob=write --permission mallory=read \
 	--port-file port --log log.json --timeout 300 --watch-parent \
 	>/dev/null 2>server.err &
@@ -132,6 +138,7 @@ q() {
 review 1 main f1
 review 2 main f2
 review 3 main f3
+review 7 main f7
 c1=$(py "[c['id'] for c in s['review_comments'] if c['pull_request_url'].endswith('/pulls/1')][0]")
 c2=$(py "[c['id'] for c in s['review_comments'] if c['pull_request_url'].endswith('/pulls/1')][1]")
 c3=$(py "[c['id'] for c in s['review_comments'] if c['pull_request_url'].endswith('/pulls/3')][0]")
@@ -150,6 +157,14 @@ control reply "{\"in_reply_to\": $c1, \"user\": \"alice\", \"body\": \"false pos
 control reply "{\"in_reply_to\": $c1, \"user\": \"mallory\", \"body\": \"thanks, good catch\"}"
 control reaction "{\"comment\": $c2, \"user\": \"bob\", \"content\": \"-1\", \"review\": true}"
 control reply "{\"in_reply_to\": $c3, \"user\": \"mallory\", \"body\": \"no, wrong\"}"
+# Resolutions (GitHub GraphQL): alice resolves PR 3's thread with no
+# change, and PR 7's after its author changed the line below it.
+c7=$(py "[c['id'] for c in s['review_comments'] if c['pull_request_url'].endswith('/pulls/7')][0]")
+control resolve "{\"comment\": $c3, \"user\": \"alice\"}"
+(cd repo && git checkout -q f7 && sed -i 's/return 7;/return 8;/' src/app.js &&
+	git commit -qam "return 8") || fail "commit on f7"
+review 7 main f7
+control resolve "{\"comment\": $c7, \"user\": \"alice\"}"
 (cd repo && git checkout -q f2 && git checkout -q main -- src/app.js &&
 	printf 'function d() {\n  return 4;\n}\n' >>src/app.js &&
 	git commit -qam "drop the log") || fail "commit on f2"
@@ -190,8 +205,10 @@ q "[o['why'] for o in r['outputs'] if o['pr'] == 1]" | grep -q '1 thumbs-down' |
 not_contains "$out" "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 [ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] == 2]")" = "['accepted']" ] ||
 	fail "PR 2: the fixed finding is not accepted: $out"
-[ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] == 3]")" = "['open']" ] ||
-	fail "PR 3: a reply without write access counted: $out"
+[ "$(q "[(o['outcome'], o['why']) for o in r['outputs'] if o['pr'] == 3]")" = "[('rejected', 'resolved by @alice without a change')]" ] ||
+	fail "PR 3: resolved without a change (and mallory's reply not counted): $out"
+[ "$(q "[(o['outcome'], o['why']) for o in r['outputs'] if o['pr'] == 7]")" = "[('accepted', 'resolved by @alice after a change')]" ] ||
+	fail "PR 7: resolved after a change: $out"
 [ "$(q "[(o['fingerprint'], o['outcome'], o['why']) for o in r['outputs'] if o['pr'] == 6]")" = "[('sug1', 'accepted', 'its suggestion was applied'), ('sug2', 'open', 'no verdict yet')]" ] ||
 	fail "PR 6: the applied suggestion: $(q "[o for o in r['outputs'] if o['pr'] == 6]")"
 # fix-ups and task PRs
@@ -203,9 +220,9 @@ not_contains "$out" "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 	fail "the merged task PR is not accepted"
 [ "$(q "[o['outcome'] for o in r['outputs'] if o['pr'] == $t2]")" = "['rejected']" ] ||
 	fail "the closed task PR is not rejected"
-[ "$(q "r['totals']['comment']")" = "{'accepted': 2, 'rejected': 2, 'open': 2}" ] ||
+[ "$(q "r['totals']['comment']")" = "{'accepted': 3, 'rejected': 3, 'open': 1}" ] ||
 	fail "comment totals: $(q "r['totals']")"
-[ "$(q "[(g['name'], g['accepted'], g['rejected'], g['open']) for g in r['rule']]")" = "[('agent/reviewer', 1, 0, 1), ('hygiene/js-console-log', 1, 2, 1)]" ] ||
+[ "$(q "[(g['name'], g['accepted'], g['rejected'], g['open']) for g in r['rule']]")" = "[('agent/reviewer', 1, 0, 1), ('hygiene/js-console-log', 2, 3, 0)]" ] ||
 	fail "per rule: $(q "r['rule']")"
 [ "$(q "[g['name'] for g in r['pack']]")" = "['agent', 'hygiene']" ] || fail "per pack"
 [ "$(q "[g['name'] for g in r['agent']]")" = "['reviewer', 'static']" ] || fail "per agent"
@@ -220,18 +237,18 @@ not_contains "$out" "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 
 # Text and markdown say the same; a person's words are quoted, masked.
 stats 0 --since 2020-01-01
-contains "$out" "Review comments: 6: 2 accepted, 2 rejected, 2 open; acceptance 50%"
+contains "$out" "Review comments: 7: 3 accepted, 3 rejected, 1 open; acceptance 50%"
 contains "$out" 'replied disagreeing by @alice: "false positive: this logging is intended, ghp_'
 contains "$out" "Task PRs: 1 merged, 1 closed unmerged, 0 open"
 contains "$out" "Fix-up commits: 1 accepted (merged), 1 rejected"
 stats 0 --since 2020-01-01 --format markdown
-contains "$out" "| hygiene/js-console-log | 1 | 2 | 1 | 33% |"
+contains "$out" "| hygiene/js-console-log | 2 | 3 | 0 | 40% |"
 
 # A corrupt store is moved aside and rebuilt from the forge.
 printf 'not a database at all, not at all, not at all.....................................................................' >repo/.git/tend/trust.sqlite
 rm -f repo/.git/tend/trust.sqlite-wal repo/.git/tend/trust.sqlite-shm
 stats 0 --since 2020-01-01 --format json
-[ "$(q "r['totals']['comment']")" = "{'accepted': 2, 'rejected': 2, 'open': 2}" ] ||
+[ "$(q "r['totals']['comment']")" = "{'accepted': 3, 'rejected': 3, 'open': 1}" ] ||
 	fail "after a rebuild: $(q "r['totals']")"
 q "r.get('note', '')" | grep -q "moved to" || fail "the rebuild is not said"
 [ -f repo/.git/tend/trust.sqlite.bad ] || fail "the bad store was not kept aside"
@@ -262,6 +279,6 @@ export STATS_HOOK
 stats 0 --since 2020-01-01 --slack
 python3 -c "import json; b=json.loads(json.load(open('hook-log.json'))[0]['body']); print(b['text'])" >slack.txt ||
 	fail "nothing was posted to Slack"
-grep -q "review comments 50% taken (2 of 4 decided); fix-ups 1 of 2 kept; task PRs 1 of 2 merged" slack.txt ||
+grep -q "review comments 50% taken (3 of 6 decided); fix-ups 1 of 2 kept; task PRs 1 of 2 merged" slack.txt ||
 	fail "the Slack message: $(cat slack.txt)"
 echo "ok"

@@ -191,8 +191,12 @@ Control paths (no auth, never faulted):
                               "merged": true, "user": login}
     POST /__control/faults   [fault, ...]  (replaces the fault list)
 
-For tend stats: GET /repos/o/r/contents/PATH?ref=REF (a file, base64),
-and every review comment carries GitHub's reactions rollup.
+For tend stats: GET /repos/o/r/contents/PATH?ref=REF (a file, base64);
+every review comment carries GitHub's reactions rollup; POST /graphql
+answers the reviewThreads query (isResolved, resolvedBy, the root
+comment's databaseId; 100 a page, cursors are offsets; without --prefix
+only), and POST /__control/resolve {"comment": ID, "user": login,
+"resolved": true} resolves a thread as that person.
 
 Every request is served under one lock, so two clients at once (two tend
 jobs of one test) see each other's writes whole.
@@ -2270,6 +2274,66 @@ class Api:
         now = {}
         return 200, paginate(h, [self.rc_json(h, c, now) for c in items])
 
+    # -- outcomes (tend stats): review threads through GraphQL
+
+    def control_resolve(self, data):
+        """/__control/resolve {"comment": ID, "user": login, "resolved":
+        true}: a person resolves (or unresolves) the thread of review
+        comment ID (its root)."""
+        s = self.s
+        c = self.find(s.review_comments, data.get("comment", 0))
+        if c["_reply_to"] is not None:
+            c = self.find(s.review_comments, c["_reply_to"])
+        on = data.get("resolved", True)
+        c["_resolved_by"] = data.get("user", "alice") if on else None
+        return 200, {"comment": c["id"], "resolved_by": c["_resolved_by"]}
+
+    def graphql(self, h):
+        """POST /graphql: only the reviewThreads query tend stats sends
+        (owner, name, number, after); anything else is a GraphQL error,
+        as GitHub answers a query it cannot run: 200 with "errors"."""
+        s = self.s
+        data = self.body_json(h)
+        query = data.get("query") if isinstance(data, dict) else None
+        var = data.get("variables") or {} if isinstance(data, dict) else {}
+        if not isinstance(query, str) or "reviewThreads" not in query:
+            return 200, {"errors": [{"message": "fakegithub: only the "
+                                     "reviewThreads query is served"}]}
+        for k in ("owner", "name", "number"):
+            if k not in var:
+                return 200, {"errors": [{"message": "Variable $%s of "
+                                         "type ... was provided invalid "
+                                         "value" % k}]}
+        if "%s/%s" % (var["owner"], var["name"]) != s.full_name:
+            return 200, {"data": {"repository": None}, "errors": [{
+                "type": "NOT_FOUND", "message": "Could not resolve to a "
+                "Repository with the name '%s/%s'." % (var["owner"],
+                                                       var["name"])}]}
+        p = s.pulls.get(var["number"])
+        if p is None:
+            return 200, {"data": {"repository": {"pullRequest": None}},
+                         "errors": [{"type": "NOT_FOUND", "message":
+                                     "Could not resolve to a PullRequest "
+                                     "with the number of %s." %
+                                     var["number"]}]}
+        pending = self.pending_ids()
+        roots = [c for c in s.review_comments
+                 if c["_pr"] == p.number and c["_reply_to"] is None and
+                 c["_review"] not in pending]
+        start = int(var.get("after") or 0)
+        page = roots[start:start + 100]
+        nodes = [{"isResolved": bool(c.get("_resolved_by")),
+                  "resolvedBy": ({"login": c["_resolved_by"]}
+                                 if c.get("_resolved_by") else None),
+                  "comments": {"nodes": [{"databaseId": c["id"]}]}}
+                 for c in page]
+        more = start + 100 < len(roots)
+        return 200, {"data": {"repository": {"pullRequest": {
+            "reviewThreads": {"pageInfo": {
+                "hasNextPage": more,
+                "endCursor": str(start + 100) if more else None},
+                "nodes": nodes}}}}}
+
     # -- outcomes (tend stats): a file's contents at a commit
 
     def ct_get(self, h, path):
@@ -2726,6 +2790,8 @@ class Api:
             return self.control_issue(path, data)
         if path == "/__control/reaction":
             return self.control_reaction(data)
+        if path == "/__control/resolve":
+            return s.api.control_resolve(data)
         user = data.pop("user", "alice")
         pr = data.pop("pr", None)
         times = self.control_times(data)
@@ -2912,6 +2978,9 @@ class Handler(BaseHTTPRequestHandler):
             if not path.startswith(state.prefix + "/"):
                 raise not_found()
             path = path[len(state.prefix):]
+        if path == "/graphql" and self.command == "POST" and \
+                not state.prefix:
+            return state.api.graphql(self)
         if path == "/user" and self.command == "GET":
             # An installation token (GITHUB_TOKEN, a GitHub App's) has no
             # user to show; a personal access token shows its own.
