@@ -12,10 +12,10 @@
 # is merged. The reference, measured in the same script, replays the
 # GET requests tend made (same paths, same server) from one Python
 # loop: the ratio is tend's own cost over the bare HTTP round trips.
-# Budget (README): reads <= 2 + ceil(PRS/100) + 3 * PRS (each PR's review
-# comments, conversation comments and commits at <= 100 a page) + one per
-# person asked about write access; wall time <= 3x the replay; peak
-# memory <= 64 MB.
+# Budget (README): reads <= 2 + ceil(PRS/100) + 4 * PRS (each PR's review
+# comments, conversation comments, commits and review threads at <= 100
+# a page) + one per person asked about write access; wall time <= 3x the
+# replay; peak memory <= 64 MB.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -100,14 +100,14 @@ python3 - "$prs" <<'EOP'
 import json, math, sys
 r = json.load(open("../one.json"))
 prs = int(sys.argv[1])
-budget = 2 + math.ceil(prs / 100) + 3 * prs + 1
+budget = 2 + math.ceil(prs / 100) + 4 * prs + 1
 print("tend stats: %d PRs, %d comments: %s; forge %d reads (budget %d), %d writes"
       % (r["prs"], sum(r["totals"]["comment"].values()), r["totals"]["comment"],
          r["forge"]["reads"], budget, r["forge"]["writes"]))
 if r["forge"]["reads"] > budget or r["forge"]["writes"]:
     sys.exit("over the request budget")
 EOP
-# The GETs tend makes, for the reference.
+# The requests tend makes (GETs and the GraphQL query), for the reference.
 python3 - "$prs" >../gets.txt <<'EOP'
 import sys
 prs = int(sys.argv[1])
@@ -121,11 +121,17 @@ for n in range(prs, 0, -1):
     print("/repos/o/r/pulls/%d/comments?per_page=100" % n)
     print("/repos/o/r/issues/%d/comments?per_page=100" % n)
     print("/repos/o/r/pulls/%d/commits?per_page=100" % n)
+    print("graphql:%d" % n)
 EOP
 cat >../replay.py <<EOP
-import urllib.request
+import json, urllib.request
 for path in open("../gets.txt").read().split():
-    req = urllib.request.Request("$api" + path, headers={"Authorization": "Bearer $tok", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "bench"})
+    data = None
+    if path.startswith("graphql:"):
+        data = json.dumps({"query": "query { reviewThreads }", "variables": {
+            "owner": "o", "name": "r", "number": int(path[8:])}}).encode()
+        path = "/graphql"
+    req = urllib.request.Request("$api" + path, data=data, headers={"Authorization": "Bearer $tok", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "bench"})
     try:
         urllib.request.urlopen(req).read()
     except Exception:
