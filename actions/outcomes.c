@@ -163,7 +163,9 @@ static char *actions_outcomes_quote(const char *verdict, const char *author,
 	struct buf q = BUF_INIT, out = BUF_INIT;
 	const char *p;
 
-	for (p = body; *p && q.len < ACTIONS_OUTCOMES_QUOTE; p++)
+	/* Cut on a character boundary: never inside a UTF-8 sequence. */
+	for (p = body; *p && (q.len < ACTIONS_OUTCOMES_QUOTE ||
+			      ((unsigned char)*p & 0xc0) == 0x80); p++)
 		buf_putc(&q, *p == '\n' || *p == '\r' || *p == '\t' ? ' ' :
 			 (unsigned char)*p < 0x20 || *p == '"' ? '\'' : *p);
 	if (*p)
