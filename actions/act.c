@@ -443,6 +443,7 @@ int actions_act_push(struct actions_act *act,
 	char *url = actions_act_repo_url(ctx, repo_path);
 	char *origin = actions_act_origin(ctx->server_url);
 	char *ref = branch ? xasprintf("refs/heads/%s", branch) : NULL;
+	char want[GIT_OID_HEXSZ + 1], lease[GIT_OID_HEXSZ + 1];
 	int rc;
 
 	if (!url || !origin || !ref || !ctx->token) {
@@ -459,10 +460,11 @@ int actions_act_push(struct actions_act *act,
 	po.username = actions_act_git_user(ctx);
 	po.token = ctx->token;
 	po.allowed_origin = origin;
-	log_info("pushing %.12s to %s on %s (lease: %.12s)",
-		 git_oid_tostr_s(commit), ref, url,
-		 git_oid_is_zero(expected) ? "a new branch" :
-		 git_oid_tostr_s(expected));
+	/* Two ids: git_oid_tostr_s() has one buffer for both. */
+	git_oid_tostr(want, sizeof(want), commit);
+	git_oid_tostr(lease, sizeof(lease), expected);
+	log_info("pushing %.12s to %s on %s (lease: %.12s)", want, ref, url,
+		 git_oid_is_zero(expected) ? "a new branch" : lease);
 	rc = forge_git_push_lease(act->repo, &po, err);
 out:
 	free(url);

@@ -24,6 +24,7 @@
 #include "actions/act.h"
 #include "actions/context.h"
 #include "actions/ask.h"
+#include "actions/learnings.h"
 #include "actions/review.h"
 #include "actions/rules.h"
 #include "agents/agent.h"
@@ -847,6 +848,27 @@ static long actions_ask_diff_lines(const char *diff)
 	return n;
 }
 
+/*
+ * The team learnings for the files of the diff asked about (none: the
+ * unscoped ones), from the trusted source, into the prompt; which ones
+ * into `account` for the answer.
+ */
+static void actions_ask_learnings(const struct actions_ask_opts *o,
+				  const struct agent_hygiene_mask *mask,
+				  struct buf *prompt, struct buf *account)
+{
+	struct actions_trust here;
+	char **paths;
+	size_t nr = 0;
+
+	paths = actions_learnings_diff_paths(o->diff, &nr);
+	actions_trust_init(&here, o->root);
+	actions_learnings_for(prompt, account, o->trust ? o->trust : &here,
+			      (const char *const *)paths, nr, mask);
+	actions_trust_release(&here);
+	actions_act_strv_free(paths, nr);
+}
+
 int actions_ask_run(struct actions_ask_outcome *oc,
 		    const struct actions_ask_opts *opts, struct buf *err)
 {
@@ -866,7 +888,7 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	struct actions_context xctx;
 	git_repository *repo = NULL;
 	git_oid head;
-	struct buf prompt = BUF_INIT, e = BUF_INIT;
+	struct buf prompt = BUF_INIT, e = BUF_INIT, learned = BUF_INIT;
 	long start = actions_act_now();
 	const char *q = opts->question;
 	size_t i;
@@ -932,6 +954,7 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	mask.data = rules;
 	actions_ask_prompt(&prompt, opts, &mask);
 	actions_act_index_prompt(&ai, &prompt);
+	actions_ask_learnings(opts, &mask, &prompt, &learned);
 	task.agent = def.name;
 	task.model = def.model;
 	task.files = 1;
@@ -985,8 +1008,25 @@ int actions_ask_run(struct actions_ask_outcome *oc,
 	}
 	if (!oc->answered)
 		actions_ask_unanswered(oc, rules);
+	/* Which learnings the answer could draw on, in both forms. */
+	if (learned.len && oc->answer_md) {
+		char *md = xasprintf("%s\n\n<sub>%.*s</sub>\n",
+				     oc->answer_md, (int)(learned.len - 1),
+				     learned.ptr);
+
+		free(oc->answer_md);
+		oc->answer_md = md;
+	}
+	if (learned.len && oc->answer_text) {
+		char *text = xasprintf("%s\n\n%s", oc->answer_text,
+				       learned.ptr);
+
+		free(oc->answer_text);
+		oc->answer_text = text;
+	}
 	rc = 0;
 out:
+	buf_release(&learned);
 	oc->ms = actions_act_now() - start;
 	if (env_ready)
 		agent_tools_env_release(&env);

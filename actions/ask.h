@@ -53,6 +53,7 @@
 
 #include <stddef.h>
 
+#include "actions/trust.h"
 #include "common/buf.h"
 #include "common/config.h"
 #include "review/rules.h"
@@ -94,6 +95,13 @@ struct actions_ask_opts {
 	const char *link_base;
 	int gitlab_links;	/* line fragments "#L10-12", not "#L10-L12" */
 	double budget_usd;	/* <= 0: ACTIONS_ASK_BUDGET_USD */
+	/*
+	 * Where the team learnings (actions/learnings.h) come from: those
+	 * for the diff's files, or the unscoped ones without a diff, go
+	 * into the prompt, and the answer says which. NULL: `root`'s work
+	 * tree, trusted.
+	 */
+	const struct actions_trust *trust;
 };
 
 /* One citation of the answer, as given and as checked. */

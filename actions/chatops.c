@@ -34,6 +34,7 @@ const char *actions_chatops_verb_name(enum actions_chatops_verb v)
 	case ACTIONS_CHATOPS_ASK: return "ask";
 	case ACTIONS_CHATOPS_DO: return "do";
 	case ACTIONS_CHATOPS_UNKNOWN: return "unknown";
+	case ACTIONS_CHATOPS_REMEMBER: return "remember";
 	}
 	return "none";
 }
@@ -47,6 +48,9 @@ const char *actions_chatops_help(void)
 	       "question about the change or the repository, with sources\n"
 	       "- `/tend do`: carry this issue out now, as a draft pull "
 	       "request\n"
+	       "- `/tend remember [GLOBS] TEXT`: propose TEXT for the "
+	       "team's learnings (`.tend/learnings.md`, through one pull "
+	       "request to review), for files matching GLOBS when given\n"
 	       "- `/tend help`: this list\n";
 }
 
@@ -119,6 +123,7 @@ static const struct {
 	{ "ask", ACTIONS_CHATOPS_ASK },
 	{ "do", ACTIONS_CHATOPS_DO },
 	{ "help", ACTIONS_CHATOPS_HELP },
+	{ "remember", ACTIONS_CHATOPS_REMEMBER },
 	{ NULL, ACTIONS_CHATOPS_NONE }
 };
 
@@ -159,7 +164,8 @@ static void chatops_take(struct actions_chatops_cmd *out, int mention,
 			return;
 		}
 	}
-	if (out->verb != ACTIONS_CHATOPS_ASK)
+	if (out->verb != ACTIONS_CHATOPS_ASK &&
+	    out->verb != ACTIONS_CHATOPS_REMEMBER)
 		return;
 	/* The question: the rest of the line and of the comment. */
 	chatops_words(&q, p, e);

@@ -10,6 +10,9 @@
  *   /tend fix               fix its failing tests (tend fix)
  *   /tend ask QUESTION      answer a question (the rest of the comment)
  *   /tend do                carry this issue out now (tend tasks)
+ *   /tend remember [GLOBS] TEXT
+ *                           propose TEXT for .tend/learnings.md (the rest
+ *                           of the comment), scoped to GLOBS when given
  *   /tend help              say what tend understands
  *   @tend QUESTION          the same as /tend ask QUESTION
  * Anything else after /tend is an unknown verb (answered with help).
@@ -29,12 +32,14 @@ enum actions_chatops_verb {
 	ACTIONS_CHATOPS_FIX,
 	ACTIONS_CHATOPS_ASK,
 	ACTIONS_CHATOPS_DO,
-	ACTIONS_CHATOPS_UNKNOWN
+	ACTIONS_CHATOPS_UNKNOWN,
+	ACTIONS_CHATOPS_REMEMBER
 };
 
 struct actions_chatops_cmd {
 	enum actions_chatops_verb verb;
-	char *arg;	/* ask: the question; unknown: the word; else NULL */
+	char *arg;	/* ask: the question; remember: its text;
+			   unknown: the word; else NULL */
 };
 
 void actions_chatops_cmd_init(struct actions_chatops_cmd *cmd);
@@ -47,7 +52,7 @@ void actions_chatops_cmd_release(struct actions_chatops_cmd *cmd);
 int actions_chatops_parse(struct actions_chatops_cmd *out, const char *body,
 			  size_t len);
 
-/* "review", "fix", "ask", "do", "help", "unknown", "none". */
+/* "review", "fix", "ask", "do", "remember", "help", "unknown", "none". */
 const char *actions_chatops_verb_name(enum actions_chatops_verb v);
 
 /* The help text, markdown. */

@@ -18,6 +18,7 @@
 #include "actions/act.h"
 #include "actions/context.h"
 #include "actions/fix.h"
+#include "actions/learnings.h"
 #include "actions/notify.h"
 #include "actions/review.h"
 #include "actions/rules.h"
@@ -297,6 +298,10 @@ static void actions_fix_prompt(struct buf *out, struct actions_fix_job *job,
 		 "tend's run of the tests (data):\n");
 	agent_hygiene_frame(out, "test-output", NULL, run.ptr, run.len,
 			    AGENT_HYGIENE_CODE, &mask);
+	/* The team learnings for the files the failing tests name. */
+	actions_learnings_for(out, NULL, &job->trust,
+			      (const char *const *)job->failing_files,
+			      job->nr_failing_files, &mask);
 	/* The rounds before this one (this one's record exists already). */
 	for (i = 0; i < round && i < oc->nr_rounds; i++) {
 		const struct actions_fix_round *r = &oc->rounds[i];

@@ -19,6 +19,7 @@
 #include "actions/ask.h"
 #include "actions/fix.h"
 #include "actions/inbox.h"
+#include "actions/learnings.h"
 #include "actions/notify.h"
 #include "actions/review.h"
 #include "actions/review_pr.h"
@@ -26,10 +27,12 @@
 #include "actions/tasks.h"
 #include "actions/trust.h"
 #include "common/error.h"
+#include "common/feedback.h"
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/xalloc.h"
 #include "forge/git.h"
+#include "review/publish.h"
 #include "review/report.h"
 
 /* The marker of a polite reply to an outsider, per thread. */
@@ -52,6 +55,8 @@ struct inbox_run {
 	char **who;		/* permission answers: login -> can[] */
 	int *can;
 	size_t nr_who;
+	long notes_of;		/* the PR whose notes are in `notes`; 0 */
+	struct forge_notes notes;	/* for replies to tend's comments */
 };
 
 void actions_inbox_outcome_init(struct actions_inbox_outcome *oc)
@@ -166,6 +171,31 @@ static void inbox_learn(struct inbox_run *run, const struct forge_comments *l)
 	}
 }
 
+/*
+ * A reply on a line of a pull request that rejects what it answers and
+ * says why (common/feedback.h): a candidate learning when the thread
+ * turns out to be one of tend's review comments. The reason's span in
+ * *reason / *len (either may be NULL).
+ */
+static int inbox_rejects(const struct forge_comment *c, const char **reason,
+			 size_t *len)
+{
+	const char *r = NULL;
+	size_t n = 0;
+
+	if (!c->body || !c->on_pr || !c->diff_note ||
+	    (c->thread && !strcmp(c->thread, c->id)))
+		return 0;
+	if (feedback_classify(c->body, strlen(c->body), &r, &n) !=
+	    FEEDBACK_REJECT || !r)
+		return 0;
+	if (reason)
+		*reason = r;
+	if (len)
+		*len = n;
+	return 1;
+}
+
 /* Does any comment hold a command or one of tend's markers? */
 static int inbox_anything(const struct forge_comments *l)
 {
@@ -184,6 +214,8 @@ static int inbox_anything(const struct forge_comments *l)
 			actions_chatops_cmd_release(&cmd);
 			return 1;
 		}
+		if (inbox_rejects(&l->items[i], NULL, NULL))
+			return 1;
 	}
 	return 0;
 }
@@ -462,6 +494,8 @@ static int inbox_ask(struct inbox_run *run, const struct forge_comment *c,
 	ao.asker = c->author;
 	ao.link_base = links;
 	ao.gitlab_links = forge_kind(run->forge) == FORGE_GITLAB;
+	/* Learnings from the checkout (the default branch), not the head. */
+	ao.trust = &run->trust;
 	if ((rc = actions_ask_run(&oc, &ao, err)) < 0)
 		goto out;
 	buf_puts(reply, oc.answer_md ? oc.answer_md :
@@ -513,6 +547,274 @@ static int inbox_do(struct inbox_run *run, const struct forge_comment *c,
 	rc = t->status == ACTIONS_TASK_DONE ? 0 : 1;
 out:
 	actions_tasks_outcome_release(&oc);
+	return rc;
+}
+
+/* ---- learnings ---------------------------------------------------- */
+
+static int inbox_can_write(struct inbox_run *run,
+			   const struct forge_comment *c, int *w,
+			   struct buf *err);
+
+/* The branch learnings are proposed to: the checkout's, as for tasks. */
+static char *inbox_base_ref(struct inbox_run *run)
+{
+	const char *e;
+	char *b;
+
+	if (run->cfg.tasks.base)
+		return xstrdup(run->cfg.tasks.base);
+	if ((b = forge_git_head_branch(run->repo)))
+		return b;
+	if ((e = getenv("CI_DEFAULT_BRANCH")) && *e)
+		return xstrdup(e);
+	if ((e = getenv("CI_COMMIT_BRANCH")) && *e)
+		return xstrdup(e);
+	if ((e = getenv("GITHUB_REF")) && !strncmp(e, "refs/heads/", 11))
+		return xstrdup(e + 11);
+	return NULL;
+}
+
+/*
+ * Where comment `c` is on the web, for an entry's attribution and as the
+ * key that finds it proposed before: the forge's link, or (GitLab's note
+ * events carry none) one made from the server and the project. Caller
+ * frees; NULL when neither is known.
+ */
+static char *inbox_comment_link(struct inbox_run *run,
+				const struct forge_comment *c)
+{
+	const struct forge_context *ctx = run->opts->ctx;
+	size_t n = ctx->server_url ? strlen(ctx->server_url) : 0;
+
+	if (c->url && *c->url)
+		return xstrdup(c->url);
+	if (!n || !ctx->repo)
+		return NULL;
+	while (n && ctx->server_url[n - 1] == '/')
+		n--;
+	if (forge_kind(run->forge) == FORGE_GITLAB)
+		return xasprintf("%.*s/%s/-/%s/%ld#note_%s", (int)n,
+				 ctx->server_url, ctx->repo, c->on_pr ?
+				 "merge_requests" : "issues", c->number,
+				 c->id);
+	return xasprintf("%.*s/%s/%s/%ld#issuecomment-%s", (int)n,
+			 ctx->server_url, ctx->repo, c->on_pr ? "pull" :
+			 "issues", c->number, c->id);
+}
+
+/*
+ * Propose `entry` (from the comment at `link`) on the standing branch
+ * and say so in `reply`. 0 proposed (or before), 1 when it cannot be, with why, < 0
+ * when the forge or git failed.
+ */
+static int inbox_propose(struct inbox_run *run, const char *link,
+			 const char *entry, struct buf *reply,
+			 struct buf *err)
+{
+	struct actions_learnings_proposal p = { 0 };
+	struct actions_learnings_result res = { 0 };
+	char *base = inbox_base_ref(run);
+	int rc;
+
+	if (!base) {
+		buf_puts(reply, "tend cannot tell the default branch to "
+			 "propose the learning to: set `tasks.base`.");
+		return 1;
+	}
+	p.entry = entry;
+	p.source = link;
+	p.base_ref = base;
+	p.author_name = run->cfg.fix.author_name ? run->cfg.fix.author_name :
+			"tend[bot]";
+	p.author_email = run->cfg.fix.author_email ?
+			 run->cfg.fix.author_email :
+			 "tend[bot]@users.noreply.github.com";
+	rc = actions_learnings_propose(&res, run->forge, run->opts->ctx,
+				       run->repo, &p, err);
+	if (rc == TEND_EINVALID) {
+		buf_printf(reply, "tend could not propose this learning: %s.",
+			   err->ptr);
+		buf_reset(err);
+		rc = 1;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (res.already)
+		buf_puts(reply, "this was proposed for the team's learnings "
+			 "before");
+	else
+		buf_puts(reply, "proposed for the team's learnings");
+	if (res.pr_url)
+		buf_printf(reply, " in %s", res.pr_url);
+	buf_puts(reply, ":\n\n");
+	review_report_md_text(reply, entry, 2 * ACTIONS_LEARNINGS_TEXT_MAX);
+	buf_puts(reply, "\n\nOnce merged, tend's agents read it for the files "
+		 "it applies to.");
+	rc = 0;
+out:
+	actions_learnings_result_release(&res);
+	free(base);
+	return rc;
+}
+
+/* `/tend remember [globs] text`. */
+static int inbox_remember(struct inbox_run *run, const struct forge_comment *c,
+			  const struct actions_chatops_cmd *cmd,
+			  struct buf *reply, struct buf *err)
+{
+	char **globs = NULL, *text = NULL, *entry = NULL, *link;
+	size_t nr = 0;
+	int rc;
+
+	if (actions_learnings_parse_remember(&globs, &nr, &text, cmd->arg,
+					     err) < 0) {
+		buf_printf(reply, "%s.", err->ptr);
+		buf_reset(err);
+		return 1;
+	}
+	link = inbox_comment_link(run, c);
+	entry = actions_learnings_entry((const char *const *)globs, nr, text,
+					strlen(text), c->author, link,
+					&run->rules);
+	rc = inbox_propose(run, link, entry, reply, err);
+	free(link);
+	actions_act_strv_free(globs, nr);
+	free(text);
+	free(entry);
+	return rc;
+}
+
+/* `path` as a glob that matches only itself. */
+static char *inbox_path_glob(const char *path)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *path; path++) {
+		if (strchr("*?[]\\", *path))
+			buf_putc(&b, '\\');
+		buf_putc(&b, *path);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * The review comment of tend's that reply `c` answers: its path in
+ * *path (caller frees), or NULL when the thread is not one of tend's
+ * review comments.
+ */
+static int inbox_tend_thread(struct inbox_run *run,
+			     const struct forge_comment *c, char **path,
+			     struct buf *err)
+{
+	struct forge_pr pr;
+	struct forge_notes *notes = &run->notes;
+	const struct forge_note *me = NULL;
+	size_t i;
+	int rc = 0;
+
+	*path = NULL;
+	forge_pr_init(&pr);
+	/* Several replies on one pull request: its notes are read once. */
+	if (run->notes_of != c->number) {
+		forge_notes_release(notes);
+		forge_notes_init(notes);
+		run->notes_of = 0;
+		if ((rc = forge_get_pr(run->forge, c->number, &pr, err)) < 0 ||
+		    (rc = forge_list_notes(run->forge, &pr, notes, err)) < 0)
+			goto out;
+		run->notes_of = c->number;
+	}
+	for (i = 0; i < notes->nr && !me; i++)
+		if (notes->items[i].id && !strcmp(notes->items[i].id, c->id))
+			me = &notes->items[i];
+	if (!me || !me->reply || !me->thread)
+		goto out;
+	for (i = 0; i < notes->nr; i++) {
+		const struct forge_note *n = &notes->items[i];
+
+		if (n->reply || !n->thread || strcmp(n->thread, me->thread))
+			continue;
+		if (n->own && n->path && n->body &&
+		    strstr(n->body, REVIEW_MARK_FP))
+			*path = xstrdup(n->path);
+		break;
+	}
+out:
+	forge_pr_release(&pr);
+	return rc;
+}
+
+/*
+ * A reply that rejects one of tend's review comments with a reason: from
+ * someone with write access, a proposed learning scoped to the
+ * comment's file. Anyone else's disagreement is only data for `tend
+ * stats`: nothing is said to them (they asked for nothing).
+ */
+static int inbox_feedback(struct inbox_run *run, const struct forge_comment *c,
+			  struct buf *err)
+{
+	struct actions_inbox_item *it;
+	struct buf reply = BUF_INIT, e = BUF_INIT;
+	const char *reason;
+	char *path = NULL, *glob = NULL, *entry = NULL, *link = NULL;
+	size_t len, i;
+	int rc = 0, w = 0, seen, allowed = 0;
+
+	if (c->own || !inbox_rejects(c, &reason, &len) ||
+	    actions_act_strv_has(run->handled, run->nr_handled, c->id))
+		return 0;
+	for (i = 0; c->author && i < run->cfg.chatops.nr_allowed_bots; i++)
+		if (!strcmp(run->cfg.chatops.allowed_bots[i], c->author))
+			allowed = 1;
+	if (inbox_is_bot(c) && !allowed)
+		return 0;
+	if (!allowed && (rc = inbox_can_write(run, c, &w, err)) < 0)
+		return rc;
+	if (!allowed && !w)
+		return 0;
+	if ((rc = inbox_tend_thread(run, c, &path, err)) < 0 || !path)
+		goto out;
+	it = inbox_item(run, c, ACTIONS_CHATOPS_REMEMBER);
+	if ((rc = forge_reacted(run->forge, c, ACTIONS_INBOX_ACK, &seen,
+				err)) < 0)
+		goto out;
+	if (seen) {
+		inbox_why(it, ACTIONS_INBOX_HANDLED, "acknowledged before");
+		goto out;
+	}
+	if (run->opts->dry_run) {
+		inbox_why(it, ACTIONS_INBOX_PLANNED, "would propose a learning "
+			  "for %s", path);
+		goto out;
+	}
+	if ((rc = forge_react(run->forge, c, ACTIONS_INBOX_ACK, err)) < 0)
+		goto out;
+	log_info("comment %s by @%s on pull request #%ld rejects tend's "
+		 "comment on %s with a reason: a learning", c->id, c->author,
+		 c->number, path);
+	glob = inbox_path_glob(path);
+	link = inbox_comment_link(run, c);
+	entry = actions_learnings_entry((const char *const *)&glob, 1, reason,
+					len, c->author, link, &run->rules);
+	rc = inbox_propose(run, link, entry, &reply, &e);
+	if (rc < 0) {
+		log_warn("comment %s: a learning failed: %s", c->id, e.ptr);
+		buf_reset(&reply);
+		buf_printf(&reply, "tend could not propose this as a "
+			   "learning: %s", e.ptr);
+	}
+	inbox_why(it, rc == 0 ? ACTIONS_INBOX_RAN : ACTIONS_INBOX_FAILED,
+		  "%s", rc == 0 ? "proposed a learning" : "no learning");
+	rc = inbox_reply(run, c, it, reply.ptr, -1, err);
+out:
+	free(path);
+	free(glob);
+	free(link);
+	free(entry);
+	buf_release(&reply);
+	buf_release(&e);
 	return rc;
 }
 
@@ -590,6 +892,9 @@ static int inbox_carry_out(struct inbox_run *run,
 		}
 		rc = inbox_do(run, c, &reply, &cost, &e);
 		break;
+	case ACTIONS_CHATOPS_REMEMBER:
+		rc = inbox_remember(run, c, cmd, &reply, &e);
+		break;
 	case ACTIONS_CHATOPS_UNKNOWN:
 		buf_printf(&reply, "I do not know `/tend %s`.\n\n",
 			   cmd->arg ? cmd->arg : "");
@@ -658,9 +963,10 @@ static int inbox_one(struct inbox_run *run, const struct forge_comment *c,
 	size_t i;
 	int rc = 0, w = 0, bot, allowed = 0, seen;
 
-	if (c->own || !c->body ||
-	    !actions_chatops_parse(&cmd, c->body, strlen(c->body)))
+	if (c->own || !c->body)
 		return 0;
+	if (!actions_chatops_parse(&cmd, c->body, strlen(c->body)))
+		return inbox_feedback(run, c, err);
 	it = inbox_item(run, c, cmd.verb);
 	if (actions_act_strv_has(run->handled, run->nr_handled, c->id)) {
 		inbox_why(it, ACTIONS_INBOX_HANDLED, "answered before");
@@ -730,6 +1036,7 @@ static void inbox_release(struct inbox_run *run)
 	actions_act_strv_free(run->told, run->nr_told);
 	actions_act_strv_free(run->who, run->nr_who);
 	free(run->can);
+	forge_notes_release(&run->notes);
 	forge_free(run->forge);
 	review_rules_release(&run->rules);
 	actions_trust_release(&run->trust);
@@ -752,6 +1059,7 @@ int actions_inbox_run(struct actions_inbox_outcome *oc,
 	memset(&run, 0, sizeof(run));
 	run.opts = opts;
 	run.oc = oc;
+	forge_notes_init(&run.notes);
 	config_init(&run.cfg);
 	review_rules_init(&run.rules);
 	forge_comments_init(&list);

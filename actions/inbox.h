@@ -1,6 +1,7 @@
 /*
  * inbox.h - the `tend inbox` job: commands in comments (`/tend review`,
- * `/tend fix`, `/tend ask ...`, `/tend do`, `/tend help`, `@tend ...`),
+ * `/tend fix`, `/tend ask ...`, `/tend do`, `/tend remember ...`,
+ * `/tend help`, `@tend ...`),
  * each carried out once and answered once, in the thread it came from.
  *
  * Where commands come from: a GitHub comment event (issue_comment,
@@ -25,7 +26,14 @@
  * tree of their own (the trust rules of a pull request apply: a fork's
  * head configures nothing); ask on the pull request's head (with its diff)
  * or on the checkout (an issue); do as `tend tasks --issue N`, with the
- * commander standing for the label.
+ * commander standing for the label; remember as a proposed learning
+ * (actions/learnings.h).
+ *
+ * Replies, too: a writer's reply on a line of a pull request that
+ * rejects one of tend's review comments with a reason
+ * (common/feedback.h) is proposed as a learning scoped to the comment's
+ * file, acknowledged and answered once like a command. Anyone else's
+ * disagreement, or one in a thread that is not tend's, gets nothing.
  */
 #ifndef ACTIONS_INBOX_H
 #define ACTIONS_INBOX_H

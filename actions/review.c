@@ -500,6 +500,7 @@ out:
 int actions_review_run_agents(struct review_result *r, git_repository *repo,
 			      const git_oid *head,
 			      const struct actions_agent_opts *agents,
+			      const struct actions_trust *trust,
 			      const char *title, const char *body,
 			      struct buf *err)
 {
@@ -510,6 +511,8 @@ int actions_review_run_agents(struct review_result *r, git_repository *repo,
 	if (!agents)
 		return 0;
 	o = *agents;
+	if (!o.trust)
+		o.trust = trust;
 	o.title = title;
 	o.body = body;
 	actions_agent_outcome_init(&oc);
@@ -578,8 +581,8 @@ int actions_review_local(struct review_result *out,
 		goto out;
 	if ((rc = actions_review_checks(out, repo, &mb, &head, opts, err)) < 0)
 		goto out;
-	rc = actions_review_run_agents(out, repo, &head, opts->agents, NULL,
-				       NULL, err);
+	rc = actions_review_run_agents(out, repo, &head, opts->agents,
+				       opts->trust, NULL, NULL, err);
 out:
 	out->elapsed_ms = actions_review_now_ms() - start;
 	free(base_rev);

@@ -69,11 +69,14 @@ void actions_review_mask_buf(const struct review_rules *rules,
 
 /*
  * Run `agents` (NULL: none) over the checked result, with the PR's title
- * and body (untrusted, may be NULL); see actions/review_agent.h.
+ * and body (untrusted, may be NULL); see actions/review_agent.h. The
+ * team learnings come from `trust` unless agents->trust says (NULL:
+ * the work tree).
  */
 int actions_review_run_agents(struct review_result *r, git_repository *repo,
 			      const git_oid *head,
 			      const struct actions_agent_opts *agents,
+			      const struct actions_trust *trust,
 			      const char *title, const char *body,
 			      struct buf *err);
 

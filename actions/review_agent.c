@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "actions/act.h"
+#include "actions/learnings.h"
 #include "actions/review.h"
 #include "actions/review_agent.h"
 #include "actions/stats.h"
@@ -391,6 +392,30 @@ static void actions_agent_collect(struct review_result *r,
 
 /* ---- the job ---- */
 
+/*
+ * The team learnings for the changed files, from the trusted source: the
+ * block into the first message, the account for the summary.
+ */
+static void actions_agent_learnings(const struct review_result *r,
+				    const char *root,
+				    const struct actions_agent_opts *opts,
+				    const struct agent_hygiene_mask *mask,
+				    struct buf *first, struct buf *account)
+{
+	struct actions_trust here;
+	const char **paths;
+	size_t i;
+
+	paths = xcalloc(r->diff.nr_files + 1, sizeof(*paths));
+	for (i = 0; i < r->diff.nr_files; i++)
+		paths[i] = r->diff.files[i].path;
+	actions_trust_init(&here, root);
+	actions_learnings_for(first, account, opts->trust ? opts->trust :
+			      &here, paths, r->diff.nr_files, mask);
+	actions_trust_release(&here);
+	free(paths);
+}
+
 static int actions_agent_run_one(struct review_result *r,
 				 struct agent_router *router,
 				 const struct agent_def *def,
@@ -414,7 +439,7 @@ static int actions_agent_run_one(struct review_result *r,
 	struct agent_loop_result res;
 	struct agent_message msg;
 	struct review_evidence_counts counts;
-	struct buf first = BUF_INIT;
+	struct buf first = BUF_INIT, learned = BUF_INIT, lblock = BUF_INIT;
 	size_t i, risky = 0;
 	long window, budget;
 	char *replay_spec = NULL;
@@ -454,6 +479,9 @@ static int actions_agent_run_one(struct review_result *r,
 		 ACTIONS_AGENT_REPLY_TOKENS;
 	if (budget > ACTIONS_AGENT_PACK_MAX)
 		budget = ACTIONS_AGENT_PACK_MAX;
+	/* The learnings go in beside the change: out of the same window. */
+	actions_agent_learnings(r, env->root, opts, &mask, &lblock, &learned);
+	budget -= (long)AGENT_PACK_TOKENS(lblock.len);
 	if (budget < 2000)
 		budget = 2000;
 	actions_agent_change_build(&ac, r, opts->cfg, opts->title,
@@ -474,6 +502,7 @@ static int actions_agent_run_one(struct review_result *r,
 
 	buf_add(&first, pack.text.ptr, pack.text.len);
 	actions_act_index_prompt(ai, &first);
+	buf_add(&first, lblock.ptr, lblock.len);
 	memset(&msg, 0, sizeof(msg));
 	msg.role = AGENT_ROLE_USER;
 	msg.text = first.ptr;
@@ -589,6 +618,8 @@ static int actions_agent_run_one(struct review_result *r,
 			   "definition%s.\n", pack.related,
 			   pack.related == 1 ? "" : "s", pack.symbols,
 			   pack.symbols == 1 ? "" : "s");
+	if (learned.len)
+		buf_printf(md, "  %s", learned.ptr);
 	if (pack.hunks_clipped || pack.hunks_unseen) {
 		struct buf acc = BUF_INIT;
 		const char *p, *nl;
@@ -613,6 +644,8 @@ out:
 	free(replay_spec);
 	free(evidence);
 	buf_release(&first);
+	buf_release(&learned);
+	buf_release(&lblock);
 	agent_loop_result_release(&res);
 	agent_pack_release(&pack);
 	agent_route_release(&route);

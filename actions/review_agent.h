@@ -21,6 +21,7 @@
 
 #include <git2.h>
 
+#include "actions/trust.h"
 #include "common/buf.h"
 #include "common/config.h"
 #include "review/report.h"
@@ -31,6 +32,11 @@ struct actions_agent_opts {
 	const char *record_dir;		/* --record DIR, or NULL */
 	const char *replay_dir;		/* --replay DIR, or NULL */
 	const char *title, *body;	/* the PR's, untrusted; may be NULL */
+	/*
+	 * Where the team learnings come from (actions/learnings.h): the
+	 * trust of the run; NULL: the work tree of the repository.
+	 */
+	const struct actions_trust *trust;
 	long max_tokens;		/* budgets per agent; 0: none */
 	double max_usd;
 	long max_ms;

@@ -474,7 +474,8 @@ int actions_review_pr(struct review_result *out,
 					err)) < 0)
 		goto out;
 	if ((rc = actions_review_run_agents(out, repo, &head, ropts.agents,
-					    oc->pr.title, oc->pr.body,
+					    ropts.trust, oc->pr.title,
+					    oc->pr.body,
 					    err)) < 0)
 		goto out;
 	if ((rc = forge_list_notes(forge, &oc->pr, &notes, err)) < 0)

@@ -32,6 +32,7 @@
 #include "actions/notify.h"
 #include "actions/review.h"
 #include "actions/rules.h"
+#include "actions/learnings.h"
 #include "actions/tasks.h"
 #include "actions/test.h"
 #include "actions/trust.h"
@@ -687,6 +688,14 @@ static int tasks_brief(struct tasks_job *job, struct buf *err)
 		free(t->left_out);
 		t->left_out = buf_detach(&left, NULL);
 	}
+	/*
+	 * The team learnings that apply everywhere (which files a task
+	 * touches is not known before it is planned), from the trusted
+	 * checkout.
+	 */
+	if (any)
+		actions_learnings_for(&job->brief, NULL, &run->trust, NULL, 0,
+				      &mask);
 	rc = any;
 out:
 	buf_release(&left);

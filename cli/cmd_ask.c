@@ -313,6 +313,7 @@ int cmd_ask(int argc, char **argv)
 	ao.diff = p.diff.len ? p.diff.ptr : NULL;
 	ao.link_base = p.link_base;
 	ao.gitlab_links = p.gitlab;
+	ao.trust = &trust;
 	if ((rc = actions_ask_run(&oc, &ao, &err)) < 0) {
 		cli_error("%s", err.ptr);
 		exit_code = rc == TEND_EINVALID || rc == TEND_ENOTFOUND ?

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -194,6 +195,43 @@ static char *cmd_index_config_root(git_repository *repo)
 	return cli_config_root(forge_git_workdir(repo));
 }
 
+/*
+ * The index of the repository here when it is of HEAD already, opened
+ * without libgit2 (forge_git_peek_head()): a question to an up-to-date
+ * index needs neither git nor the configuration, which only say what an
+ * update stores. NULL for anything else; the caller takes the full path,
+ * which updates the index or reports the error.
+ */
+static struct review_index *cmd_index_open_fresh(const struct review_rules
+						 *rules)
+{
+	struct buf top = BUF_INIT, common = BUF_INIT, err = BUF_INIT;
+	struct review_index_opts io = { 0 };
+	struct review_index *idx = NULL;
+	struct stat st;
+	char hex[41], *db = NULL;
+
+	if (forge_git_peek_head(".", &top, &common, hex) < 0)
+		goto out;
+	db = xasprintf("%stend/index.sqlite", common.ptr);
+	if (stat(db, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out;
+	io.path = db;
+	io.rules = rules;
+	if (review_index_open(&idx, NULL, &io, &err) < 0)
+		idx = NULL;
+	else if (!review_index_is_at(idx, hex)) {
+		review_index_close(idx);
+		idx = NULL;
+	}
+out:
+	free(db);
+	buf_release(&top);
+	buf_release(&common);
+	buf_release(&err);
+	return idx;
+}
+
 int cmd_index(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
@@ -295,6 +333,9 @@ int cmd_index(int argc, char **argv)
 			  strerror(errno));
 		goto out;
 	}
+	if (asks && !a.rev && !a.rebuild && !a.repo_name &&
+	    (idx = cmd_index_open_fresh(&rules)))
+		goto answer;
 	if ((rc = forge_git_open(&repo, ".", &err)) < 0 ||
 	    (rc = forge_git_resolve(&commit, repo, a.rev ? a.rev : "HEAD",
 				    &err)) < 0) {

@@ -77,6 +77,234 @@ int forge_git_open(git_repository **out, const char *path, struct buf *err)
 	return 0;
 }
 
+/* ---- HEAD without libgit2 ---------------------------------------------- */
+
+/* The file at `path` as one NUL-terminated string, up to `max` bytes. */
+static int forge_git_peek_file(struct buf *out, const char *path, size_t max)
+{
+	char chunk[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	buf_reset(out);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (out->len + (size_t)n > max) {
+			close(fd);
+			return -1;
+		}
+		buf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static int forge_git_peek_is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * The directory `path` names, made absolute against `base` (ending in
+ * '/') and resolved, with a trailing '/'; -1 when it does not exist.
+ */
+static int forge_git_peek_join(struct buf *out, const char *base,
+			       const char *path, size_t len)
+{
+	struct buf joined = BUF_INIT;
+	char *real;
+
+	if (len && path[0] != '/')
+		buf_puts(&joined, base);
+	buf_add(&joined, path, len);
+	real = realpath(joined.ptr, NULL);
+	buf_release(&joined);
+	if (!real)
+		return -1;
+	buf_reset(out);
+	buf_puts(out, real);
+	if (!out->len || out->ptr[out->len - 1] != '/')
+		buf_putc(out, '/');
+	free(real);
+	return 0;
+}
+
+/* The id `ref` names: a loose file in `gitdir` or `common`, packed-refs. */
+static int forge_git_peek_ref(const char *gitdir, const char *common,
+			      const char *ref, char hex[41], int depth)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	const char *dirs[2] = { gitdir, common };
+	size_t i;
+	int error = -1;
+
+	if (depth > 5 || strncmp(ref, "refs/", 5) || strstr(ref, "..") ||
+	    strstr(ref, "//"))
+		return -1;
+	for (i = 0; i < 2 && error < 0; i++) {
+		size_t n;
+
+		buf_reset(&path);
+		buf_printf(&path, "%s%s", dirs[i], ref);
+		if (forge_git_peek_file(&text, path.ptr, 4096) < 0)
+			continue;
+		n = text.len;
+		while (n && (text.ptr[n - 1] == '\n' || text.ptr[n - 1] == '\r'))
+			n--;
+		if (n == 40 && forge_git_peek_is_hex(text.ptr, 40)) {
+			memcpy(hex, text.ptr, 40);
+			hex[40] = '\0';
+			error = 0;
+		} else if (n > 5 && !strncmp(text.ptr, "ref: ", 5)) {
+			text.ptr[n] = '\0';
+			error = forge_git_peek_ref(gitdir, common, text.ptr + 5,
+						   hex, depth + 1);
+			break;
+		} else {
+			break;	/* a loose ref that is not one: not ours */
+		}
+	}
+	if (error < 0 && i == 2) {
+		/* Not loose anywhere: packed-refs, "<id> <ref>" lines. */
+		const char *line, *end;
+
+		buf_reset(&path);
+		buf_printf(&path, "%spacked-refs", common);
+		if (forge_git_peek_file(&text, path.ptr, 64 << 20) == 0)
+			for (line = text.ptr; *line; line = *end ? end + 1 : end) {
+				end = strchr(line, '\n');
+				if (!end)
+					end = line + strlen(line);
+				if (end - line == 41 + (long)strlen(ref) &&
+				    line[40] == ' ' &&
+				    forge_git_peek_is_hex(line, 40) &&
+				    !strncmp(line + 41, ref, strlen(ref))) {
+					memcpy(hex, line, 40);
+					hex[40] = '\0';
+					error = 0;
+					break;
+				}
+			}
+	}
+	buf_release(&path);
+	buf_release(&text);
+	return error;
+}
+
+int forge_git_peek_head(const char *dir, struct buf *workdir,
+			struct buf *commondir, char hex[41])
+{
+	struct buf top = BUF_INIT, gitdir = BUF_INIT, common = BUF_INIT,
+		   text = BUF_INIT, path = BUF_INIT;
+	char id[41];
+	char *at = realpath(dir, NULL);
+	struct stat st;
+	dev_t dev;
+	int error = TEND_ENOTFOUND;
+
+	if (!at || stat(at, &st) < 0)
+		goto out;
+	dev = st.st_dev;
+	buf_puts(&top, at);
+	for (;;) {
+		buf_reset(&path);
+		buf_printf(&path, "%s%s.git", top.ptr,
+			   top.len > 1 ? "/" : "");
+		if (lstat(path.ptr, &st) == 0)
+			break;
+		if (top.len <= 1)
+			goto out;
+		while (top.len > 1 && top.ptr[top.len - 1] != '/')
+			top.len--;
+		if (top.len > 1)
+			top.len--;
+		top.ptr[top.len] = '\0';
+		if (stat(top.ptr, &st) < 0 || st.st_dev != dev)
+			goto out;
+	}
+	if (top.len > 1)
+		buf_putc(&top, '/');
+	if (S_ISDIR(st.st_mode)) {
+		buf_puts(&gitdir, path.ptr);
+		buf_putc(&gitdir, '/');
+	} else if (S_ISREG(st.st_mode)) {
+		/* A linked work tree: "gitdir: PATH". */
+		size_t n;
+
+		if (forge_git_peek_file(&text, path.ptr, 4096) < 0 ||
+		    strncmp(text.ptr, "gitdir: ", 8))
+			goto out;
+		n = text.len;
+		while (n > 8 && (text.ptr[n - 1] == '\n' ||
+				 text.ptr[n - 1] == '\r'))
+			n--;
+		if (forge_git_peek_join(&gitdir, top.ptr, text.ptr + 8,
+					n - 8) < 0)
+			goto out;
+	} else {
+		goto out;
+	}
+	/* libgit2 refuses a repository another user owns: so does this. */
+	if (stat(gitdir.ptr, &st) < 0 || st.st_uid != geteuid())
+		goto out;
+	buf_reset(&path);
+	buf_printf(&path, "%scommondir", gitdir.ptr);
+	if (forge_git_peek_file(&text, path.ptr, 4096) == 0) {
+		size_t n = text.len;
+
+		while (n && (text.ptr[n - 1] == '\n' || text.ptr[n - 1] == '\r'))
+			n--;
+		if (forge_git_peek_join(&common, gitdir.ptr, text.ptr, n) < 0)
+			goto out;
+	} else {
+		buf_puts(&common, gitdir.ptr);
+	}
+	/* Extensions change where refs and ids live: leave them to libgit2. */
+	buf_reset(&path);
+	buf_printf(&path, "%sconfig", common.ptr);
+	if (forge_git_peek_file(&text, path.ptr, 1 << 20) < 0 ||
+	    strcasestr(text.ptr, "refstorage") ||
+	    strcasestr(text.ptr, "objectformat") ||
+	    strcasestr(text.ptr, "bare = true"))
+		goto out;
+	buf_reset(&path);
+	buf_printf(&path, "%sHEAD", gitdir.ptr);
+	if (forge_git_peek_file(&text, path.ptr, 4096) < 0)
+		goto out;
+	while (text.len && (text.ptr[text.len - 1] == '\n' ||
+			    text.ptr[text.len - 1] == '\r'))
+		text.ptr[--text.len] = '\0';
+	if (text.len == 40 && forge_git_peek_is_hex(text.ptr, 40)) {
+		memcpy(id, text.ptr, 41);
+	} else if (text.len > 5 && !strncmp(text.ptr, "ref: ", 5)) {
+		if (forge_git_peek_ref(gitdir.ptr, common.ptr, text.ptr + 5, id,
+				       0) < 0)
+			goto out;
+	} else {
+		goto out;
+	}
+	buf_reset(workdir);
+	buf_puts(workdir, top.ptr);
+	buf_reset(commondir);
+	buf_puts(commondir, common.ptr);
+	memcpy(hex, id, 41);
+	error = 0;
+out:
+	free(at);
+	buf_release(&top);
+	buf_release(&gitdir);
+	buf_release(&common);
+	buf_release(&text);
+	buf_release(&path);
+	return error;
+}
+
 const char *forge_git_workdir(git_repository *repo)
 {
 	return git_repository_workdir(repo);
@@ -2235,5 +2463,85 @@ out:
 	git_tree_free(tree);
 	git_commit_free(c);
 	buf_release(&msg);
+	return rc;
+}
+
+/* ---- learnings: a commit of one file, without a work tree ----------- */
+
+int forge_git_commit_blob(git_oid *out, git_repository *repo,
+			  const git_oid *parent, const git_oid *also,
+			  const char *path, const char *content, size_t len,
+			  const char *message, const char *name,
+			  const char *email, struct buf *err)
+{
+	git_tree_update upd;
+	const git_commit *parents[2];
+	git_commit *pc = NULL, *ac = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_signature *sig = NULL;
+	git_oid blob, tree_id, id;
+	struct buf msg = BUF_INIT;
+	int rc;
+
+	forge_git_init_once();
+	if (!forge_git_path_ok(path))
+		return error_set(err, TEND_EINVALID, "refusing to commit '%s'",
+				 path);
+	if (git_commit_lookup(&pc, repo, parent) < 0 ||
+	    git_commit_tree(&base, pc) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot read commit %s: %s",
+			       git_oid_tostr_s(parent), forge_git_errmsg());
+		goto out;
+	}
+	if (also && git_commit_lookup(&ac, repo, also) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot read commit %s: %s",
+			       git_oid_tostr_s(also), forge_git_errmsg());
+		goto out;
+	}
+	memset(&upd, 0, sizeof(upd));
+	upd.action = GIT_TREE_UPDATE_UPSERT;
+	upd.filemode = GIT_FILEMODE_BLOB;
+	upd.path = path;
+	if (git_blob_create_from_buffer(&blob, repo, content, len) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a blob: %s",
+			       forge_git_errmsg());
+		goto out;
+	}
+	git_oid_cpy(&upd.id, &blob);
+	if (git_tree_create_updated(&tree_id, repo, base, 1, &upd) < 0 ||
+	    git_tree_lookup(&tree, repo, &tree_id) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a tree with "
+			       "'%s': %s", path, forge_git_errmsg());
+		goto out;
+	}
+	if (git_oid_equal(&tree_id, git_tree_id(base))) {
+		rc = error_set(err, TEND_EINVALID, "nothing to commit");
+		goto out;
+	}
+	if (git_signature_now(&sig, name, email) < 0) {
+		rc = error_set(err, TEND_EINVALID, "bad author '%s <%s>': %s",
+			       name, email, forge_git_errmsg());
+		goto out;
+	}
+	buf_puts(&msg, message);
+	if (!msg.len || msg.ptr[msg.len - 1] != '\n')
+		buf_putc(&msg, '\n');
+	parents[0] = pc;
+	parents[1] = ac;
+	if (git_commit_create(&id, repo, NULL, sig, sig, NULL, msg.ptr, tree,
+			      also ? 2 : 1, parents) < 0) {
+		rc = error_set(err, TEND_ERROR, "cannot write a commit: %s",
+			       forge_git_errmsg());
+		goto out;
+	}
+	git_oid_cpy(out, &id);
+	rc = 0;
+out:
+	buf_release(&msg);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(ac);
+	git_commit_free(pc);
 	return rc;
 }

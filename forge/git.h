@@ -36,6 +36,24 @@ int forge_git_open(git_repository **out, const char *path, struct buf *err);
 const char *forge_git_workdir(git_repository *repo);
 
 /*
+ * The commit HEAD names in the repository around `dir`, read from the
+ * files of a plain layout without libgit2: starting libgit2 parses the
+ * system's certificate bundle, ~10 ms and most of the time of a query
+ * to an index that is up to date. It finds the repository as
+ * forge_git_open() does (upwards from `dir`, not across file systems),
+ * follows HEAD through loose refs and packed-refs, and knows linked work
+ * trees. 0 with the work tree's top (`workdir`, ending in '/'), the
+ * common git directory (`commondir`, ending in '/') and the commit's hex
+ * id (`hex`, NUL-terminated). TEND_ENOTFOUND, with the outputs untouched,
+ * for anything it does not know: no repository, a bare one or one owned
+ * by another user, an extension (reftable, SHA-256), a HEAD it cannot
+ * follow. The caller then opens the repository with libgit2, which
+ * gives the real answer or error.
+ */
+int forge_git_peek_head(const char *dir, struct buf *workdir,
+			struct buf *commondir, char hex[41]);
+
+/*
  * A work tree of its own for `commit`, beside the checkout and without
  * touching it: `dir` (an existing, empty directory) gets the commit's
  * files, and *out is a second handle on `repo`'s objects and refs whose
@@ -337,5 +355,24 @@ int forge_git_push_lease(git_repository *repo,
  * absent); 0 otherwise, and whenever either does not parse.
  */
 int forge_git_same_origin(const char *url, const char *origin);
+
+/* ---- learnings: a commit of one file, without a work tree ----------- */
+
+/*
+ * A commit whose first parent is `parent` and whose tree is parent's with
+ * the regular file `path` holding `content` (`len` bytes), made or
+ * replaced; no work tree, index or ref is touched. With `also` (may be
+ * NULL) the commit has it as a second parent whose tree it does not take
+ * (git's "ours" merge): it then descends from `also`, so a push of it to
+ * a branch at `also` is a fast-forward that keeps that branch's history.
+ * Author and committer are name/email, now; a final newline is added to
+ * `message` when missing. TEND_EINVALID for a path refused as above and
+ * for "nothing to commit" (the file already holds `content`).
+ */
+int forge_git_commit_blob(git_oid *out, git_repository *repo,
+			  const git_oid *parent, const git_oid *also,
+			  const char *path, const char *content, size_t len,
+			  const char *message, const char *name,
+			  const char *email, struct buf *err);
 
 #endif

@@ -97,11 +97,24 @@ struct review_index {
 	review_index_embed_fn embed;
 	void *embed_data;
 	int threads;
+	size_t doc_budget;
+	int bulk;		/* the symbols' indexes wait for the commit */
 	int corrupt;		/* the last SQLite error was a corruption */
 	int rebuilt;		/* for the next update's stats */
 	char *note;
 	int embed_failed;
+	/* The rarity of query terms (a statement that counts a term's
+	 * chunks) and tend_rescore(), set up by the first query that needs
+	 * them. */
+	sqlite3_stmt *df;
+	int df_failed;
 };
+
+#define REVIEW_INDEX_DOC_BUDGET 3000	/* see review_index_rarest() */
+
+#define REVIEW_INDEX_SYMBOL_INDEXES \
+	"CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name, definition);" \
+	"CREATE INDEX IF NOT EXISTS symbols_blob ON symbols(blob, line);"
 
 static const char review_index_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -117,8 +130,7 @@ static const char review_index_schema[] =
 	"CREATE TABLE IF NOT EXISTS symbols(blob TEXT NOT NULL, name TEXT"
 	" NOT NULL, kind TEXT, definition INTEGER, line INTEGER,"
 	" end_line INTEGER, context TEXT);"
-	"CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name, definition);"
-	"CREATE INDEX IF NOT EXISTS symbols_blob ON symbols(blob, line);"
+	REVIEW_INDEX_SYMBOL_INDEXES
 	"CREATE TABLE IF NOT EXISTS vectors(chunk INTEGER PRIMARY KEY,"
 	" dim INTEGER, data BLOB);";
 
@@ -423,6 +435,9 @@ static int review_index_try_open(struct review_index *idx, struct buf *why,
 
 static void review_index_db_close(struct review_index *idx)
 {
+	sqlite3_finalize(idx->df);
+	idx->df = NULL;
+	idx->df_failed = 0;
 	if (idx->db)
 		sqlite3_close_v2(idx->db);
 	idx->db = NULL;
@@ -505,6 +520,8 @@ int review_index_open(struct review_index **out, git_repository *repo,
 	idx->embed = opts->embed;
 	idx->embed_data = opts->embed_data;
 	idx->threads = opts->threads;
+	idx->doc_budget = opts->doc_budget ? opts->doc_budget
+					   : REVIEW_INDEX_DOC_BUDGET;
 	if (idx->threads <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -571,6 +588,15 @@ static char *review_index_meta(struct review_index *idx, const char *key)
 		value = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return value;
+}
+
+int review_index_is_at(struct review_index *idx, const char *hex)
+{
+	char *at = review_index_meta(idx, "commit");
+	int same = at && !strcmp(at, hex);
+
+	free(at);
+	return same;
 }
 
 int review_index_head(struct review_index *idx, git_oid *out)
@@ -2052,6 +2078,47 @@ static int review_index_oid_cmp(const void *a, const void *b)
 }
 
 /* Parse a list of jobs on the pool and write each, in order. */
+/*
+ * A first build writes the symbols without their two indexes and makes
+ * the indexes at the end: sorting 200,000 rows once costs half of keeping
+ * two B-trees in order row by row. Only when the table is empty (a new or
+ * rebuilt index), inside the update's transaction, so a failed update
+ * rolls the indexes back with everything else.
+ */
+#define REVIEW_INDEX_BULK 256	/* blobs to parse that make it worth it */
+
+static int review_index_bulk_start(struct review_index *idx, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	int empty, error;
+
+	if ((error = review_index_prepare(idx, &st, "SELECT 1 FROM symbols "
+					  "LIMIT 1", err)) < 0)
+		return error;
+	empty = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	if (!empty)
+		return 0;
+	if ((error = review_index_exec(idx, "DROP INDEX symbols_name;"
+				       "DROP INDEX symbols_blob", err)) < 0)
+		return error;
+	idx->bulk = 1;
+	return 0;
+}
+
+static int review_index_bulk_end(struct review_index *idx, struct buf *err)
+{
+	int error;
+
+	if (!idx->bulk)
+		return 0;
+	if ((error = review_index_exec(idx, REVIEW_INDEX_SYMBOL_INDEXES,
+				       err)) < 0)
+		return error;
+	idx->bulk = 0;
+	return 0;
+}
+
 static int review_index_run_jobs(struct review_index *idx,
 				 struct review_index_writer *w,
 				 struct review_index_job *jobs, size_t nr,
@@ -2087,6 +2154,9 @@ static int review_index_run_jobs(struct review_index *idx,
 		if ((error = review_index_begin(idx, err)) < 0)
 			goto out;
 		*in_txn = 1;
+		if (nr >= REVIEW_INDEX_BULK &&
+		    (error = review_index_bulk_start(idx, err)) < 0)
+			goto out;
 		if ((error = review_index_writer_start(w, idx, err)) < 0)
 			goto out;
 	}
@@ -2375,7 +2445,8 @@ static int review_index_update_once(struct review_index *idx,
 	if (nr_late && (error = review_index_run_jobs(idx, &w, late, nr_late,
 						      &in_txn, st, err)) < 0)
 		goto out;
-	if ((error = review_index_write_files(idx, &snap, &now, st, err)) < 0 ||
+	if ((error = review_index_bulk_end(idx, err)) < 0 ||
+	    (error = review_index_write_files(idx, &snap, &now, st, err)) < 0 ||
 	    (error = review_index_mark_capped(idx, err)) < 0 ||
 	    (error = review_index_drop_orphans(idx, err)) < 0 ||
 	    (error = review_index_repath(idx, err)) < 0)
@@ -2414,6 +2485,7 @@ static int review_index_update_once(struct review_index *idx,
 out:
 	if (in_txn)
 		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+	idx->bulk = 0;
 	review_index_writer_release(&w);
 	free(jobs);
 	free(late);
@@ -2552,12 +2624,26 @@ static int review_index_word_byte(unsigned char c)
 #define REVIEW_INDEX_MAX_TERMS 32
 #define REVIEW_INDEX_MAX_QUERY 1024
 
+/*
+ * The terms of a query: each is one word or a phrase of words, made of
+ * word bytes, spaces and UTF-8 only, so it can be quoted for FTS5
+ * without escaping.
+ */
 struct review_index_terms {
-	struct buf expr;
+	char *item[REVIEW_INDEX_MAX_TERMS];
 	size_t nr;
 };
 
-/* Add one quoted term made of `words` (space-separated, safe bytes). */
+static void review_index_terms_release(struct review_index_terms *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		free(t->item[i]);
+	t->nr = 0;
+}
+
+/* Add one term made of `words` (space-separated, safe bytes). */
 static void review_index_term(struct review_index_terms *t, const char *words)
 {
 	const unsigned char *p;
@@ -2567,11 +2653,25 @@ static void review_index_term(struct review_index_terms *t, const char *words)
 		alnum = alnum || (*p != '_' && *p != ' ');
 	if (!alnum || t->nr >= REVIEW_INDEX_MAX_TERMS)
 		return;
-	if (t->nr)
-		buf_puts(&t->expr, " OR ");
-	/* Only word bytes, spaces and UTF-8 here: no quote to escape. */
-	buf_printf(&t->expr, "\"%s\"", words);
-	t->nr++;
+	t->item[t->nr++] = xstrdup(words);
+}
+
+/* The MATCH expression of the terms whose bit is set in `take`. */
+static size_t review_index_terms_expr(struct buf *out,
+				      const struct review_index_terms *t,
+				      unsigned long take)
+{
+	size_t i, nr = 0;
+
+	buf_reset(out);
+	for (i = 0; i < t->nr; i++) {
+		if (!(take & (1UL << i)))
+			continue;
+		if (nr++)
+			buf_puts(out, " OR ");
+		buf_printf(out, "\"%s\"", t->item[i]);
+	}
+	return nr;
 }
 
 /*
@@ -2675,9 +2775,10 @@ static int review_index_has_content(const char *query, size_t n)
 	return 0;
 }
 
-int review_index_match_expr(struct buf *out, const char *query)
+/* The terms of `query` into `t` (empty: release it after use). */
+static void review_index_query_terms(struct review_index_terms *t,
+				     const char *query)
 {
-	struct review_index_terms t = { BUF_INIT, 0 };
 	struct buf words = BUF_INIT;
 	size_t n = strlen(query), i = 0;
 	int content;
@@ -2685,7 +2786,7 @@ int review_index_match_expr(struct buf *out, const char *query)
 	if (n > REVIEW_INDEX_MAX_QUERY)
 		n = REVIEW_INDEX_MAX_QUERY;
 	content = review_index_has_content(query, n);
-	while (i < n && t.nr < REVIEW_INDEX_MAX_TERMS) {
+	while (i < n && t->nr < REVIEW_INDEX_MAX_TERMS) {
 		size_t a, b;
 
 		if (query[i] == ' ' || query[i] == '\t' || query[i] == '\n' ||
@@ -2702,7 +2803,7 @@ int review_index_match_expr(struct buf *out, const char *query)
 			if (i < n)
 				i++;
 			if (review_index_words(&words, query + a, b - a))
-				review_index_term(&t, words.ptr);
+				review_index_term(t, words.ptr);
 			continue;
 		}
 		a = i;
@@ -2715,15 +2816,252 @@ int review_index_match_expr(struct buf *out, const char *query)
 		if (content && review_index_stopword(words.ptr, words.len))
 			continue;
 		/* A path fragment or a word: one term (a phrase if needed). */
-		review_index_term(&t, words.ptr);
+		review_index_term(t, words.ptr);
 		if (!strchr(words.ptr, ' '))
-			review_index_split_terms(&t, words.ptr);
+			review_index_split_terms(t, words.ptr);
 	}
 	buf_release(&words);
-	buf_reset(out);
-	buf_add(out, t.expr.ptr, t.expr.len);
-	buf_release(&t.expr);
-	return (int)t.nr;
+}
+
+/*
+ * Ranking the rarest terms only.
+ *
+ * FTS5's bm25() reads the positions of every query term in every chunk
+ * that matches any term, so a query's time grows with the number of
+ * chunks its commonest word appears in: "git" is in half of git's 42,000
+ * chunks and costs 20 ms alone, "renamed" 2 ms. So a query of several
+ * terms picks its candidates by its rarest terms, taken while the chunks
+ * they appear in add up to the budget (REVIEW_INDEX_DOC_BUDGET unless
+ * opened with another; always at least the rarest one), and then scores
+ * those candidates against all its terms (review_index_rescore()). A
+ * small repository takes every term at once.
+ * A term's chunks are counted by FTS5 itself, up to the budget: a term
+ * in more chunks than that is never one of the rarest anyway.
+ */
+static fts5_api *review_index_fts5_api(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr",
+				     NULL);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return api;
+}
+
+/*
+ * tend_rescore(chunks, P): scores the candidates of P, a struct
+ * review_index_rescore bound as a pointer, against every phrase of the
+ * query it is called in, as FTS5's bm25() with REVIEW_INDEX_BM25's
+ * column weights would, and leaves the scores in P. It walks each
+ * phrase's postings once with xQueryPhrase(), which is what bm25() does
+ * to count a phrase's chunks, and reads positions and lengths only for
+ * the candidates, so the common words cost a pass over their postings
+ * and not a bm25() evaluation of every chunk they are in. Called on one
+ * row; what it returns is of no use.
+ */
+static const double review_index_weight[] = {
+	3.0, 8.0, 0.0, 1.0, 0.0, 0.0, 0.0	/* as REVIEW_INDEX_BM25 */
+};
+
+struct review_index_rescore {
+	const sqlite3_int64 *rowid;	/* the candidates, sorted */
+	size_t nr;
+	double *freq;		/* nr x phrases: weighted occurrences */
+	int *len;		/* nr: tokens in the chunk, -1 unknown */
+	double *score;		/* nr: the result */
+	int phrase, nr_phrases;
+	sqlite3_int64 hits;	/* chunks with the current phrase */
+	int done, failed;
+};
+
+static int review_index_rescore_hit(const Fts5ExtensionApi *api,
+				    Fts5Context *fts, void *data)
+{
+	struct review_index_rescore *r = data;
+	sqlite3_int64 id = api->xRowid(fts);
+	size_t lo = 0, hi = r->nr, p;
+	int ninst = 0, i, ip, ic, io;
+	double f = 0;
+
+	r->hits++;
+	while (lo < hi) {
+		p = lo + (hi - lo) / 2;
+		if (r->rowid[p] < id)
+			lo = p + 1;
+		else
+			hi = p;
+	}
+	if (lo >= r->nr || r->rowid[lo] != id)
+		return SQLITE_OK;
+	if (api->xInstCount(fts, &ninst) != SQLITE_OK)
+		return SQLITE_ERROR;
+	for (i = 0; i < ninst; i++)
+		if (api->xInst(fts, i, &ip, &ic, &io) == SQLITE_OK &&
+		    ic >= 0 && ic < (int)(sizeof(review_index_weight) /
+					  sizeof(*review_index_weight)))
+			f += review_index_weight[ic];
+	r->freq[lo * (size_t)r->nr_phrases + (size_t)r->phrase] = f;
+	if (r->len[lo] < 0 &&
+	    api->xColumnSize(fts, -1, &r->len[lo]) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return SQLITE_OK;
+}
+
+static void review_index_rescore(const Fts5ExtensionApi *api,
+				 Fts5Context *fts, sqlite3_context *ctx,
+				 int nval, sqlite3_value **val)
+{
+	const double k1 = 1.2, b = 0.75;
+	struct review_index_rescore *r;
+	sqlite3_int64 nrow = 0, ntok = 0;
+	double avgdl;
+	size_t i;
+	int p;
+
+	sqlite3_result_null(ctx);
+	if (nval != 1 || !(r = sqlite3_value_pointer(val[0], "tend_rescore")) ||
+	    r->done)
+		return;
+	r->done = 1;
+	r->failed = 1;
+	r->nr_phrases = api->xPhraseCount(fts);
+	if (r->nr_phrases <= 0 || api->xRowCount(fts, &nrow) != SQLITE_OK ||
+	    api->xColumnTotalSize(fts, -1, &ntok) != SQLITE_OK || nrow <= 0)
+		return;
+	avgdl = (double)ntok / (double)nrow;
+	r->freq = xcalloc(r->nr * (size_t)r->nr_phrases, sizeof(*r->freq));
+	for (i = 0; i < r->nr; i++)
+		r->len[i] = -1;
+	for (p = 0; p < r->nr_phrases; p++) {
+		double idf;
+
+		r->phrase = p;
+		r->hits = 0;
+		if (api->xQueryPhrase(fts, p, r, review_index_rescore_hit) !=
+		    SQLITE_OK)
+			return;
+		idf = log(((double)nrow - (double)r->hits + 0.5) /
+			  ((double)r->hits + 0.5));
+		if (idf <= 0)
+			idf = 1e-6;
+		for (i = 0; i < r->nr; i++) {
+			double f = r->freq[i * (size_t)r->nr_phrases +
+					   (size_t)p],
+			       dl = r->len[i] > 0 && avgdl > 0 ?
+				    (double)r->len[i] / avgdl : 1;
+
+			if (f > 0)
+				r->score[i] += idf * f * (k1 + 1) /
+					       (f + k1 * (1 - b + b * dl));
+		}
+	}
+	r->failed = 0;
+}
+
+/* The counting statement and tend_rescore(); 0, or -1 when unavailable. */
+static int review_index_df_open(struct review_index *idx)
+{
+	fts5_api *api;
+
+	if (idx->df)
+		return 0;
+	if (idx->df_failed)
+		return -1;
+	idx->df_failed = 1;
+	if (!(api = review_index_fts5_api(idx->db)) ||
+	    api->xCreateFunction(api, "tend_rescore", NULL,
+				 review_index_rescore, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(idx->db, "SELECT count(*) FROM (SELECT 1 FROM "
+			       "chunks WHERE chunks MATCH ?1 LIMIT ?2)", -1,
+			       &idx->df, NULL) != SQLITE_OK) {
+		sqlite3_finalize(idx->df);
+		idx->df = NULL;
+		return -1;
+	}
+	idx->df_failed = 0;
+	return 0;
+}
+
+struct review_index_rarity {
+	sqlite3_int64 df;
+	size_t term;
+};
+
+static int review_index_rarity_cmp(const void *a, const void *b)
+{
+	const struct review_index_rarity *x = a, *y = b;
+
+	if (x->df != y->df)
+		return x->df < y->df ? -1 : 1;
+	return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/*
+ * The bits of the terms of `t` to take candidates from: all of them when
+ * there is one or the terms cannot be counted. Terms are taken rarest
+ * first while their chunks fit the budget, and past it while they add up
+ * to fewer than `need` chunks, so that the candidates can fill a page.
+ */
+static unsigned long review_index_rarest(struct review_index *idx,
+					 const struct review_index_terms *t,
+					 size_t need)
+{
+	struct review_index_rarity r[REVIEW_INDEX_MAX_TERMS];
+	sqlite3_int64 sum = 0;
+	unsigned long take = 0;
+	size_t i;
+
+	if (t->nr < 2 || review_index_df_open(idx) < 0)
+		return ~0UL;
+	for (i = 0; i < t->nr; i++) {
+		struct buf q = BUF_INIT;
+		int rc;
+
+		buf_printf(&q, "\"%s\"", t->item[i]);
+		sqlite3_bind_text(idx->df, 1, q.ptr, (int)q.len,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(idx->df, 2,
+				   (sqlite3_int64)idx->doc_budget + 1);
+		rc = sqlite3_step(idx->df);
+		r[i].df = rc == SQLITE_ROW ? sqlite3_column_int64(idx->df, 0)
+					   : 0;
+		r[i].term = i;
+		sqlite3_reset(idx->df);
+		buf_release(&q);
+		if (rc != SQLITE_ROW)
+			return ~0UL;
+	}
+	qsort(r, t->nr, sizeof(*r), review_index_rarity_cmp);
+	for (i = 0; i < t->nr; i++) {
+		/* A term in no chunk costs nothing and finds nothing. */
+		if (!r[i].df)
+			continue;
+		if (take && sum + r[i].df > (sqlite3_int64)idx->doc_budget &&
+		    sum >= (sqlite3_int64)need)
+			break;
+		sum += r[i].df;
+		take |= 1UL << r[i].term;
+	}
+	/* Every term that is in some chunk: one ranking by all of them. */
+	if (!take || i == t->nr)
+		return ~0UL;
+	return take;
+}
+
+int review_index_match_expr(struct buf *out, const char *query)
+{
+	struct review_index_terms t = { { NULL }, 0 };
+	size_t nr;
+
+	review_index_query_terms(&t, query);
+	nr = review_index_terms_expr(out, &t, ~0UL);
+	review_index_terms_release(&t);
+	return (int)nr;
 }
 
 /* The display name stored before the split parts. */
@@ -2956,24 +3294,120 @@ static int review_index_hit_cmp(const void *a, const void *b)
 }
 
 /*
- * The best `limit` hits of MATCH expression `expr`, in two steps: the
- * rowids and scores of the best REVIEW_INDEX_TOP chunks, which SQLite
- * sorts without their text, then those chunks' paths and text. 1 with
- * the hits in `out`; 0 when that is not enough (more of the best chunks
- * belong to files left out than the margin covers), and the caller runs
- * the full query; < 0 on error.
+ * The best `limit` hits of the terms of `t` whose bit is set in `take`
+ * (all of them, or the rarest: see review_index_rarest()), in two or
+ * three steps:
+ *
+ *   1. the rowids of the best chunks: REVIEW_INDEX_TOP of them by bm25()
+ *      when every term is taken, else REVIEW_INDEX_CANDIDATES by bm25()
+ *      of the rarest terms;
+ *   2. when terms were left out, those candidates scored again against
+ *      all the terms by review_index_rescore(), so the common words weigh
+ *      in the order as they would in a full ranking, at the cost of a
+ *      pass over the matches that computes nothing for the others;
+ *   3. the paths and text of the best, which SQLite fetches by rowid.
+ *
+ * 1 with the hits in `out`; 0 when that is not enough (more of the best
+ * chunks belong to files left out than the margin covers), and the caller
+ * runs the full query; < 0 on error.
  */
-static int review_index_query_top(struct review_index *idx, const char *expr,
-				  size_t limit,
+#define REVIEW_INDEX_CANDIDATES 1000
+
+struct review_index_scored_row {
+	sqlite3_int64 rowid;
+	double score;
+};
+
+static int review_index_scored_row_cmp(const void *a, const void *b)
+{
+	const struct review_index_scored_row *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+static int review_index_rowid_cmp(const void *a, const void *b)
+{
+	sqlite3_int64 x = *(const sqlite3_int64 *)a,
+		      y = *(const sqlite3_int64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Step 2: the candidates' scores against every term, best first. */
+static int review_index_rescore_all(struct review_index *idx,
+				    const struct review_index_terms *t,
+				    struct review_index_scored_row *rows,
+				    size_t nr, struct buf *err)
+{
+	struct review_index_rescore rs;
+	struct buf expr = BUF_INIT;
+	sqlite3_int64 *ids = xcalloc(nr, sizeof(*ids));
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc, error;
+
+	memset(&rs, 0, sizeof(rs));
+	for (i = 0; i < nr; i++)
+		ids[i] = rows[i].rowid;
+	qsort(ids, nr, sizeof(*ids), review_index_rowid_cmp);
+	rs.rowid = ids;
+	rs.nr = nr;
+	rs.len = xcalloc(nr, sizeof(*rs.len));
+	rs.score = xcalloc(nr, sizeof(*rs.score));
+	review_index_terms_expr(&expr, t, ~0UL);
+	/* One row that matches: a candidate. */
+	if ((error = review_index_prepare(idx, &st, "SELECT "
+					  "tend_rescore(chunks, ?2) FROM "
+					  "chunks WHERE chunks MATCH ?1 AND "
+					  "chunks.rowid = ?3", err)) < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, expr.ptr, (int)expr.len, SQLITE_STATIC);
+	sqlite3_bind_pointer(st, 2, &rs, "tend_rescore", NULL);
+	sqlite3_bind_int64(st, 3, ids[0]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE || !rs.done || rs.failed) {
+		error = rc != SQLITE_DONE ? review_index_sqlerr(idx, err,
+								"search") :
+			error_set(err, TEND_ERROR, "cannot rank the search "
+				  "of '%s'", idx->path);
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		rows[i].rowid = ids[i];
+		rows[i].score = rs.score[i];
+	}
+	qsort(rows, nr, sizeof(*rows), review_index_scored_row_cmp);
+out:
+	sqlite3_finalize(st);
+	buf_release(&expr);
+	free(ids);
+	free(rs.freq);
+	free(rs.len);
+	free(rs.score);
+	return error;
+}
+
+static int review_index_query_top(struct review_index *idx,
+				  const struct review_index_terms *t,
+				  unsigned long take, size_t limit,
 				  struct review_index_hits *out,
 				  struct buf *err)
 {
 	sqlite3_stmt *top = NULL, *row = NULL;
 	struct review_index_hits all;
-	size_t got = 0, i;
-	int rc, error;
+	struct review_index_scored_row *rows = NULL;
+	struct buf expr = BUF_INIT;
+	size_t got = 0, want, i, alloc = 0;
+	int some = take != ~0UL, rc, error;
 
 	review_index_hits_init(&all);
+	want = REVIEW_INDEX_TOP(limit);
+	if (some && want < REVIEW_INDEX_CANDIDATES)
+		want = REVIEW_INDEX_CANDIDATES;
+	review_index_terms_expr(&expr, t, take);
 	if ((error = review_index_prepare(idx, &top, "SELECT chunks.rowid, "
 					  REVIEW_INDEX_BM25 " FROM chunks "
 					  "WHERE chunks MATCH ?1 ORDER BY 2 "
@@ -2985,27 +3419,33 @@ static int review_index_query_top(struct review_index *idx, const char *expr,
 					  "NULL WHERE chunks.rowid = ?1",
 					  err)) < 0)
 		goto out;
-	sqlite3_bind_text(top, 1, expr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(top, 2, (sqlite3_int64)REVIEW_INDEX_TOP(limit));
+	sqlite3_bind_text(top, 1, expr.ptr, (int)expr.len, SQLITE_STATIC);
+	sqlite3_bind_int64(top, 2, (sqlite3_int64)want);
 	while ((rc = sqlite3_step(top)) == SQLITE_ROW) {
-		double score = -sqlite3_column_double(top, 1);
-
+		ALLOC_GROW(rows, got + 1, alloc);
+		rows[got].rowid = sqlite3_column_int64(top, 0);
+		rows[got].score = -sqlite3_column_double(top, 1);
 		got++;
-		sqlite3_reset(row);
-		sqlite3_bind_int64(row, 1, sqlite3_column_int64(top, 0));
-		while ((rc = sqlite3_step(row)) == SQLITE_ROW)
-			review_index_hit_add(&all, row, score);
-		if (rc != SQLITE_DONE) {
-			error = review_index_sqlerr(idx, err, "search");
-			goto out;
-		}
 	}
 	if (rc != SQLITE_DONE) {
 		error = review_index_sqlerr(idx, err, "search");
 		goto out;
 	}
+	if (some && got &&
+	    (error = review_index_rescore_all(idx, t, rows, got, err)) < 0)
+		goto out;
+	for (i = 0; i < got && i < REVIEW_INDEX_TOP(limit); i++) {
+		sqlite3_reset(row);
+		sqlite3_bind_int64(row, 1, rows[i].rowid);
+		while ((rc = sqlite3_step(row)) == SQLITE_ROW)
+			review_index_hit_add(&all, row, rows[i].score);
+		if (rc != SQLITE_DONE) {
+			error = review_index_sqlerr(idx, err, "search");
+			goto out;
+		}
+	}
 	/* Fewer than asked for, though more chunks matched: not enough. */
-	if (all.nr < limit && got == REVIEW_INDEX_TOP(limit))
+	if (all.nr < limit && got >= REVIEW_INDEX_TOP(limit))
 		goto out;
 	if (all.nr > 1)
 		qsort(all.items, all.nr, sizeof(*all.items),
@@ -3024,6 +3464,8 @@ out:
 	review_index_hits_release(&all);
 	sqlite3_finalize(top);
 	sqlite3_finalize(row);
+	buf_release(&expr);
+	free(rows);
 	return error;
 }
 
@@ -3031,6 +3473,8 @@ int review_index_query(struct review_index *idx, const char *query,
 		       const char *path_glob, size_t limit,
 		       struct review_index_hits *out, struct buf *err)
 {
+	struct review_index_terms terms = { { NULL }, 0 };
+	unsigned long take;
 	struct buf expr = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	int rc = SQLITE_DONE, error = 0;
@@ -3040,8 +3484,12 @@ int review_index_query(struct review_index *idx, const char *query,
 	if (!idx->db)
 		return error_set(err, TEND_ERROR, "the index '%s' is not open",
 				 idx->path);
-	if (!query || review_index_match_expr(&expr, query) <= 0)
+	if (!query)
 		goto out;
+	review_index_query_terms(&terms, query);
+	if (!review_index_terms_expr(&expr, &terms, ~0UL))
+		goto out;
+	take = review_index_rarest(idx, &terms, REVIEW_INDEX_TOP(limit));
 	if ((error = review_index_prepare(idx, &st, "SELECT "
 					  REVIEW_INDEX_HIT_COLS ", "
 					  REVIEW_INDEX_BM25 ", chunks.rowid "
@@ -3062,7 +3510,8 @@ int review_index_query(struct review_index *idx, const char *query,
 		sqlite3_reset(st);
 	}
 	if (!path_glob) {
-		error = review_index_query_top(idx, expr.ptr, limit, out, err);
+		error = review_index_query_top(idx, &terms, take, limit, out,
+					       err);
 		if (error != 0) {
 			error = error < 0 ? error : 0;
 			goto out;
@@ -3080,6 +3529,7 @@ int review_index_query(struct review_index *idx, const char *query,
 out:
 	sqlite3_finalize(st);
 	buf_release(&expr);
+	review_index_terms_release(&terms);
 	return review_index_after(idx, error, err);
 }
 

@@ -71,6 +71,9 @@ struct review_index_opts {
 	review_index_embed_fn embed;	/* NULL: no vectors */
 	void *embed_data;
 	int threads;			/* parsing threads; 0: the cores */
+	/* Chunks a query's rarest terms may match before the commoner ones
+	 * only rescore (see review_index_query()); 0: the default, 3000. */
+	size_t doc_budget;
 };
 
 /* What an update did. */
@@ -108,6 +111,9 @@ int review_index_update(struct review_index *idx, const git_oid *commit,
 /* The commit of the snapshot, or 0 when nothing was indexed yet. */
 int review_index_head(struct review_index *idx, git_oid *out);
 
+/* 1 when the snapshot is of the commit whose hex id is `hex`, else 0. */
+int review_index_is_at(struct review_index *idx, const char *hex);
+
 /* One result of a query. */
 struct review_index_hit {
 	char *path;
@@ -131,6 +137,10 @@ void review_index_hits_release(struct review_index_hits *h);
  * fragment; anything else is taken as words - FTS5's own syntax is never
  * passed through), best first, at most `limit`; only paths matching the
  * glob `path_glob` (NULL: all). Hybrid with vectors when there are any.
+ * Ranked by BM25 over path, name and text; in a large index the
+ * candidates come from the query's rarest terms and are then scored
+ * against all of them, which ranks as a full BM25 does among those
+ * candidates at a fraction of the cost (the doc_budget of the options).
  */
 int review_index_query(struct review_index *idx, const char *query,
 		       const char *path_glob, size_t limit,

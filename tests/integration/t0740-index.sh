@@ -114,6 +114,19 @@ git add -A && git commit -qm audit
 expect_rc 0 "$TEND_BIN" index --symbol audit
 contains "$out" "lib/audit.py:1: definition function audit"
 
+# An index that is of HEAD answers without git starting; packed refs and
+# a linked work tree are read the same way. The work tree's HEAD is
+# another commit: that query brings the shared index to it.
+git pack-refs --all
+expect_rc 0 "$TEND_BIN" index --symbol audit
+contains "$out" "lib/audit.py:1: definition function audit"
+git worktree add -q ../wt HEAD~1 2>/dev/null || fail "worktree add"
+expect_rc 0 "$TEND_BIN" index -C ../wt --symbol audit
+not_contains "$out" "lib/audit.py"
+expect_rc 0 "$TEND_BIN" index --symbol audit
+contains "$out" "lib/audit.py:1: definition function audit"
+git worktree remove --force ../wt
+
 # --rev indexes an older commit; -C runs elsewhere.
 cd ..
 expect_rc 0 "$TEND_BIN" index -C r --rev HEAD~2

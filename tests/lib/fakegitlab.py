@@ -1469,8 +1469,12 @@ class Handler(BaseHTTPRequestHandler):
                 for d in state.discussions[iid]:
                     if d["id"] == p.get("discussion_id"):
                         resolvable = d["notes"][0]["resolvable"]
+                        # As GitLab: a reply in a diff discussion is a
+                        # DiffNote at the discussion's position.
                         n = state.make_note(iid, p.get("body", ""),
                                             p.get("author", "human"),
+                                            position=d["notes"][0].get(
+                                                "position"),
                                             resolvable=resolvable,
                                             created_at=when)
                         if resolvable:

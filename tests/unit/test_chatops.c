@@ -92,3 +92,20 @@ void test_chatops__not_commands(void)
 	CHECK_INT(c.verb, ACTIONS_CHATOPS_FIX);
 	actions_chatops_cmd_release(&c);
 }
+
+void test_chatops__remember(void)
+{
+	struct actions_chatops_cmd c;
+
+	CHECK_INT(parse(&c, "/tend remember [src/*.c] Buffers are\n"
+			"sized by the caller\n"), 1);
+	CHECK_INT(c.verb, ACTIONS_CHATOPS_REMEMBER);
+	CHECK_STR(c.arg, "[src/*.c] Buffers are sized by the caller");
+	CHECK_STR(actions_chatops_verb_name(c.verb), "remember");
+	actions_chatops_cmd_release(&c);
+	/* Nothing to remember: help, which says how. */
+	CHECK_INT(parse(&c, "/tend remember   \n"), 1);
+	CHECK_INT(c.verb, ACTIONS_CHATOPS_HELP);
+	CHECK(strstr(actions_chatops_help(), "/tend remember") != NULL);
+	actions_chatops_cmd_release(&c);
+}

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "common/xalloc.h"
 #include "forge/git.h"
 #include "tests/unit/test.h"
 
@@ -657,6 +658,65 @@ void test_git__message_and_parents(void)
 	CHECK(forge_git_commit_message(&msg, repo, &p, &err) < 0);
 	git_repository_free(repo);
 	buf_release(&err);
+}
+
+void test_git__commit_blob(void)
+{
+	char dir[512];
+	git_repository *repo = NULL;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	git_oid head, side, c, m;
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	REQUIRE(test_sh("cd '%s' && git init -q -b main . && "
+			"printf 'a\\n' > a && git add a && git commit -qm base && "
+			"git checkout -q -b side && printf 's\\n' > s && "
+			"git add s && git commit -qm side && "
+			"git checkout -q main", dir) == 0);
+	REQUIRE(forge_git_open(&repo, dir, &err) == 0);
+	REQUIRE(REV(&head, dir, "main") == 0);
+	REQUIRE(REV(&side, dir, "side") == 0);
+
+	/* A new file in a new directory; nothing else changes. */
+	CHECK_INT(forge_git_commit_blob(&c, repo, &head, NULL,
+					".tend/learnings.md", "- x\n", 4,
+					"learnings: x", "tend", "t@x", &err), 0);
+	CHECK(forge_git_read_blob(&out, repo, &c, ".tend/learnings.md", 0,
+				  &err) == 0 && !strcmp(out.ptr, "- x\n"));
+	CHECK(forge_git_read_blob(&out, repo, &c, "a", 0, &err) == 0 &&
+	      !strcmp(out.ptr, "a\n"));
+	CHECK(forge_git_first_parent(&m, repo, &c) == 0 &&
+	      git_oid_equal(&m, &head));
+	CHECK(cmd_out(&out, "git -C '%s' log -1 --format=%%an%%n%%B %s", dir,
+		      git_oid_tostr_s(&c)) == 0 &&
+	      !strcmp(out.ptr, "tend\nlearnings: x"));
+	/* The same content again is nothing to commit. */
+	CHECK_INT(forge_git_commit_blob(&m, repo, &c, NULL,
+					".tend/learnings.md", "- x\n", 4, "again",
+					"tend", "t@x", &err), TEND_EINVALID);
+	CHECK(strstr(err.ptr, "nothing to commit") != NULL);
+	buf_reset(&err);
+
+	/* A second parent whose tree is not taken: descends from both. */
+	CHECK_INT(forge_git_commit_blob(&m, repo, &head, &side,
+					".tend/learnings.md", "- y\n", 4, "merge",
+					"tend", "t@x", &err), 0);
+	CHECK(git_graph_descendant_of(repo, &m, &side) == 1);
+	CHECK(git_graph_descendant_of(repo, &m, &head) == 1);
+	CHECK(forge_git_read_blob(&out, repo, &m, "s", 0, &err) ==
+	      TEND_ENOTFOUND);
+	buf_reset(&err);
+
+	/* Paths tend never writes. */
+	CHECK_INT(forge_git_commit_blob(&m, repo, &head, NULL, ".git/config",
+					"x", 1, "no", "tend", "t@x", &err),
+		  TEND_EINVALID);
+	CHECK_INT(forge_git_commit_blob(&m, repo, &head, NULL, "../x", "x", 1,
+					"no", "tend", "t@x", &err),
+		  TEND_EINVALID);
+	git_repository_free(repo);
+	buf_release(&err);
+	buf_release(&out);
 }
 
 void test_git__same_origin(void)
@@ -1591,4 +1651,87 @@ void test_git__commit_subset(void)
 	git_repository_free(repo);
 	buf_release(&err);
 	buf_release(&out);
+}
+
+/* forge_git_peek_head() at `dir` agrees with git: 1, else 0. */
+static int peek_is(const char *dir, const char *rev_dir, const char *rev,
+		   const char *want_top, const char *want_common)
+{
+	struct buf top = BUF_INIT, common = BUF_INIT, want = BUF_INIT;
+	char hex[41];
+	int ok;
+
+	ok = forge_git_peek_head(dir, &top, &common, hex) == 0 &&
+	     cmd_out(&want, "git -C '%s' rev-parse '%s'", rev_dir, rev) == 0 &&
+	     !strcmp(hex, want.ptr) && !strcmp(top.ptr, want_top) &&
+	     !strcmp(common.ptr, want_common);
+	if (!ok)
+		fprintf(stderr, "  peek at '%s': '%s' '%s' '%s'\n", dir,
+			top.ptr, common.ptr, ok ? "" : want.ptr);
+	buf_release(&top);
+	buf_release(&common);
+	buf_release(&want);
+	return ok;
+}
+
+void test_git__peek_head(void)
+{
+	const char *dir = test_git_repo();
+	char *top, *gitdir, *sub, *wt, *wt_top, *other;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char hex[41];
+
+	REQUIRE(dir);
+	top = realpath(dir, NULL);
+	REQUIRE(top);
+	buf_printf(&a, "%s/", top);
+	gitdir = xasprintf("%s/.git/", top);
+
+	/* A loose branch, from the top and from below it. */
+	CHECK(peek_is(dir, dir, "HEAD", a.ptr, gitdir));
+	sub = xasprintf("%s/deep/er", dir);
+	REQUIRE(test_sh("mkdir -p '%s'", sub) == 0);
+	CHECK(peek_is(sub, dir, "HEAD", a.ptr, gitdir));
+
+	/* Packed, then detached, then a symbolic ref to a packed branch. */
+	REQUIRE(test_sh("git -C '%s' pack-refs --all", dir) == 0);
+	CHECK(peek_is(dir, dir, "HEAD", a.ptr, gitdir));
+	REQUIRE(test_sh("git -C '%s' checkout -q --detach main", dir) == 0);
+	CHECK(peek_is(dir, dir, "main", a.ptr, gitdir));
+	REQUIRE(test_sh("git -C '%s' symbolic-ref refs/heads/alias "
+			"refs/heads/topic && git -C '%s' symbolic-ref HEAD "
+			"refs/heads/alias", dir, dir) == 0);
+	CHECK(peek_is(dir, dir, "topic", a.ptr, gitdir));
+
+	/* A linked work tree: its own HEAD, the main repository's refs. */
+	wt = xasprintf("%s-wt", top);
+	REQUIRE(test_sh("git -C '%s' worktree add -q '%s' main 2>/dev/null",
+			dir, wt) == 0);
+	wt_top = xasprintf("%s/", wt);
+	CHECK(peek_is(wt, wt, "HEAD", wt_top, gitdir));
+	CHECK(peek_is(wt, dir, "main", wt_top, gitdir));
+
+	/* What it does not know is left to libgit2, outputs untouched. */
+	buf_puts(&b, "keep");
+	REQUIRE(test_sh("git -C '%s' config extensions.refStorage files",
+			dir) == 0);
+	CHECK(forge_git_peek_head(dir, &b, &b, hex) == TEND_ENOTFOUND);
+	CHECK_STR(b.ptr, "keep");
+	other = xasprintf("%s/unborn", top);
+	REQUIRE(test_sh("git init -q '%s'", other) == 0);
+	CHECK(forge_git_peek_head(other, &b, &b, hex) == TEND_ENOTFOUND);
+	CHECK(forge_git_peek_head("/", &b, &b, hex) == TEND_ENOTFOUND);
+	CHECK(forge_git_peek_head("/nonexistent/dir", &b, &b, hex) ==
+	      TEND_ENOTFOUND);
+	CHECK_STR(b.ptr, "keep");
+
+	test_sh("rm -rf '%s'", wt);
+	free(top);
+	free(gitdir);
+	free(sub);
+	free(wt);
+	free(wt_top);
+	free(other);
+	buf_release(&a);
+	buf_release(&b);
 }

@@ -1294,7 +1294,9 @@ void test_gitlab__list_notes_and_resolve(void)
 			CHECK_INT(n->author_is_bot, 0);
 			CHECK_INT(n->reply, 1);
 			CHECK_INT(n->replies, 0);
-			CHECK_INT(n->inline_note, 0);
+			/* As on GitLab: a reply in a diff discussion is a
+			   DiffNote at the discussion's position. */
+			CHECK_INT(n->inline_note, 1);
 			checked |= 2;
 		} else if (!strcmp(n->body, "two")) {
 			CHECK_INT(n->line, 5);

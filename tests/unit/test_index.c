@@ -6,6 +6,7 @@
  *
  * Every test builds a real repository with the git CLI in a temp dir.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/xalloc.h"
 #include "review/index.h"
 #include "review/index_lang.h"
 #include "tests/unit/test.h"
@@ -1004,4 +1006,182 @@ void test_index__attributes_follow_their_files(void)
 	git_repository_free(repo);
 	buf_release(&all);
 	buf_release(&err);
+}
+
+/*
+ * A query whose common words exceed the budget takes its candidates from
+ * its rarest terms and scores them against all terms: each hit has the
+ * score a ranking by every term gives the same chunk, the hits come best
+ * first, and the best is the same.
+ */
+void test_index__rarest_terms_rank_as_all(void)
+{
+	const char *dir = test_tmpdir();
+	static const char *const queries[] = {
+		"fix the widget parser for nested frames",
+		"widget frame render \"nested frames\" lib/frame_7.c",
+		"renderFrame widget_count parser",
+	};
+	git_repository *repo = NULL;
+	struct review_index *all = NULL, *some = NULL;
+	struct review_index_opts wide = { 0 }, narrow = { 0 };
+	struct review_index_stats st = { 0 };
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	char *db2;
+	git_oid head;
+	size_t i, q;
+
+	REQUIRE(test_sh("cd '%s' && git init -q -b main .", dir) == 0);
+	for (i = 0; i < 40; i++) {
+		char rel[64];
+
+		buf_reset(&text);
+		buf_printf(&text, "/* Frame %zu of the widget. */\n"
+			   "int render_frame_%zu(int widget)\n{\n"
+			   "\treturn widget + %zu;\n}\n\n", i, i, i);
+		if (i % 7 == 0)
+			buf_printf(&text, "/* The parser of nested frames. */\n"
+				   "int parse_nested_%zu(int frame)\n{\n"
+				   "\treturn frame * %zu;\n}\n", i, i);
+		if (i % 13 == 0)
+			buf_puts(&text, "int widget_count(void)\n{\n"
+				 "\treturn 0;\n}\n");
+		snprintf(rel, sizeof(rel), "lib/frame_%zu.c", i);
+		REQUIRE(put(dir, rel, text.ptr) == 0);
+	}
+	REQUIRE(commit_all(dir, "frames") == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	wide.doc_budget = 1000000;
+	REQUIRE(review_index_open(&all, repo, &wide, &err) == 0);
+	REQUIRE(review_index_update(all, &head, &st, &err) == 0);
+	review_index_stats_release(&st);
+	db2 = xasprintf("%s/second.sqlite", dir);
+	narrow.path = db2;
+	narrow.doc_budget = 3;
+	REQUIRE(review_index_open(&some, repo, &narrow, &err) == 0);
+	REQUIRE(review_index_update(some, &head, &st, &err) == 0);
+
+	for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		struct review_index_hits a, b;
+		size_t j;
+
+		review_index_hits_init(&a);
+		review_index_hits_init(&b);
+		CHECK(review_index_query(all, queries[q], NULL, 1000, &a,
+					 &err) == 0);
+		CHECK(review_index_query(some, queries[q], NULL, 8, &b,
+					 &err) == 0);
+		CHECK(a.nr > 8);
+		CHECK_INT(b.nr, 8);
+		CHECK(a.nr && b.nr && !strcmp(a.items[0].path,
+					       b.items[0].path) &&
+		      a.items[0].start_line == b.items[0].start_line);
+		for (i = 0; i < b.nr; i++) {
+			for (j = 0; j < a.nr; j++)
+				if (!strcmp(a.items[j].path, b.items[i].path) &&
+				    a.items[j].start_line ==
+				    b.items[i].start_line)
+					break;
+			CHECK(j < a.nr);
+			CHECK(j < a.nr && fabs(b.items[i].score -
+					       a.items[j].score) <
+			      1e-9 * (1 + fabs(a.items[j].score)));
+			CHECK(!i || b.items[i].score <= b.items[i - 1].score);
+		}
+		review_index_hits_release(&a);
+		review_index_hits_release(&b);
+	}
+	review_index_stats_release(&st);
+	review_index_close(all);
+	review_index_close(some);
+	git_repository_free(repo);
+	free(db2);
+	buf_release(&err);
+	buf_release(&text);
+}
+
+/*
+ * A first build of many files writes the symbols before their indexes,
+ * which it makes at the end: both are there after it, lookups use them,
+ * and a later update keeps them.
+ */
+void test_index__bulk_build_makes_indexes(void)
+{
+	const char *dir = test_tmpdir();
+	git_repository *repo = NULL;
+	struct review_index *idx = NULL;
+	struct review_index_stats st = { 0 };
+	struct review_index_symbols syms;
+	struct buf err = BUF_INIT, text = BUF_INIT, plan = BUF_INIT;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	char *path;
+	git_oid head;
+	size_t i, nr = 0;
+
+	review_index_symbols_init(&syms);
+	REQUIRE(test_sh("cd '%s' && git init -q -b main .", dir) == 0);
+	for (i = 0; i < 300; i++) {
+		char rel[64];
+
+		buf_reset(&text);
+		buf_printf(&text, "int unit_%zu(int x)\n{\n\treturn "
+			   "shared_helper(x) + %zu;\n}\n", i, i);
+		snprintf(rel, sizeof(rel), "src/u%zu.c", i);
+		REQUIRE(put(dir, rel, text.ptr) == 0);
+	}
+	REQUIRE(put(dir, "src/shared.c", "int shared_helper(int x)\n{\n"
+		    "\treturn x;\n}\n") == 0);
+	REQUIRE(commit_all(dir, "many") == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	REQUIRE(review_index_open(&idx, repo, NULL, &err) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.parsed, 301);
+	CHECK(review_index_symbol(idx, "shared_helper", 500, &syms, &err) == 0);
+	CHECK_INT(syms.nr, 301);
+	review_index_symbols_release(&syms);
+	review_index_close(idx);
+	idx = NULL;
+
+	/* The indexes exist, and a lookup by name goes through one. */
+	path = xasprintf("%s/.git/tend/index.sqlite", dir);
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	REQUIRE(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE "
+				   "type = 'index' AND tbl_name = 'symbols'",
+				   -1, &q, NULL) == SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		nr++;
+	sqlite3_finalize(q);
+	CHECK_INT(nr, 2);
+	REQUIRE(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT * FROM "
+				   "symbols WHERE name = 'x'", -1, &q, NULL) ==
+		SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		buf_puts(&plan, (const char *)sqlite3_column_text(q, 3));
+	sqlite3_finalize(q);
+	CHECK(strstr(plan.ptr, "symbols_name") != NULL);
+	sqlite3_close(db);
+
+	/* An update of one file keeps them. */
+	REQUIRE(put(dir, "src/u1.c", "int unit_1(int x)\n{\n\treturn x;\n}\n")
+		== 0);
+	REQUIRE(commit_all(dir, "one") == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	review_index_stats_release(&st);
+	REQUIRE(review_index_open(&idx, repo, NULL, &err) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.parsed, 1);
+	CHECK(review_index_symbol(idx, "shared_helper", 500, &syms, &err) == 0);
+	CHECK_INT(syms.nr, 300);
+	review_index_symbols_release(&syms);
+
+	review_index_stats_release(&st);
+	review_index_close(idx);
+	git_repository_free(repo);
+	free(path);
+	buf_release(&err);
+	buf_release(&text);
+	buf_release(&plan);
 }
