@@ -552,6 +552,8 @@ int actions_review_run_agents(struct review_result *r, git_repository *repo,
 	o.body = body;
 	actions_agent_outcome_init(&oc);
 	rc = actions_review_agents(r, repo, head, &o, &oc, err);
+	r->cost_usd = oc.cost_usd;
+	r->cost_unknown = oc.cost_unknown;
 	if (rc == 0 && oc.summary_md) {
 		r->agents_md = oc.summary_md;
 		oc.summary_md = NULL;

@@ -11,6 +11,7 @@
 #include "actions/learnings.h"
 #include "actions/review.h"
 #include "actions/review_agent.h"
+#include "actions/stats.h"
 #include "actions/rules.h"
 #include "agents/agent.h"
 #include "agents/hygiene.h"
@@ -424,9 +425,11 @@ static int actions_agent_run_one(struct review_result *r,
 				 struct agent_hygiene_mask mask,
 				 struct actions_agent_head *head,
 				 struct actions_agent_outcome *oc,
+				 const struct actions_outcomes *measured,
 				 struct buf *md, struct buf *err)
 {
 	struct agent_task task = { 0 };
+	struct agent_evidence *evidence = NULL;
 	struct agent_route route;
 	struct agent_router_binding bind;
 	struct actions_agent_change ac;
@@ -459,6 +462,11 @@ static int actions_agent_run_one(struct review_result *r,
 	    (replay_spec = actions_agent_load_route(opts->replay_dir,
 						    def->name)))
 		task.model = replay_spec;
+	/* What people did with this agent's comments, per model and size. */
+	actions_stats_evidence(&evidence, &task.nr_evidence, measured,
+			       def->name);
+	task.evidence = evidence;
+	task.min_samples = opts->cfg ? opts->cfg->models.auto_min_samples : 10;
 	if ((rc = agent_router_resolve(router, &task, &route, err)) < 0)
 		goto out;
 	if (opts->record_dir)
@@ -527,8 +535,27 @@ static int actions_agent_run_one(struct review_result *r,
 	if (res.stop != AGENT_LOOP_SUBMITTED)
 		log_warn("agent %s: %s", def->name, res.note ? res.note :
 			 agent_loop_stop_name(res.stop));
-	if (res.review)
+	if (res.review) {
+		char *src = xasprintf("agent:%s", def->name);
+
 		actions_agent_collect(r, def, res.review, head, &counts);
+		/*
+		 * Which model said it, on what size of change and at what
+		 * cost, for the marker: tend stats and auto read them back.
+		 */
+		for (i = 0; i < r->findings.nr; i++) {
+			struct review_finding *f = &r->findings.items[i];
+
+			if (f->model || !f->source || strcmp(f->source, src))
+				continue;
+			f->model = xstrdup(route.spec);
+			f->size = xstrdup(agent_router_task_size(&task));
+			if (res.cost_known && counts.kept)
+				f->cost_usd = res.cost_usd /
+					      (double)counts.kept;
+		}
+		free(src);
+	}
 	oc->comments += counts.total;
 	oc->kept += counts.kept;
 	oc->dropped += counts.dropped;
@@ -552,6 +579,14 @@ static int actions_agent_run_one(struct review_result *r,
 		goto out;
 	}
 	buf_printf(md, "- **%s** (%s): ", def->name, route.spec);
+	if (strstr(route.why, "by evidence")) {
+		/* The summary says why auto chose this model. */
+		buf_puts(md, "chosen");
+		review_report_md_text(md, strstr(route.why, " auto:") ?
+				      strstr(route.why, " auto:") + 6 :
+				      route.why, 300);
+		buf_puts(md, "; ");
+	}
 	if (res.stop == AGENT_LOOP_SUBMITTED)
 		buf_printf(md, "%zu comment%s, %zu kept", counts.total,
 			   counts.total == 1 ? "" : "s", counts.kept);
@@ -607,6 +642,7 @@ static int actions_agent_run_one(struct review_result *r,
 	rc = 0;
 out:
 	free(replay_spec);
+	free(evidence);
 	buf_release(&first);
 	buf_release(&learned);
 	buf_release(&lblock);
@@ -628,11 +664,13 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 	struct actions_agent_head hd;
 	struct actions_act_index ai;
 	struct buf md = BUF_INIT, e = BUF_INIT, names = BUF_INIT;
-	char *list = NULL, *tok, *save = NULL;
+	struct actions_outcomes measured;
+	char *list = NULL, *tok, *save = NULL, *store = NULL;
 	int rc, env_ready = 0;
 
 	review_rules_init(&rules);
 	actions_act_index_init(&ai);
+	actions_outcomes_init(&measured);
 	memset(&hd, 0, sizeof(hd));
 	hd.repo = repo;
 	hd.head = head;
@@ -658,6 +696,9 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 	}
 	if ((rc = agent_router_check(router, err)) < 0)
 		goto out;
+	/* What tend stats measured, for "auto" (routing by evidence). */
+	store = xasprintf("%stend/trust.sqlite", git_repository_path(repo));
+	actions_stats_load_store(&measured, store);
 	/* The secrets rules mask whatever goes to a model. */
 	/*
 	 * The rules alone (no structural queries, so no query file is read
@@ -708,7 +749,8 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 			goto out;
 		}
 		rc = actions_agent_run_one(r, router, &def, opts, &env, &ai,
-					   mask, &hd, oc, &md, err);
+					   mask, &hd, oc, &measured, &md,
+					   err);
 		agent_def_release(&def);
 		if (rc < 0) {
 			/* A model that cannot be reached: the review goes on. */
@@ -736,6 +778,8 @@ int actions_review_agents(struct review_result *r, git_repository *repo,
 	rc = 0;
 out:
 	free(list);
+	free(store);
+	actions_outcomes_release(&measured);
 	free(hd.path);
 	buf_release(&hd.text);
 	if (env_ready)

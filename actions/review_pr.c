@@ -11,6 +11,7 @@
 
 #include "actions/act.h"
 #include "actions/review_pr.h"
+#include "actions/stats.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/redact.h"
@@ -404,6 +405,8 @@ int actions_review_pr(struct review_result *out,
 	git_repository *repo = NULL;
 	git_oid head, mb;
 	long start = actions_review_now_ms();
+	long start_s = (long)time(NULL);
+	struct actions_stats_mutes mutes = { 0 };
 	char run_id[64];
 	int rc, have_local = 0;
 
@@ -487,6 +490,20 @@ int actions_review_pr(struct review_result *out,
 	popts.unseen = oc->unseen;
 	popts.nr_unseen = oc->nr_unseen;
 	popts.run_url = ctx->run_url;
+	popts.start_s = start_s;
+	/* Noise control: what people did not take goes to the summary. */
+	if (oc->cfg.review.mute_below > 0) {
+		char *store = xasprintf("%stend/trust.sqlite",
+					git_repository_path(repo));
+
+		actions_stats_mutes_load(&mutes, store,
+					 oc->cfg.review.mute_below,
+					 oc->cfg.review.mute_min_samples);
+		free(store);
+		popts.mutes = mutes.items;
+		popts.nr_mutes = mutes.nr;
+		popts.mute_below = oc->cfg.review.mute_below;
+	}
 	/*
 	 * What is posted is masked as every report is: suggestions,
 	 * annotations and the agents' section too.
@@ -534,6 +551,7 @@ out:
 	forge_files_release(&files);
 	review_diff_release(&local);
 	actions_trust_release(&trust);
+	actions_stats_mutes_release(&mutes);
 	forge_free(forge);
 	git_repository_free(repo);
 	return rc;

@@ -431,6 +431,9 @@ static char *tasks_tracking_body(struct tasks_job *job, const char *state)
 		buf_puts(&md, "\n");
 	}
 	tasks_md_cost(&md, t);
+	/* For tend stats: cost per merged task PR. */
+	buf_printf(&md, "\n<!-- tend:task-cost=%s%.6f -->\n",
+		   t->cost_unknown ? "~" : "", t->cost_usd);
 	redact_buf(&md);
 	return buf_detach(&md, NULL);
 }

@@ -589,6 +589,67 @@ int agent_router_risky_path(const char *path)
 	return hit;
 }
 
+const char *agent_router_task_size(const struct agent_task *task)
+{
+	return task->risky ||
+	       task->changed_lines > AGENT_ROUTER_FAST_MAX_LINES ||
+	       task->files > AGENT_ROUTER_FAST_MAX_FILES ? "large" : "small";
+}
+
+/*
+ * "auto" by evidence: the usable model with the most accepted comments
+ * per dollar (per decided comment when a cost is unknown) among those
+ * with enough samples for this agent and size. 1 with `*spec_out` (caller
+ * frees) and the reason appended to `why`; 0: not enough evidence.
+ */
+static int agent_router_by_evidence(struct agent_router *r,
+				    const struct agent_task *task,
+				    char **spec_out, struct buf *why)
+{
+	const char *size = agent_router_task_size(task);
+	const struct agent_evidence *best = NULL;
+	double best_score = -1;
+	size_t i, considered = 0;
+	int priced = 1;
+
+	for (i = 0; i < task->nr_evidence; i++) {
+		const struct agent_evidence *e = &task->evidence[i];
+
+		if (e->size && !strcmp(e->size, size) &&
+		    e->decided >= task->min_samples && e->cost_usd <= 0)
+			priced = 0;
+	}
+	for (i = 0; i < task->nr_evidence; i++) {
+		const struct agent_evidence *e = &task->evidence[i];
+		const struct agent_router_provider *p;
+		double score;
+
+		if (!e->spec || !e->size || strcmp(e->size, size) ||
+		    e->decided < task->min_samples || e->decided <= 0 ||
+		    !agent_router_spec_ok(e->spec, 0) ||
+		    !(p = agent_router_find_spec(r, e->spec)) || !p->usable)
+			continue;
+		considered++;
+		score = priced ? (double)e->accepted / e->cost_usd :
+			(double)e->accepted / (double)e->decided;
+		if (score > best_score) {
+			best_score = score;
+			best = e;
+		}
+	}
+	if (!best)
+		return 0;
+	*spec_out = xstrdup(best->spec);
+	buf_printf(why, " auto: by evidence for a %s change, %ld of %ld "
+		   "comments taken", size, best->accepted, best->decided);
+	if (priced)
+		buf_printf(why, " for $%.4f (%.1f per dollar)", best->cost_usd,
+			   best_score);
+	buf_printf(why, ", best of %zu model%s with %ld or more samples",
+		   considered, considered == 1 ? "" : "s", task->min_samples);
+	return 1;
+}
+
 int agent_router_resolve(struct agent_router *r, const struct agent_task *task,
 			 struct agent_route *out, struct buf *err)
 {
@@ -619,7 +680,11 @@ int agent_router_resolve(struct agent_router *r, const struct agent_task *task,
 		spec = "auto";
 		buf_puts(&why, "default");
 	}
-	if (!strcmp(spec, "auto")) {
+	if (!strcmp(spec, "auto") &&
+	    agent_router_by_evidence(r, task, &tier_spec, &why)) {
+		spec = tier_spec;
+		tier = AGENT_TIER_NONE;
+	} else if (!strcmp(spec, "auto")) {
 		const char *reason;
 
 		if (task->risky) {

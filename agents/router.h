@@ -45,6 +45,9 @@
  *   openrouter  anthropic/claude-haiku-4.5 / anthropic/claude-sonnet-4.5
  * A gateway of kind openai with its own base_url has no defaults: "auto"
  * there needs both routes, and says so.
+ * With evidence (struct agent_task), "auto" prefers the usable model with
+ * the best measured acceptance per dollar for the agent and the size of
+ * the change, once it has enough samples.
  *
  * Fallbacks. agent_router_complete() sends the call to the route's model;
  * on TEND_ERROR, TEND_ETIMEOUT, TEND_ERATELIMIT (the provider has already
@@ -91,6 +94,18 @@
 /* Context window of a model the table does not know, in tokens. */
 #define AGENT_ROUTER_DEFAULT_CONTEXT 128000L
 
+/*
+ * What people did with a model's comments for one agent and one size of
+ * change ("small" or "large", as auto sizes them): measured by tend stats
+ * and handed in by the caller as plain numbers.
+ */
+struct agent_evidence {
+	const char *spec;	/* "provider/model" */
+	const char *size;	/* "small" or "large" */
+	long accepted, decided;	/* comments taken; taken or refused */
+	double cost_usd;	/* what those comments cost, 0: unknown */
+};
+
 /* What the caller knows about the job, for routing; all borrowed. */
 struct agent_task {
 	const char *agent;	/* the agent's name: its routes key; NULL:
@@ -99,7 +114,20 @@ struct agent_task {
 	long changed_lines;	/* added + removed lines of the change */
 	long files;		/* changed files */
 	int risky;		/* touches security-sensitive code */
+	/*
+	 * Evidence for "auto": when a usable model has at least
+	 * `min_samples` decided comments for this agent and size, auto
+	 * takes the one with the most accepted comments per dollar (per
+	 * comment when no cost is known) instead of the size rule, and
+	 * says why. Fewer samples: the size rule, as without evidence.
+	 */
+	const struct agent_evidence *evidence;
+	size_t nr_evidence;
+	long min_samples;
 };
+
+/* "small" or "large": the size auto gives `task` (and evidence is kept by). */
+const char *agent_router_task_size(const struct agent_task *task);
 
 enum agent_tier {
 	AGENT_TIER_NONE = 0,	/* named outright, not "auto" */

@@ -35,6 +35,7 @@ int cmd_ask(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_context(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

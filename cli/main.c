@@ -14,6 +14,7 @@ static const struct cli_command cli_commands[] = {
 	{ "inbox", cmd_inbox, "carry out the commands given in comments (/tend ...)" },
 	{ "test", cmd_test, "run the project's tests in the sandbox and report failures" },
 	{ "index", cmd_index, "build, update or query the repository index agents retrieve from" },
+	{ "stats", cmd_stats, "what people did with tend's output: acceptance per rule, agent, model" },
 	{ "rules", cmd_rules, "list every active check and what it matches" },
 	{ "context", cmd_context, "print what tend detected: forge, repository, PR, SHAs" },
 	{ "version", cmd_version, "print the version of tend and its libraries" },

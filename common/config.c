@@ -86,7 +86,7 @@ static const char *const config_top_keys[] = {
 };
 static const char *const config_review_keys[] = {
 	"filter", "fail_level", "max_comments", "max_file_bytes", "ignore",
-	"instructions", "paths", NULL
+	"instructions", "paths", "mute_below", "mute_min_samples", NULL
 };
 static const char *const config_path_instr_keys[] = {
 	"path", "instructions", NULL
@@ -105,7 +105,8 @@ static const char *const config_linter_keys[] = {
 	"name", "run", "format", "timeout", NULL
 };
 static const char *const config_models_keys[] = {
-	"providers", "routes", "fallbacks", "prices", "embeddings", NULL
+	"providers", "routes", "fallbacks", "prices", "embeddings",
+	"auto_min_samples", NULL
 };
 static const char *const config_embeddings_keys[] = {
 	"provider", "model", "dimensions", NULL
@@ -206,6 +207,8 @@ void config_init(struct tend_config *cfg)
 	cfg->review.filter = config_default_filter;
 	cfg->review.fail_level = config_default_fail_level;
 	cfg->review.max_comments = 25;
+	cfg->review.mute_min_samples = 10;
+	cfg->models.auto_min_samples = 10;
 	cfg->review.max_file_bytes = 1048576;
 	cfg->checks.structure_max_mb = 16;
 	cfg->sandbox.timeout = 600;
@@ -1053,6 +1056,27 @@ static int config_long(struct config_ctx *ctx, const struct config_node *n,
 }
 
 static int config_money(struct config_ctx *ctx, const struct config_node *n,
+			const char *path, double *dst);
+
+/* An acceptance rate: a decimal number from 0 to 1. */
+static int config_rate(struct config_ctx *ctx, const struct config_node *n,
+		       const char *path, double *dst)
+{
+	double v = 0;
+	int error;
+
+	if (!n || n->is_null)
+		return 0;
+	if ((error = config_money(ctx, n, path, &v)) < 0)
+		return error;
+	if (v > 1)
+		return config_bad_value(ctx, n, path,
+					"a rate from 0 to 1 (0.3 is 30%)");
+	*dst = v;
+	return 0;
+}
+
+static int config_money(struct config_ctx *ctx, const struct config_node *n,
 			const char *path, double *dst)
 {
 	struct buf want = BUF_INIT;
@@ -1208,6 +1232,12 @@ static int config_review(struct config_ctx *ctx, struct tend_config *cfg,
 	    (error = config_long(ctx, config_get(sec, "max_file_bytes"),
 				 "review.max_file_bytes", 1,
 				 &cfg->review.max_file_bytes)) < 0 ||
+	    (error = config_rate(ctx, config_get(sec, "mute_below"),
+				 "review.mute_below",
+				 &cfg->review.mute_below)) < 0 ||
+	    (error = config_long(ctx, config_get(sec, "mute_min_samples"),
+				 "review.mute_min_samples", 1,
+				 &cfg->review.mute_min_samples)) < 0 ||
 	    (error = config_strlist(ctx, config_get(sec, "ignore"),
 				    "review.ignore", &cfg->review.ignore,
 				    &cfg->review.nr_ignore)) < 0 ||
@@ -1942,6 +1972,10 @@ static int config_models(struct config_ctx *ctx, struct tend_config *cfg,
 		return error;
 	if ((n = config_get_set(sec, "embeddings")) &&
 	    (error = config_embeddings(ctx, cfg, n)) < 0)
+		return error;
+	if ((error = config_long(ctx, config_get(sec, "auto_min_samples"),
+				 "models.auto_min_samples", 1,
+				 &cfg->models.auto_min_samples)) < 0)
 		return error;
 	return 0;
 }

@@ -141,6 +141,14 @@ struct tend_config {
 		char *fail_level; /* none|note|warning|error, default "error" */
 		long max_comments;   /* default 25 */
 		long max_file_bytes; /* skip larger files, default 1048576 */
+		/*
+		 * Noise control: a rule or agent whose measured acceptance
+		 * (tend stats) is below mute_below (0..1; 0: off) over at
+		 * least mute_min_samples decided comments (default 10)
+		 * posts to the summary only.
+		 */
+		double mute_below;
+		long mute_min_samples;
 		char **ignore;
 		size_t nr_ignore;
 		char *instructions;
@@ -166,6 +174,12 @@ struct tend_config {
 		size_t nr_routes;
 		char **fallbacks;
 		size_t nr_fallbacks;
+		/*
+		 * "auto" routes by measured acceptance per dollar (tend
+		 * stats) once a model has this many decided comments for
+		 * the agent and the size of change; default 10.
+		 */
+		long auto_min_samples;
 		struct config_price *prices;
 		size_t nr_prices;
 		/*

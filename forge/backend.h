@@ -207,4 +207,36 @@ struct forge_note *forge_notes_push(struct forge_notes *list);
 /* Append a file to a list and return it, zeroed. */
 struct forge_file *forge_files_push(struct forge_files *list);
 
+/* Outcomes (tend stats): the adapters' halves of forge.h's functions. */
+int forge_github_list_prs_since(struct forge *f, const char *since,
+				size_t max, struct forge_pr_briefs *out,
+				struct buf *err);
+int forge_gitlab_list_prs_since(struct forge *f, const char *since,
+				size_t max, struct forge_pr_briefs *out,
+				struct buf *err);
+int forge_github_list_pr_commits(struct forge *f, long number,
+				 struct forge_commit_briefs *out,
+				 struct buf *err);
+int forge_gitlab_list_pr_commits(struct forge *f, long number,
+				 struct forge_commit_briefs *out,
+				 struct buf *err);
+/* Others than tend who gave "thumbsdown" on MR note `note_id`. */
+int forge_gitlab_thumbs_down(struct forge *f, long number,
+			     const char *note_id, long *out, struct buf *err);
+
+int forge_github_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err);
+int forge_gitlab_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err);
+/*
+ * A file answer's "content" in "encoding" base64 (newlines allowed) into
+ * `out`; `what` names it in errors. 0, TEND_EINVALID or TEND_ETOOBIG.
+ */
+int forge_file_content(struct buf *out, const json_t *json, const char *what,
+		       struct buf *err);
+
+int forge_github_read_resolutions(struct forge *f, long number,
+				  struct forge_notes *notes, struct buf *err);
+
 #endif
+

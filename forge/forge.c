@@ -89,6 +89,9 @@ void forge_notes_release(struct forge_notes *list)
 		free(n->author_id);
 		free(n->body);
 		free(n->path);
+		free(n->created_at);
+		free(n->resolved_by);
+		free(n->commit);
 	}
 	free(list->items);
 	forge_notes_init(list);
@@ -102,6 +105,7 @@ struct forge_note *forge_notes_push(struct forge_notes *list)
 	n = &list->items[list->nr++];
 	memset(n, 0, sizeof(*n));
 	n->side = FORGE_SIDE_RIGHT;
+	n->thumbs_down = -1;
 	return n;
 }
 
@@ -976,4 +980,179 @@ void forge_url_escape(struct buf *out, const char *s)
 int forge_has_marker(const char *text, const char *marker)
 {
 	return text && marker && *marker && strstr(text, marker) != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Outcomes: what people did with tend's output (tend stats).          */
+
+void forge_pr_briefs_init(struct forge_pr_briefs *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void forge_pr_briefs_release(struct forge_pr_briefs *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++) {
+		struct forge_pr_brief *p = &list->items[i];
+
+		free(p->state);
+		free(p->author);
+		free(p->author_id);
+		free(p->body);
+		free(p->updated_at);
+		free(p->head_sha);
+	}
+	free(list->items);
+	forge_pr_briefs_init(list);
+}
+
+struct forge_pr_brief *forge_pr_briefs_push(struct forge_pr_briefs *list)
+{
+	struct forge_pr_brief *p;
+
+	ALLOC_GROW(list->items, list->nr + 1, list->alloc);
+	p = &list->items[list->nr++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+void forge_commit_briefs_init(struct forge_commit_briefs *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void forge_commit_briefs_release(struct forge_commit_briefs *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++) {
+		free(list->items[i].sha);
+		free(list->items[i].message);
+	}
+	free(list->items);
+	forge_commit_briefs_init(list);
+}
+
+struct forge_commit_brief *
+forge_commit_briefs_push(struct forge_commit_briefs *list)
+{
+	struct forge_commit_brief *c;
+
+	ALLOC_GROW(list->items, list->nr + 1, list->alloc);
+	c = &list->items[list->nr++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+int forge_list_prs_since(struct forge *f, const char *since, size_t max,
+			 struct forge_pr_briefs *out, struct buf *err)
+{
+	size_t i;
+	int rc;
+
+	rc = f->kind == FORGE_GITLAB ?
+	     forge_gitlab_list_prs_since(f, since, max, out, err) :
+	     forge_github_list_prs_since(f, since, max, out, err);
+	if (rc < 0)
+		return rc;
+	if (out->nr && (rc = forge_self_resolve(f, err)) < 0)
+		return rc;
+	for (i = 0; i < out->nr; i++)
+		out->items[i].own = forge_is_self(f, out->items[i].author,
+						  out->items[i].author_id);
+	return rc < 0 ? rc : 0;
+}
+
+int forge_list_pr_commits(struct forge *f, long number,
+			  struct forge_commit_briefs *out, struct buf *err)
+{
+	return f->kind == FORGE_GITLAB ?
+	       forge_gitlab_list_pr_commits(f, number, out, err) :
+	       forge_github_list_pr_commits(f, number, out, err);
+}
+
+int forge_note_thumbs_down(struct forge *f, long number,
+			   const struct forge_note *n, long *out,
+			   struct buf *err)
+{
+	int rc;
+
+	if (f->kind != FORGE_GITLAB) {
+		*out = n->thumbs_down > 0 ? n->thumbs_down : 0;
+		return 0;
+	}
+	if ((rc = forge_self_resolve(f, err)) < 0)
+		return rc;
+	return forge_gitlab_thumbs_down(f, number, n->id, out, err);
+}
+
+int forge_get_file(struct forge *f, const char *path, const char *ref,
+		   struct buf *out, struct buf *err)
+{
+	return f->kind == FORGE_GITLAB ?
+	       forge_gitlab_get_file(f, path, ref, out, err) :
+	       forge_github_get_file(f, path, ref, out, err);
+}
+
+static int forge_b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int forge_file_content(struct buf *out, const json_t *json, const char *what,
+		       struct buf *err)
+{
+	const char *enc = json_string_value(json_object_get(json, "encoding"));
+	const json_t *content = json_object_get(json, "content");
+	const char *p;
+	size_t len, i;
+	unsigned acc = 0;
+	int bits = 0, pad = 0;
+
+	buf_reset(out);
+	if (!json_is_string(content) || !enc || strcmp(enc, "base64"))
+		return error_set(err, TEND_EINVALID, "%s: not a file in "
+				 "base64", what);
+	p = json_string_value(content);
+	len = json_string_length(content);
+	if (len / 4 * 3 > FORGE_MAX_FILE)
+		return error_set(err, TEND_ETOOBIG, "%s: larger than %d bytes",
+				 what, FORGE_MAX_FILE);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		int v;
+
+		if (c == '\n' || c == '\r')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || (v = forge_b64_value(c)) < 0)
+			return error_set(err, TEND_EINVALID, "%s: bad base64 "
+					 "at byte %zu", what, i);
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_putc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+	return 0;
+}
+
+int forge_read_resolutions(struct forge *f, long number,
+			   struct forge_notes *notes, struct buf *err)
+{
+	if (f->kind == FORGE_GITLAB)
+		return 0;
+	return forge_github_read_resolutions(f, number, notes, err);
 }

@@ -168,6 +168,18 @@ struct forge_note {
 	int resolved;
 	int reply;		/* answers an earlier note in its thread */
 	size_t replies;		/* later notes in the same thread */
+	char *created_at;	/* ISO 8601 as the forge wrote it, or NULL */
+	/*
+	 * GitHub: the 👎 count of the comment's reactions rollup; GitLab
+	 * leaves -1 (award emoji are another read: forge_note_thumbs_down).
+	 */
+	long thumbs_down;
+	char *resolved_by;	/* GitLab: who resolved the thread, or NULL */
+	uint32_t original_line;	/* GitHub original_line: where it was
+				   written, also once outdated; else 0 */
+	char *commit;		/* the head it was written on: GitHub
+				   original_commit_id, GitLab position
+				   head_sha; or NULL */
 };
 
 struct forge_notes {
@@ -561,4 +573,98 @@ int forge_reply(struct forge *f, const struct forge_comment *c,
 /* "success", "failure", "neutral", "error". */
 const char *forge_state_name(enum forge_state st);
 
+/* ------------------------------------------------------------------ */
+/* Outcomes: what people did with tend's output (tend stats).          */
+
+/* A pull/merge request as a list shows it, for tend stats. */
+struct forge_pr_brief {
+	long number;
+	char *state;		/* "open", "closed" (not merged), "merged" */
+	char *author, *author_id;
+	int own;		/* opened by tend's own account */
+	char *body;		/* "" when empty */
+	char *updated_at;	/* ISO 8601 */
+	char *head_sha;		/* the head commit now, or NULL */
+};
+
+struct forge_pr_briefs {
+	struct forge_pr_brief *items;
+	size_t nr, alloc;
+	int truncated;		/* stopped at `max` */
+};
+
+void forge_pr_briefs_init(struct forge_pr_briefs *list);
+void forge_pr_briefs_release(struct forge_pr_briefs *list);
+struct forge_pr_brief *forge_pr_briefs_push(struct forge_pr_briefs *list);
+
+/*
+ * The pull/merge requests of any state updated at or after `since` (ISO
+ * 8601 UTC), most recently updated first, at most `max`, with `own` set:
+ *   GitHub: GET /repos/O/R/pulls?state=all&sort=updated&direction=desc
+ *   (pages read until one ends before `since`);
+ *   GitLab: GET /projects/:id/merge_requests?state=all&updated_after=
+ *   since&order_by=updated_at&sort=desc.
+ * 100 a page: 200 PRs are 2 or 3 reads.
+ */
+int forge_list_prs_since(struct forge *f, const char *since, size_t max,
+			 struct forge_pr_briefs *out, struct buf *err);
+
+/* A commit of a pull/merge request: its id and whole message. */
+struct forge_commit_brief {
+	char *sha;
+	char *message;
+};
+
+struct forge_commit_briefs {
+	struct forge_commit_brief *items;
+	size_t nr, alloc;
+};
+
+void forge_commit_briefs_init(struct forge_commit_briefs *list);
+void forge_commit_briefs_release(struct forge_commit_briefs *list);
+struct forge_commit_brief *
+forge_commit_briefs_push(struct forge_commit_briefs *list);
+
+/*
+ * The commits of pull/merge request `number` as they are now (a commit
+ * force-pushed away is not among them): GitHub GET pulls/N/commits (the
+ * first 250, GitHub's limit), GitLab GET merge_requests/:iid/commits.
+ */
+int forge_list_pr_commits(struct forge *f, long number,
+			  struct forge_commit_briefs *out, struct buf *err);
+
+/*
+ * How many people other than tend put 👎 on note `n` of pull/merge
+ * request `number`: GitHub from the note's reactions rollup (no read),
+ * GitLab GET .../merge_requests/:iid/notes/:id/award_emoji ("thumbsdown").
+ */
+int forge_note_thumbs_down(struct forge *f, long number,
+			   const struct forge_note *n, long *out,
+			   struct buf *err);
+
+/* The longest file forge_get_file() reads. */
+#define FORGE_MAX_FILE (1024 * 1024)
+
+/*
+ * The contents of `path` at commit `ref` into `out` (replaced): GitHub
+ * GET /repos/O/R/contents/PATH?ref=REF, GitLab GET
+ * /projects/:id/repository/files/PATH?ref=REF, both base64 in JSON.
+ * TEND_ENOTFOUND when the file is not there; TEND_ETOOBIG over
+ * FORGE_MAX_FILE; TEND_EINVALID for an answer that is not a file.
+ */
+int forge_get_file(struct forge *f, const char *path, const char *ref,
+		   struct buf *out, struct buf *err);
+
+/*
+ * Who resolved the review threads of `number`: GitHub's REST API does not
+ * say, so this asks GraphQL (POST /graphql, reviewThreads, 100 a page;
+ * counted as reads) and sets `resolved` and `resolved_by` on the root
+ * note of each resolved thread in `notes`. GitLab's discussions already
+ * say: nothing is asked. On GitHub Enterprise (an API URL with a path)
+ * nothing is asked either: TEND_ENOTFOUND, and the notes are unchanged.
+ */
+int forge_read_resolutions(struct forge *f, long number,
+			   struct forge_notes *notes, struct buf *err);
+
 #endif
+

@@ -424,6 +424,14 @@ static int forge_github_review_comment(const json_t *item, void *data,
 	    json_integer_value(line) <= (json_int_t)UINT32_MAX)
 		n->line = (uint32_t)json_integer_value(line);
 	n->outdated = !n->line;
+	n->created_at = forge_json_strdup(item, "created_at");
+	n->thumbs_down = forge_json_long(json_object_get(item, "reactions"),
+					 "-1", -1);
+	n->commit = forge_json_strdup(item, "original_commit_id");
+	line = json_object_get(item, "original_line");
+	if (json_is_integer(line) && json_integer_value(line) > 0 &&
+	    json_integer_value(line) <= (json_int_t)UINT32_MAX)
+		n->original_line = (uint32_t)json_integer_value(line);
 	side = json_object_get(item, "side");
 	n->side = json_is_string(side) &&
 		!strcmp(json_string_value(side), "LEFT") ?
@@ -440,6 +448,7 @@ static int forge_github_issue_comment(const json_t *item, void *data,
 	if (!n)
 		return TEND_EINVALID;
 	n->thread = xstrdup(n->id);
+	n->created_at = forge_json_strdup(item, "created_at");
 	return 0;
 }
 
@@ -2308,3 +2317,287 @@ const struct forge_ops forge_github_ops = {
 	.reacted = forge_github_reacted,
 	.reply = forge_github_reply,
 };
+
+/* ------------------------------------------------------------------ */
+/* Outcomes: what people did with tend's output (tend stats).          */
+
+struct forge_github_prs {
+	struct forge_pr_briefs *out;
+	struct forge_github_time since;
+	int have_since;
+	size_t max;
+};
+
+static int forge_github_pr_brief(const json_t *item, void *data,
+				 struct buf *err)
+{
+	struct forge_github_prs *ps = data;
+	struct forge_github_time t;
+	struct forge_pr_brief *p;
+	const json_t *user = json_object_get(item, "user");
+	const char *state;
+	long number = forge_json_long(item, "number", 0);
+	char *updated;
+
+	if (!json_is_object(item) || number <= 0)
+		return error_set(err, TEND_EINVALID, "pull requests: an entry "
+				 "has no number");
+	state = json_string_value(json_object_get(item, "state"));
+	updated = forge_json_strdup(item, "updated_at");
+	if (!state || forge_github_parse_time(updated, &t) < 0) {
+		free(updated);
+		return error_set(err, TEND_EINVALID, "pull request #%ld: no "
+				 "state or no valid updated_at", number);
+	}
+	/* Most recently updated first: the first older one ends the list. */
+	if (ps->have_since && forge_github_time_cmp(&t, &ps->since) < 0) {
+		free(updated);
+		return 1;
+	}
+	if (ps->out->nr >= ps->max) {
+		free(updated);
+		ps->out->truncated = 1;
+		return 1;
+	}
+	p = forge_pr_briefs_push(ps->out);
+	p->number = number;
+	p->updated_at = updated;
+	p->state = xstrdup(!strcmp(state, "open") ? "open" :
+			   json_is_string(json_object_get(item, "merged_at")) ?
+			   "merged" : "closed");
+	if (json_is_object(user)) {
+		p->author = forge_json_strdup(user, "login");
+		p->author_id = forge_json_id(user, "id");
+	}
+	p->body = forge_json_strdup(item, "body");
+	if (!p->body)
+		p->body = xstrdup("");
+	p->head_sha = forge_json_strdup(json_object_get(item, "head"), "sha");
+	return 0;
+}
+
+int forge_github_parse_prs(struct forge_pr_briefs *out, const char *since,
+			   size_t max, const char *text, size_t len,
+			   struct buf *err)
+{
+	struct forge_github_prs ps = { out, { 0, 0 }, 0, max };
+	int rc;
+
+	ps.have_since = since && !forge_github_parse_time(since, &ps.since);
+	rc = forge_github_parse_page(text, len, "pull requests",
+				     forge_github_pr_brief, &ps, err);
+	return rc < 0 ? rc : 0;
+}
+
+int forge_github_list_prs_since(struct forge *f, const char *since,
+				size_t max, struct forge_pr_briefs *out,
+				struct buf *err)
+{
+	struct forge_github_prs ps = { out, { 0, 0 }, 0, max };
+	char *path;
+	int rc;
+
+	if (since && forge_github_parse_time(since, &ps.since) < 0)
+		return error_set(err, TEND_EINVALID, "'%s' is not an ISO 8601 "
+				 "time", since);
+	ps.have_since = since != NULL;
+	path = xasprintf("/repos/%s/pulls?state=all&sort=updated&"
+			 "direction=desc&per_page=100", f->repo);
+	rc = forge_github_each(f, path, forge_github_pr_brief, &ps, err);
+	free(path);
+	return rc < 0 ? rc : 0;
+}
+
+static int forge_github_commit_brief(const json_t *item, void *data,
+				     struct buf *err)
+{
+	const json_t *commit = json_object_get(item, "commit");
+	const json_t *msg = json_object_get(commit, "message");
+	struct forge_commit_brief *c;
+	char *sha = forge_json_strdup(item, "sha");
+
+	if (!sha || !json_is_string(msg)) {
+		free(sha);
+		return error_set(err, TEND_EINVALID, "commits: an entry has "
+				 "no sha or no commit message");
+	}
+	c = forge_commit_briefs_push(data);
+	c->sha = sha;
+	c->message = xstrdup(json_string_value(msg));
+	return 0;
+}
+
+int forge_github_parse_pr_commits(struct forge_commit_briefs *out,
+				  const char *text, size_t len,
+				  struct buf *err)
+{
+	return forge_github_parse_page(text, len, "commits",
+				       forge_github_commit_brief, out, err);
+}
+
+int forge_github_list_pr_commits(struct forge *f, long number,
+				 struct forge_commit_briefs *out,
+				 struct buf *err)
+{
+	char *path = xasprintf("/repos/%s/pulls/%ld/commits?per_page=100",
+			       f->repo, number);
+	int rc = forge_github_each(f, path, forge_github_commit_brief, out,
+				   err);
+
+	free(path);
+	return rc;
+}
+
+int forge_github_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err)
+{
+	struct buf url = BUF_INIT;
+	const char *p;
+	json_t *json = NULL;
+	int rc;
+
+	buf_printf(&url, "/repos/%s/contents/", f->repo);
+	/* Each segment escaped, the slashes kept. */
+	for (p = path; *p; ) {
+		const char *e = strchr(p, '/');
+		char *seg = xstrndup(p, e ? (size_t)(e - p) : strlen(p));
+
+		forge_url_escape(&url, seg);
+		free(seg);
+		if (!e)
+			break;
+		buf_putc(&url, '/');
+		p = e + 1;
+	}
+	buf_puts(&url, "?ref=");
+	forge_url_escape(&url, ref);
+	rc = forge_request(f, "GET", url.ptr, NULL, &json, NULL, err);
+	if (rc == 0)
+		rc = forge_file_content(out, json, path, err);
+	json_decref(json);
+	buf_release(&url);
+	return rc;
+}
+
+static const char forge_github_threads_query[] =
+	"query($owner: String!, $name: String!, $number: Int!, "
+	"$after: String) { repository(owner: $owner, name: $name) { "
+	"pullRequest(number: $number) { reviewThreads(first: 100, "
+	"after: $after) { pageInfo { hasNextPage endCursor } nodes { "
+	"isResolved resolvedBy { login } comments(first: 1) { nodes { "
+	"databaseId } } } } } } }";
+
+/*
+ * One page of reviewThreads into `notes`; `*after_out` (caller frees) the
+ * next page's cursor, or NULL. TEND_EINVALID for GraphQL errors or an
+ * answer of another shape.
+ */
+static int forge_github_threads(struct forge_notes *notes, char **after_out,
+				const json_t *json, struct buf *err)
+{
+	const json_t *threads, *nodes, *node, *info, *errors;
+	size_t i, j;
+
+	*after_out = NULL;
+	errors = json_object_get(json, "errors");
+	if (json_is_array(errors) && json_array_size(errors)) {
+		const char *msg = json_string_value(json_object_get(
+			json_array_get(errors, 0), "message"));
+
+		return error_set(err, TEND_EINVALID, "review threads: %.200s",
+				 msg ? msg : "GraphQL error");
+	}
+	threads = json_object_get(json_object_get(json_object_get(
+		json_object_get(json, "data"), "repository"), "pullRequest"),
+		"reviewThreads");
+	nodes = json_object_get(threads, "nodes");
+	if (!json_is_array(nodes))
+		return error_set(err, TEND_EINVALID, "review threads: no "
+				 "data.repository.pullRequest.reviewThreads");
+	json_array_foreach(nodes, i, node) {
+		const json_t *first = json_array_get(json_object_get(
+			json_object_get(node, "comments"), "nodes"), 0);
+		char *id = forge_json_id(first, "databaseId");
+		const char *by = json_string_value(json_object_get(
+			json_object_get(node, "resolvedBy"), "login"));
+
+		if (id && json_is_true(json_object_get(node, "isResolved"))) {
+			for (j = 0; j < notes->nr; j++) {
+				struct forge_note *n = &notes->items[j];
+
+				if (n->reply || !n->id || strcmp(n->id, id))
+					continue;
+				n->resolvable = 1;
+				n->resolved = 1;
+				free(n->resolved_by);
+				n->resolved_by = by ? xstrdup(by) : NULL;
+			}
+		}
+		free(id);
+	}
+	info = json_object_get(threads, "pageInfo");
+	if (json_is_true(json_object_get(info, "hasNextPage")))
+		*after_out = forge_json_strdup(info, "endCursor");
+	return 0;
+}
+
+int forge_github_parse_threads(struct forge_notes *notes, char **after_out,
+			       const char *text, size_t len, struct buf *err)
+{
+	json_t *json = forge_json_load(text, len, "review threads", err);
+	int rc;
+
+	*after_out = NULL;
+	if (!json)
+		return TEND_EINVALID;
+	rc = forge_github_threads(notes, after_out, json, err);
+	json_decref(json);
+	return rc;
+}
+
+int forge_github_read_resolutions(struct forge *f, long number,
+				  struct forge_notes *notes, struct buf *err)
+{
+	const char *host = strstr(f->api_url, "://");
+	char *owner = xstrdup(f->repo), *name = strchr(owner, '/');
+	char *after = NULL;
+	size_t pages = 0;
+	int rc = 0;
+
+	/* github.com's API has no path; GitHub Enterprise's GraphQL lives
+	   beside /api/v3, where the token is not sent. */
+	if (!host || strchr(host + 3, '/') || !name) {
+		free(owner);
+		return error_set(err, TEND_ENOTFOUND, "review threads: no "
+				 "GraphQL endpoint under '%s'", f->api_url);
+	}
+	*name++ = '\0';
+	do {
+		json_t *body, *answer = NULL;
+		char *next = NULL;
+
+		body = json_pack("{s:s,s:{s:s,s:s,s:I,s:o}}", "query",
+				 forge_github_threads_query, "variables",
+				 "owner", owner, "name", name, "number",
+				 (json_int_t)number, "after",
+				 after ? json_string(after) : json_null());
+		rc = forge_request(f, "POST", "/graphql", body, &answer, NULL,
+				   err);
+		json_decref(body);
+		/* A query is a read, whatever its method. */
+		if (f->stats.writes) {
+			f->stats.writes--;
+			f->stats.reads++;
+		}
+		if (rc < 0)
+			break;
+		rc = forge_github_threads(notes, &next, answer, err);
+		json_decref(answer);
+		free(after);
+		after = next;
+	} while (!rc && after && ++pages < FORGE_GITHUB_MAX_PAGES);
+	free(after);
+	free(owner);
+	return rc;
+}
+

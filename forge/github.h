@@ -182,4 +182,31 @@ int forge_github_parse_comment_event(const char *text, size_t len,
 				     struct forge_comment *out,
 				     char **action_out, struct buf *err);
 
+/* ---- Outcomes (tend stats); see forge_list_prs_since() ---- */
+
+/*
+ * One page of GET /pulls (state=all, sort=updated, desc) into `out`: the
+ * entries updated at or after `since` (NULL: all), at most `max`.
+ * TEND_EINVALID when an entry lacks a number, a state or a valid
+ * updated_at.
+ */
+int forge_github_parse_prs(struct forge_pr_briefs *out, const char *since,
+			   size_t max, const char *text, size_t len,
+			   struct buf *err);
+
+/* One page of GET /pulls/N/commits: sha and commit.message required. */
+int forge_github_parse_pr_commits(struct forge_commit_briefs *out,
+				  const char *text, size_t len,
+				  struct buf *err);
+
+/*
+ * One page of GraphQL reviewThreads (forge_read_resolutions()): marks the
+ * root note of each resolved thread in `notes`; `*after_out` (caller
+ * frees) the next page's cursor or NULL. TEND_EINVALID for GraphQL
+ * errors or another shape.
+ */
+int forge_github_parse_threads(struct forge_notes *notes, char **after_out,
+			       const char *text, size_t len, struct buf *err);
+
 #endif
+

@@ -853,12 +853,19 @@ static int forge_gitlab_discussion(const json_t *item, size_t index,
 			n->body = xstrdup("");
 		n->resolvable = forge_gitlab_true(note, "resolvable");
 		n->resolved = forge_gitlab_true(note, "resolved");
+		n->created_at = forge_json_strdup(note, "created_at");
+		if (n->resolved &&
+		    json_is_object(json_object_get(note, "resolved_by")))
+			n->resolved_by = forge_json_strdup(
+				json_object_get(note, "resolved_by"),
+				"username");
 		n->reply = k > 0;
 		n->replies = nonsys - k - 1;
 		k++;
 		pos = json_object_get(note, "position");
 		if (!json_is_object(pos))
 			continue;
+		n->commit = forge_json_strdup(pos, "head_sha");
 		if (json_is_string(json_object_get(pos, "position_type")) &&
 		    strcmp(json_string_value(json_object_get(pos,
 				"position_type")), "text")) {
@@ -3626,3 +3633,186 @@ const struct forge_ops forge_gitlab_ops = {
 	.reacted = forge_gitlab_reacted,
 	.reply = forge_gitlab_reply,
 };
+
+/* ------------------------------------------------------------------ */
+/* Outcomes: what people did with tend's output (tend stats).          */
+
+struct forge_gitlab_mrs {
+	struct forge_pr_briefs *out;
+	size_t max;
+};
+
+static int forge_gitlab_pr_brief(const json_t *item, size_t index,
+				 void *data, struct buf *err)
+{
+	struct forge_gitlab_mrs *ms = data;
+	const json_t *author = json_object_get(item, "author");
+	const char *state = json_string_value(json_object_get(item, "state"));
+	long iid = forge_json_long(item, "iid", 0);
+	struct forge_pr_brief *p;
+
+	if (!json_is_object(item) || iid <= 0 || !state)
+		return error_set(err, TEND_EINVALID, "merge requests: entry "
+				 "%zu has no iid or no state", index + 1);
+	if (ms->out->nr >= ms->max) {
+		ms->out->truncated = 1;
+		return 1;
+	}
+	p = forge_pr_briefs_push(ms->out);
+	p->number = iid;
+	/* "opened" and "locked" are open; "closed" is closed unmerged. */
+	p->state = xstrdup(!strcmp(state, "merged") ? "merged" :
+			   !strcmp(state, "closed") ? "closed" : "open");
+	if (json_is_object(author)) {
+		p->author = forge_json_strdup(author, "username");
+		p->author_id = forge_json_id(author, "id");
+	}
+	p->body = forge_json_strdup(item, "description");
+	if (!p->body)
+		p->body = xstrdup("");
+	p->updated_at = forge_json_strdup(item, "updated_at");
+	p->head_sha = forge_json_strdup(item, "sha");
+	return 0;
+}
+
+int forge_gitlab_parse_prs(struct forge_pr_briefs *out, size_t max,
+			   const char *text, size_t len, struct buf *err)
+{
+	struct forge_gitlab_mrs ms = { out, max };
+	int rc = forge_gitlab_parse_list(text, len, "merge requests",
+					 forge_gitlab_pr_brief, &ms, err);
+
+	return rc < 0 ? rc : 0;
+}
+
+int forge_gitlab_list_prs_since(struct forge *f, const char *since,
+				size_t max, struct forge_pr_briefs *out,
+				struct buf *err)
+{
+	struct forge_gitlab_mrs ms = { out, max };
+	struct buf path = BUF_INIT;
+	int rc;
+
+	buf_printf(&path, "/projects/%s/merge_requests?state=all&"
+		   "order_by=updated_at&sort=desc&per_page=100", f->project);
+	if (since) {
+		buf_puts(&path, "&updated_after=");
+		forge_url_escape(&path, since);
+	}
+	rc = forge_gitlab_each(f, path.ptr, forge_gitlab_pr_brief, &ms, err);
+	buf_release(&path);
+	return rc;
+}
+
+static int forge_gitlab_commit_brief(const json_t *item, size_t index,
+				     void *data, struct buf *err)
+{
+	const json_t *msg = json_object_get(item, "message");
+	struct forge_commit_brief *c;
+	char *sha = forge_json_strdup(item, "id");
+
+	if (!sha || !json_is_string(msg)) {
+		free(sha);
+		return error_set(err, TEND_EINVALID, "commits: entry %zu has "
+				 "no id or no message", index + 1);
+	}
+	c = forge_commit_briefs_push(data);
+	c->sha = sha;
+	c->message = xstrdup(json_string_value(msg));
+	return 0;
+}
+
+int forge_gitlab_parse_pr_commits(struct forge_commit_briefs *out,
+				  const char *text, size_t len,
+				  struct buf *err)
+{
+	return forge_gitlab_parse_list(text, len, "commits",
+				       forge_gitlab_commit_brief, out, err);
+}
+
+int forge_gitlab_list_pr_commits(struct forge *f, long number,
+				 struct forge_commit_briefs *out,
+				 struct buf *err)
+{
+	char *path = forge_gitlab_mr_path(f, number, "/commits?per_page=100");
+	int rc = forge_gitlab_each(f, path, forge_gitlab_commit_brief, out,
+				   err);
+
+	free(path);
+	return rc;
+}
+
+struct forge_gitlab_downs {
+	const struct forge *f;
+	long n;
+};
+
+static int forge_gitlab_down(const json_t *item, size_t index, void *data,
+			     struct buf *err)
+{
+	struct forge_gitlab_downs *d = data;
+	const json_t *name = json_object_get(item, "name");
+	const json_t *user = json_object_get(item, "user");
+	char *login, *id;
+
+	if (!json_is_object(item))
+		return error_set(err, TEND_EINVALID,
+				 "award emoji: entry %zu is not an object",
+				 index + 1);
+	if (!json_is_string(name) ||
+	    strcmp(json_string_value(name), "thumbsdown") ||
+	    !json_is_object(user))
+		return 0;
+	login = forge_json_strdup(user, "username");
+	id = forge_json_id(user, "id");
+	if (!d->f || !forge_is_self(d->f, login, id))
+		d->n++;
+	free(login);
+	free(id);
+	return 0;
+}
+
+int forge_gitlab_parse_thumbs_down(long *out, const char *text, size_t len,
+				   struct buf *err)
+{
+	struct forge_gitlab_downs d = { NULL, 0 };
+	int rc = forge_gitlab_parse_list(text, len, "award emoji",
+					 forge_gitlab_down, &d, err);
+
+	*out = rc < 0 ? 0 : d.n;
+	return rc;
+}
+
+int forge_gitlab_thumbs_down(struct forge *f, long number,
+			     const char *note_id, long *out, struct buf *err)
+{
+	struct forge_gitlab_downs d = { f, 0 };
+	char *suffix = xasprintf("/notes/%s/award_emoji?per_page=100",
+				 note_id);
+	char *path = forge_gitlab_mr_path(f, number, suffix);
+	int rc = forge_gitlab_each(f, path, forge_gitlab_down, &d, err);
+
+	free(suffix);
+	free(path);
+	*out = rc < 0 ? 0 : d.n;
+	return rc;
+}
+
+int forge_gitlab_get_file(struct forge *f, const char *path, const char *ref,
+			  struct buf *out, struct buf *err)
+{
+	struct buf url = BUF_INIT;
+	json_t *json = NULL;
+	int rc;
+
+	buf_printf(&url, "/projects/%s/repository/files/", f->project);
+	forge_url_escape(&url, path);
+	buf_puts(&url, "?ref=");
+	forge_url_escape(&url, ref);
+	rc = forge_request(f, "GET", url.ptr, NULL, &json, NULL, err);
+	if (rc == 0)
+		rc = forge_file_content(out, json, path, err);
+	json_decref(json);
+	buf_release(&url);
+	return rc;
+}

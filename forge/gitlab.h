@@ -200,4 +200,19 @@ int forge_gitlab_patch_line(struct forge_gitlab_line *out, const char *patch,
 char *forge_gitlab_line_code(const char *path,
 			     const struct forge_gitlab_line *line);
 
+/* ---- Outcomes (tend stats); see forge_list_prs_since() ---- */
+
+/* One page of GET merge_requests into `out`, at most `max` entries. */
+int forge_gitlab_parse_prs(struct forge_pr_briefs *out, size_t max,
+			   const char *text, size_t len, struct buf *err);
+
+/* One page of GET merge_requests/:iid/commits: id and message required. */
+int forge_gitlab_parse_pr_commits(struct forge_commit_briefs *out,
+				  const char *text, size_t len,
+				  struct buf *err);
+
+/* One page of a note's award emoji: how many are "thumbsdown". */
+int forge_gitlab_parse_thumbs_down(long *out, const char *text, size_t len,
+				   struct buf *err);
+
 #endif

@@ -32,6 +32,8 @@ static void review_finding_release(struct review_finding *f)
 	free(f->rule_id);
 	free(f->message);
 	free(f->source);
+	free(f->model);
+	free(f->size);
 	free(f->snippet);
 	free(f->suggestion);
 	free(f->fingerprint);
@@ -65,6 +67,9 @@ struct review_finding *review_findings_add(struct review_findings *list,
 	n->snippet = xstrdup_or_null(f->snippet);
 	n->suggestion = xstrdup_or_null(f->suggestion);
 	n->fingerprint = xstrdup_or_null(f->fingerprint);
+	n->model = xstrdup_or_null(f->model);
+	n->size = xstrdup_or_null(f->size);
+	n->cost_usd = f->cost_usd;
 	return n;
 }
 

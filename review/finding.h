@@ -39,6 +39,12 @@ struct review_finding {
 	char *snippet;		/* the matched line(s), masked for secrets; or NULL */
 	char *suggestion;	/* replacement text for line..end_line, or NULL */
 	char *fingerprint;	/* stable id, see review_finding_fingerprint() */
+	char *model;		/* the model an agent's finding came from
+				   ("provider/model"), or NULL */
+	char *size;		/* an agent's: the change's size as routing
+				   saw it ("small", "large"), or NULL */
+	double cost_usd;	/* an agent's: its run's cost over the
+				   comments it kept; 0 unknown */
 };
 
 struct review_findings {

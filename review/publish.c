@@ -15,6 +15,7 @@
 #define REVIEW_PUBLISH_MSG 2000		/* bytes of a message in a comment */
 #define REVIEW_PUBLISH_CELL 300
 #define REVIEW_PUBLISH_GONE 50		/* gone comments listed by name */
+#define REVIEW_PUBLISH_GONE_FPS 200	/* ... and in the state marker */
 #define REVIEW_PUBLISH_UNSEEN 50
 #define REVIEW_PUBLISH_SKIPPED 50
 #define REVIEW_PUBLISH_MAX_ANN 500	/* check-run annotations in all */
@@ -60,6 +61,8 @@ const char *review_place_name(enum review_place place)
 		return "the token cannot post comments";
 	case REVIEW_PLACE_NOT_SHOWN:
 		return "the forge does not show this file's diff";
+	case REVIEW_PLACE_MUTED:
+		return "muted: few of its comments were taken";
 	case REVIEW_PLACE_OVER_LIMIT:
 		break;
 	}
@@ -151,6 +154,46 @@ static size_t review_publish_ticks(const char *s)
 	return best;
 }
 
+/* A value goes in a marker as is, minus anything that would end it. */
+static void review_publish_marker_value(struct buf *b, const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		buf_putc(b, (*p == '-' && p[1] == '-') || *p == '>' ||
+			 *p == '\n' || *p == ' ' || *p == ',' ? '_' : *p);
+}
+
+int review_publish_marker_field(const char *body, const char *marker,
+				const char *key, char *out, size_t size)
+{
+	const char *p = body ? strstr(body, marker) : NULL, *e, *k;
+	size_t klen = strlen(key), n = 0;
+
+	if (size)
+		out[0] = '\0';
+	if (!p || !size)
+		return -1;
+	p += strlen(marker);
+	/* The marker's own words only: up to its end, on its line. */
+	if (!(e = strstr(p, "-->")))
+		return -1;
+	for (k = p; k < e; k++) {
+		if ((k == p || k[-1] == ' ') && (size_t)(e - k) > klen &&
+		    !strncmp(k, key, klen) && k[klen] == '=')
+			break;
+	}
+	if (k >= e)
+		return -1;
+	k += klen + 1;
+	while (k + n < e && k[n] != ' ' && k[n] != '\n' && n + 1 < size) {
+		out[n] = k[n];
+		n++;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
 static char *review_publish_body(const struct review_finding *f)
 {
 	struct buf b = BUF_INIT;
@@ -183,17 +226,27 @@ static char *review_publish_body(const struct review_finding *f)
 		review_report_md_text(&b, f->source, 100);
 		buf_puts(&b, "</sub>\n");
 	}
-	buf_printf(&b, "\n%s%s rule=", REVIEW_MARK_FP,
+	buf_printf(&b, "\n%s%s", REVIEW_MARK_FP,
 		   f->fingerprint ? f->fingerprint : "0");
-	/* The rule id goes in the marker as is, minus anything that ends it. */
-	if (f->rule_id) {
-		const char *p;
-
-		for (p = f->rule_id; *p; p++)
-			buf_putc(&b, (*p == '-' && p[1] == '-') ||
-				 *p == '>' || *p == '\n' || *p == ' ' ?
-				 '_' : *p);
+	/* Who said it, for tend stats: an agent's name and its model. */
+	if (f->source && !strncmp(f->source, "agent:", 6)) {
+		buf_puts(&b, " agent=");
+		review_publish_marker_value(&b, f->source + 6);
 	}
+	if (f->model) {
+		buf_puts(&b, " model=");
+		review_publish_marker_value(&b, f->model);
+	}
+	if (f->size) {
+		buf_puts(&b, " size=");
+		review_publish_marker_value(&b, f->size);
+	}
+	if (f->cost_usd > 0)
+		buf_printf(&b, " cost=%.6f", f->cost_usd);
+	/* The rule goes last: older parsers take it up to the end. */
+	buf_puts(&b, " rule=");
+	if (f->rule_id)
+		review_publish_marker_value(&b, f->rule_id);
 	buf_puts(&b, " -->");
 	if (b.len > FORGE_MAX_BODY)
 		buf_truncate(&b, FORGE_MAX_BODY);
@@ -249,6 +302,25 @@ static enum review_place review_publish_anchor(const struct review_result *r,
 	return REVIEW_PLACE_INLINE;
 }
 
+/* Is `f`'s rule, or the agent that wrote it, muted? */
+static const struct review_mute *
+review_publish_muted(const struct review_finding *f,
+		     const struct review_publish_opts *o)
+{
+	const char *agent = f->source && !strncmp(f->source, "agent:", 6) ?
+			    f->source + 6 : NULL;
+	size_t i;
+
+	for (i = 0; i < o->nr_mutes; i++) {
+		const struct review_mute *m = &o->mutes[i];
+
+		if (m->agent ? agent && !strcmp(agent, m->name) :
+		    f->rule_id && !strcmp(f->rule_id, m->name))
+			return m;
+	}
+	return NULL;
+}
+
 static int review_publish_has_fp(const char *const *fps, size_t n,
 				 const char *fp)
 {
@@ -279,6 +351,59 @@ static void review_publish_loc(struct buf *b, const char *path, uint32_t line,
 		buf_printf(b, ":%u", line);
 		if (end > line)
 			buf_printf(b, "-%u", end);
+	}
+}
+
+/*
+ * What tend stats reads back from the summary, after the digest (so it
+ * does not make the summary look changed): this run, when the first run
+ * that wrote the summary started and what the runs cost together, and the
+ * fingerprints of tend's comments whose findings are gone.
+ */
+static void review_publish_state_fields(struct buf *out,
+					const struct review_plan *plan,
+					const struct review_result *r,
+					const struct review_publish_opts *o)
+{
+	char first[24] = "", total[32] = "";
+	double sum = r->cost_usd;
+	int unknown = r->cost_unknown;
+	size_t i, n = 0;
+
+	buf_puts(out, " run=");
+	review_publish_marker_value(out, o->run_id ? o->run_id : "0");
+	if (plan->summary_note) {
+		review_publish_marker_field(plan->summary_note->body,
+					    REVIEW_MARK_STATE, "first", first,
+					    sizeof(first));
+		if (!review_publish_marker_field(plan->summary_note->body,
+						 REVIEW_MARK_STATE, "total",
+						 total, sizeof(total))) {
+			char *end;
+			double t = strtod(total, &end);
+
+			if (end != total && *end == '\0' && t >= 0 && t < 1e9)
+				sum += t;
+			else
+				unknown = 1;
+		}
+	}
+	buf_printf(out, " start=%ld first=%s", o->start_s,
+		   first[0] ? first : "");
+	if (!first[0])
+		buf_printf(out, "%ld", o->start_s);
+	buf_printf(out, " cost=%s%.6f total=%s%.6f", r->cost_unknown ?
+		   "~" : "", r->cost_usd, unknown ? "~" : "", sum);
+	if (!plan->nr_gone)
+		return;
+	buf_puts(out, " gone=");
+	for (i = 0; i < plan->nr_gone && n < REVIEW_PUBLISH_GONE_FPS; i++) {
+		char fp[65];
+
+		if (review_publish_parse_marker(plan->gone[i].note->body, fp,
+						sizeof(fp), NULL) < 0)
+			continue;
+		buf_printf(out, "%s%s", n++ ? "," : "", fp);
 	}
 }
 
@@ -365,6 +490,22 @@ static void review_publish_summary(struct review_plan *plan,
 		if (plan->nr_gone > REVIEW_PUBLISH_GONE)
 			buf_printf(&rest, "- and %zu more\n",
 				   plan->nr_gone - REVIEW_PUBLISH_GONE);
+	}
+	if (opts->nr_mutes) {
+		buf_printf(&rest, "\n#### Muted (%zu)\n\nPeople took few of "
+			   "these comments (`review.mute_below` %.2f), so they "
+			   "go to this summary, not inline, until their "
+			   "acceptance recovers; nothing already posted is "
+			   "removed.\n\n", opts->nr_mutes, opts->mute_below);
+		for (i = 0; i < opts->nr_mutes; i++) {
+			buf_printf(&rest, "- %s `", opts->mutes[i].agent ?
+				   "agent" : "rule");
+			review_report_md_text(&rest, opts->mutes[i].name, 200);
+			buf_puts(&rest, "`: ");
+			review_report_md_text(&rest, opts->mutes[i].why ?
+					      opts->mutes[i].why : "", 200);
+			buf_puts(&rest, "\n");
+		}
 	}
 	if (opts->nr_unseen) {
 		buf_printf(&rest, "\n#### Not seen through the %s API (%zu)\n\n",
@@ -480,8 +621,9 @@ static void review_publish_summary(struct review_plan *plan,
 		   (double)r->elapsed_ms / 1000.0);
 	if (opts->run_url)
 		buf_printf(&out, " · [CI run](%s)", opts->run_url);
-	buf_printf(&out, "</sub>\n%sdigest=%s -->\n", REVIEW_MARK_STATE,
-		   digest);
+	buf_printf(&out, "</sub>\n%sdigest=%s", REVIEW_MARK_STATE, digest);
+	review_publish_state_fields(&out, plan, r, opts);
+	buf_puts(&out, " -->\n");
 	plan->summary = buf_detach(&out, NULL);
 	buf_release(&head);
 	buf_release(&table);
@@ -634,7 +776,10 @@ void review_publish_plan(struct review_plan *plan,
 			continue;
 		}
 		place = review_publish_anchor(r, f, opts, &c);
-		if (place == REVIEW_PLACE_INLINE && opts->no_inline)
+		if (place == REVIEW_PLACE_INLINE &&
+		    review_publish_muted(f, opts))
+			place = REVIEW_PLACE_MUTED;
+		else if (place == REVIEW_PLACE_INLINE && opts->no_inline)
 			place = REVIEW_PLACE_NO_WRITE;
 		else if (place == REVIEW_PLACE_INLINE && budget <= 0)
 			place = REVIEW_PLACE_OVER_LIMIT;

@@ -52,9 +52,21 @@ enum review_place {
 	REVIEW_PLACE_SPLIT,		/* a suggestion across hunks */
 	REVIEW_PLACE_OVER_LIMIT,	/* review.max_comments reached */
 	REVIEW_PLACE_NO_WRITE,		/* the token cannot post comments */
-	REVIEW_PLACE_NOT_SHOWN		/* the forge does not show the file's
+	REVIEW_PLACE_NOT_SHOWN,		/* the forge does not show the file's
 					   diff (too large): no line to
 					   comment on */
+	REVIEW_PLACE_MUTED		/* its rule or agent is muted
+					   (review.mute_below) */
+};
+
+/*
+ * A rule or agent whose comments go to the summary only, because people
+ * took too few of them (tend stats; actions/ measures, publish obeys).
+ */
+struct review_mute {
+	const char *name;	/* a rule id, or an agent's name */
+	int agent;		/* name is an agent's ("reviewer") */
+	const char *why;	/* "acceptance 20% over 10 decided comments" */
 };
 
 /* A file the forge did not show, and what was done about it. */
@@ -82,6 +94,11 @@ struct review_publish_opts {
 	const char *run_url;		/* link to the CI run, or NULL */
 	int no_inline;			/* nothing can be posted: every new
 					   finding goes to the summary */
+	long start_s;			/* when the run started (Unix time),
+					   for tend stats' latency */
+	const struct review_mute *mutes;	/* summary only, said why */
+	size_t nr_mutes;
+	double mute_below;		/* the threshold, for the summary */
 };
 
 struct review_plan {
@@ -114,6 +131,17 @@ void review_publish_plan(struct review_plan *plan,
 			 const struct review_result *r,
 			 const struct forge_notes *notes,
 			 const struct review_publish_opts *opts);
+
+/*
+ * The value of `key` in the marker `marker` (REVIEW_MARK_FP,
+ * REVIEW_MARK_STATE) of `body`, copied into `out` (at most `size` - 1
+ * characters): "agent", "model", "rule" of a comment's marker; "run",
+ * "start", "first", "cost", "total", "gone" of the summary's state
+ * marker. 0 when the key is there (its value may be ""), -1 otherwise.
+ * Older markers lack all but "rule" and "digest".
+ */
+int review_publish_marker_field(const char *body, const char *marker,
+				const char *key, char *out, size_t size);
 
 /* "inline", "already posted", "outside the diff", ... */
 const char *review_place_name(enum review_place place);

@@ -114,6 +114,9 @@ struct review_result {
 	 * markdown section for summaries; owned, NULL when none ran.
 	 */
 	char *agents_md;
+	/* What the agents cost (USD); cost_unknown when a price was missing. */
+	double cost_usd;
+	int cost_unknown;
 };
 
 void review_result_init(struct review_result *r);

@@ -191,6 +191,13 @@ Control paths (no auth, never faulted):
                               "merged": true, "user": login}
     POST /__control/faults   [fault, ...]  (replaces the fault list)
 
+For tend stats: GET /repos/o/r/contents/PATH?ref=REF (a file, base64);
+every review comment carries GitHub's reactions rollup; POST /graphql
+answers the reviewThreads query (isResolved, resolvedBy, the root
+comment's databaseId; 100 a page, cursors are offsets; without --prefix
+only), and POST /__control/resolve {"comment": ID, "user": login,
+"resolved": true} resolves a thread as that person.
+
 Every request is served under one lock, so two clients at once (two tend
 jobs of one test) see each other's writes whole.
 """
@@ -1146,6 +1153,8 @@ class Api:
             ("POST", r"/statuses/([^/]+)", self.st_create, "statuses"),
             ("GET", r"/commits/([^/]+)/statuses", self.st_list, None),
             ("GET", r"/commits/([^/]+)/status", self.st_combined, None),
+            # -- outcomes (tend stats)
+            ("GET", r"/contents/(.+)", self.ct_get, None),
         ]
         self.routes = [(m, re.compile("^/repos/%s%s$" % (o, p)), fn, perm)
                        for m, p, fn, perm in r]
@@ -1898,6 +1907,7 @@ class Api:
             "original_line": root["_line"],
             "side": root["_side"],
             "subject_type": root["_subject"],
+            "reactions": self.re_rollup(h, "review", c["id"], host),
         }
         if c["_reply_to"] is not None:
             out["in_reply_to_id"] = c["_reply_to"]
@@ -2263,6 +2273,106 @@ class Api:
                                   since, key, desc)
         now = {}
         return 200, paginate(h, [self.rc_json(h, c, now) for c in items])
+
+    # -- outcomes (tend stats): review threads through GraphQL
+
+    def control_resolve(self, data):
+        """/__control/resolve {"comment": ID, "user": login, "resolved":
+        true}: a person resolves (or unresolves) the thread of review
+        comment ID (its root)."""
+        s = self.s
+        c = self.find(s.review_comments, data.get("comment", 0))
+        if c["_reply_to"] is not None:
+            c = self.find(s.review_comments, c["_reply_to"])
+        on = data.get("resolved", True)
+        c["_resolved_by"] = data.get("user", "alice") if on else None
+        return 200, {"comment": c["id"], "resolved_by": c["_resolved_by"]}
+
+    def graphql(self, h):
+        """POST /graphql: only the reviewThreads query tend stats sends
+        (owner, name, number, after); anything else is a GraphQL error,
+        as GitHub answers a query it cannot run: 200 with "errors"."""
+        s = self.s
+        data = self.body_json(h)
+        query = data.get("query") if isinstance(data, dict) else None
+        var = data.get("variables") or {} if isinstance(data, dict) else {}
+        if not isinstance(query, str) or "reviewThreads" not in query:
+            return 200, {"errors": [{"message": "fakegithub: only the "
+                                     "reviewThreads query is served"}]}
+        for k in ("owner", "name", "number"):
+            if k not in var:
+                return 200, {"errors": [{"message": "Variable $%s of "
+                                         "type ... was provided invalid "
+                                         "value" % k}]}
+        if "%s/%s" % (var["owner"], var["name"]) != s.full_name:
+            return 200, {"data": {"repository": None}, "errors": [{
+                "type": "NOT_FOUND", "message": "Could not resolve to a "
+                "Repository with the name '%s/%s'." % (var["owner"],
+                                                       var["name"])}]}
+        p = s.pulls.get(var["number"])
+        if p is None:
+            return 200, {"data": {"repository": {"pullRequest": None}},
+                         "errors": [{"type": "NOT_FOUND", "message":
+                                     "Could not resolve to a PullRequest "
+                                     "with the number of %s." %
+                                     var["number"]}]}
+        pending = self.pending_ids()
+        roots = [c for c in s.review_comments
+                 if c["_pr"] == p.number and c["_reply_to"] is None and
+                 c["_review"] not in pending]
+        start = int(var.get("after") or 0)
+        page = roots[start:start + 100]
+        nodes = [{"isResolved": bool(c.get("_resolved_by")),
+                  "resolvedBy": ({"login": c["_resolved_by"]}
+                                 if c.get("_resolved_by") else None),
+                  "comments": {"nodes": [{"databaseId": c["id"]}]}}
+                 for c in page]
+        more = start + 100 < len(roots)
+        return 200, {"data": {"repository": {"pullRequest": {
+            "reviewThreads": {"pageInfo": {
+                "hasNextPage": more,
+                "endCursor": str(start + 100) if more else None},
+                "nodes": nodes}}}}}
+
+    # -- outcomes (tend stats): a file's contents at a commit
+
+    def ct_get(self, h, path):
+        """GET /repos/o/r/contents/PATH?ref=REF: a file as base64 JSON;
+        404 for a path or ref that is not there, as GitHub."""
+        import base64
+        s = self.s
+        path = unquote(path)
+        ref = dict(h.query_list).get("ref", "HEAD")
+        sha = s.git.rev(ref)
+        if sha is None:
+            raise err(404, "No commit found for the ref %s" % ref)
+        p = s.git.run("cat-file", "blob", "%s:%s" % (sha, path), check=False)
+        if p.returncode != 0:
+            raise not_found()
+        data = p.stdout
+        host = h.host()
+        return 200, {"type": "file", "encoding": "base64",
+                     "size": len(data), "name": path.rsplit("/", 1)[-1],
+                     "path": path, "sha": "0" * 40,
+                     "content": base64.encodebytes(data).decode(),
+                     "url": s.api_url(host, "/contents/%s?ref=%s" % (
+                         quote(path), ref))}
+
+    # -- outcomes (tend stats): the reactions rollup of a comment
+
+    def re_rollup(self, h, kind, comment_id, host):
+        """The `reactions` summary GitHub puts on every comment: a count
+        per content and the total."""
+        s = self.s
+        out = {"url": s.api_url(host, "/pulls/comments/%d/reactions" %
+                                comment_id), "total_count": 0}
+        for name in REACTIONS:
+            out[name] = 0
+        for r in s.reactions:
+            if r["_kind"] == kind and r["_comment"] == comment_id:
+                out[r["content"]] += 1
+                out["total_count"] += 1
+        return out
 
     def re_json(self, r):
         return {"id": r["id"], "node_id": "REA_kwfake%d" % r["id"],
@@ -2680,6 +2790,8 @@ class Api:
             return self.control_issue(path, data)
         if path == "/__control/reaction":
             return self.control_reaction(data)
+        if path == "/__control/resolve":
+            return s.api.control_resolve(data)
         user = data.pop("user", "alice")
         pr = data.pop("pr", None)
         times = self.control_times(data)
@@ -2866,6 +2978,9 @@ class Handler(BaseHTTPRequestHandler):
             if not path.startswith(state.prefix + "/"):
                 raise not_found()
             path = path[len(state.prefix):]
+        if path == "/graphql" and self.command == "POST" and \
+                not state.prefix:
+            return state.api.graphql(self)
         if path == "/user" and self.command == "GET":
             # An installation token (GITHUB_TOKEN, a GitHub App's) has no
             # user to show; a personal access token shows its own.

@@ -104,6 +104,7 @@ Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
                                   "after is invalid"), sort (default
                                   desc); paginated
     GET  /projects/:id/merge_requests   state (default all), source_branch,
+                                        updated_after (ISO 8601, else 400),
                                         sort (default desc: newest first);
                                         paginated
     POST /projects/:id/merge_requests   source_branch, target_branch and
@@ -118,6 +119,9 @@ Endpoints (":id" is the numeric id or the URL-encoded path, group%2Fproj):
                                         for this source branch: !N"]}
     GET|PUT /projects/:id/merge_requests/:iid
     GET  /projects/:id/merge_requests/:iid/diffs              paginated
+    GET  /projects/:id/repository/files/:path?ref=   a file, base64
+    GET  /projects/:id/merge_requests/:iid/commits            paginated,
+                                  newest first (id, title, message)
     GET  /projects/:id/merge_requests/:iid/discussions        paginated
     POST /projects/:id/merge_requests/:iid/discussions
     GET  /projects/:id/merge_requests/:iid/discussions/:did
@@ -203,6 +207,9 @@ Test hooks (never authenticated):
                                    person's note on an issue (with
                                    discussion_id: a reply in that
                                    discussion of the issue)
+    POST /__control/resolve        {"discussion_id", "user", "resolved"
+                                   (default true)}: a person resolves a
+                                   merge request thread (resolved_by)
     POST /__control/award          {"issue"|"mr": IID, "note": ID, "user":
                                    U, "name": N}: a person's award emoji
                                    on a note, checked as the API checks
@@ -1518,6 +1525,22 @@ class Handler(BaseHTTPRequestHandler):
                                  created_at=when,
                                  discussion_id=p.get("discussion_id"))
             return 201, n, {}
+        if path == "/__control/resolve":
+            # A person resolves (or unresolves) a merge request thread.
+            for iid in state.discussions:
+                for d in state.discussions[iid]:
+                    if d["id"] != p.get("discussion_id"):
+                        continue
+                    if not d["notes"][0].get("resolvable"):
+                        raise bad_request("not resolvable")
+                    who = state.user(p.get("user", "human"))
+                    on = bool(p.get("resolved", True))
+                    for n in d["notes"]:
+                        n["resolved"] = on
+                        n["resolved_by"] = who if on else None
+                        n["resolved_at"] = now_iso() if on else None
+                    return 200, d, {}
+            raise not_found("Discussion Not Found")
         if path == "/__control/award":
             if ("issue" in p) == ("mr" in p):
                 raise bad_request("award: one of issue or mr")
@@ -1606,6 +1629,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.paginate(items, p, query)
         if rest == ["events"] and method == "GET":
             return self.list_events(p, query)
+        # -- outcomes (tend stats)
+        if rest[:2] == ["repository", "files"] and len(rest) == 3 and \
+                method == "GET":
+            return self.repo_file(rest[2], p)
         if rest == ["merge_requests"] and method == "GET":
             return self.list_mrs(p, query)
         if rest == ["merge_requests"] and method == "POST":
@@ -1637,7 +1664,56 @@ class Handler(BaseHTTPRequestHandler):
             return self.notes(m, rest[1:], p, query)
         if what == "draft_notes":
             return self.draft_notes(m, rest[1:], p, query)
+        # -- outcomes (tend stats)
+        if what == "commits" and len(rest) == 1 and method == "GET":
+            return self.mr_commits(m, p, query)
         raise not_found("Not Found")
+
+    # --- outcomes (tend stats): a file at a ref ---
+
+    def repo_file(self, path, p):
+        """GET /projects/:id/repository/files/:path?ref=: base64 JSON;
+        ref is required (400), a missing file 404 "File Not Found"."""
+        import base64
+        state = self.server.state
+        ref = p.get("ref")
+        if not ref:
+            raise ApiError(400, {"error": "ref is missing"})
+        sha = state.git.rev(ref)
+        out = state.git.run("cat-file", "blob", "%s:%s" % (sha, path),
+                            check=False) if sha else None
+        if out is None or out.returncode != 0:
+            raise ApiError(404, {"message": "404 File Not Found"})
+        data = out.stdout
+        return 200, {"file_name": path.rsplit("/", 1)[-1],
+                     "file_path": path, "size": len(data),
+                     "encoding": "base64", "ref": ref,
+                     "content": base64.b64encode(data).decode(),
+                     "commit_id": sha, "last_commit_id": sha}, {}
+
+    # --- outcomes (tend stats): merge request commits ---
+
+    def mr_commits(self, m, p, query):
+        """GET .../merge_requests/:iid/commits: newest first, as GitLab
+        lists them, each with id, short_id, title and the whole
+        message."""
+        state = self.server.state
+        refs = state.diff_refs(m)
+        out = state.git.run("log", "--format=%H%x00%B%x00",
+                            "%s..%s" % (refs["base_sha"],
+                                        refs["head_sha"])).stdout
+        items = []
+        parts = out.decode().split("\x00")
+        for i in range(0, len(parts) - 1, 2):
+            sha = parts[i].strip()
+            msg = parts[i + 1]
+            if not sha:
+                continue
+            items.append({"id": sha, "short_id": sha[:8],
+                          "title": msg.split("\n", 1)[0],
+                          "message": msg.lstrip("\n"),
+                          "created_at": "2024-01-01T00:00:00.000Z"})
+        return self.paginate(items, p, query)
 
     # --- people ---
 
@@ -2064,6 +2140,11 @@ class Handler(BaseHTTPRequestHandler):
         if p.get("sort", "desc") not in ("asc", "desc"):
             raise ApiError(400, {"error": "sort does not have a valid "
                                           "value"})
+        if "updated_after" in p:
+            try:
+                parse_time(p["updated_after"])
+            except Exception:
+                raise ApiError(400, {"error": "updated_after is invalid"})
         items = []
         for iid in sorted(state.mrs, reverse=p.get("sort", "desc") ==
                           "desc"):

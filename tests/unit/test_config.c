@@ -1570,3 +1570,26 @@ void test_config__embeddings(void)
 			 ".tend.yml:4:26: 'models.embeddings.provider' must "
 			 "be a provider of kind openai"));
 }
+
+/* Issue 16: noise control and routing by evidence. */
+void test_config__trust_keys(void)
+{
+	struct tend_config cfg;
+
+	REQUIRE(parses(&cfg, "review:\n  mute_below: 0.25\n"
+		       "  mute_min_samples: 4\nmodels:\n"
+		       "  auto_min_samples: 7\n"));
+	CHECK(cfg.review.mute_below > 0.249 && cfg.review.mute_below < 0.251);
+	CHECK_INT(cfg.review.mute_min_samples, 4);
+	CHECK_INT(cfg.models.auto_min_samples, 7);
+	config_release(&cfg);
+	REQUIRE(parses(&cfg, "review:\n  fail_level: note\n"));
+	CHECK(cfg.review.mute_below == 0);
+	CHECK_INT(cfg.review.mute_min_samples, 10);
+	CHECK_INT(cfg.models.auto_min_samples, 10);
+	config_release(&cfg);
+	CHECK(fails_with("review:\n  mute_below: 1.5\n", ".tend.yml:2"));
+	CHECK(fails_with("review:\n  mute_below: lots\n", ".tend.yml:2"));
+	CHECK(fails_with("review:\n  mute_min_samples: 0\n", ".tend.yml:2"));
+	CHECK(fails_with("models:\n  auto_min_samples: -1\n", ".tend.yml:2"));
+}

@@ -814,3 +814,68 @@ void test_router__http_provider_falls_back(void)
 	unsetenv("OPENAI_BASE_URL");
 	env_clear();
 }
+
+/* Routing by evidence: auto prefers accepted comments per dollar. */
+void test_router__auto_by_evidence(void)
+{
+	struct tend_config cfg;
+	struct agent_router *r = NULL;
+	struct buf err = BUF_INIT;
+	struct agent_evidence ev[] = {
+		/* strong: 6 of 10 for $0.60 = 10 per dollar */
+		{ "anthropic/claude-sonnet-4-5", "small", 6, 10, 0.60 },
+		/* haiku: 4 of 10 for $0.10 = 40 per dollar: the best */
+		{ "anthropic/claude-haiku-4-5", "small", 4, 10, 0.10 },
+		/* a model with no key: never chosen */
+		{ "openai/gpt-4.1", "small", 10, 10, 0.01 },
+		/* large changes: strong is the only one with samples */
+		{ "anthropic/claude-sonnet-4-5", "large", 1, 10, 1.0 },
+		/* too few samples */
+		{ "anthropic/claude-haiku-4-5", "large", 3, 3, 0.01 },
+	};
+	struct agent_task t = { "reviewer", NULL, 10, 1, 0 };
+	struct agent_route route;
+
+	env_clear();
+	setenv("ANTHROPIC_API_KEY", "sk-ant-test", 1);
+	config_init(&cfg);
+	REQUIRE(agent_router_new(&r, &cfg, &err) == 0);
+	agent_route_init(&route);
+	t.evidence = ev;
+	t.nr_evidence = sizeof(ev) / sizeof(ev[0]);
+	t.min_samples = 5;
+	REQUIRE(agent_router_resolve(r, &t, &route, &err) == 0);
+	CHECK_STR(route.spec, "anthropic/claude-haiku-4-5");
+	CHECK(strstr(route.why, "by evidence for a small change, 4 of 10 "
+		      "comments taken for $0.1000 (40.0 per dollar), best "
+		      "of 2 models") != NULL);
+	/* A large change: the one with enough samples, even if poor. */
+	t.changed_lines = 5000;
+	REQUIRE(agent_router_resolve(r, &t, &route, &err) == 0);
+	CHECK_STR(route.spec, "anthropic/claude-sonnet-4-5");
+	CHECK(strstr(route.why, "best of 1 model ") != NULL);
+	/* Not enough samples anywhere: the size rule, as before. */
+	t.changed_lines = 10;
+	t.min_samples = 11;
+	REQUIRE(agent_router_resolve(r, &t, &route, &err) == 0);
+	CHECK_STR(route.spec, "anthropic/claude-haiku-4-5");
+	CHECK(strstr(route.why, "small change") && !strstr(route.why,
+							    "evidence"));
+	/* A cost unknown: per decided comment instead (strong 6/10 wins). */
+	t.min_samples = 5;
+	ev[1].cost_usd = 0;
+	REQUIRE(agent_router_resolve(r, &t, &route, &err) == 0);
+	CHECK_STR(route.spec, "anthropic/claude-sonnet-4-5");
+	/* A named route is never overridden by evidence. */
+	agent_router_free(r);
+	add_route(&cfg, "reviewer", "anthropic/claude-haiku-4-5");
+	REQUIRE(agent_router_new(&r, &cfg, &err) == 0);
+	REQUIRE(agent_router_resolve(r, &t, &route, &err) == 0);
+	CHECK_STR(route.spec, "anthropic/claude-haiku-4-5");
+	CHECK(!strstr(route.why, "evidence"));
+	agent_route_release(&route);
+	agent_router_free(r);
+	config_release(&cfg);
+	buf_release(&err);
+	env_clear();
+}
