@@ -3295,8 +3295,8 @@ static int review_index_hit_cmp(const void *a, const void *b)
 
 /*
  * The best `limit` hits of the terms of `t` whose bit is set in `take`
- * (all of them, or the rarest: see review_index_rarest()), in two or
- * three steps:
+ * (all of them, or the rarest: see review_index_rarest()); `every` is the
+ * MATCH expression of all of them. In two or three steps:
  *
  *   1. the rowids of the best chunks: REVIEW_INDEX_TOP of them by bm25()
  *      when every term is taken, else REVIEW_INDEX_CANDIDATES by bm25()
@@ -3337,12 +3337,11 @@ static int review_index_rowid_cmp(const void *a, const void *b)
 
 /* Step 2: the candidates' scores against every term, best first. */
 static int review_index_rescore_all(struct review_index *idx,
-				    const struct review_index_terms *t,
+				    const char *all,
 				    struct review_index_scored_row *rows,
 				    size_t nr, struct buf *err)
 {
 	struct review_index_rescore rs;
-	struct buf expr = BUF_INIT;
 	sqlite3_int64 *ids = xcalloc(nr, sizeof(*ids));
 	sqlite3_stmt *st = NULL;
 	size_t i;
@@ -3356,14 +3355,13 @@ static int review_index_rescore_all(struct review_index *idx,
 	rs.nr = nr;
 	rs.len = xcalloc(nr, sizeof(*rs.len));
 	rs.score = xcalloc(nr, sizeof(*rs.score));
-	review_index_terms_expr(&expr, t, ~0UL);
 	/* One row that matches: a candidate. */
 	if ((error = review_index_prepare(idx, &st, "SELECT "
 					  "tend_rescore(chunks, ?2) FROM "
 					  "chunks WHERE chunks MATCH ?1 AND "
 					  "chunks.rowid = ?3", err)) < 0)
 		goto out;
-	sqlite3_bind_text(st, 1, expr.ptr, (int)expr.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, all, -1, SQLITE_STATIC);
 	sqlite3_bind_pointer(st, 2, &rs, "tend_rescore", NULL);
 	sqlite3_bind_int64(st, 3, ids[0]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -3382,7 +3380,6 @@ static int review_index_rescore_all(struct review_index *idx,
 	qsort(rows, nr, sizeof(*rows), review_index_scored_row_cmp);
 out:
 	sqlite3_finalize(st);
-	buf_release(&expr);
 	free(ids);
 	free(rs.freq);
 	free(rs.len);
@@ -3392,7 +3389,8 @@ out:
 
 static int review_index_query_top(struct review_index *idx,
 				  const struct review_index_terms *t,
-				  unsigned long take, size_t limit,
+				  const char *every, unsigned long take,
+				  size_t limit,
 				  struct review_index_hits *out,
 				  struct buf *err)
 {
@@ -3432,7 +3430,7 @@ static int review_index_query_top(struct review_index *idx,
 		goto out;
 	}
 	if (some && got &&
-	    (error = review_index_rescore_all(idx, t, rows, got, err)) < 0)
+	    (error = review_index_rescore_all(idx, every, rows, got, err)) < 0)
 		goto out;
 	for (i = 0; i < got && i < REVIEW_INDEX_TOP(limit); i++) {
 		sqlite3_reset(row);
@@ -3510,8 +3508,8 @@ int review_index_query(struct review_index *idx, const char *query,
 		sqlite3_reset(st);
 	}
 	if (!path_glob) {
-		error = review_index_query_top(idx, &terms, take, limit, out,
-					       err);
+		error = review_index_query_top(idx, &terms, expr.ptr, take,
+					       limit, out, err);
 		if (error != 0) {
 			error = error < 0 ? error : 0;
 			goto out;
