@@ -19,6 +19,7 @@
 #include "common/xalloc.h"
 #include "forge/git.h"
 #include "review/diff_git.h"
+#include "review/grammars.h"
 #include "review/lang.h"
 #include "review/rules.h"
 #include "review/structure.h"
@@ -131,25 +132,42 @@ static int actions_review_scan_structure(struct review_structure *st,
 {
 	const struct review_diff_file *f = e->file;
 	struct buf err = BUF_INIT;
-	size_t i, n = 0;
-	int have_old = 0, rc;
+	const char *new_text, *old_text = NULL;
+	size_t i, n = 0, new_len, old_len = 0;
+	int rc;
 
-	if (forge_git_read_blob(text, repo, head, f->path, max, &err) < 0) {
+	/* The diff may have kept the texts it read (actions_review_keep). */
+	if (f->new_blob && (!max || f->new_blob_len <= max)) {
+		new_text = f->new_blob;
+		new_len = f->new_blob_len;
+	} else if (forge_git_read_blob(text, repo, head, f->path, max,
+				       &err) < 0) {
 		log_warn("structural checks skipped '%s': %s", f->path, err.ptr);
 		buf_release(&err);
 		return 1;
+	} else {
+		new_text = text->ptr;
+		new_len = text->len;
 	}
-	if (f->status != REVIEW_FILE_ADDED && f->old_path &&
-	    forge_git_read_blob(old, repo, base, f->old_path, max, &err) == 0)
-		have_old = 1;
+	if (f->status == REVIEW_FILE_ADDED || !f->old_path) {
+		;
+	} else if (f->old_blob) {
+		if (!max || f->old_blob_len <= max) {
+			old_text = f->old_blob;
+			old_len = f->old_blob_len;
+		}
+	} else if (forge_git_read_blob(old, repo, base, f->old_path, max,
+				       &err) == 0) {
+		old_text = old->ptr;
+		old_len = old->len;
+	}
 	for (i = 0; i < f->nr_lines; i++)
 		if (f->lines[i].origin == '+') {
 			*nos = xgrow(*nos, nos_alloc, n + 1, sizeof(**nos));
 			(*nos)[n++] = f->lines[i].new_no;
 		}
-	rc = review_structure_scan(st, f->path, e->lang, text->ptr, text->len,
-				   have_old ? old->ptr : NULL,
-				   have_old ? old->len : 0, n ? *nos : NULL, n,
+	rc = review_structure_scan(st, f->path, e->lang, new_text, new_len,
+				   old_text, old_len, n ? *nos : NULL, n,
 				   out);
 	buf_release(&err);
 	if (rc == TEND_ETOOBIG || rc == TEND_ETIMEOUT) {
@@ -176,7 +194,10 @@ static int actions_review_structure_budget(const struct review_file_entry *e,
 	struct buf err = BUF_INIT;
 	size_t size;
 
-	if (forge_git_blob_size(&size, repo, head, e->file->path, &err) < 0) {
+	if (e->file->new_size_known)
+		size = e->file->new_size;
+	else if (forge_git_blob_size(&size, repo, head, e->file->path,
+				     &err) < 0) {
 		log_warn("structural checks skipped '%s': %s", e->file->path,
 			 err.ptr);
 		buf_release(&err);
@@ -572,6 +593,19 @@ void actions_review_fingerprint(struct review_result *r)
 				    &fctx);
 }
 
+/*
+ * Which texts the diff keeps for the structural checks: the files with a
+ * grammar (a script known only by its first line is read again). Bounded
+ * by a multiple of the parse budget: the head's side fills the budget, and
+ * the base's side comes with it.
+ */
+static int actions_review_keep(const char *path, void *data)
+{
+	(void)data;
+	return review_grammars_for_file(review_lang_detect(path, NULL, 0),
+					path) != NULL;
+}
+
 int actions_review_local(struct review_result *out,
 			 const struct actions_review_opts *opts,
 			 struct buf *err)
@@ -612,6 +646,10 @@ int actions_review_local(struct review_result *out,
 	log_debug("reviewing %s..%s (merge-base of '%s' and '%s')",
 		  out->base_oid, out->head_oid, base_rev, out->head_rev);
 
+	dopts.keep = actions_review_keep;
+	dopts.keep_max = (size_t)4 *
+		(opts->cfg ? (size_t)opts->cfg->checks.structure_max_mb : 16)
+		<< 20;
 	if ((rc = review_diff_git(&out->diff, repo, &mb, &head, &dopts, err)) < 0)
 		goto out;
 	if ((rc = actions_review_checks(out, repo, &mb, &head, opts, err)) < 0)

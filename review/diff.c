@@ -944,6 +944,11 @@ static void review_diff_add_text(struct review_diff *diff, char *text)
 	diff->texts[diff->nr_texts++] = text;
 }
 
+void review_diff_own_text(struct review_diff *diff, char *text)
+{
+	review_diff_add_text(diff, text);
+}
+
 static void review_diff_add_file(struct review_diff *diff,
 				 struct review_diff_file *f)
 {

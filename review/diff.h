@@ -76,6 +76,16 @@ struct review_diff_file {
 	struct review_line *lines;
 	size_t nr_lines, alloc_lines;
 	size_t added, deleted;	/* counts of '+' and '-' lines */
+	/*
+	 * The whole text of each side, when the producer read it anyway and
+	 * was asked to keep it (review_diff_git's `keep`), so a later pass
+	 * that reads files whole need not read them again; NULL when not
+	 * kept. NUL-terminated; owned by the diff (one of its texts).
+	 */
+	const char *old_blob, *new_blob;
+	size_t old_blob_len, new_blob_len;
+	size_t new_size;		/* bytes of the new side, if known */
+	unsigned new_size_known : 1;
 };
 
 struct review_diff {
@@ -87,6 +97,9 @@ struct review_diff {
 
 void review_diff_init(struct review_diff *diff);
 void review_diff_release(struct review_diff *diff);
+
+/* Give `text` (from malloc) to `diff`, which frees it on release. */
+void review_diff_own_text(struct review_diff *diff, char *text);
 
 /*
  * Parse a whole patch: "diff --git" sections with git's extended headers

@@ -26,6 +26,7 @@
  * work tree.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,10 +112,12 @@ struct review_diff_git_entry {
 struct review_diff_git_run {
 	git_repository *repo;
 	const git_diff_options *dopts;
+	const struct review_diff_git_opts *opts;
 	struct review_diff_git_entry *entries;
 	size_t nr;
 	const char *name;
 	size_t next;		/* taken atomically */
+	size_t kept;		/* bytes of whole texts kept, atomically */
 };
 
 /* Append `path` with `prefix`, C-quoted as git does when it needs to be. */
@@ -268,11 +271,67 @@ static int review_diff_git_patch(git_patch **out, git_repository *repo,
 				    e->new_path : e->old_path, dopts);
 }
 
+/*
+ * A copy of blob `b`, NUL-terminated, given to `diff`, if the run's budget
+ * for kept texts allows; NULL if not.
+ */
+static const char *review_diff_git_keep(struct review_diff *diff,
+					struct review_diff_git_run *run,
+					const git_blob *b, size_t *len)
+{
+	git_object_size_t size = git_blob_rawsize(b);
+	char *copy;
+
+	if (size >= SIZE_MAX ||
+	    __atomic_add_fetch(&run->kept, (size_t)size, __ATOMIC_RELAXED) >
+		    run->opts->keep_max) {
+		if (size < SIZE_MAX)
+			__atomic_sub_fetch(&run->kept, (size_t)size,
+					   __ATOMIC_RELAXED);
+		return NULL;
+	}
+	copy = xmalloc((size_t)size + 1);
+	memcpy(copy, git_blob_rawcontent(b), (size_t)size);
+	copy[size] = '\0';
+	review_diff_own_text(diff, copy);
+	*len = (size_t)size;
+	return copy;
+}
+
+/*
+ * What the patch read that later passes may want: the new side's size,
+ * and the whole texts when the caller asked for this file's.
+ */
+static void review_diff_git_remember(struct review_diff_git_entry *e,
+				     struct review_diff_git_run *run,
+				     const git_blob *a, const git_blob *b)
+{
+	struct review_diff_file *f;
+
+	if (e->sub.nr_files != 1)
+		return;
+	f = &e->sub.files[0];
+	if (b) {
+		f->new_size = (size_t)git_blob_rawsize(b);
+		f->new_size_known = 1;
+	}
+	if (!run->opts->keep || !run->opts->keep(f->path, run->opts->keep_data))
+		return;
+	if (a)
+		f->old_blob = review_diff_git_keep(&e->sub, run, a,
+						   &f->old_blob_len);
+	if (b)
+		f->new_blob = review_diff_git_keep(&e->sub, run, b,
+						   &f->new_blob_len);
+}
+
 /* Make and parse the patch of one file into e->sub. */
 static void review_diff_git_one(struct review_diff_git_entry *e,
 				git_repository *repo,
-				const git_diff_options *dopts, const char *name)
+				struct review_diff_git_run *run)
 {
+	const git_diff_options *dopts = run->dopts;
+	const char *name = run->name;
 	struct buf text = BUF_INIT, err = BUF_INIT, x = BUF_INIT, y = BUF_INIT;
 	git_patch *patch = NULL;
 	git_blob *a = NULL, *b = NULL;
@@ -312,6 +371,8 @@ static void review_diff_git_one(struct review_diff_git_entry *e,
 	}
 	owned = buf_detach(&text, &len);
 	e->rc = review_diff_parse_owned(&e->sub, owned, len, name, &err);
+	if (e->rc == 0)
+		review_diff_git_remember(e, run, a, b);
 out:
 	if (e->rc < 0)
 		e->err = buf_detach(&err, NULL);
@@ -341,8 +402,7 @@ static void review_diff_git_work(void *data, unsigned i)
 	}
 	while ((k = __atomic_fetch_add(&run->next, 1, __ATOMIC_RELAXED)) <
 	       run->nr)
-		review_diff_git_one(&run->entries[k], repo, run->dopts,
-				    run->name);
+		review_diff_git_one(&run->entries[k], repo, run);
 	git_repository_free(own);
 }
 
@@ -571,6 +631,8 @@ int review_diff_git(struct review_diff *out, git_repository *repo,
 			      3 : (uint32_t)opts->context_lines;
 	run.repo = repo;
 	run.dopts = &dopts;
+	run.opts = opts;
+	run.kept = 0;
 	run.entries = entries;
 	run.nr = nr;
 	run.name = name;

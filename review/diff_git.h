@@ -16,6 +16,16 @@ struct review_diff_git_opts {
 	int context_lines;	/* default 3 when negative */
 	int find_renames;	/* rename (and copy-of-modified) detection */
 	int rename_threshold;	/* percent, default 50 when <= 0 */
+	/*
+	 * Keep the whole old and new texts of the files `keep` says yes to
+	 * (review_diff_file's old_blob and new_blob), up to `keep_max`
+	 * bytes in all: making a patch reads both blobs anyway, and a pass
+	 * that reads files whole (structural checks) then need not read
+	 * them again. NULL keeps none. `keep` runs on worker threads.
+	 */
+	int (*keep)(const char *path, void *data);
+	void *keep_data;
+	size_t keep_max;
 };
 
 #define REVIEW_DIFF_GIT_OPTS_INIT { -1, 1, 50 }

@@ -1093,3 +1093,90 @@ void test_diff_git__basic_and_errors(void)
 	buf_release(&err);
 	buf_release(&out);
 }
+
+static int keep_c(const char *path, void *data)
+{
+	size_t n = strlen(path);
+
+	++*(int *)data;
+	return n > 2 && !strcmp(path + n - 2, ".c");
+}
+
+/*
+ * The texts a patch read are kept for the files asked for, within the
+ * byte budget, and every new side's size is known.
+ */
+void test_diff_git__keeps_texts(void)
+{
+	const char *dir = test_tmpdir();
+	git_repository *repo = NULL;
+	struct review_diff d;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct review_diff_git_opts opts = REVIEW_DIFF_GIT_OPTS_INIT;
+	const struct review_diff_file *f;
+	git_oid a, b;
+	int asked = 0;
+
+	REQUIRE(test_sh("cd '%s' && git init -q . && "
+			"printf 'int a;\\n' >a.c && printf 'x\\n' >b.txt && "
+			"printf 'int gone;\\n' >gone.c && "
+			"git add -A && git commit -qm 1 && "
+			"printf 'int a;\\nint b;\\n' >a.c && "
+			"printf 'y\\n' >b.txt && printf 'int n;\\n' >n.c && "
+			"git rm -q gone.c && git add -A && git commit -qm 2",
+			dir) == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(capture(&out, "git -C '%s' rev-parse HEAD~ HEAD", dir) == 0);
+	REQUIRE(git_oid_fromstrn(&a, out.ptr, 40) == 0);
+	REQUIRE(git_oid_fromstrn(&b, out.ptr + 41, 40) == 0);
+
+	opts.keep = keep_c;
+	opts.keep_data = &asked;
+	opts.keep_max = 1 << 20;
+	review_diff_init(&d);
+	REQUIRE(review_diff_git(&d, repo, &a, &b, &opts, &err) == 0);
+	REQUIRE(d.nr_files == 4);
+	CHECK(asked >= 4);
+	f = review_diff_find_file(&d, "a.c");
+	REQUIRE(f != NULL);
+	CHECK_STR(f->old_blob, "int a;\n");
+	CHECK_INT(f->old_blob_len, 7);
+	CHECK_STR(f->new_blob, "int a;\nint b;\n");
+	CHECK_INT(f->new_blob_len, 14);
+	CHECK(f->new_size_known && f->new_size == 14);
+	f = review_diff_find_file(&d, "n.c");
+	REQUIRE(f != NULL);
+	CHECK(f->old_blob == NULL);
+	CHECK_STR(f->new_blob, "int n;\n");
+	f = review_diff_find_file(&d, "gone.c");
+	REQUIRE(f != NULL);
+	CHECK_STR(f->old_blob, "int gone;\n");
+	CHECK(f->new_blob == NULL && !f->new_size_known);
+	f = review_diff_find_file(&d, "b.txt");
+	REQUIRE(f != NULL);
+	CHECK(f->old_blob == NULL && f->new_blob == NULL);
+	CHECK(f->new_size_known && f->new_size == 2);
+	review_diff_release(&d);
+
+	/* Over the budget: nothing kept, the diff itself the same. */
+	opts.keep_max = 10;
+	REQUIRE(review_diff_git(&d, repo, &a, &b, &opts, &err) == 0);
+	REQUIRE(d.nr_files == 4);
+	f = review_diff_find_file(&d, "a.c");
+	REQUIRE(f != NULL);
+	CHECK(f->new_blob == NULL || f->old_blob == NULL);
+	CHECK(f->nr_hunks == 1 && f->added == 1);
+	CHECK(review_diff_find_file(&d, "n.c")->new_blob == NULL ||
+	      review_diff_find_file(&d, "a.c")->new_blob == NULL);
+	review_diff_release(&d);
+
+	/* No `keep`: no texts. */
+	opts.keep = NULL;
+	REQUIRE(review_diff_git(&d, repo, &a, &b, &opts, &err) == 0);
+	CHECK(review_diff_find_file(&d, "a.c")->new_blob == NULL);
+	review_diff_release(&d);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	buf_release(&err);
+	buf_release(&out);
+}
