@@ -589,7 +589,7 @@ static struct review_structure_group *review_structure_group_find(
  * where it starts.
  */
 static void review_structure_regroup(struct review_structure *s,
-				     const char *grammar)
+				     const char *grammar, int lazy)
 {
 	struct review_structure_group *g;
 	struct buf src = BUF_INIT, err = BUF_INIT;
@@ -608,7 +608,9 @@ static void review_structure_regroup(struct review_structure *s,
 	for (i = 0; i < s->nr; i++) {
 		const struct review_query *q = &s->items[i];
 
-		if (q->disabled || !review_structure_for(q, grammar))
+		if (q->disabled ||
+		    !(review_structure_for(q, grammar) ||
+		      (lazy && q->lazy && review_structure_covers(q, grammar))))
 			continue;
 		starts = xrealloc(starts, (n + 1) * sizeof(*starts));
 		rules = xrealloc(rules, (n + 1) * sizeof(*rules));
@@ -748,15 +750,10 @@ int review_structure_add(struct review_structure *s,
 	return 0;
 }
 
-/*
- * Make `grammar` ready to scan: compile its rules that waited (a built-in
- * rule that does not compile against this grammar is dropped with a
- * warning) and rebuild its combined query if rules changed.
- */
-static void review_structure_prepare(struct review_structure *s,
-				     const char *grammar)
+/* Compile each built-in rule for `grammar` alone (once). */
+static void review_structure_compile_lazy(struct review_structure *s,
+					  const char *grammar)
 {
-	struct review_structure_group *g;
 	size_t i, j;
 
 	for (i = 0; i < s->nr; i++) {
@@ -779,9 +776,29 @@ static void review_structure_prepare(struct review_structure *s,
 			buf_release(&err);
 		}
 	}
+}
+
+/*
+ * Make `grammar` ready to scan: build its combined query if rules changed
+ * since it was built. Built-in rules are compiled one
+ * by one only when the combined query does not compile (then a rule that
+ * fails alone is skipped with a warning, and the others combined again):
+ * one compilation of each rule instead of two on the usual path.
+ */
+static void review_structure_prepare(struct review_structure *s,
+				     const char *grammar)
+{
+	struct review_structure_group *g = review_structure_group_find(s,
+								       grammar);
+
+	if (g && !g->stale)
+		return;
+	review_structure_regroup(s, grammar, 1);
 	g = review_structure_group_find(s, grammar);
-	if (!g || g->stale)
-		review_structure_regroup(s, grammar);
+	if (g && g->ok)
+		return;
+	review_structure_compile_lazy(s, grammar);
+	review_structure_regroup(s, grammar, 0);
 }
 
 int review_structure_add_builtin(struct review_structure *s, const char *pack,
@@ -1938,6 +1955,18 @@ static int review_structure_variance(const struct review_structure_ctx *ctx,
 	return w > 0 && (t[w - 1] == '<' || t[w - 1] == ',');
 }
 
+/* Is t[a..b) one of the words of `list` (NULL-terminated)? */
+static int review_structure_word_in(const char *t, size_t a, size_t b,
+				    const char *const *list)
+{
+	size_t k;
+
+	for (k = 0; list[k]; k++)
+		if (strlen(list[k]) == b - a && !memcmp(t + a, list[k], b - a))
+			return 1;
+	return 0;
+}
+
 /*
  * Does an error inside a call's arguments start with a statement keyword?
  * Only a macro takes statements as arguments (`dictForEach(d, T, v, if
@@ -1952,7 +1981,7 @@ static int review_structure_statement_arg(
 					     "union", "enum", "break",
 					     "continue", "goto", "case", NULL };
 	const char *t = ctx->text;
-	size_t a = e->at.start_byte, b, k;
+	size_t a = e->at.start_byte, b;
 
 	while (a < ctx->len && (t[a] == ' ' || t[a] == '\t' || t[a] == '\n'))
 		a++;
@@ -1960,10 +1989,7 @@ static int review_structure_statement_arg(
 		return 1;
 	for (b = a; b < ctx->len && review_structure_ident_char(t[b]); b++)
 		;
-	for (k = 0; words[k]; k++)
-		if (strlen(words[k]) == b - a && !memcmp(t + a, words[k], b - a))
-			return 1;
-	return 0;
+	return review_structure_word_in(t, a, b, words);
 }
 
 /*
@@ -1999,6 +2025,326 @@ static int review_structure_cpp_limit(const struct review_structure_ctx *ctx,
 			       (!strcmp(types[k], "operator") && t[b] == '['));
 }
 
+/* A name in capitals: two or more, not a common constant. */
+static int review_structure_caps_macro(const char *t, size_t len)
+{
+	static const char *const plain[] = { "NULL", "EOF", "TRUE", "FALSE",
+					     NULL };
+	size_t i;
+	int upper = 0;
+
+	if (len < 2 || (t[0] >= '0' && t[0] <= '9'))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (t[i] >= 'a' && t[i] <= 'z')
+			return 0;
+		upper |= t[i] >= 'A' && t[i] <= 'Z';
+	}
+	return upper && !review_structure_word_in(t, 0, len, plain);
+}
+
+/*
+ * An annotation macro after a declarator, on the line `e` starts on:
+ * `void *data UNUSED)`, `int argc UNUSED,`, `static void die(void)
+ * NORETURN;`, `char buf[N] ALIGNED(8) = ...`: a name in capitals (with
+ * its arguments, if any) right after a name, `*`, `)` or `]`, and before
+ * `,`, `)`, `;`, `{`, `=`, `[` or the end of the line, where the error
+ * is the name before it or the macro. Valid C never puts two names side
+ * by side but a type and its declarator; a macro it must be.
+ */
+static int review_structure_annotation(const struct review_structure_ctx *ctx,
+				       const struct review_structure_err *e)
+{
+	const char *t = ctx->text;
+	size_t s, end, i, j, k, before;
+
+	review_structure_line_at(t, ctx->len, e->at.start_byte, &s, &end);
+	for (i = s; i < end; i = j) {
+		long depth;
+
+		if (!review_structure_ident_char(t[i])) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < end && review_structure_ident_char(t[j]); j++)
+			;
+		if (!review_structure_caps_macro(t + i, j - i))
+			continue;
+		/* what comes before: a name, `*`, `)` or `]` */
+		for (k = i; k > s && (t[k - 1] == ' ' || t[k - 1] == '\t'); k--)
+			;
+		if (k == i || k == s ||
+		    !(review_structure_ident_char(t[k - 1]) ||
+		      t[k - 1] == '*' || t[k - 1] == ')' || t[k - 1] == ']'))
+			continue;
+		/* the error is the name before or the macro itself */
+		for (before = k; before > s &&
+				 review_structure_ident_char(t[before - 1]);
+		     before--)
+			;
+		if (e->at.start_byte < before)
+			continue;
+		/* its arguments, balanced on the line */
+		k = j;
+		while (k < end && (t[k] == ' ' || t[k] == '\t'))
+			k++;
+		if (k < end && t[k] == '(') {
+			for (depth = 0; k < end; k++) {
+				depth += t[k] == '(';
+				depth -= t[k] == ')';
+				if (!depth)
+					break;
+			}
+			if (k == end)
+				continue;
+			k++;
+		}
+		if (e->at.start_byte > k)
+			continue;
+		while (k < end && (t[k] == ' ' || t[k] == '\t'))
+			k++;
+		if (k == end || t[k] == ',' || t[k] == ')' || t[k] == ';' ||
+		    t[k] == '{' || t[k] == '=' || t[k] == '[')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The line above `e`'s is an attribute macro alone (`RESULT_MUST_BE_USED`,
+ * `LAST_ARG_MUST_BE_NULL`, `NORETURN_PTR(x)`), which the declaration after
+ * it does not parse with.
+ */
+static int review_structure_attribute_above(
+	const struct review_structure_ctx *ctx,
+	const struct review_structure_err *e)
+{
+	const char *t = ctx->text;
+	size_t s, end, i, j;
+
+	review_structure_line_at(t, ctx->len, e->at.start_byte, &s, &end);
+	if (s < 2)
+		return 0;
+	review_structure_line_at(t, ctx->len, s - 1, &s, &end);
+	for (i = s; i < end && (t[i] == ' ' || t[i] == '\t'); i++)
+		;
+	for (j = i; j < end && review_structure_ident_char(t[j]); j++)
+		;
+	if (!review_structure_caps_macro(t + i, j - i))
+		return 0;
+	if (j < end && t[j] == '(')
+		return t[end - 1] == ')';
+	return j == end;
+}
+
+/* The width of the line's indentation, a tab to the next multiple of 8. */
+static size_t review_structure_indent(const char *t, size_t s, size_t end)
+{
+	size_t w = 0;
+
+	for (; s < end && (t[s] == ' ' || t[s] == '\t'); s++)
+		w = t[s] == '\t' ? (w / 8 + 1) * 8 : w + 1;
+	return w;
+}
+
+/*
+ * A loop macro whose body is one statement, without braces:
+ * `for_each_string_list_item(item, &list)` alone on its line, the next
+ * line indented deeper (`name(...) {` is review_structure_macro_line's).
+ */
+static int review_structure_loop_macro(const struct review_structure_ctx *ctx,
+				       const struct review_structure_err *e)
+{
+	const char *t = ctx->text;
+	size_t s, end, i, j, ns, ne;
+	long depth = 0;
+
+	if (!e->missing || !e->type || strcmp(e->type, ";"))
+		return 0;
+	review_structure_line_at(t, ctx->len, e->at.start_byte, &s, &end);
+	for (i = s; i < end && (t[i] == ' ' || t[i] == '\t'); i++)
+		;
+	for (j = i; j < end && review_structure_ident_char(t[j]); j++)
+		;
+	if (j == i || j == end || t[j] != '(' || t[end - 1] != ')')
+		return 0;
+	for (; j < end; j++) {
+		depth += t[j] == '(';
+		depth -= t[j] == ')';
+		if (!depth && j + 1 < end)
+			return 0;	/* `f(a) + g(b)`: not one call */
+	}
+	if (depth || end >= ctx->len)
+		return 0;
+	review_structure_line_at(t, ctx->len, end + 1, &ns, &ne);
+	return ne > ns && review_structure_indent(t, ns, ne) >
+				  review_structure_indent(t, s, end);
+}
+
+/*
+ * Where `e` starts inside a call `name(...)` on its line (a statement or
+ * an operand, not a declaration), does its argument begin with a type
+ * (`define_commit_slab(bit_arrays, struct bitmap *)`, `p = container_of(
+ * h, const struct entry, node)`, `va_arg(ap, const char *)`)? Only a macro
+ * takes a type.
+ */
+static int review_structure_type_arg(const struct review_structure_ctx *ctx,
+				     const struct review_structure_err *e)
+{
+	static const char *const types[] = { "struct", "union", "enum",
+					     "const", "volatile", "unsigned",
+					     "signed", "char", "short", "int",
+					     "long", "float", "double", "void",
+					     NULL };
+	const char *t = ctx->text;
+	size_t s, end, at = e->at.start_byte, i, arg = 0, b, k;
+	long depth = 0;
+
+	review_structure_line_at(t, ctx->len, at, &s, &end);
+	if (at > end)
+		return 0;
+	/* back to the '(' that holds `at`, noting the argument's start */
+	for (i = at; i > s; i--) {
+		char c = t[i - 1];
+
+		if (c == ')')
+			depth++;
+		else if (c == '(' && depth)
+			depth--;
+		else if (c == '(' || (c == ',' && !depth)) {
+			if (!arg)
+				arg = i;
+			if (c == '(')
+				break;
+		}
+	}
+	if (e->missing || i == s || !arg || i < 2 ||
+	    !review_structure_ident_char(t[i - 2]))
+		return 0;
+	/* a call, not a declaration: nothing but an operator before it */
+	for (k = i - 1; k > s && review_structure_ident_char(t[k - 1]); k--)
+		;
+	while (k > s && (t[k - 1] == ' ' || t[k - 1] == '\t'))
+		k--;
+	if (k > s && !strchr("=(,!&|?:+-", t[k - 1]) &&
+	    !(k - s >= 6 && !memcmp(t + k - 6, "return", 6) &&
+	      (k - s == 6 || !review_structure_ident_char(t[k - 7]))))
+		return 0;
+	while (arg < at && (t[arg] == ' ' || t[arg] == '\t'))
+		arg++;
+	for (b = arg; b < end && review_structure_ident_char(t[b]); b++)
+		;
+	return review_structure_word_in(t, arg, b, types);
+}
+
+/*
+ * A placeholder that the build replaces (`@PERL_PATH@`, `@DIFF@`) on the
+ * line: the file is a template of a script, not yet a script.
+ */
+static int review_structure_placeholder_line(
+	const struct review_structure_ctx *ctx,
+	const struct review_structure_hit *h)
+{
+	const char *t = ctx->text;
+	size_t s, end, i, j;
+
+	review_structure_line_at(t, ctx->len, h->start_byte, &s, &end);
+	for (i = s; i < end; i++) {
+		if (t[i] != '@')
+			continue;
+		for (j = i + 1; j < end && ((t[j] >= 'A' && t[j] <= 'Z') ||
+					    (t[j] >= '0' && t[j] <= '9') ||
+					    t[j] == '_');
+		     j++)
+			;
+		if (j > i + 1 && j < end && t[j] == '@' &&
+		    !(t[i + 1] >= '0' && t[i + 1] <= '9'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is the line [s, end) the directive `#name` (`# if`, `#ifdef`, ...)? */
+static int review_structure_directive(const char *t, size_t s, size_t end,
+				      const char *name)
+{
+	size_t n = strlen(name);
+
+	while (s < end && (t[s] == ' ' || t[s] == '\t'))
+		s++;
+	if (s == end || t[s] != '#')
+		return 0;
+	for (s++; s < end && (t[s] == ' ' || t[s] == '\t'); s++)
+		;
+	return end - s >= n && !memcmp(t + s, name, n) &&
+	       (end - s == n || !review_structure_ident_char(t[s + n]));
+}
+
+/*
+ * Conditional compilation the grammar cannot follow, in a file whose
+ * directives pair up: a branch that holds part of a construct (`} else
+ * if (x) {` inside `#ifdef`, an attribute alone between `#ifndef` and
+ * `#endif`) leaves tree-sitter short of an `#endif` that is there; an
+ * initialiser whose value is chosen by `#if` (`int x =` then `#ifdef`)
+ * does not parse. A deleted `#endif` leaves the directives unpaired, and
+ * is still reported.
+ */
+static int review_structure_conditional(const struct review_structure_ctx *ctx,
+					const struct review_structure_err *e)
+{
+	const char *t = ctx->text;
+	size_t s, end, ns, ne;
+	long open = 0;
+
+	if (e->missing && e->type && !strcmp(e->type, "#endif")) {
+		for (s = 0; s < ctx->len; s = end + 1) {
+			const char *nl = memchr(t + s, '\n', ctx->len - s);
+
+			end = nl ? (size_t)(nl - t) : ctx->len;
+			if (review_structure_directive(t, s, end, "if") ||
+			    review_structure_directive(t, s, end, "ifdef") ||
+			    review_structure_directive(t, s, end, "ifndef"))
+				open++;
+			else if (review_structure_directive(t, s, end,
+							    "endif") &&
+				 --open < 0)
+				return 0;
+		}
+		return open == 0;
+	}
+	review_structure_line_at(t, ctx->len, e->at.start_byte, &s, &end);
+	if (end == s || end >= ctx->len ||
+	    !strchr("=,(|&+-*/?:", t[end - 1]))
+		return 0;
+	review_structure_line_at(t, ctx->len, end + 1, &ns, &ne);
+	return review_structure_directive(t, ns, ne, "if") ||
+	       review_structure_directive(t, ns, ne, "ifdef") ||
+	       review_structure_directive(t, ns, ne, "ifndef");
+}
+
+/*
+ * An error that starts on a `#define` and ends within it (its lines joined
+ * by backslashes): a macro's body is tokens, not yet C, and the grammar
+ * stumbles on some (a comment before the backslash, `{ \` on one line
+ * and `}` on the next).
+ */
+static int review_structure_define_body(const struct review_structure_ctx *ctx,
+					const struct review_structure_err *e)
+{
+	const char *t = ctx->text;
+	size_t s, end;
+
+	if (e->missing)
+		return 0;
+	review_structure_line_at(t, ctx->len, e->at.start_byte, &s, &end);
+	if (!review_structure_directive(t, s, end, "define"))
+		return 0;
+	while (end > s && t[end - 1] == '\\' && end < ctx->len)
+		review_structure_line_at(t, ctx->len, end + 1, &s, &end);
+	/* the error may take the newline that ends the directive */
+	return e->at.end_byte <= end + 1;
+}
+
 /* Is `e` a construct valid code has that the grammar cannot parse? */
 static int review_structure_grammar_limit(
 	const struct review_structure_ctx *ctx, const char *grammar,
@@ -2008,11 +2354,17 @@ static int review_structure_grammar_limit(
 		return 0;
 	if (review_structure_preprocessed(grammar))
 		return review_structure_macro_line(ctx, &e->at) ||
+		       review_structure_annotation(ctx, e) ||
+		       review_structure_attribute_above(ctx, e) ||
+		       review_structure_loop_macro(ctx, e) ||
+		       review_structure_type_arg(ctx, e) ||
+		       review_structure_define_body(ctx, e) ||
 		       (e->in_args && review_structure_statement_arg(ctx, e)) ||
 		       (!strcmp(grammar, "cpp") &&
 			review_structure_cpp_limit(ctx, e));
 	if (!strcmp(grammar, "bash"))
-		return review_structure_heredoc_line(ctx, &e->at);
+		return review_structure_heredoc_line(ctx, &e->at) ||
+		       review_structure_placeholder_line(ctx, &e->at);
 	if (!strcmp(grammar, "typescript") || !strcmp(grammar, "tsx"))
 		return review_structure_variance(ctx, e);
 	return 0;
@@ -2178,6 +2530,24 @@ static int review_structure_cond_added(const struct review_structure_ctx *ctx,
  * else the nearest edit above it (a deleted closing line shows up as a
  * MISSING '}' or 'end' at the end of the block or file), else below.
  */
+/*
+ * A construct the grammar cannot parse is excused where the change wrote
+ * it; on a line the change did not touch it parsed in the base, so the
+ * change broke it. Conditional compilation that the grammar cannot pair
+ * up is excused wherever it is (review_structure_conditional).
+ */
+static int review_structure_excused(const struct review_structure_ctx *ctx,
+				    const char *grammar,
+				    const struct review_linediff *d,
+				    const struct review_structure_err *e)
+{
+	if (review_structure_preprocessed(grammar) && !e->own &&
+	    review_structure_conditional(ctx, e))
+		return 1;
+	return (e->first > d->nr_new || !d->new_to_old[e->first]) &&
+	       review_structure_grammar_limit(ctx, grammar, e);
+}
+
 static void review_structure_syntax(struct review_structure_ctx *ctx,
 				    const char *grammar, TSTree *new_tree,
 				    TSParser *parser, const char *old_text,
@@ -2199,6 +2569,20 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 	if (!new_errs.nr)
 		goto out;
 	if (old_text) {
+		review_linediff_compute(&d, old_text, old_len, ctx->text,
+					ctx->len);
+		have_d = 1;
+		/*
+		 * An error the grammar is excused for is not reported
+		 * whatever the base had; when all are, the base need not be
+		 * parsed (the costliest part of the check).
+		 */
+		for (i = 0; i < new_errs.nr; i++)
+			if (!review_structure_excused(ctx, grammar, &d,
+						      &new_errs.items[i]))
+				break;
+		if (i == new_errs.nr)
+			goto out;
 		if (!(old_tree = review_structure_parse(parser, grammar,
 							old_text, old_len)))
 			goto out;
@@ -2208,9 +2592,6 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 		review_structure_lenient(&old_errs, grammar,
 					 ts_tree_root_node(old_tree),
 					 old_text, old_len, NULL, 0);
-		review_linediff_compute(&d, old_text, old_len, ctx->text,
-					ctx->len);
-		have_d = 1;
 	}
 	for (i = 0; have_d && i < new_errs.nr; i++)
 		new_errs.items[i].old = review_structure_preexisting(
@@ -2232,14 +2613,11 @@ static void review_structure_syntax(struct review_structure_ctx *ctx,
 			    old_errs.items[old_errs.nr - 1].first)
 			continue;
 
-		/*
-		 * A construct the grammar cannot parse is excused where the
-		 * change wrote it; on a line the change did not touch it
-		 * parsed in the base, so the change broke it.
-		 */
-		if ((!have_d || e->first > d.nr_new ||
-		     !d.new_to_old[e->first]) &&
-		    review_structure_grammar_limit(ctx, grammar, e))
+		if (have_d ? review_structure_excused(ctx, grammar, &d, e)
+			   : review_structure_grammar_limit(ctx, grammar, e) ||
+				     (review_structure_preprocessed(grammar) &&
+				      !e->own &&
+				      review_structure_conditional(ctx, e)))
 			continue;
 		if (have_d) {
 			line = review_linediff_edit_below(&d, e->first);
@@ -2482,8 +2860,12 @@ int review_structure_selftest(struct review_structure *s, struct buf *err)
 	int rc = 0;
 
 	for (i = 0; i < s->nr; i++)
-		for (j = 0; j < s->items[i].nr_grammars; j++)
+		for (j = 0; j < s->items[i].nr_grammars; j++) {
 			review_structure_prepare(s, s->items[i].grammars[j]);
+			/* each rule alone, for its own examples */
+			review_structure_compile_lazy(s,
+						      s->items[i].grammars[j]);
+		}
 
 	for (i = 0; i < s->nr; i++) {
 		const struct review_query *q = &s->items[i];

@@ -746,3 +746,122 @@ void test_structure__syntax_shebang_at_head(void)
 	review_findings_release(&f);
 	review_structure_release(&s);
 }
+
+/*
+ * C idioms of real code the grammar cannot parse, written by a change
+ * (each from git's history v2.35.0..v2.49.0, where they gave 584 false
+ * alarms): annotation macros after a parameter or on the line above a
+ * declaration, a loop macro without braces, a macro that takes a type,
+ * `#ifdef` splitting an if/else chain or choosing an initialiser; and
+ * placeholders in a shell template. None is a syntax error; an edit that
+ * breaks the same files still is.
+ */
+void test_structure__syntax_macro_idioms(void)
+{
+	const char *c_old =
+		"#include <stdarg.h>\n"
+		"static int cb(const char *name, void *data)\n"
+		"{\n"
+		"\treturn 0;\n"
+		"}\n"
+		"\n"
+		"int get(struct set *cs, const char *key);\n"
+		"\n"
+		"int mode(const char *path, int *m)\n"
+		"{\n"
+		"\tif (!path)\n"
+		"\t\t*m = 0;\n"
+		"\telse if (!strcmp(path, \"nul\"))\n"
+		"\t\t*m = 1;\n"
+		"\treturn 0;\n"
+		"}\n"
+		"\n"
+		"int depth = 4096;\n"
+		"\n"
+		"static void walk(struct list *l, va_list ap)\n"
+		"{\n"
+		"\tstruct item *item;\n"
+		"\tconst char *arg;\n"
+		"\tstruct entry *e;\n"
+		"\n"
+		"\twhile ((arg = va_arg(ap, const char *)))\n"
+		"\t\tuse(arg);\n"
+		"\tuse(l);\n"
+		"}\n";
+	const char *c_new =
+		"#include <stdarg.h>\n"
+		"static int cb(const char *name UNUSED, void *data UNUSED)\n"
+		"{\n"
+		"\treturn 0;\n"
+		"}\n"
+		"\n"
+		"RESULT_MUST_BE_USED\n"
+		"int get(struct set *cs, const char *key);\n"
+		"\n"
+		"int mode(const char *path, int *m)\n"
+		"{\n"
+		"\tif (!path) {\n"
+		"\t\t*m = 0;\n"
+		"#ifdef WINDOWS\n"
+		"\t} else if (!strcmp(path, \"nul\")) {\n"
+		"\t\t*m = 1;\n"
+		"#endif\n"
+		"\t}\n"
+		"\treturn 0;\n"
+		"}\n"
+		"\n"
+		"int depth =\n"
+		"#ifdef _MSC_VER\n"
+		"\t512;\n"
+		"#else\n"
+		"\t4096;\n"
+		"#endif\n"
+		"\n"
+		"define_commit_slab(bit_arrays, struct bitmap *);\n"
+		"#define OPTS_INIT { \\\n"
+		"\t.wants_head = 1 /* default enabled */ \\\n"
+		"}\n"
+		"\n"
+		"static void walk(struct list *l, va_list ap)\n"
+		"{\n"
+		"\tstruct item *item;\n"
+		"\tconst char *arg;\n"
+		"\tstruct entry *e;\n"
+		"\n"
+		"\twhile ((arg = va_arg(ap, const char *)))\n"
+		"\t\tuse(arg);\n"
+		"\tfor_each_string_list_item(item, l)\n"
+		"\t\tuse(item);\n"
+		"\te = container_of(item, const struct entry, node);\n"
+		"\tuse(l);\n"
+		"}\n";
+	const char *sh_old = "#!/bin/sh\nx=1\necho \"$x\"\n";
+	const char *sh_new = "#!/bin/sh\nx=1\n@DIFF@ -u a b | git apply\n"
+			     "echo \"$x\"\n";
+	struct review_findings f;
+	size_t i;
+
+	review_findings_init(&f);
+	CHECK_INT(syntax_findings("a.c", "c", c_old, c_new, NULL, 0, &f), 0);
+	for (i = 0; i < f.nr; i++)
+		fprintf(stderr, "  unexpected: %u %s\n",
+			(unsigned)f.items[i].line, f.items[i].message);
+	review_findings_release(&f);
+	CHECK_INT(syntax_findings("a.sh", "bash", sh_old, sh_new, NULL, 0,
+				  &f),
+		  0);
+	review_findings_release(&f);
+
+	/* a deleted ')' in a declaration with a type argument */
+	CHECK(syntax_line("a.c", "c", c_new,
+			  "int get(struct set *cs, const char *key;\n") > 0);
+	/* a deleted '#endif': the directives no longer pair up */
+	CHECK(syntax_line("a.c", "c", "#ifdef X\nint a;\n#endif\nint b;\n",
+			  "#ifdef X\nint a;\nint b;\n") > 0);
+	/* a lost ')' before the annotation is still an error */
+	CHECK(syntax_line("a.c", "c",
+			  "static int cb(const char *name, void *data)\n"
+			  "{\n\treturn 0;\n}\n",
+			  "static int cb(const char *name UNUSED, void *data\n"
+			  "{\n\treturn 0;\n}\n") > 0);
+}
