@@ -865,3 +865,33 @@ void test_structure__syntax_macro_idioms(void)
 			  "static int cb(const char *name UNUSED, void *data\n"
 			  "{\n\treturn 0;\n}\n") > 0);
 }
+
+/* A Tcl script that starts as shell and hands itself to wish is not shell. */
+void test_structure__syntax_tcl_trampoline(void)
+{
+	const char *old_tcl = "#!/bin/sh\n# Tcl ignores the next line \\\n"
+			      "exec wish \"$0\" -- \"$@\"\n\n"
+			      "set answer {}\nwm title . \"x\"\n";
+	const char *new_tcl = "#!/bin/sh\n# Tcl ignores the next line \\\n"
+			      "exec wish \"$0\" -- \"$@\"\n\n"
+			      "set answer {}\nwm title . \"x\"\n"
+			      "proc finish {} {\n\tglobal answer\n}\n";
+	const char *old_sh = "#!/bin/sh\nexec bash \"$0\" \"$@\"\nx=1\n";
+	struct review_structure s;
+	struct review_findings f;
+
+	review_findings_init(&f);
+	review_structure_init(&s);
+	/* no grammar for it: not checked at all */
+	CHECK_INT(review_structure_scan(&s, "askpass", NULL, new_tcl,
+					strlen(new_tcl), old_tcl,
+					strlen(old_tcl), NULL, 0, &f),
+		  TEND_ENOTFOUND);
+	CHECK_INT(f.nr, 0);
+	review_structure_release(&s);
+	review_findings_release(&f);
+	/* handing itself to another shell, it stays shell */
+	CHECK(syntax_line("run", NULL, old_sh,
+			  "#!/bin/sh\nexec bash \"$0\" \"$@\"\nif x; then\n") >
+	      0);
+}
