@@ -19,7 +19,9 @@ FUZZ_TIME ?= 30
 BUILD ?= build/release
 VERSION := 0.2.0
 
-PKGS := libcurl jansson libgit2 tree-sitter libpcre2-8 zlib yaml-0.1 sqlite3
+# tree-sitter is not among them: its library is compiled in from the
+# pinned npm sources, like the grammars (mk/grammars.mk).
+PKGS := libcurl jansson libgit2 libpcre2-8 zlib yaml-0.1 sqlite3
 
 # Install missing Debian packages (as root) or say what to install, before
 # pkg-config is asked for flags. Skipped for `make clean`.
@@ -45,6 +47,7 @@ WARNINGS += -Werror
 endif
 
 ALL_CFLAGS = $(WARNINGS) -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 -DTEND_VERSION='"$(VERSION)"' -I. \
+	-I$(TS_RUNTIME_INC) -DTEND_TREE_SITTER='"$(TS_RUNTIME_VERSION)"' \
 	$(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(DEPS_LIBS) -lm -lpthread
@@ -76,16 +79,18 @@ $(BUILD)/libtend.a: $(LIB_OBJ) $(GRAMMAR_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c
+# Every source may include <tree_sitter/api.h>: the runtime's sources first.
+$(BUILD)/%.o: %.c | $(TS_RUNTIME_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Test functions are found by name, not declared in a header.
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c | $(TS_RUNTIME_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/unit/runner.o: tests/unit/runner.c $(BUILD)/tests/unit/tests.inc
+$(BUILD)/tests/unit/runner.o: tests/unit/runner.c $(BUILD)/tests/unit/tests.inc \
+		| $(TS_RUNTIME_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(BUILD)/tests/unit -MMD -MP -c -o $@ $<
 

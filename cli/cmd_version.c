@@ -11,6 +11,10 @@
 #include <jansson.h>
 #include <pcre2.h>
 #include <tree_sitter/api.h>
+
+#ifndef TEND_TREE_SITTER
+#define TEND_TREE_SITTER "unknown"
+#endif
 #include <yaml.h>
 #include <zlib.h>
 
@@ -46,7 +50,8 @@ int cmd_version(int argc, char **argv)
 	printf("libgit2 %d.%d.%d\n", major, minor, rev);
 	printf("jansson %s\n", jansson_version_str());
 	printf("pcre2 %s\n", pcre);
-	printf("tree-sitter abi %d (min %d)\n", TREE_SITTER_LANGUAGE_VERSION,
+	printf("tree-sitter %s, compiled in (abi %d, min %d)\n",
+	       TEND_TREE_SITTER, TREE_SITTER_LANGUAGE_VERSION,
 	       TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION);
 	printf("libyaml %s\n", yaml_get_version_string());
 	printf("zlib %s\n", zlibVersion());

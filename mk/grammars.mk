@@ -1,10 +1,14 @@
-# grammars.mk - the tree-sitter grammars compiled into tend.
+# grammars.mk - the tree-sitter runtime and grammars compiled into tend.
 #
 # Included by the Makefile. scripts/grammars.lock pins each grammar's npm
 # package, version and sha512; scripts/fetch-grammars.sh fetches (once, into
 # build/grammars/cache/), verifies and extracts the generated C sources; the
 # rules below compile each grammar's parser.c (and scanner.c, when it has an
 # external scanner) into one relocatable object, build/grammars/obj/NAME.o.
+# The lock's `runtime` line is the tree-sitter library: its src/lib.c (the
+# whole library as one translation unit) becomes build/grammars/obj/
+# runtime.o, and its include/ is where tend's sources find
+# <tree_sitter/api.h> (TS_RUNTIME_INC; TS_RUNTIME_STAMP is there first).
 #
 # The objects are shared by every build variant (release, asan, fuzz, ...):
 # they are generated code, so they get their own relaxed flags instead of the
@@ -17,9 +21,14 @@
 GRAMMAR_DIR := build/grammars
 GRAMMAR_CC ?= cc
 GRAMMAR_CFLAGS ?= -O2 -std=gnu11 -w
-GRAMMARS := $(shell sed -n 's/^\([a-z][a-z0-9_]*\)[ 	].*/\1/p' \
+GRAMMARS := $(filter-out runtime,$(shell sed -n \
+	's/^\([a-z][a-z0-9_]*\)[ 	].*/\1/p' scripts/grammars.lock))
+GRAMMAR_OBJS := $(GRAMMARS:%=$(GRAMMAR_DIR)/obj/%.o) \
+	$(GRAMMAR_DIR)/obj/runtime.o
+TS_RUNTIME_STAMP := $(GRAMMAR_DIR)/src/runtime/.stamp
+TS_RUNTIME_INC := $(GRAMMAR_DIR)/src/runtime/include
+TS_RUNTIME_VERSION := $(shell sed -n 's/^runtime[ 	]*[^ 	]*[ 	]*\([^ 	]*\).*/\1/p' \
 	scripts/grammars.lock)
-GRAMMAR_OBJS := $(GRAMMARS:%=$(GRAMMAR_DIR)/obj/%.o)
 
 .PHONY: grammars
 grammars: $(GRAMMAR_OBJS)
@@ -32,6 +41,18 @@ grammars: $(GRAMMAR_OBJS)
 $(GRAMMAR_DIR)/src/%/.stamp: scripts/grammars.lock scripts/fetch-grammars.sh
 	@sh scripts/fetch-grammars.sh $*
 	@touch $@
+
+# The library in one translation unit, so calls between its parts inline.
+$(GRAMMAR_DIR)/obj/runtime.o: $(TS_RUNTIME_STAMP)
+	@mkdir -p $(GRAMMAR_DIR)/obj
+	@set -e; \
+	src=$(GRAMMAR_DIR)/src/runtime; \
+	tmp=$$(mktemp -d $(GRAMMAR_DIR)/obj/.runtime.XXXXXX); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	echo "CC tree-sitter runtime ($$src/src/lib.c)"; \
+	$(GRAMMAR_CC) $(GRAMMAR_CFLAGS) -I$$src/include -I$$src/src -c \
+		-o $$tmp/runtime.o $$src/src/lib.c; \
+	mv -f $$tmp/runtime.o $@
 
 # The stamp's fourth field is the grammar's directory inside its package
 # (typescript/, tsx/), empty when the sources are in src/.

@@ -91,8 +91,8 @@ tend - code review, tests and agents inside your own CI
 tend: Copyright the tend authors. The tend source carries no licence
 statement of its own yet.
 
-/usr/bin/tend also contains the tree-sitter grammars below, compiled from
-the generated C sources of their npm packages (pinned by version and
+/usr/bin/tend also contains the tree-sitter library and grammars below,
+compiled from the C sources of their npm packages (pinned by version and
 sha512 in tend's scripts/grammars.lock). Their licences follow.
 EOF
 	for f in "$work/lic"/npm-*; do

@@ -28,9 +28,9 @@ source_epoch() {
 }
 epoch=$(source_epoch)
 
-# grammar_licenses DIR: the LICENSE of each npm package whose grammar is
-# compiled into tend (scripts/grammars.lock), as DIR/npm-PACKAGE, from the
-# verified tarballs in build/grammars/cache/.
+# grammar_licenses DIR: the LICENSE of each npm package whose grammar or
+# runtime is compiled into tend (scripts/grammars.lock), as DIR/npm-PACKAGE,
+# from the verified tarballs in build/grammars/cache/.
 grammar_licenses() {
 	while read -r g_name g_pkg g_ver g_rest; do
 		case $g_name in '' | '#'*) continue ;; esac
@@ -39,6 +39,13 @@ grammar_licenses() {
 		[ -f "$g_tgz" ] || die "no $g_tgz (run make first)"
 		tar -xzOf "$g_tgz" package/LICENSE >"$1/npm-$g_pkg" \
 			2>/dev/null || die "no package/LICENSE in $g_tgz"
+		# the runtime carries Unicode's data under its own licence
+		[ "$g_name" = runtime ] || continue
+		u=package/$(echo "$g_rest" | awk '{ print $2 }')/src/unicode/LICENSE
+		{
+			printf '\n-- %s --\n\n' "${u#package/}"
+			tar -xzOf "$g_tgz" "$u"
+		} >>"$1/npm-$g_pkg" 2>/dev/null || die "no $u in $g_tgz"
 	done <"$root/scripts/grammars.lock"
 }
 

@@ -1,11 +1,11 @@
 #!/bin/sh
-# fetch-grammars.sh - get the pinned tree-sitter grammar sources.
+# fetch-grammars.sh - get the pinned tree-sitter runtime and grammar sources.
 #
 #   scripts/fetch-grammars.sh [GRAMMAR...]
 #
 # Reads scripts/grammars.lock and, for each grammar named (all of them when
 # none is), makes sure build/grammars/src/GRAMMAR/ holds the C sources of the
-# pinned package version:
+# pinned package version (for `runtime`, the library's src/ and include/):
 #
 #   1. the package tarball comes from build/grammars/cache/ when it is there
 #      and its sha512 matches the lock, else from `npm pack` (the npm client
@@ -84,10 +84,50 @@ fetch() {
 	echo "$tgz"
 }
 
+# extract_runtime TARBALL SUBDIR STAMP-TEXT: the library's sources and
+# headers, into $dir/src/runtime/{src,include}.
+extract_runtime() {
+	tgz=$1 sub=$2 stamp=$3
+	dest=$dir/src/runtime
+	if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
+		return 0
+	fi
+	[ -n "$sub" ] || die "runtime: the lock names no directory"
+	mkdir -p "$dir/src"
+	tmp=$(mktemp -d "$dir/src/.extract.XXXXXX")
+	members=$(tar -tzf "$tgz" |
+		grep -E "^package/$sub/(src|include)/" | grep -v '/$' || true)
+	[ -n "$members" ] || { rm -rf "$tmp"; die "no $sub/src in $tgz"; }
+	# shellcheck disable=SC2086 # member names have no blanks
+	tar -xzf "$tgz" -C "$tmp" --no-same-owner $members
+	lib=$tmp/package/$sub
+	api=$lib/include/tree_sitter/api.h
+	if [ ! -f "$lib/src/lib.c" ] || [ ! -f "$api" ]; then
+		rm -rf "$tmp"
+		die "runtime: no $sub/src/lib.c or include/tree_sitter/api.h" \
+			"in $tgz"
+	fi
+	abi=$(sed -n 's/^#define TREE_SITTER_LANGUAGE_VERSION \([0-9]*\).*/\1/p' \
+		"$api")
+	if [ "$abi" != 14 ]; then
+		rm -rf "$tmp"
+		die "runtime: api.h has TREE_SITTER_LANGUAGE_VERSION '$abi';" \
+			"the grammars need 14"
+	fi
+	printf '%s\n' "$stamp" >"$lib/.stamp"
+	rm -rf "$dest"
+	mv "$lib" "$dest"
+	rm -rf "$tmp"
+}
+
 # extract GRAMMAR TARBALL SUBDIR STAMP-TEXT
 extract() {
 	name=$1 tgz=$2 sub=$3 stamp=$4
 	dest=$dir/src/$name
+	if [ "$name" = runtime ]; then
+		extract_runtime "$tgz" "$sub" "$stamp"
+		return
+	fi
 	if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
 		return 0
 	fi
@@ -112,7 +152,7 @@ extract() {
 	*)
 		rm -rf "$tmp"
 		die "$name: parser.c has LANGUAGE_VERSION '$ver';" \
-			"libtree-sitter 0.20 needs 13 or 14"
+			"the runtime (0.20) needs 13 or 14"
 		;;
 	esac
 	printf '%s\n' "$stamp" >"$tmp/package/.stamp"

@@ -21,21 +21,21 @@ need_cmd() { # command -> debian package
 need_cmd cc gcc
 need_cmd make make
 need_cmd pkg-config pkg-config
-# npm fetches the pinned tree-sitter grammars (scripts/fetch-grammars.sh);
+# npm fetches the pinned tree-sitter runtime and grammars
+# (scripts/fetch-grammars.sh);
 # not needed once their tarballs are in build/grammars/cache/.
 ls build/grammars/cache/*.tgz >/dev/null 2>&1 || need_cmd npm npm
 if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg libcurl libcurl4-openssl-dev
 	need_pkg jansson libjansson-dev
 	need_pkg libgit2 libgit2-dev
-	need_pkg tree-sitter libtree-sitter-dev
 	need_pkg libpcre2-8 libpcre2-dev
 	need_pkg zlib zlib1g-dev
 	need_pkg yaml-0.1 libyaml-dev
 	need_pkg sqlite3 libsqlite3-dev
 else
 	missing="$missing libcurl4-openssl-dev libjansson-dev libgit2-dev"
-	missing="$missing libtree-sitter-dev libpcre2-dev zlib1g-dev libyaml-dev"
+	missing="$missing libpcre2-dev zlib1g-dev libyaml-dev"
 	missing="$missing libsqlite3-dev"
 fi
 case $what in

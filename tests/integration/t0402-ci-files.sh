@@ -176,8 +176,9 @@ no_plant() {
 }
 
 # The action's directory: a copy of the source tree, mtimes kept, plus the
-# main tree's compiled grammars (cache, objects, and the stamps they depend
-# on) so the build compiles tend's own sources only.
+# main tree's compiled grammars and tree-sitter library (cache, objects,
+# the stamps they depend on, the library's header) so the build compiles
+# tend's own sources only.
 copy_tree() { # DEST
 	mkdir -p "$1" &&
 		git -C "$src" ls-files -co --exclude-standard -z |
@@ -198,6 +199,9 @@ for d in "$g"/src/*/; do
 	mkdir -p "$act/build/grammars/src/$n"
 	cp -p "$d/.stamp" "$act/build/grammars/src/$n/" || fail "stamp copy"
 done
+# tend's sources include the tree-sitter library's header from there
+cp -a "$g/src/runtime/include" "$act/build/grammars/src/runtime/" ||
+	fail "runtime header copy"
 store=$top/cache-store
 
 # The pull request's tree has a "tend" of its own in build/release/ and at
