@@ -94,6 +94,14 @@ struct review_structure_group {
 	int64_t *pattern_capture;	/* pattern -> capture to report */
 	int ok;
 	int stale;	/* rules were added or disabled since it was built */
+	/*
+	 * Per symbol: 1 when some pattern of the combined query has a node
+	 * of that type at its root; NULL when a pattern's root could not be
+	 * told (an alternation, a wildcard, a string), and the query then
+	 * walks the tree itself.
+	 */
+	unsigned char *roots;
+	uint32_t nr_symbols;
 };
 
 static const struct review_query_pack *const review_structure_packs[] = {
@@ -187,6 +195,7 @@ static void review_structure_group_release(struct review_structure_group *g)
 	review_structure_compiled_release(&g->c);
 	free(g->pattern_rule);
 	free(g->pattern_capture);
+	free(g->roots);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -583,6 +592,94 @@ static struct review_structure_group *review_structure_group_find(
 	return NULL;
 }
 
+/* Skip blanks and `;` comments of query source `q` from `i`. */
+static size_t review_structure_query_skip(const char *q, size_t i)
+{
+	for (;;) {
+		while (q[i] == ' ' || q[i] == '\t' || q[i] == '\n' ||
+		       q[i] == '\r')
+			i++;
+		if (q[i] != ';')
+			return i;
+		while (q[i] && q[i] != '\n')
+			i++;
+	}
+}
+
+/*
+ * Mark in `roots` the node type at the root of each top-level pattern of
+ * query source `q`: `(type ...)`, or the first pattern of a group
+ * `((type ...) @capture (#predicate ...))`. Returns -1 when a root is
+ * anything else (alternation, wildcard, string, a quantifier after it),
+ * which the caller takes as "any node may start a match".
+ */
+static int review_structure_query_roots(const char *q, const TSLanguage *lang,
+					unsigned char *roots, uint32_t nr)
+{
+	size_t i = 0, j;
+	long depth;
+
+	for (;;) {
+		TSSymbol sym;
+		size_t start;
+
+		i = review_structure_query_skip(q, i);
+		if (!q[i])
+			return 0;
+		if (q[i] != '(')
+			return -1;
+		start = i;
+		i = review_structure_query_skip(q, i + 1);
+		if (q[i] == '(')
+			i = review_structure_query_skip(q, i + 1);
+		for (j = i; (q[j] >= 'a' && q[j] <= 'z') ||
+			    (q[j] >= 'A' && q[j] <= 'Z') ||
+			    (q[j] >= '0' && q[j] <= '9') || q[j] == '_';
+		     j++)
+			;
+		if (j == i || (j == i + 1 && q[i] == '_'))
+			return -1;
+		sym = ts_language_symbol_for_name(lang, q + i, (uint32_t)(j - i),
+						  true);
+		if (!sym || sym >= nr)
+			return -1;
+		roots[sym] = 1;
+		/* to the end of the pattern, strings and all */
+		for (i = start, depth = 0; q[i]; i++) {
+			if (q[i] == '"') {
+				for (i++; q[i] && q[i] != '"'; i++)
+					if (q[i] == '\\' && q[i + 1])
+						i++;
+				if (!q[i])
+					return -1;
+				continue;
+			}
+			if (q[i] == ';') {
+				while (q[i + 1] && q[i + 1] != '\n')
+					i++;
+				continue;
+			}
+			depth += q[i] == '(' || q[i] == '[';
+			depth -= q[i] == ')' || q[i] == ']';
+			if (!depth)
+				break;
+		}
+		if (!q[i])
+			return -1;
+		i = review_structure_query_skip(q, i + 1);
+		/* a quantifier or a capture of the whole top-level pattern */
+		if (q[i] == '*' || q[i] == '+' || q[i] == '?')
+			return -1;
+		while (q[i] == '@') {
+			for (i++; q[i] && q[i] != ' ' && q[i] != '\t' &&
+				  q[i] != '\n' && q[i] != '(';
+			     i++)
+				;
+			i = review_structure_query_skip(q, i);
+		}
+	}
+}
+
 /*
  * Rebuild the combined query of `grammar` from its enabled rules: their
  * sources one after the other, each pattern mapped back to its rule by
@@ -656,6 +753,17 @@ static void review_structure_regroup(struct review_structure *s,
 		goto out;
 	}
 	g->ok = 1;
+	g->nr_symbols = ts_language_symbol_count(review_grammars_get(grammar));
+	g->roots = xcalloc(g->nr_symbols ? g->nr_symbols : 1, 1);
+	for (k = 0; k < n; k++)
+		if (review_structure_query_roots(
+			    s->items[rules[k]].spec.query,
+			    review_grammars_get(grammar), g->roots,
+			    g->nr_symbols) < 0) {
+			free(g->roots);
+			g->roots = NULL;
+			break;
+		}
 out:
 	free(starts);
 	free(rules);
@@ -1217,22 +1325,20 @@ static int review_structure_in_error(TSNode node)
 }
 
 /*
- * Run compiled query `c` over the tree and report what it finds. For a
- * group's combined query, `pattern_rule` and `pattern_capture` map each
- * pattern to its rule and the capture to report; for one rule's own query
- * they are NULL, and every match belongs to rule `rule`.
+ * Run compiled query `c` from node `root` and collect what it finds in
+ * ctx->hits. For a group's combined query, `pattern_rule` and
+ * `pattern_capture` map each pattern to its rule and the capture to
+ * report; for one rule's own query they are NULL, and every match belongs
+ * to rule `rule`.
  */
-static void review_structure_run(struct review_structure_ctx *ctx,
-				 const struct review_structure *s,
-				 const struct review_structure_compiled *c,
-				 const size_t *pattern_rule,
-				 const int64_t *pattern_capture, size_t rule,
-				 TSNode root)
+static void review_structure_matches(struct review_structure_ctx *ctx,
+				     const struct review_structure_compiled *c,
+				     const size_t *pattern_rule,
+				     const int64_t *pattern_capture,
+				     size_t rule, TSNode root)
 {
 	TSQueryMatch m;
-	size_t i;
 
-	ctx->nr_hits = 0;
 	ts_query_cursor_exec(ctx->cursor, c->query, root);
 	while (ts_query_cursor_next_match(ctx->cursor, &m)) {
 		struct review_structure_hit h;
@@ -1267,6 +1373,14 @@ static void review_structure_run(struct review_structure_ctx *ctx,
 		ALLOC_GROW(ctx->hits, ctx->nr_hits, ctx->alloc_hits);
 		ctx->hits[ctx->nr_hits++] = h;
 	}
+}
+
+/* Report the hits collected, in order, each once. */
+static void review_structure_report_hits(struct review_structure_ctx *ctx,
+					 const struct review_structure *s)
+{
+	size_t i;
+
 	if (!ctx->nr_hits)
 		return;
 	qsort(ctx->hits, ctx->nr_hits, sizeof(*ctx->hits),
@@ -2689,6 +2803,36 @@ static TSTree *review_structure_parse(TSParser *parser, const char *grammar,
 }
 
 /*
+ * The combined query run only where it can match: the tree is walked
+ * here, which costs a fraction of the query cursor's own walk, and the
+ * query runs on each node of a type some pattern starts with, with matches
+ * starting at that node only. Most nodes start nothing (C's rules start
+ * at if statements), and the matches are the same.
+ */
+static void review_structure_rooted(struct review_structure_ctx *ctx,
+				    const struct review_structure_group *g,
+				    TSNode root)
+{
+	TSTreeCursor c = ts_tree_cursor_new(root);
+
+	ts_query_cursor_set_max_start_depth(ctx->cursor, 0);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		TSSymbol sym = ts_node_symbol(n);
+
+		if (sym < g->nr_symbols && g->roots[sym])
+			review_structure_matches(ctx, &g->c, g->pattern_rule,
+						 g->pattern_capture, 0, n);
+		if (ts_tree_cursor_goto_first_child(&c))
+			continue;
+		if (!review_structure_cursor_skip(&c))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	ts_query_cursor_set_max_start_depth(ctx->cursor, UINT32_MAX);
+}
+
+/*
  * Run the rules of `grammar` (or only rule `only`, when not NULL) over
  * `tree`.
  */
@@ -2710,20 +2854,25 @@ static void review_structure_run_all(struct review_structure_ctx *ctx,
 	}
 	if (!ctx->md && !(ctx->md = pcre2_match_data_create(1, NULL)))
 		abort();
-	if (g && g->ok) {
-		review_structure_run(ctx, s, &g->c, g->pattern_rule,
-				     g->pattern_capture, 0, root);
-		return;
-	}
-	for (i = 0; i < s->nr; i++) {
-		const struct review_query *q = &s->items[i];
-		const struct review_structure_compiled *c;
+	ctx->nr_hits = 0;
+	if (g && g->ok && g->roots) {
+		review_structure_rooted(ctx, g, root);
+	} else if (g && g->ok) {
+		review_structure_matches(ctx, &g->c, g->pattern_rule,
+					 g->pattern_capture, 0, root);
+	} else {
+		for (i = 0; i < s->nr; i++) {
+			const struct review_query *q = &s->items[i];
+			const struct review_structure_compiled *c;
 
-		if (only ? q != only : q->disabled)
-			continue;
-		if ((c = review_structure_for(q, grammar)))
-			review_structure_run(ctx, s, c, NULL, NULL, i, root);
+			if (only ? q != only : q->disabled)
+				continue;
+			if ((c = review_structure_for(q, grammar)))
+				review_structure_matches(ctx, c, NULL, NULL, i,
+							 root);
+		}
 	}
+	review_structure_report_hits(ctx, s);
 }
 
 static void review_structure_ctx_release(struct review_structure_ctx *ctx)

@@ -895,3 +895,55 @@ void test_structure__syntax_tcl_trampoline(void)
 			  "#!/bin/sh\nexec bash \"$0\" \"$@\"\nif x; then\n") >
 	      0);
 }
+
+/*
+ * A grammar's rules run only from nodes their patterns can start at when
+ * every pattern's root is a node type; with an alternation, a wildcard or
+ * a string at a root, the query walks the tree itself. Both find the
+ * same, nested matches included.
+ */
+void test_structure__rooted_and_walked_queries_agree(void)
+{
+	static const char *const sets[][3] = {
+		/* rooted: a node type, a group with a predicate, a comment */
+		{ "(call_expression function: (identifier) @f)",
+		  "((call_expression function: (identifier) @g) @c\n"
+		  " (#eq? @g \"free\")) ; the free() calls\n",
+		  "(if_statement condition: (_) @cond)" },
+		/* walked: an alternation and a wildcard at the roots */
+		{ "[(call_expression function: (identifier) @f)]",
+		  "((call_expression function: (identifier) @g) @c\n"
+		  " (#eq? @g \"free\"))",
+		  "(_ condition: (parenthesized_expression) @cond)" },
+	};
+	const char *src = "void f(char *p)\n{\n\tif (g(h(p)))\n"
+			  "\t\tfree(p);\n\tif (p) {\n\t\tif (q(p))\n"
+			  "\t\t\tfree(p);\n\t}\n}\n";
+	size_t counts[2][3], k, i;
+	struct buf err = BUF_INIT;
+	static const char *const ids[] = { "t/call", "t/free", "t/cond" };
+
+	for (k = 0; k < 2; k++) {
+		struct review_structure s;
+		struct review_findings f;
+
+		review_structure_init(&s);
+		s.syntax_check = 0;
+		for (i = 0; i < 3; i++)
+			REQUIRE(add_query(&s, ids[i], "c", sets[k][i], &err) ==
+				0);
+		review_findings_init(&f);
+		CHECK(scan(&s, "a.c", "c", src, &f) == 0);
+		for (i = 0; i < 3; i++)
+			counts[k][i] = count_rule(&f, ids[i]);
+		review_findings_release(&f);
+		review_structure_release(&s);
+	}
+	/* g, h, free, q, free; the two frees; three if conditions */
+	CHECK_INT(counts[0][0], 5);
+	CHECK_INT(counts[0][1], 2);
+	CHECK_INT(counts[0][2], 3);
+	for (i = 0; i < 3; i++)
+		CHECK_INT(counts[1][i], counts[0][i]);
+	buf_release(&err);
+}
