@@ -118,6 +118,7 @@ asan:
 	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" build/asan/tend build/asan/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		TEND_BUILD=build/asan sh tests/run.sh
 

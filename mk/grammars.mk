@@ -6,9 +6,11 @@
 # rules below compile each grammar's parser.c (and scanner.c, when it has an
 # external scanner) into one relocatable object, build/grammars/obj/NAME.o.
 # The lock's `runtime` line is the tree-sitter library: its src/lib.c (the
-# whole library as one translation unit) becomes build/grammars/obj/
-# runtime.o, and its include/ is where tend's sources find
-# <tree_sitter/api.h> (TS_RUNTIME_INC; TS_RUNTIME_STAMP is there first).
+# whole library as one translation unit) becomes $(BUILD)/tree-sitter.o,
+# one per build variant (a sanitizer build keeps its frame pointers, so a
+# leak or an error inside it comes with its whole stack), and its include/
+# is where tend's sources find <tree_sitter/api.h> (TS_RUNTIME_INC;
+# TS_RUNTIME_STAMP is there first).
 #
 # The objects are shared by every build variant (release, asan, fuzz, ...):
 # they are generated code, so they get their own relaxed flags instead of the
@@ -23,8 +25,9 @@ GRAMMAR_CC ?= cc
 GRAMMAR_CFLAGS ?= -O2 -std=gnu11 -w
 GRAMMARS := $(filter-out runtime,$(shell sed -n \
 	's/^\([a-z][a-z0-9_]*\)[ 	].*/\1/p' scripts/grammars.lock))
-GRAMMAR_OBJS := $(GRAMMARS:%=$(GRAMMAR_DIR)/obj/%.o) \
-	$(GRAMMAR_DIR)/obj/runtime.o
+GRAMMAR_OBJS := $(GRAMMARS:%=$(GRAMMAR_DIR)/obj/%.o) $(BUILD)/tree-sitter.o
+TS_RUNTIME_CFLAGS := $(GRAMMAR_CFLAGS) \
+	$(if $(findstring -fsanitize,$(CFLAGS)),-fno-omit-frame-pointer)
 TS_RUNTIME_STAMP := $(GRAMMAR_DIR)/src/runtime/.stamp
 TS_RUNTIME_INC := $(GRAMMAR_DIR)/src/runtime/include
 TS_RUNTIME_VERSION := $(shell sed -n 's/^runtime[ 	]*[^ 	]*[ 	]*\([^ 	]*\).*/\1/p' \
@@ -43,16 +46,14 @@ $(GRAMMAR_DIR)/src/%/.stamp: scripts/grammars.lock scripts/fetch-grammars.sh
 	@touch $@
 
 # The library in one translation unit, so calls between its parts inline.
-$(GRAMMAR_DIR)/obj/runtime.o: $(TS_RUNTIME_STAMP)
-	@mkdir -p $(GRAMMAR_DIR)/obj
+$(BUILD)/tree-sitter.o: $(TS_RUNTIME_STAMP)
+	@mkdir -p $(BUILD)
 	@set -e; \
 	src=$(GRAMMAR_DIR)/src/runtime; \
-	tmp=$$(mktemp -d $(GRAMMAR_DIR)/obj/.runtime.XXXXXX); \
-	trap 'rm -rf "$$tmp"' EXIT; \
 	echo "CC tree-sitter runtime ($$src/src/lib.c)"; \
-	$(GRAMMAR_CC) $(GRAMMAR_CFLAGS) -I$$src/include -I$$src/src -c \
-		-o $$tmp/runtime.o $$src/src/lib.c; \
-	mv -f $$tmp/runtime.o $@
+	$(GRAMMAR_CC) $(TS_RUNTIME_CFLAGS) -I$$src/include -I$$src/src -c \
+		-o $@.tmp $$src/src/lib.c; \
+	mv -f $@.tmp $@
 
 # The stamp's fourth field is the grammar's directory inside its package
 # (typescript/, tsx/), empty when the sources are in src/.

@@ -32,6 +32,9 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # Undefined behaviour must stop the run, not scroll by.
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export UBSAN_OPTIONS
+# Leaks that are not tend's (tests/fuzz/lsan.supp says which and why).
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/fuzz/lsan.supp}
+export LSAN_OPTIONS
 
 # How a failure report starts: sanitizers, libFuzzer, signals.
 report='==ERROR|runtime error|ERROR: libFuzzer|deadly signal'

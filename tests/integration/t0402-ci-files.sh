@@ -176,9 +176,9 @@ no_plant() {
 }
 
 # The action's directory: a copy of the source tree, mtimes kept, plus the
-# main tree's compiled grammars and tree-sitter library (cache, objects,
-# the stamps they depend on, the library's header) so the build compiles
-# tend's own sources only.
+# main tree's compiled grammars (cache, objects, the stamps they depend
+# on) and the tree-sitter library's sources, so the build compiles only
+# tend's own sources and that library.
 copy_tree() { # DEST
 	mkdir -p "$1" &&
 		git -C "$src" ls-files -co --exclude-standard -z |
@@ -199,9 +199,9 @@ for d in "$g"/src/*/; do
 	mkdir -p "$act/build/grammars/src/$n"
 	cp -p "$d/.stamp" "$act/build/grammars/src/$n/" || fail "stamp copy"
 done
-# tend's sources include the tree-sitter library's header from there
-cp -a "$g/src/runtime/include" "$act/build/grammars/src/runtime/" ||
-	fail "runtime header copy"
+# the tree-sitter library, compiled per build, and its header
+cp -a "$g/src/runtime/include" "$g/src/runtime/src" \
+	"$act/build/grammars/src/runtime/" || fail "runtime copy"
 store=$top/cache-store
 
 # The pull request's tree has a "tend" of its own in build/release/ and at
