@@ -991,6 +991,131 @@ struct review_index_worker {
 	const struct review_index *idx;
 };
 
+/* What the index query found in one file, as it is taken in. */
+struct review_index_matches {
+	const TSQuery *query;
+	const char *text;
+	struct review_index_job *j;
+	struct review_index_def *defs;
+	size_t nr_defs, alloc_defs;
+};
+
+/* Take one match: a definition into mm->defs, a reference into j->syms. */
+static void review_index_take(struct review_index_matches *mm,
+			      const TSQueryMatch *m)
+{
+	TSNode def = { 0 }, name = { 0 };
+	const char *kind = NULL;
+	int is_def = 0, have_def = 0, have_name = 0;
+	uint16_t c;
+
+	for (c = 0; c < m->capture_count; c++) {
+		uint32_t n;
+		const char *cap = ts_query_capture_name_for_id(
+			mm->query, m->captures[c].index, &n);
+
+		if (!strncmp(cap, "def.", 4)) {
+			def = m->captures[c].node;
+			kind = cap + 4;
+			is_def = have_def = 1;
+		} else if (!strncmp(cap, "ref.", 4)) {
+			def = m->captures[c].node;
+			kind = cap + 4;
+			have_def = 1;
+		} else if (!strcmp(cap, "name")) {
+			name = m->captures[c].node;
+			have_name = 1;
+		}
+	}
+	if (!have_def)
+		return;
+	if (is_def) {
+		struct review_index_def *d;
+		TSNode nn = have_name ? name :
+			review_index_declarator_name(
+				ts_node_child_by_field_name(
+					def, "declarator", 10));
+		char *s;
+
+		if (ts_node_is_null(nn))
+			return;
+		nn = review_index_name_node(nn);
+		if (!(s = review_index_node_text(mm->text, nn)))
+			return;
+		ALLOC_GROW(mm->defs, mm->nr_defs, mm->alloc_defs);
+		d = &mm->defs[mm->nr_defs++];
+		memset(d, 0, sizeof(*d));
+		d->start_byte = ts_node_start_byte(def);
+		d->end_byte = ts_node_end_byte(def);
+		d->name_byte = ts_node_start_byte(nn);
+		d->start = ts_node_start_point(def).row + 1;
+		d->end = review_index_end_line(def);
+		d->pattern = m->pattern_index;
+		d->kind = kind;
+		d->name = s;
+	} else {
+		struct review_index_sym *sy;
+		char *s = review_index_node_text(mm->text,
+			review_index_name_node(def));
+
+		if (!s)
+			return;
+		ALLOC_GROW(mm->j->syms, mm->j->nr_syms, mm->j->alloc_syms);
+		sy = &mm->j->syms[mm->j->nr_syms++];
+		sy->name = s;
+		sy->kind = kind;
+		sy->definition = 0;
+		sy->line = ts_node_start_point(def).row + 1;
+		sy->end = sy->line;
+		/* The name's start byte, until the context is set. */
+		sy->context = NULL;
+		sy->end = ts_node_start_byte(def);
+	}
+}
+
+/*
+ * Run the index query of `grammar` over the tree under `root`. When its
+ * patterns all start at named node types (they do), the tree is walked
+ * here and the query runs only from the nodes of those types, which skips
+ * the query cursor's own walk of every node: the same matches, for less.
+ */
+static void review_index_run_query(struct review_index_worker *w,
+				   struct review_index_matches *mm,
+				   const char *grammar, TSNode root)
+{
+	const unsigned char *roots;
+	uint32_t nr = 0;
+	TSTreeCursor c;
+	TSQueryMatch m;
+
+	if (!(roots = review_index_lang_roots(grammar, &nr))) {
+		ts_query_cursor_exec(w->cursor, mm->query, root);
+		while (ts_query_cursor_next_match(w->cursor, &m))
+			review_index_take(mm, &m);
+		return;
+	}
+	c = ts_tree_cursor_new(root);
+	ts_query_cursor_set_max_start_depth(w->cursor, 0);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		TSSymbol sym = ts_node_symbol(n);
+
+		if (sym < nr && roots[sym]) {
+			ts_query_cursor_exec(w->cursor, mm->query, n);
+			while (ts_query_cursor_next_match(w->cursor, &m))
+				review_index_take(mm, &m);
+		}
+		if (ts_tree_cursor_goto_first_child(&c))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&c))
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto done;
+	}
+done:
+	ts_tree_cursor_delete(&c);
+	ts_query_cursor_set_max_start_depth(w->cursor, UINT32_MAX);
+}
+
 /* Parse `text` with tree-sitter: definitions, references, chunks. */
 static void review_index_parse_tree(struct review_index_worker *w,
 				    struct review_index_job *j,
@@ -999,11 +1124,11 @@ static void review_index_parse_tree(struct review_index_worker *w,
 				    const struct review_index_lines *masked)
 {
 	const TSQuery *query = review_index_lang_query(grammar, NULL);
+	struct review_index_matches mm = { 0 };
 	struct review_index_def *defs = NULL;
-	size_t nr_defs = 0, alloc_defs = 0, i, k, *stack = NULL, depth = 0;
+	size_t nr_defs = 0, i, k, *stack = NULL, depth = 0;
 	unsigned char *covered = NULL;
 	TSTree *tree = NULL;
-	TSQueryMatch m;
 	unsigned line;
 
 	if (!query || len > UINT32_MAX)
@@ -1016,76 +1141,12 @@ static void review_index_parse_tree(struct review_index_worker *w,
 		ts_parser_reset(w->parser);
 		goto windows;
 	}
-	ts_query_cursor_exec(w->cursor, query, ts_tree_root_node(tree));
-	while (ts_query_cursor_next_match(w->cursor, &m)) {
-		TSNode def = { 0 }, name = { 0 };
-		const char *kind = NULL;
-		int is_def = 0, have_def = 0, have_name = 0;
-		uint16_t c;
-
-		for (c = 0; c < m.capture_count; c++) {
-			uint32_t n;
-			const char *cap = ts_query_capture_name_for_id(
-				query, m.captures[c].index, &n);
-
-			if (!strncmp(cap, "def.", 4)) {
-				def = m.captures[c].node;
-				kind = cap + 4;
-				is_def = have_def = 1;
-			} else if (!strncmp(cap, "ref.", 4)) {
-				def = m.captures[c].node;
-				kind = cap + 4;
-				have_def = 1;
-			} else if (!strcmp(cap, "name")) {
-				name = m.captures[c].node;
-				have_name = 1;
-			}
-		}
-		if (!have_def)
-			continue;
-		if (is_def) {
-			struct review_index_def *d;
-			TSNode nn = have_name ? name :
-				review_index_declarator_name(
-					ts_node_child_by_field_name(
-						def, "declarator", 10));
-			char *s;
-
-			if (ts_node_is_null(nn))
-				continue;
-			nn = review_index_name_node(nn);
-			if (!(s = review_index_node_text(text, nn)))
-				continue;
-			ALLOC_GROW(defs, nr_defs, alloc_defs);
-			d = &defs[nr_defs++];
-			memset(d, 0, sizeof(*d));
-			d->start_byte = ts_node_start_byte(def);
-			d->end_byte = ts_node_end_byte(def);
-			d->name_byte = ts_node_start_byte(nn);
-			d->start = ts_node_start_point(def).row + 1;
-			d->end = review_index_end_line(def);
-			d->pattern = m.pattern_index;
-			d->kind = kind;
-			d->name = s;
-		} else {
-			struct review_index_sym *sy;
-			char *s = review_index_node_text(text,
-				review_index_name_node(def));
-
-			if (!s)
-				continue;
-			ALLOC_GROW(j->syms, j->nr_syms, j->alloc_syms);
-			sy = &j->syms[j->nr_syms++];
-			sy->name = s;
-			sy->kind = kind;
-			sy->definition = 0;
-			sy->line = ts_node_start_point(def).row + 1;
-			sy->end = sy->line;
-			/* The name's start byte, until the context is set. */
-			sy->context = NULL;
-			sy->end = ts_node_start_byte(def);
-		}
-	}
+	mm.query = query;
+	mm.text = text;
+	mm.j = j;
+	review_index_run_query(w, &mm, grammar, ts_tree_root_node(tree));
+	defs = mm.defs;
+	nr_defs = mm.nr_defs;
 	/* Definitions: one per node (the first pattern wins), nested. */
 	if (nr_defs > 1)
 		qsort(defs, nr_defs, sizeof(*defs), review_index_def_cmp);

@@ -14,11 +14,14 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
+#include "common/xalloc.h"
 #include "review/grammars.h"
 #include "review/index_lang.h"
+#include "review/query_roots.h"
 
 static const char review_index_lang_c[] =
 	"(function_definition declarator: (_)) @def.function\n"
@@ -160,6 +163,8 @@ struct review_index_lang {
 	TSQuery *query;
 	int failed;
 	char message[160];
+	unsigned char *roots;	/* review_query_roots(), or NULL */
+	uint32_t nr_symbols;
 };
 
 static struct review_index_lang review_index_langs[] = {
@@ -227,9 +232,34 @@ const TSQuery *review_index_lang_query(const char *grammar, struct buf *err)
 				 (int)kind);
 		}
 	}
+	if (l->query && !l->roots && !l->nr_symbols) {
+		language = review_grammars_get(grammar);
+		l->nr_symbols = ts_language_symbol_count(language);
+		l->roots = xcalloc(l->nr_symbols ? l->nr_symbols : 1, 1);
+		if (review_query_roots(l->source, language, l->roots,
+				       l->nr_symbols) < 0) {
+			free(l->roots);
+			l->roots = NULL;
+		}
+	}
 	q = l->query;
 	if (!q && err)
 		error_set(err, TEND_ERROR, "%s", l->message);
 	pthread_mutex_unlock(&review_index_lang_lock);
 	return q;
+}
+
+const unsigned char *review_index_lang_roots(const char *grammar,
+					     uint32_t *nr)
+{
+	struct review_index_lang *l = review_index_lang_find(grammar);
+	const unsigned char *roots = NULL;
+
+	if (!l || !review_index_lang_query(grammar, NULL))
+		return NULL;
+	pthread_mutex_lock(&review_index_lang_lock);
+	roots = l->roots;
+	*nr = l->nr_symbols;
+	pthread_mutex_unlock(&review_index_lang_lock);
+	return roots;
 }

@@ -30,6 +30,15 @@ const TSQuery *review_index_lang_query(const char *grammar, struct buf *err);
 const char *review_index_lang_source(const char *grammar);
 
 /*
+ * Per symbol of `grammar` (`*nr` of them): 1 when a pattern of its index
+ * query starts at a node of that type (review/query_roots.h); NULL when
+ * the query has no grammar, does not compile, or some pattern may start
+ * anywhere.
+ */
+const unsigned char *review_index_lang_roots(const char *grammar,
+					     uint32_t *nr);
+
+/*
  * Translate free text into a safe FTS5 MATCH expression (index.c): words
  * and "quoted phrases" become quoted terms joined by OR, identifiers add
  * their snake_case and camelCase parts as further terms; no byte of the

@@ -29,6 +29,7 @@
 #include "review/grammars.h"
 #include "review/lang.h"
 #include "review/linediff.h"
+#include "review/query_roots.h"
 #include "review/structure.h"
 
 #define REVIEW_STRUCTURE_SNIPPET_MAX 1024
@@ -592,94 +593,6 @@ static struct review_structure_group *review_structure_group_find(
 	return NULL;
 }
 
-/* Skip blanks and `;` comments of query source `q` from `i`. */
-static size_t review_structure_query_skip(const char *q, size_t i)
-{
-	for (;;) {
-		while (q[i] == ' ' || q[i] == '\t' || q[i] == '\n' ||
-		       q[i] == '\r')
-			i++;
-		if (q[i] != ';')
-			return i;
-		while (q[i] && q[i] != '\n')
-			i++;
-	}
-}
-
-/*
- * Mark in `roots` the node type at the root of each top-level pattern of
- * query source `q`: `(type ...)`, or the first pattern of a group
- * `((type ...) @capture (#predicate ...))`. Returns -1 when a root is
- * anything else (alternation, wildcard, string, a quantifier after it),
- * which the caller takes as "any node may start a match".
- */
-static int review_structure_query_roots(const char *q, const TSLanguage *lang,
-					unsigned char *roots, uint32_t nr)
-{
-	size_t i = 0, j;
-	long depth;
-
-	for (;;) {
-		TSSymbol sym;
-		size_t start;
-
-		i = review_structure_query_skip(q, i);
-		if (!q[i])
-			return 0;
-		if (q[i] != '(')
-			return -1;
-		start = i;
-		i = review_structure_query_skip(q, i + 1);
-		if (q[i] == '(')
-			i = review_structure_query_skip(q, i + 1);
-		for (j = i; (q[j] >= 'a' && q[j] <= 'z') ||
-			    (q[j] >= 'A' && q[j] <= 'Z') ||
-			    (q[j] >= '0' && q[j] <= '9') || q[j] == '_';
-		     j++)
-			;
-		if (j == i || (j == i + 1 && q[i] == '_'))
-			return -1;
-		sym = ts_language_symbol_for_name(lang, q + i, (uint32_t)(j - i),
-						  true);
-		if (!sym || sym >= nr)
-			return -1;
-		roots[sym] = 1;
-		/* to the end of the pattern, strings and all */
-		for (i = start, depth = 0; q[i]; i++) {
-			if (q[i] == '"') {
-				for (i++; q[i] && q[i] != '"'; i++)
-					if (q[i] == '\\' && q[i + 1])
-						i++;
-				if (!q[i])
-					return -1;
-				continue;
-			}
-			if (q[i] == ';') {
-				while (q[i + 1] && q[i + 1] != '\n')
-					i++;
-				continue;
-			}
-			depth += q[i] == '(' || q[i] == '[';
-			depth -= q[i] == ')' || q[i] == ']';
-			if (!depth)
-				break;
-		}
-		if (!q[i])
-			return -1;
-		i = review_structure_query_skip(q, i + 1);
-		/* a quantifier or a capture of the whole top-level pattern */
-		if (q[i] == '*' || q[i] == '+' || q[i] == '?')
-			return -1;
-		while (q[i] == '@') {
-			for (i++; q[i] && q[i] != ' ' && q[i] != '\t' &&
-				  q[i] != '\n' && q[i] != '(';
-			     i++)
-				;
-			i = review_structure_query_skip(q, i);
-		}
-	}
-}
-
 /*
  * Rebuild the combined query of `grammar` from its enabled rules: their
  * sources one after the other, each pattern mapped back to its rule by
@@ -756,10 +669,9 @@ static void review_structure_regroup(struct review_structure *s,
 	g->nr_symbols = ts_language_symbol_count(review_grammars_get(grammar));
 	g->roots = xcalloc(g->nr_symbols ? g->nr_symbols : 1, 1);
 	for (k = 0; k < n; k++)
-		if (review_structure_query_roots(
-			    s->items[rules[k]].spec.query,
-			    review_grammars_get(grammar), g->roots,
-			    g->nr_symbols) < 0) {
+		if (review_query_roots(s->items[rules[k]].spec.query,
+				       review_grammars_get(grammar), g->roots,
+				       g->nr_symbols) < 0) {
 			free(g->roots);
 			g->roots = NULL;
 			break;
