@@ -51,6 +51,7 @@
 #include "review/grammars.h"
 #include "review/index.h"
 #include "review/index_lang.h"
+#include "review/query_roots.h"
 #include "review/lang.h"
 #include "review/rules.h"
 
@@ -1001,9 +1002,9 @@ struct review_index_matches {
 };
 
 /* Take one match: a definition into mm->defs, a reference into j->syms. */
-static void review_index_take(struct review_index_matches *mm,
-			      const TSQueryMatch *m)
+static void review_index_take(const TSQueryMatch *m, void *data)
 {
+	struct review_index_matches *mm = data;
 	TSNode def = { 0 }, name = { 0 };
 	const char *kind = NULL;
 	int is_def = 0, have_def = 0, have_name = 0;
@@ -1073,49 +1074,6 @@ static void review_index_take(struct review_index_matches *mm,
 	}
 }
 
-/*
- * Run the index query of `grammar` over the tree under `root`. When its
- * patterns all start at named node types (they do), the tree is walked
- * here and the query runs only from the nodes of those types, which skips
- * the query cursor's own walk of every node: the same matches, for less.
- */
-static void review_index_run_query(struct review_index_worker *w,
-				   struct review_index_matches *mm,
-				   const char *grammar, TSNode root)
-{
-	const unsigned char *roots;
-	uint32_t nr = 0;
-	TSTreeCursor c;
-	TSQueryMatch m;
-
-	if (!(roots = review_index_lang_roots(grammar, &nr))) {
-		ts_query_cursor_exec(w->cursor, mm->query, root);
-		while (ts_query_cursor_next_match(w->cursor, &m))
-			review_index_take(mm, &m);
-		return;
-	}
-	c = ts_tree_cursor_new(root);
-	ts_query_cursor_set_max_start_depth(w->cursor, 0);
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(&c);
-		TSSymbol sym = ts_node_symbol(n);
-
-		if (sym < nr && roots[sym]) {
-			ts_query_cursor_exec(w->cursor, mm->query, n);
-			while (ts_query_cursor_next_match(w->cursor, &m))
-				review_index_take(mm, &m);
-		}
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto done;
-	}
-done:
-	ts_tree_cursor_delete(&c);
-	ts_query_cursor_set_max_start_depth(w->cursor, UINT32_MAX);
-}
-
 /* Parse `text` with tree-sitter: definitions, references, chunks. */
 static void review_index_parse_tree(struct review_index_worker *w,
 				    struct review_index_job *j,
@@ -1125,6 +1083,8 @@ static void review_index_parse_tree(struct review_index_worker *w,
 {
 	const TSQuery *query = review_index_lang_query(grammar, NULL);
 	struct review_index_matches mm = { 0 };
+	const unsigned char *roots;
+	uint32_t nr_symbols = 0;
 	struct review_index_def *defs = NULL;
 	size_t nr_defs = 0, i, k, *stack = NULL, depth = 0;
 	unsigned char *covered = NULL;
@@ -1144,7 +1104,10 @@ static void review_index_parse_tree(struct review_index_worker *w,
 	mm.query = query;
 	mm.text = text;
 	mm.j = j;
-	review_index_run_query(w, &mm, grammar, ts_tree_root_node(tree));
+	/* Every pattern starts at a named node type: from those only. */
+	roots = review_index_lang_roots(grammar, &nr_symbols);
+	review_query_run(w->cursor, query, ts_tree_root_node(tree), roots,
+			 nr_symbols, review_index_take, &mm);
 	defs = mm.defs;
 	nr_defs = mm.nr_defs;
 	/* Definitions: one per node (the first pattern wins), nested. */

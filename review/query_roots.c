@@ -86,3 +86,38 @@ int review_query_roots(const char *q, const TSLanguage *lang,
 		}
 	}
 }
+
+void review_query_run(TSQueryCursor *cursor, const TSQuery *query,
+		      TSNode root, const unsigned char *roots, uint32_t nr,
+		      review_query_take_fn *take, void *data)
+{
+	TSTreeCursor c;
+	TSQueryMatch m;
+
+	if (!roots) {
+		ts_query_cursor_exec(cursor, query, root);
+		while (ts_query_cursor_next_match(cursor, &m))
+			take(&m, data);
+		return;
+	}
+	c = ts_tree_cursor_new(root);
+	ts_query_cursor_set_max_start_depth(cursor, 0);
+	for (;;) {
+		TSSymbol sym = ts_node_symbol(ts_tree_cursor_current_node(&c));
+
+		if (sym < nr && roots[sym]) {
+			ts_query_cursor_exec(cursor, query,
+					     ts_tree_cursor_current_node(&c));
+			while (ts_query_cursor_next_match(cursor, &m))
+				take(&m, data);
+		}
+		if (ts_tree_cursor_goto_first_child(&c))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&c))
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto done;
+	}
+done:
+	ts_tree_cursor_delete(&c);
+	ts_query_cursor_set_max_start_depth(cursor, UINT32_MAX);
+}

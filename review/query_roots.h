@@ -6,8 +6,8 @@
  * start; when every pattern starts at a node of a named type, a caller
  * can walk the tree itself (a fraction of the cost) and run the query,
  * with matches starting there only (ts_query_cursor_set_max_start_depth
- * 0), on the nodes of those types. review/structure.c does so for the
- * structural rules, review/index.c for the index's symbols.
+ * 0), on the nodes of those types: review_query_run(). review/structure.c
+ * runs the structural rules so, review/index.c the index's symbols.
  */
 #ifndef REVIEW_QUERY_ROOTS_H
 #define REVIEW_QUERY_ROOTS_H
@@ -26,5 +26,18 @@
  */
 int review_query_roots(const char *q, const TSLanguage *lang,
 		       unsigned char *roots, uint32_t nr);
+
+/* Called for each match review_query_run() finds. */
+typedef void review_query_take_fn(const TSQueryMatch *m, void *data);
+
+/*
+ * Run `query` over the tree under `root` on `cursor`, giving each match
+ * to `take`: from the nodes whose types `roots` marks (`nr` symbols, as
+ * review_query_roots() filled it), with matches starting there only, or,
+ * when `roots` is NULL, by the query cursor's own walk of every node.
+ */
+void review_query_run(TSQueryCursor *cursor, const TSQuery *query,
+		      TSNode root, const unsigned char *roots, uint32_t nr,
+		      review_query_take_fn *take, void *data);
 
 #endif

@@ -1236,55 +1236,55 @@ static int review_structure_in_error(TSNode node)
 	return 0;
 }
 
+/* What review_structure_take() needs besides the match. */
+struct review_structure_take_args {
+	struct review_structure_ctx *ctx;
+	const struct review_structure_compiled *c;
+	const size_t *pattern_rule;
+	const int64_t *pattern_capture;
+	size_t rule;
+};
+
 /*
- * Run compiled query `c` from node `root` and collect what it finds in
- * ctx->hits. For a group's combined query, `pattern_rule` and
- * `pattern_capture` map each pattern to its rule and the capture to
- * report; for one rule's own query they are NULL, and every match belongs
- * to rule `rule`.
+ * Collect match `m` of compiled query a->c in ctx->hits. For a group's
+ * combined query, `pattern_rule` and `pattern_capture` map each pattern to
+ * its rule and the capture to report; for one rule's own query they are
+ * NULL, and every match belongs to rule `rule`.
  */
-static void review_structure_matches(struct review_structure_ctx *ctx,
-				     const struct review_structure_compiled *c,
-				     const size_t *pattern_rule,
-				     const int64_t *pattern_capture,
-				     size_t rule, TSNode root)
+static void review_structure_take(const TSQueryMatch *m, void *data)
 {
-	TSQueryMatch m;
+	const struct review_structure_take_args *a = data;
+	struct review_structure_ctx *ctx = a->ctx;
+	const struct review_structure_compiled *c = a->c;
+	struct review_structure_hit h;
+	int64_t capture = c->capture;
+	TSNode node;
+	int found = 0;
+	uint16_t k;
 
-	ts_query_cursor_exec(ctx->cursor, c->query, root);
-	while (ts_query_cursor_next_match(ctx->cursor, &m)) {
-		struct review_structure_hit h;
-		int64_t capture = c->capture;
-		TSNode node;
-		int found = 0;
-		uint16_t k;
-
-		if (!m.capture_count || !review_structure_preds_ok(ctx, c, &m))
-			continue;
-		if (pattern_capture)
-			capture = pattern_capture[m.pattern_index];
-		if (capture >= 0) {
-			found = review_structure_capture(&m, (uint32_t)capture,
-							 &node);
-		} else {
-			for (k = 0; k < m.capture_count && !found; k++)
-				if (!c->hidden[m.captures[k].index]) {
-					node = m.captures[k].node;
-					found = 1;
-				}
-			if (!found) {
-				node = m.captures[0].node;
+	if (!m->capture_count || !review_structure_preds_ok(ctx, c, m))
+		return;
+	if (a->pattern_capture)
+		capture = a->pattern_capture[m->pattern_index];
+	if (capture >= 0) {
+		found = review_structure_capture(m, (uint32_t)capture, &node);
+	} else {
+		for (k = 0; k < m->capture_count && !found; k++)
+			if (!c->hidden[m->captures[k].index]) {
+				node = m->captures[k].node;
 				found = 1;
 			}
+		if (!found) {
+			node = m->captures[0].node;
+			found = 1;
 		}
-		if (!found ||
-		    (ctx->has_error && review_structure_in_error(node)))
-			continue;
-		h = review_structure_hit_of(node);
-		h.rule = pattern_rule ? pattern_rule[m.pattern_index] : rule;
-		ALLOC_GROW(ctx->hits, ctx->nr_hits, ctx->alloc_hits);
-		ctx->hits[ctx->nr_hits++] = h;
 	}
+	if (!found || (ctx->has_error && review_structure_in_error(node)))
+		return;
+	h = review_structure_hit_of(node);
+	h.rule = a->pattern_rule ? a->pattern_rule[m->pattern_index] : a->rule;
+	ALLOC_GROW(ctx->hits, ctx->nr_hits, ctx->alloc_hits);
+	ctx->hits[ctx->nr_hits++] = h;
 }
 
 /* Report the hits collected, in order, each once. */
@@ -2715,36 +2715,6 @@ static TSTree *review_structure_parse(TSParser *parser, const char *grammar,
 }
 
 /*
- * The combined query run only where it can match: the tree is walked
- * here, which costs a fraction of the query cursor's own walk, and the
- * query runs on each node of a type some pattern starts with, with matches
- * starting at that node only. Most nodes start nothing (C's rules start
- * at if statements), and the matches are the same.
- */
-static void review_structure_rooted(struct review_structure_ctx *ctx,
-				    const struct review_structure_group *g,
-				    TSNode root)
-{
-	TSTreeCursor c = ts_tree_cursor_new(root);
-
-	ts_query_cursor_set_max_start_depth(ctx->cursor, 0);
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(&c);
-		TSSymbol sym = ts_node_symbol(n);
-
-		if (sym < g->nr_symbols && g->roots[sym])
-			review_structure_matches(ctx, &g->c, g->pattern_rule,
-						 g->pattern_capture, 0, n);
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		if (!review_structure_cursor_skip(&c))
-			break;
-	}
-	ts_tree_cursor_delete(&c);
-	ts_query_cursor_set_max_start_depth(ctx->cursor, UINT32_MAX);
-}
-
-/*
  * Run the rules of `grammar` (or only rule `only`, when not NULL) over
  * `tree`.
  */
@@ -2756,6 +2726,7 @@ static void review_structure_run_all(struct review_structure_ctx *ctx,
 	const struct review_structure_group *g =
 		only ? NULL : review_structure_group_find(s, grammar);
 	TSNode root = ts_tree_root_node(tree);
+	struct review_structure_take_args args;
 	size_t i;
 
 	ctx->has_error = ts_node_has_error(root);
@@ -2767,21 +2738,32 @@ static void review_structure_run_all(struct review_structure_ctx *ctx,
 	if (!ctx->md && !(ctx->md = pcre2_match_data_create(1, NULL)))
 		abort();
 	ctx->nr_hits = 0;
-	if (g && g->ok && g->roots) {
-		review_structure_rooted(ctx, g, root);
-	} else if (g && g->ok) {
-		review_structure_matches(ctx, &g->c, g->pattern_rule,
-					 g->pattern_capture, 0, root);
+	args.ctx = ctx;
+	if (g && g->ok) {
+		/*
+		 * The combined query, only from the nodes its patterns start
+		 * at when all start at a node type (g->roots): C's rules
+		 * start at if statements, and most nodes start nothing.
+		 */
+		args.c = &g->c;
+		args.pattern_rule = g->pattern_rule;
+		args.pattern_capture = g->pattern_capture;
+		args.rule = 0;
+		review_query_run(ctx->cursor, g->c.query, root, g->roots,
+				 g->nr_symbols, review_structure_take, &args);
 	} else {
 		for (i = 0; i < s->nr; i++) {
 			const struct review_query *q = &s->items[i];
-			const struct review_structure_compiled *c;
 
 			if (only ? q != only : q->disabled)
 				continue;
-			if ((c = review_structure_for(q, grammar)))
-				review_structure_matches(ctx, c, NULL, NULL, i,
-							 root);
+			if (!(args.c = review_structure_for(q, grammar)))
+				continue;
+			args.pattern_rule = NULL;
+			args.pattern_capture = NULL;
+			args.rule = i;
+			review_query_run(ctx->cursor, args.c->query, root, NULL,
+					 0, review_structure_take, &args);
 		}
 	}
 	review_structure_report_hits(ctx, s);
