@@ -37,7 +37,8 @@ endif
 endif
 
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-DEPS_LIBS := $(shell pkg-config --libs $(PKGS))
+# libcurl is opened at run time (common/http.c): its headers, not its link.
+DEPS_LIBS := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)))
 
 WARNINGS := -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wvla -Wno-missing-field-initializers
@@ -50,7 +51,7 @@ ALL_CFLAGS = $(WARNINGS) -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 -DTEND_VERSION=
 	-I$(TS_RUNTIME_INC) -DTEND_TREE_SITTER='"$(TS_RUNTIME_VERSION)"' \
 	$(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS)
-LIBS = $(DEPS_LIBS) -lm -lpthread
+LIBS = $(DEPS_LIBS) -ldl -lm -lpthread
 
 LAYERS := common forge review agents actions cli
 LIB_SRC := $(filter-out cli/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS))))

@@ -11,10 +11,20 @@
  * handle is reset between attempts (which keeps its connection pool, DNS
  * and TLS session caches) and set up again from the request, so nothing
  * from an earlier request leaks into the next one.
+ *
+ * libcurl is opened with dlopen() when the first client is made, not
+ * linked: with the thirty libraries it needs in turn (TLS, Kerberos, LDAP,
+ * HTTP/2, IDN, ...) it cost every start of tend about 5 ms of dynamic
+ * linking, and many runs make no request at all (`tend index --query`,
+ * `tend rules`, a review without a model). Every libcurl function used
+ * here is called through `http_curl`. When libcurl cannot be opened, a
+ * client still comes back and each request fails with the reason.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +80,122 @@ struct http_xfer {
 	int too_big;		/* 1: the body, 2: the headers */
 };
 
-static pthread_once_t http_global_once = PTHREAD_ONCE_INIT;
-static CURLcode http_global_rc;
+/*
+ * The library's names, tried in order: Debian's libcurl4 (OpenSSL, the one
+ * tend is built against), then libcurl3-gnutls (same ABI, other TLS),
+ * which runners that have git installed carry. TEND_LIBCURL, when set,
+ * is the only one tried (the tests use it for a missing library).
+ */
+static const char *const http_curl_names[] = {
+	"libcurl.so.4", "libcurl-gnutls.so.4", NULL
+};
 
+static struct http_curl_api {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+	CURLcode (*easy_perform)(CURL *curl);
+	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+	void (*easy_reset)(CURL *curl);
+	void (*easy_cleanup)(CURL *curl);
+	const char *(*easy_strerror)(CURLcode code);
+	struct curl_slist *(*slist_append)(struct curl_slist *list,
+					   const char *s);
+	void (*slist_free_all)(struct curl_slist *list);
+	time_t (*getdate)(const char *s, const time_t *unused);
+	curl_version_info_data *(*version_info)(CURLversion v);
+} http_curl;
+
+#define HTTP_CURL_SYM(name, field) \
+	{ name, offsetof(struct http_curl_api, field) }
+static const struct {
+	const char *name;
+	size_t off;
+} http_curl_syms[] = {
+	HTTP_CURL_SYM("curl_global_init", global_init),
+	HTTP_CURL_SYM("curl_easy_init", easy_init),
+	HTTP_CURL_SYM("curl_easy_setopt", easy_setopt),
+	HTTP_CURL_SYM("curl_easy_perform", easy_perform),
+	HTTP_CURL_SYM("curl_easy_getinfo", easy_getinfo),
+	HTTP_CURL_SYM("curl_easy_reset", easy_reset),
+	HTTP_CURL_SYM("curl_easy_cleanup", easy_cleanup),
+	HTTP_CURL_SYM("curl_easy_strerror", easy_strerror),
+	HTTP_CURL_SYM("curl_slist_append", slist_append),
+	HTTP_CURL_SYM("curl_slist_free_all", slist_free_all),
+	HTTP_CURL_SYM("curl_getdate", getdate),
+	HTTP_CURL_SYM("curl_version_info", version_info),
+};
+
+static pthread_once_t http_global_once = PTHREAD_ONCE_INIT;
+static int http_global_ok;
+static char http_global_why[512];
+
+/* Open libcurl, find every function, initialise it; once per process. */
 static void http_global_init(void)
 {
-	http_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	const char *only = getenv("TEND_LIBCURL");
+	const char *const *name;
+	void *lib = NULL;
+	size_t i;
+	CURLcode rc;
+
+	if (!only || !*only)
+		only = NULL;
+	lib = dlopen(only ? only : http_curl_names[0], RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		snprintf(http_global_why, sizeof(http_global_why),
+			 "cannot load libcurl: %s; install Debian's libcurl4",
+			 dlerror());
+	for (name = http_curl_names + 1; !lib && !only && *name; name++)
+		lib = dlopen(*name, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return;
+	for (i = 0; i < sizeof(http_curl_syms) / sizeof(*http_curl_syms);
+	     i++) {
+		void *fn = dlsym(lib, http_curl_syms[i].name);
+
+		if (!fn) {
+			snprintf(http_global_why, sizeof(http_global_why),
+				 "cannot use libcurl: it lacks %s",
+				 http_curl_syms[i].name);
+			dlclose(lib);
+			return;
+		}
+		memcpy((char *)&http_curl + http_curl_syms[i].off, &fn,
+		       sizeof(fn));
+	}
+	if ((rc = http_curl.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+		snprintf(http_global_why, sizeof(http_global_why),
+			 "cannot initialise libcurl: %s",
+			 http_curl.easy_strerror(rc));
+		return;
+	}
+	http_global_why[0] = '\0';
+	http_global_ok = 1;
+}
+
+/* 0 with libcurl ready; -1 with the reason in `why` when it is not. */
+static int http_curl_ready(const char **why)
+{
+	pthread_once(&http_global_once, http_global_init);
+	if (why)
+		*why = http_global_why;
+	return http_global_ok ? 0 : -1;
+}
+
+int http_library_version(struct buf *out)
+{
+	const curl_version_info_data *cv;
+	const char *why;
+
+	if (http_curl_ready(&why) < 0) {
+		buf_puts(out, why);
+		return -1;
+	}
+	cv = http_curl.version_info(CURLVERSION_NOW);
+	buf_printf(out, "%s (%s)", cv->version,
+		   cv->ssl_version ? cv->ssl_version : "no TLS");
+	return 0;
 }
 
 static long http_now_ms(void)
@@ -138,15 +258,9 @@ struct http_client *http_client_new(const struct http_client_opts *opts)
 
 	if (!opts)
 		opts = &none;
-	pthread_once(&http_global_once, http_global_init);
-	if (http_global_rc != CURLE_OK) {
-		fprintf(stderr, "tend: cannot initialise libcurl: %s\n",
-			curl_easy_strerror(http_global_rc));
-		abort();
-	}
 	c = xcalloc(1, sizeof(*c));
-	c->curl = curl_easy_init();
-	if (!c->curl) {
+	/* Without libcurl the client is made; its requests fail, saying why. */
+	if (http_curl_ready(NULL) == 0 && !(c->curl = http_curl.easy_init())) {
 		fprintf(stderr, "tend: cannot create a libcurl handle\n");
 		abort();
 	}
@@ -202,7 +316,8 @@ void http_client_free(struct http_client *c)
 
 	if (!c)
 		return;
-	curl_easy_cleanup(c->curl);
+	if (c->curl)
+		http_curl.easy_cleanup(c->curl);
 	for (i = 0; i < c->nr_headers; i++)
 		free(c->headers[i]);
 	free(c->headers);
@@ -437,16 +552,16 @@ static struct curl_slist *http_header_list(struct http_client *c,
 
 	for (i = 0; i < c->nr_headers; i++)
 		if (!http_has_header(req->headers, c->headers[i]))
-			list = curl_slist_append(list, c->headers[i]);
+			list = http_curl.slist_append(list, c->headers[i]);
 	for (i = 0; req->headers && req->headers[i]; i++)
 		if (http_header_valid(req->headers[i]))
-			list = curl_slist_append(list, req->headers[i]);
+			list = http_curl.slist_append(list, req->headers[i]);
 	/*
 	 * No "Expect: 100-continue": it costs a round trip or a second of
 	 * waiting on servers that do not answer it, for bodies that are small.
 	 */
 	if (!http_has_header(req->headers, "Expect:"))
-		list = curl_slist_append(list, "Expect:");
+		list = http_curl.slist_append(list, "Expect:");
 	return list;
 }
 
@@ -489,50 +604,51 @@ static void http_setup(struct http_client *c, const struct http_request *req,
 	CURL *h = c->curl;
 	curl_off_t max = (curl_off_t)c->max_response;
 
-	curl_easy_reset(h);
+	http_curl.easy_reset(h);
 	c->errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+	http_curl.easy_setopt(h, CURLOPT_URL, req->url);
+	http_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	http_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	http_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	http_curl.easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+	http_curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	http_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			      c->connect_timeout_ms);
+	http_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS,
 			 req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, max);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_header_cb);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	http_curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	http_curl.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	http_curl.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, max);
+	http_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_cb);
+	http_curl.easy_setopt(h, CURLOPT_WRITEDATA, x);
+	http_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, http_header_cb);
+	http_curl.easy_setopt(h, CURLOPT_HEADERDATA, x);
 	if (c->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+		http_curl.easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	if (c->ca_path)
-		curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_path);
+		http_curl.easy_setopt(h, CURLOPT_CAPATH, c->ca_path);
 	/*
 	 * curl silently resends a request whose reused connection died before
 	 * any answer came back, the POST included. A request that must not
 	 * be sent twice therefore gets a connection of its own.
 	 */
 	if (!idempotent)
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		http_curl.easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 
 	if (!strcmp(method, "GET")) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		http_curl.easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else if (!strcmp(method, "HEAD")) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		http_curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else {
 		if (strcmp(method, "POST"))
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+			http_curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 		/* PUT, PATCH and POST always carry a body, if empty. */
 		if (req->body || (strcmp(method, "DELETE") &&
 				  strcmp(method, "OPTIONS"))) {
-			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+			http_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 					 (curl_off_t)(req->body ?
 						      req->body_len : 0));
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+			http_curl.easy_setopt(h, CURLOPT_POSTFIELDS,
 					 req->body ? req->body : "");
 		}
 	}
@@ -599,8 +715,10 @@ long http_retry_after_secs(const char *value, time_t now)
 		if (num_end == end)
 			return secs;
 	}
+	if (http_curl_ready(NULL) < 0)
+		return -1;
 	copy = xstrndup(p, (size_t)(end - p));
-	t = curl_getdate(copy, NULL);
+	t = http_curl.getdate(copy, NULL);
 	free(copy);
 	if (t == (time_t)-1)
 		return -1;
@@ -840,7 +958,7 @@ static size_t http_redact_url(struct buf *out, const struct http_request *req)
 static const char *http_curl_message(struct http_client *c, CURLcode rc)
 {
 	if (!c->errbuf[0])
-		return curl_easy_strerror(rc);
+		return http_curl.easy_strerror(rc);
 	c->errbuf[strcspn(c->errbuf, "\r\n")] = '\0';
 	c->errbuf[0] = (char)tolower((unsigned char)c->errbuf[0]);
 	return c->errbuf;
@@ -862,6 +980,16 @@ int http_send(struct http_client *c, const struct http_request *req,
 	size_t masked;
 
 	http_response_release(out);
+	if (!c->curl) {
+		const char *why;
+
+		http_curl_ready(&why);
+		http_url_for_log(&shown, req->url);
+		error_set(err, TEND_ERROR, "cannot send %s %s: %s", method,
+			  shown.ptr, why);
+		buf_release(&shown);
+		return TEND_ERROR;
+	}
 	/*
 	 * The one place every byte tend sends out passes: no known secret
 	 * leaves in a body or a URL, whoever built them (a model request
@@ -899,13 +1027,13 @@ int http_send(struct http_client *c, const struct http_request *req,
 		out->attempts++;
 		http_setup(c, req, method, idempotent, headers, &x);
 		start = http_now_ms();
-		rc = curl_easy_perform(c->curl);
+		rc = http_curl.easy_perform(c->curl);
 		took = http_now_ms() - start;
-		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
+		http_curl.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 				  &out->status);
-		curl_easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T,
+		http_curl.easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T,
 				  &pretransfer);
-		curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE,
+		http_curl.easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE,
 				  &request_size);
 
 		if (rc == CURLE_WRITE_ERROR && x.too_big)
@@ -1053,7 +1181,7 @@ int http_send(struct http_client *c, const struct http_request *req,
 	}
 
 out:
-	curl_slist_free_all(headers);
+	http_curl.slist_free_all(headers);
 	buf_release(&shown);
 	buf_release(&host);
 	buf_release(&msg);

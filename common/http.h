@@ -200,4 +200,12 @@ long http_retry_after_secs(const char *value, time_t now);
  */
 void http_url_for_log(struct buf *out, const char *url);
 
+/*
+ * Append libcurl's version and TLS library to `out` ("7.88.1
+ * (OpenSSL/3.0.17)"), opening libcurl when no client has yet. -1 with
+ * the reason in `out` when it cannot be opened (it is loaded at run
+ * time: see http.c).
+ */
+int http_library_version(struct buf *out);
+
 #endif

@@ -78,7 +78,16 @@ shlibs=$(cd "$work" &&
 	die "dpkg-shlibdeps failed"
 depends=$(echo "$shlibs" | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"
-depends="$depends, bubblewrap (>= 0.8.0)"
+# libcurl is opened at run time (common/http.c), so dpkg-shlibdeps does
+# not see it: its package's own shlibs entry says what to depend on.
+curl=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }')
+[ -n "$curl" ] || die "libcurl.so.4 is not installed (libcurl4)"
+curl_pkg=$(dpkg-query -S "$(readlink -f "$curl")" 2>/dev/null | head -1 |
+	sed 's/:.*//')
+[ -n "$curl_pkg" ] || die "no Debian package owns '$curl'"
+curl_dep=$(cat /var/lib/dpkg/info/"$curl_pkg"*.shlibs 2>/dev/null |
+	awk '$1 == "libcurl" && $2 == "4" { $1 = $2 = ""; sub(/^ +/, ""); print; exit }')
+depends="$depends, ${curl_dep:-$curl_pkg}, bubblewrap (>= 0.8.0)"
 
 # The copyright file: tend, then the grammars compiled into the binary
 # (the Debian libraries it links are packages of their own).

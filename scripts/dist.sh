@@ -8,7 +8,8 @@
 # being `uname -m`, holding one directory tend-VERSION-linux-ARCH/ with
 #
 #   bin/tend             BINARY, stripped
-#   lib/SONAME           each shared library ldd resolves, except glibc's
+#   lib/SONAME           each shared library ldd resolves for tend and for
+#                        libcurl (opened at run time), except glibc's
 #   LICENSES/PACKAGE     /usr/share/doc/PACKAGE/copyright of the Debian
 #                        package of each library in lib/
 #   LICENSES/npm-PACKAGE the licence of each tree-sitter grammar compiled
@@ -80,6 +81,15 @@ owner() {
 # have no "=>" path.
 libs=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bin") ||
 	die "ldd '$bin' failed"
+# libcurl is opened at run time (common/http.c), so ldd of tend does not
+# name it: it and what it needs are added here.
+curl=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }')
+[ -n "$curl" ] || die "libcurl.so.4 is not installed (libcurl4)"
+curl_libs=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$curl") ||
+	die "ldd '$curl' failed"
+libs="$libs
+	libcurl.so.4 => $curl (0x0)
+$curl_libs"
 if echo "$libs" | grep -q 'not found'; then
 	echo "$libs" >&2
 	die "'$bin' needs libraries this machine lacks"
@@ -87,7 +97,8 @@ fi
 pkgs=""
 nlibs=0
 manifest=""
-for pair in $(echo "$libs" | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }'); do
+for pair in $(echo "$libs" | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }' |
+	LC_ALL=C sort -u); do
 	soname=${pair%%=*} path=${pair#*=}
 	pkg=$(owner "$path") || die "no Debian package owns '$path'"
 	case $pkg in

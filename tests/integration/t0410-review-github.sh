@@ -8,6 +8,7 @@
 #   - a comment with a human reply is never edited or deleted, and a
 #     finding that disappeared is listed as no longer found;
 #   - review.max_comments; --dry-run writes nothing;
+#   - libcurl (opened at run time) missing: no request, a clear error;
 #   - every request the client sent is valid against GitHub's OpenAPI
 #     description (tests/lib/github-openapi-check.sh).
 . "$TEND_TESTS/integration/lib.sh"
@@ -185,4 +186,13 @@ contains "$summary" "No longer found"
 contains "$summary" "left open for the people discussing it"
 [ "$(py 'len(s["issue_comments"])')" = 1 ] || fail "want one summary comment"
 keep_log fixed
+
+# ---- libcurl cannot be opened: no request, an error saying why ----
+mark
+export TEND_LIBCURL=/nonexistent/libcurl.so.4
+run_tend 3 --fail-level none
+unset TEND_LIBCURL
+contains "$err" "cannot load libcurl: /nonexistent/libcurl.so.4"
+[ "$(python3 -c "import json; print(len([r for r in json.load(open('log.json')) if r['seq'] > $since and not r['path'].startswith('/__')]))")" = 0 ] ||
+	fail "a request was sent without libcurl"
 stop_server
