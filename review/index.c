@@ -57,7 +57,7 @@
 
 /* PRAGMA application_id ("tend") and user_version of this schema. */
 #define REVIEW_INDEX_APP_ID 0x74656e64
-#define REVIEW_INDEX_SCHEMA 1
+#define REVIEW_INDEX_SCHEMA 2
 
 #define REVIEW_INDEX_BUSY_MS 10000
 /* How long a writer waits for another process's write in all. */
@@ -74,6 +74,8 @@
 #define REVIEW_INDEX_SNIFF 8000
 #define REVIEW_INDEX_PARSE_US 5000000
 #define REVIEW_INDEX_EMBED_BATCH 32
+/* A norm: a chunk's rowid (4 bytes, little-endian), its tokens (2). */
+#define REVIEW_INDEX_NORM 6
 /* Database bytes per source byte, for the size cap's estimate. */
 #define REVIEW_INDEX_DB_FACTOR 3
 
@@ -105,10 +107,13 @@ struct review_index {
 	char *note;
 	int embed_failed;
 	/* The rarity of query terms (a statement that counts a term's
-	 * chunks) and tend_rescore(), set up by the first query that needs
+	 * chunks) and tend_rank(), set up by the first query that needs
 	 * them. */
 	sqlite3_stmt *df;
 	int df_failed;
+	/* The chunks' lengths for the query being answered (see norms). */
+	unsigned char *norms;
+	size_t nr_norms;
 };
 
 #define REVIEW_INDEX_DOC_BUDGET 3000	/* see review_index_rarest() */
@@ -133,7 +138,8 @@ static const char review_index_schema[] =
 	" end_line INTEGER, context TEXT);"
 	REVIEW_INDEX_SYMBOL_INDEXES
 	"CREATE TABLE IF NOT EXISTS vectors(chunk INTEGER PRIMARY KEY,"
-	" dim INTEGER, data BLOB);";
+	" dim INTEGER, data BLOB);"
+	"CREATE TABLE IF NOT EXISTS norms(id INTEGER PRIMARY KEY, data BLOB);";
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -267,6 +273,28 @@ static int review_index_move_aside(struct review_index *idx, struct buf *err)
 	return 0;
 }
 
+/* Remove the database and its WAL files. */
+static int review_index_remove(struct review_index *idx, struct buf *err)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	size_t i;
+
+	if (review_index_is_memory(idx->path))
+		return 0;
+	for (i = 0; i < 3; i++) {
+		char *path = xasprintf("%s%s", idx->path, sfx[i]);
+		int failed = unlink(path) < 0 && errno != ENOENT;
+
+		if (failed)
+			error_set(err, TEND_ERROR, "cannot remove the index "
+				  "'%s': %s", path, strerror(errno));
+		free(path);
+		if (failed)
+			return TEND_ERROR;
+	}
+	return 0;
+}
+
 static void review_index_set_note(struct review_index *idx, const char *fmt,
 				  ...) __attribute__((format(printf, 2, 3)));
 
@@ -303,8 +331,9 @@ static int review_index_pragma_int(struct review_index *idx, const char *sql,
 
 /*
  * Open the file and check it is our index (creating the schema in an
- * empty one). 1 when it is not usable (`why` says so), 0 when ready,
- * < 0 on an error that moving it aside would not cure.
+ * empty one). 1 when it is not usable (`why` says so), 2 when it is an
+ * index of another schema version (`why` says which), 0 when ready, < 0
+ * on an error that moving it aside would not cure.
  */
 /*
  * sqlite3_exec() of `sql`, tried again while the database is busy, for at
@@ -427,7 +456,7 @@ static int review_index_try_open(struct review_index *idx, struct buf *why,
 	if (version != REVIEW_INDEX_SCHEMA) {
 		buf_printf(why, "schema version %d, this tend uses %d",
 			   version, REVIEW_INDEX_SCHEMA);
-		return 1;
+		return 2;
 	}
 	sqlite3_exec(idx->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 	sqlite3_exec(idx->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
@@ -452,17 +481,26 @@ static int review_index_db_open(struct review_index *idx, struct buf *err)
 
 	idx->corrupt = 0;
 	error = review_index_try_open(idx, &why, err);
-	if (error == 1) {
+	if (error >= 1) {
+		/* Ours, of another version, is a cache: rebuilt in place. */
+		int outdated = error == 2;
+
 		review_index_db_close(idx);
-		if ((error = review_index_move_aside(idx, err)) < 0)
+		if ((error = outdated ? review_index_remove(idx, err) :
+			     review_index_move_aside(idx, err)) < 0)
 			goto out;
-		review_index_set_note(idx, "the index '%s' was not usable (%s): "
-				      "moved aside and rebuilt", idx->path,
-				      why.ptr);
+		if (outdated)
+			review_index_set_note(idx, "the index '%s' was of "
+					      "another version of tend (%s): "
+					      "rebuilt", idx->path, why.ptr);
+		else
+			review_index_set_note(idx, "the index '%s' was not "
+					      "usable (%s): moved aside and "
+					      "rebuilt", idx->path, why.ptr);
 		log_warn("%s", idx->note);
 		buf_reset(&why);
 		error = review_index_try_open(idx, &why, err);
-		if (error == 1)
+		if (error >= 1)
 			error = error_set(err, TEND_ERROR, "cannot start the "
 					  "index '%s' anew: %s", idx->path,
 					  why.ptr);
@@ -2397,6 +2435,93 @@ static int review_index_counts(struct review_index *idx,
 	return error;
 }
 
+/* A SQLite varint (as FTS5 writes them) at `p`: its bytes, 0 if cut. */
+static size_t review_index_varint(const unsigned char *p, size_t n,
+				  uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < n && i < 9; i++) {
+		if (i == 8) {
+			*v = x << 8 | p[i];
+			return 9;
+		}
+		x = x << 7 | (p[i] & 0x7f);
+		if (!(p[i] & 0x80)) {
+			*v = x;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Write the norms: each chunk's length in tokens (its chunks_docsize row
+ * summed over the columns, what bm25() divides by), REVIEW_INDEX_NORM
+ * bytes each, sorted by rowid, as one value (see "Ranking"). A chunk
+ * longer than 65,535 tokens is written as that; rowids past 32 bits
+ * leave no norms, and queries read the lengths from FTS5 instead.
+ */
+static int review_index_norms_write(struct review_index *idx,
+				    struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf data = BUF_INIT;
+	int rc, error, fits = 1;
+
+	if ((error = review_index_prepare(idx, &st, "SELECT id, sz FROM "
+					  "chunks_docsize ORDER BY id",
+					  err)) < 0)
+		return error;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && fits) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		const unsigned char *sz = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1), off = 0, used;
+		uint64_t tokens = 0, v;
+		unsigned char rec[REVIEW_INDEX_NORM];
+
+		if (id <= 0 || id > (sqlite3_int64)UINT32_MAX) {
+			fits = 0;
+			break;
+		}
+		while (sz && off < n &&
+		       (used = review_index_varint(sz + off, n - off, &v))) {
+			tokens += v;
+			off += used;
+		}
+		if (tokens > 0xffff)
+			tokens = 0xffff;
+		rec[0] = (unsigned char)id;
+		rec[1] = (unsigned char)(id >> 8);
+		rec[2] = (unsigned char)(id >> 16);
+		rec[3] = (unsigned char)(id >> 24);
+		rec[4] = (unsigned char)tokens;
+		rec[5] = (unsigned char)(tokens >> 8);
+		buf_add(&data, rec, sizeof(rec));
+	}
+	if (fits && rc != SQLITE_DONE)
+		error = review_index_sqlerr(idx, err, "read the chunks' sizes");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (error < 0)
+		goto out;
+	if ((error = review_index_prepare(idx, &st, fits ?
+					  "INSERT OR REPLACE INTO norms(id, "
+					  "data) VALUES (1, ?1)" :
+					  "DELETE FROM norms", err)) < 0)
+		goto out;
+	if (fits)
+		sqlite3_bind_blob(st, 1, data.ptr ? data.ptr : "",
+				  (int)data.len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		error = review_index_sqlerr(idx, err, "store the norms");
+out:
+	sqlite3_finalize(st);
+	buf_release(&data);
+	return error;
+}
+
 static int review_index_update_once(struct review_index *idx,
 				    const git_oid *commit,
 				    struct review_index_stats *st,
@@ -2473,7 +2598,8 @@ static int review_index_update_once(struct review_index *idx,
 	    (error = review_index_write_files(idx, &snap, &now, st, err)) < 0 ||
 	    (error = review_index_mark_capped(idx, err)) < 0 ||
 	    (error = review_index_drop_orphans(idx, err)) < 0 ||
-	    (error = review_index_repath(idx, err)) < 0)
+	    (error = review_index_repath(idx, err)) < 0 ||
+	    (error = review_index_norms_write(idx, err)) < 0)
 		goto out;
 	{
 		sqlite3_stmt *m = NULL;
@@ -2848,19 +2974,24 @@ static void review_index_query_terms(struct review_index_terms *t,
 }
 
 /*
- * Ranking the rarest terms only.
+ * Ranking.
  *
  * FTS5's bm25() reads the positions of every query term in every chunk
- * that matches any term, so a query's time grows with the number of
- * chunks its commonest word appears in: "git" is in half of git's 42,000
- * chunks and costs 20 ms alone, "renamed" 2 ms. So a query of several
- * terms picks its candidates by its rarest terms, taken while the chunks
- * they appear in add up to the budget (REVIEW_INDEX_DOC_BUDGET unless
- * opened with another; always at least the rarest one), and then scores
- * those candidates against all its terms (review_index_rescore()). A
- * small repository takes every term at once.
- * A term's chunks are counted by FTS5 itself, up to the budget: a term
- * in more chunks than that is never one of the rarest anyway.
+ * that matches any term, and the length of each of those chunks (a B-tree
+ * lookup in chunks_docsize per chunk), so a query's time grows with the
+ * number of chunks its commonest word appears in: "git" is in half of
+ * git's 42,000 chunks. So a query of several terms picks its candidates
+ * by its rarest terms, taken while the chunks they appear in add up to
+ * the budget (REVIEW_INDEX_DOC_BUDGET unless opened with another; always
+ * at least the rarest one), and scores those candidates against all its
+ * terms (tend_rank()). A small repository takes every term at once.
+ * A term's chunks are counted by FTS5 itself, up to the budget: a term in
+ * more chunks than that is never one of the rarest anyway.
+ *
+ * The lengths come from `norms`: every update writes the token count of
+ * each chunk (what chunks_docsize holds, summed over the columns) as one
+ * sorted array, which a query reads in one piece, as a search engine
+ * keeps its per-document norms in memory.
  */
 static fts5_api *review_index_fts5_api(sqlite3 *db)
 {
@@ -2878,22 +3009,35 @@ static fts5_api *review_index_fts5_api(sqlite3 *db)
 }
 
 /*
- * tend_rescore(chunks, P): scores the candidates of P, a struct
- * review_index_rescore bound as a pointer, against every phrase of the
- * query it is called in, as FTS5's bm25() with REVIEW_INDEX_BM25's
- * column weights would, and leaves the scores in P. It walks each
- * phrase's postings once with xQueryPhrase(), which is what bm25() does
- * to count a phrase's chunks, and reads positions and lengths only for
- * the candidates, so the common words cost a pass over their postings
- * and not a bm25() evaluation of every chunk they are in. Called on one
+ * tend_rank(chunks, P): BM25 of the chunks that contain a term of P->take
+ * (a bit per phrase of the MATCH expression), scored against every phrase
+ * of that expression with REVIEW_INDEX_BM25's column weights, as FTS5's
+ * bm25() would score them; the candidates and their scores are left in P,
+ * a struct review_index_rank bound as a pointer. Each phrase's postings
+ * are walked once with xQueryPhrase() (which is also how bm25() counts a
+ * phrase's chunks): the taken phrases' chunks become the candidates, and
+ * the other phrases only add to candidates' frequencies. Called on one
  * row; what it returns is of no use.
  */
 static const double review_index_weight[] = {
 	3.0, 8.0, 0.0, 1.0, 0.0, 0.0, 0.0	/* as REVIEW_INDEX_BM25 */
 };
 
-struct review_index_rescore {
-	const sqlite3_int64 *rowid;	/* the candidates, sorted */
+/* One posting of a taken phrase, before candidates are known. */
+struct review_index_posting {
+	sqlite3_int64 rowid;
+	double freq;
+	int phrase;
+	int len;
+};
+
+struct review_index_rank {
+	unsigned long take;
+	const unsigned char *norms;	/* REVIEW_INDEX_NORM bytes each */
+	size_t nr_norms;
+	struct review_index_posting *post;
+	size_t nr_post, alloc_post;
+	sqlite3_int64 *rowid;	/* the candidates, sorted */
 	size_t nr;
 	double *freq;		/* nr x phrases: weighted occurrences */
 	int *len;		/* nr: tokens in the chunk, -1 unknown */
@@ -2903,14 +3047,77 @@ struct review_index_rescore {
 	int done, failed;
 };
 
-static int review_index_rescore_hit(const Fts5ExtensionApi *api,
-				    Fts5Context *fts, void *data)
+static uint32_t review_index_norm_id(const unsigned char *p)
 {
-	struct review_index_rescore *r = data;
-	sqlite3_int64 id = api->xRowid(fts);
-	size_t lo = 0, hi = r->nr, p;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* The stored length of chunk `id`, -1 when it has none. */
+static int review_index_norm(const unsigned char *norms, size_t nr,
+			     sqlite3_int64 id)
+{
+	size_t lo = 0, hi = nr, m;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if ((sqlite3_int64)review_index_norm_id(norms +
+							m * REVIEW_INDEX_NORM) < id)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (lo >= nr || (sqlite3_int64)review_index_norm_id(norms +
+				lo * REVIEW_INDEX_NORM) != id)
+		return -1;
+	norms += lo * REVIEW_INDEX_NORM;
+	return norms[4] | norms[5] << 8;
+}
+
+/* The weighted occurrences of the current phrase in the current row. */
+static int review_index_rank_freq(const Fts5ExtensionApi *api,
+				  Fts5Context *fts, double *out)
+{
 	int ninst = 0, i, ip, ic, io;
 	double f = 0;
+
+	if (api->xInstCount(fts, &ninst) != SQLITE_OK)
+		return SQLITE_ERROR;
+	for (i = 0; i < ninst; i++)
+		if (api->xInst(fts, i, &ip, &ic, &io) == SQLITE_OK &&
+		    ic >= 0 && ic < (int)(sizeof(review_index_weight) /
+					  sizeof(*review_index_weight)))
+			f += review_index_weight[ic];
+	*out = f;
+	return SQLITE_OK;
+}
+
+/* A chunk of a taken phrase: a posting, a candidate to be. */
+static int review_index_rank_take(const Fts5ExtensionApi *api,
+				  Fts5Context *fts, void *data)
+{
+	struct review_index_rank *r = data;
+	struct review_index_posting *p;
+
+	r->hits++;
+	ALLOC_GROW(r->post, r->nr_post + 1, r->alloc_post);
+	p = &r->post[r->nr_post++];
+	p->rowid = api->xRowid(fts);
+	p->phrase = r->phrase;
+	p->len = r->norms ? review_index_norm(r->norms, r->nr_norms,
+					      p->rowid) : -1;
+	if (p->len < 0 && api->xColumnSize(fts, -1, &p->len) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return review_index_rank_freq(api, fts, &p->freq);
+}
+
+/* A chunk of another phrase: counted, and scored if it is a candidate. */
+static int review_index_rank_other(const Fts5ExtensionApi *api,
+				   Fts5Context *fts, void *data)
+{
+	struct review_index_rank *r = data;
+	sqlite3_int64 id = api->xRowid(fts);
+	size_t lo = 0, hi = r->nr, p;
 
 	r->hits++;
 	while (lo < hi) {
@@ -2922,55 +3129,100 @@ static int review_index_rescore_hit(const Fts5ExtensionApi *api,
 	}
 	if (lo >= r->nr || r->rowid[lo] != id)
 		return SQLITE_OK;
-	if (api->xInstCount(fts, &ninst) != SQLITE_OK)
-		return SQLITE_ERROR;
-	for (i = 0; i < ninst; i++)
-		if (api->xInst(fts, i, &ip, &ic, &io) == SQLITE_OK &&
-		    ic >= 0 && ic < (int)(sizeof(review_index_weight) /
-					  sizeof(*review_index_weight)))
-			f += review_index_weight[ic];
-	r->freq[lo * (size_t)r->nr_phrases + (size_t)r->phrase] = f;
-	if (r->len[lo] < 0 &&
-	    api->xColumnSize(fts, -1, &r->len[lo]) != SQLITE_OK)
-		return SQLITE_ERROR;
-	return SQLITE_OK;
+	return review_index_rank_freq(api, fts, &r->freq[lo *
+			(size_t)r->nr_phrases + (size_t)r->phrase]);
 }
 
-static void review_index_rescore(const Fts5ExtensionApi *api,
+static int review_index_posting_cmp(const void *a, const void *b)
+{
+	const struct review_index_posting *x = a, *y = b;
+
+	if (x->rowid != y->rowid)
+		return x->rowid < y->rowid ? -1 : 1;
+	return x->phrase - y->phrase;
+}
+
+/* The postings of the taken phrases, as candidates with frequencies. */
+static void review_index_rank_candidates(struct review_index_rank *r)
+{
+	size_t i, n = 0;
+
+	if (r->nr_post > 1)
+		qsort(r->post, r->nr_post, sizeof(*r->post),
+		      review_index_posting_cmp);
+	for (i = 0; i < r->nr_post; i++)
+		if (!i || r->post[i].rowid != r->post[i - 1].rowid)
+			n++;
+	r->rowid = xcalloc(n + 1, sizeof(*r->rowid));
+	r->len = xcalloc(n + 1, sizeof(*r->len));
+	r->score = xcalloc(n + 1, sizeof(*r->score));
+	r->freq = xcalloc((n + 1) * (size_t)r->nr_phrases, sizeof(*r->freq));
+	for (i = 0, n = 0; i < r->nr_post; i++) {
+		const struct review_index_posting *p = &r->post[i];
+
+		if (!i || p->rowid != r->post[i - 1].rowid) {
+			r->rowid[n] = p->rowid;
+			r->len[n] = p->len;
+			n++;
+		}
+		r->freq[(n - 1) * (size_t)r->nr_phrases + (size_t)p->phrase] =
+			p->freq;
+	}
+	r->nr = n;
+	free(r->post);
+	r->post = NULL;
+	r->nr_post = r->alloc_post = 0;
+}
+
+static void review_index_rank_fn(const Fts5ExtensionApi *api,
 				 Fts5Context *fts, sqlite3_context *ctx,
 				 int nval, sqlite3_value **val)
 {
 	const double k1 = 1.2, b = 0.75;
-	struct review_index_rescore *r;
-	sqlite3_int64 nrow = 0, ntok = 0;
+	struct review_index_rank *r;
+	sqlite3_int64 nrow = 0, ntok = 0, *hits;
 	double avgdl;
 	size_t i;
-	int p;
+	int p, pass;
 
 	sqlite3_result_null(ctx);
-	if (nval != 1 || !(r = sqlite3_value_pointer(val[0], "tend_rescore")) ||
+	if (nval != 1 || !(r = sqlite3_value_pointer(val[0], "tend_rank")) ||
 	    r->done)
 		return;
 	r->done = 1;
 	r->failed = 1;
 	r->nr_phrases = api->xPhraseCount(fts);
-	if (r->nr_phrases <= 0 || api->xRowCount(fts, &nrow) != SQLITE_OK ||
+	if (r->nr_phrases <= 0 || r->nr_phrases > REVIEW_INDEX_MAX_TERMS ||
+	    api->xRowCount(fts, &nrow) != SQLITE_OK ||
 	    api->xColumnTotalSize(fts, -1, &ntok) != SQLITE_OK || nrow <= 0)
 		return;
 	avgdl = (double)ntok / (double)nrow;
-	r->freq = xcalloc(r->nr * (size_t)r->nr_phrases, sizeof(*r->freq));
-	for (i = 0; i < r->nr; i++)
-		r->len[i] = -1;
-	for (p = 0; p < r->nr_phrases; p++) {
-		double idf;
+	hits = xcalloc((size_t)r->nr_phrases, sizeof(*hits));
+	/* The taken phrases first: they make the candidates. */
+	for (pass = 0; pass < 2; pass++) {
+		for (p = 0; p < r->nr_phrases; p++) {
+			int taken = !!(r->take & (1UL << p));
 
-		r->phrase = p;
-		r->hits = 0;
-		if (api->xQueryPhrase(fts, p, r, review_index_rescore_hit) !=
-		    SQLITE_OK)
-			return;
-		idf = log(((double)nrow - (double)r->hits + 0.5) /
-			  ((double)r->hits + 0.5));
+			if (taken != !pass)
+				continue;
+			r->phrase = p;
+			r->hits = 0;
+			if (api->xQueryPhrase(fts, p, r, taken ?
+					      review_index_rank_take :
+					      review_index_rank_other) !=
+			    SQLITE_OK) {
+				free(hits);
+				return;
+			}
+			hits[p] = r->hits;
+		}
+		if (!pass)
+			review_index_rank_candidates(r);
+	}
+	for (p = 0; p < r->nr_phrases; p++) {
+		double idf = log(((double)nrow - (double)hits[p] + 0.5) /
+				 ((double)hits[p] + 0.5));
+
 		if (idf <= 0)
 			idf = 1e-6;
 		for (i = 0; i < r->nr; i++) {
@@ -2984,10 +3236,11 @@ static void review_index_rescore(const Fts5ExtensionApi *api,
 					       (f + k1 * (1 - b + b * dl));
 		}
 	}
+	free(hits);
 	r->failed = 0;
 }
 
-/* The counting statement and tend_rescore(); 0, or -1 when unavailable. */
+/* The counting statement and tend_rank(); 0, or -1 when unavailable. */
 static int review_index_df_open(struct review_index *idx)
 {
 	fts5_api *api;
@@ -2998,8 +3251,8 @@ static int review_index_df_open(struct review_index *idx)
 		return -1;
 	idx->df_failed = 1;
 	if (!(api = review_index_fts5_api(idx->db)) ||
-	    api->xCreateFunction(api, "tend_rescore", NULL,
-				 review_index_rescore, NULL) != SQLITE_OK ||
+	    api->xCreateFunction(api, "tend_rank", NULL,
+				 review_index_rank_fn, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(idx->db, "SELECT count(*) FROM (SELECT 1 FROM "
 			       "chunks WHERE chunks MATCH ?1 LIMIT ?2)", -1,
 			       &idx->df, NULL) != SQLITE_OK) {
@@ -3305,7 +3558,7 @@ static int review_index_after(struct review_index *idx, int error,
 	return TEND_ERROR;
 }
 
-/* Chunks a ranked query takes first, before it reads their text. */
+/* Chunks a query's rarest terms should match at the least. */
 #define REVIEW_INDEX_TOP(limit) ((limit) * 4 + 40)
 
 static int review_index_hit_cmp(const void *a, const void *b)
@@ -3318,25 +3571,16 @@ static int review_index_hit_cmp(const void *a, const void *b)
 }
 
 /*
- * The best `limit` hits of the terms of `t` whose bit is set in `take`
- * (all of them, or the rarest: see review_index_rarest()); `every` is the
- * MATCH expression of all of them. In two or three steps:
+ * The best `limit` hits of the terms of `t`, ranked by tend_rank() with
+ * the candidates of the terms whose bit is set in `take` (all of them,
+ * or the rarest: see review_index_rarest()); `every` is the MATCH
+ * expression of all of them. Then the paths and text of the best, which
+ * SQLite fetches by rowid, skipping chunks of files left out.
  *
- *   1. the rowids of the best chunks: REVIEW_INDEX_TOP of them by bm25()
- *      when every term is taken, else REVIEW_INDEX_CANDIDATES by bm25()
- *      of the rarest terms;
- *   2. when terms were left out, those candidates scored again against
- *      all the terms by review_index_rescore(), so the common words weigh
- *      in the order as they would in a full ranking, at the cost of a
- *      pass over the matches that computes nothing for the others;
- *   3. the paths and text of the best, which SQLite fetches by rowid.
- *
- * 1 with the hits in `out`; 0 when that is not enough (more of the best
- * chunks belong to files left out than the margin covers), and the caller
- * runs the full query; < 0 on error.
+ * 1 with the hits in `out`; 0 when that is not enough (the candidates of
+ * the rarest terms ran out first), and the caller runs the full query;
+ * < 0 on error.
  */
-#define REVIEW_INDEX_CANDIDATES 1000
-
 struct review_index_scored_row {
 	sqlite3_int64 rowid;
 	double score;
@@ -3351,89 +3595,29 @@ static int review_index_scored_row_cmp(const void *a, const void *b)
 	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
 }
 
-static int review_index_rowid_cmp(const void *a, const void *b)
+static int review_index_query_ranked(struct review_index *idx,
+				     const char *every, unsigned long take,
+				     size_t limit,
+				     struct review_index_hits *out,
+				     struct buf *err)
 {
-	sqlite3_int64 x = *(const sqlite3_int64 *)a,
-		      y = *(const sqlite3_int64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Step 2: the candidates' scores against every term, best first. */
-static int review_index_rescore_all(struct review_index *idx,
-				    const char *all,
-				    struct review_index_scored_row *rows,
-				    size_t nr, struct buf *err)
-{
-	struct review_index_rescore rs;
-	sqlite3_int64 *ids = xcalloc(nr, sizeof(*ids));
-	sqlite3_stmt *st = NULL;
+	struct review_index_rank rk;
+	struct review_index_scored_row *rows = NULL;
+	struct review_index_hits all;
+	sqlite3_stmt *st = NULL, *row = NULL;
 	size_t i;
 	int rc, error;
 
-	memset(&rs, 0, sizeof(rs));
-	for (i = 0; i < nr; i++)
-		ids[i] = rows[i].rowid;
-	qsort(ids, nr, sizeof(*ids), review_index_rowid_cmp);
-	rs.rowid = ids;
-	rs.nr = nr;
-	rs.len = xcalloc(nr, sizeof(*rs.len));
-	rs.score = xcalloc(nr, sizeof(*rs.score));
-	/* One row that matches: a candidate. */
-	if ((error = review_index_prepare(idx, &st, "SELECT "
-					  "tend_rescore(chunks, ?2) FROM "
-					  "chunks WHERE chunks MATCH ?1 AND "
-					  "chunks.rowid = ?3", err)) < 0)
-		goto out;
-	sqlite3_bind_text(st, 1, all, -1, SQLITE_STATIC);
-	sqlite3_bind_pointer(st, 2, &rs, "tend_rescore", NULL);
-	sqlite3_bind_int64(st, 3, ids[0]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	if (rc != SQLITE_DONE || !rs.done || rs.failed) {
-		error = rc != SQLITE_DONE ? review_index_sqlerr(idx, err,
-								"search") :
-			error_set(err, TEND_ERROR, "cannot rank the search "
-				  "of '%s'", idx->path);
-		goto out;
-	}
-	for (i = 0; i < nr; i++) {
-		rows[i].rowid = ids[i];
-		rows[i].score = rs.score[i];
-	}
-	qsort(rows, nr, sizeof(*rows), review_index_scored_row_cmp);
-out:
-	sqlite3_finalize(st);
-	free(ids);
-	free(rs.freq);
-	free(rs.len);
-	free(rs.score);
-	return error;
-}
-
-static int review_index_query_top(struct review_index *idx,
-				  const struct review_index_terms *t,
-				  const char *every, unsigned long take,
-				  size_t limit,
-				  struct review_index_hits *out,
-				  struct buf *err)
-{
-	sqlite3_stmt *top = NULL, *row = NULL;
-	struct review_index_hits all;
-	struct review_index_scored_row *rows = NULL;
-	struct buf expr = BUF_INIT;
-	size_t got = 0, want, i, alloc = 0;
-	int some = take != ~0UL, rc, error;
-
+	memset(&rk, 0, sizeof(rk));
 	review_index_hits_init(&all);
-	want = REVIEW_INDEX_TOP(limit);
-	if (some && want < REVIEW_INDEX_CANDIDATES)
-		want = REVIEW_INDEX_CANDIDATES;
-	review_index_terms_expr(&expr, t, take);
-	if ((error = review_index_prepare(idx, &top, "SELECT chunks.rowid, "
-					  REVIEW_INDEX_BM25 " FROM chunks "
-					  "WHERE chunks MATCH ?1 ORDER BY 2 "
-					  "LIMIT ?2", err)) < 0 ||
+	rk.take = take;
+	rk.norms = idx->norms;
+	rk.nr_norms = idx->nr_norms;
+	/* One row that matches: tend_rank() walks the rest itself. */
+	if ((error = review_index_prepare(idx, &st, "SELECT "
+					  "tend_rank(chunks, ?2) FROM chunks "
+					  "WHERE chunks MATCH ?1 LIMIT 1",
+					  err)) < 0 ||
 	    (error = review_index_prepare(idx, &row, "SELECT "
 					  REVIEW_INDEX_HIT_COLS " FROM chunks "
 					  "JOIN files ON files.blob = "
@@ -3441,22 +3625,29 @@ static int review_index_query_top(struct review_index *idx,
 					  "NULL WHERE chunks.rowid = ?1",
 					  err)) < 0)
 		goto out;
-	sqlite3_bind_text(top, 1, expr.ptr, (int)expr.len, SQLITE_STATIC);
-	sqlite3_bind_int64(top, 2, (sqlite3_int64)want);
-	while ((rc = sqlite3_step(top)) == SQLITE_ROW) {
-		ALLOC_GROW(rows, got + 1, alloc);
-		rows[got].rowid = sqlite3_column_int64(top, 0);
-		rows[got].score = -sqlite3_column_double(top, 1);
-		got++;
-	}
-	if (rc != SQLITE_DONE) {
-		error = review_index_sqlerr(idx, err, "search");
+	sqlite3_bind_text(st, 1, every, -1, SQLITE_STATIC);
+	sqlite3_bind_pointer(st, 2, &rk, "tend_rank", NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE || (rk.done && rk.failed)) {
+		error = rc != SQLITE_DONE ? review_index_sqlerr(idx, err,
+								"search") :
+			error_set(err, TEND_ERROR, "cannot rank the search "
+				  "of '%s'", idx->path);
 		goto out;
 	}
-	if (some && got &&
-	    (error = review_index_rescore_all(idx, every, rows, got, err)) < 0)
-		goto out;
-	for (i = 0; i < got && i < REVIEW_INDEX_TOP(limit); i++) {
+	rows = xcalloc(rk.nr + 1, sizeof(*rows));
+	for (i = 0; i < rk.nr; i++) {
+		rows[i].rowid = rk.rowid[i];
+		rows[i].score = rk.score[i];
+	}
+	if (rk.nr > 1)
+		qsort(rows, rk.nr, sizeof(*rows), review_index_scored_row_cmp);
+	/* The best, and any that tie with the last of them. */
+	for (i = 0; i < rk.nr; i++) {
+		if (all.nr >= limit &&
+		    rows[i].score < all.items[all.nr - 1].score)
+			break;
 		sqlite3_reset(row);
 		sqlite3_bind_int64(row, 1, rows[i].rowid);
 		while ((rc = sqlite3_step(row)) == SQLITE_ROW)
@@ -3466,8 +3657,8 @@ static int review_index_query_top(struct review_index *idx,
 			goto out;
 		}
 	}
-	/* Fewer than asked for, though more chunks matched: not enough. */
-	if (all.nr < limit && got >= REVIEW_INDEX_TOP(limit))
+	/* The rarest terms' chunks ran out, and other chunks matched. */
+	if (all.nr < limit && take != ~0UL)
 		goto out;
 	if (all.nr > 1)
 		qsort(all.items, all.nr, sizeof(*all.items),
@@ -3484,11 +3675,46 @@ static int review_index_query_top(struct review_index *idx,
 	error = 1;
 out:
 	review_index_hits_release(&all);
-	sqlite3_finalize(top);
+	sqlite3_finalize(st);
 	sqlite3_finalize(row);
-	buf_release(&expr);
 	free(rows);
+	free(rk.post);
+	free(rk.rowid);
+	free(rk.freq);
+	free(rk.len);
+	free(rk.score);
 	return error;
+}
+
+/* The chunks' lengths for one query, read inside its transaction. */
+static void review_index_norms_load(struct review_index *idx)
+{
+	sqlite3_stmt *st = NULL;
+
+	free(idx->norms);
+	idx->norms = NULL;
+	idx->nr_norms = 0;
+	if (sqlite3_prepare_v2(idx->db, "SELECT data FROM norms WHERE id = 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0), i;
+		int sorted = p && n && n % REVIEW_INDEX_NORM == 0;
+
+		/* Anything else is not ours: lengths come from FTS5. */
+		for (i = REVIEW_INDEX_NORM; sorted && i < n;
+		     i += REVIEW_INDEX_NORM)
+			sorted = review_index_norm_id(p + i) >
+				 review_index_norm_id(p + i -
+						      REVIEW_INDEX_NORM);
+		if (sorted) {
+			idx->norms = xmalloc(n);
+			memcpy(idx->norms, p, n);
+			idx->nr_norms = n / REVIEW_INDEX_NORM;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 int review_index_query(struct review_index *idx, const char *query,
@@ -3499,7 +3725,7 @@ int review_index_query(struct review_index *idx, const char *query,
 	unsigned long take;
 	struct buf expr = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	int rc = SQLITE_DONE, error = 0;
+	int rc = SQLITE_DONE, error = 0, txn = 0;
 
 	if (!limit)
 		limit = 10;
@@ -3511,6 +3737,9 @@ int review_index_query(struct review_index *idx, const char *query,
 	review_index_query_terms(&terms, query);
 	if (!review_index_terms_expr(&expr, &terms, ~0UL))
 		goto out;
+	/* One snapshot for the counts, the norms and the ranking. */
+	txn = sqlite3_get_autocommit(idx->db) &&
+	      sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	take = review_index_rarest(idx, &terms, REVIEW_INDEX_TOP(limit));
 	if ((error = review_index_prepare(idx, &st, "SELECT "
 					  REVIEW_INDEX_HIT_COLS ", "
@@ -3531,9 +3760,10 @@ int review_index_query(struct review_index *idx, const char *query,
 		}
 		sqlite3_reset(st);
 	}
-	if (!path_glob) {
-		error = review_index_query_top(idx, &terms, expr.ptr, take,
-					       limit, out, err);
+	if (!path_glob && review_index_df_open(idx) == 0) {
+		review_index_norms_load(idx);
+		error = review_index_query_ranked(idx, expr.ptr, take, limit,
+						  out, err);
 		if (error != 0) {
 			error = error < 0 ? error : 0;
 			goto out;
@@ -3550,6 +3780,11 @@ int review_index_query(struct review_index *idx, const char *query,
 		error = review_index_sqlerr(idx, err, "search");
 out:
 	sqlite3_finalize(st);
+	if (txn)
+		sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
+	free(idx->norms);
+	idx->norms = NULL;
+	idx->nr_norms = 0;
 	buf_release(&expr);
 	review_index_terms_release(&terms);
 	return review_index_after(idx, error, err);

@@ -72,7 +72,8 @@ struct review_index_opts {
 	void *embed_data;
 	int threads;			/* parsing threads; 0: the cores */
 	/* Chunks a query's rarest terms may match before the commoner ones
-	 * only rescore (see review_index_query()); 0: the default, 3000. */
+	 * only add to their scores (see review_index_query()); 0: the
+	 * default, 3000. */
 	size_t doc_budget;
 };
 
@@ -138,9 +139,9 @@ void review_index_hits_release(struct review_index_hits *h);
  * passed through), best first, at most `limit`; only paths matching the
  * glob `path_glob` (NULL: all). Hybrid with vectors when there are any.
  * Ranked by BM25 over path, name and text; in a large index the
- * candidates come from the query's rarest terms and are then scored
- * against all of them, which ranks as a full BM25 does among those
- * candidates at a fraction of the cost (the doc_budget of the options).
+ * candidates are the chunks of the query's rarest terms, scored against
+ * all of them, which ranks as a full BM25 does among those candidates at
+ * a fraction of the cost (the doc_budget of the options).
  */
 int review_index_query(struct review_index *idx, const char *query,
 		       const char *path_glob, size_t limit,

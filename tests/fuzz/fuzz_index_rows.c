@@ -5,7 +5,8 @@
  * review_index_query(), review_index_symbol() and review_index_related().
  *
  * The input is split at NUL bytes into fields: a path, a name, a kind,
- * chunk text, a symbol context and a query; the bytes after the fifth
+ * chunk text, a symbol context (also the chunks' lengths, the `norms`
+ * row) and a query; the bytes after the fifth
  * field's end pick line numbers, the definition flag and the blob's chunk
  * range, so the rows can be inconsistent with each other (lines out of
  * order or negative, ranges pointing nowhere). Everything read back must
@@ -122,7 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	sqlite3_exec(fuzz_db, "DELETE FROM files; DELETE FROM blobs; DELETE "
-		     "FROM chunks; DELETE FROM symbols; DELETE FROM vectors",
+		     "FROM chunks; DELETE FROM symbols; DELETE FROM vectors; "
+		     "DELETE FROM norms",
 		     NULL, NULL, NULL);
 	fuzz_index_rows_exec("INSERT INTO files(path, blob, skipped) VALUES "
 			     "(?1, 'b1', NULL), ('other', 'b1', NULL), "
@@ -142,6 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     "NULL, 0, ?14, ?15, NULL), ('b1', ?2, ?3, 1, ?3,"
 			     " ?4, ?4), ('b1', ?6, 'call', 0, ?16, ?16, ?5)",
 			     f, len, n);
+
+	/* The chunks' lengths as a query reads them: any bytes. */
+	fuzz_index_rows_exec("INSERT INTO norms(id, data) VALUES (1, "
+			     "CAST(?5 AS BLOB))", f, len, n);
 
 	review_index_hits_init(&hits);
 	review_index_symbols_init(&a);

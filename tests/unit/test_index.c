@@ -530,6 +530,7 @@ void test_index__corrupt_rebuilt(void)
 	struct buf err = BUF_INIT;
 	char tend_dir[4096], db[4096 + 32];
 	git_oid head;
+	int broken;
 	FILE *f;
 
 	review_index_symbols_init(&s);
@@ -610,11 +611,14 @@ void test_index__corrupt_rebuilt(void)
 				   NULL) == SQLITE_OK);
 		sqlite3_close(d);
 	}
+	broken = count_files_with(tend_dir, ".broken-");
 	REQUIRE(review_index_open(&idx, repo, NULL, &err) == 0);
 	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
 	CHECK(st.rebuilt);
 	CHECK(st.note && strstr(st.note, "schema version 99"));
 	CHECK_INT(st.parsed, NR_LANGS);
+	/* Another version's index is a cache: replaced, not kept aside. */
+	CHECK_INT(count_files_with(tend_dir, ".broken-"), broken);
 	review_index_stats_release(&st);
 	review_index_close(idx);
 	git_repository_free(repo);
@@ -1012,7 +1016,8 @@ void test_index__attributes_follow_their_files(void)
  * A query whose common words exceed the budget takes its candidates from
  * its rarest terms and scores them against all terms: each hit has the
  * score a ranking by every term gives the same chunk, the hits come best
- * first, and the best is the same.
+ * first, and the best is the same. A ranking by every term gives FTS5's
+ * own bm25() scores (the lengths come from the norms).
  */
 void test_index__rarest_terms_rank_as_all(void)
 {
@@ -1063,15 +1068,24 @@ void test_index__rarest_terms_rank_as_all(void)
 	REQUIRE(review_index_update(some, &head, &st, &err) == 0);
 
 	for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
-		struct review_index_hits a, b;
+		struct review_index_hits a, b, c;
 		size_t j;
 
 		review_index_hits_init(&a);
 		review_index_hits_init(&b);
+		review_index_hits_init(&c);
 		CHECK(review_index_query(all, queries[q], NULL, 1000, &a,
 					 &err) == 0);
 		CHECK(review_index_query(some, queries[q], NULL, 8, &b,
 					 &err) == 0);
+		/* A path glob takes FTS5's own bm25(): the same scores. */
+		CHECK(review_index_query(all, queries[q], "**", 1000, &c,
+					 &err) == 0);
+		CHECK_INT(c.nr, a.nr);
+		for (i = 0; i < c.nr && i < a.nr; i++)
+			CHECK(fabs(c.items[i].score - a.items[i].score) <
+			      1e-9 * (1 + fabs(c.items[i].score)));
+		review_index_hits_release(&c);
 		CHECK(a.nr > 8);
 		CHECK_INT(b.nr, 8);
 		CHECK(a.nr && b.nr && !strcmp(a.items[0].path,
