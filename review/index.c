@@ -1341,6 +1341,10 @@ static void review_index_parse_blob(struct review_index_worker *w,
 	review_rules_mask_text(idx->rules, &masked, text, len);
 	review_index_lines_make(&lines, masked.ptr, masked.len);
 	grammar = j->lang ? review_grammars_for_file(j->lang, j->path) : NULL;
+	/* A shell trampoline into Tcl (git's gitk) is not shell: windows. */
+	if (grammar && !strcmp(grammar, "bash") &&
+	    review_lang_trampoline(text, len))
+		grammar = NULL;
 	review_index_parse_tree(w, j, grammar, text, len, &lines);
 out:
 	free(lines.start);

@@ -275,3 +275,40 @@ const char *review_lang_detect(const char *path, const char *first_line,
 		line[i] = (char)tolower((unsigned char)first_line[i]);
 	return review_lang_modeline(line, first_line_len);
 }
+
+/*
+ * Does a `#!/bin/sh` script hand itself to another interpreter in its
+ * first lines (`exec wish "$0" -- "$@"`, `exec tclsh "$0"`, the Tcl
+ * trampoline)? Then the rest is that interpreter's language, not shell.
+ */
+int review_lang_trampoline(const char *t, size_t len)
+{
+	static const char *const shells[] = { "sh", "bash", "dash", "ksh",
+					      "zsh", "ash", "busybox", NULL };
+	size_t s = 0, end, i, j, b, k;
+	int line;
+
+	for (line = 0; line < 6 && s < len; line++, s = end + 1) {
+		const char *nl = memchr(t + s, '\n', len - s);
+
+		end = nl ? (size_t)(nl - t) : len;
+		for (i = s; i < end && (t[i] == ' ' || t[i] == '\t'); i++)
+			;
+		if (end - i < 5 || memcmp(t + i, "exec ", 5))
+			continue;
+		for (i += 5; i < end && t[i] == ' '; i++)
+			;
+		for (j = i; j < end && t[j] != ' ' && t[j] != '\t'; j++)
+			;
+		for (b = j; b > i && t[b - 1] != '/'; b--)
+			;
+		if (j == i || memmem(t + j, end - j, "$0", 2) == NULL)
+			continue;
+		for (k = 0; shells[k]; k++)
+			if (strlen(shells[k]) == j - b &&
+			    !memcmp(t + b, shells[k], j - b))
+				return 0;
+		return 1;
+	}
+	return 0;
+}

@@ -32,4 +32,11 @@ const char *review_lang_detect(const char *path, const char *first_line,
 /* 1 when `id` is one of the ids review_lang_detect() can return. */
 int review_lang_known(const char *id);
 
+/*
+ * 1 when a shell script (`text`, `len` bytes) hands itself to another
+ * interpreter in its first lines (`exec wish "$0" -- "$@"`, `exec tclsh
+ * "$0"`, the Tcl trampoline): the rest is that language, not shell.
+ */
+int review_lang_trampoline(const char *text, size_t len);
+
 #endif

@@ -2778,39 +2778,6 @@ static void review_structure_ctx_release(struct review_structure_ctx *ctx)
 	buf_release(&ctx->snippet);
 }
 
-/*
- * Does a `#!/bin/sh` script hand itself to another interpreter in its
- * first lines (`exec wish "$0" -- "$@"`, `exec tclsh "$0"`, the Tcl
- * trampoline)? Then the rest is that interpreter's language, not shell.
- */
-static int review_structure_trampoline(const char *t, size_t len)
-{
-	static const char *const shells[] = { "sh", "bash", "dash", "ksh",
-					      "zsh", "ash", "busybox", NULL };
-	size_t s = 0, end, i, j, b;
-	int line;
-
-	for (line = 0; line < 6 && s < len; line++, s = end + 1) {
-		const char *nl = memchr(t + s, '\n', len - s);
-
-		end = nl ? (size_t)(nl - t) : len;
-		for (i = s; i < end && (t[i] == ' ' || t[i] == '\t'); i++)
-			;
-		if (end - i < 5 || memcmp(t + i, "exec ", 5))
-			continue;
-		for (i += 5; i < end && t[i] == ' '; i++)
-			;
-		for (j = i; j < end && t[j] != ' ' && t[j] != '\t'; j++)
-			;
-		for (b = j; b > i && t[b - 1] != '/'; b--)
-			;
-		if (j == i || memmem(t + j, end - j, "$0", 2) == NULL)
-			continue;
-		return !review_structure_word_in(t, b, j, shells);
-	}
-	return 0;
-}
-
 int review_structure_scan(struct review_structure *s, const char *path,
 			  const char *lang, const char *new_text,
 			  size_t new_len, const char *old_text,
@@ -2835,7 +2802,7 @@ int review_structure_scan(struct review_structure *s, const char *path,
 		grammar = review_grammars_for_file(lang, path);
 	}
 	if (grammar && !strcmp(grammar, "bash") && new_text &&
-	    review_structure_trampoline(new_text, new_len))
+	    review_lang_trampoline(new_text, new_len))
 		grammar = NULL;
 	if (!grammar)
 		return TEND_ENOTFOUND;

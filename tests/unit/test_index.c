@@ -1013,6 +1013,42 @@ void test_index__attributes_follow_their_files(void)
 }
 
 /*
+ * A `#!/bin/sh` script that execs another interpreter on itself (git's
+ * gitk, Tcl) is indexed as lines, not parsed as shell; the same script
+ * without the trampoline is.
+ */
+void test_index__shell_trampoline_not_parsed(void)
+{
+	const char *dir = test_tmpdir();
+	git_repository *repo = NULL;
+	struct review_index *idx = NULL;
+	struct review_index_stats st = { 0 };
+	struct buf err = BUF_INIT;
+	git_oid head;
+
+	REQUIRE(test_sh("cd '%s' && git init -q -b main .", dir) == 0);
+	REQUIRE(put(dir, "tk-tool", "#!/bin/sh\n"
+		    "# Tcl from here on \\\n"
+		    "exec wish \"$0\" -- \"$@\"\n\n"
+		    "tcl_helper() { echo never shell; }\n") == 0);
+	REQUIRE(put(dir, "sh-tool", "#!/bin/sh\n"
+		    "sh_helper() { echo shell; }\n"
+		    "exec sh \"$0\" \"$@\"\n") == 0);
+	REQUIRE(commit_all(dir, "tools") == 0);
+	REQUIRE(open_repo(&repo, dir) == 0);
+	REQUIRE(head_of(repo, &head) == 0);
+	REQUIRE(review_index_open(&idx, repo, NULL, &err) == 0);
+	REQUIRE(review_index_update(idx, &head, &st, &err) == 0);
+	CHECK_INT(st.parsed, 2);
+	CHECK_INT(symbol_nr(idx, "tcl_helper"), 0);
+	CHECK_INT(symbol_nr(idx, "sh_helper"), 1);
+	review_index_stats_release(&st);
+	review_index_close(idx);
+	git_repository_free(repo);
+	buf_release(&err);
+}
+
+/*
  * A query whose common words exceed the budget takes its candidates from
  * its rarest terms and scores them against all terms: each hit has the
  * score a ranking by every term gives the same chunk, the hits come best
