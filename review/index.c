@@ -247,18 +247,29 @@ static int review_index_move_aside(struct review_index *idx, struct buf *err)
 {
 	static const char *const sfx[] = { "", "-wal", "-shm" };
 	char stamp[32];
+	char *base = NULL;
 	time_t t = time(NULL);
 	struct tm tm;
 	size_t i;
+	int n;
 
 	if (review_index_is_memory(idx->path))
 		return 0;
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	/* A name no earlier copy has, even one moved aside this second. */
+	for (n = 0; n < 1000; n++) {
+		struct stat st;
+
+		free(base);
+		base = n ? xasprintf("%s.broken-%s-%d", idx->path, stamp, n)
+			 : xasprintf("%s.broken-%s", idx->path, stamp);
+		if (lstat(base, &st) < 0 && errno == ENOENT)
+			break;
+	}
 	for (i = 0; i < 3; i++) {
 		char *from = xasprintf("%s%s", idx->path, sfx[i]);
-		char *to = xasprintf("%s.broken-%s%s", idx->path, stamp,
-				     sfx[i]);
+		char *to = xasprintf("%s%s", base, sfx[i]);
 		int failed = rename(from, to) < 0 && errno != ENOENT;
 
 		if (failed)
@@ -267,31 +278,12 @@ static int review_index_move_aside(struct review_index *idx, struct buf *err)
 				  strerror(errno));
 		free(from);
 		free(to);
-		if (failed)
+		if (failed) {
+			free(base);
 			return TEND_ERROR;
+		}
 	}
-	return 0;
-}
-
-/* Remove the database and its WAL files. */
-static int review_index_remove(struct review_index *idx, struct buf *err)
-{
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	size_t i;
-
-	if (review_index_is_memory(idx->path))
-		return 0;
-	for (i = 0; i < 3; i++) {
-		char *path = xasprintf("%s%s", idx->path, sfx[i]);
-		int failed = unlink(path) < 0 && errno != ENOENT;
-
-		if (failed)
-			error_set(err, TEND_ERROR, "cannot remove the index "
-				  "'%s': %s", path, strerror(errno));
-		free(path);
-		if (failed)
-			return TEND_ERROR;
-	}
+	free(base);
 	return 0;
 }
 
@@ -331,9 +323,10 @@ static int review_index_pragma_int(struct review_index *idx, const char *sql,
 
 /*
  * Open the file and check it is our index (creating the schema in an
- * empty one). 1 when it is not usable (`why` says so), 2 when it is an
- * index of another schema version (`why` says which), 0 when ready, < 0
- * on an error that moving it aside would not cure.
+ * empty one). 1 when it is not usable (`why` says so), 2 when it was an
+ * index of another schema version, now emptied and ready (`why` says
+ * which version), 0 when ready, < 0 on an error that moving it aside
+ * would not cure.
  */
 /*
  * sqlite3_exec() of `sql`, tried again while the database is busy, for at
@@ -354,6 +347,79 @@ static int review_index_exec_busy(struct review_index *idx, const char *sql)
 		waited += 20;
 	}
 	return rc;
+}
+
+static int review_index_begin(struct review_index *idx, struct buf *err);
+
+/*
+ * Empty an index of another schema version and make it anew, in place,
+ * in one write transaction that reads the version again: a process that
+ * got there first has made it ours already. The files stay: other
+ * processes may have them open, and removing a database with its WAL
+ * under them is how SQLite databases get corrupted.
+ */
+static int review_index_renew(struct review_index *idx, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf drops = BUF_INIT;
+	char pragmas[128];
+	int app = 0, version = 0, rc, error;
+
+	if ((error = review_index_begin(idx, err)) < 0)
+		return error;
+	if (review_index_pragma_int(idx, "PRAGMA application_id", &app) !=
+		    SQLITE_OK ||
+	    review_index_pragma_int(idx, "PRAGMA user_version", &version) !=
+		    SQLITE_OK) {
+		error = review_index_sqlerr(idx, err, "read the index");
+		goto out;
+	}
+	if (app == REVIEW_INDEX_APP_ID && version == REVIEW_INDEX_SCHEMA)
+		goto out;
+	/* Virtual tables first: their shadow tables go with them. */
+	if ((error = review_index_prepare(idx, &st, "SELECT type, name FROM "
+					  "sqlite_master WHERE type IN "
+					  "('table', 'view') AND name NOT LIKE "
+					  "'sqlite_%' ORDER BY sql LIKE "
+					  "'CREATE VIRTUAL TABLE%' DESC",
+					  err)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		char *q = sqlite3_mprintf("DROP %s IF EXISTS \"%w\";",
+					  type && !strcmp(type, "view") ?
+					  "VIEW" : "TABLE", name ? name : "");
+
+		buf_puts(&drops, q);
+		sqlite3_free(q);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		error = review_index_sqlerr(idx, err, "read the index");
+		goto out;
+	}
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id=%d;"
+		 "PRAGMA user_version=%d;", REVIEW_INDEX_APP_ID,
+		 REVIEW_INDEX_SCHEMA);
+	if ((drops.len && (error = review_index_exec(idx, drops.ptr,
+						     err)) < 0) ||
+	    (error = review_index_exec(idx, review_index_schema, err)) < 0 ||
+	    (error = review_index_exec(idx, pragmas, err)) < 0)
+		goto out;
+out:
+	sqlite3_finalize(st);
+	buf_release(&drops);
+	if (error < 0) {
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+		return error;
+	}
+	if (sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		error = review_index_sqlerr(idx, err, "rebuild the index");
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return error;
 }
 
 static int review_index_try_open(struct review_index *idx, struct buf *why,
@@ -453,13 +519,14 @@ static int review_index_try_open(struct review_index *idx, struct buf *why,
 			   app);
 		return 1;
 	}
+	sqlite3_exec(idx->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	sqlite3_exec(idx->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	if (version != REVIEW_INDEX_SCHEMA) {
 		buf_printf(why, "schema version %d, this tend uses %d",
 			   version, REVIEW_INDEX_SCHEMA);
-		return 2;
+		rc = review_index_renew(idx, err);
+		return rc < 0 ? rc : 2;
 	}
-	sqlite3_exec(idx->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-	sqlite3_exec(idx->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -481,22 +548,19 @@ static int review_index_db_open(struct review_index *idx, struct buf *err)
 
 	idx->corrupt = 0;
 	error = review_index_try_open(idx, &why, err);
-	if (error >= 1) {
-		/* Ours, of another version, is a cache: rebuilt in place. */
-		int outdated = error == 2;
-
+	if (error == 2) {
+		review_index_set_note(idx, "the index '%s' was of another "
+				      "version of tend (%s): rebuilt in place",
+				      idx->path, why.ptr);
+		log_warn("%s", idx->note);
+		error = 0;
+	} else if (error == 1) {
 		review_index_db_close(idx);
-		if ((error = outdated ? review_index_remove(idx, err) :
-			     review_index_move_aside(idx, err)) < 0)
+		if ((error = review_index_move_aside(idx, err)) < 0)
 			goto out;
-		if (outdated)
-			review_index_set_note(idx, "the index '%s' was of "
-					      "another version of tend (%s): "
-					      "rebuilt", idx->path, why.ptr);
-		else
-			review_index_set_note(idx, "the index '%s' was not "
-					      "usable (%s): moved aside and "
-					      "rebuilt", idx->path, why.ptr);
+		review_index_set_note(idx, "the index '%s' was not usable (%s): "
+				      "moved aside and rebuilt", idx->path,
+				      why.ptr);
 		log_warn("%s", idx->note);
 		buf_reset(&why);
 		error = review_index_try_open(idx, &why, err);
@@ -3082,11 +3146,11 @@ static int review_index_norm(const unsigned char *norms, size_t nr,
 static int review_index_rank_freq(const Fts5ExtensionApi *api,
 				  Fts5Context *fts, double *out)
 {
-	int ninst = 0, i, ip, ic, io;
+	int ninst = 0, i, ip, ic, io, rc;
 	double f = 0;
 
-	if (api->xInstCount(fts, &ninst) != SQLITE_OK)
-		return SQLITE_ERROR;
+	if ((rc = api->xInstCount(fts, &ninst)) != SQLITE_OK)
+		return rc;
 	for (i = 0; i < ninst; i++)
 		if (api->xInst(fts, i, &ip, &ic, &io) == SQLITE_OK &&
 		    ic >= 0 && ic < (int)(sizeof(review_index_weight) /
@@ -3102,6 +3166,7 @@ static int review_index_rank_take(const Fts5ExtensionApi *api,
 {
 	struct review_index_rank *r = data;
 	struct review_index_posting *p;
+	int rc;
 
 	r->hits++;
 	ALLOC_GROW(r->post, r->nr_post + 1, r->alloc_post);
@@ -3110,8 +3175,9 @@ static int review_index_rank_take(const Fts5ExtensionApi *api,
 	p->phrase = r->phrase;
 	p->len = r->norms ? review_index_norm(r->norms, r->nr_norms,
 					      p->rowid) : -1;
-	if (p->len < 0 && api->xColumnSize(fts, -1, &p->len) != SQLITE_OK)
-		return SQLITE_ERROR;
+	if (p->len < 0 && (rc = api->xColumnSize(fts, -1, &p->len)) !=
+				  SQLITE_OK)
+		return rc;
 	return review_index_rank_freq(api, fts, &p->freq);
 }
 
@@ -3187,7 +3253,7 @@ static void review_index_rank_fn(const Fts5ExtensionApi *api,
 	sqlite3_int64 nrow = 0, ntok = 0, *hits;
 	double avgdl;
 	size_t i;
-	int p, pass;
+	int p, pass, rc;
 
 	sqlite3_result_null(ctx);
 	if (nval != 1 || !(r = sqlite3_value_pointer(val[0], "tend_rank")) ||
@@ -3196,9 +3262,15 @@ static void review_index_rank_fn(const Fts5ExtensionApi *api,
 	r->done = 1;
 	r->failed = 1;
 	r->nr_phrases = api->xPhraseCount(fts);
-	if (r->nr_phrases <= 0 || r->nr_phrases > REVIEW_INDEX_MAX_TERMS ||
-	    api->xRowCount(fts, &nrow) != SQLITE_OK ||
-	    api->xColumnTotalSize(fts, -1, &ntok) != SQLITE_OK || nrow <= 0)
+	if (r->nr_phrases <= 0 || r->nr_phrases > REVIEW_INDEX_MAX_TERMS)
+		return;
+	/* An error (a corrupt index among them) is the statement's. */
+	if ((rc = api->xRowCount(fts, &nrow)) != SQLITE_OK ||
+	    (rc = api->xColumnTotalSize(fts, -1, &ntok)) != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	if (nrow <= 0)
 		return;
 	avgdl = (double)ntok / (double)nrow;
 	hits = xcalloc((size_t)r->nr_phrases, sizeof(*hits));
@@ -3211,10 +3283,11 @@ static void review_index_rank_fn(const Fts5ExtensionApi *api,
 				continue;
 			r->phrase = p;
 			r->hits = 0;
-			if (api->xQueryPhrase(fts, p, r, taken ?
-					      review_index_rank_take :
-					      review_index_rank_other) !=
+			if ((rc = api->xQueryPhrase(fts, p, r, taken ?
+						    review_index_rank_take :
+						    review_index_rank_other)) !=
 			    SQLITE_OK) {
+				sqlite3_result_error_code(ctx, rc);
 				free(hits);
 				return;
 			}
@@ -3633,13 +3706,13 @@ static int review_index_query_ranked(struct review_index *idx,
 	sqlite3_bind_pointer(st, 2, &rk, "tend_rank", NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
-	if (rc != SQLITE_DONE || (rk.done && rk.failed)) {
-		error = rc != SQLITE_DONE ? review_index_sqlerr(idx, err,
-								"search") :
-			error_set(err, TEND_ERROR, "cannot rank the search "
-				  "of '%s'", idx->path);
+	if (rc != SQLITE_DONE) {
+		error = review_index_sqlerr(idx, err, "search");
 		goto out;
 	}
+	/* Not ranked (too many phrases): the caller's full query does. */
+	if (rk.done && rk.failed)
+		goto out;
 	rows = xcalloc(rk.nr + 1, sizeof(*rows));
 	for (i = 0; i < rk.nr; i++) {
 		rows[i].rowid = rk.rowid[i];
@@ -3741,10 +3814,6 @@ int review_index_query(struct review_index *idx, const char *query,
 	review_index_query_terms(&terms, query);
 	if (!review_index_terms_expr(&expr, &terms, ~0UL))
 		goto out;
-	/* One snapshot for the counts, the norms and the ranking. */
-	txn = sqlite3_get_autocommit(idx->db) &&
-	      sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-	take = review_index_rarest(idx, &terms, REVIEW_INDEX_TOP(limit));
 	if ((error = review_index_prepare(idx, &st, "SELECT "
 					  REVIEW_INDEX_HIT_COLS ", "
 					  REVIEW_INDEX_BM25 ", chunks.rowid "
@@ -3764,7 +3833,16 @@ int review_index_query(struct review_index *idx, const char *query,
 		}
 		sqlite3_reset(st);
 	}
+	/*
+	 * One snapshot for the counts, the norms and the ranking (after the
+	 * hybrid ranking's embedding request: a snapshot held open stalls
+	 * other processes' checkpoints).
+	 */
+	txn = sqlite3_get_autocommit(idx->db) &&
+	      sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	if (!path_glob && review_index_df_open(idx) == 0) {
+		take = review_index_rarest(idx, &terms,
+					   REVIEW_INDEX_TOP(limit));
 		review_index_norms_load(idx);
 		error = review_index_query_ranked(idx, expr.ptr, take, limit,
 						  out, err);
@@ -3784,8 +3862,9 @@ int review_index_query(struct review_index *idx, const char *query,
 		error = review_index_sqlerr(idx, err, "search");
 out:
 	sqlite3_finalize(st);
-	if (txn)
-		sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
+	if (txn && sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) !=
+		       SQLITE_OK)
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 	free(idx->norms);
 	idx->norms = NULL;
 	idx->nr_norms = 0;

@@ -529,11 +529,13 @@ void test_index__corrupt_rebuilt(void)
 	struct review_index_symbols s;
 	struct buf err = BUF_INIT;
 	char tend_dir[4096], db[4096 + 32];
+	struct review_index_hits h;
 	git_oid head;
 	int broken;
 	FILE *f;
 
 	review_index_symbols_init(&s);
+	review_index_hits_init(&h);
 	REQUIRE(make_lang_repo(dir) == 0);
 	REQUIRE(open_repo(&repo, dir) == 0);
 	REQUIRE(head_of(repo, &head) == 0);
@@ -620,6 +622,30 @@ void test_index__corrupt_rebuilt(void)
 	/* Another version's index is a cache: replaced, not kept aside. */
 	CHECK_INT(count_files_with(tend_dir, ".broken-"), broken);
 	review_index_stats_release(&st);
+	review_index_close(idx);
+
+	/*
+	 * The postings' pages filled with 'Z', the rest intact: a query is
+	 * where that shows first, as corruption (not a failed ranking), and
+	 * the file is moved aside for the next update to rebuild.
+	 */
+	{
+		sqlite3 *d = NULL;
+
+		REQUIRE(sqlite3_open(db, &d) == SQLITE_OK);
+		CHECK(sqlite3_exec(d, "UPDATE chunks_data SET block = CAST("
+				   "substr(replace(hex(zeroblob(length(block)"
+				   ")), '0', 'Z'), 1, length(block)) AS BLOB) "
+				   "WHERE id > 10", NULL, NULL, NULL) ==
+		      SQLITE_OK);
+		sqlite3_close(d);
+	}
+	REQUIRE(review_index_open(&idx, repo, NULL, &err) == 0);
+	CHECK(review_index_query(idx, "alpha count", NULL, 10, &h, &err) < 0);
+	CHECK(err.ptr && strstr(err.ptr, "corrupt") &&
+	      strstr(err.ptr, "moved aside"));
+	CHECK_INT(count_files_with(tend_dir, ".broken-"), broken + 1);
+	review_index_hits_release(&h);
 	review_index_close(idx);
 	git_repository_free(repo);
 	buf_release(&err);
