@@ -144,8 +144,8 @@ static void http_global_init(void)
 	lib = dlopen(only ? only : http_curl_names[0], RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
 		snprintf(http_global_why, sizeof(http_global_why),
-			 "cannot load libcurl: %s; install Debian's libcurl4",
-			 dlerror());
+			 "cannot load libcurl: %s%s", dlerror(), only ? "" :
+			 "; install Debian's libcurl4");
 	for (name = http_curl_names + 1; !lib && !only && *name; name++)
 		lib = dlopen(*name, RTLD_NOW | RTLD_LOCAL);
 	if (!lib)

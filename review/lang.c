@@ -279,13 +279,32 @@ const char *review_lang_detect(const char *path, const char *first_line,
 /*
  * Does a `#!/bin/sh` script hand itself to another interpreter in its
  * first lines (`exec wish "$0" -- "$@"`, `exec tclsh "$0"`, the Tcl
- * trampoline)? Then the rest is that interpreter's language, not shell.
+ * trampoline; `exec perl -x "$0"`)? Then the rest is that interpreter's
+ * language, not shell. Only known interpreters count, by name without a
+ * version (`tclsh8.6`), through `env`: a wrapper that runs the script
+ * again as shell (`exec sudo "$0"`, `exec env bash "$0"`) does not.
  */
+static const char *const review_lang_interpreters[] = {
+	"wish", "tclsh", "expect", "jimsh", "perl", "python", "ruby", "node",
+	"guile", "emacs", NULL
+};
+
+/* The word at `t + i` (to `end`): its start past any directory, its end. */
+static size_t review_lang_word(const char *t, size_t i, size_t end,
+			       size_t *base)
+{
+	size_t j;
+
+	for (j = i; j < end && t[j] != ' ' && t[j] != '\t'; j++)
+		;
+	for (*base = j; *base > i && t[*base - 1] != '/'; (*base)--)
+		;
+	return j;
+}
+
 int review_lang_trampoline(const char *t, size_t len)
 {
-	static const char *const shells[] = { "sh", "bash", "dash", "ksh",
-					      "zsh", "ash", "busybox", NULL };
-	size_t s = 0, end, i, j, b, k;
+	size_t s = 0, end, i, j, b, n, k;
 	int line;
 
 	for (line = 0; line < 6 && s < len; line++, s = end + 1) {
@@ -298,17 +317,29 @@ int review_lang_trampoline(const char *t, size_t len)
 			continue;
 		for (i += 5; i < end && t[i] == ' '; i++)
 			;
-		for (j = i; j < end && t[j] != ' ' && t[j] != '\t'; j++)
-			;
-		for (b = j; b > i && t[b - 1] != '/'; b--)
-			;
-		if (j == i || memmem(t + j, end - j, "$0", 2) == NULL)
+		j = review_lang_word(t, i, end, &b);
+		/* env [-options] [NAME=value ...] COMMAND */
+		if (j - b == 3 && !memcmp(t + b, "env", 3)) {
+			for (;;) {
+				for (i = j; i < end && t[i] == ' '; i++)
+					;
+				j = review_lang_word(t, i, end, &b);
+				if (j == i || (t[i] != '-' &&
+					       !memchr(t + i, '=', j - i)))
+					break;
+			}
+		}
+		if (j == b || memmem(t + j, end - j, "$0", 2) == NULL)
 			continue;
-		for (k = 0; shells[k]; k++)
-			if (strlen(shells[k]) == j - b &&
-			    !memcmp(t + b, shells[k], j - b))
-				return 0;
-		return 1;
+		/* tclsh8.6, python3.11: the name without its version */
+		for (n = j; n > b && (isdigit((unsigned char)t[n - 1]) ||
+				      t[n - 1] == '.'); n--)
+			;
+		for (k = 0; review_lang_interpreters[k]; k++)
+			if (strlen(review_lang_interpreters[k]) == n - b &&
+			    !memcmp(t + b, review_lang_interpreters[k], n - b))
+				return 1;
+		return 0;
 	}
 	return 0;
 }

@@ -67,7 +67,7 @@ gzip -n -9 <"$root/README.md" >"$pkgdir/usr/share/doc/tend/README.md.gz"
 } | gzip -n -9 >"$pkgdir/usr/share/doc/tend/changelog.gz"
 
 # dpkg-shlibdeps wants a debian/control to read; it prints
-# "shlibs:Depends=libc6 (>= 2.34), libcurl4 (>= 7.28.0), ...".
+# "shlibs:Depends=libc6 (>= 2.34), libgit2-1.5 (>= 1.5.0), ...".
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/debian"
@@ -80,13 +80,20 @@ depends=$(echo "$shlibs" | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"
 # libcurl is opened at run time (common/http.c), so dpkg-shlibdeps does
 # not see it: its package's own shlibs entry says what to depend on.
-curl=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }')
-[ -n "$curl" ] || die "libcurl.so.4 is not installed (libcurl4)"
+# It is looked for where tend's libc is: the machine's own architecture.
+libdir=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bin" |
+	awk '$1 == "libc.so.6" { sub(/\/[^\/]*$/, "", $3); print $3 }')
+curl=$libdir/libcurl.so.4
+[ -n "$libdir" ] && [ -e "$curl" ] ||
+	die "no libcurl.so.4 beside tend's libc in '$libdir' (install libcurl4)"
 curl_pkg=$(dpkg-query -S "$(readlink -f "$curl")" 2>/dev/null | head -1 |
 	sed 's/:.*//')
 [ -n "$curl_pkg" ] || die "no Debian package owns '$curl'"
-curl_dep=$(cat /var/lib/dpkg/info/"$curl_pkg"*.shlibs 2>/dev/null |
-	awk '$1 == "libcurl" && $2 == "4" { $1 = $2 = ""; sub(/^ +/, ""); print; exit }')
+shlibs_file=$(dpkg-query --control-path "$curl_pkg" shlibs 2>/dev/null) ||
+	shlibs_file=
+curl_dep=
+[ -n "$shlibs_file" ] && curl_dep=$(awk '$1 == "libcurl" && $2 == "4" {
+	$1 = $2 = ""; sub(/^ +/, ""); print; exit }' "$shlibs_file")
 depends="$depends, ${curl_dep:-$curl_pkg}, bubblewrap (>= 0.8.0)"
 
 # The copyright file: tend, then the grammars compiled into the binary

@@ -83,8 +83,12 @@ libs=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bin") ||
 	die "ldd '$bin' failed"
 # libcurl is opened at run time (common/http.c), so ldd of tend does not
 # name it: it and what it needs are added here.
-curl=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }')
-[ -n "$curl" ] || die "libcurl.so.4 is not installed (libcurl4)"
+# It is looked for where tend's libc is: the machine's own architecture.
+libdir=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bin" |
+	awk '$1 == "libc.so.6" { sub(/\/[^\/]*$/, "", $3); print $3 }')
+curl=$libdir/libcurl.so.4
+[ -n "$libdir" ] && [ -e "$curl" ] ||
+	die "no libcurl.so.4 beside tend's libc in '$libdir' (install libcurl4)"
 curl_libs=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$curl") ||
 	die "ldd '$curl' failed"
 libs="$libs

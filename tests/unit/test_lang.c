@@ -122,6 +122,43 @@ void test_lang__shebang(void)
 	RUN(cases);
 }
 
+/*
+ * A shell script that execs a known interpreter on itself is that
+ * language; one that execs a wrapper (sudo, env bash) is still shell.
+ */
+void test_lang__trampoline(void)
+{
+	static const struct {
+		const char *text;
+		int want;
+	} cases[] = {
+		{ "#!/bin/sh\n# \\\nexec wish \"$0\" -- \"$@\"\n", 1 },
+		{ "#!/bin/sh\nexec tclsh8.6 \"$0\" \"$@\"\n", 1 },
+		{ "#!/bin/sh\n  exec /usr/bin/expect -f \"$0\"\n", 1 },
+		{ "#!/bin/sh\nexec perl -x \"$0\" \"$@\"\n", 1 },
+		{ "#!/bin/sh\nexec /usr/bin/env -i LANG=C tclsh \"$0\"\n", 1 },
+		{ "#!/bin/sh\nexec python3.11 \"$0\"\n", 1 },
+		{ "#!/bin/sh\nexec sudo \"$0\" \"$@\"\n", 0 },
+		{ "#!/bin/sh\nexec /usr/bin/env bash \"$0\"\n", 0 },
+		{ "#!/bin/sh\nexec bash \"$0\"\n", 0 },
+		{ "#!/bin/sh\nexec wish foo.tcl\n", 0 },
+		{ "#!/bin/sh\nexec env\n", 0 },
+		{ "#!/bin/sh\n:\n:\n:\n:\n:\n:\nexec tclsh \"$0\"\n", 0 },
+		{ "exec", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = review_lang_trampoline(cases[i].text,
+						 strlen(cases[i].text));
+
+		if (got != cases[i].want)
+			fprintf(stderr, "  case %zu: %d\n", i, got);
+		CHECK_INT(got, cases[i].want);
+	}
+}
+
 void test_lang__modelines(void)
 {
 	static const struct lang_case cases[] = {
