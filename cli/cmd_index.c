@@ -242,7 +242,7 @@ int cmd_index(int argc, char **argv)
 		OPT_STRING(0, "rev", &a.rev, "REV",
 			   "index this commit instead of HEAD"),
 		OPT_FLAG(0, "rebuild", &a.rebuild,
-			 "start the index anew (the old one is moved aside)"),
+			 "start the index anew (the old file is removed)"),
 		OPT_STRING(0, "query", &a.query, "TEXT",
 			   "ranked chunks for these words"),
 		OPT_STRING(0, "path", &a.path, "GLOB",
