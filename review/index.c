@@ -111,9 +111,6 @@ struct review_index {
 	 * them. */
 	sqlite3_stmt *df;
 	int df_failed;
-	/* The chunks' lengths for the query being answered (see norms). */
-	unsigned char *norms;
-	size_t nr_norms;
 };
 
 #define REVIEW_INDEX_DOC_BUDGET 3000	/* see review_index_rarest() */
@@ -3672,6 +3669,42 @@ static int review_index_scored_row_cmp(const void *a, const void *b)
 	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
 }
 
+/*
+ * The chunks' lengths (see norms), read inside the query's transaction:
+ * `*nr` of them, or NULL when there are none usable, and the lengths
+ * then come from FTS5.
+ */
+static unsigned char *review_index_norms_load(struct review_index *idx,
+					      size_t *nr)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned char *norms = NULL;
+
+	*nr = 0;
+	if (sqlite3_prepare_v2(idx->db, "SELECT data FROM norms WHERE id = 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0), i;
+		int sorted = p && n && n % REVIEW_INDEX_NORM == 0;
+
+		/* Anything else is not ours. */
+		for (i = REVIEW_INDEX_NORM; sorted && i < n;
+		     i += REVIEW_INDEX_NORM)
+			sorted = review_index_norm_id(p + i) >
+				 review_index_norm_id(p + i -
+						      REVIEW_INDEX_NORM);
+		if (sorted) {
+			norms = xmalloc(n);
+			memcpy(norms, p, n);
+			*nr = n / REVIEW_INDEX_NORM;
+		}
+	}
+	sqlite3_finalize(st);
+	return norms;
+}
+
 static int review_index_query_ranked(struct review_index *idx,
 				     const char *every, unsigned long take,
 				     size_t limit,
@@ -3682,14 +3715,15 @@ static int review_index_query_ranked(struct review_index *idx,
 	struct review_index_scored_row *rows = NULL;
 	struct review_index_hits all;
 	sqlite3_stmt *st = NULL, *row = NULL;
+	unsigned char *norms;
 	size_t i;
 	int rc, error;
 
 	memset(&rk, 0, sizeof(rk));
 	review_index_hits_init(&all);
 	rk.take = take;
-	rk.norms = idx->norms;
-	rk.nr_norms = idx->nr_norms;
+	norms = review_index_norms_load(idx, &rk.nr_norms);
+	rk.norms = norms;
 	/* One row that matches: tend_rank() walks the rest itself. */
 	if ((error = review_index_prepare(idx, &st, "SELECT "
 					  "tend_rank(chunks, ?2) FROM chunks "
@@ -3755,43 +3789,13 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(row);
 	free(rows);
+	free(norms);
 	free(rk.post);
 	free(rk.rowid);
 	free(rk.freq);
 	free(rk.len);
 	free(rk.score);
 	return error;
-}
-
-/* The chunks' lengths for one query, read inside its transaction. */
-static void review_index_norms_load(struct review_index *idx)
-{
-	sqlite3_stmt *st = NULL;
-
-	free(idx->norms);
-	idx->norms = NULL;
-	idx->nr_norms = 0;
-	if (sqlite3_prepare_v2(idx->db, "SELECT data FROM norms WHERE id = 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *p = sqlite3_column_blob(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0), i;
-		int sorted = p && n && n % REVIEW_INDEX_NORM == 0;
-
-		/* Anything else is not ours: lengths come from FTS5. */
-		for (i = REVIEW_INDEX_NORM; sorted && i < n;
-		     i += REVIEW_INDEX_NORM)
-			sorted = review_index_norm_id(p + i) >
-				 review_index_norm_id(p + i -
-						      REVIEW_INDEX_NORM);
-		if (sorted) {
-			idx->norms = xmalloc(n);
-			memcpy(idx->norms, p, n);
-			idx->nr_norms = n / REVIEW_INDEX_NORM;
-		}
-	}
-	sqlite3_finalize(st);
 }
 
 int review_index_query(struct review_index *idx, const char *query,
@@ -3843,7 +3847,6 @@ int review_index_query(struct review_index *idx, const char *query,
 	if (!path_glob && review_index_df_open(idx) == 0) {
 		take = review_index_rarest(idx, &terms,
 					   REVIEW_INDEX_TOP(limit));
-		review_index_norms_load(idx);
 		error = review_index_query_ranked(idx, expr.ptr, take, limit,
 						  out, err);
 		if (error != 0) {
@@ -3865,9 +3868,6 @@ out:
 	if (txn && sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) !=
 		       SQLITE_OK)
 		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
-	free(idx->norms);
-	idx->norms = NULL;
-	idx->nr_norms = 0;
 	buf_release(&expr);
 	review_index_terms_release(&terms);
 	return review_index_after(idx, error, err);
