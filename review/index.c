@@ -3645,31 +3645,6 @@ static int review_index_hit_cmp(const void *a, const void *b)
 }
 
 /*
- * The best `limit` hits of the terms of `t`, ranked by tend_rank() with
- * the candidates of the terms whose bit is set in `take` (all of them,
- * or the rarest: see review_index_rarest()); `every` is the MATCH
- * expression of all of them. Then the paths and text of the best, which
- * SQLite fetches by rowid, skipping chunks of files left out.
- *
- * 1 with the hits in `out`; 0 when that is not enough (the candidates of
- * the rarest terms ran out first), and the caller runs the full query;
- * < 0 on error.
- */
-struct review_index_scored_row {
-	sqlite3_int64 rowid;
-	double score;
-};
-
-static int review_index_scored_row_cmp(const void *a, const void *b)
-{
-	const struct review_index_scored_row *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
-}
-
-/*
  * The chunks' lengths (see norms), read inside the query's transaction:
  * `*nr` of them, or NULL when there are none usable, and the lengths
  * then come from FTS5.
@@ -3705,6 +3680,17 @@ static unsigned char *review_index_norms_load(struct review_index *idx,
 	return norms;
 }
 
+/*
+ * The best `limit` hits of the terms of `t`, ranked by tend_rank() with
+ * the candidates of the terms whose bit is set in `take` (all of them,
+ * or the rarest: see review_index_rarest()); `every` is the MATCH
+ * expression of all of them. Then the paths and text of the best, which
+ * SQLite fetches by rowid, skipping chunks of files left out.
+ *
+ * 1 with the hits in `out`; 0 when that is not enough (the candidates of
+ * the rarest terms ran out first), and the caller runs the full query;
+ * < 0 on error.
+ */
 static int review_index_query_ranked(struct review_index *idx,
 				     const char *every, unsigned long take,
 				     size_t limit,
@@ -3712,7 +3698,7 @@ static int review_index_query_ranked(struct review_index *idx,
 				     struct buf *err)
 {
 	struct review_index_rank rk;
-	struct review_index_scored_row *rows = NULL;
+	struct review_index_scored *rows = NULL;
 	struct review_index_hits all;
 	sqlite3_stmt *st = NULL, *row = NULL;
 	unsigned char *norms;
@@ -3753,7 +3739,7 @@ static int review_index_query_ranked(struct review_index *idx,
 		rows[i].score = rk.score[i];
 	}
 	if (rk.nr > 1)
-		qsort(rows, rk.nr, sizeof(*rows), review_index_scored_row_cmp);
+		qsort(rows, rk.nr, sizeof(*rows), review_index_scored_cmp);
 	/* The best, and any that tie with the last of them. */
 	for (i = 0; i < rk.nr; i++) {
 		if (all.nr >= limit &&
